@@ -1,0 +1,5 @@
+export * from './topics.js';
+export * from './limits.js';
+export * from './misuse.js';
+export * from './contract.js';
+export * from './validate.js';
