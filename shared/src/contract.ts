@@ -8,11 +8,11 @@ import { KIOSK_ID_PATTERN } from './topics.js';
 import { DEFAULT_MISUSE_RULES } from './misuse.js';
 
 export const BUTTONS = ['good', 'neutral', 'bad'] as const;
-export const Button = Type.Union(BUTTONS.map((b) => Type.Literal(b)));
+export const Button = Type.Union([Type.Literal('good'), Type.Literal('neutral'), Type.Literal('bad')]);
 export type Button = Static<typeof Button>;
 
 export const PANEL_KINDS = ['staff', 'office', 'loyalty'] as const;
-export const PanelKind = Type.Union(PANEL_KINDS.map((k) => Type.Literal(k)));
+export const PanelKind = Type.Union([Type.Literal('staff'), Type.Literal('office'), Type.Literal('loyalty')]);
 export type PanelKind = Static<typeof PanelKind>;
 
 export const KioskId = Type.String({ pattern: KIOSK_ID_PATTERN, description: 'Kiosk id; also its MQTT username' });
