@@ -1,0 +1,193 @@
+/**
+ * Kiosk settings: one schema, a JSON file plus `LB_` environment overrides, validated at start with
+ * messages that name the field (`panels[1].pins.bad: must be integer`) and cross-field checks.
+ */
+import { readFileSync } from 'node:fs';
+import Type, { type Static } from 'typebox';
+import {
+  checker,
+  DEFAULT_MISUSE_RULES,
+  DEFAULT_TOPIC_PREFIX,
+  KioskId,
+  MAX_EVENTS_PER_BATCH,
+  MisuseRulesSchema,
+  Panel,
+  BUTTONS,
+} from '../../shared/src/index.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const AgentConfigSchema = Type.Object(
+  {
+    kioskId: KioskId,
+    mqtt: Type.Object(
+      {
+        url: Type.String({ pattern: '^(mqtts?|wss?|tcp|ssl)://' }),
+        username: Type.String({ minLength: 1 }),
+        password: Type.Optional(Type.String()),
+        topicPrefix: Type.String({ minLength: 1 }),
+      },
+      { additionalProperties: false },
+    ),
+    dataDir: Type.String({ minLength: 1 }),
+    /** `virtual`, `auto`, a serial port path, or `io:<package>` for a johnny-five IO plugin. */
+    board: Type.String({ minLength: 1 }),
+    panels: Type.Array(Panel, { minItems: 1, maxItems: 16 }),
+    misuse: MisuseRulesSchema,
+    outbox: Type.Object(
+      {
+        ackTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000 }),
+        batchSize: Type.Integer({ minimum: 1, maximum: MAX_EVENTS_PER_BATCH }),
+        /** Batches published but not yet acknowledged; a few keep the pipe full while the gateway commits. */
+        inFlightBatches: Type.Integer({ minimum: 1, maximum: 64 }),
+        retentionDays: Type.Number({ minimum: 0, maximum: 3650 }),
+      },
+      { additionalProperties: false },
+    ),
+    statusIntervalMs: Type.Integer({ minimum: 1000 }),
+    /** Forces `clockSynced` when the system cannot tell (no timedatectl). */
+    clockSynced: Type.Optional(Type.Boolean()),
+    logLevel: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l))),
+  },
+  { additionalProperties: false },
+);
+export type AgentConfig = Static<typeof AgentConfigSchema>;
+
+export const DEFAULT_PANELS: Panel[] = [
+  { id: 'desk', kind: 'staff', pins: { good: 2, neutral: 3, bad: 4 }, leds: { good: 9, neutral: 10, bad: 11 }, pullup: true },
+];
+
+function defaults(kioskId: unknown): Record<string, unknown> {
+  return {
+    mqtt: {
+      url: 'mqtt://127.0.0.1:1883',
+      topicPrefix: DEFAULT_TOPIC_PREFIX,
+      ...(typeof kioskId === 'string' ? { username: kioskId } : {}),
+    },
+    dataDir: './data/kiosk',
+    board: 'virtual',
+    panels: DEFAULT_PANELS,
+    misuse: DEFAULT_MISUSE_RULES,
+    outbox: { ackTimeoutMs: 10_000, batchSize: MAX_EVENTS_PER_BATCH, inFlightBatches: 4, retentionDays: 7 },
+    statusIntervalMs: 30_000,
+    logLevel: 'info',
+  };
+}
+
+/** Environment variable → config path; numbers and booleans are parsed before validation. */
+export const ENV_FIELDS: Record<string, string> = {
+  LB_KIOSK_ID: 'kioskId',
+  LB_MQTT_URL: 'mqtt.url',
+  LB_MQTT_USERNAME: 'mqtt.username',
+  LB_MQTT_PASSWORD: 'mqtt.password',
+  LB_TOPIC_PREFIX: 'mqtt.topicPrefix',
+  LB_DATA_DIR: 'dataDir',
+  LB_BOARD: 'board',
+  LB_LOG_LEVEL: 'logLevel',
+  LB_CLOCK_SYNCED: 'clockSynced',
+  LB_ACK_TIMEOUT_MS: 'outbox.ackTimeoutMs',
+  LB_BATCH_SIZE: 'outbox.batchSize',
+  LB_RETENTION_DAYS: 'outbox.retentionDays',
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Deep merge of plain objects; arrays (panels) are replaced whole. */
+function merge(base: Json, over: Json): Json {
+  const out: Json = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = isObject(v) && isObject(out[k]) ? merge(out[k] as Json, v) : v;
+  return out;
+}
+
+function setPath(target: Json, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (!isObject(node[key])) node[key] = {};
+    node = node[key] as Json;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+function parseEnvValue(raw: string): unknown {
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  if (/^-?\d+(\.\d+)?$/.test(raw)) return Number(raw);
+  return raw;
+}
+
+function envOverrides(env: NodeJS.ProcessEnv): Json {
+  const out: Json = {};
+  for (const [name, path] of Object.entries(ENV_FIELDS)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const stringField = ['kioskId', 'mqtt.username', 'mqtt.password', 'board', 'dataDir'].includes(path);
+    setPath(out, path, stringField ? raw : parseEnvValue(raw));
+  }
+  return out;
+}
+
+/** `panels/1/pins/bad: must be integer` → `panels[1].pins.bad: must be integer`. */
+export function dottedPath(problem: string): string {
+  const at = problem.indexOf(': ');
+  const path = problem.slice(0, at).split('/').reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+  return `${path}${problem.slice(at)}`;
+}
+
+/** Pins shared between buttons/LEDs and duplicate panel ids; messages name the field. */
+export function panelProblems(panels: readonly Panel[], where = 'panels'): string[] {
+  const problems: string[] = [];
+  const pinOwner = new Map<number, string>();
+  const ids = new Set<string>();
+  panels.forEach((panel, i) => {
+    if (ids.has(panel.id)) problems.push(`${where}[${i}].id: duplicate panel id "${panel.id}"`);
+    ids.add(panel.id);
+    const uses: [string, number | undefined][] = [
+      ...BUTTONS.map((b): [string, number] => [`pins.${b}`, panel.pins[b]]),
+      ...BUTTONS.map((b): [string, number | undefined] => [`leds.${b}`, panel.leds?.[b]]),
+    ];
+    for (const [field, pin] of uses) {
+      if (pin === undefined) continue;
+      const here = `${where}[${i}].${field}`;
+      const owner = pinOwner.get(pin);
+      if (owner) problems.push(`${here}: pin ${pin} is already used by ${owner}`);
+      else pinOwner.set(pin, here);
+    }
+  });
+  return problems;
+}
+
+const checkConfig = checker(AgentConfigSchema);
+
+/** Builds and validates the config; throws ConfigError listing every problem. */
+export function resolveConfig(file: Json, env: NodeJS.ProcessEnv): AgentConfig {
+  const given = merge(file, envOverrides(env));
+  const candidate = merge(defaults(given.kioskId), given);
+  const problems = checkConfig.problems(candidate).map(dottedPath);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const config = candidate as AgentConfig;
+  const crossField = panelProblems(config.panels);
+  if (crossField.length > 0) throw new ConfigError(crossField);
+  return config;
+}
+
+export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): AgentConfig {
+  let file: Json = {};
+  if (path) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (err) {
+      throw new ConfigError([`${path}: ${(err as Error).message}`]);
+    }
+    if (!isObject(parsed)) throw new ConfigError([`${path}: must be a JSON object`]);
+    file = parsed;
+  }
+  return resolveConfig(file, env);
+}

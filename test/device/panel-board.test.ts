@@ -1,0 +1,86 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { once } from 'node:events';
+import type { Panel } from '../../shared/src/index.js';
+import { PanelBoard, downLevel } from '../../device/src/panel-board.js';
+import { VirtualIO } from '../../device/src/virtual-io.js';
+
+const pullupPanel: Panel = { id: 'desk', kind: 'staff', pins: { good: 2, neutral: 3, bad: 4 }, leds: { good: 9, neutral: 10, bad: 11 }, pullup: true };
+const plainPanel: Panel = { id: 'hall', kind: 'office', pins: { good: 5, neutral: 6, bad: 7 } };
+
+async function readyBoard(panels: Panel[]) {
+  const io = new VirtualIO();
+  const board = new PanelBoard(io, panels);
+  const presses: string[] = [];
+  board.on('press', (panel, button) => presses.push(`${panel}/${button}`));
+  board.start();
+  const ready = once(board, 'ready');
+  await vi.advanceTimersByTimeAsync(1);
+  await ready;
+  return { io, board, presses };
+}
+
+describe('PanelBoard on the virtual IO plugin (real johnny-five Buttons)', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('a 40 ms press on a pull-up button (active LOW) is one press', async () => {
+    const { io, presses } = await readyBoard([pullupPanel]);
+    expect(downLevel(pullupPanel)).toBe(0);
+    io.setInput(2, 0);
+    await vi.advanceTimersByTimeAsync(40);
+    io.setInput(2, 1);
+    await vi.advanceTimersByTimeAsync(40);
+    expect(presses).toEqual(['desk/good']);
+  });
+
+  it('a tap shorter than the 7 ms debounce (release only) still counts once', async () => {
+    const { io, presses } = await readyBoard([plainPanel]);
+    io.setInput(6, 1);
+    await vi.advanceTimersByTimeAsync(3);
+    io.setInput(6, 0);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(presses).toEqual(['hall/neutral']);
+  });
+
+  it('holding a button for 3 s is one press (hold events do not multiply it)', async () => {
+    const { io, presses } = await readyBoard([plainPanel]);
+    io.setInput(7, 1);
+    await vi.advanceTimersByTimeAsync(3000);
+    io.setInput(7, 0);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(presses).toEqual(['hall/bad']);
+  });
+
+  it('contact bounce within the debounce window is one press', async () => {
+    const { io, presses } = await readyBoard([plainPanel]);
+    for (const level of [1, 0, 1, 0, 1] as const) {
+      io.setInput(5, level);
+      await vi.advanceTimersByTimeAsync(1);
+    }
+    await vi.advanceTimersByTimeAsync(50);
+    io.setInput(5, 0);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(presses).toEqual(['hall/good']);
+  });
+
+  it('thanks blinks only the pressed button LED; error blinks every LED of the panel', async () => {
+    const { io, board } = await readyBoard([pullupPanel]);
+    const writes: number[] = [];
+    io.on('pin', (pin: number, value: number) => value && writes.push(pin));
+    board.show('desk', 'neutral', 'thanks');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(new Set(writes)).toEqual(new Set([10]));
+    expect(io.pins[10]!.value).toBe(0); // off again after the pattern
+    writes.length = 0;
+    board.show('desk', 'good', 'error');
+    await vi.advanceTimersByTimeAsync(2100);
+    expect(new Set(writes)).toEqual(new Set([9, 10, 11]));
+  });
+
+  it('unplug is reported as a disconnect', async () => {
+    const { io, board } = await readyBoard([plainPanel]);
+    const lost = once(board, 'disconnect');
+    io.unplug();
+    expect(await lost).toEqual(['board disconnected']);
+  });
+});
