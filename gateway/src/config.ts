@@ -1,0 +1,117 @@
+/** Gateway configuration from `LB_*` environment variables, validated once at start. */
+import path from 'node:path';
+import { DEFAULT_TOPIC_PREFIX } from '../../shared/src/index.js';
+
+export interface GatewayConfig {
+  http: { port: number; host: string };
+  /** Embedded aedes broker unless `url` is set. */
+  mqtt: {
+    port: number;
+    host: string;
+    url?: string;
+    username?: string;
+    password?: string;
+    clientId: string;
+  };
+  dataDir: string;
+  /** `':memory:'` is accepted for tests. */
+  dbFile: string;
+  adminToken?: string;
+  devMode: boolean;
+  topicPrefix: string;
+  logLevel: string;
+  /** Oldest dead letters are pruned beyond this count. */
+  deadLettersMax: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(name, `must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function boolVar(env: Env, name: string): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (['', '0', 'false', 'no', 'off'].includes(raw)) return false;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  throw new ConfigError(name, `must be true/false (or 1/0), got "${env[name]}"`);
+}
+
+function mqttUrl(env: Env): string | undefined {
+  const raw = env.LB_MQTT_URL;
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('LB_MQTT_URL', `not a URL: "${raw}"`);
+  }
+  if (!['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:'].includes(url.protocol)) {
+    throw new ConfigError('LB_MQTT_URL', `protocol must be mqtt:, mqtts:, ws: or wss:, got "${url.protocol}"`);
+  }
+  return raw;
+}
+
+function topicPrefix(env: Env): string {
+  const raw = env.LB_TOPIC_PREFIX;
+  if (raw === undefined || raw === '') return DEFAULT_TOPIC_PREFIX;
+  if (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(raw)) {
+    throw new ConfigError('LB_TOPIC_PREFIX', `must be topic levels without wildcards or leading/trailing "/", got "${raw}"`);
+  }
+  return raw;
+}
+
+export function loadConfig(env: Env = process.env): GatewayConfig {
+  const dataDir = path.resolve(env.LB_DATA_DIR || './data');
+  const logLevel = (env.LB_LOG_LEVEL || 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LB_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${env.LB_LOG_LEVEL}"`);
+  }
+  const adminToken = env.LB_ADMIN_TOKEN || undefined;
+  if (adminToken !== undefined && adminToken.length < 8) {
+    throw new ConfigError('LB_ADMIN_TOKEN', 'must be at least 8 characters');
+  }
+  return {
+    http: { port: intVar(env, 'LB_HTTP_PORT', 8080, 0, 65535), host: env.LB_HTTP_HOST || '0.0.0.0' },
+    mqtt: {
+      port: intVar(env, 'LB_MQTT_PORT', 1883, 0, 65535),
+      host: env.LB_MQTT_HOST || '0.0.0.0',
+      url: mqttUrl(env),
+      username: env.LB_MQTT_USERNAME || undefined,
+      password: env.LB_MQTT_PASSWORD || undefined,
+      clientId: env.LB_MQTT_CLIENT_ID || 'lb-gateway',
+    },
+    dataDir,
+    dbFile: path.join(dataDir, 'gateway.db'),
+    adminToken,
+    devMode: boolVar(env, 'LB_DEV_MODE'),
+    topicPrefix: topicPrefix(env),
+    logLevel,
+    deadLettersMax: intVar(env, 'LB_DEAD_LETTERS_MAX', 100_000, 100, 100_000_000),
+  };
+}
+
+/** A config for tests: in-memory database, random ports, loopback only. */
+export function testConfig(overrides: Partial<GatewayConfig> = {}): GatewayConfig {
+  const base = loadConfig({ LB_HTTP_PORT: '0', LB_MQTT_PORT: '0', LB_LOG_LEVEL: 'silent' });
+  return {
+    ...base,
+    http: { ...base.http, host: '127.0.0.1' },
+    mqtt: { ...base.mqtt, host: '127.0.0.1' },
+    dbFile: ':memory:',
+    ...overrides,
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * The gateway's repository. SQLite now, PostgreSQL later: every method is async-capable and speaks
+ * in domain terms, never SQL. Ingest writes go through `commitIngest`, one transaction per call.
+ */
+import type { Event, KioskConfigMessage, Panel, StatusMessage } from '../../../shared/src/index.js';
+
+export type Role = 'admin' | 'technician' | 'manager';
+export const ROLES: readonly Role[] = ['admin', 'technician', 'manager'];
+
+export interface KioskCounters { received: number; duplicates: number; rejected: number; lastSeq: number }
+export interface SeqGap { from: number; to: number }
+
+export interface Kiosk {
+  id: string;
+  officeId: string | null;
+  panels: Panel[] | null;
+  createdAt: string;
+  status: { payload: StatusMessage; receivedAt: string } | null;
+  config: KioskConfigMessage | null;
+  counters: KioskCounters;
+}
+
+export interface StoredEvent extends Omit<Event, 'at'> { at: string; receivedAt: string }
+
+export interface DeadLetter {
+  id: number;
+  receivedAt: string;
+  topic: string;
+  kioskId: string | null;
+  reason: string;
+  payload: string;
+}
+
+export interface ApiKey { id: string; name: string; role: Role; createdAt: string }
+
+/** One accepted `events` message, already validated. */
+export interface EventsBatch { kioskId: string; events: Event[]; rejected: RejectedEvent[] }
+export interface RejectedEvent { id: string; seq?: number; reason: string }
+export interface NewDeadLetter { topic: string; kioskId: string | null; reason: string; payload: string }
+export interface StatusUpdate { kioskId: string; payload: StatusMessage }
+
+export interface IngestWork {
+  batches: EventsBatch[];
+  statuses: StatusUpdate[];
+  deadLetters: NewDeadLetter[];
+}
+
+/** Per batch, in input order: ids now committed (new or duplicate) and ids refused. */
+export interface BatchOutcome { kioskId: string; ids: string[]; rejected: RejectedEvent[]; inserted: number; duplicates: number }
+
+export interface Store {
+  /** Creates tables / runs pending migrations. */
+  migrate(): Promise<void>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+
+  createKiosk(k: { id: string; officeId?: string; panels?: Panel[]; passwordHash: string }): Promise<boolean>;
+  setKioskPassword(id: string, passwordHash: string): Promise<boolean>;
+  kioskPasswordHash(id: string): Promise<string | undefined>;
+  kioskExists(id: string): Promise<boolean>;
+  getKiosk(id: string): Promise<Kiosk | undefined>;
+  listKiosks(after: string | undefined, limit: number): Promise<Kiosk[]>;
+  kioskGaps(id: string): Promise<SeqGap[]>;
+  fleetSummary(): Promise<{ registered: number; online: number }>;
+  /** Stores panels/misuse as the next revision and returns the full message to publish. */
+  putKioskConfig(id: string, cfg: Omit<KioskConfigMessage, 'v' | 'rev'>): Promise<KioskConfigMessage | undefined>;
+  allKioskConfigs(): Promise<Array<{ kioskId: string; config: KioskConfigMessage }>>;
+
+  listEvents(kioskId: string, afterSeq: number, limit: number): Promise<StoredEvent[]>;
+  commitIngest(work: IngestWork): Promise<BatchOutcome[]>;
+  listDeadLetters(limit: number): Promise<DeadLetter[]>;
+  pruneDeadLetters(keep: number): Promise<number>;
+
+  createApiKey(k: { name: string; role: Role; hash: string }): Promise<ApiKey>;
+  /** Creates or replaces the key row named `name` (used for LB_ADMIN_TOKEN). */
+  upsertApiKey(k: { name: string; role: Role; hash: string }): Promise<void>;
+  apiKeyByHash(hash: string): Promise<(ApiKey & { hash: string }) | undefined>;
+  listApiKeys(): Promise<ApiKey[]>;
+  countApiKeys(role: Role): Promise<number>;
+}
