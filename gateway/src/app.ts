@@ -1,0 +1,63 @@
+/**
+ * `buildApp(config)` wires store, MQTT (broker, client, ingest) and the REST API. It never listens:
+ * server.ts does, and tests use `app.inject()`.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
+import { bootstrapAdminKey, printAdminKeyOnce } from './bootstrap.js';
+import type { GatewayConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { startMqtt, type MqttRuntime } from './mqtt/runtime.js';
+import { roleGuard } from './plugins/app/auth.js';
+import { registerErrorHandling } from './plugins/app/errors.js';
+import { registerSwagger } from './plugins/external/swagger.js';
+import { apiKeyRoutes } from './routes/api/v1/api-keys.js';
+import { deadLetterRoutes } from './routes/api/v1/dead-letters.js';
+import { healthRoutes } from './routes/api/v1/health.js';
+import { kioskRoutes } from './routes/api/v1/kiosks.js';
+import { SqliteStore } from './store/sqlite.js';
+import type { Store } from './store/store.js';
+
+export interface Gateway { config: GatewayConfig; store: Store; mqtt: MqttRuntime }
+
+declare module 'fastify' {
+  interface FastifyInstance { gateway: Gateway }
+}
+
+export interface BuildOptions { logger?: Logger; store?: Store }
+
+const DEAD_LETTER_PRUNE_MS = 60_000;
+
+export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const log = opts.logger ?? createLogger(config.logLevel);
+  const store = opts.store ?? new SqliteStore(config.dbFile);
+  let mqtt: MqttRuntime;
+  try {
+    await store.migrate();
+    const generated = await bootstrapAdminKey(store, config.adminToken);
+    if (generated) printAdminKeyOnce(generated);
+    mqtt = await startMqtt(config, store, log);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
+  app.decorate('gateway', { config, store, mqtt });
+  registerErrorHandling(app);
+  await registerSwagger(app);
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const deps = { config, store, mqtt, guard: roleGuard(store, config.devMode) };
+  for (const routes of [healthRoutes, kioskRoutes, deadLetterRoutes, apiKeyRoutes]) {
+    await api.register(routes, { prefix: '/api/v1', ...deps });
+  }
+  const prune = setInterval(() => {
+    store.pruneDeadLetters(config.deadLettersMax).catch((err: Error) => log.warn({ err: err.message }, 'pruning dead letters failed'));
+  }, DEAD_LETTER_PRUNE_MS).unref();
+  app.addHook('onClose', async () => {
+    clearInterval(prune);
+    await mqtt.stop();
+    await store.close();
+  });
+  return app;
+}

@@ -1,0 +1,25 @@
+/** The first admin API key: from LB_ADMIN_TOKEN, or generated once and shown once. */
+import { hashSecret, newSecret } from './secrets.js';
+import type { Store } from './store/store.js';
+
+export const ENV_ADMIN_KEY_NAME = 'LB_ADMIN_TOKEN';
+
+/** Returns a newly generated key (to print once), or undefined when none was needed. */
+export async function bootstrapAdminKey(store: Store, adminToken: string | undefined): Promise<string | undefined> {
+  if (adminToken) {
+    await store.upsertApiKey({ name: ENV_ADMIN_KEY_NAME, role: 'admin', hash: hashSecret(adminToken) });
+    return undefined;
+  }
+  if ((await store.countApiKeys('admin')) > 0) return undefined;
+  const key = newSecret();
+  await store.createApiKey({ name: 'bootstrap admin', role: 'admin', hash: hashSecret(key) });
+  return key;
+}
+
+export function printAdminKeyOnce(key: string): void {
+  // Plain stderr, not the JSON log: a person must read it, and log shippers should not keep it.
+  console.error(
+    `\nGenerated the first admin API key (shown only now, stored only as a hash):\n\n  ${key}\n\n` +
+      'Use it as "Authorization: Bearer <key>". Set LB_ADMIN_TOKEN to choose your own instead.\n',
+  );
+}

@@ -1,0 +1,140 @@
+/**
+ * Ingest pipeline: messages are queued as they arrive and flushed together — one transaction for
+ * everything queued (group commit), then one ack per events message, only after the commit.
+ * Never throws into the MQTT client; bad input becomes dead letters.
+ */
+import type { Logger } from 'pino';
+import { kioskTopic, parseKioskTopic, type AckMessage } from '../../../shared/src/index.js';
+import type { BatchOutcome, IngestWork, Store } from '../store/store.js';
+import { classifyEvents, classifyStatus, preview, type Classified } from './validate.js';
+
+export interface IngestDeps {
+  store: Store;
+  prefix: string;
+  /** Publishes an ack (QoS 1, not retained). */
+  publish: (topic: string, payload: string) => void;
+  log: Logger;
+}
+
+interface Incoming { topic: string; payload: Buffer }
+
+/** Above this many queued messages the MQTT adapter holds PUBACKs, so the broker stops sending. */
+export const QUEUE_HIGH_WATER = 64;
+
+export class Ingest {
+  private queue: Incoming[] = [];
+  private flushing: Promise<void> | undefined;
+  private scheduled = false;
+  private drainWaiters: Array<() => void> = [];
+  /** Registered kiosks seen so far; kiosks are never deleted, so a positive cache is safe. */
+  private known = new Set<string>();
+  private closed = false;
+
+  constructor(private readonly deps: IngestDeps) {}
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  handle(topic: string, payload: Buffer): void {
+    // After close: never acked, so the kiosk resends it to whoever ingests next.
+    if (this.closed) return;
+    this.queue.push({ topic, payload });
+    if (!this.scheduled && !this.flushing) {
+      this.scheduled = true;
+      setImmediate(() => this.startFlush());
+    }
+  }
+
+  /** Resolves once the queue is below the high-water mark (immediately if it is). */
+  whenBelowHighWater(): Promise<void> {
+    if (this.queue.length < QUEUE_HIGH_WATER) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /** Stops taking messages and waits for what was queued to be committed and acked. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.idle();
+  }
+
+  /** Waits until everything queued so far is committed and acked. */
+  async idle(): Promise<void> {
+    while (this.flushing || this.queue.length > 0) {
+      if (!this.flushing) this.startFlush();
+      await this.flushing;
+    }
+  }
+
+  private startFlush(): void {
+    this.scheduled = false;
+    if (this.flushing || this.queue.length === 0) return;
+    this.flushing = this.flush().finally(() => {
+      this.flushing = undefined;
+      if (this.queue.length > 0) this.startFlush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const messages = this.queue;
+    this.queue = [];
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
+    try {
+      const work: IngestWork = { batches: [], statuses: [], deadLetters: [] };
+      for (const m of messages) this.addTo(work, await this.classify(m));
+      const outcomes = await this.deps.store.commitIngest(work);
+      this.report(work, outcomes);
+      for (const o of outcomes) this.ack(o);
+    } catch (err) {
+      // Nothing was acked: the kiosks resend, and the events are inserted idempotently then.
+      this.deps.log.error({ err, messages: messages.length }, 'ingest commit failed; kiosks will resend');
+    }
+  }
+
+  private async classify(m: Incoming): Promise<Classified> {
+    const parsed = parseKioskTopic(this.deps.prefix, m.topic);
+    if (!parsed || (parsed.kind !== 'events' && parsed.kind !== 'status')) {
+      return { deadLetters: [{ topic: m.topic, kioskId: null, reason: 'not an events or status topic of contract v1', payload: preview(m.payload) }] };
+    }
+    // An empty retained message only clears the broker's copy: nothing to store.
+    if (parsed.kind === 'status' && m.payload.length === 0) return { deadLetters: [] };
+    const ctx = { topic: m.topic, topicKioskId: parsed.kioskId, registered: await this.isRegistered(parsed.kioskId), now: Date.now() };
+    try {
+      return parsed.kind === 'events' ? classifyEvents(ctx, m.payload) : classifyStatus(ctx, m.payload);
+    } catch (err) {
+      this.deps.log.error({ err, topic: m.topic }, 'classifying a message failed');
+      return { deadLetters: [{ topic: m.topic, kioskId: parsed.kioskId, reason: `gateway could not classify: ${(err as Error).message}`, payload: preview(m.payload) }] };
+    }
+  }
+
+  private async isRegistered(kioskId: string): Promise<boolean> {
+    if (this.known.has(kioskId)) return true;
+    const exists = await this.deps.store.kioskExists(kioskId);
+    if (exists) this.known.add(kioskId);
+    return exists;
+  }
+
+  private addTo(work: IngestWork, c: Classified): void {
+    if (c.batch) work.batches.push(c.batch);
+    if (c.status) work.statuses.push(c.status);
+    work.deadLetters.push(...c.deadLetters);
+  }
+
+  private report(work: IngestWork, outcomes: BatchOutcome[]): void {
+    const { log } = this.deps;
+    for (const d of work.deadLetters) log.warn({ kioskId: d.kioskId, topic: d.topic, reason: d.reason }, 'dead letter');
+    for (const o of outcomes) {
+      log.debug({ kioskId: o.kioskId, inserted: o.inserted, duplicates: o.duplicates, rejected: o.rejected.length }, 'batch committed');
+    }
+  }
+
+  private ack(o: BatchOutcome): void {
+    if (o.ids.length === 0 && o.rejected.length === 0) return;
+    const msg: AckMessage = { v: 1 };
+    if (o.ids.length) msg.ids = o.ids;
+    if (o.rejected.length) msg.rejected = o.rejected.map(({ id, reason }) => ({ id, reason }));
+    this.deps.publish(kioskTopic(this.deps.prefix, o.kioskId, 'acks'), JSON.stringify(msg));
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Embedded MQTT broker (aedes, MQTT 3.1.1) with authentication from the first version: registered
+ * kiosks (username = kiosk id) and the gateway's own in-memory credential; nobody else.
+ */
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import type { Logger } from 'pino';
+import { MAX_PAYLOAD_BYTES } from '../../../shared/src/index.js';
+import type { Store } from '../store/store.js';
+import { verifySecret, hashSecret } from '../secrets.js';
+import { GATEWAY_USERNAME, mayPublish, maySubscribe, type Identity } from './acl.js';
+
+/** Hard cap on one MQTT packet; larger payloads than the contract's still arrive, to be dead-lettered. */
+export const MAX_PACKET_BYTES = 2 * MAX_PAYLOAD_BYTES;
+
+export interface BrokerOptions {
+  host: string;
+  port: number;
+  prefix: string;
+  store: Store;
+  gatewaySecret: string;
+  log: Logger;
+}
+
+export interface EmbeddedBroker {
+  port: number;
+  /** Drops a kiosk's live connections (after a credential rotation). */
+  disconnectKiosk(kioskId: string): void;
+  close(): Promise<void>;
+}
+
+function authError(message: string): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode: 4 as const });
+}
+
+/** aedes has no packet size limit: refuse a packet as soon as its header announces it is too big. */
+function limitPacketSize(client: Client, log: Logger): void {
+  const parser = (client as unknown as { _parser: Record<string, unknown> })._parser;
+  const parseLength = parser._parseLength as () => boolean;
+  parser._parseLength = function guardedParseLength(this: { packet: { length: number }; _emitError(e: Error): void }) {
+    const done = parseLength.call(this);
+    if (done && this.packet.length > MAX_PACKET_BYTES) {
+      log.warn({ bytes: this.packet.length }, 'mqtt packet too large; closing connection');
+      this._emitError(new Error(`packet of ${this.packet.length} bytes exceeds ${MAX_PACKET_BYTES}`));
+      return false;
+    }
+    return done;
+  };
+}
+
+export async function startBroker(o: BrokerOptions): Promise<EmbeddedBroker> {
+  const identities = new WeakMap<Client, Identity>();
+  const gatewayHash = hashSecret(o.gatewaySecret);
+  const broker = await Aedes.createBroker({
+    maxClientsIdLength: 128, // kiosk ids alone may be 64 characters
+    authenticate(client, username, password, done) {
+      authenticate(o.store, gatewayHash, username, password)
+        .then((who) => {
+          if (!who) return done(authError('bad username or password'), false);
+          identities.set(client, who);
+          done(null, true);
+        })
+        .catch((err: Error) => done(authError(err.message), false));
+    },
+    authorizePublish(client, packet, done) {
+      const who = client && identities.get(client);
+      if (!client || (who && mayPublish(o.prefix, who, packet.topic))) return done(null);
+      o.log.warn({ kioskId: client.id, topic: packet.topic }, 'mqtt publish refused');
+      done(new Error('publish not authorized'));
+    },
+    authorizeSubscribe(client, sub, done) {
+      const who = identities.get(client);
+      if (who && maySubscribe(o.prefix, who, sub.topic)) return done(null, sub);
+      o.log.warn({ clientId: client.id, topic: sub.topic }, 'mqtt subscribe refused');
+      done(null, null); // SUBACK failure (0x80); the connection stays up
+    },
+  });
+  broker.on('clientError', (client, err) => o.log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'));
+  const server = net.createServer((socket) => limitPacketSize(broker.handle(socket), o.log));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    disconnectKiosk(kioskId) {
+      for (const c of Object.values((broker as unknown as { clients: Record<string, Client> }).clients)) {
+        const who = identities.get(c);
+        if (who?.kind === 'kiosk' && who.kioskId === kioskId) c.close();
+      }
+    },
+    async close() {
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function authenticate(store: Store, gatewayHash: string, username?: string, password?: Buffer): Promise<Identity | undefined> {
+  if (!username || !password) return undefined;
+  if (username === GATEWAY_USERNAME) return verifySecret(password, gatewayHash) ? { kind: 'gateway' } : undefined;
+  const hash = await store.kioskPasswordHash(username);
+  return verifySecret(password, hash) ? { kind: 'kiosk', kioskId: username } : undefined;
+}

@@ -1,0 +1,17 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Health } from '../../../schemas.js';
+import type { ApiDeps } from './deps.js';
+
+export const healthRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store, mqtt }) => {
+  app.get('/health', { schema: { tags: ['health'], security: [], response: { 200: Health, 503: Health } } }, async (_req, reply) => {
+    const dbOk = await store.ping().catch(() => false);
+    const fleet = dbOk ? await store.fleetSummary() : { registered: 0, online: 0 };
+    const ok = dbOk && mqtt.connected();
+    return reply.code(ok ? 200 : 503).send({
+      status: ok ? 'ok' : 'degraded',
+      database: { ok: dbOk },
+      broker: { mode: mqtt.mode, connected: mqtt.connected(), port: mqtt.brokerPort },
+      fleet,
+    });
+  });
+};

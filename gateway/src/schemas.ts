@@ -1,0 +1,98 @@
+/** REST-only schemas; message shapes come from the shared MQTT contract. */
+import Type from 'typebox';
+import { KioskConfigMessage, KioskId, MisuseRulesSchema, Panel, StatusMessage } from '../../shared/src/index.js';
+
+export const ErrorReply = Type.Object({ error: Type.String(), message: Type.String() });
+export const errorReplies = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply };
+
+export const Role = Type.Union([Type.Literal('admin'), Type.Literal('technician'), Type.Literal('manager')]);
+export const OfficeId = Type.String({ minLength: 1, maxLength: 64 });
+
+export const KioskIdParams = Type.Object({ id: KioskId });
+
+export const RegisterKioskBody = Type.Object({
+  id: KioskId,
+  officeId: Type.Optional(OfficeId),
+  panels: Type.Optional(Type.Array(Panel, { minItems: 1, maxItems: 16 })),
+});
+
+export const KioskCredentials = Type.Object({
+  id: KioskId,
+  mqtt: Type.Object({ username: Type.String(), password: Type.String({ description: 'Shown only in this response' }) }),
+});
+
+export const Counters = Type.Object({
+  received: Type.Integer(),
+  duplicates: Type.Integer(),
+  rejected: Type.Integer(),
+  lastSeq: Type.Integer(),
+});
+
+export const Gap = Type.Object({ from: Type.Integer(), to: Type.Integer() });
+
+export const KioskSummary = Type.Object({
+  id: KioskId,
+  officeId: Type.Union([OfficeId, Type.Null()]),
+  panels: Type.Union([Type.Array(Panel), Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' }),
+  status: Type.Union([Type.Object({ payload: StatusMessage, receivedAt: Type.String({ format: 'date-time' }) }), Type.Null()]),
+  config: Type.Union([KioskConfigMessage, Type.Null()]),
+  counters: Counters,
+});
+export const KioskDetail = Type.Intersect([KioskSummary, Type.Object({ gaps: Type.Array(Gap) })]);
+
+export const Page = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  after: Type.Optional(KioskId),
+});
+export const KioskPage = Type.Object({ items: Type.Array(KioskSummary), next: Type.Union([Type.String(), Type.Null()]) });
+
+export const EventsQuery = Type.Object({
+  afterSeq: Type.Integer({ minimum: 0, default: 0 }),
+  limit: Type.Integer({ minimum: 1, maximum: 5000, default: 1000 }),
+});
+export const StoredEvent = Type.Object({
+  id: Type.String(),
+  seq: Type.Integer(),
+  panel: Type.String(),
+  button: Type.String(),
+  at: Type.String({ format: 'date-time' }),
+  clockSynced: Type.Boolean(),
+  bootId: Type.String(),
+  uptimeMs: Type.Integer(),
+  flags: Type.Array(Type.String()),
+  receivedAt: Type.String({ format: 'date-time' }),
+});
+export const EventPage = Type.Object({
+  items: Type.Array(StoredEvent),
+  nextAfterSeq: Type.Union([Type.Integer(), Type.Null()]),
+});
+
+export const PutConfigBody = Type.Object({
+  panels: Type.Array(Panel, { minItems: 1, maxItems: 16 }),
+  misuse: Type.Optional(MisuseRulesSchema),
+});
+
+export const DeadLetter = Type.Object({
+  id: Type.Integer(),
+  receivedAt: Type.String({ format: 'date-time' }),
+  topic: Type.String(),
+  kioskId: Type.Union([Type.String(), Type.Null()]),
+  reason: Type.String(),
+  payload: Type.String(),
+});
+
+export const ApiKey = Type.Object({ id: Type.String(), name: Type.String(), role: Role, createdAt: Type.String() });
+export const NewApiKeyBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), role: Role });
+export const NewApiKey = Type.Intersect([ApiKey, Type.Object({ key: Type.String({ description: 'Shown only in this response' }) })]);
+
+export const Health = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
+  database: Type.Object({ ok: Type.Boolean() }),
+  broker: Type.Object({
+    mode: Type.Union([Type.Literal('embedded'), Type.Literal('external')]),
+    connected: Type.Boolean(),
+    port: Type.Union([Type.Integer(), Type.Null()]),
+  }),
+  fleet: Type.Object({ registered: Type.Integer(), online: Type.Integer() }),
+});

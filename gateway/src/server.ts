@@ -1,0 +1,36 @@
+/** Entry point: config from the environment, listen, shut down gracefully on a signal. */
+import type { AddressInfo } from 'node:net';
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
+import { createLogger } from './logger.js';
+
+function configOrExit(): GatewayConfig {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`gateway: invalid configuration: ${err.message}`);
+    process.exit(2);
+  }
+}
+
+async function main(): Promise<void> {
+  const config = configOrExit();
+  const log = createLogger(config.logLevel);
+  const app = await buildApp(config, { logger: log });
+  closeWithGrace({ delay: 10_000, logger: { error: (msg: unknown) => log.error(String(msg)) } }, async ({ signal, err }) => {
+    if (err) log.error({ err }, 'shutting down after an error');
+    else log.info({ signal }, 'shutting down');
+    await app.close(); // ingest finishes its transaction (commit + acks), then MQTT, broker and database close
+    log.info('gateway stopped');
+  });
+  await app.listen({ port: config.http.port, host: config.http.host });
+  const httpPort = (app.server.address() as AddressInfo).port;
+  log.info({ httpPort, mqttPort: app.gateway.mqtt.brokerPort, mqttMode: app.gateway.mqtt.mode, dataDir: config.dataDir }, 'gateway ready');
+}
+
+main().catch((err: unknown) => {
+  console.error('gateway: failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});
