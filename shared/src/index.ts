@@ -3,3 +3,4 @@ export * from './limits.js';
 export * from './misuse.js';
 export * from './contract.js';
 export * from './validate.js';
+export * from './indices.js';
