@@ -16,7 +16,8 @@ export interface MqttRuntime {
   brokerPort: number | null;
   ingest: Ingest;
   connected(): boolean;
-  publishConfig(kioskId: string, msg: KioskConfigMessage): void;
+  /** Resolves once the broker has the retained message, or after `waitMs` if it is unreachable. */
+  publishConfig(kioskId: string, msg: KioskConfigMessage, waitMs?: number): Promise<boolean>;
   disconnectKiosk(kioskId: string): void;
   stop(): Promise<void>;
 }
@@ -36,19 +37,26 @@ export async function startMqtt(config: GatewayConfig, store: Store, log: Logger
     url = `mqtt://127.0.0.1:${broker.port}`;
   }
   let client: MqttClient | undefined;
-  const publish = (topic: string, payload: string, retain = false): void => {
-    client?.publish(topic, payload, { qos: 1, retain }, (err) => {
-      if (err) mqttLog.warn({ topic, err: err.message }, 'mqtt publish failed');
+  const publish = (topic: string, payload: string, retain = false): Promise<boolean> =>
+    new Promise((resolve) => {
+      if (!client) return resolve(false);
+      client.publish(topic, payload, { qos: 1, retain }, (err) => {
+        if (err) mqttLog.warn({ topic, err: err.message }, 'mqtt publish failed');
+        resolve(!err);
+      });
     });
-  };
-  const ingest = new Ingest({ store, prefix, publish: (t, p) => publish(t, p), log: log.child({ component: 'ingest' }) });
+  const ingest = new Ingest({ store, prefix, publish: (t, p) => void publish(t, p), log: log.child({ component: 'ingest' }) });
   client = connectGatewayClient({ url, clientId: config.mqtt.clientId, username, password, prefix, ingest, log: mqttLog });
-  const publishConfig = (kioskId: string, msg: KioskConfigMessage): void =>
-    publish(kioskTopic(prefix, kioskId, 'config'), JSON.stringify(msg), true);
+  const publishConfig = (kioskId: string, msg: KioskConfigMessage, waitMs = 2000): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), waitMs)));
+    const sent = publish(kioskTopic(prefix, kioskId, 'config'), JSON.stringify(msg), true);
+    return Promise.race([sent, timeout]).finally(() => clearTimeout(timer));
+  };
   // The embedded broker forgets retained messages on restart: republish every stored config.
   client.on('connect', () => {
     store.allKioskConfigs().then(
-      (all) => all.forEach((c) => publishConfig(c.kioskId, c.config)),
+      (all) => all.forEach((c) => void publishConfig(c.kioskId, c.config)),
       (err: Error) => mqttLog.error({ err: err.message }, 'republishing configs failed'),
     );
   });

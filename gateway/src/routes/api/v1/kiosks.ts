@@ -50,8 +50,9 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
   app.put('/kiosks/:id/config', { preHandler: staff, schema: { tags, params: KioskIdParams, body: PutConfigBody, response: { 200: Type.Object({ rev: Type.Integer() }), ...errorReplies } } }, async (req) => {
     const msg = await store.putKioskConfig(req.params.id, req.body);
     if (!msg) throw notFound(req.params.id);
-    mqtt.publishConfig(req.params.id, msg);
-    req.log.info({ kioskId: req.params.id, rev: msg.rev }, 'kiosk config published');
+    // Stored first: if the broker is unreachable now, the config is republished on reconnect.
+    const published = await mqtt.publishConfig(req.params.id, msg);
+    req.log.info({ kioskId: req.params.id, rev: msg.rev, published }, 'kiosk config stored');
     return { rev: msg.rev };
   });
 };
