@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  bucketStart, bucketsBetween, isTimeZone, isoWeekday, localHour, localTime, nextBucketStart, previousPeriod,
+  type Bucket,
+} from '../../../gateway/src/scoring/periods.js';
+
+const at = (iso: string) => Date.parse(iso);
+const H = 3_600_000;
+const durations = (from: string, to: string, zone: string, bucket: Bucket) =>
+  bucketsBetween(at(from), at(to), zone, bucket).map((s) => (s.end - s.start) / H);
+
+describe('bucketStart', () => {
+  it.each<[string, string, Bucket, string]>([
+    // Berlin spring-forward 2026-03-29: 02:00 CET → 03:00 CEST at 01:00Z
+    ['2026-03-29T01:30:00Z', 'Europe/Berlin', 'hour', '2026-03-29T01:00:00Z'], // 03:30 CEST → 03:00
+    ['2026-03-29T00:59:59Z', 'Europe/Berlin', 'hour', '2026-03-29T00:00:00Z'], // 01:59 CET → 01:00
+    ['2026-03-29T21:59:59Z', 'Europe/Berlin', 'day', '2026-03-28T23:00:00Z'],
+    // Berlin fall-back 2026-10-25: 02:00–03:00 happens twice, each its own hour
+    ['2026-10-25T00:30:00Z', 'Europe/Berlin', 'hour', '2026-10-25T00:00:00Z'], // 02:30 CEST
+    ['2026-10-25T01:30:00Z', 'Europe/Berlin', 'hour', '2026-10-25T01:00:00Z'], // 02:30 CET
+    ['2026-10-25T22:59:59Z', 'Europe/Berlin', 'day', '2026-10-24T22:00:00Z'],
+    // New York: 2026-03-08 gap 02:00→03:00 EDT; 2026-11-01 01:00 repeats
+    ['2026-03-08T07:00:00Z', 'America/New_York', 'hour', '2026-03-08T07:00:00Z'], // 03:00 EDT
+    ['2026-11-01T06:30:00Z', 'America/New_York', 'hour', '2026-11-01T06:00:00Z'], // 01:30 EST
+    ['2026-11-01T06:30:00Z', 'America/New_York', 'day', '2026-11-01T04:00:00Z'],
+    // Moscow: UTC+3 all year
+    ['2026-03-29T20:59:59Z', 'Europe/Moscow', 'day', '2026-03-28T21:00:00Z'],
+    ['2026-03-29T21:00:00Z', 'Europe/Moscow', 'day', '2026-03-29T21:00:00Z'],
+    // Half-hour offset
+    ['2026-06-01T10:10:00Z', 'Asia/Kolkata', 'hour', '2026-06-01T09:30:00Z'],
+    // Santiago 2026-09-06: midnight does not exist, the day starts at 01:00 −03
+    ['2026-09-06T12:00:00Z', 'America/Santiago', 'day', '2026-09-06T04:00:00Z'],
+    // Havana 2026-11-01 falls back 01:00 → 00:00: the day starts at the first midnight
+    ['2026-11-01T05:30:00Z', 'America/Havana', 'day', '2026-11-01T04:00:00Z'],
+    ['2026-11-01T05:30:00Z', 'America/Havana', 'hour', '2026-11-01T05:00:00Z'],
+    // Weeks start Monday, across a year end: 2026-01-01 is a Thursday
+    ['2026-01-01T12:00:00Z', 'Europe/Berlin', 'week', '2025-12-28T23:00:00Z'],
+    ['2026-03-29T12:00:00Z', 'Europe/Berlin', 'week', '2026-03-22T23:00:00Z'], // Sunday → previous Monday
+    ['2026-03-30T00:00:00Z', 'Europe/Berlin', 'week', '2026-03-29T22:00:00Z'], // Monday 02:00 CEST
+    // Month ends, local not UTC
+    ['2026-01-31T23:30:00Z', 'Europe/Berlin', 'month', '2026-01-31T23:00:00Z'], // already 1 Feb in Berlin
+    ['2026-01-31T22:59:59Z', 'Europe/Berlin', 'month', '2025-12-31T23:00:00Z'],
+    ['2028-02-29T23:00:00Z', 'America/New_York', 'month', '2028-02-01T05:00:00Z'], // leap day evening
+    ['2026-04-01T03:00:00Z', 'America/New_York', 'month', '2026-03-01T05:00:00Z'], // 31 Mar 23:00 EDT
+  ])('%s in %s, %s → %s', (instant, zone, bucket, start) => {
+    expect(new Date(bucketStart(at(instant), zone, bucket)).toISOString()).toBe(new Date(at(start)).toISOString());
+  });
+
+  it('refuses an unknown zone with a message naming it', () => {
+    expect(() => bucketStart(0, 'Mars/Olympus', 'day')).toThrow('unknown time zone: Mars/Olympus');
+    expect(isTimeZone('Mars/Olympus')).toBe(false);
+    expect(isTimeZone('Europe/Moscow')).toBe(true);
+  });
+});
+
+describe('bucketsBetween', () => {
+  it('a spring-forward day has 23 hours, a fall-back day 25', () => {
+    const spring = durations('2026-03-28T23:00:00Z', '2026-03-29T22:00:00Z', 'Europe/Berlin', 'hour');
+    expect(spring).toEqual(Array(23).fill(1));
+    const fall = durations('2026-10-24T22:00:00Z', '2026-10-25T23:00:00Z', 'Europe/Berlin', 'hour');
+    expect(fall).toEqual(Array(25).fill(1));
+    const hours = bucketsBetween(at('2026-10-24T22:00:00Z'), at('2026-10-25T23:00:00Z'), 'Europe/Berlin', 'hour')
+      .map((s) => localHour(s.start, 'Europe/Berlin'));
+    expect(hours.slice(0, 5)).toEqual([0, 1, 2, 2, 3]);
+  });
+
+  it.each<[string, string, string, number[]]>([
+    ['Europe/Berlin', '2026-03-27T23:00:00Z', '2026-03-30T22:00:00Z', [24, 23, 24]],
+    ['Europe/Berlin', '2026-10-23T22:00:00Z', '2026-10-26T23:00:00Z', [24, 25, 24]],
+    ['America/New_York', '2026-03-07T05:00:00Z', '2026-03-10T04:00:00Z', [24, 23, 24]],
+    ['America/New_York', '2026-10-31T04:00:00Z', '2026-11-03T05:00:00Z', [24, 25, 24]],
+    ['Europe/Moscow', '2026-03-27T21:00:00Z', '2026-03-30T21:00:00Z', [24, 24, 24]],
+    ['America/Santiago', '2026-09-05T04:00:00Z', '2026-09-07T03:00:00Z', [24, 23]],
+  ])('day lengths in %s', (zone, from, to, hours) => {
+    expect(durations(from, to, zone, 'day')).toEqual(hours);
+  });
+
+  it('months of 28, 31 and a DST month of 743 hours', () => {
+    expect(durations('2026-01-31T23:00:00Z', '2026-04-30T22:00:00Z', 'Europe/Berlin', 'month'))
+      .toEqual([28 * 24, 31 * 24 - 1, 30 * 24]);
+  });
+
+  it('clips the first and last bucket to the range', () => {
+    const spans = bucketsBetween(at('2026-03-03T10:00:00Z'), at('2026-04-10T00:00:00Z'), 'Europe/Berlin', 'month');
+    expect(spans).toEqual([
+      { start: at('2026-03-03T10:00:00Z'), end: at('2026-03-31T22:00:00Z') },
+      { start: at('2026-03-31T22:00:00Z'), end: at('2026-04-10T00:00:00Z') },
+    ]);
+  });
+
+  it("'none' is one bucket; an empty range has none; a runaway range is refused", () => {
+    expect(bucketsBetween(5, 10, 'UTC', 'none')).toEqual([{ start: 5, end: 10 }]);
+    expect(bucketsBetween(10, 10, 'UTC', 'day')).toEqual([]);
+    expect(() => bucketsBetween(0, 200 * 365 * 24 * H, 'UTC', 'hour')).toThrow(RangeError);
+  });
+
+  const zones = ['Europe/Berlin', 'America/New_York', 'Europe/Moscow', 'America/Santiago', 'America/Havana',
+    'Asia/Kolkata', 'Australia/Lord_Howe', 'UTC'];
+  const instant = fc.integer({ min: at('2024-01-01T00:00:00Z'), max: at('2028-12-31T00:00:00Z') });
+
+  it('partitions any range, every bucket starting where the last ended, and holds its own instants', () => {
+    fc.assert(fc.property(
+      fc.constantFrom(...zones), fc.constantFrom<Bucket>('hour', 'day', 'week', 'month'), instant,
+      fc.integer({ min: 1, max: 40 * 24 * H }),
+      (zone, bucket, from, length) => {
+        const spans = bucketsBetween(from, from + length, zone, bucket);
+        expect(spans[0]!.start).toBe(from);
+        expect(spans.at(-1)!.end).toBe(from + length);
+        spans.forEach((s, i) => {
+          expect(s.start).toBeLessThan(s.end);
+          if (i > 0) expect(s.start).toBe(spans[i - 1]!.end);
+          expect(bucketStart(s.end - 1, zone, bucket)).toBe(bucketStart(s.start, zone, bucket));
+        });
+      },
+    ), { numRuns: 300 });
+  });
+
+  it('bucketStart reads as the start of its calendar unit, and the instant before it does not', () => {
+    fc.assert(fc.property(fc.constantFrom(...zones), fc.constantFrom<Bucket>('hour', 'day', 'week', 'month'), instant,
+      (zone, bucket, t) => {
+        const start = bucketStart(t, zone, bucket);
+        const [here, before, atT] = [localTime(start, zone), localTime(start - 1000, zone), localTime(t, zone)];
+        expect(here.second).toBe(0);
+        expect([0, 30]).toContain(here.minute); // 30 only where DST shifts by half an hour (Lord Howe)
+        if (bucket === 'hour') {
+          expect([here.day, here.hour]).toEqual([atT.day, atT.hour]);
+          expect(before.minute).toBe(59);
+        } else {
+          expect(before.day).not.toBe(here.day);
+          if (bucket === 'day') expect(here.day).toBe(atT.day);
+          if (bucket === 'week') expect(here.weekday).toBe(1);
+          if (bucket === 'month') expect([here.month, here.day]).toEqual([atT.month, 1]);
+        }
+      }), { numRuns: 1000 });
+  });
+
+  it('bucketStart is idempotent, at or before the instant, and less than one bucket away', () => {
+    fc.assert(fc.property(fc.constantFrom(...zones), fc.constantFrom<Bucket>('hour', 'day', 'week', 'month'), instant,
+      (zone, bucket, t) => {
+        const start = bucketStart(t, zone, bucket);
+        expect(start).toBeLessThanOrEqual(t);
+        expect(bucketStart(start, zone, bucket)).toBe(start);
+        expect(nextBucketStart(start, zone, bucket)).toBeGreaterThan(t);
+      }), { numRuns: 500 });
+  });
+});
+
+describe('local hour and weekday', () => {
+  it.each([
+    ['2026-10-25T00:30:00Z', 'Europe/Berlin', 2, 7],
+    ['2026-10-25T01:30:00Z', 'Europe/Berlin', 2, 7],
+    ['2026-03-29T01:00:00Z', 'Europe/Berlin', 3, 7],
+    ['2026-03-29T21:30:00Z', 'Europe/Moscow', 0, 1], // Monday 00:30 in Moscow, Sunday in UTC
+    ['2026-01-01T04:59:59Z', 'America/New_York', 23, 3], // still Wednesday 31 Dec in New York
+  ])('%s in %s: hour %i, ISO weekday %i', (instant, zone, hour, weekday) => {
+    expect(localHour(at(instant), zone)).toBe(hour);
+    expect(isoWeekday(at(instant), zone)).toBe(weekday);
+  });
+
+  it('reads the full wall clock', () => {
+    expect(localTime(at('2026-03-29T01:00:00Z'), 'Europe/Berlin'))
+      .toEqual({ year: 2026, month: 3, day: 29, hour: 3, minute: 0, second: 0, weekday: 7 });
+  });
+});
+
+describe('previousPeriod', () => {
+  const iso = (span: { start: number; end: number }) => [new Date(span.start).toISOString(), new Date(span.end).toISOString()];
+
+  it.each([
+    ['March → February (28 days)', '2026-02-28T23:00:00Z', '2026-03-31T22:00:00Z', ['2026-01-31T23:00:00.000Z', '2026-02-28T23:00:00.000Z']],
+    ['Q2 → Q1', '2026-03-31T22:00:00Z', '2026-06-30T22:00:00Z', ['2025-12-31T23:00:00.000Z', '2026-03-31T22:00:00.000Z']],
+    ['the week after spring-forward → the 7 local days before', '2026-03-29T22:00:00Z', '2026-04-05T22:00:00Z', ['2026-03-22T23:00:00.000Z', '2026-03-29T22:00:00.000Z']],
+    ['the 23-hour day → the whole day before', '2026-03-28T23:00:00Z', '2026-03-29T22:00:00Z', ['2026-03-27T23:00:00.000Z', '2026-03-28T23:00:00.000Z']],
+    ['an arbitrary range → the same duration before', '2026-03-29T10:15:00Z', '2026-03-29T12:15:00Z', ['2026-03-29T08:15:00.000Z', '2026-03-29T10:15:00.000Z']],
+  ])('%s', (_name, from, to, expected) => {
+    expect(iso(previousPeriod(at(from), at(to), 'Europe/Berlin'))).toEqual(expected);
+  });
+
+  it('refuses an empty range', () => {
+    expect(() => previousPeriod(5, 5, 'UTC')).toThrow(RangeError);
+  });
+});
