@@ -35,6 +35,11 @@ export function connect(url: string, opts: IClientOptions): Promise<MqttClient> 
   });
 }
 
+/** Resolves when the broker (or anyone) closes the client's connection. */
+export function closed(client: MqttClient): Promise<void> {
+  return new Promise((resolve) => client.once('close', () => resolve()));
+}
+
 /** A kiosk subscribed to its acks; `acks()` yields ack messages in arrival order. */
 export async function kiosk(url: string, id: string, password: string) {
   const client = await connect(url, { clientId: id, username: id, password });

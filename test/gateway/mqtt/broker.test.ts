@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { once } from 'node:events';
 import type { FastifyInstance } from 'fastify';
 import { kioskTopic } from '../../../shared/src/index.js';
-import { admin, batch, connect, event, getJson, kiosk, prefix, registerKiosk, startGateway } from '../helpers.js';
+import { admin, batch, closed, connect, event, getJson, kiosk, prefix, registerKiosk, startGateway } from '../helpers.js';
 
 let app: FastifyInstance;
 let url: string;
@@ -38,10 +37,10 @@ describe('embedded broker authentication', () => {
   it('stops accepting the old password after a rotation and drops live connections', async () => {
     const old = await registerKiosk(app, 'kiosk-rot');
     const live = await connect(url, { clientId: 'kiosk-rot', username: 'kiosk-rot', password: old });
-    const closed = once(live, 'close');
+    const gone = closed(live);
     const res = await app.inject({ method: 'POST', url: '/api/v1/kiosks/kiosk-rot/credentials', headers: admin });
     expect(res.statusCode).toBe(200);
-    await closed;
+    await gone;
     live.end(true);
     await expect(connect(url, { clientId: 'kiosk-rot', username: 'kiosk-rot', password: old })).rejects.toThrow();
     const fresh = await connect(url, { clientId: 'kiosk-rot', username: 'kiosk-rot', password: res.json().mqtt.password });
@@ -64,9 +63,9 @@ describe('embedded broker authorization', () => {
 
   it('disconnects a kiosk that publishes into another kiosk’s topic, and stores nothing from it', async () => {
     const client = await connect(url, { clientId: 'kiosk-a', username: 'kiosk-a', password: passwordA });
-    const closed = once(client, 'close');
+    const gone = closed(client);
     client.publish(kioskTopic(prefix, 'kiosk-b', 'events'), JSON.stringify(batch('kiosk-b', [event(1)])), { qos: 1 });
-    await closed;
+    await gone;
     client.end(true);
     // kiosk-a's own publishes still go through, so ingest is idle after this ack: nothing from the forgery.
     const a = await kiosk(url, 'kiosk-a', passwordA);
@@ -80,9 +79,9 @@ describe('embedded broker authorization', () => {
     const closedBy: string[] = [];
     for (const kind of ['acks', 'config'] as const) {
       const client = await connect(url, { clientId: 'kiosk-a', username: 'kiosk-a', password: passwordA });
-      const closed = once(client, 'close');
+      const gone = closed(client);
       client.publish(kioskTopic(prefix, 'kiosk-a', kind), '{"v":1,"ids":[]}', { qos: 1 });
-      await closed;
+      await gone;
       closedBy.push(kind);
       client.end(true);
     }
