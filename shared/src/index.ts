@@ -4,3 +4,4 @@ export * from './misuse.js';
 export * from './contract.js';
 export * from './validate.js';
 export * from './indices.js';
+export * from './score-schema.js';

@@ -1,7 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { Static } from 'typebox';
+import { ScoreSchema } from '../../shared/src/score-schema.js';
+import { checker } from '../../shared/src/validate.js';
 import fc from 'fast-check';
 import {
-  ielEstimate, scoreCounts, wilson, type Counts, type Estimate, type Interval,
+  ielEstimate, scoreCounts, wilson, type Counts, type Estimate, type Interval, type Score,
 } from '../../shared/src/indices.js';
 
 const counts = (good: number, neutral: number, bad: number, excluded = 0): Counts =>
@@ -203,6 +206,17 @@ describe('scoreCounts', () => {
     expect(() => scoreCounts(c, { panelKind: 'office', ...extra })).toThrow(message);
   });
 
+  it('ИНК falls as k rises, and k does not matter without silent visitors', () => {
+    fc.assert(fc.property(fc.nat(200), fc.nat(200), fc.nat(200), fc.nat(1000), fc.double({ min: 0, max: 1, noNaN: true }),
+      fc.double({ min: 0, max: 1, noNaN: true }), (g, n, b, v, k1, k2) => {
+        fc.pre(g + n + b > 0);
+        const ink = (k: number) => scoreCounts(counts(g, n, b), { panelKind: 'staff', visitors: v, settings: { k } }).ink!.value;
+        const [lo, hi] = k1 <= k2 ? [k1, k2] : [k2, k1];
+        expect(ink(hi)).toBeLessThanOrEqual(ink(lo));
+        if (v <= g + n + b) expect(ink(hi)).toBe(ink(lo));
+      }));
+  });
+
   it('every index stays in range for any counts, visitors and k', () => {
     const arb = fc.record({
       g: fc.nat(500), n: fc.nat(500), b: fc.nat(500), v: fc.option(fc.nat(3000), { nil: undefined }),
@@ -218,5 +232,17 @@ describe('scoreCounts', () => {
       }
       expect(score.ink === null).toBe(v === undefined ? g + n + b === 0 : Math.max(v, g + n + b) === 0);
     }));
+  });
+});
+
+describe('ScoreSchema', () => {
+  it('describes exactly the Score type, and real scores pass it', () => {
+    expectTypeOf<Static<typeof ScoreSchema>>().toEqualTypeOf<Score>();
+    const check = checker(ScoreSchema);
+    const scores = [
+      scoreCounts(counts(50, 30, 20, 2), { panelKind: 'loyalty', visitors: 90, sales: 10 }),
+      scoreCounts(counts(0, 0, 0), { panelKind: 'staff' }),
+    ];
+    for (const score of scores) expect(check.problems(score)).toEqual([]);
   });
 });

@@ -1,0 +1,29 @@
+/** TypeBox schema of `Score` (indices.ts) for API response schemas and OpenAPI; a test keeps the two equal. */
+import Type from 'typebox';
+
+const Estimate = Type.Object({
+  value: Type.Number(),
+  ci95: Type.Tuple([Type.Number(), Type.Number()], { description: '95 % interval [lo, hi]' }),
+  n: Type.Integer({ description: 'Sample size the interval rests on' }),
+});
+const OptionalEstimate = Type.Union([Estimate, Type.Null()]);
+
+export const EstimateSchema = Estimate;
+
+export const ScoreSchema = Type.Object({
+  counts: Type.Object({
+    good: Type.Integer(),
+    neutral: Type.Integer(),
+    bad: Type.Integer(),
+    total: Type.Integer({ description: 'good + neutral + bad: presses counted' }),
+    excluded: Type.Integer({ description: 'Presses flagged as misuse, kept but not counted' }),
+  }),
+  ink: Type.Union([Estimate, Type.Null()], { description: 'ИНК, dissatisfaction index, 0…1 (staff/office panels)' }),
+  iel: Type.Union([Estimate, Type.Null()], { description: 'ИЭЛ, emotional loyalty, −100…100 (loyalty panels)' }),
+  coverage: OptionalEstimate,
+  csat: OptionalEstimate,
+  conversion: OptionalEstimate,
+  sufficient: Type.Boolean({ description: 'Enough presses to be shown and ranked' }),
+  coverageKnown: Type.Boolean({ description: 'false: visitors unknown, ИНК is B / P' }),
+  dataIssues: Type.Array(Type.Union([Type.Literal('visitorsBelowPresses'), Type.Literal('salesAboveVisitors')])),
+});
