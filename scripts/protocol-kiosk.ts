@@ -1,0 +1,143 @@
+/**
+ * A kiosk at the protocol level: speaks MQTT contract v1 without johnny-five or an outbox.
+ * Used by tests, benchmarks and the fleet simulator to drive the gateway at scale. It keeps
+ * resending until the gateway acks each event, exactly like the real agent's publisher.
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+import { ulid } from 'ulid';
+import { DEFAULT_TOPIC_PREFIX, kioskTopic, MAX_EVENTS_PER_BATCH, type Event, type Button } from '../shared/src/index.js';
+
+export interface ProtocolKioskOptions {
+  url: string;
+  kioskId: string;
+  password: string;
+  prefix?: string;
+  batchSize?: number;
+  /** Batches published before waiting for acks. */
+  window?: number;
+  /** Resend a batch not acked within this many ms. */
+  retransmitMs?: number;
+}
+
+export function makeEvents(count: number, opts: { firstSeq?: number; panel?: string; at?: number } = {}): Event[] {
+  const buttons: Button[] = ['good', 'neutral', 'bad'];
+  const bootId = ulid();
+  const start = opts.at ?? Date.now() - count * 1000;
+  return Array.from({ length: count }, (_, i) => ({
+    id: ulid(),
+    seq: (opts.firstSeq ?? 1) + i,
+    panel: opts.panel ?? 'desk',
+    button: buttons[i % 3]!,
+    at: new Date(start + i * 1000).toISOString(),
+    clockSynced: true,
+    bootId,
+    uptimeMs: 60_000 + i * 1000,
+    flags: [],
+  }));
+}
+
+export class ProtocolKiosk {
+  readonly acked = new Set<string>();
+  readonly rejected = new Map<string, string>();
+  private client?: MqttClient;
+  private pending: Event[] = [];
+  private inFlight = new Map<string, { events: Event[]; sentAt: number }>();
+  private timer?: NodeJS.Timeout;
+  private done?: () => void;
+
+  constructor(private readonly opts: ProtocolKioskOptions) {}
+
+  private get prefix() {
+    return this.opts.prefix ?? DEFAULT_TOPIC_PREFIX;
+  }
+
+  async connect(): Promise<void> {
+    const client = mqtt.connect(this.opts.url, {
+      clientId: `${this.opts.kioskId}`,
+      username: this.opts.kioskId,
+      password: this.opts.password,
+      clean: false,
+      reconnectPeriod: 200,
+      connectTimeout: 5000,
+    });
+    this.client = client;
+    // Attached before CONNACK so acks queued in the session are not lost.
+    client.on('message', (_topic, payload) => this.onAck(payload));
+    client.on('connect', () => {
+      client.subscribe(kioskTopic(this.prefix, this.opts.kioskId, 'acks'), { qos: 1 });
+      this.resendAll();
+    });
+    client.on('error', () => undefined); // reconnects by itself; errors are surfaced via timeouts
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+    });
+  }
+
+  /** Sends events until every one is acked or rejected; resolves then. */
+  deliver(events: Event[]): Promise<void> {
+    this.pending.push(...events);
+    const all = new Set(events.map((e) => e.id));
+    return new Promise((resolve) => {
+      const check = () => {
+        for (const id of all) if (!this.acked.has(id) && !this.rejected.has(id)) return false;
+        return true;
+      };
+      this.done = () => check() && resolve();
+      this.timer ??= setInterval(() => this.retransmitStale(), Math.min(this.opts.retransmitMs ?? 5000, 1000));
+      this.pump();
+      this.done();
+    });
+  }
+
+  private pump(): void {
+    const client = this.client;
+    if (!client?.connected) return;
+    const size = this.opts.batchSize ?? MAX_EVENTS_PER_BATCH;
+    while (this.pending.length > 0 && this.inFlight.size < (this.opts.window ?? 4)) {
+      const events = this.pending.splice(0, size);
+      const key = events[0]!.id;
+      this.inFlight.set(key, { events, sentAt: Date.now() });
+      const payload = JSON.stringify({ v: 1, kioskId: this.opts.kioskId, events });
+      client.publish(kioskTopic(this.prefix, this.opts.kioskId, 'events'), payload, { qos: 1 });
+    }
+  }
+
+  private onAck(payload: Buffer): void {
+    let msg: { ids?: string[]; rejected?: { id: string; reason: string }[] };
+    try {
+      msg = JSON.parse(payload.toString());
+    } catch {
+      return;
+    }
+    for (const id of msg.ids ?? []) this.acked.add(id);
+    for (const r of msg.rejected ?? []) this.rejected.set(r.id, r.reason);
+    for (const [key, batch] of this.inFlight) {
+      if (batch.events.every((e) => this.acked.has(e.id) || this.rejected.has(e.id))) this.inFlight.delete(key);
+    }
+    this.pump();
+    this.done?.();
+  }
+
+  private resendAll(): void {
+    for (const batch of this.inFlight.values()) this.pending.unshift(...batch.events.filter((e) => !this.acked.has(e.id)));
+    this.inFlight.clear();
+    this.pump();
+  }
+
+  private retransmitStale(): void {
+    const limit = Date.now() - (this.opts.retransmitMs ?? 5000);
+    for (const [key, batch] of this.inFlight) {
+      if (batch.sentAt < limit) {
+        this.inFlight.delete(key);
+        this.pending.unshift(...batch.events.filter((e) => !this.acked.has(e.id) && !this.rejected.has(e.id)));
+      }
+    }
+    this.pump();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.client?.endAsync();
+  }
+}

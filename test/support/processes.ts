@@ -1,0 +1,302 @@
+/**
+ * Real processes for end-to-end tests: the built gateway and kiosk agent under plain `node`,
+ * and an external Mosquitto. Each is killed for real (SIGKILL) by the crash tests.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { mkdtempSync, writeFileSync, mkdirSync, chmodSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createServer } from 'node:net';
+
+/** The repo root, whether this file runs from source (vitest) or from dist/ (benchmarks). */
+function findRoot(dir: string): string {
+  return existsSync(join(dir, 'package.json')) ? dir : findRoot(resolve(dir, '..'));
+}
+export const ROOT = findRoot(import.meta.dirname);
+export const GATEWAY_ENTRY = join(ROOT, 'dist/gateway/src/server.js');
+export const AGENT_ENTRY = join(ROOT, 'dist/device/src/main.js');
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `lb-${prefix}-`));
+}
+
+/** A TCP port that was free a moment ago (for processes that must come back on the same port). */
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const port = (srv.address() as { port: number }).port;
+  srv.close();
+  await once(srv, 'close');
+  return port;
+}
+
+type LogLine = Record<string, unknown> & { msg?: string };
+
+/** A spawned node process whose stdout is pino JSON; lets tests await log lines. */
+export class LoggedProcess {
+  readonly lines: LogLine[] = [];
+  readonly stderr: string[] = [];
+  readonly exited: Promise<number | null>;
+  private waiters: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
+
+  constructor(readonly name: string, readonly child: ChildProcess) {
+    createInterface({ input: child.stdout! }).on('line', (text) => {
+      let line: LogLine;
+      try {
+        line = JSON.parse(text) as LogLine;
+      } catch {
+        line = { msg: text };
+      }
+      this.lines.push(line);
+      this.waiters = this.waiters.filter((w) => (w.match(line) ? (w.resolve(line), false) : true));
+    });
+    child.stderr?.on('data', (d: Buffer) => this.stderr.push(d.toString()));
+    this.exited = once(child, 'exit').then(([code]) => code as number | null);
+  }
+
+  /** Resolves with the first past or future log line that matches. */
+  waitFor(match: (l: LogLine) => boolean, what: string, timeoutMs = 20_000): Promise<LogLine> {
+    const seen = this.lines.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolveLine, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${this.name}: no log line "${what}" within ${timeoutMs} ms. stderr: ${this.stderr.join('').slice(-2000)}`)),
+        timeoutMs,
+      );
+      this.waiters.push({ match, resolve: (l) => (clearTimeout(timer), resolveLine(l)) });
+    });
+  }
+
+  count(msg: string): number {
+    return this.lines.filter((l) => l.msg === msg).length;
+  }
+
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill(signal);
+    await this.exited;
+  }
+}
+
+export interface Gateway {
+  proc: LoggedProcess;
+  httpPort: number;
+  mqttPort: number | undefined;
+  dataDir: string;
+  api<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+}
+
+export async function startGateway(opts: {
+  dataDir?: string;
+  httpPort?: number;
+  mqttPort?: number;
+  env?: Record<string, string>;
+} = {}): Promise<Gateway> {
+  const dataDir = opts.dataDir ?? tempDir('gw');
+  const child = spawn(process.execPath, [GATEWAY_ENTRY], {
+    env: {
+      ...process.env,
+      LB_DATA_DIR: dataDir,
+      LB_ADMIN_TOKEN: ADMIN_TOKEN,
+      LB_HTTP_HOST: '127.0.0.1',
+      LB_HTTP_PORT: String(opts.httpPort ?? 0),
+      LB_MQTT_PORT: String(opts.mqttPort ?? 0),
+      LB_LOG_LEVEL: 'info',
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const proc = new LoggedProcess('gateway', child);
+  const ready = await Promise.race([
+    proc.waitFor((l) => l.msg === 'gateway ready', 'gateway ready'),
+    proc.exited.then((code) => {
+      throw new Error(`gateway exited with ${code}: ${proc.stderr.join('')}`);
+    }),
+  ]);
+  const httpPort = ready.httpPort as number;
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`http://127.0.0.1:${httpPort}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+  return { proc, httpPort, mqttPort: (ready.mqttPort as number | null) ?? undefined, dataDir, api };
+}
+
+export async function registerKiosk(gw: Gateway, id: string, extra: Record<string, unknown> = {}) {
+  const res = await gw.api('POST', '/api/v1/kiosks', { id, ...extra });
+  if (res.status !== 201) throw new Error(`register ${id}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.mqtt as { username: string; password: string };
+}
+
+export interface Agent {
+  proc: LoggedProcess;
+  dataDir: string;
+  press(panel: string, button: 'good' | 'neutral' | 'bad'): void;
+  send(command: string): void;
+  /** Waits until `n` presses have been committed to the outbox by this process. */
+  committed(n: number, timeoutMs?: number): Promise<void>;
+}
+
+export function startAgent(opts: {
+  kioskId: string;
+  password: string;
+  mqttUrl: string;
+  dataDir?: string;
+  env?: Record<string, string>;
+}): Agent {
+  const dataDir = opts.dataDir ?? tempDir('kiosk');
+  const child = spawn(process.execPath, [AGENT_ENTRY], {
+    env: {
+      ...process.env,
+      LB_KIOSK_ID: opts.kioskId,
+      LB_MQTT_URL: opts.mqttUrl,
+      LB_MQTT_PASSWORD: opts.password,
+      LB_DATA_DIR: dataDir,
+      LB_BOARD: 'virtual',
+      LB_LOG_LEVEL: 'info',
+      ...opts.env,
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const proc = new LoggedProcess(`agent ${opts.kioskId}`, child);
+  const send = (command: string) => {
+    if (child.stdin?.writable) child.stdin.write(`${command}\n`);
+  };
+  return {
+    proc,
+    dataDir,
+    send,
+    press: (panel, button) => send(`press ${panel} ${button}`),
+    committed: async (n, timeoutMs = 20_000) => {
+      let seen = 0;
+      await proc.waitFor((l) => l.msg === 'press committed' && ++seen >= n, `${n} × press committed`, timeoutMs);
+    },
+  };
+}
+
+/** Polls `probe` until it returns a defined value; for state that only an API exposes. */
+export async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface Mosquitto {
+  port: number;
+  proc: ChildProcess;
+  dir: string;
+  addUser(username: string, password: string): Promise<void>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  restart(): Promise<void>;
+}
+
+async function run(cmd: string, args: string[]): Promise<void> {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const [code] = await once(child, 'exit');
+  if (code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${code}): ${err}`);
+}
+
+async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
+  const { connect } = await import('node:net');
+  await until(
+    () =>
+      new Promise<true | undefined>((res) => {
+        const s = connect(port, '127.0.0.1');
+        s.once('connect', () => (s.destroy(), res(true)));
+        s.once('error', () => res(undefined));
+      }),
+    `port ${port}`,
+    timeoutMs,
+  );
+}
+
+/**
+ * A real Mosquitto 2 with password file and per-kiosk ACL (a kiosk may write only its events/status
+ * and read only its acks/config). Needs the `mosquitto` binary (Debian package `mosquitto`).
+ */
+export async function startMosquitto(gateway: { username: string; password: string }): Promise<Mosquitto> {
+  const dir = tempDir('mosq');
+  chmodSync(dir, 0o777);
+  const port = await freePort();
+  const passwd = join(dir, 'passwd');
+  const acl = join(dir, 'acl');
+  writeFileSync(passwd, '');
+  writeFileSync(
+    acl,
+    [
+      `user ${gateway.username}`,
+      'topic readwrite lb/v1/#',
+      '',
+      'pattern write lb/v1/kiosks/%u/events',
+      'pattern write lb/v1/kiosks/%u/status',
+      'pattern read lb/v1/kiosks/%u/acks',
+      'pattern read lb/v1/kiosks/%u/config',
+      '',
+    ].join('\n'),
+  );
+  mkdirSync(join(dir, 'db'), { recursive: true });
+  chmodSync(join(dir, 'db'), 0o777);
+  writeFileSync(
+    join(dir, 'mosquitto.conf'),
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous false',
+      `password_file ${passwd}`,
+      `acl_file ${acl}`,
+      'persistence true',
+      `persistence_location ${join(dir, 'db')}/`,
+      // Default 1000 silently drops beyond; a kiosk backlog or an offline gateway must not lose acks.
+      'max_queued_messages 0',
+      'max_inflight_messages 0',
+      '',
+    ].join('\n'),
+  );
+  const mosq: Mosquitto = {
+    port,
+    dir,
+    proc: undefined as unknown as ChildProcess,
+    async addUser(username, password) {
+      await run('mosquitto_passwd', ['-b', passwd, username, password]);
+      chmodSync(passwd, 0o644);
+      // SIGHUP would reload the file but gives no signal when done: a clean restart can be awaited.
+      if (mosq.proc && mosq.proc.exitCode === null && mosq.proc.signalCode === null) {
+        await mosq.kill('SIGTERM');
+        await mosq.restart();
+      }
+    },
+    async kill(signal = 'SIGKILL') {
+      if (mosq.proc.exitCode !== null || mosq.proc.signalCode !== null) return;
+      mosq.proc.kill(signal);
+      await once(mosq.proc, 'exit');
+    },
+    async restart() {
+      mosq.proc = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+      await waitForPort(port);
+    },
+  };
+  await mosq.addUser(gateway.username, gateway.password);
+  await mosq.restart();
+  return mosq;
+}
