@@ -5,7 +5,6 @@
 import type Database from 'better-sqlite3';
 import type { BatchOutcome, EventsBatch, IngestWork, RejectedEvent } from './store.js';
 
-type Statement = Database.Statement;
 
 function statements(db: Database.Database) {
   return {
@@ -60,7 +59,7 @@ function writeBatch(s: Statements, b: EventsBatch, receivedAt: number, nowIso: s
   }
   let lastSeq = stored;
   for (const e of b.events) {
-    const info = (s.insertEvent as Statement).run(
+    const info = s.insertEvent.run(
       e.id, b.kioskId, e.seq, e.panel, e.button, Date.parse(e.at), e.clockSynced ? 1 : 0,
       e.bootId, e.uptimeMs, JSON.stringify(e.flags), receivedAt,
     );
