@@ -1,0 +1,171 @@
+/**
+ * The kiosk controller: wires the board, the press recorder, the outbox and the publisher, starts them
+ * in order and stops them in reverse, applies the gateway's config and answers for the status.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Button, KioskConfigMessage, MisuseRules, Panel, StatusMessage } from '../../shared/src/index.js';
+import type { AgentConfig } from './config.js';
+import { SystemClock, type Clock } from './clock.js';
+import { SqliteOutbox } from './outbox.js';
+import { PressRecorder } from './press-recorder.js';
+import { Publisher } from './publisher.js';
+import { BoardSupervisor, type ButtonSource } from './board-supervisor.js';
+import { loadRemoteConfig, parseRemoteConfig, saveRemoteConfig } from './remote-config.js';
+import { packageVersion } from './version.js';
+
+export interface AgentDeps {
+  log: Logger;
+  clock?: Clock & { start?(): Promise<void>; stop?(): void };
+  /** Swapped in tests; defaults to the supervised board child process. */
+  source?: ButtonSource;
+  childPath?: string;
+  pruneIntervalMs?: number;
+}
+
+export class Agent {
+  readonly clock: NonNullable<AgentDeps['clock']>;
+  readonly outbox: SqliteOutbox;
+  readonly recorder: PressRecorder;
+  readonly publisher: Publisher;
+  readonly source: ButtonSource;
+  private panels: Panel[];
+  private rules: MisuseRules;
+  private configRev: number | null = null;
+  private configError: string | undefined;
+  private readonly counters = { presses: 0, flagged: 0 };
+  private pruneTimer: NodeJS.Timeout | undefined;
+  private readonly version = packageVersion();
+
+  constructor(readonly config: AgentConfig, private readonly deps: AgentDeps) {
+    const { log } = deps;
+    this.clock = deps.clock ?? new SystemClock(config.clockSynced);
+    this.panels = config.panels;
+    this.rules = config.misuse;
+    const remote = loadRemoteConfig(config.dataDir);
+    if (remote) this.adopt(remote);
+    this.outbox = new SqliteOutbox(join(config.dataDir, 'outbox.db'));
+    this.source = deps.source ?? new BoardSupervisor({ board: config.board, panels: this.panels, log, childPath: deps.childPath });
+    this.recorder = new PressRecorder({
+      outbox: this.outbox, clock: this.clock, log, rules: this.rules,
+      feedback: {
+        thank: (panel, button) => this.source.show(panel, button, 'thanks'),
+        showError: (panel, button) => this.source.show(panel, button, 'error'),
+      },
+      onCommitted: (event) => {
+        if (event.flags.length > 0) this.counters.flagged++;
+        this.publisher.notify();
+        this.publisher.statusChanged();
+      },
+    });
+    this.publisher = new Publisher({
+      ...config.mqtt, kioskId: config.kioskId, outbox: this.outbox, log, ...config.outbox,
+      statusIntervalMs: config.statusIntervalMs, status: () => this.status(), onConfig: (raw) => this.onRemoteConfig(raw),
+    });
+  }
+
+  async start(): Promise<void> {
+    mkdirSync(this.config.dataDir, { recursive: true });
+    await this.clock.start?.();
+    this.prune();
+    this.pruneTimer = setInterval(() => this.prune(), this.deps.pruneIntervalMs ?? 3_600_000);
+    this.recorder.flush();
+    this.publisher.start();
+    this.source.on('press', (panel, button) => this.onPress(panel, button));
+    this.source.on('state', () => this.publisher.statusChanged());
+    this.source.start();
+    this.deps.log.info({ board: this.config.board, panels: this.panels.map((p) => p.id), configRev: this.configRev }, 'kiosk agent started');
+  }
+
+  private onPress(panel: string, button: Button): void {
+    this.counters.presses++;
+    this.recorder.record(panel, button);
+    if (this.recorder.memoryHeld > 0) this.publisher.statusChanged();
+  }
+
+  /** Stops in reverse order: no new presses, then the network, then the disk. */
+  async stop(): Promise<void> {
+    clearInterval(this.pruneTimer);
+    this.source.removeAllListeners('press');
+    await this.source.stop();
+    await this.publisher.stop();
+    this.recorder.stop();
+    this.recorder.flush(); // last chance for presses held in memory
+    if (this.recorder.memoryHeld > 0) this.deps.log.error({ memoryHeld: this.recorder.memoryHeld }, 'stopping with presses the disk refused');
+    this.outbox.close();
+    this.clock.stop?.();
+    this.deps.log.info('kiosk agent stopped');
+  }
+
+  /** SIGTERM/SIGINT (and `quit()`) → graceful stop, then exit; a second signal exits at once. */
+  handleSignals(exit: (code: number) => void = (code) => process.exit(code)): () => void {
+    let stopping = false;
+    const quit = (reason: string) => {
+      if (stopping) return exit(1);
+      stopping = true;
+      this.deps.log.info({ reason }, 'stopping');
+      this.stop().then(
+        () => exit(0),
+        (err: unknown) => {
+          this.deps.log.error({ err }, 'stop failed');
+          exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => quit('SIGTERM'));
+    process.on('SIGINT', () => quit('SIGINT'));
+    return () => quit('quit');
+  }
+
+  private prune(): void {
+    const before = this.clock.wallMs() - this.config.outbox.retentionDays * 86_400_000;
+    const removed = this.outbox.prune(before);
+    if (removed > 0) this.deps.log.info({ removed }, 'pruned settled outbox rows');
+  }
+
+  private adopt(remote: KioskConfigMessage): void {
+    this.panels = remote.panels;
+    this.rules = remote.misuse ?? this.config.misuse;
+    this.configRev = remote.rev;
+  }
+
+  /** A retained config from the gateway: applied when valid, refused (and reported) when not. */
+  onRemoteConfig(raw: string): void {
+    const result = parseRemoteConfig(raw);
+    if (!result.ok) {
+      this.configError = result.problems.join('; ');
+      this.deps.log.warn({ problems: result.problems }, 'config refused');
+    } else {
+      this.configError = undefined;
+      const next = result.config;
+      const panelsChanged = JSON.stringify(next.panels) !== JSON.stringify(this.panels);
+      if (panelsChanged || next.rev !== this.configRev || JSON.stringify(next.misuse ?? this.config.misuse) !== JSON.stringify(this.rules)) {
+        saveRemoteConfig(this.config.dataDir, next);
+        this.adopt(next);
+        this.recorder.setRules(this.rules);
+        if (panelsChanged) this.source.setPanels(this.panels);
+        this.deps.log.info({ rev: next.rev, panels: next.panels.map((p) => p.id), boardRestart: panelsChanged }, 'config applied');
+      }
+    }
+    this.publisher.statusChanged();
+  }
+
+  currentPanels(): Panel[] {
+    return this.panels;
+  }
+
+  status(): Omit<StatusMessage, 'v' | 'state'> {
+    const now = this.clock.wallMs();
+    return {
+      at: new Date(now).toISOString(),
+      version: this.version,
+      bootId: this.clock.bootId,
+      board: this.source.state(),
+      outbox: { ...this.outbox.stats(now), memoryHeld: this.recorder.memoryHeld, error: this.recorder.lastError },
+      clockSynced: this.clock.clockSynced(),
+      config: { rev: this.configRev, error: this.configError },
+      counters: { ...this.counters, ...this.publisher.counters },
+    };
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Board child process: owns the johnny-five Board. An unplugged USB board cannot be reopened inside
+ * the same process, so the agent runs the board here and restarts this process instead.
+ */
+import type { FromBoardChild, ToBoardChild } from './board-protocol.js';
+import { openIO } from './board-io.js';
+import { PanelBoard } from './panel-board.js';
+import { VirtualIO } from './virtual-io.js';
+
+let board: PanelBoard | undefined;
+let io: unknown;
+
+function send(message: FromBoardChild): void {
+  process.send?.(message);
+}
+
+function lost(reason: string): void {
+  send({ type: 'disconnected', reason });
+  process.exitCode = 1;
+  setImmediate(() => process.exit(1)); // give the IPC message a turn to leave
+}
+
+async function start(message: Extract<ToBoardChild, { type: 'start' }>): Promise<void> {
+  const opened = await openIO(message.board, message.plugged);
+  io = opened.io;
+  if (io instanceof VirtualIO) {
+    // Idle level of inputs on circuits without the internal pull-up but inverted (external pull-up).
+    for (const panel of message.panels) {
+      if (panel.invert && !panel.pullup) for (const pin of Object.values(panel.pins)) io.setInput(pin, 1);
+    }
+  }
+  board = new PanelBoard(opened.io, message.panels);
+  board.on('ready', () => send({ type: 'ready', kind: opened.kind }));
+  board.on('press', (panel, button) => send({ type: 'press', panel, button }));
+  board.on('disconnect', lost);
+  board.start();
+}
+
+process.on('message', (message: ToBoardChild) => {
+  switch (message.type) {
+    case 'start':
+      start(message).catch((err: Error) => lost(err.message));
+      break;
+    case 'led':
+      board?.show(message.panel, message.button, message.pattern);
+      break;
+    case 'pin':
+      if (io instanceof VirtualIO) io.setInput(message.pin, message.level);
+      break;
+    case 'unplug':
+      if (io instanceof VirtualIO) io.unplug();
+      break;
+    case 'stop':
+      board?.stop();
+      process.exit(0);
+  }
+});
+process.on('disconnect', () => process.exit(0)); // the agent is gone
+process.on('SIGINT', () => undefined); // Ctrl-C reaches the whole process group: the agent decides

@@ -1,0 +1,15 @@
+/** IPC messages between the agent and its board child process. */
+import type { Button, Panel } from '../../shared/src/index.js';
+import type { LedPattern } from './panel-board.js';
+
+export type ToBoardChild =
+  | { type: 'start'; board: string; panels: Panel[]; plugged: boolean }
+  | { type: 'led'; panel: string; button: Button; pattern: LedPattern }
+  | { type: 'pin'; pin: number; level: 0 | 1 } // virtual board only: a wire changes an input
+  | { type: 'unplug' } // virtual board only
+  | { type: 'stop' };
+
+export type FromBoardChild =
+  | { type: 'ready'; kind: string }
+  | { type: 'press'; panel: string; button: Button }
+  | { type: 'disconnected'; reason: string };

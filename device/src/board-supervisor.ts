@@ -1,0 +1,162 @@
+/**
+ * Runs the johnny-five board in a supervised child process and restarts it every `restartDelayMs`
+ * while it is gone, so a replugged board is back within seconds. Presses arrive as events; the outbox
+ * and publisher never wait on the board.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import type { Button, Panel } from '../../shared/src/index.js';
+import type { FromBoardChild, ToBoardChild } from './board-protocol.js';
+import { downLevel, type LedPattern } from './panel-board.js';
+
+export interface BoardState {
+  connected: boolean;
+  kind: string;
+  error?: string;
+}
+
+export interface ButtonSourceEvents {
+  press: [panel: string, button: Button];
+  state: [BoardState];
+}
+
+/** Where presses come from and where LED feedback goes. */
+export interface ButtonSource extends EventEmitter<ButtonSourceEvents> {
+  start(): void;
+  stop(): Promise<void>;
+  setPanels(panels: Panel[]): void;
+  show(panel: string, button: Button, pattern: LedPattern): void;
+  state(): BoardState;
+}
+
+export interface BoardSupervisorOptions {
+  board: string;
+  panels: Panel[];
+  log: Logger;
+  restartDelayMs?: number;
+  /** The compiled child entry; defaults to board-child.js beside this module. */
+  childPath?: string;
+}
+
+export class BoardSupervisor extends EventEmitter<ButtonSourceEvents> implements ButtonSource {
+  private child: ChildProcess | undefined;
+  private ready = false;
+  private stopping = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private current: BoardState;
+  private panels: Panel[];
+  /** Virtual board only: whether the simulated cable is in. */
+  private plugged = true;
+  /** Simulated pin changes waiting for a (re)starting virtual board. */
+  private queuedPins: { pin: number; level: 0 | 1 }[] = [];
+
+  constructor(private readonly opts: BoardSupervisorOptions) {
+    super();
+    this.panels = opts.panels;
+    this.current = { connected: false, kind: opts.board, error: 'starting' };
+  }
+
+  start(): void {
+    this.stopping = false;
+    this.spawn();
+  }
+
+  state(): BoardState {
+    return this.current;
+  }
+
+  /** New pins: restart the board process with them. */
+  setPanels(panels: Panel[]): void {
+    this.panels = panels;
+    this.child?.kill('SIGTERM');
+  }
+
+  show(panel: string, button: Button, pattern: LedPattern): void {
+    if (this.ready) this.send({ type: 'led', panel, button, pattern });
+  }
+
+  private spawn(): void {
+    const path = this.opts.childPath ?? fileURLToPath(new URL('./board-child.js', import.meta.url));
+    const child = fork(path, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = child;
+    child.on('message', (message: FromBoardChild) => this.onMessage(child, message));
+    child.on('exit', (code, signal) => this.onExit(child, code === 0 ? undefined : `board process exited (${code ?? signal})`));
+    child.on('error', (err) => this.opts.log.warn({ err }, 'board process error'));
+    this.send({ type: 'start', board: this.opts.board, panels: this.panels, plugged: this.plugged });
+  }
+
+  private onMessage(child: ChildProcess, message: FromBoardChild): void {
+    if (child !== this.child) return;
+    if (message.type === 'press') this.emit('press', message.panel, message.button);
+    else if (message.type === 'ready') {
+      this.ready = true;
+      this.setState({ connected: true, kind: message.kind });
+      for (const change of this.queuedPins.splice(0)) this.send({ type: 'pin', ...change });
+    } else this.setState({ connected: false, kind: this.current.kind, error: message.reason });
+  }
+
+  private onExit(child: ChildProcess, reason: string | undefined): void {
+    if (child !== this.child) return;
+    this.child = undefined;
+    this.ready = false;
+    // A child that reported why it lost the board keeps that reason; a crash reports its exit.
+    if (this.current.connected) this.setState({ connected: false, kind: this.current.kind, error: reason ?? 'board process exited' });
+    if (!this.stopping) this.restartTimer = setTimeout(() => this.spawn(), this.opts.restartDelayMs ?? 1000);
+  }
+
+  private setState(next: BoardState): void {
+    const was = this.current;
+    this.current = next;
+    if (next.connected && !was.connected) this.opts.log.info({ kind: next.kind }, 'board connected');
+    else if (!next.connected && was.connected) this.opts.log.warn({ kind: next.kind, error: next.error }, 'board disconnected');
+    else if (!next.connected && next.error !== was.error) this.opts.log.warn({ error: next.error }, 'board unavailable');
+    if (next.connected !== was.connected || next.error !== was.error) this.emit('state', next);
+  }
+
+  private send(message: ToBoardChild): void {
+    if (this.child?.connected) this.child.send(message);
+  }
+
+  // ---- virtual board controls (stdin, demo, tests) ----
+
+  /** Pin down, then up 40 ms later; queued while a plugged board is (re)starting. */
+  simulatePress(panelId: string, button: Button): 'ok' | 'unplugged' | 'unknown panel' {
+    const panel = this.panels.find((p) => p.id === panelId);
+    if (!panel) return 'unknown panel';
+    if (!this.plugged) return 'unplugged';
+    const pin = panel.pins[button];
+    const down = downLevel(panel);
+    this.setPin(pin, down);
+    setTimeout(() => this.setPin(pin, down === 1 ? 0 : 1), 40);
+    return 'ok';
+  }
+
+  private setPin(pin: number, level: 0 | 1): void {
+    if (this.ready) this.send({ type: 'pin', pin, level });
+    else if (this.plugged) this.queuedPins.push({ pin, level });
+  }
+
+  unplug(): void {
+    this.plugged = false;
+    this.queuedPins = [];
+    this.send({ type: 'unplug' });
+  }
+
+  replug(): void {
+    this.plugged = true; // the next restart attempt opens the board again
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    const child = this.child;
+    if (!child) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    this.send({ type: 'stop' });
+    const kill = setTimeout(() => child.kill('SIGKILL'), 2000);
+    await exited;
+    clearTimeout(kill);
+  }
+}
