@@ -9,7 +9,7 @@ import { BUTTONS, type Button, type Panel } from '../../shared/src/index.js';
 export type LedPattern = 'thanks' | 'error';
 
 const PATTERNS: Record<LedPattern, { blinkMs: number; forMs: number }> = {
-  thanks: { blinkMs: 150, forMs: 900 }, // the pressed button's LED, calm
+  thanks: { blinkMs: 300, forMs: 1500 }, // the pressed button's LED: on, off, on, off, on
   error: { blinkMs: 50, forMs: 2000 }, // every LED of the panel, fast: "not stored"
 };
 
@@ -82,7 +82,7 @@ export class PanelBoard extends EventEmitter<PanelBoardEvents> {
       const led = this.leds.get(key);
       if (!led) continue;
       clearTimeout(this.ledTimers.get(key));
-      led.blink(blinkMs);
+      led.on().blink(blinkMs); // lit at once: the customer sees the thanks without a dark first phase
       this.ledTimers.set(key, setTimeout(() => led.stop().off(), forMs));
     }
   }

@@ -51,6 +51,8 @@ export class Publisher {
   private statusTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private lastError: string | undefined;
+  /** Subscribed to acks on the current connection: sending before that could lose the acks. */
+  private listening = false;
   readonly counters: PublisherCounters = { batchesSent: 0, eventsSent: 0, eventsAcked: 0, eventsRejected: 0, retransmits: 0, connects: 0 };
   private readonly topics;
 
@@ -81,7 +83,7 @@ export class Publisher {
     // Attached before 'connect': queued acks that arrive with the CONNACK would otherwise be lost.
     this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
     this.client.on('connect', () => this.onConnect());
-    this.client.on('close', () => this.scheduleReconnect());
+    this.client.on('close', () => this.onClose());
     this.client.on('error', (err) => this.onError(err));
     const check = Math.min(1000, Math.max(50, Math.floor(opts.ackTimeoutMs / 4)));
     this.timers.push(setInterval(() => this.checkAckTimeout(), check));
@@ -106,12 +108,22 @@ export class Publisher {
       if (err) return void this.opts.log.warn({ err: err.message }, 'subscribe failed');
       // Everything unacked goes again right away: acks of the last connection may have been lost.
       this.newRound();
+      this.listening = true;
       this.pump();
     });
   }
 
-  private scheduleReconnect(): void {
+  private onClose(): void {
+    this.listening = false;
     this.newRound();
+    // Our outbox resends what was in flight; MQTT.js's own copies would otherwise wait forever for a
+    // PUBACK from a dead connection (reconnect() starts fresh stores) and block a graceful end().
+    const client = this.client!;
+    for (const id of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(id));
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
     if (this.stopping || this.reconnectTimer) return;
     const min = this.opts.reconnectMinMs ?? 1000;
     const max = this.opts.reconnectMaxMs ?? 30_000;
@@ -134,7 +146,7 @@ export class Publisher {
 
   private pump(): void {
     const client = this.client;
-    while (client?.connected && this.inFlight.length < this.opts.inFlightBatches) {
+    while (client?.connected && this.listening && this.inFlight.length < this.opts.inFlightBatches) {
       const events = this.opts.outbox.pendingAfter(this.cursor, this.opts.batchSize);
       if (events.length === 0) return;
       this.cursor = events[events.length - 1]!.seq;
@@ -209,7 +221,8 @@ export class Publisher {
       const offline = JSON.stringify({ v: 1, state: 'offline' });
       const sent = client.publishAsync(this.topics.status, offline, { qos: 1, retain: true }).catch(() => undefined);
       await Promise.race([sent, new Promise((resolve) => setTimeout(resolve, 1000))]); // a silent broker must not block shutdown
-      await client.endAsync();
+      const ended = client.endAsync().then(() => true);
+      if (!(await Promise.race([ended, new Promise<false>((resolve) => setTimeout(resolve, 2000, false))]))) await client.endAsync(true);
     } else await client.endAsync(true);
   }
 }

@@ -68,7 +68,8 @@ describe('PanelBoard on the virtual IO plugin (real johnny-five Buttons)', () =>
     const writes: number[] = [];
     io.on('pin', (pin: number, value: number) => value && writes.push(pin));
     board.show('desk', 'neutral', 'thanks');
-    await vi.advanceTimersByTimeAsync(1000);
+    expect(io.pins[10]!.value).toBe(1); // lit at once
+    await vi.advanceTimersByTimeAsync(1600);
     expect(new Set(writes)).toEqual(new Set([10]));
     expect(io.pins[10]!.value).toBe(0); // off again after the pattern
     writes.length = 0;
