@@ -1,0 +1,62 @@
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Event } from '../../shared/src/index.js';
+import { AgentProcess, ensureBuilt } from './agent-process.js';
+import { removeTempDirs, tempDir } from './helpers.js';
+import { FakeGateway, startBroker } from './mqtt-helpers.js';
+
+const cleanups: (() => Promise<unknown> | void)[] = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+  removeTempDirs();
+});
+beforeAll(ensureBuilt, 120_000);
+
+function startAgent(env: Record<string, string>): AgentProcess {
+  const agent = new AgentProcess(env);
+  cleanups.push(() => {
+    if (agent.child.exitCode === null) agent.child.kill('SIGKILL');
+  });
+  return agent;
+}
+
+describe('built entry point under plain node (virtual board)', () => {
+  it('a bad config exits non-zero with a message naming the field', async () => {
+    const agent = startAgent({ LB_KIOSK_ID: 'k1', LB_BATCH_SIZE: 'lots', LB_DATA_DIR: tempDir() });
+    expect(await agent.exited()).toBe(2);
+    expect(agent.stderr).toContain('outbox.batchSize: must be integer');
+  });
+
+  it('stdin press → "press committed" → gateway; unplug/replug recovers within 5 s; SIGTERM stops cleanly', async () => {
+    const mq = await startBroker();
+    cleanups.push(() => mq.close());
+    const gateway = new FakeGateway(mq.url);
+    await gateway.start();
+    cleanups.push(() => gateway.stop());
+    const agent = startAgent({ LB_KIOSK_ID: 'smoke-1', LB_DATA_DIR: tempDir(), LB_MQTT_URL: mq.url, LB_MQTT_PASSWORD: 's3cret-pw', LB_BOARD: 'virtual' });
+
+    agent.send('press desk good');
+    const committed = await agent.waitForLog('press committed');
+    expect(committed).toMatchObject({ seq: 1, panel: 'desk', button: 'good', kioskId: 'smoke-1' });
+    await vi.waitFor(() => expect(gateway.received).toHaveLength(1), { timeout: 5000 });
+    expect(gateway.received[0]).toMatchObject<Partial<Event>>({ id: committed.id as string, seq: 1, panel: 'desk', button: 'good' });
+
+    agent.send('unplug');
+    await agent.waitForLog('board disconnected');
+    agent.send('press desk bad'); // nothing to press: the board is unplugged
+    const replugAt = Date.now();
+    agent.send('replug');
+    await agent.waitForLog('board connected', (l) => (l.time as number) >= replugAt, 5000);
+    const recoveryMs = Date.now() - replugAt;
+    expect(recoveryMs).toBeLessThan(5000);
+
+    agent.send('press desk neutral');
+    await agent.waitForLog('press committed', (l) => l.seq === 2);
+    await vi.waitFor(() => expect(gateway.received).toHaveLength(2), { timeout: 5000 });
+    expect(gateway.received.map((e) => e.button)).toEqual(['good', 'neutral']);
+
+    agent.child.kill('SIGTERM');
+    expect(await agent.exited()).toBe(0);
+    expect(agent.lines.at(-1)?.msg).toBe('kiosk agent stopped');
+    expect(agent.stdout).not.toContain('s3cret-pw');
+  });
+});
