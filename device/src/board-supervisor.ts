@@ -51,6 +51,7 @@ export class BoardSupervisor extends EventEmitter<ButtonSourceEvents> implements
   private plugged = true;
   /** Simulated pin changes waiting for a (re)starting virtual board. */
   private queuedPins: { pin: number; level: 0 | 1 }[] = [];
+  private readonly pinFreeAt = new Map<number, number>();
 
   constructor(private readonly opts: BoardSupervisorOptions) {
     super();
@@ -121,15 +122,21 @@ export class BoardSupervisor extends EventEmitter<ButtonSourceEvents> implements
 
   // ---- virtual board controls (stdin, demo, tests) ----
 
-  /** Pin down, then up 40 ms later; queued while a plugged board is (re)starting. */
+  /**
+   * Pin down, then up 40 ms later, as a finger does; presses on one pin queue 80 ms apart so that n
+   * commands are n presses (not one long one). Queued while a plugged board is (re)starting.
+   */
   simulatePress(panelId: string, button: Button): 'ok' | 'unplugged' | 'unknown panel' {
     const panel = this.panels.find((p) => p.id === panelId);
     if (!panel) return 'unknown panel';
     if (!this.plugged) return 'unplugged';
     const pin = panel.pins[button];
     const down = downLevel(panel);
-    this.setPin(pin, down);
-    setTimeout(() => this.setPin(pin, down === 1 ? 0 : 1), 40);
+    const now = Date.now();
+    const at = Math.max(now, this.pinFreeAt.get(pin) ?? 0);
+    this.pinFreeAt.set(pin, at + 80);
+    setTimeout(() => this.setPin(pin, down), at - now);
+    setTimeout(() => this.setPin(pin, down === 1 ? 0 : 1), at - now + 40);
     return 'ok';
   }
 

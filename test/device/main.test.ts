@@ -49,10 +49,11 @@ describe('built entry point under plain node (virtual board)', () => {
     const recoveryMs = Date.now() - replugAt;
     expect(recoveryMs).toBeLessThan(5000);
 
-    agent.send('press desk neutral');
-    await agent.waitForLog('press committed', (l) => l.seq === 2);
-    await vi.waitFor(() => expect(gateway.received).toHaveLength(2), { timeout: 5000 });
-    expect(gateway.received.map((e) => e.button)).toEqual(['good', 'neutral']);
+    for (let i = 0; i < 3; i++) agent.send('press desk neutral'); // three commands at once are three presses
+    await agent.waitForLog('press committed', (l) => l.seq === 4);
+    await vi.waitFor(() => expect(gateway.received).toHaveLength(4), { timeout: 5000 });
+    expect(gateway.received.map((e) => e.button)).toEqual(['good', 'neutral', 'neutral', 'neutral']);
+    expect(gateway.received.slice(2).map((e) => e.flags)).toEqual([['repeat'], ['repeat']]); // flagged, still sent
 
     agent.child.kill('SIGTERM');
     expect(await agent.exited()).toBe(0);
