@@ -44,6 +44,8 @@ export class ProtocolKiosk {
   private inFlight = new Map<string, { events: Event[]; sentAt: number }>();
   private timer?: NodeJS.Timeout;
   private done?: () => void;
+  /** Events handed to deliver() and not yet acked or rejected. */
+  private outstanding = 0;
 
   constructor(private readonly opts: ProtocolKioskOptions) {}
 
@@ -77,13 +79,9 @@ export class ProtocolKiosk {
   /** Sends events until every one is acked or rejected; resolves then. */
   deliver(events: Event[]): Promise<void> {
     this.pending.push(...events);
-    const all = new Set(events.map((e) => e.id));
+    this.outstanding += events.length;
     return new Promise((resolve) => {
-      const check = () => {
-        for (const id of all) if (!this.acked.has(id) && !this.rejected.has(id)) return false;
-        return true;
-      };
-      this.done = () => check() && resolve();
+      this.done = () => this.outstanding === 0 && resolve();
       this.timer ??= setInterval(() => this.retransmitStale(), Math.min(this.opts.retransmitMs ?? 5000, 1000));
       this.pump();
       this.done();
@@ -110,13 +108,19 @@ export class ProtocolKiosk {
     } catch {
       return;
     }
-    for (const id of msg.ids ?? []) this.acked.add(id);
-    for (const r of msg.rejected ?? []) this.rejected.set(r.id, r.reason);
+    for (const id of msg.ids ?? []) this.settle(id, () => this.acked.add(id));
+    for (const r of msg.rejected ?? []) this.settle(r.id, () => this.rejected.set(r.id, r.reason));
     for (const [key, batch] of this.inFlight) {
       if (batch.events.every((e) => this.acked.has(e.id) || this.rejected.has(e.id))) this.inFlight.delete(key);
     }
     this.pump();
     this.done?.();
+  }
+
+  private settle(id: string, record: () => void): void {
+    if (this.acked.has(id) || this.rejected.has(id)) return; // a duplicate ack of a resend
+    record();
+    this.outstanding--;
   }
 
   private resendAll(): void {

@@ -1,0 +1,30 @@
+/**
+ * `npm run bench`: runs every benchmark, prints figures and targets, and writes them as JSON
+ * (bench-results.json, or the path in LB_BENCH_OUT) for docs/benchmarks.md.
+ */
+import { writeFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { benchIngest } from './ingest.js';
+import type { BenchResult } from './stats.js';
+
+const program = new Command()
+  .name('bench')
+  .option('--only <names>', 'comma-separated subset: ingest')
+  .option('--quick', 'smaller workloads (for a smoke run)')
+  .parse();
+const opts = program.opts<{ only?: string; quick?: boolean }>();
+const wanted = (name: string) => !opts.only || opts.only.split(',').includes(name);
+
+const benches: [string, () => Promise<BenchResult>][] = [
+  ['ingest', () => benchIngest(opts.quick ? { kiosks: 2, perKiosk: 10_000 } : { kiosks: 4, perKiosk: 50_000 })],
+];
+
+const results: BenchResult[] = [];
+for (const [name, run] of benches) {
+  if (!wanted(name)) continue;
+  const r = await run();
+  results.push(r);
+  console.log(`\n## ${r.name} — ${r.pass ? 'PASS' : 'MISS'} (target: ${r.target})`);
+  for (const [k, v] of Object.entries(r.figures)) console.log(`  ${k}: ${v}`);
+}
+writeFileSync(process.env.LB_BENCH_OUT ?? 'bench-results.json', JSON.stringify({ at: new Date().toISOString(), results }, null, 2));
