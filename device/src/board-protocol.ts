@@ -1,6 +1,6 @@
 /** IPC messages between the agent and its board child process. */
 import type { Button, Panel } from '../../shared/src/index.js';
-import type { LedPattern } from './panel-board.js';
+import type { LedPattern } from './pins.js';
 
 export type ToBoardChild =
   | { type: 'start'; board: string; panels: Panel[]; plugged: boolean }

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Button, Panel } from '../../shared/src/index.js';
 import type { FromBoardChild, ToBoardChild } from './board-protocol.js';
-import { downLevel, type LedPattern } from './panel-board.js';
+import { downLevel, type LedPattern } from './pins.js';
 
 export interface BoardState {
   connected: boolean;

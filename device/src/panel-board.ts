@@ -6,17 +6,14 @@ import { EventEmitter } from 'node:events';
 import five from 'johnny-five'; // only the default import works under plain Node ESM
 import { BUTTONS, type Button, type Panel } from '../../shared/src/index.js';
 
-export type LedPattern = 'thanks' | 'error';
+import { downLevel, type LedPattern } from './pins.js';
+
+export { downLevel, type LedPattern };
 
 const PATTERNS: Record<LedPattern, { blinkMs: number; forMs: number }> = {
   thanks: { blinkMs: 300, forMs: 1500 }, // the pressed button's LED: on, off, on, off, on
   error: { blinkMs: 50, forMs: 2000 }, // every LED of the panel, fast: "not stored"
 };
-
-/** Level an input pin has while the button is down: pull-up circuits read LOW (johnny-five's invert rule). */
-export function downLevel(panel: Panel): 0 | 1 {
-  return (panel.invert ?? panel.pullup ?? false) ? 0 : 1;
-}
 
 export interface PanelBoardEvents {
   ready: [];

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import type { StatusMessage } from '../../shared/src/index.js';
+import { checker, Event, StatusMessage } from '../../shared/src/index.js';
 import { Agent } from '../../device/src/agent.js';
 import { resolveConfig } from '../../device/src/config.js';
 import { InProcessBoard, ManualClock, removeTempDirs, silentLog, tempDir } from './helpers.js';
@@ -50,6 +50,8 @@ describe('Agent (in-process board: real johnny-five on the virtual IO plugin)', 
     await vi.waitFor(() => expect(gateway.received).toHaveLength(3), { timeout: 5000 });
     expect(gateway.received.map((e) => [e.seq, e.flags])).toEqual([[1, []], [2, ['repeat']], [3, ['repeat']]]);
     expect(gateway.received.map((e) => `${e.panel}/${e.button}`)).toEqual(['desk/good', 'desk/good', 'desk/good']);
+    const checkEvent = checker(Event);
+    expect(gateway.received.flatMap((e) => checkEvent.problems(e))).toEqual([]); // the contract's Event, as sent
     expect(pendingWhenLedLit[0]).toBe(1); // first blink happened with row 1 already committed
     await vi.waitFor(() => expect(agent.outbox.stats(Date.now()).pending).toBe(0));
   });
@@ -77,6 +79,7 @@ describe('Agent (in-process board: real johnny-five on the virtual IO plugin)', 
     await vi.waitFor(() => expect(statuses.at(-1)?.config?.error).toContain('panels[0].pins.bad: must be integer'), { timeout: 5000 });
     expect(statuses.at(-1)).toMatchObject({ state: 'online', config: { rev: 2 }, board: { connected: true }, outbox: { pending: 0, memoryHeld: 0 } });
     expect(agent.currentPanels()).toEqual([lobby]); // the old one stays
+    expect(checker(StatusMessage).problems(statuses.at(-1))).toEqual([]);
 
     const pinClash = { v: 1, rev: 4, panels: [lobby, { ...lobby, id: 'hall' }] };
     await admin.publishAsync('lb/v1/kiosks/k1/config', JSON.stringify(pinClash), { qos: 1, retain: true });

@@ -57,3 +57,20 @@ describe('config', () => {
     ]);
   });
 });
+
+describe('loadConfig (file)', () => {
+  it('reads a JSON file, and names the file when it is not JSON', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { loadConfig } = await import('../../device/src/config.js');
+    const { tempDir, removeTempDirs } = await import('./helpers.js');
+    const dir = tempDir();
+    const good = join(dir, 'kiosk.json');
+    writeFileSync(good, JSON.stringify({ kioskId: 'from-file', board: '/dev/ttyACM0' }));
+    expect(loadConfig(good, {})).toMatchObject({ kioskId: 'from-file', board: '/dev/ttyACM0' });
+    const bad = join(dir, 'broken.json');
+    writeFileSync(bad, '{ kioskId: ');
+    expect(() => loadConfig(bad, {})).toThrow(/broken\.json: .*JSON/);
+    removeTempDirs();
+  });
+});
