@@ -31,7 +31,7 @@ export const AgentConfigSchema = Type.Object(
     ),
     dataDir: Type.String({ minLength: 1 }),
     /** `virtual`, `auto`, a serial port path, or `io:<package>` for a johnny-five IO plugin. */
-    board: Type.String({ minLength: 1 }),
+    board: Type.String({ pattern: '^(virtual|auto|io:.+|/.+|COM[0-9]+)$' }),
     panels: Type.Array(Panel, { minItems: 1, maxItems: 16 }),
     misuse: MisuseRulesSchema,
     outbox: Type.Object(

@@ -41,6 +41,7 @@ describe('config', () => {
     [{ kioskId: 'k/1' }, {}, 'kioskId: must match pattern'],
     [{ kioskId: 'k', mqtt: { url: 'http://x' } }, {}, 'mqtt.url'],
     [{ kioskId: 'k', logLevel: 'loud' }, {}, 'logLevel'],
+    [{ kioskId: 'k' }, { LB_BOARD: 'virtul' }, 'board: must match pattern'],
   ])('rejects %j %j naming %s', (file, env, expected) => {
     expect(problemsOf(file, env).join('\n')).toContain(expected);
   });
