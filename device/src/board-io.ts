@@ -20,9 +20,11 @@ export async function findArduinoPort(): Promise<string | undefined> {
   return (ports.find(looksLikeArduino) ?? ports.find((p) => /ttyACM|ttyUSB|usbmodem|usbserial/.test(p.path)))?.path;
 }
 
-/** StandardFirmata over serialport 13 (not johnny-five's bundled serialport 8). */
-export function openSerialFirmata(path: string): OpenedIO {
-  const port = new SerialPort({ path, baudRate: 57600 });
+type PortClass = new (options: { path: string; baudRate: number }) => EventEmitter;
+
+/** StandardFirmata over serialport 13 (not johnny-five's bundled serialport 8); tests pass SerialPortMock. */
+export function openSerialFirmata(path: string, Port: PortClass = SerialPort): OpenedIO {
+  const port = new Port({ path, baudRate: 57600 });
   return { io: new firmataIo.Firmata(port), kind: `serial:${path}` };
 }
 
