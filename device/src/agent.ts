@@ -36,6 +36,7 @@ export class Agent {
   private configError: string | undefined;
   private readonly counters = { presses: 0, flagged: 0 };
   private pruneTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
   private readonly version = packageVersion();
 
   constructor(readonly config: AgentConfig, private readonly deps: AgentDeps) {
@@ -86,6 +87,8 @@ export class Agent {
 
   /** Stops in reverse order: no new presses, then the network, then the disk. */
   async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
     clearInterval(this.pruneTimer);
     this.source.removeAllListeners('press');
     await this.source.stop();
@@ -139,8 +142,10 @@ export class Agent {
     } else {
       this.configError = undefined;
       const next = result.config;
-      const panelsChanged = JSON.stringify(next.panels) !== JSON.stringify(this.panels);
-      if (panelsChanged || next.rev !== this.configRev || JSON.stringify(next.misuse ?? this.config.misuse) !== JSON.stringify(this.rules)) {
+      const running = { rev: this.configRev, panels: this.panels, misuse: this.rules };
+      const wanted = { rev: next.rev, panels: next.panels, misuse: next.misuse ?? this.config.misuse };
+      if (JSON.stringify(wanted) !== JSON.stringify(running)) {
+        const panelsChanged = JSON.stringify(next.panels) !== JSON.stringify(this.panels);
         saveRemoteConfig(this.config.dataDir, next);
         this.adopt(next);
         this.recorder.setRules(this.rules);

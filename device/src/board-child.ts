@@ -16,7 +16,6 @@ function send(message: FromBoardChild): void {
 
 function lost(reason: string): void {
   send({ type: 'disconnected', reason });
-  process.exitCode = 1;
   setImmediate(() => process.exit(1)); // give the IPC message a turn to leave
 }
 

@@ -65,6 +65,8 @@ export class SqliteOutbox implements Outbox {
   private readonly selectPending: Database.Statement;
   private readonly deliver: Database.Statement;
   private readonly reject: Database.Statement;
+  private readonly pendingSummary: Database.Statement;
+  private readonly lastSeq: Database.Statement;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -82,6 +84,8 @@ export class SqliteOutbox implements Outbox {
     this.selectPending = this.db.prepare(`SELECT * FROM events WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?`);
     this.deliver = this.db.prepare(`UPDATE events SET state = 'delivered', settled_ms = ? WHERE id = ? AND state = 'pending'`);
     this.reject = this.db.prepare(`UPDATE events SET state = 'rejected', reason = ?, settled_ms = ? WHERE id = ? AND state = 'pending'`);
+    this.pendingSummary = this.db.prepare(`SELECT count(*) AS n, min(at_ms) AS oldest FROM events WHERE state = 'pending'`);
+    this.lastSeq = this.db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'events'`);
   }
 
   append(press: PressRecord): Event {
@@ -106,10 +110,8 @@ export class SqliteOutbox implements Outbox {
   }
 
   stats(nowMs: number): OutboxStats {
-    const pending = this.db
-      .prepare(`SELECT count(*) AS n, min(at_ms) AS oldest FROM events WHERE state = 'pending'`)
-      .get() as { n: number; oldest: number | null };
-    const last = this.db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'events'`).get() as { seq: number } | undefined;
+    const pending = this.pendingSummary.get() as { n: number; oldest: number | null };
+    const last = this.lastSeq.get() as { seq: number } | undefined;
     return {
       pending: pending.n,
       oldestPendingAgeMs: pending.oldest === null ? null : Math.max(0, nowMs - pending.oldest),

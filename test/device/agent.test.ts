@@ -5,14 +5,10 @@ import mqtt from 'mqtt';
 import { checker, Event, StatusMessage } from '../../shared/src/index.js';
 import { Agent } from '../../device/src/agent.js';
 import { resolveConfig } from '../../device/src/config.js';
-import { InProcessBoard, ManualClock, removeTempDirs, silentLog, tempDir } from './helpers.js';
+import { deferCleanup, InProcessBoard, ManualClock, runCleanups, silentLog, tempDir } from './helpers.js';
 import { FakeGateway, startBroker } from './mqtt-helpers.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-  removeTempDirs();
-});
+afterEach(runCleanups);
 
 async function startAgent(url: string, dataDir: string) {
   const config = resolveConfig({ kioskId: 'k1', dataDir, mqtt: { url } }, {});
@@ -21,16 +17,16 @@ async function startAgent(url: string, dataDir: string) {
   const agent = new Agent(config, { log: silentLog, clock, source });
   await agent.start();
   await source.ready();
-  cleanups.push(() => agent.stop());
+  deferCleanup(() => agent.stop());
   return { agent, source, clock };
 }
 
 async function withGateway() {
   const mq = await startBroker();
-  cleanups.push(() => mq.close());
+  deferCleanup(() => mq.close());
   const gateway = new FakeGateway(mq.url);
   await gateway.start();
-  cleanups.push(() => gateway.stop());
+  deferCleanup(() => gateway.stop());
   return { ...mq, gateway };
 }
 
@@ -62,7 +58,7 @@ describe('Agent (in-process board: real johnny-five on the virtual IO plugin)', 
     const { agent, source } = await startAgent(url, dataDir);
     const setPanels = vi.spyOn(source, 'setPanels');
     const admin = await mqtt.connectAsync(url);
-    cleanups.push(() => admin.endAsync());
+    deferCleanup(() => admin.endAsync());
     const statuses: StatusMessage[] = [];
     admin.on('message', (_t, p) => statuses.push(JSON.parse(p.toString()) as StatusMessage));
     await admin.subscribeAsync('lb/v1/kiosks/k1/status', { qos: 1 });
@@ -84,8 +80,7 @@ describe('Agent (in-process board: real johnny-five on the virtual IO plugin)', 
     const pinClash = { v: 1, rev: 4, panels: [lobby, { ...lobby, id: 'hall' }] };
     await admin.publishAsync('lb/v1/kiosks/k1/config', JSON.stringify(pinClash), { qos: 1, retain: true });
     await vi.waitFor(() => expect(statuses.at(-1)?.config?.error).toContain('panels[1].pins.good: pin 5 is already used'), { timeout: 5000 });
-    await agent.stop();
-    cleanups.pop();
+    await agent.stop(); // stop is idempotent: the deferred cleanup may call it again
 
     const restarted = new Agent(resolveConfig({ kioskId: 'k1', dataDir, mqtt: { url: 'mqtt://127.0.0.1:1' } }, {}), { log: silentLog, source: new InProcessBoard([]) });
     expect(restarted.currentPanels()).toEqual([lobby]); // persisted: survives a restart without the broker

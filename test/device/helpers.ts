@@ -12,6 +12,16 @@ import { VirtualIO } from '../../device/src/virtual-io.js';
 
 export const silentLog = pino({ level: 'silent' });
 
+const cleanups: (() => Promise<unknown> | void)[] = [];
+/** Registers teardown work; `runCleanups` (in afterEach) runs it newest first, then removes temp dirs. */
+export function deferCleanup(fn: () => Promise<unknown> | void): void {
+  cleanups.push(fn);
+}
+export async function runCleanups(): Promise<void> {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+  removeTempDirs();
+}
+
 const dirs: string[] = [];
 export function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'lb-device-'));

@@ -1,19 +1,15 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Event } from '../../shared/src/index.js';
 import { AgentProcess, ensureBuilt } from './agent-process.js';
-import { removeTempDirs, tempDir } from './helpers.js';
+import { deferCleanup, runCleanups, tempDir } from './helpers.js';
 import { FakeGateway, startBroker } from './mqtt-helpers.js';
 
-const cleanups: (() => Promise<unknown> | void)[] = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-  removeTempDirs();
-});
+afterEach(runCleanups);
 beforeAll(ensureBuilt, 120_000);
 
 function startAgent(env: Record<string, string>): AgentProcess {
   const agent = new AgentProcess(env);
-  cleanups.push(() => {
+  deferCleanup(() => {
     if (agent.child.exitCode === null) agent.child.kill('SIGKILL');
   });
   return agent;
@@ -28,10 +24,10 @@ describe('built entry point under plain node (virtual board)', () => {
 
   it('stdin press → "press committed" → gateway; unplug/replug recovers within 5 s; SIGTERM stops cleanly', async () => {
     const mq = await startBroker();
-    cleanups.push(() => mq.close());
+    deferCleanup(() => mq.close());
     const gateway = new FakeGateway(mq.url);
     await gateway.start();
-    cleanups.push(() => gateway.stop());
+    deferCleanup(() => gateway.stop());
     const agent = startAgent({ LB_KIOSK_ID: 'smoke-1', LB_DATA_DIR: tempDir(), LB_MQTT_URL: mq.url, LB_MQTT_PASSWORD: 's3cret-pw', LB_BOARD: 'virtual' });
 
     agent.send('press desk good');

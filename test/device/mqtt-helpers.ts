@@ -4,11 +4,11 @@ import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Event, EventsMessage } from '../../shared/src/index.js';
 
-/** An in-process aedes broker on a random port. */
-export async function startBroker(): Promise<{ broker: Aedes; server: Server; url: string; close(): Promise<void> }> {
+/** An in-process aedes broker, on a random port unless given one. */
+export async function startBroker(port = 0): Promise<{ broker: Aedes; server: Server; url: string; close(): Promise<void> }> {
   const broker = await Aedes.createBroker();
   const server = createServer(broker.handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const close = async () => {
     await new Promise<void>((resolve) => broker.close(() => resolve()));

@@ -3,30 +3,26 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { SqliteOutbox } from '../../device/src/outbox.js';
 import { Publisher, type PublisherOptions } from '../../device/src/publisher.js';
-import { press, removeTempDirs, silentLog, tempDir } from './helpers.js';
+import { deferCleanup, press, runCleanups, silentLog, tempDir } from './helpers.js';
 import { dropClient, FakeGateway, startBroker } from './mqtt-helpers.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-  removeTempDirs();
-});
+afterEach(runCleanups);
 
 async function setup(gatewayPolicy?: ConstructorParameters<typeof FakeGateway>[1], over: Partial<PublisherOptions> = {}) {
   const mq = await startBroker();
-  cleanups.push(() => mq.close());
+  deferCleanup(() => mq.close());
   const gateway = new FakeGateway(mq.url, gatewayPolicy);
   await gateway.start();
-  cleanups.push(() => gateway.stop());
+  deferCleanup(() => gateway.stop());
   const outbox = new SqliteOutbox(join(tempDir(), 'outbox.db'));
-  cleanups.push(() => outbox.close());
+  deferCleanup(() => outbox.close());
   const publisher = new Publisher({
     url: mq.url, username: 'k1', kioskId: 'k1', topicPrefix: 'lb/v1', outbox, log: silentLog,
     batchSize: 500, inFlightBatches: 4, ackTimeoutMs: 60_000, statusIntervalMs: 60_000,
     status: () => ({ outbox: { ...outbox.stats(Date.now()), memoryHeld: 0 } }), onConfig: () => undefined,
     reconnectMinMs: 20, reconnectMaxMs: 100, ...over,
   });
-  cleanups.push(() => publisher.stop());
+  deferCleanup(() => publisher.stop());
   return { ...mq, gateway, outbox, publisher };
 }
 
@@ -98,17 +94,11 @@ describe('Publisher against a real broker (aedes) and a fake gateway', () => {
     const event = outbox.append(press()); // committed while the broker is down
     publisher.notify();
 
-    const { Aedes } = await import('aedes');
-    const broker = await Aedes.createBroker();
-    const server = (await import('node:net')).createServer(broker.handle);
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    cleanups.push(async () => {
-      await new Promise<void>((r) => broker.close(() => r()));
-      await new Promise<void>((r) => server.close(() => r()));
-    });
+    const restarted = await startBroker(port);
+    deferCleanup(() => restarted.close());
     const gateway = new FakeGateway(first.url);
     await gateway.start();
-    cleanups.push(() => gateway.stop());
+    deferCleanup(() => gateway.stop());
     await vi.waitFor(() => expect(outbox.stateOf(event.id)?.state).toBe('delivered'), { timeout: 5000 });
   });
 
@@ -117,7 +107,7 @@ describe('Publisher against a real broker (aedes) and a fake gateway', () => {
     publisher.start();
     await waitConnected(publisher);
     const watcher = await mqtt.connectAsync(url);
-    cleanups.push(() => watcher.endAsync());
+    deferCleanup(() => watcher.endAsync());
     const states: string[] = [];
     watcher.on('message', (_t, payload) => states.push((JSON.parse(payload.toString()) as { state: string }).state));
     await watcher.subscribeAsync('lb/v1/kiosks/k1/status', { qos: 1 });
