@@ -110,7 +110,7 @@ export async function benchAgentRss(seconds = 20): Promise<KioskBenchResult> {
   const dir = tempDir();
   const main = fileURLToPath(new URL('../src/main.js', import.meta.url));
   const agent = spawn(process.execPath, [main], {
-    env: { PATH: process.env.PATH, LB_KIOSK_ID: 'bench-rss', LB_DATA_DIR: dir, LB_MQTT_URL: 'mqtt://127.0.0.1:1', LB_BOARD: 'virtual' },
+    env: { PATH: process.env.PATH, NODE_OPTIONS: process.env.NODE_OPTIONS ?? '', LB_KIOSK_ID: 'bench-rss', LB_DATA_DIR: dir, LB_MQTT_URL: 'mqtt://127.0.0.1:1', LB_BOARD: 'virtual' },
     stdio: ['pipe', 'pipe', 'ignore'],
   });
   let committed = 0;
