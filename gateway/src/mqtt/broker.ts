@@ -1,6 +1,7 @@
 /**
  * Embedded MQTT broker (aedes, MQTT 3.1.1) with authentication from the first version: registered
- * kiosks (username = kiosk id) and the gateway's own in-memory credential; nobody else.
+ * kiosks (username = kiosk id); nobody else. The gateway itself is inside the process and reaches
+ * aedes directly (in-process-link.ts), never over TCP.
  */
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -8,8 +9,8 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { MAX_PAYLOAD_BYTES } from '../../../shared/src/index.js';
 import type { Store } from '../store/store.js';
-import { verifySecret, hashSecret } from '../secrets.js';
-import { GATEWAY_USERNAME, mayPublish, maySubscribe, type Identity } from './acl.js';
+import { verifySecret } from '../secrets.js';
+import { mayPublish, maySubscribe, type Identity } from './acl.js';
 
 /** Hard cap on one MQTT packet; larger payloads than the contract's still arrive, to be dead-lettered. */
 export const MAX_PACKET_BYTES = 2 * MAX_PAYLOAD_BYTES;
@@ -19,12 +20,14 @@ export interface BrokerOptions {
   port: number;
   prefix: string;
   store: Store;
-  gatewaySecret: string;
   log: Logger;
 }
 
 export interface EmbeddedBroker {
-  port: number;
+  /** For the in-process link; subscribe before `listen()` so no kiosk message precedes us. */
+  aedes: Aedes;
+  /** Starts accepting kiosk connections; resolves with the bound port. */
+  listen(): Promise<number>;
   /** Drops a kiosk's live connections (after a credential rotation). */
   disconnectKiosk(kioskId: string): void;
   close(): Promise<void>;
@@ -49,13 +52,12 @@ function limitPacketSize(client: Client, log: Logger): void {
   };
 }
 
-export async function startBroker(o: BrokerOptions): Promise<EmbeddedBroker> {
+export async function createBroker(o: BrokerOptions): Promise<EmbeddedBroker> {
   const identities = new WeakMap<Client, Identity>();
-  const gatewayHash = hashSecret(o.gatewaySecret);
   const broker = await Aedes.createBroker({
     maxClientsIdLength: 128, // kiosk ids alone may be 64 characters
     authenticate(client, username, password, done) {
-      authenticate(o.store, gatewayHash, username, password)
+      authenticate(o.store, username, password)
         .then((who) => {
           if (!who) return done(authError('bad username or password'), false);
           identities.set(client, who);
@@ -78,12 +80,15 @@ export async function startBroker(o: BrokerOptions): Promise<EmbeddedBroker> {
   });
   broker.on('clientError', (client, err) => o.log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'));
   const server = net.createServer((socket) => limitPacketSize(broker.handle(socket), o.log));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host, () => resolve());
-  });
   return {
-    port: (server.address() as AddressInfo).port,
+    aedes: broker,
+    async listen() {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(o.port, o.host, () => resolve());
+      });
+      return (server.address() as AddressInfo).port;
+    },
     disconnectKiosk(kioskId) {
       for (const c of Object.values((broker as unknown as { clients: Record<string, Client> }).clients)) {
         const who = identities.get(c);
@@ -92,14 +97,13 @@ export async function startBroker(o: BrokerOptions): Promise<EmbeddedBroker> {
     },
     async close() {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }
 
-async function authenticate(store: Store, gatewayHash: string, username?: string, password?: Buffer): Promise<Identity | undefined> {
+async function authenticate(store: Store, username?: string, password?: Buffer): Promise<Identity | undefined> {
   if (!username || !password) return undefined;
-  if (username === GATEWAY_USERNAME) return verifySecret(password, gatewayHash) ? { kind: 'gateway' } : undefined;
   const hash = await store.kioskPasswordHash(username);
   return verifySecret(password, hash) ? { kind: 'kiosk', kioskId: username } : undefined;
 }

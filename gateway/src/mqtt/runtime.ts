@@ -1,14 +1,16 @@
-/** Wires broker (embedded mode), the gateway's MQTT client and ingest; stops them in reverse order. */
-import type { MqttClient } from 'mqtt';
+/**
+ * Wires the broker link (in-process to the embedded broker, or MQTT.js to an external one) and
+ * ingest; stops them in reverse order.
+ */
 import type { Logger } from 'pino';
 import { kioskTopic, type KioskConfigMessage } from '../../../shared/src/index.js';
 import type { GatewayConfig } from '../config.js';
 import { Ingest } from '../ingest/ingest.js';
-import { newSecret } from '../secrets.js';
 import type { Store } from '../store/store.js';
-import { GATEWAY_USERNAME } from './acl.js';
-import { startBroker, type EmbeddedBroker } from './broker.js';
-import { connectGatewayClient, firstConnect } from './client.js';
+import { createBroker, type EmbeddedBroker } from './broker.js';
+import { mqttJsLink } from './client.js';
+import { inProcessLink } from './in-process-link.js';
+import type { BrokerLink } from './link.js';
 
 export interface MqttRuntime {
   mode: 'embedded' | 'external';
@@ -26,52 +28,56 @@ export async function startMqtt(config: GatewayConfig, store: Store, log: Logger
   const prefix = config.topicPrefix;
   const mqttLog = log.child({ component: 'mqtt' });
   let broker: EmbeddedBroker | undefined;
-  let url = config.mqtt.url;
-  let username = config.mqtt.username;
-  let password = config.mqtt.password;
-  if (!url) {
-    // In-memory credential, new every start: nothing to leak, nothing to configure.
-    password = newSecret();
-    username = GATEWAY_USERNAME;
-    broker = await startBroker({ host: config.mqtt.host, port: config.mqtt.port, prefix, store, gatewaySecret: password, log: mqttLog });
-    url = `mqtt://127.0.0.1:${broker.port}`;
+  let link: BrokerLink;
+  if (config.mqtt.url) {
+    const { url, clientId, username, password } = config.mqtt;
+    link = mqttJsLink({ url, clientId, username, password, prefix, log: mqttLog });
+  } else {
+    broker = await createBroker({ host: config.mqtt.host, port: config.mqtt.port, prefix, store, log: mqttLog });
+    link = inProcessLink(broker.aedes, prefix, mqttLog);
   }
-  let client: MqttClient | undefined;
-  const publish = (topic: string, payload: string, retain = false): Promise<boolean> =>
-    new Promise((resolve) => {
-      if (!client) return resolve(false);
-      client.publish(topic, payload, { qos: 1, retain }, (err) => {
-        if (err) mqttLog.warn({ topic, err: err.message }, 'mqtt publish failed');
-        resolve(!err);
-      });
-    });
-  const ingest = new Ingest({ store, prefix, publish: (t, p) => void publish(t, p), log: log.child({ component: 'ingest' }) });
-  client = connectGatewayClient({ url, clientId: config.mqtt.clientId, username, password, prefix, ingest, log: mqttLog });
+  const ingest = new Ingest({
+    store,
+    prefix,
+    publish: (t, p) => void link.publish(t, p, { retain: false }),
+    log: log.child({ component: 'ingest' }),
+  });
   const publishConfig = (kioskId: string, msg: KioskConfigMessage, waitMs = 2000): Promise<boolean> => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), waitMs)));
-    const sent = publish(kioskTopic(prefix, kioskId, 'config'), JSON.stringify(msg), true);
+    const sent = link.publish(kioskTopic(prefix, kioskId, 'config'), JSON.stringify(msg), { retain: true });
     return Promise.race([sent, timeout]).finally(() => clearTimeout(timer));
   };
   // The embedded broker forgets retained messages on restart: republish every stored config.
-  client.on('connect', () => {
+  const republishConfigs = () =>
     store.allKioskConfigs().then(
       (all) => all.forEach((c) => void publishConfig(c.kioskId, c.config)),
       (err: Error) => mqttLog.error({ err: err.message }, 'republishing configs failed'),
     );
-  });
-  if (broker) await firstConnect(client, 10_000);
-  else firstConnect(client, 10_000).catch((err: Error) => mqttLog.warn(err.message + '; will keep retrying'));
+  let brokerPort: number | null = null;
+  try {
+    await link.start({
+      message: (topic, payload) => ingest.handle(topic, payload),
+      ready: () => ingest.whenBelowHighWater(),
+      connected: () => void republishConfigs(),
+    });
+    // Kiosks may connect only now: the gateway's subscriptions exist, so none of their messages is missed.
+    if (broker) brokerPort = await broker.listen();
+  } catch (err) {
+    await link.stop();
+    await broker?.close();
+    throw err;
+  }
   return {
     mode: broker ? 'embedded' : 'external',
-    brokerPort: broker?.port ?? null,
+    brokerPort,
     ingest,
-    connected: () => client.connected,
+    connected: () => link.connected(),
     publishConfig,
     disconnectKiosk: (kioskId) => broker?.disconnectKiosk(kioskId),
     async stop() {
       await ingest.close(); // an in-flight batch commits (and acks) or was never started
-      await client.endAsync();
+      await link.stop();
       await broker?.close();
     },
   };
