@@ -79,7 +79,10 @@ export async function createBroker(o: BrokerOptions): Promise<EmbeddedBroker> {
     },
   });
   broker.on('clientError', (client, err) => o.log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'));
-  const server = net.createServer((socket) => limitPacketSize(broker.handle(socket), o.log));
+  // noDelay: an ack (~15 KB for 500 ids) is a partial TCP segment; with Nagle it waits for the
+  // kiosk's delayed ACK of the previous one (up to 40 ms on Linux), which stalls a kiosk's send window.
+  // Measured: 4 kiosks × window 4 went from ~150k to ~200k events/s with it.
+  const server = net.createServer({ noDelay: true }, (socket) => limitPacketSize(broker.handle(socket), o.log));
   return {
     aedes: broker,
     async listen() {
