@@ -40,10 +40,7 @@ export class Ingest {
     // After close: never acked, so the kiosk resends it to whoever ingests next.
     if (this.closed) return;
     this.queue.push({ topic, payload });
-    if (!this.scheduled && !this.flushing) {
-      this.scheduled = true;
-      setImmediate(() => this.startFlush());
-    }
+    if (!this.flushing) this.schedule();
   }
 
   /** Resolves once the queue is below the high-water mark (immediately if it is). */
@@ -71,8 +68,19 @@ export class Ingest {
     if (this.flushing || this.queue.length === 0) return;
     this.flushing = this.flush().finally(() => {
       this.flushing = undefined;
-      if (this.queue.length > 0) this.startFlush();
+      if (this.queue.length > 0) this.schedule();
     });
+  }
+
+  /**
+   * The next flush waits for a turn of the event loop, never a microtask: the acks just published
+   * are written to the kiosks' sockets first (they refill their windows sooner), and messages that
+   * arrived meanwhile join the next group commit.
+   */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.startFlush());
   }
 
   private async flush(): Promise<void> {
