@@ -5,15 +5,15 @@
 import type Database from 'better-sqlite3';
 import type { BatchOutcome, EventsBatch, IngestWork, RejectedEvent } from './store.js';
 
+/** The event insert, exported so the ingest benchmark's baseline runs exactly this statement. */
+export const INSERT_EVENT_SQL = `INSERT OR IGNORE INTO events
+  (id, kiosk_id, seq, panel, button, at, clock_synced, boot_id, uptime_ms, flags, received_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 function statements(db: Database.Database) {
   return {
     kioskSeq: db.prepare('SELECT last_seq FROM kiosks WHERE id = ?').pluck(),
-    insertEvent: db.prepare(
-      `INSERT OR IGNORE INTO events
-        (id, kiosk_id, seq, panel, button, at, clock_synced, boot_id, uptime_ms, flags, received_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
+    insertEvent: db.prepare(INSERT_EVENT_SQL),
     eventOwner: db.prepare('SELECT kiosk_id FROM events WHERE id = ?').pluck(),
     insertRejected: db.prepare(
       'INSERT OR IGNORE INTO rejected_events (kiosk_id, id, seq, reason, received_at) VALUES (?, ?, ?, ?, ?)',
