@@ -80,7 +80,8 @@ function minimalTableRate(slices: Row[][]): number {
   });
 }
 
-export async function benchIngest(opts: { kiosks: number; perKiosk: number }): Promise<BenchResult> {
+/** One gateway, fresh data dir, `kiosks` protocol kiosks delivering `perKiosk` events each; events/s. */
+async function gatewayRound(opts: { kiosks: number; perKiosk: number }): Promise<{ rate: number; fleet: { id: string; events: Event[] }[] }> {
   const gw = await startGateway({ env: { LB_LOG_LEVEL: 'warn' } });
   try {
     const url = `mqtt://127.0.0.1:${gw.mqttPort}`;
@@ -93,32 +94,57 @@ export async function benchIngest(opts: { kiosks: number; perKiosk: number }): P
         return { id, kiosk, events: makeEvents(opts.perKiosk) };
       }),
     );
-    const total = opts.kiosks * opts.perKiosk;
     const t0 = performance.now();
     await Promise.all(fleet.map((k) => k.kiosk.deliver(k.events)));
     const seconds = (performance.now() - t0) / 1000;
     await Promise.all(fleet.map((k) => k.kiosk.close()));
-    const ingestRate = total / seconds;
-    const slices = interleave(fleet);
-    const sameSchema = sameSchemaRate(slices);
-    const minimal = minimalTableRate(slices);
-    const ratio = ingestRate / sameSchema;
-    return {
-      name: 'gateway ingest',
-      figures: {
-        events: total,
-        kiosks: opts.kiosks,
-        'kiosk window (batches in flight)': KIOSK_WINDOW,
-        'ingest events/s': Math.round(ingestRate),
-        'raw insert, gateway schema, rows/s (baseline)': Math.round(sameSchema),
-        'raw insert, minimal table, rows/s': Math.round(minimal),
-        'ratio to baseline (gateway schema)': Number(ratio.toFixed(3)),
-        'ratio to minimal table': Number((ingestRate / minimal).toFixed(3)),
-      },
-      target: 'ratio to the same-schema baseline ≥ 0.50',
-      pass: ratio >= 0.5,
-    };
+    return { rate: (opts.kiosks * opts.perKiosk) / seconds, fleet };
   } finally {
     await gw.proc.kill('SIGTERM');
   }
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const spread = (xs: number[]): string => `${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))}`;
+
+/**
+ * Medians of ROUNDS rounds each (a fresh gateway per round, a fresh file per baseline round): single
+ * runs on a shared 2-core VM vary by ±25 %, enough to flip the verdict either way.
+ */
+const ROUNDS = 3;
+
+export async function benchIngest(opts: { kiosks: number; perKiosk: number }): Promise<BenchResult> {
+  const ingest: number[] = [];
+  const same: number[] = [];
+  const minimal: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const { rate, fleet } = await gatewayRound(opts);
+    ingest.push(rate);
+    const slices = interleave(fleet);
+    same.push(sameSchemaRate(slices));
+    minimal.push(minimalTableRate(slices));
+  }
+  const ingestRate = median(ingest);
+  const sameSchema = median(same);
+  const minimalRate = median(minimal);
+  const ratio = ingestRate / sameSchema;
+  return {
+    name: 'gateway ingest',
+    figures: {
+      events: opts.kiosks * opts.perKiosk,
+      kiosks: opts.kiosks,
+      'kiosk window (batches in flight)': KIOSK_WINDOW,
+      rounds: ROUNDS,
+      'ingest events/s (median)': Math.round(ingestRate),
+      'ingest events/s (min–max)': spread(ingest),
+      'raw insert, gateway schema, rows/s (baseline, median)': Math.round(sameSchema),
+      'raw insert, gateway schema, rows/s (min–max)': spread(same),
+      'raw insert, minimal table, rows/s (median)': Math.round(minimalRate),
+      'raw insert, minimal table, rows/s (min–max)': spread(minimal),
+      'ratio to baseline (gateway schema)': Number(ratio.toFixed(3)),
+      'ratio to minimal table': Number((ingestRate / minimalRate).toFixed(3)),
+    },
+    target: 'ratio to the same-schema baseline ≥ 0.50 (medians)',
+    pass: ratio >= 0.5,
+  };
 }
