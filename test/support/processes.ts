@@ -270,6 +270,8 @@ export async function startMosquitto(gateway: { username: string; password: stri
       // Default 1000 silently drops beyond; a kiosk backlog or an offline gateway must not lose acks.
       'max_queued_messages 0',
       'max_inflight_messages 0',
+      // Nagle holds a large ack back until the previous write is acknowledged (up to 40 ms a round).
+      'set_tcp_nodelay true',
       '',
     ].join('\n'),
   );
