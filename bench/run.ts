@@ -5,18 +5,22 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { benchIngest } from './ingest.js';
+import { benchAgentRss, benchBacklogDrain, benchPressCommit } from './kiosk.js';
 import type { BenchResult } from './stats.js';
 
 const program = new Command()
   .name('bench')
-  .option('--only <names>', 'comma-separated subset: ingest')
+  .option('--only <names>', 'comma-separated subset: press,backlog,ingest,rss')
   .option('--quick', 'smaller workloads (for a smoke run)')
   .parse();
 const opts = program.opts<{ only?: string; quick?: boolean }>();
 const wanted = (name: string) => !opts.only || opts.only.split(',').includes(name);
 
 const benches: [string, () => Promise<BenchResult>][] = [
+  ['press', () => benchPressCommit(opts.quick ? 500 : 2000)],
+  ['backlog', () => benchBacklogDrain(10_000)],
   ['ingest', () => benchIngest(opts.quick ? { kiosks: 2, perKiosk: 10_000 } : { kiosks: 4, perKiosk: 50_000 })],
+  ['rss', () => benchAgentRss(opts.quick ? 5 : 20)],
 ];
 
 const results: BenchResult[] = [];
