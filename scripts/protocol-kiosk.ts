@@ -17,6 +17,10 @@ export interface ProtocolKioskOptions {
   window?: number;
   /** Resend a batch not acked within this many ms. */
   retransmitMs?: number;
+  /** MQTT keepalive in seconds (MQTT.js default 60); a short one notices a black-holed connection sooner. */
+  keepaliveS?: number;
+  /** Called once per event when the gateway first acks or rejects it (chaos runs time recoveries by it). */
+  onSettle?: (id: string, outcome: 'acked' | 'rejected') => void;
 }
 
 export function makeEvents(count: number, opts: { firstSeq?: number; panel?: string; at?: number } = {}): Event[] {
@@ -43,9 +47,10 @@ export class ProtocolKiosk {
   private pending: Event[] = [];
   private inFlight = new Map<string, { events: Event[]; sentAt: number }>();
   private timer?: NodeJS.Timeout;
-  private done?: () => void;
-  /** Events handed to deliver() and not yet acked or rejected. */
+  private waiters: (() => void)[] = [];
+  /** Events handed to deliver()/enqueue() and not yet acked or rejected. */
   private outstanding = 0;
+  private offline = false;
 
   constructor(private readonly opts: ProtocolKioskOptions) {}
 
@@ -61,6 +66,7 @@ export class ProtocolKiosk {
       clean: false,
       reconnectPeriod: 200,
       connectTimeout: 5000,
+      keepalive: this.opts.keepaliveS ?? 60,
     });
     this.client = client;
     // Attached before CONNACK so acks queued in the session are not lost.
@@ -78,14 +84,39 @@ export class ProtocolKiosk {
 
   /** Sends events until every one is acked or rejected; resolves then. */
   deliver(events: Event[]): Promise<void> {
+    this.enqueue(events);
+    return this.settled();
+  }
+
+  /** Queues events for sending (in order, behind earlier ones) without waiting for their acks. */
+  enqueue(events: Event[]): void {
     this.pending.push(...events);
     this.outstanding += events.length;
-    return new Promise((resolve) => {
-      this.done = () => this.outstanding === 0 && resolve();
-      this.timer ??= setInterval(() => this.retransmitStale(), Math.min(this.opts.retransmitMs ?? 5000, 1000));
-      this.pump();
-      this.done();
-    });
+    this.timer ??= setInterval(() => this.retransmitStale(), Math.min(this.opts.retransmitMs ?? 5000, 1000));
+    this.pump();
+  }
+
+  /** Events queued and not yet acked or rejected. */
+  get unsettled(): number {
+    return this.outstanding;
+  }
+
+  /** Resolves once every event queued so far (and any queued meanwhile) is acked or rejected. */
+  settled(): Promise<void> {
+    if (this.outstanding === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** The kiosk loses its network (no will, no goodbye): queued events wait until goOnline(). */
+  async goOffline(): Promise<void> {
+    this.offline = true;
+    await this.client?.endAsync(true);
+  }
+
+  goOnline(): void {
+    if (!this.offline) return;
+    this.offline = false;
+    this.client?.reconnect();
   }
 
   private pump(): void {
@@ -114,17 +145,23 @@ export class ProtocolKiosk {
       if (batch.events.every((e) => this.acked.has(e.id) || this.rejected.has(e.id))) this.inFlight.delete(key);
     }
     this.pump();
-    this.done?.();
+    if (this.outstanding === 0) for (const resolve of this.waiters.splice(0)) resolve();
+  }
+
+  private settledId(id: string): boolean {
+    return this.acked.has(id) || this.rejected.has(id);
   }
 
   private settle(id: string, record: () => void): void {
-    if (this.acked.has(id) || this.rejected.has(id)) return; // a duplicate ack of a resend
+    if (this.settledId(id)) return; // a duplicate ack of a resend
     record();
     this.outstanding--;
+    this.opts.onSettle?.(id, this.acked.has(id) ? 'acked' : 'rejected');
   }
 
   private resendAll(): void {
-    for (const batch of this.inFlight.values()) this.pending.unshift(...batch.events.filter((e) => !this.acked.has(e.id)));
+    const unacked = [...this.inFlight.values()].flatMap((b) => b.events.filter((e) => !this.settledId(e.id)));
+    this.pending.unshift(...unacked); // in the order they were first sent
     this.inFlight.clear();
     this.pump();
   }
@@ -134,7 +171,7 @@ export class ProtocolKiosk {
     for (const [key, batch] of this.inFlight) {
       if (batch.sentAt < limit) {
         this.inFlight.delete(key);
-        this.pending.unshift(...batch.events.filter((e) => !this.acked.has(e.id) && !this.rejected.has(e.id)));
+        this.pending.unshift(...batch.events.filter((e) => !this.settledId(e.id)));
       }
     }
     this.pump();
