@@ -69,4 +69,88 @@ export const MIGRATIONS: readonly string[] = [
     created_at TEXT NOT NULL
   );
   `,
+  /* 2: organisation model, scored presses, rollups, API key scopes */ `
+  CREATE TABLE settings (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    k REAL NOT NULL DEFAULT 0,
+    neutral_dissatisfied INTEGER NOT NULL DEFAULT 0,
+    min_sample INTEGER NOT NULL DEFAULT 30,
+    lockout_ms INTEGER NOT NULL DEFAULT 5000,
+    burst_count INTEGER NOT NULL DEFAULT 5,
+    burst_window_ms INTEGER NOT NULL DEFAULT 10000
+  );
+  INSERT INTO settings (id) VALUES (1);
+  CREATE TABLE regions (id TEXT PRIMARY KEY, name TEXT NOT NULL);
+  CREATE TABLE offices (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, time_zone TEXT NOT NULL,
+    region_id TEXT REFERENCES regions (id), k REAL
+  );
+  CREATE INDEX offices_region ON offices (region_id);
+  CREATE TABLE desks (id TEXT PRIMARY KEY, office_id TEXT NOT NULL REFERENCES offices (id), name TEXT NOT NULL);
+  CREATE INDEX desks_office ON desks (office_id);
+  CREATE TABLE employees (id TEXT PRIMARY KEY, name TEXT NOT NULL, office_id TEXT REFERENCES offices (id));
+  -- Employee at desk over [from_ms, to_ms); to_ms NULL = still assigned.
+  CREATE TABLE assignments (
+    id TEXT PRIMARY KEY, desk_id TEXT NOT NULL REFERENCES desks (id),
+    employee_id TEXT NOT NULL REFERENCES employees (id), from_ms INTEGER NOT NULL, to_ms INTEGER
+  );
+  CREATE INDEX assignments_desk ON assignments (desk_id, from_ms);
+  CREATE INDEX assignments_employee ON assignments (employee_id, from_ms);
+  -- A kiosk panel scored for an office (and a desk for staff panels).
+  CREATE TABLE panel_bindings (
+    kiosk_id TEXT NOT NULL, panel TEXT NOT NULL, kind TEXT NOT NULL,
+    office_id TEXT NOT NULL REFERENCES offices (id), desk_id TEXT REFERENCES desks (id),
+    PRIMARY KEY (kiosk_id, panel)
+  );
+  -- Visitor and sales counts per office ('' desk) or desk, per local hour or day starting at start_ms.
+  CREATE TABLE visitors (
+    office_id TEXT NOT NULL, desk_id TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,
+    day INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (office_id, desk_id, start_ms)
+  ) WITHOUT ROWID;
+  CREATE TABLE sales (
+    office_id TEXT NOT NULL, desk_id TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,
+    day INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (office_id, desk_id, start_ms)
+  ) WITHOUT ROWID;
+  -- Scoring of each press of a bound panel: t = clock-corrected time (NULL while uncertain),
+  -- time_source 0 synced / 1 corrected / 2 uncertain, excl = gateway misuse flag (authoritative).
+  ALTER TABLE events ADD COLUMN office_id TEXT;
+  ALTER TABLE events ADD COLUMN desk_id TEXT;
+  ALTER TABLE events ADD COLUMN employee_id TEXT;
+  ALTER TABLE events ADD COLUMN kind TEXT;
+  ALTER TABLE events ADD COLUMN t INTEGER;
+  ALTER TABLE events ADD COLUMN time_source INTEGER;
+  ALTER TABLE events ADD COLUMN excl INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX events_panel_time ON events (kiosk_id, panel, t) WHERE t IS NOT NULL;
+  CREATE INDEX events_desk_time ON events (desk_id, t) WHERE desk_id IS NOT NULL;
+  CREATE INDEX events_unsynced ON events (kiosk_id, boot_id) WHERE time_source > 0;
+  CREATE INDEX events_uncertain_office ON events (office_id) WHERE time_source = 2;
+  -- Per boot, the synced event with the smallest uptime: pins uptime to real time for that boot.
+  CREATE TABLE boot_anchors (
+    kiosk_id TEXT NOT NULL, boot_id TEXT NOT NULL, uptime_ms INTEGER NOT NULL, at INTEGER NOT NULL,
+    PRIMARY KEY (kiosk_id, boot_id)
+  ) WITHOUT ROWID;
+  -- Rollups: counted presses (excl = misuse, not counted) per local hour and per local day (yyyymmdd).
+  -- desk_id / employee_id '' = none (office panel, or unattributed).
+  CREATE TABLE rollup_hour (
+    office_id TEXT NOT NULL, hour_start INTEGER NOT NULL, kind TEXT NOT NULL, desk_id TEXT NOT NULL,
+    employee_id TEXT NOT NULL, day INTEGER NOT NULL, local_hour INTEGER NOT NULL, weekday INTEGER NOT NULL,
+    good INTEGER NOT NULL, neutral INTEGER NOT NULL, bad INTEGER NOT NULL, excl INTEGER NOT NULL,
+    PRIMARY KEY (office_id, hour_start, kind, desk_id, employee_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX rollup_hour_employee ON rollup_hour (employee_id, hour_start) WHERE employee_id <> '';
+  CREATE INDEX rollup_hour_desk ON rollup_hour (desk_id, hour_start) WHERE desk_id <> '';
+  CREATE TABLE rollup_day (
+    office_id TEXT NOT NULL, day INTEGER NOT NULL, kind TEXT NOT NULL, desk_id TEXT NOT NULL,
+    employee_id TEXT NOT NULL,
+    good INTEGER NOT NULL, neutral INTEGER NOT NULL, bad INTEGER NOT NULL, excl INTEGER NOT NULL,
+    PRIMARY KEY (office_id, day, kind, desk_id, employee_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX rollup_day_employee ON rollup_day (employee_id, day) WHERE employee_id <> '';
+  CREATE INDEX rollup_day_desk ON rollup_day (desk_id, day) WHERE desk_id <> '';
+  CREATE INDEX rollup_day_by_day ON rollup_day (kind, day, employee_id, office_id, good, neutral, bad, excl);
+  CREATE TABLE api_key_scopes (
+    key_id TEXT NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE, scope TEXT NOT NULL, ref_id TEXT NOT NULL,
+    PRIMARY KEY (key_id, scope, ref_id)
+  );
+  `,
 ];

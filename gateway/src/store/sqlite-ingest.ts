@@ -3,6 +3,7 @@
  * one fsync for many messages), with prepared statements. Idempotent on event id.
  */
 import type Database from 'better-sqlite3';
+import type { Pass, Scorer } from './sqlite-scoring.js';
 import type { BatchOutcome, EventsBatch, IngestWork, RejectedEvent } from './store.js';
 
 /** The event insert, exported so the ingest benchmark's baseline runs exactly this statement. */
@@ -10,8 +11,15 @@ export const INSERT_EVENT_SQL = `INSERT OR IGNORE INTO events
   (id, kiosk_id, seq, panel, button, at, clock_synced, boot_id, uptime_ms, flags, received_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
+/** The same insert with the scoring columns of a press on a bound panel (see sqlite-scoring.ts). */
+const INSERT_SCORED_EVENT_SQL = `INSERT OR IGNORE INTO events
+  (id, kiosk_id, seq, panel, button, at, clock_synced, boot_id, uptime_ms, flags, received_at,
+   office_id, desk_id, employee_id, kind, t, time_source)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
 function statements(db: Database.Database) {
   return {
+    insertScored: db.prepare(INSERT_SCORED_EVENT_SQL),
     kioskSeq: db.prepare('SELECT last_seq FROM kiosks WHERE id = ?').pluck(),
     insertEvent: db.prepare(INSERT_EVENT_SQL),
     eventOwner: db.prepare('SELECT kiosk_id FROM events WHERE id = ?').pluck(),
@@ -50,7 +58,7 @@ function fillGap(s: Statements, kioskId: string, seq: number): void {
   }
 }
 
-function writeBatch(s: Statements, b: EventsBatch, receivedAt: number, nowIso: string): BatchOutcome {
+function writeBatch(s: Statements, scoring: { scorer: Scorer; pass: Pass }, b: EventsBatch, receivedAt: number, nowIso: string): BatchOutcome {
   const out: BatchOutcome = { kioskId: b.kioskId, ids: [], rejected: [...b.rejected], inserted: 0, duplicates: 0 };
   const stored = s.kioskSeq.get(b.kioskId) as number | undefined;
   if (stored === undefined) {
@@ -58,12 +66,28 @@ function writeBatch(s: Statements, b: EventsBatch, receivedAt: number, nowIso: s
     return out;
   }
   let lastSeq = stored;
+  const { scorer, pass } = scoring;
   for (const e of b.events) {
-    const info = s.insertEvent.run(
-      e.id, b.kioskId, e.seq, e.panel, e.button, Date.parse(e.at), e.clockSynced ? 1 : 0,
-      e.bootId, e.uptimeMs, JSON.stringify(e.flags), receivedAt,
-    );
+    const at = Date.parse(e.at);
+    const sc = scorer.scoreNew(b.kioskId, e, at);
+    const info = sc
+      ? s.insertScored.run(
+        e.id, b.kioskId, e.seq, e.panel, e.button, at, e.clockSynced ? 1 : 0, e.bootId, e.uptimeMs,
+        JSON.stringify(e.flags), receivedAt, sc.officeId, sc.deskId, sc.employeeId, sc.kind, sc.t, sc.timeSource,
+      )
+      : s.insertEvent.run(
+        e.id, b.kioskId, e.seq, e.panel, e.button, at, e.clockSynced ? 1 : 0,
+        e.bootId, e.uptimeMs, JSON.stringify(e.flags), receivedAt,
+      );
     if (info.changes === 1) {
+      if (e.clockSynced) scorer.offerAnchor(pass, b.kioskId, e.bootId, e.uptimeMs, at);
+      if (sc) {
+        pass.addNew({
+          rid: Number(info.lastInsertRowid), kiosk_id: b.kioskId, panel: e.panel, seq: e.seq, button: e.button,
+          boot_id: e.bootId, uptime_ms: e.uptimeMs, at, office_id: sc.officeId, desk_id: sc.deskId,
+          employee_id: sc.employeeId, kind: sc.kind, t: sc.t, time_source: sc.timeSource, excl: 0,
+        });
+      }
       out.inserted++;
       out.ids.push(e.id);
       if (e.seq > lastSeq + 1) s.insertGap.run(b.kioskId, lastSeq + 1, e.seq - 1, nowIso);
@@ -87,16 +111,26 @@ function recordRejection(s: Statements, kioskId: string, r: RejectedEvent, nowIs
   return s.insertRejected.run(kioskId, r.id, r.seq ?? null, r.reason, nowIso).changes;
 }
 
-export function ingestWriter(db: Database.Database): (work: IngestWork) => BatchOutcome[] {
+export function ingestWriter(db: Database.Database, scorer: Scorer): (work: IngestWork) => BatchOutcome[] {
   const s = statements(db);
-  return db.transaction((work: IngestWork): BatchOutcome[] => {
+  const write = db.transaction((work: IngestWork): BatchOutcome[] => {
     const receivedAt = Date.now();
     const nowIso = new Date(receivedAt).toISOString();
-    const outcomes = work.batches.map((b) => writeBatch(s, b, receivedAt, nowIso));
+    const pass = scorer.newPass();
+    const outcomes = work.batches.map((b) => writeBatch(s, { scorer, pass }, b, receivedAt, nowIso));
+    pass.finish();
     for (const st of work.statuses) {
       s.status.run(JSON.stringify(st.payload), st.payload.state, nowIso, st.kioskId);
     }
     for (const d of work.deadLetters) s.deadLetter.run(nowIso, d.topic, d.kioskId, d.reason, d.payload);
     return outcomes;
   });
+  return (work) => {
+    try {
+      return write(work);
+    } catch (err) {
+      scorer.invalidate(); // caches may hold what the rolled-back transaction wrote (anchors)
+      throw err;
+    }
+  };
 }

@@ -6,8 +6,10 @@ import { ulid } from 'ulid';
 import type { KioskConfigMessage, Panel } from '../../../shared/src/index.js';
 import { MIGRATIONS } from './migrations.js';
 import { ingestWriter } from './sqlite-ingest.js';
+import { SqliteOrgStore } from './sqlite-org.js';
+import { Scorer } from './sqlite-scoring.js';
 import type {
-  ApiKey, BatchOutcome, DeadLetter, IngestWork, Kiosk, Role, SeqGap, Store, StoredEvent,
+  ApiKey, ApiKeyScope, BatchOutcome, DeadLetter, IngestWork, Kiosk, Role, SeqGap, Store, StoredEvent,
 } from './store.js';
 
 type Row = Record<string, unknown>;
@@ -67,17 +69,20 @@ function eventFromRow(r: Row): StoredEvent {
   };
 }
 
-export class SqliteStore implements Store {
+export class SqliteStore extends SqliteOrgStore implements Store {
   readonly db: Database.Database;
+  protected scorer!: Scorer;
   private writeIngest!: (work: IngestWork) => BatchOutcome[];
 
   constructor(file: string) {
+    super();
     this.db = openDatabase(file);
   }
 
   async migrate(): Promise<void> {
     migrate(this.db);
-    this.writeIngest = ingestWriter(this.db);
+    this.scorer = new Scorer(this.db);
+    this.writeIngest = ingestWriter(this.db, this.scorer);
   }
 
   async ping(): Promise<boolean> {
@@ -178,12 +183,23 @@ export class SqliteStore implements Store {
       .run(keep).changes;
   }
 
-  async createApiKey(k: { name: string; role: Role; hash: string }): Promise<ApiKey> {
-    const key: ApiKey = { id: ulid(), name: k.name, role: k.role, createdAt: now() };
-    this.db
-      .prepare('INSERT INTO api_keys (id, name, role, hash, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(key.id, key.name, key.role, k.hash, key.createdAt);
+  async createApiKey(k: { name: string; role: Role; hash: string } & Partial<ApiKeyScope>): Promise<ApiKey> {
+    const key: ApiKey = { id: ulid(), name: k.name, role: k.role, createdAt: now(), offices: k.offices ?? [], regions: k.regions ?? [] };
+    const scope = this.db.prepare('INSERT OR IGNORE INTO api_key_scopes (key_id, scope, ref_id) VALUES (?, ?, ?)');
+    this.db.transaction(() => {
+      this.db
+        .prepare('INSERT INTO api_keys (id, name, role, hash, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(key.id, key.name, key.role, k.hash, key.createdAt);
+      for (const o of key.offices) scope.run(key.id, 'office', o);
+      for (const r of key.regions) scope.run(key.id, 'region', r);
+    })();
     return key;
+  }
+
+  private withScope<K extends { id: string }>(key: K): K & ApiKeyScope {
+    const rows = this.db.prepare('SELECT scope, ref_id FROM api_key_scopes WHERE key_id = ? ORDER BY ref_id').all(key.id) as Row[];
+    const pick = (scope: string) => rows.filter((r) => r.scope === scope).map((r) => r.ref_id as string);
+    return { ...key, offices: pick('office'), regions: pick('region') };
   }
 
   async upsertApiKey(k: { name: string; role: Role; hash: string }): Promise<void> {
@@ -199,13 +215,13 @@ export class SqliteStore implements Store {
     const r = this.db
       .prepare('SELECT id, name, role, hash, created_at AS createdAt FROM api_keys WHERE hash = ?')
       .get(hash) as (ApiKey & { hash: string }) | undefined;
-    return r;
+    return r && this.withScope(r);
   }
 
   async listApiKeys(): Promise<ApiKey[]> {
-    return this.db
+    return (this.db
       .prepare('SELECT id, name, role, created_at AS createdAt FROM api_keys ORDER BY created_at, id')
-      .all() as ApiKey[];
+      .all() as ApiKey[]).map((k) => this.withScope(k));
   }
 
   async countApiKeys(role: Role): Promise<number> {

@@ -3,6 +3,7 @@
  * in domain terms, never SQL. Ingest writes go through `commitIngest`, one transaction per call.
  */
 import type { Event, KioskConfigMessage, Panel, StatusMessage } from '../../../shared/src/index.js';
+import type { OrgStore } from './org.js';
 
 export type Role = 'admin' | 'technician' | 'manager';
 export const ROLES: readonly Role[] = ['admin', 'technician', 'manager'];
@@ -31,7 +32,9 @@ export interface DeadLetter {
   payload: string;
 }
 
-export interface ApiKey { id: string; name: string; role: Role; createdAt: string }
+/** A manager key sees only these offices and the offices of these regions; other roles ignore them. */
+export interface ApiKeyScope { offices: string[]; regions: string[] }
+export interface ApiKey extends ApiKeyScope { id: string; name: string; role: Role; createdAt: string }
 
 /** One accepted `events` message, already validated. */
 export interface EventsBatch { kioskId: string; events: Event[]; rejected: RejectedEvent[] }
@@ -48,7 +51,7 @@ export interface IngestWork {
 /** Per batch, in input order: ids now committed (new or duplicate) and ids refused. */
 export interface BatchOutcome { kioskId: string; ids: string[]; rejected: RejectedEvent[]; inserted: number; duplicates: number }
 
-export interface Store {
+export interface Store extends OrgStore {
   /** Creates tables / runs pending migrations. */
   migrate(): Promise<void>;
   ping(): Promise<boolean>;
@@ -71,7 +74,7 @@ export interface Store {
   listDeadLetters(limit: number): Promise<DeadLetter[]>;
   pruneDeadLetters(keep: number): Promise<number>;
 
-  createApiKey(k: { name: string; role: Role; hash: string }): Promise<ApiKey>;
+  createApiKey(k: { name: string; role: Role; hash: string } & Partial<ApiKeyScope>): Promise<ApiKey>;
   /** Creates or replaces the key row named `name` (used for LB_ADMIN_TOKEN). */
   upsertApiKey(k: { name: string; role: Role; hash: string }): Promise<void>;
   apiKeyByHash(hash: string): Promise<(ApiKey & { hash: string }) | undefined>;

@@ -1,0 +1,80 @@
+/**
+ * Local calendar dates as yyyymmdd integers (zone-free: "2026-03-29" is that date in every office's own
+ * zone) and the ranges the API accepts: a date means the office's local midnight, a date-time an instant.
+ */
+import { bucketStart, localTime } from './periods.js';
+import { dayNumber } from '../store/org.js';
+
+const DAY = 86_400_000;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Parses "YYYY-MM-DD" to yyyymmdd; undefined when it is not a real date. */
+export function parseDate(text: string): number | undefined {
+  const m = DATE.exec(text);
+  if (!m) return undefined;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const back = new Date(Date.UTC(y, mo - 1, d));
+  if (y < 1970 || y > 9999 || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return undefined;
+  return dayNumber(y, mo, d);
+}
+
+export const dayToUtc = (day: number): number => Date.UTC(Math.floor(day / 10000), (Math.floor(day / 100) % 100) - 1, day % 100);
+export const utcToDay = (ms: number): number => {
+  const d = new Date(ms);
+  return dayNumber(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
+};
+export const addDays = (day: number, n: number): number => utcToDay(dayToUtc(day) + n * DAY);
+export const formatDay = (day: number): string =>
+  `${Math.floor(day / 10000)}-${String(Math.floor(day / 100) % 100).padStart(2, '0')}-${String(day % 100).padStart(2, '0')}`;
+export const daysBetween = (a: number, b: number): number => Math.round((dayToUtc(b) - dayToUtc(a)) / DAY);
+
+/** Local date of an instant in a zone. */
+export function dayOf(instant: number, zone: string): number {
+  const l = localTime(instant, zone);
+  return dayNumber(l.year, l.month, l.day);
+}
+
+/** First instant of a local date in a zone (the first of two midnights; after a skipped midnight, the jump). */
+export function startOfDay(day: number, zone: string): number {
+  // Noon UTC of the date is within ±14 h of the local date in every zone; its day bucket is the date's.
+  const guess = dayToUtc(day) + 12 * 3_600_000;
+  let start = bucketStart(guess, zone, 'day');
+  if (dayOf(start, zone) < day) start = bucketStart(start + 30 * 3_600_000, zone, 'day');
+  else if (dayOf(start, zone) > day) start = bucketStart(start - 3_600_000, zone, 'day');
+  return start;
+}
+
+export type CalendarBucket = 'none' | 'day' | 'week' | 'month';
+
+/** Calendar buckets [start, end) of local dates covering [from, to), clipped to it. */
+export function calendarSpans(from: number, to: number, bucket: CalendarBucket): Array<{ start: number; end: number }> {
+  if (bucket === 'none') return [{ start: from, end: to }];
+  const spans: Array<{ start: number; end: number }> = [];
+  let start = from;
+  while (start < to) {
+    let next: number;
+    if (bucket === 'day') next = addDays(start, 1);
+    else if (bucket === 'week') {
+      const weekday = (new Date(dayToUtc(start)).getUTCDay() + 6) % 7; // Monday = 0
+      next = addDays(start, 7 - weekday);
+    } else {
+      const y = Math.floor(start / 10000);
+      const m = Math.floor(start / 100) % 100;
+      next = m === 12 ? dayNumber(y + 1, 1, 1) : dayNumber(y, m + 1, 1);
+    }
+    spans.push({ start, end: Math.min(next, to) });
+    start = next;
+  }
+  return spans;
+}
+
+/** The period to compare local dates [from, to) with: whole months → as many months before, else as many days. */
+export function previousDates(from: number, to: number): { start: number; end: number } {
+  if (from % 100 === 1 && to % 100 === 1) {
+    const months = (Math.floor(to / 10000) - Math.floor(from / 10000)) * 12 + (Math.floor(to / 100) % 100) - (Math.floor(from / 100) % 100);
+    const d = new Date(dayToUtc(from));
+    d.setUTCMonth(d.getUTCMonth() - months);
+    return { start: utcToDay(d.getTime()), end: from };
+  }
+  return { start: addDays(from, -daysBetween(from, to)), end: from };
+}

@@ -1,0 +1,239 @@
+/**
+ * Scores of a subject over a period, from the rollups: counts per panel kind and bucket, then the
+ * methodology's indices (shared/src/indices.ts `scoreCounts`). Two paths:
+ * - calendar: from/to are local dates (any subject; buckets none/day/week/month) — day rollups;
+ * - instants: from/to are date-times, or bucket=hour (one time zone only) — hour rollups, the range
+ *   widened to whole local hours (the rollup resolution).
+ */
+import { PANEL_KINDS, scoreCounts, type Counts, type PanelKind, type Score } from '../../../shared/src/index.js';
+import type { CompanySettings, CountRow, OrgStore, PeriodCount, Subject } from '../store/org.js';
+import {
+  addDays, calendarSpans, dayOf, daysBetween, formatDay, parseDate, previousDates, startOfDay, type CalendarBucket,
+} from './calendar.js';
+import { bucketStart, bucketsBetween, nextBucketStart, previousPeriod, type Granularity } from './periods.js';
+
+export class ScoreInputError extends Error {}
+
+export interface ScoreQuery { from: string; to: string; bucket: Granularity }
+export interface SubjectInfo {
+  subject: Subject;
+  /** The subject's time zone; null for region/company (offices may differ). */
+  zone: string | null;
+  /** Offices whose visitor/sales counts apply: the office itself, or all offices of a region/company. */
+  officeIds: string[];
+  /** Visitor/sales counts of this desk instead of the office's. */
+  deskId: string | null;
+  /** Employees: visitors are not known per employee. */
+  visitorsApply: boolean;
+  /** Office k overrides the company's. */
+  k: number | null;
+}
+
+export interface PeriodScore {
+  start: string;
+  end: string;
+  scores: Partial<Record<PanelKind, Score>>;
+  /** Staff presses with nobody assigned to the desk at the press time: in the office's counts, no employee's. */
+  unattributed: Counts;
+  visitors: number | null;
+  sales: number | null;
+}
+
+export interface SubjectScores {
+  from: string;
+  to: string;
+  bucket: Granularity;
+  timeZone: string | null;
+  total: PeriodScore;
+  previous: PeriodScore;
+  /** Current minus previous index values, per kind; null where either is missing. */
+  change: Partial<Record<PanelKind, { ink: number | null; iel: number | null; csat: number | null; coverage: number | null }>>;
+  buckets: PeriodScore[];
+  byHourOfDay: Array<{ hour: number; scores: Partial<Record<PanelKind, Score>> }>;
+  byWeekday: Array<{ weekday: number; scores: Partial<Record<PanelKind, Score>> }>;
+  timeUncertain: number;
+}
+
+type Acc = { kinds: Map<PanelKind, Counts>; unattributed: Counts };
+const zero = (): Counts => ({ good: 0, neutral: 0, bad: 0, total: 0, excluded: 0 });
+const newAcc = (): Acc => ({ kinds: new Map(), unattributed: zero() });
+
+function addTo(c: Counts, r: { good: number; neutral: number; bad: number; excluded: number }): void {
+  c.good += r.good;
+  c.neutral += r.neutral;
+  c.bad += r.bad;
+  c.total += r.good + r.neutral + r.bad;
+  c.excluded += r.excluded;
+}
+
+function accumulate(acc: Acc, r: CountRow): void {
+  let c = acc.kinds.get(r.kind);
+  if (!c) acc.kinds.set(r.kind, (c = zero()));
+  addTo(c, r);
+  if (r.unattributed) addTo(acc.unattributed, r);
+}
+
+/** Index of the span holding `key` (spans sorted, contiguous), or -1. */
+function spanIndex(starts: number[], key: number): number {
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (starts[mid]! <= key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+const MAX_DAYS = 3 * 366;
+const MAX_HOUR_DAYS = 93;
+
+interface Range { kind: 'calendar'; fromDay: number; toDay: number }
+interface InstantRange { kind: 'instant'; from: number; to: number; zone: string }
+
+function parseRange(q: ScoreQuery, zone: string | null): Range | InstantRange {
+  const fromDay = parseDate(q.from);
+  const toDay = parseDate(q.to);
+  const instant = (text: string, day: number | undefined): number => {
+    if (day !== undefined) return startOfDay(day, zone!);
+    const t = /^\d{4}-\d{2}-\d{2}T/.test(text) ? Date.parse(text) : NaN;
+    if (!Number.isFinite(t) || t < 0 || t > 253_402_300_799_999) throw new ScoreInputError(`"${text}" is neither a date (YYYY-MM-DD) nor a date-time (ISO 8601 with offset)`);
+    return t;
+  };
+  if (fromDay !== undefined && toDay !== undefined && q.bucket !== 'hour') {
+    if (toDay <= fromDay) throw new ScoreInputError('to must be after from');
+    if (daysBetween(fromDay, toDay) > MAX_DAYS) throw new ScoreInputError(`the period may span at most ${MAX_DAYS} days`);
+    return { kind: 'calendar', fromDay, toDay };
+  }
+  if (zone === null) throw new ScoreInputError('regions and the company span time zones: give from and to as dates (YYYY-MM-DD), and no hour buckets');
+  const rawFrom = instant(q.from, fromDay);
+  const rawTo = instant(q.to, toDay);
+  if (!(rawTo > rawFrom)) throw new ScoreInputError('to must be after from');
+  const maxDays = q.bucket === 'hour' ? MAX_HOUR_DAYS : MAX_DAYS;
+  if (rawTo - rawFrom > maxDays * 86_400_000) throw new ScoreInputError(`with bucket=${q.bucket} the period may span at most ${maxDays} days`);
+  const from = bucketStart(rawFrom, zone, 'hour');
+  const lastHour = bucketStart(rawTo - 1, zone, 'hour');
+  return { kind: 'instant', from, to: nextBucketStart(lastHour, zone, 'hour'), zone };
+}
+
+export async function scoreSubject(store: OrgStore, info: SubjectInfo, settings: CompanySettings, q: ScoreQuery): Promise<SubjectScores> {
+  const range = parseRange(q, info.zone);
+  const scoreSettings = { k: info.k ?? settings.k, neutralCountsAsDissatisfied: settings.neutralCountsAsDissatisfied, minSample: settings.minSample };
+  const period = range.kind === 'calendar' ? await calendarPeriod(store, info, range, q.bucket as CalendarBucket) : await instantPeriod(store, info, range, q.bucket);
+  const prev = range.kind === 'calendar'
+    ? (() => { const p = previousDates(range.fromDay, range.toDay); return calendarPeriod(store, info, { kind: 'calendar', fromDay: p.start, toDay: p.end }, 'none'); })()
+    : (() => { const p = previousPeriod(range.from, range.to, range.zone); return instantPeriod(store, info, { ...range, from: p.start, to: p.end }, 'none'); })();
+  const previous = await prev;
+  const kinds = new Set<PanelKind>([...period.total.acc.kinds.keys(), ...previous.total.acc.kinds.keys()]);
+  if (info.subject.level === 'employee' || info.subject.level === 'desk') kinds.add('staff');
+  if (kinds.size === 0) PANEL_KINDS.forEach((k) => kinds.add(k));
+  const finish = (p: RawPeriod): PeriodScore => ({
+    start: p.start, end: p.end, unattributed: p.acc.unattributed, visitors: p.visitors, sales: p.sales,
+    scores: scoresOf(p.acc, kinds, p, scoreSettings),
+  });
+  const total = finish(period.total);
+  const before = finish(previous.total);
+  const breakdown = await store.breakdown(info.subject, range.kind === 'calendar' ? { fromDay: range.fromDay, toDay: range.toDay } : { from: range.from, to: range.to });
+  const hours = Array.from({ length: 24 }, newAcc);
+  const weekdays = Array.from({ length: 7 }, newAcc);
+  for (const r of breakdown) {
+    accumulate(hours[r.localHour]!, r);
+    accumulate(weekdays[r.weekday - 1]!, r);
+  }
+  const noVisitors = { visitors: null, sales: null };
+  return {
+    from: range.kind === 'calendar' ? formatDay(range.fromDay) : new Date(range.from).toISOString(),
+    to: range.kind === 'calendar' ? formatDay(range.toDay) : new Date(range.to).toISOString(),
+    bucket: q.bucket,
+    timeZone: info.zone,
+    total,
+    previous: before,
+    change: Object.fromEntries([...kinds].map((k) => [k, change(total.scores[k]!, before.scores[k]!)])),
+    buckets: period.buckets.map(finish),
+    byHourOfDay: hours.map((acc, hour) => ({ hour, scores: scoresOf(acc, kinds, noVisitors, scoreSettings) })),
+    byWeekday: weekdays.map((acc, i) => ({ weekday: i + 1, scores: scoresOf(acc, kinds, noVisitors, scoreSettings) })),
+    timeUncertain: await store.timeUncertain(info.officeIds),
+  };
+}
+
+function change(now: Score, before: Score) {
+  const diff = (a: { value: number } | null, b: { value: number } | null) => (a && b ? a.value - b.value : null);
+  return { ink: diff(now.ink, before.ink), iel: diff(now.iel, before.iel), csat: diff(now.csat, before.csat), coverage: diff(now.coverage, before.coverage) };
+}
+
+function scoresOf(acc: Acc, kinds: Set<PanelKind>, vs: { visitors: number | null; sales: number | null }, settings: { k: number; neutralCountsAsDissatisfied: boolean; minSample: number }) {
+  const out: Partial<Record<PanelKind, Score>> = {};
+  for (const kind of kinds) {
+    out[kind] = scoreCounts(acc.kinds.get(kind) ?? zero(), {
+      panelKind: kind, settings,
+      ...(vs.visitors !== null ? { visitors: vs.visitors } : {}),
+      ...(vs.sales !== null && vs.visitors !== null ? { sales: vs.sales } : {}),
+    });
+  }
+  return out;
+}
+
+interface RawPeriod { start: string; end: string; acc: Acc; visitors: number | null; sales: number | null }
+
+async function calendarPeriod(store: OrgStore, info: SubjectInfo, r: Range, bucket: CalendarBucket): Promise<{ total: RawPeriod; buckets: RawPeriod[] }> {
+  const spans = calendarSpans(r.fromDay, r.toDay, bucket);
+  const starts = spans.map((s) => s.start);
+  const accs = spans.map(newAcc);
+  const total = newAcc();
+  for (const row of await store.countsByDay(info.subject, r.fromDay, r.toDay)) {
+    accumulate(total, row);
+    const i = spanIndex(starts, row.day);
+    if (i >= 0) accumulate(accs[i]!, row);
+  }
+  const counts = await periodCounts(store, info, r.fromDay, r.toDay);
+  const label = (s: { start: number; end: number }) => ({ start: formatDay(s.start), end: formatDay(s.end) });
+  const fits = (c: PeriodCount, s: { start: number; end: number }) => c.day >= s.start && c.day < s.end;
+  return {
+    total: { ...label({ start: r.fromDay, end: r.toDay }), acc: total, ...countsIn(info, counts, (c) => fits(c, { start: r.fromDay, end: r.toDay })) },
+    buckets: spans.map((s, i) => ({ ...label(s), acc: accs[i]!, ...countsIn(info, counts, (c) => fits(c, s)) })),
+  };
+}
+
+async function instantPeriod(store: OrgStore, info: SubjectInfo, r: InstantRange, bucket: Granularity): Promise<{ total: RawPeriod; buckets: RawPeriod[] }> {
+  const spans = bucketsBetween(r.from, r.to, r.zone, bucket);
+  const starts = spans.map((s) => s.start);
+  const accs = spans.map(newAcc);
+  const total = newAcc();
+  for (const row of await store.countsByHour(info.subject, r.from, r.to)) {
+    accumulate(total, row);
+    const i = spanIndex(starts, row.hourStart);
+    if (i >= 0) accumulate(accs[i]!, row);
+  }
+  const counts = await periodCounts(store, info, dayOf(r.from, r.zone), addDays(dayOf(r.to, r.zone), 1));
+  const iso = (t: number) => new Date(t).toISOString();
+  const fits = (c: PeriodCount, s: { start: number; end: number }) => c.start >= s.start && c.end <= s.end;
+  return {
+    total: { start: iso(r.from), end: iso(r.to), acc: total, ...countsIn(info, counts, (c) => fits(c, { start: r.from, end: r.to })) },
+    buckets: spans.map((s, i) => ({ start: iso(s.start), end: iso(s.end), acc: accs[i]!, ...countsIn(info, counts, (c) => fits(c, s)) })),
+  };
+}
+
+async function periodCounts(store: OrgStore, info: SubjectInfo, fromDay: number, toDay: number) {
+  if (!info.visitorsApply || info.officeIds.length === 0) return { visitors: [], sales: [] };
+  return {
+    visitors: await store.listCounts('visitors', info.officeIds, info.deskId, fromDay, toDay),
+    sales: await store.listCounts('sales', info.officeIds, info.deskId, fromDay, toDay),
+  };
+}
+
+/**
+ * Visitors (and sales) of a period: the entries lying wholly inside it; known only when every office of
+ * the subject reported some, so a region's coverage never mixes counted and uncounted offices.
+ */
+function countsIn(info: SubjectInfo, counts: { visitors: PeriodCount[]; sales: PeriodCount[] }, fits: (c: PeriodCount) => boolean) {
+  const sum = (list: PeriodCount[]): number | null => {
+    const inside = list.filter(fits);
+    const offices = new Set(inside.map((c) => c.officeId));
+    if (inside.length === 0 || offices.size < info.officeIds.length) return null;
+    return inside.reduce((n, c) => n + c.count, 0);
+  };
+  return { visitors: sum(counts.visitors), sales: sum(counts.sales) };
+}
+
+/** ISO date of a local-midnight instant: how the API labels whole days. */
+export { formatDay };

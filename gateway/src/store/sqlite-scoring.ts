@@ -1,0 +1,357 @@
+/**
+ * Scoring inside the ingest transaction: each press of a bound panel gets its office, desk, kind,
+ * clock-corrected time, employee (at the press time) and the gateway's authoritative misuse flag; the
+ * hour and day rollups change by exactly the difference each press's contribution made. Every change
+ * (new press, late press, clock correction, re-flag, re-attribution) goes through one `Pass`, so the
+ * rollups always equal a recount of the presses.
+ */
+import type Database from 'better-sqlite3';
+import type { Event, MisuseRules, PanelKind } from '../../../shared/src/index.js';
+import { employeeAt, type DeskAssignment } from '../scoring/attribution.js';
+import { correctClock } from '../scoring/clock-correction.js';
+import { flagPresses, quietGapMs } from '../scoring/misuse.js';
+import { bucketStart, localTime } from '../scoring/periods.js';
+import { dayNumber, type CompanySettings, type PanelBinding } from './org.js';
+
+export interface ScoredRow {
+  rid: number;
+  kiosk_id: string;
+  panel: string;
+  seq: number;
+  button: 'good' | 'neutral' | 'bad';
+  boot_id: string;
+  uptime_ms: number;
+  at: number;
+  office_id: string | null;
+  desk_id: string | null;
+  employee_id: string | null;
+  kind: PanelKind | null;
+  t: number | null;
+  time_source: number | null;
+  excl: number;
+}
+
+const SYNCED = 0;
+const CORRECTED = 1;
+const UNCERTAIN = 2;
+const ROW_COLUMNS = 'rid, kiosk_id, panel, seq, button, boot_id, uptime_ms, at, office_id, desk_id, employee_id, kind, t, time_source, excl';
+const CHAIN_STEP = 64;
+
+function statements(db: Database.Database) {
+  return {
+    binding: db.prepare('SELECT kind, office_id, desk_id FROM panel_bindings WHERE kiosk_id = ? AND panel = ?'),
+    zone: db.prepare('SELECT time_zone FROM offices WHERE id = ?').pluck(),
+    assignments: db.prepare('SELECT desk_id AS deskId, employee_id AS employeeId, from_ms AS "from", to_ms AS "to" FROM assignments WHERE desk_id = ?'),
+    settings: db.prepare('SELECT * FROM settings WHERE id = 1'),
+    anchor: db.prepare('SELECT uptime_ms AS uptimeMs, at FROM boot_anchors WHERE kiosk_id = ? AND boot_id = ?'),
+    putAnchor: db.prepare('INSERT OR REPLACE INTO boot_anchors (kiosk_id, boot_id, uptime_ms, at) VALUES (?, ?, ?, ?)'),
+    unsynced: db.prepare(`SELECT ${ROW_COLUMNS} FROM events WHERE kiosk_id = ? AND boot_id = ? AND time_source > 0 AND office_id IS NOT NULL`),
+    timesBefore: db.prepare('SELECT t FROM events WHERE kiosk_id = ? AND panel = ? AND t IS NOT NULL AND t < ? ORDER BY t DESC LIMIT ?').pluck(),
+    timesAfter: db.prepare('SELECT t FROM events WHERE kiosk_id = ? AND panel = ? AND t IS NOT NULL AND t > ? ORDER BY t LIMIT ?').pluck(),
+    stretch: db.prepare(`SELECT ${ROW_COLUMNS} FROM events WHERE kiosk_id = ? AND panel = ? AND t IS NOT NULL AND t >= ? AND t <= ?`),
+    onDesk: db.prepare(`SELECT ${ROW_COLUMNS} FROM events WHERE desk_id = ? AND t IS NOT NULL AND t >= ? AND t < ?`),
+    setTime: db.prepare('UPDATE events SET t = ?, time_source = ?, employee_id = ? WHERE rid = ?'),
+    setExcl: db.prepare('UPDATE events SET excl = ? WHERE rid = ?'),
+    setEmployee: db.prepare('UPDATE events SET employee_id = ? WHERE rid = ?'),
+    hour: db.prepare(`INSERT INTO rollup_hour (office_id, hour_start, kind, desk_id, employee_id, day, local_hour, weekday, good, neutral, bad, excl)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET good = good + excluded.good,
+      neutral = neutral + excluded.neutral, bad = bad + excluded.bad, excl = excl + excluded.excl`),
+    day: db.prepare(`INSERT INTO rollup_day (office_id, day, kind, desk_id, employee_id, good, neutral, bad, excl)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET good = good + excluded.good,
+      neutral = neutral + excluded.neutral, bad = bad + excluded.bad, excl = excl + excluded.excl`),
+  };
+}
+type Statements = ReturnType<typeof statements>;
+
+/** The scoring columns of a new press, before it is inserted. */
+export interface NewScoring { officeId: string; deskId: string | null; kind: PanelKind; employeeId: string | null; t: number | null; timeSource: number }
+
+interface HourKey { hourStart: number; day: number; localHour: number; weekday: number }
+interface Delta { office: string; hour: HourKey; kind: string; desk: string; employee: string; good: number; neutral: number; bad: number; excl: number }
+
+/**
+ * Caches of what the hot path looks up (bindings, zones, assignments, anchors, settings). Only this
+ * process writes the database, so every writer of those tables calls `invalidate()`.
+ */
+export class Scorer {
+  private readonly s: Statements;
+  private bindings = new Map<string, PanelBinding | null>();
+  private zones = new Map<string, string>();
+  private desks = new Map<string, DeskAssignment[]>();
+  private anchors = new Map<string, { uptimeMs: number; at: number } | null>();
+  private hours = new Map<string, HourKey>();
+  private settingsCache: CompanySettings | undefined;
+
+  constructor(readonly db: Database.Database) {
+    this.s = statements(db);
+  }
+
+  invalidate(): void {
+    this.bindings.clear();
+    this.zones.clear();
+    this.desks.clear();
+    this.anchors.clear();
+    this.settingsCache = undefined;
+  }
+
+  settings(): CompanySettings {
+    if (!this.settingsCache) {
+      const r = this.s.settings.get() as Record<string, number>;
+      this.settingsCache = {
+        k: r.k!, neutralCountsAsDissatisfied: r.neutral_dissatisfied === 1, minSample: r.min_sample!,
+        misuse: { lockoutMs: r.lockout_ms!, burstCount: r.burst_count!, burstWindowMs: r.burst_window_ms! },
+      };
+    }
+    return this.settingsCache;
+  }
+
+  binding(kioskId: string, panel: string): PanelBinding | null {
+    const key = `${kioskId}\u0000${panel}`;
+    let b = this.bindings.get(key);
+    if (b === undefined) {
+      const r = this.s.binding.get(kioskId, panel) as { kind: PanelKind; office_id: string; desk_id: string | null } | undefined;
+      b = r ? { kioskId, panel, kind: r.kind, officeId: r.office_id, deskId: r.desk_id } : null;
+      this.bindings.set(key, b);
+    }
+    return b;
+  }
+
+  assignments(deskId: string): DeskAssignment[] {
+    let list = this.desks.get(deskId);
+    if (!list) {
+      list = this.s.assignments.all(deskId) as DeskAssignment[];
+      this.desks.set(deskId, list);
+    }
+    return list;
+  }
+
+  private zone(officeId: string): string {
+    let z = this.zones.get(officeId);
+    if (z === undefined) {
+      z = (this.s.zone.get(officeId) as string | undefined) ?? 'UTC';
+      this.zones.set(officeId, z);
+    }
+    return z;
+  }
+
+  hourKey(officeId: string, t: number): HourKey {
+    const zone = this.zone(officeId);
+    const hourStart = bucketStart(t, zone, 'hour');
+    const key = `${zone} ${hourStart}`;
+    let h = this.hours.get(key);
+    if (!h) {
+      const l = localTime(hourStart, zone);
+      h = { hourStart, day: dayNumber(l.year, l.month, l.day), localHour: l.hour, weekday: l.weekday };
+      if (this.hours.size > 500_000) this.hours.clear();
+      this.hours.set(key, h);
+    }
+    return h;
+  }
+
+  private anchor(kioskId: string, bootId: string): { uptimeMs: number; at: number } | null {
+    const key = `${kioskId}\u0000${bootId}`;
+    let a = this.anchors.get(key);
+    if (a === undefined) {
+      a = (this.s.anchor.get(kioskId, bootId) as { uptimeMs: number; at: number } | undefined) ?? null;
+      this.anchors.set(key, a);
+    }
+    return a;
+  }
+
+  private employee(deskId: string | null, t: number | null): string | null {
+    if (deskId === null || t === null) return null;
+    return employeeAt(this.assignments(deskId), deskId, t) ?? null;
+  }
+
+  /** Scoring columns for a new press; null when its panel is not bound (stored, not scored). */
+  scoreNew(kioskId: string, e: Event, at: number): NewScoring | null {
+    const b = this.binding(kioskId, e.panel);
+    if (!b) return null;
+    let t: number | null = at;
+    let timeSource = SYNCED;
+    if (!e.clockSynced) {
+      const a = this.anchor(kioskId, e.bootId);
+      t = a ? correctedTime(a, e.uptimeMs, at) : null;
+      timeSource = a ? CORRECTED : UNCERTAIN;
+    }
+    return { officeId: b.officeId, deskId: b.deskId, kind: b.kind, employeeId: this.employee(b.deskId, t), t, timeSource };
+  }
+
+  /** A synced press just stored: the boot's anchor if it is the earliest synced press of its boot. */
+  offerAnchor(pass: Pass, kioskId: string, bootId: string, uptimeMs: number, at: number): void {
+    const a = this.anchor(kioskId, bootId);
+    if (a && a.uptimeMs <= uptimeMs) return;
+    const anchor = { uptimeMs, at };
+    this.s.putAnchor.run(kioskId, bootId, uptimeMs, at);
+    this.anchors.set(`${kioskId}\u0000${bootId}`, anchor);
+    pass.boots.add(`${kioskId}\u0000${bootId}`);
+  }
+
+  newPass(): Pass {
+    return new Pass(this, this.s);
+  }
+
+  recorrect(pass: Pass, kioskId: string, bootId: string): void {
+    const a = this.anchor(kioskId, bootId);
+    if (!a) return;
+    for (const fromDb of this.s.unsynced.all(kioskId, bootId) as ScoredRow[]) {
+      const row = pass.track(fromDb);
+      const t = correctedTime(a, row.uptime_ms, row.at);
+      if (row.t === t && row.time_source === CORRECTED) continue;
+      if (row.t !== null) pass.reflagAt(row, row.t);
+      row.t = t;
+      row.time_source = CORRECTED;
+      row.employee_id = this.employee(row.desk_id, t);
+      this.s.setTime.run(t, CORRECTED, row.employee_id, row.rid);
+      pass.reflagAt(row, t);
+    }
+  }
+
+  /** Presses of `deskId` in [from, to) get the employee `after` assigns at their time. */
+  reattribute(pass: Pass, deskId: string, from: number, to: number | null): void {
+    for (const fromDb of this.s.onDesk.all(deskId, from, to ?? Number.MAX_SAFE_INTEGER) as ScoredRow[]) {
+      const row = pass.track(fromDb);
+      const employee = this.employee(deskId, row.t);
+      if (employee === row.employee_id) continue;
+      row.employee_id = employee;
+      this.s.setEmployee.run(employee, row.rid);
+      pass.changed++;
+    }
+  }
+}
+
+/** correctClock with one anchor: the boot's earliest synced press. */
+function correctedTime(anchor: { uptimeMs: number; at: number }, uptimeMs: number, at: number): number {
+  const [, corrected] = correctClock([
+    { bootId: 'b', uptimeMs: anchor.uptimeMs, at: anchor.at, clockSynced: true },
+    { bootId: 'b', uptimeMs, at, clockSynced: false },
+  ]);
+  return corrected!.correctedAt;
+}
+
+/** One transaction's worth of scoring changes. */
+export class Pass {
+  /** Touched rows: their contribution before this pass, and their current state. */
+  private readonly before = new Map<number, Delta | null>();
+  private readonly rows = new Map<number, ScoredRow>();
+  private readonly panels = new Map<string, { kioskId: string; panel: string; min: number; max: number }>();
+  readonly boots = new Set<string>();
+  changed = 0;
+
+  constructor(private readonly scorer: Scorer, private readonly s: Statements) {}
+
+  /** A press stored in this pass (no contribution before). */
+  addNew(row: ScoredRow): void {
+    this.before.set(row.rid, null);
+    this.rows.set(row.rid, row);
+    if (row.t !== null) this.reflagAt(row, row.t);
+  }
+
+  /** The pass's copy of a row read from the database (its current state). */
+  track(row: ScoredRow): ScoredRow {
+    const known = this.rows.get(row.rid);
+    if (known) return known;
+    this.before.set(row.rid, this.contribution(row));
+    this.rows.set(row.rid, row);
+    return row;
+  }
+
+  reflagAt(row: { kiosk_id: string; panel: string }, t: number): void {
+    const key = `${row.kiosk_id}\u0000${row.panel}`;
+    const p = this.panels.get(key);
+    if (p) {
+      p.min = Math.min(p.min, t);
+      p.max = Math.max(p.max, t);
+    } else this.panels.set(key, { kioskId: row.kiosk_id, panel: row.panel, min: t, max: t });
+  }
+
+  /** Re-corrects boots that got an anchor, re-flags touched stretches, then writes rollup deltas. */
+  finish(): number {
+    for (const boot of this.boots) {
+      const [kioskId, bootId] = boot.split('\u0000') as [string, string];
+      this.scorer.recorrect(this, kioskId, bootId);
+    }
+    const rules = this.scorer.settings().misuse;
+    for (const p of this.panels.values()) this.reflag(p, rules);
+    return this.writeRollups();
+  }
+
+  /**
+   * Replays the misuse rules over the panel's presses from the last quiet gap before `min` to the first
+   * quiet gap after `max`: nothing outside that stretch can change (see quietGapMs).
+   */
+  private reflag(p: { kioskId: string; panel: string; min: number; max: number }, rules: MisuseRules): void {
+    const quiet = quietGapMs(rules);
+    const start = this.chainEnd(this.s.timesBefore, p, p.min, quiet, -1);
+    const end = this.chainEnd(this.s.timesAfter, p, p.max, quiet, 1);
+    const rows = (this.s.stretch.all(p.kioskId, p.panel, start, end) as ScoredRow[]).map((r) => this.track(r));
+    const flagged = flagPresses(rows.map((r) => ({ kioskId: r.kiosk_id, panel: r.panel, at: r.t!, seq: r.seq, row: r })), rules);
+    for (const f of flagged) {
+      const excl = f.misuseFlags.length > 0 ? 1 : 0;
+      if (excl === f.row.excl) continue;
+      f.row.excl = excl;
+      this.s.setExcl.run(excl, f.row.rid);
+    }
+  }
+
+  /** Walks from `t` in `dir` while presses follow each other closer than `quiet`; the last time reached. */
+  private chainEnd(stmt: Statements['timesBefore'], p: { kioskId: string; panel: string }, t: number, quiet: number, dir: 1 | -1): number {
+    let cur = t;
+    for (;;) {
+      const times = stmt.all(p.kioskId, p.panel, cur, CHAIN_STEP) as number[];
+      for (const next of times) {
+        if ((next - cur) * dir >= quiet) return cur;
+        cur = next;
+      }
+      if (times.length < CHAIN_STEP) return cur;
+    }
+  }
+
+  private contribution(row: ScoredRow): Delta | null {
+    if (row.office_id === null || row.t === null || row.kind === null) return null;
+    const d: Delta = {
+      office: row.office_id, hour: this.scorer.hourKey(row.office_id, row.t), kind: row.kind,
+      desk: row.desk_id ?? '', employee: row.employee_id ?? '', good: 0, neutral: 0, bad: 0, excl: 0,
+    };
+    if (row.excl) d.excl = 1;
+    else d[row.button] = 1;
+    return d;
+  }
+
+  private writeRollups(): number {
+    const hours = new Map<string, Delta>();
+    const add = (d: Delta | null, sign: number) => {
+      if (!d) return;
+      const key = `${d.office}\u0000${d.hour.hourStart}\u0000${d.kind}\u0000${d.desk}\u0000${d.employee}`;
+      let acc = hours.get(key);
+      if (!acc) hours.set(key, (acc = { ...d, good: 0, neutral: 0, bad: 0, excl: 0 }));
+      acc.good += sign * d.good;
+      acc.neutral += sign * d.neutral;
+      acc.bad += sign * d.bad;
+      acc.excl += sign * d.excl;
+    };
+    for (const [rid, before] of this.before) {
+      add(before, -1);
+      add(this.contribution(this.rows.get(rid)!), 1);
+    }
+    const days = new Map<string, Delta>();
+    for (const d of hours.values()) {
+      if (!d.good && !d.neutral && !d.bad && !d.excl) continue;
+      this.s.hour.run(d.office, d.hour.hourStart, d.kind, d.desk, d.employee, d.hour.day, d.hour.localHour, d.hour.weekday, d.good, d.neutral, d.bad, d.excl);
+      const key = `${d.office}\u0000${d.hour.day}\u0000${d.kind}\u0000${d.desk}\u0000${d.employee}`;
+      const acc = days.get(key);
+      if (!acc) days.set(key, { ...d });
+      else {
+        acc.good += d.good;
+        acc.neutral += d.neutral;
+        acc.bad += d.bad;
+        acc.excl += d.excl;
+      }
+    }
+    for (const d of days.values()) {
+      if (!d.good && !d.neutral && !d.bad && !d.excl) continue;
+      this.s.day.run(d.office, d.hour.day, d.kind, d.desk, d.employee, d.good, d.neutral, d.bad, d.excl);
+    }
+    return this.changed;
+  }
+}
