@@ -10,9 +10,14 @@ import type { GatewayConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startMqtt, type MqttRuntime } from './mqtt/runtime.js';
 import { roleGuard } from './plugins/app/auth.js';
+import { registerCsv } from './plugins/app/csv.js';
 import { registerErrorHandling } from './plugins/app/errors.js';
 import { registerSwagger } from './plugins/external/swagger.js';
 import { apiKeyRoutes } from './routes/api/v1/api-keys.js';
+import { assignmentRoutes } from './routes/api/v1/assignments.js';
+import { countRoutes } from './routes/api/v1/counts.js';
+import { orgRoutes } from './routes/api/v1/org.js';
+import { scoreRoutes } from './routes/api/v1/scores.js';
 import { deadLetterRoutes } from './routes/api/v1/dead-letters.js';
 import { healthRoutes } from './routes/api/v1/health.js';
 import { kioskRoutes } from './routes/api/v1/kiosks.js';
@@ -45,10 +50,11 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   const app = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
   app.decorate('gateway', { config, store, mqtt });
   registerErrorHandling(app);
+  registerCsv(app);
   await registerSwagger(app);
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const deps = { config, store, mqtt, guard: roleGuard(store, config.devMode) };
-  for (const routes of [healthRoutes, kioskRoutes, deadLetterRoutes, apiKeyRoutes]) {
+  for (const routes of [healthRoutes, kioskRoutes, deadLetterRoutes, apiKeyRoutes, orgRoutes, assignmentRoutes, countRoutes, scoreRoutes]) {
     await api.register(routes, { prefix: '/api/v1', ...deps });
   }
   const prune = setInterval(() => {

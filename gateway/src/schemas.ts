@@ -10,10 +10,15 @@ export const OfficeId = Type.String({ minLength: 1, maxLength: 64 });
 
 export const KioskIdParams = Type.Object({ id: KioskId });
 
+/** A panel at registration; `deskId` (optional) binds a staff panel to a desk for scoring. */
+export const RegisterPanel = Type.Object({
+  ...Panel.properties,
+  deskId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Staff panel: the desk it scores' })),
+});
 export const RegisterKioskBody = Type.Object({
   id: KioskId,
   officeId: Type.Optional(OfficeId),
-  panels: Type.Optional(Type.Array(Panel, { minItems: 1, maxItems: 16 })),
+  panels: Type.Optional(Type.Array(RegisterPanel, { minItems: 1, maxItems: 16 })),
 });
 
 export const KioskCredentials = Type.Object({
@@ -82,8 +87,17 @@ export const DeadLetter = Type.Object({
   payload: Type.String(),
 });
 
-export const ApiKey = Type.Object({ id: Type.String(), name: Type.String(), role: Role, createdAt: Type.String() });
-export const NewApiKeyBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), role: Role });
+const ScopeIds = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 1000 });
+export const ApiKey = Type.Object({
+  id: Type.String(), name: Type.String(), role: Role, createdAt: Type.String(),
+  offices: ScopeIds, regions: ScopeIds,
+});
+export const NewApiKeyBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  role: Role,
+  offices: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 1000, description: 'manager: offices it may see' })),
+  regions: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 1000, description: 'manager: regions whose offices it may see' })),
+});
 export const NewApiKey = Type.Intersect([ApiKey, Type.Object({ key: Type.String({ description: 'Shown only in this response' }) })]);
 
 export const Health = Type.Object({

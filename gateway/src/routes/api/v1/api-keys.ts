@@ -8,7 +8,7 @@ const tags = ['api keys'];
 
 export const apiKeyRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store, guard }) => {
   const admin = guard('admin');
-  app.get('/api-keys', { preHandler: admin, schema: { tags, response: { 200: Type.Object({ items: Type.Array(ApiKey) }), ...errorReplies } } }, async () => ({
+  app.get('/api-keys', { preHandler: admin, config: { csv: true }, schema: { tags, response: { 200: Type.Object({ items: Type.Array(ApiKey) }), ...errorReplies } } }, async () => ({
     items: await store.listApiKeys(),
   }));
   app.post('/api-keys', { preHandler: admin, schema: { tags, body: NewApiKeyBody, response: { 201: NewApiKey, ...errorReplies } } }, async (req, reply) => {

@@ -6,6 +6,10 @@ import {
 } from '../../../schemas.js';
 import Type from 'typebox';
 import { hashSecret, newSecret } from '../../../secrets.js';
+import { Binding, BindingBody, BindingParams } from '../../../schemas-org.js';
+import type { PanelBinding } from '../../../store/org.js';
+import type { Store } from '../../../store/store.js';
+import type { PanelKind } from '../../../../../shared/src/index.js';
 import type { ApiDeps } from './deps.js';
 
 const tags = ['kiosks'];
@@ -15,9 +19,19 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
   const staff = guard('admin', 'technician');
 
   app.post('/kiosks', { preHandler: staff, schema: { tags, body: RegisterKioskBody, response: { 201: KioskCredentials, ...errorReplies } } }, async (req, reply) => {
+    const { id, officeId, panels } = req.body;
+    // Bindings are checked before anything is stored: a refused registration leaves no kiosk behind.
+    // An officeId that names no office yet is kept as a label (as before the organisation model) and binds nothing.
+    const bindings: PanelBinding[] = [];
+    const officeKnown = officeId !== undefined && (await store.getOrg('office', officeId)) !== undefined;
+    for (const [i, p] of (panels ?? []).entries()) {
+      if (!officeKnown && !p.deskId) continue;
+      bindings.push(await resolveBinding(store, id, p.id, { kind: p.kind, ...(officeKnown ? { officeId } : {}), deskId: p.deskId ?? null }, `panels[${i}]`));
+    }
     const password = newSecret();
-    const created = await store.createKiosk({ ...req.body, passwordHash: hashSecret(password) });
+    const created = await store.createKiosk({ id, ...(officeId ? { officeId } : {}), ...(panels ? { panels: panels.map(({ deskId: _, ...p }) => p) } : {}), passwordHash: hashSecret(password) });
     if (!created) throw httpError(409, `kiosk "${req.body.id}" is already registered`);
+    for (const b of bindings) await store.putBinding(b);
     req.log.info({ kioskId: req.body.id }, 'kiosk registered');
     return reply.code(201).send({ id: req.body.id, mqtt: { username: req.body.id, password } });
   });
@@ -30,7 +44,7 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
     return { id: req.params.id, mqtt: { username: req.params.id, password } };
   });
 
-  app.get('/kiosks', { preHandler: staff, schema: { tags, querystring: Page, response: { 200: KioskPage, ...errorReplies } } }, async (req) => {
+  app.get('/kiosks', { preHandler: staff, config: { csv: true }, schema: { tags, querystring: Page, response: { 200: KioskPage, ...errorReplies } } }, async (req) => {
     const items = await store.listKiosks(req.query.after, req.query.limit);
     return { items, next: items.length === req.query.limit ? items[items.length - 1]!.id : null };
   });
@@ -41,7 +55,7 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
     return { ...kiosk, gaps: await store.kioskGaps(req.params.id) };
   });
 
-  app.get('/kiosks/:id/events', { preHandler: staff, schema: { tags, params: KioskIdParams, querystring: EventsQuery, response: { 200: EventPage, ...errorReplies } } }, async (req) => {
+  app.get('/kiosks/:id/events', { preHandler: staff, config: { csv: true }, schema: { tags, params: KioskIdParams, querystring: EventsQuery, response: { 200: EventPage, ...errorReplies } } }, async (req) => {
     if (!(await store.kioskExists(req.params.id))) throw notFound(req.params.id);
     const items = await store.listEvents(req.params.id, req.query.afterSeq, req.query.limit);
     return { items, nextAfterSeq: items.length === req.query.limit ? items[items.length - 1]!.seq : null };
@@ -55,7 +69,49 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
     req.log.info({ kioskId: req.params.id, rev: msg.rev, published }, 'kiosk config stored');
     return { rev: msg.rev };
   });
+
+  app.get('/kiosks/:id/bindings', { preHandler: staff, config: { csv: true }, schema: { tags, params: KioskIdParams, response: { 200: Type.Object({ items: Type.Array(Binding) }), ...errorReplies } } }, async (req) => {
+    if (!(await store.kioskExists(req.params.id))) throw notFound(req.params.id);
+    return { items: await store.listBindings(req.params.id) };
+  });
+
+  app.put('/kiosks/:id/panels/:panelId/binding', { preHandler: staff, schema: { tags, params: BindingParams, body: BindingBody, response: { 200: Binding, ...errorReplies } } }, async (req) => {
+    const kiosk = await store.getKiosk(req.params.id);
+    if (!kiosk) throw notFound(req.params.id);
+    const known = [...(kiosk.config?.panels ?? []), ...(kiosk.panels ?? [])].find((p) => p.id === req.params.panelId);
+    const kind = req.body.kind ?? known?.kind;
+    if (!kind) throw httpError(400, `kind: panel "${req.params.panelId}" is not in the kiosk's panels; give its kind`);
+    if (known && req.body.kind && known.kind !== req.body.kind) throw httpError(400, `kind: panel "${known.id}" is a ${known.kind} panel`);
+    const officeId = req.body.officeId ?? kiosk.officeId ?? undefined;
+    const b = await resolveBinding(store, kiosk.id, req.params.panelId, { kind, ...(officeId ? { officeId } : {}), deskId: req.body.deskId ?? null }, 'binding');
+    await store.putBinding(b);
+    req.log.info({ kioskId: kiosk.id, panel: b.panel, officeId: b.officeId, deskId: b.deskId }, 'panel bound; applies to presses stored from now on');
+    return b;
+  });
+
+  app.delete('/kiosks/:id/panels/:panelId/binding', { preHandler: staff, schema: { tags, params: BindingParams, response: { 204: Type.Null(), ...errorReplies } } }, async (req, reply) => {
+    if (!(await store.deleteBinding(req.params.id, req.params.panelId))) throw httpError(404, `panel "${req.params.panelId}" of kiosk "${req.params.id}" is not bound`);
+    return reply.code(204).send(null);
+  });
 };
+
+/**
+ * A staff panel is bound to a desk (office = the desk's), or to an office only (its presses then count
+ * for the office as unattributed); office and loyalty panels to an office.
+ */
+async function resolveBinding(store: Store, kioskId: string, panel: string, b: { kind: PanelKind; officeId?: string; deskId: string | null }, field: string): Promise<PanelBinding> {
+  let officeId = b.officeId;
+  if (b.deskId) {
+    if (b.kind !== 'staff') throw httpError(400, `${field}.deskId: only staff panels are bound to a desk; ${b.kind} panels belong to the office`);
+    const desk = await store.getOrg('desk', b.deskId);
+    if (!desk) throw httpError(400, `${field}.deskId: desk "${b.deskId}" does not exist`);
+    if (officeId && desk.officeId !== officeId) throw httpError(400, `${field}.deskId: desk "${desk.id}" is in office "${desk.officeId}", not "${officeId}"`);
+    officeId = desk.officeId;
+  }
+  if (!officeId) throw httpError(400, `${field}: needs an officeId (or a deskId for a staff panel)`);
+  if (!(await store.getOrg('office', officeId))) throw httpError(400, `${field}.officeId: office "${officeId}" does not exist`);
+  return { kioskId, panel, kind: b.kind, officeId, deskId: b.deskId };
+}
 
 function notFound(id: string): Error {
   return httpError(404, `kiosk "${id}" is not registered`);

@@ -1,0 +1,122 @@
+/** CRUD for regions, offices, desks and employees, plus company settings. Admin writes; managers read their scope. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import { canSeeRegion, visibleOffices } from '../../../plugins/app/auth.js';
+import { httpError } from '../../../plugins/app/errors.js';
+import { errorReplies } from '../../../schemas.js';
+import {
+  Desk, DeskBody, DeskPage, Employee, EmployeeBody, EmployeePage, IdParams, Office, OfficeBody, OfficePage, OrgPage,
+  Region, RegionBody, RegionPage, Settings,
+} from '../../../schemas-org.js';
+import { isTimeZone } from '../../../scoring/periods.js';
+import type { OrgEntity, OrgKind } from '../../../store/org.js';
+import type { Store } from '../../../store/store.js';
+import type { ApiDeps } from './deps.js';
+
+const PLURAL: Record<OrgKind, string> = { region: 'regions', office: 'offices', desk: 'desks', employee: 'employees' };
+const SCHEMAS = {
+  region: { item: Region, body: RegionBody, page: RegionPage },
+  office: { item: Office, body: OfficeBody, page: OfficePage },
+  desk: { item: Desk, body: DeskBody, page: DeskPage },
+  employee: { item: Employee, body: EmployeeBody, page: EmployeePage },
+};
+
+/** The office an entity belongs to (for scoping); regions have none. */
+export function officeOf(kind: OrgKind, e: OrgEntity<OrgKind>): string | null {
+  if (kind === 'office') return e.id;
+  if (kind === 'desk' || kind === 'employee') return (e as { officeId: string | null }).officeId;
+  return null;
+}
+
+/** Cross-entity checks of a body; throws a 400/404 naming the field. */
+async function check(store: Store, kind: OrgKind, value: Record<string, unknown>, existing: OrgEntity<OrgKind> | undefined): Promise<void> {
+  const exists = async (k: OrgKind, field: string) => {
+    const id = value[field];
+    if (typeof id === 'string' && !(await store.getOrg(k, id))) throw httpError(400, `${field}: ${k} "${id}" does not exist`);
+  };
+  if (kind === 'office') {
+    if (!isTimeZone(value.timeZone as string)) throw httpError(400, `timeZone: "${value.timeZone}" is not an IANA time zone (e.g. Europe/Moscow)`);
+    if (existing && (existing as { timeZone: string }).timeZone !== value.timeZone && (await store.countsByDay({ level: 'office', id: existing.id }, 19700101, 99991231)).length > 0) {
+      throw httpError(409, `timeZone: office "${existing.id}" already has scored presses bucketed in ${(existing as { timeZone: string }).timeZone}; create a new office instead`);
+    }
+    await exists('region', 'regionId');
+  }
+  if (kind === 'desk' || kind === 'employee') await exists('office', 'officeId');
+  if (kind === 'desk' && existing && (existing as { officeId: string }).officeId !== value.officeId) {
+    throw httpError(409, 'officeId: a desk cannot move to another office; create a new desk');
+  }
+}
+
+export const orgRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store, guard }) => {
+  const admin = guard('admin');
+  const reader = guard('admin', 'manager');
+
+  const visible = async (req: FastifyRequest, kind: OrgKind, e: OrgEntity<OrgKind>): Promise<boolean> => {
+    if (kind === 'region') return canSeeRegion(req.principal, e.id);
+    const offices = await visibleOffices(store, req.principal);
+    const office = officeOf(kind, e);
+    return offices === undefined || (office !== null && offices.includes(office));
+  };
+
+  for (const kind of Object.keys(PLURAL) as OrgKind[]) {
+    const plural = PLURAL[kind];
+    const { item, body, page } = SCHEMAS[kind];
+    const tags = [plural];
+    const notFound = (id: string) => httpError(404, `${kind} "${id}" not found`);
+    const load = async (req: FastifyRequest, id: string) => {
+      const e = await store.getOrg(kind, id);
+      if (!e || !(await visible(req, kind, e))) throw notFound(id);
+      return e;
+    };
+
+    app.get(`/${plural}`, { preHandler: reader, config: { csv: true }, schema: { tags, querystring: OrgPage, response: { 200: page, ...errorReplies } } }, async (req) => {
+      const offices = await visibleOffices(store, req.principal);
+      let items: OrgEntity<OrgKind>[];
+      if (kind === 'region' && offices !== undefined) {
+        items = (await store.listOrg(kind, req.query.after, req.query.limit)).filter((r) => canSeeRegion(req.principal, r.id));
+      } else items = await store.listOrg(kind, req.query.after, req.query.limit, offices);
+      return { items, next: items.length === req.query.limit ? items[items.length - 1]!.id : null };
+    });
+
+    app.get(`/${plural}/:id`, { preHandler: reader, schema: { tags, params: IdParams, response: { 200: item, ...errorReplies } } }, async (req) => load(req, req.params.id));
+
+    app.post(`/${plural}`, { preHandler: admin, schema: { tags, body: Type.Intersect([Type.Object({ id: IdParams.properties.id }), body]), response: { 201: item, ...errorReplies } } }, async (req, reply) => {
+      const value = normalise(kind, req.body as Record<string, unknown>);
+      await check(store, kind, value as unknown as Record<string, unknown>, undefined);
+      if (!(await store.createOrg(kind, value))) throw httpError(409, `${kind} "${value.id}" already exists`);
+      return reply.code(201).send(value);
+    });
+
+    app.put(`/${plural}/:id`, { preHandler: admin, schema: { tags, params: IdParams, body, response: { 200: item, ...errorReplies } } }, async (req) => {
+      const existing = await store.getOrg(kind, req.params.id);
+      if (!existing) throw notFound(req.params.id);
+      const value = normalise(kind, { ...(req.body as Record<string, unknown>), id: req.params.id });
+      await check(store, kind, value as unknown as Record<string, unknown>, existing);
+      await store.updateOrg(kind, value);
+      return value;
+    });
+
+    app.delete(`/${plural}/:id`, { preHandler: admin, schema: { tags, params: IdParams, response: { 204: Type.Null(), ...errorReplies } } }, async (req, reply) => {
+      const r = await store.deleteOrg(kind, req.params.id);
+      if (r.result === 'missing') throw notFound(req.params.id);
+      if (r.result === 'referenced') throw httpError(409, `${kind} "${req.params.id}" is still referenced by ${r.by}; remove those first`);
+      return reply.code(204).send(null);
+    });
+  }
+
+  app.get('/settings', { preHandler: reader, schema: { tags: ['settings'], response: { 200: Settings, ...errorReplies } } }, async () => store.getSettings());
+  app.put('/settings', { preHandler: admin, schema: { tags: ['settings'], body: Settings, response: { 200: Settings, ...errorReplies } } }, async (req) => {
+    await store.putSettings(req.body);
+    return store.getSettings();
+  });
+};
+
+/** Optional nullable fields become explicit nulls, so responses always carry every field. */
+function normalise(kind: OrgKind, v: Record<string, unknown>): OrgEntity<OrgKind> {
+  const out = kind === 'office' ? { id: v.id, name: v.name, timeZone: v.timeZone, regionId: v.regionId ?? null, k: v.k ?? null }
+    : kind === 'employee' ? { id: v.id, name: v.name, officeId: v.officeId ?? null }
+      : kind === 'desk' ? { id: v.id, officeId: v.officeId, name: v.name }
+        : { id: v.id, name: v.name };
+  return out as unknown as OrgEntity<OrgKind>;
+}

@@ -1,0 +1,43 @@
+/** Organisation set-up and press ingestion for score tests: through the REST API and the real ingest path. */
+import type { FastifyInstance } from 'fastify';
+import { ulid } from 'ulid';
+import { expect } from 'vitest';
+import { kioskTopic, type Event } from '../../shared/src/index.js';
+import { admin, prefix } from './helpers.js';
+
+export async function call(app: FastifyInstance, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = admin) {
+  const res = await app.inject({ method, url: `/api/v1${url}`, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
+  return { status: res.statusCode, body: res.headers['content-type']?.startsWith('application/json') ? res.json() : res.body, headers: res.headers };
+}
+
+/** Like `call`, but the request must succeed. */
+export async function ok(app: FastifyInstance, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) {
+  const res = await call(app, method, url, payload);
+  expect(res.status, `${method} ${url}: ${JSON.stringify(res.body)}`).toBeLessThan(300);
+  return res.body;
+}
+
+const seqs = new Map<string, number>();
+
+/** A press event; `at` is an ISO instant. Seq increases per kiosk unless given. */
+export function press(kioskId: string, panel: string, button: Event['button'], at: string, extra: Partial<Event> = {}): Event {
+  const seq = extra.seq ?? (seqs.get(kioskId) ?? 0) + 1;
+  seqs.set(kioskId, Math.max(seq, seqs.get(kioskId) ?? 0));
+  return { id: ulid(), seq, panel, button, at, clockSynced: true, bootId: 'boot-1', uptimeMs: Date.parse(at) % 1_000_000_000, flags: [], ...extra };
+}
+
+/** Ingests events through the gateway's own ingest pipeline (validate → commit) and waits for the commit. */
+export async function ingest(app: FastifyInstance, kioskId: string, events: Event[]): Promise<void> {
+  const { ingest } = app.gateway.mqtt;
+  ingest.handle(kioskTopic(prefix, kioskId, 'events'), Buffer.from(JSON.stringify({ v: 1, kioskId, events })));
+  await ingest.idle();
+}
+
+export const staffPanel = (id = 'desk') => ({ id, kind: 'staff', pins: { good: 2, neutral: 3, bad: 4 } });
+export const officePanel = (id = 'office') => ({ id, kind: 'office', pins: { good: 5, neutral: 6, bad: 7 } });
+export const loyaltyPanel = (id = 'loyalty') => ({ id, kind: 'loyalty', pins: { good: 8, neutral: 9, bad: 10 } });
+
+/** Presses `n` times, one minute apart from `start`, so no misuse rule fires. */
+export function spaced(kioskId: string, panel: string, buttons: Event['button'][], start: string): Event[] {
+  return buttons.map((b, i) => press(kioskId, panel, b, new Date(Date.parse(start) + i * 60_000).toISOString()));
+}
