@@ -57,26 +57,54 @@ export class ProtocolFleet {
     }
   }
 
+  get plan(): FleetPlan {
+    return this.opts.plan;
+  }
+
   get kioskIds(): string[] {
     return [...this.states.keys()];
   }
 
-  /** Registers every kiosk (with its panel) and connects it. */
-  async start(): Promise<void> {
+  /** Registers every kiosk (with its panel); returns the MQTT logins (e.g. for an external broker). */
+  async register(): Promise<{ username: string; password: string }[]> {
     const states = [...this.states.values()];
+    const logins: { username: string; password: string }[] = [];
     for (let i = 0; i < states.length; i += 10) {
       await Promise.all(states.slice(i, i + 10).map(async (s) => {
         const password = await this.opts.api.registerKiosk(s.plan.id, {
           panels: [{ id: s.plan.panel.id, kind: s.plan.panel.kind, pins: { good: 2, neutral: 3, bad: 4 } }],
         });
+        logins.push({ username: s.plan.id, password });
         s.kiosk = new ProtocolKiosk({
           url: this.opts.mqttUrl, kioskId: s.plan.id, password, window: 4, batchSize: 200,
           retransmitMs: this.opts.retransmitMs ?? 3000, keepaliveS: this.opts.keepaliveS ?? 5,
           onSettle: (id) => this.settledAt.set(id, Date.now()),
         });
-        await s.kiosk.connect();
       }));
     }
+    return logins;
+  }
+
+  async connect(): Promise<void> {
+    await Promise.all([...this.states.values()].map((s) => s.kiosk?.connect()));
+  }
+
+  /** Registers and connects every kiosk. */
+  async start(): Promise<void> {
+    await this.register();
+    await this.connect();
+  }
+
+  /** Kiosks in a planned offline period right now. */
+  offlineKiosks(): Set<string> {
+    return new Set([...this.states.values()].filter((s) => s.offline).map((s) => s.plan.id));
+  }
+
+  /** Which kiosk an event id belongs to is in the ledger; this maps the other way for recovery timing. */
+  kioskOf(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [kioskId, entries] of this.ledger.kiosks) for (const e of entries) out.set(e.id, kioskId);
+    return out;
   }
 
   /** Hands each kiosk the presses whose simulated time has come; moves kiosks on and off line. */

@@ -1,0 +1,167 @@
+/**
+ * The faults the chaos runner injects, each on real processes or a real network path, each lifted by
+ * itself within `maxMs` (plus the time a restarted process takes to be ready). One at a time.
+ */
+import type { Gateway, Mosquitto } from '../../test/support/processes.js';
+import type { FaultProxy } from '../fault-proxy.js';
+import type { AgentKiosk } from '../fleet/agents.js';
+import { CLOCK_FAULT_KINDS, clockFaultOffset, type ProtocolFleet } from '../fleet/fleet.js';
+import type { Prng } from '../fleet/prng.js';
+import type { SmallDisk } from './small-disk.js';
+
+export const FAULT_KINDS = [
+  'agent-kill', 'gateway-kill', 'mosquitto-kill', 'net-cut', 'net-down', 'net-stall', 'net-delay',
+  'disk-full', 'clock-jump', 'agent-clock-jump', 'board-unplug',
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface ChaosAgent { kiosk: AgentKiosk; disk?: SmallDisk }
+
+export interface World {
+  rng: Prng;
+  gateway: Gateway;
+  restartGateway(): Promise<void>;
+  mosquitto?: Mosquitto;
+  proxy: FaultProxy;
+  fleet: ProtocolFleet;
+  agents: ChaosAgent[];
+}
+
+export interface FaultOutcome {
+  target: string;
+  detail: string;
+  /** When the fault began to be lifted (restart spawned, network restored); default: when the injector returned. */
+  liftedAt?: number;
+  /** For faults on one agent: how long until it was back (board connected after restart or replug). */
+  agentBackMs?: number;
+}
+
+const HOUR = 3_600_000;
+/** The proxy lifts a fault by itself this long after we meant to: only if this runner died meanwhile. */
+const SAFETY_MS = 5000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+/** Waits for a log line with `msg` written after `mark` (an index into the process's lines). */
+async function lineAfter(agent: AgentKiosk, msg: string, mark: number, timeoutMs: number): Promise<void> {
+  const proc = agent.proc!;
+  await proc.waitFor((l) => l.msg === msg && proc.lines.indexOf(l) >= mark, `${agent.id}: ${msg}`, timeoutMs);
+}
+
+function pickAgent(w: World, filter: (a: ChaosAgent) => boolean = () => true): ChaosAgent | undefined {
+  const candidates = w.agents.filter((a) => a.kiosk.running && filter(a));
+  return candidates.length ? w.rng.pick(candidates) : undefined;
+}
+
+/** Which kinds this world can inject. */
+export function availableKinds(w: World): FaultKind[] {
+  return FAULT_KINDS.filter((k) => {
+    if (k === 'mosquitto-kill') return !!w.mosquitto;
+    if (k === 'disk-full') return w.agents.some((a) => a.disk);
+    if (k === 'agent-kill' || k === 'agent-clock-jump' || k === 'board-unplug') return w.agents.length > 0;
+    return true;
+  });
+}
+
+export const FAULTS: Record<FaultKind, (w: World, maxMs: number) => Promise<FaultOutcome>> = {
+  async 'agent-kill'(w, maxMs) {
+    const a = pickAgent(w);
+    if (!a) return { target: '-', detail: 'no agent running' };
+    await a.kiosk.kill();
+    await sleep(w.rng.between(0, 0.3) * maxMs);
+    const liftedAt = Date.now();
+    const back = await a.kiosk.start({ clockOffsetMs: 0 });
+    return { target: a.kiosk.id, detail: 'SIGKILL, restarted on the same data dir', liftedAt, agentBackMs: back };
+  },
+
+  async 'gateway-kill'(w, maxMs) {
+    await w.gateway.proc.kill('SIGKILL');
+    await sleep(w.rng.between(0.1, 0.6) * maxMs);
+    const liftedAt = Date.now();
+    await w.restartGateway();
+    return { target: 'gateway', detail: 'SIGKILL, restarted on the same ports and data dir', liftedAt };
+  },
+
+  async 'mosquitto-kill'(w, maxMs) {
+    await w.mosquitto!.kill('SIGKILL');
+    await sleep(w.rng.between(0.1, 0.6) * maxMs);
+    const liftedAt = Date.now();
+    await w.mosquitto!.restart();
+    return { target: 'mosquitto', detail: 'SIGKILL, restarted', liftedAt };
+  },
+
+  async 'net-cut'(w) {
+    const n = w.proxy.cut();
+    return { target: 'network', detail: `${n} connections dropped` };
+  },
+
+  async 'net-down'(w, maxMs) {
+    const ms = w.rng.between(0.3, 1) * maxMs;
+    w.proxy.down(ms + SAFETY_MS);
+    await sleep(ms);
+    w.proxy.restore();
+    return { target: 'network', detail: `connections refused for ${Math.round(ms)} ms` };
+  },
+
+  async 'net-stall'(w, maxMs) {
+    const ms = w.rng.between(0.3, 1) * maxMs;
+    w.proxy.stall(ms + SAFETY_MS);
+    await sleep(ms);
+    w.proxy.restore();
+    return { target: 'network', detail: `black hole for ${Math.round(ms)} ms` };
+  },
+
+  async 'net-delay'(w, maxMs) {
+    const ms = w.rng.between(0.3, 1) * maxMs;
+    const by = Math.round(w.rng.between(20, 400));
+    w.proxy.delay(ms + SAFETY_MS, by);
+    await sleep(ms);
+    w.proxy.restore();
+    return { target: 'network', detail: `+${by} ms each way for ${Math.round(ms)} ms` };
+  },
+
+  async 'disk-full'(w, maxMs) {
+    const a = pickAgent(w, (x) => !!x.disk);
+    if (!a) return { target: '-', detail: 'no agent on a small disk running' };
+    const refusedBefore = a.kiosk.count('outbox commit failed; press held in memory');
+    const bytes = a.disk!.fill();
+    await sleep(w.rng.between(0.5, 1) * maxMs);
+    a.disk!.free();
+    const refused = a.kiosk.count('outbox commit failed; press held in memory') - refusedBefore;
+    return { target: a.kiosk.id, detail: `disk filled (${Math.round(bytes / 1024)} KiB filler); outbox refusals logged: ${refused}` };
+  },
+
+  async 'clock-jump'(w) {
+    const kioskId = w.rng.pick(w.fleet.kioskIds);
+    const kind = w.rng.pick(CLOCK_FAULT_KINDS);
+    const presses = w.rng.int(3, 15);
+    w.fleet.clockFault(kioskId, kind, presses, clockFaultOffset(kind, w.rng.next()));
+    return { target: kioskId, detail: `${kind} for the next ${presses} presses` };
+  },
+
+  async 'agent-clock-jump'(w) {
+    const a = pickAgent(w);
+    if (!a) return { target: '-', detail: 'no agent running' };
+    // Back (synced or not), a little ahead, or more than the gateway's 24 h skew while claiming sync.
+    const choice = w.rng.int(0, 3);
+    const offset = [-w.rng.between(2, 72) * HOUR, -w.rng.between(0.5, 3) * HOUR, w.rng.between(0.5, 12) * HOUR, w.rng.between(30, 60) * HOUR][choice]!;
+    const synced = choice !== 0;
+    await a.kiosk.stop();
+    const liftedAt = Date.now();
+    const back = await a.kiosk.start({ clockOffsetMs: Math.round(offset), clockSynced: synced });
+    return { target: a.kiosk.id, detail: `restarted with its clock ${(offset / HOUR).toFixed(1)} h off, clockSynced ${synced}`, liftedAt, agentBackMs: back };
+  },
+
+  async 'board-unplug'(w, maxMs) {
+    const a = pickAgent(w);
+    if (!a) return { target: '-', detail: 'no agent running' };
+    const mark = a.kiosk.proc!.lines.length;
+    a.kiosk.send('unplug');
+    await lineAfter(a.kiosk, 'board disconnected', mark, 10_000);
+    await sleep(w.rng.between(0.3, 1) * maxMs);
+    const replugAt = Date.now();
+    const mark2 = a.kiosk.proc!.lines.length;
+    a.kiosk.send('replug');
+    await lineAfter(a.kiosk, 'board connected', mark2, 15_000);
+    return { target: a.kiosk.id, detail: 'virtual board unplugged and replugged', liftedAt: replugAt, agentBackMs: Date.now() - replugAt };
+  },
+};
