@@ -186,8 +186,14 @@ export class Publisher {
     const now = Date.now();
     const ids = ack.ids ?? [];
     const rejected = ack.rejected ?? [];
-    this.counters.eventsAcked += this.opts.outbox.markDelivered(ids, now);
-    this.counters.eventsRejected += this.opts.outbox.markRejected(rejected, now);
+    try {
+      this.counters.eventsAcked += this.opts.outbox.markDelivered(ids, now);
+      this.counters.eventsRejected += this.opts.outbox.markRejected(rejected, now);
+    } catch (err) {
+      // The disk refused (e.g. full): the rows stay pending, go again after the ack timeout and are
+      // acked again as duplicates. Thrown from here it would be an uncaught exception in MQTT.js.
+      return void this.opts.log.error({ err: (err as Error).message }, 'could not record an ack; the events will be resent');
+    }
     for (const r of rejected) this.opts.log.warn({ id: r.id, reason: r.reason }, 'event rejected by gateway');
     const settled = new Set([...ids, ...rejected.map((r) => r.id)]);
     for (const batch of this.inFlight) for (const id of settled) batch.ids.delete(id);

@@ -81,6 +81,25 @@ describe('Publisher against a real broker (aedes) and a fake gateway', () => {
     expect(gateway.timesReceived(bad.id)).toBe(1);
   });
 
+  it('survives a disk that refuses to record an ack (SQLITE_FULL): rows stay pending and are settled later', async () => {
+    // Found by the chaos suite: a full kiosk disk made markDelivered throw inside the MQTT message
+    // handler, an uncaught exception that killed the agent (and any press held in memory with it).
+    const { outbox, publisher, gateway } = await setup(undefined, { ackTimeoutMs: 300 });
+    let diskFull = true;
+    const markDelivered = outbox.markDelivered.bind(outbox);
+    outbox.markDelivered = (ids, nowMs) => {
+      if (diskFull) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      return markDelivered(ids, nowMs);
+    };
+    const event = outbox.append(press());
+    publisher.start();
+    await vi.waitFor(() => expect(gateway.received.length).toBeGreaterThanOrEqual(1), { timeout: 5000 });
+    await vi.waitFor(() => expect(gateway.timesReceived(event.id)).toBeGreaterThanOrEqual(2), { timeout: 5000 }); // resent: still pending
+    expect(outbox.stateOf(event.id)?.state).toBe('pending');
+    diskFull = false;
+    await vi.waitFor(() => expect(outbox.stateOf(event.id)?.state).toBe('delivered'), { timeout: 5000 });
+  });
+
   it('keeps delivering across a broker restart', async () => {
     const first = await setup();
     const { outbox, publisher } = first;
