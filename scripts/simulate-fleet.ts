@@ -84,8 +84,8 @@ async function main(o: Options): Promise<number> {
 
     const ledger = fleet.ledger.totals();
     console.log(`kiosks ${ledger.kiosks}, presses ${ledger.events} (expected stored ${ledger.stored}, rejected ${ledger.rejected}); ` +
-      `pressed in ${(pressedMs / 1000).toFixed(1)} s = ${Math.round(ledger.events / Math.max(pressedMs / 1000, 0.001))} presses/s; ` +
-      `time to settle ${(settleMs / 1000).toFixed(2)} s${settledOk && agentsOk ? '' : ' (TIMED OUT)'}`);
+      `pressed over ${(pressedMs / 1000).toFixed(1)} s; time to settle ${(settleMs / 1000).toFixed(2)} s after the last press` +
+      `${settledOk && agentsOk ? '' : ' (TIMED OUT)'}; ${Math.round(ledger.events / ((pressedMs + settleMs) / 1000))} presses/s end to end`);
     const checks = await checkLedger(api, fleet.ledger);
     const sum = (f: (c: KioskCheck) => number) => checks.reduce((n, c) => n + f(c), 0);
     console.log(`gateway: received ${sum((c) => c.gateway.received)}, rejected ${sum((c) => c.gateway.rejected)}, ` +

@@ -47,6 +47,11 @@ async function lineAfter(agent: AgentKiosk, msg: string, mark: number, timeoutMs
   await proc.waitFor((l) => l.msg === msg && proc.lines.indexOf(l) >= mark, `${agent.id}: ${msg}`, timeoutMs);
 }
 
+/** Log lines of an agent whose disk refused a write (a press held in memory, an ack not recorded). */
+export function diskRefusals(agent: AgentKiosk): number {
+  return agent.count('outbox commit failed; press held in memory') + agent.count('could not record an ack; the events will be resent');
+}
+
 function pickAgent(w: World, filter: (a: ChaosAgent) => boolean = () => true): ChaosAgent | undefined {
   const candidates = w.agents.filter((a) => a.kiosk.running && filter(a));
   return candidates.length ? w.rng.pick(candidates) : undefined;
@@ -122,12 +127,23 @@ export const FAULTS: Record<FaultKind, (w: World, maxMs: number) => Promise<Faul
   async 'disk-full'(w, maxMs) {
     const a = pickAgent(w, (x) => !!x.disk);
     if (!a) return { target: '-', detail: 'no agent on a small disk running' };
-    const refusedBefore = a.kiosk.count('outbox commit failed; press held in memory');
+    const refusedBefore = diskRefusals(a.kiosk);
     const bytes = a.disk!.fill();
+    // SQLite reuses its WAL in place, so a full disk bites only when a file must grow: half the time
+    // the kiosk also crashes and restarts on the full disk (fresh WAL), as a kiosk rebooting would.
+    const reboot = w.rng.chance(0.5);
+    let back: number | undefined;
+    if (reboot) {
+      await a.kiosk.kill();
+      back = await a.kiosk.start({ clockOffsetMs: 0 });
+    }
     await sleep(w.rng.between(0.5, 1) * maxMs);
     a.disk!.free();
-    const refused = a.kiosk.count('outbox commit failed; press held in memory') - refusedBefore;
-    return { target: a.kiosk.id, detail: `disk filled (${Math.round(bytes / 1024)} KiB filler); outbox refusals logged: ${refused}` };
+    const refused = diskRefusals(a.kiosk) - refusedBefore;
+    return {
+      target: a.kiosk.id, agentBackMs: back,
+      detail: `disk filled (${Math.round(bytes / 1024)} KiB filler)${reboot ? ', agent SIGKILLed and restarted on it' : ''}; outbox writes refused: ${refused}`,
+    };
   },
 
   async 'clock-jump'(w) {

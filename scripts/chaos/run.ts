@@ -17,7 +17,7 @@ import { ProtocolFleet } from '../fleet/fleet.js';
 import { checkLedger, type KioskCheck } from '../fleet/ledger.js';
 import { planFleet } from '../fleet/patterns.js';
 import { Prng } from '../fleet/prng.js';
-import { availableKinds, FAULTS, type ChaosAgent, type FaultKind, type World } from './faults.js';
+import { availableKinds, diskRefusals, FAULTS, type ChaosAgent, type FaultKind, type World } from './faults.js';
 import { SmallDisk } from './small-disk.js';
 
 export interface ChaosOptions {
@@ -38,7 +38,15 @@ export interface ChaosOptions {
   log?: (line: string) => void;
 }
 
-export interface FaultRecord { kind: FaultKind; target: string; detail: string; startedAt: number; endedAt: number; recoveryMs: number; error?: string }
+export interface FaultRecord {
+  kind: FaultKind; target: string; detail: string; startedAt: number; endedAt: number;
+  /** Agent faults: from the lift until the agent was back (board connected). */
+  agentBackMs?: number;
+  /** From the lift until every press made by then (by online protocol kiosks) was acked. */
+  ackCatchUpMs: number;
+  recoveryMs: number;
+  error?: string;
+}
 
 export interface ChaosReport {
   seed: number;
@@ -127,6 +135,11 @@ async function reviveUnexpected(w: World, exits: string[]): Promise<void> {
     a.disk?.free();
     await a.kiosk.start({ clockOffsetMs: 0 });
   }
+  const mosq = w.mosquitto?.proc;
+  if (mosq && (mosq.exitCode !== null || mosq.signalCode !== null)) {
+    exits.push(`mosquitto exited (${mosq.exitCode ?? mosq.signalCode})`);
+    await w.mosquitto!.restart();
+  }
   if (w.gateway.proc.child.exitCode !== null) {
     exits.push(`gateway exited (${w.gateway.proc.child.exitCode}): ${w.gateway.proc.stderr.join('').slice(-300)}`);
     await w.restartGateway();
@@ -135,7 +148,11 @@ async function reviveUnexpected(w: World, exits: string[]): Promise<void> {
 
 /** The kinds in a seeded order: every kind once first (so a short run covers them all), then at random. */
 function schedule(kinds: FaultKind[], n: number, rng: Prng): FaultKind[] {
-  const first = [...kinds].sort(() => rng.next() - 0.5);
+  const first = [...kinds];
+  for (let i = first.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    [first[i], first[j]] = [first[j]!, first[i]!];
+  }
   return Array.from({ length: n }, (_, i) => (i < first.length ? first[i]! : rng.pick(kinds)));
 }
 
@@ -149,17 +166,15 @@ async function injectAll(o: ChaosOptions, w: World, records: FaultRecord[], exit
     await sleep(start + i * gap + w.rng.between(0, gap * 0.3) - Date.now());
     await reviveUnexpected(w, exits);
     const startedAt = Date.now();
-    const offline = w.fleet.offlineKiosks();
     try {
       const out = await FAULTS[kind](w, maxMs);
       const { liftedAt, agentBackMs, ...rest } = out;
-      records.push({ kind, ...rest, startedAt, endedAt: liftedAt ?? Date.now(), recoveryMs: agentBackMs ?? 0 });
+      records.push({ kind, ...rest, startedAt, endedAt: liftedAt ?? Date.now(), agentBackMs, ackCatchUpMs: 0, recoveryMs: agentBackMs ?? 0 });
       log(`  fault ${i + 1}/${plan.length} ${kind} → ${out.target}: ${out.detail}`);
     } catch (err) {
-      records.push({ kind, target: '?', detail: 'failed', startedAt, endedAt: Date.now(), recoveryMs: 0, error: String(err) });
+      records.push({ kind, target: '?', detail: 'failed', startedAt, endedAt: Date.now(), ackCatchUpMs: 0, recoveryMs: 0, error: String(err) });
       log(`  fault ${i + 1}/${plan.length} ${kind} FAILED: ${String(err).slice(0, 300)}`);
     }
-    (records.at(-1) as FaultRecord & { offline?: Set<string> }).offline = offline;
   }
 }
 
@@ -170,14 +185,16 @@ async function injectAll(o: ChaosOptions, w: World, records: FaultRecord[], exit
  */
 function measureRecoveries(fleet: ProtocolFleet, records: FaultRecord[]): void {
   const kioskOf = fleet.kioskOf();
-  for (const r of records as (FaultRecord & { offline?: Set<string> })[]) {
-    let worst = r.recoveryMs;
+  for (const r of records) {
+    let worst = 0;
     for (const [id, releasedAt] of fleet.releasedAt) {
-      if (releasedAt > r.endedAt || r.offline?.has(kioskOf.get(id)!)) continue;
       const settledAt = fleet.settledAt.get(id);
-      if (settledAt !== undefined && settledAt > r.endedAt) worst = Math.max(worst, settledAt - r.endedAt);
+      if (releasedAt > r.endedAt || settledAt === undefined || settledAt <= r.endedAt) continue;
+      if (fleet.wasOffline(kioskOf.get(id)!, r.endedAt, settledAt)) continue;
+      worst = Math.max(worst, settledAt - r.endedAt);
     }
-    r.recoveryMs = worst;
+    r.ackCatchUpMs = worst;
+    r.recoveryMs = Math.max(worst, r.agentBackMs ?? 0);
   }
 }
 
@@ -209,11 +226,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const fleetOk = await w.fleet.settle(settleTimeoutMs);
     const agentsOk = (await Promise.all(w.agents.map((a) => a.kiosk.delivered(rig.api, settleTimeoutMs)))).every(Boolean);
     const settleMs = Date.now() - settleStart;
-    let diskRefusals = 0;
+    let refusals = 0;
     for (const a of w.agents) {
       await a.kiosk.stop();
       w.fleet.ledger.set(a.kiosk.id, a.kiosk.readOutbox());
-      diskRefusals += a.kiosk.count('outbox commit failed; press held in memory');
+      refusals += diskRefusals(a.kiosk);
     }
     measureRecoveries(w.fleet, records);
     const checks = await checkLedger(rig.api, w.fleet.ledger);
@@ -228,7 +245,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       lost: sum((c) => c.lost), duplicated: sum((c) => c.duplicated), unknown: sum((c) => c.unknown),
       mismatches: checks.filter((c) => c.problems.length > 0),
       maxRecoveryMs: worst?.recoveryMs ?? 0, maxRecoveryKind: worst?.kind,
-      settleMs, settled: fleetOk && agentsOk, unexpectedExits: exits, diskRefusals, durationMs: Date.now() - began,
+      settleMs, settled: fleetOk && agentsOk, unexpectedExits: exits, diskRefusals: refusals, durationMs: Date.now() - began,
     };
   } finally {
     await rig.teardown();
@@ -250,7 +267,7 @@ export function formatReport(r: ChaosReport): string[] {
     `presses: ${r.presses} (stored ${r.stored}, rejected as implausible ${r.rejected})`,
     `lost: ${r.lost}, duplicated: ${r.duplicated}, unknown to the ledger: ${r.unknown}, kiosks not matching: ${r.mismatches.length}`,
     `max recovery: ${(r.maxRecoveryMs / 1000).toFixed(2)} s (${r.maxRecoveryKind ?? '-'}); by kind: ${[...byKind].map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)} s`).join(', ')}`,
-    `settled in ${(r.settleMs / 1000).toFixed(2)} s after the last fault${r.settled ? '' : ' (TIMED OUT)'}; disk refusals logged by agents: ${r.diskRefusals}; run took ${(r.durationMs / 1000).toFixed(0)} s`,
+    `settled in ${(r.settleMs / 1000).toFixed(2)} s after the last fault${r.settled ? '' : ' (TIMED OUT)'}; outbox writes refused by a full disk: ${r.diskRefusals}; run took ${(r.durationMs / 1000).toFixed(0)} s`,
     ...r.unexpectedExits.map((e) => `UNEXPECTED EXIT: ${e}`),
     ...r.mismatches.slice(0, 20).map((c) => `MISMATCH ${c.kioskId}: ${c.problems.join('; ')}`),
   ];

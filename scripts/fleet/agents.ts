@@ -98,7 +98,8 @@ export class AgentKiosk {
   async delivered(api: GatewayApi, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     for (let i = 0; i < 10_000 && Date.now() < deadline; i++) {
-      const out = agentStatus(await api.kiosk(this.id).catch(() => undefined as never));
+      const k = await api.kiosk(this.id).catch(() => undefined); // the gateway may be restarting
+      const out = k && agentStatus(k);
       if (out && out.pending === 0 && (out.memoryHeld ?? 0) === 0 && out.lastSeq >= this.maxLoggedSeq()) return true;
       await new Promise((r) => setTimeout(r, 200));
     }

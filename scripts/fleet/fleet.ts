@@ -47,6 +47,8 @@ export class ProtocolFleet {
   readonly releasedAt = new Map<string, number>();
   readonly settledAt = new Map<string, number>();
   released = 0;
+  /** Real-time spans each kiosk spent in a planned offline period (`to` undefined while it lasts). */
+  readonly offlineSpans = new Map<string, { from: number; to?: number }[]>();
   private readonly states = new Map<string, KioskState>();
 
   constructor(private readonly opts: ProtocolFleetOptions) {
@@ -95,9 +97,16 @@ export class ProtocolFleet {
     await this.connect();
   }
 
-  /** Kiosks in a planned offline period right now. */
-  offlineKiosks(): Set<string> {
-    return new Set([...this.states.values()].filter((s) => s.offline).map((s) => s.plan.id));
+  private noteOffline(kioskId: string, offline: boolean): void {
+    const spans = this.offlineSpans.get(kioskId) ?? [];
+    this.offlineSpans.set(kioskId, spans);
+    if (offline) spans.push({ from: Date.now() });
+    else if (spans.at(-1)) spans.at(-1)!.to = Date.now();
+  }
+
+  /** Was the kiosk in a planned offline period at any moment of [from, to] (real time)? */
+  wasOffline(kioskId: string, from: number, to: number): boolean {
+    return (this.offlineSpans.get(kioskId) ?? []).some((s) => s.from <= to && (s.to ?? Infinity) >= from);
   }
 
   /** Which kiosk an event id belongs to is in the ledger; this maps the other way for recovery timing. */
@@ -114,6 +123,7 @@ export class ProtocolFleet {
       const offline = s.plan.offline.some((p) => simNow >= p.from && simNow < p.to);
       if (offline !== s.offline) {
         s.offline = offline;
+        this.noteOffline(s.plan.id, offline);
         if (offline) s.kiosk?.goOffline().catch(() => undefined);
         else s.kiosk?.goOnline();
       }
@@ -137,7 +147,12 @@ export class ProtocolFleet {
       if (fraction >= 1) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    for (const s of this.states.values()) if (s.offline) (s.offline = false), s.kiosk?.goOnline();
+    for (const s of this.states.values()) {
+      if (!s.offline) continue;
+      s.offline = false;
+      this.noteOffline(s.plan.id, false);
+      s.kiosk?.goOnline();
+    }
   }
 
   /** The next `presses` of a kiosk are stamped by a misbehaving clock. */
