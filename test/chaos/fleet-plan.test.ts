@@ -1,7 +1,8 @@
 /** The simulator's plan and ledger rules, pure: same seed same fleet; gaps explained only by rejections. */
 import { expect, it } from 'vitest';
 import { planFleet, planTotals } from '../../scripts/fleet/patterns.js';
-import { expectationOf, expectedGaps, unexplainedSeqs } from '../../scripts/fleet/ledger.js';
+import { checkKiosk, expectationOf, expectedGaps, unexplainedSeqs } from '../../scripts/fleet/ledger.js';
+import type { GatewayApi } from '../../scripts/fleet/api.js';
 
 const window = { from: Date.parse('2026-11-16T00:00:00Z'), to: Date.parse('2026-11-23T00:00:00Z') };
 
@@ -41,4 +42,21 @@ it('explains seq gaps by rejected events only', () => {
   const entries = [e(1, 'stored'), e(2, 'rejected'), e(3, 'rejected'), e(4, 'stored'), e(6, 'stored'), e(7, 'rejected')];
   expect(expectedGaps(entries)).toEqual([{ from: 2, to: 3 }, { from: 5, to: 5 }]);
   expect(unexplainedSeqs(entries)).toEqual([5]);
+});
+
+it('reports a lost event, a duplicate and an unexplained gap against the ledger', async () => {
+  const e = (seq: number, expect: 'stored' | 'rejected' = 'stored') => ({ id: `id${seq}`, seq, expect });
+  const ledger = [e(1), e(2), e(3, 'rejected'), e(4), e(5)];
+  const gateway = {
+    kiosk: async () => ({ id: 'k', counters: { received: 4, duplicates: 0, rejected: 1, lastSeq: 5 }, gaps: [{ from: 3, to: 3 }] }),
+    events: async () => [{ id: 'id1', seq: 1 }, { id: 'id2', seq: 2 }, { id: 'id4', seq: 4 }, { id: 'id5', seq: 5 }],
+  } as unknown as GatewayApi;
+  expect((await checkKiosk(gateway, 'k', ledger)).problems).toEqual([]);
+
+  const lossy = { ...gateway, events: async () => [{ id: 'id1', seq: 1 }, { id: 'id4', seq: 4 }, { id: 'id4', seq: 4 }, { id: 'id5', seq: 5 }] } as unknown as GatewayApi;
+  const check = await checkKiosk(lossy, 'k', ledger);
+  expect(check.lost).toBe(1);
+  expect(check.duplicated).toBe(2); // one id twice, one seq twice
+  const gappy = { ...gateway, kiosk: async () => ({ id: 'k', counters: { received: 4, duplicates: 0, rejected: 1, lastSeq: 5 }, gaps: [{ from: 2, to: 3 }] }) } as unknown as GatewayApi;
+  expect((await checkKiosk(gappy, 'k', ledger)).problems).toEqual(['gaps: expected 3, gateway 2-3']);
 });
