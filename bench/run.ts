@@ -6,11 +6,12 @@ import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { benchIngest } from './ingest.js';
 import { benchAgentRss, benchBacklogDrain, benchPressCommit } from './kiosk.js';
+import { benchScores } from './scores.js';
 import type { BenchResult } from './stats.js';
 
 const program = new Command()
   .name('bench')
-  .option('--only <names>', 'comma-separated subset: press,backlog,ingest,rss')
+  .option('--only <names>', 'comma-separated subset: press,backlog,ingest,rss,scores')
   .option('--quick', 'smaller workloads (for a smoke run)')
   .parse();
 const opts = program.opts<{ only?: string; quick?: boolean }>();
@@ -21,6 +22,7 @@ const benches: [string, () => Promise<BenchResult>][] = [
   ['backlog', () => benchBacklogDrain(10_000)],
   ['ingest', () => benchIngest(opts.quick ? { kiosks: 2, perKiosk: 10_000 } : { kiosks: 4, perKiosk: 50_000 })],
   ['rss', () => benchAgentRss(opts.quick ? 5 : 20)],
+  ['scores', () => benchScores(opts.quick ? { kiosks: 200, pressesPerKiosk: 2500 } : { kiosks: 2000, pressesPerKiosk: 5000 })],
 ];
 
 const results: BenchResult[] = [];

@@ -14,8 +14,8 @@ export const INSERT_EVENT_SQL = `INSERT OR IGNORE INTO events
 /** The same insert with the scoring columns of a press on a bound panel (see sqlite-scoring.ts). */
 const INSERT_SCORED_EVENT_SQL = `INSERT OR IGNORE INTO events
   (id, kiosk_id, seq, panel, button, at, clock_synced, boot_id, uptime_ms, flags, received_at,
-   office_id, desk_id, employee_id, kind, t, time_source)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+   office_id, desk_id, employee_id, kind, t, time_source, excl)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 function statements(db: Database.Database) {
   return {
@@ -69,11 +69,11 @@ function writeBatch(s: Statements, scoring: { scorer: Scorer; pass: Pass }, b: E
   const { scorer, pass } = scoring;
   for (const e of b.events) {
     const at = Date.parse(e.at);
-    const sc = scorer.scoreNew(b.kioskId, e, at);
+    const sc = scorer.scoreNew(b.kioskId, e, at, pass);
     const info = sc
       ? s.insertScored.run(
         e.id, b.kioskId, e.seq, e.panel, e.button, at, e.clockSynced ? 1 : 0, e.bootId, e.uptimeMs,
-        JSON.stringify(e.flags), receivedAt, sc.officeId, sc.deskId, sc.employeeId, sc.kind, sc.t, sc.timeSource,
+        JSON.stringify(e.flags), receivedAt, sc.officeId, sc.deskId, sc.employeeId, sc.kind, sc.t, sc.timeSource, sc.excl,
       )
       : s.insertEvent.run(
         e.id, b.kioskId, e.seq, e.panel, e.button, at, e.clockSynced ? 1 : 0,
@@ -82,11 +82,12 @@ function writeBatch(s: Statements, scoring: { scorer: Scorer; pass: Pass }, b: E
     if (info.changes === 1) {
       if (e.clockSynced) scorer.offerAnchor(pass, b.kioskId, e.bootId, e.uptimeMs, at);
       if (sc) {
+        if (sc.inOrder) scorer.advance(sc.inOrder);
         pass.addNew({
           rid: Number(info.lastInsertRowid), kiosk_id: b.kioskId, panel: e.panel, seq: e.seq, button: e.button,
           boot_id: e.bootId, uptime_ms: e.uptimeMs, at, office_id: sc.officeId, desk_id: sc.deskId,
-          employee_id: sc.employeeId, kind: sc.kind, t: sc.t, time_source: sc.timeSource, excl: 0,
-        });
+          employee_id: sc.employeeId, kind: sc.kind, t: sc.t, time_source: sc.timeSource, excl: sc.excl,
+        }, sc.inOrder !== null);
       }
       out.inserted++;
       out.ids.push(e.id);

@@ -9,7 +9,8 @@ import type Database from 'better-sqlite3';
 import type { Event, MisuseRules, PanelKind } from '../../../shared/src/index.js';
 import { employeeAt, type DeskAssignment } from '../scoring/attribution.js';
 import { correctClock } from '../scoring/clock-correction.js';
-import { flagPresses, quietGapMs } from '../scoring/misuse.js';
+import { emptyHistory, flagPress, type PanelHistory } from '../../../shared/src/misuse.js';
+import { quietGapMs } from '../scoring/misuse.js';
 import { bucketStart, localTime } from '../scoring/periods.js';
 import { dayNumber, type CompanySettings, type PanelBinding } from './org.js';
 
@@ -35,7 +36,7 @@ const SYNCED = 0;
 const CORRECTED = 1;
 const UNCERTAIN = 2;
 const ROW_COLUMNS = 'rid, kiosk_id, panel, seq, button, boot_id, uptime_ms, at, office_id, desk_id, employee_id, kind, t, time_source, excl';
-const CHAIN_STEP = 64;
+const SLOT_MS = 15 * 60_000;
 
 function statements(db: Database.Database) {
   return {
@@ -46,9 +47,9 @@ function statements(db: Database.Database) {
     anchor: db.prepare('SELECT uptime_ms AS uptimeMs, at FROM boot_anchors WHERE kiosk_id = ? AND boot_id = ?'),
     putAnchor: db.prepare('INSERT OR REPLACE INTO boot_anchors (kiosk_id, boot_id, uptime_ms, at) VALUES (?, ?, ?, ?)'),
     unsynced: db.prepare(`SELECT ${ROW_COLUMNS} FROM events WHERE kiosk_id = ? AND boot_id = ? AND time_source > 0 AND office_id IS NOT NULL`),
-    timesBefore: db.prepare('SELECT t FROM events WHERE kiosk_id = ? AND panel = ? AND t IS NOT NULL AND t < ? ORDER BY t DESC LIMIT ?').pluck(),
-    timesAfter: db.prepare('SELECT t FROM events WHERE kiosk_id = ? AND panel = ? AND t IS NOT NULL AND t > ? ORDER BY t LIMIT ?').pluck(),
-    stretch: db.prepare(`SELECT ${ROW_COLUMNS} FROM events WHERE kiosk_id = ? AND panel = ? AND t IS NOT NULL AND t >= ? AND t <= ?`),
+    lastTimed: db.prepare('SELECT t, seq FROM events WHERE kiosk_id = ? AND panel = ? AND t IS NOT NULL ORDER BY t DESC, seq DESC LIMIT 1'),
+    window: db.prepare('SELECT t, excl FROM events WHERE kiosk_id = ? AND panel = ? AND t IS NOT NULL AND t >= ? AND t <= ? ORDER BY t, seq, rid'),
+    stretch: db.prepare(`SELECT ${ROW_COLUMNS} FROM events WHERE kiosk_id = ? AND panel = ? AND t IS NOT NULL AND t >= ? AND t <= ? ORDER BY t, seq, rid`),
     onDesk: db.prepare(`SELECT ${ROW_COLUMNS} FROM events WHERE desk_id = ? AND t IS NOT NULL AND t >= ? AND t < ?`),
     setTime: db.prepare('UPDATE events SET t = ?, time_source = ?, employee_id = ? WHERE rid = ?'),
     setExcl: db.prepare('UPDATE events SET excl = ? WHERE rid = ?'),
@@ -63,8 +64,19 @@ function statements(db: Database.Database) {
 }
 type Statements = ReturnType<typeof statements>;
 
+/** A panel to re-flag from `min` (`max`: the latest change); presses are judged in (t, seq, arrival) order, as flagPresses does. */
+interface PanelStretch { kioskId: string; panel: string; min: number; max: number }
+
 /** The scoring columns of a new press, before it is inserted. */
-export interface NewScoring { officeId: string; deskId: string | null; kind: PanelKind; employeeId: string | null; t: number | null; timeSource: number }
+export interface NewScoring {
+  officeId: string; deskId: string | null; kind: PanelKind; employeeId: string | null; t: number | null; timeSource: number;
+  /** The misuse flag, final when `inOrder` (the press follows every timed press of its panel). */
+  excl: number;
+  inOrder: PanelState | null;
+}
+
+/** The misuse rules' state after the latest timed press of a panel. */
+interface PanelState { key: string; lastT: number; lastSeq: number; history: PanelHistory }
 
 interface HourKey { hourStart: number; day: number; localHour: number; weekday: number }
 interface Delta { office: string; hour: HourKey; kind: string; desk: string; employee: string; good: number; neutral: number; bad: number; excl: number }
@@ -79,8 +91,10 @@ export class Scorer {
   private zones = new Map<string, string>();
   private desks = new Map<string, DeskAssignment[]>();
   private anchors = new Map<string, { uptimeMs: number; at: number } | null>();
-  private hours = new Map<string, HourKey>();
+  private hours = new Map<string, Map<number, HourKey>>();
   private settingsCache: CompanySettings | undefined;
+  /** Per panel, the rules' state after its latest press (null: no timed press yet): in-order presses are flagged at once. */
+  private panelStates = new Map<string, PanelState | null>();
 
   constructor(readonly db: Database.Database) {
     this.s = statements(db);
@@ -91,7 +105,36 @@ export class Scorer {
     this.zones.clear();
     this.desks.clear();
     this.anchors.clear();
+    this.panelStates.clear();
     this.settingsCache = undefined;
+  }
+
+  forgetPanel(key: string): void {
+    this.panelStates.delete(key);
+  }
+
+  private panelState(kioskId: string, panel: string, key: string): PanelState | null {
+    let st = this.panelStates.get(key);
+    if (st === undefined) {
+      const last = this.s.lastTimed.get(kioskId, panel) as { t: number; seq: number } | undefined;
+      st = null;
+      if (last) {
+        // Rebuilt from stored flags: the last accepted press and the presses of the last quiet gap.
+        const history = emptyHistory();
+        for (const r of this.s.window.all(kioskId, panel, last.t - quietGapMs(this.settings().misuse), last.t) as Array<{ t: number; excl: number }>) {
+          history.recent.push(r.t);
+          if (!r.excl) history.lastAcceptedAt = r.t;
+        }
+        st = { key, lastT: last.t, lastSeq: last.seq, history };
+      }
+      this.panelStates.set(key, st);
+    }
+    return st;
+  }
+
+  /** After the press was stored: its panel's state moves on. */
+  advance(next: PanelState): void {
+    this.panelStates.set(next.key, next);
   }
 
   settings(): CompanySettings {
@@ -134,16 +177,21 @@ export class Scorer {
     return z;
   }
 
+  /**
+   * The local hour bucket of `t`, memoised per 15-minute UTC slot: every UTC offset in use since 1972 is
+   * a multiple of 15 minutes and clocks change on a local hour, so a local hour never starts inside a
+   * slot. Saves the ~10 Intl calls per press that made localTime the ingest's hottest function.
+   */
   hourKey(officeId: string, t: number): HourKey {
     const zone = this.zone(officeId);
-    const hourStart = bucketStart(t, zone, 'hour');
-    const key = `${zone} ${hourStart}`;
-    let h = this.hours.get(key);
+    let slots = this.hours.get(zone);
+    if (!slots) this.hours.set(zone, (slots = new Map()));
+    const slot = Math.floor(t / SLOT_MS);
+    let h = slots.get(slot);
     if (!h) {
-      const l = localTime(hourStart, zone);
-      h = { hourStart, day: dayNumber(l.year, l.month, l.day), localHour: l.hour, weekday: l.weekday };
-      if (this.hours.size > 500_000) this.hours.clear();
-      this.hours.set(key, h);
+      h = hourOf(t, zone);
+      if (slots.size > 200_000) slots.clear();
+      slots.set(slot, h);
     }
     return h;
   }
@@ -164,7 +212,7 @@ export class Scorer {
   }
 
   /** Scoring columns for a new press; null when its panel is not bound (stored, not scored). */
-  scoreNew(kioskId: string, e: Event, at: number): NewScoring | null {
+  scoreNew(kioskId: string, e: Event, at: number, pass: Pass): NewScoring | null {
     const b = this.binding(kioskId, e.panel);
     if (!b) return null;
     let t: number | null = at;
@@ -174,7 +222,18 @@ export class Scorer {
       t = a ? correctedTime(a, e.uptimeMs, at) : null;
       timeSource = a ? CORRECTED : UNCERTAIN;
     }
-    return { officeId: b.officeId, deskId: b.deskId, kind: b.kind, employeeId: this.employee(b.deskId, t), t, timeSource };
+    let excl = 0;
+    let inOrder: PanelState | null = null;
+    const key = `${kioskId}\u0000${e.panel}`;
+    if (t !== null && !pass.dirty(key)) {
+      const st = this.panelState(kioskId, e.panel, key);
+      if (!st || t > st.lastT || (t === st.lastT && e.seq > st.lastSeq)) {
+        const r = flagPress(st?.history ?? emptyHistory(), t, this.settings().misuse);
+        excl = r.flags.length > 0 ? 1 : 0;
+        inOrder = { key, lastT: t, lastSeq: e.seq, history: r.history };
+      }
+    }
+    return { officeId: b.officeId, deskId: b.deskId, kind: b.kind, employeeId: this.employee(b.deskId, t), t, timeSource, excl, inOrder };
   }
 
   /** A synced press just stored: the boot's anchor if it is the earliest synced press of its boot. */
@@ -220,6 +279,21 @@ export class Scorer {
   }
 }
 
+/**
+ * The local clock hour holding `t`: its wall reading minus the minutes and seconds, confirmed by reading
+ * the wall clock at that instant (two Intl calls); `bucketStart` (about ten) only where a clock change
+ * falls inside the hour (e.g. Lord Howe's half-hour DST).
+ */
+function hourOf(t: number, zone: string): HourKey {
+  const l = localTime(t, zone);
+  const guess = t - (l.minute * 60 + l.second) * 1000 - (((t % 1000) + 1000) % 1000);
+  const check = localTime(guess, zone);
+  const exact = check.hour === l.hour && check.minute === 0 && check.second === 0 && check.day === l.day;
+  const hourStart = exact ? guess : bucketStart(t, zone, 'hour');
+  const s = exact ? l : localTime(hourStart, zone);
+  return { hourStart, day: dayNumber(s.year, s.month, s.day), localHour: s.hour, weekday: s.weekday };
+}
+
 /** correctClock with one anchor: the boot's earliest synced press. */
 function correctedTime(anchor: { uptimeMs: number; at: number }, uptimeMs: number, at: number): number {
   const [, corrected] = correctClock([
@@ -234,17 +308,22 @@ export class Pass {
   /** Touched rows: their contribution before this pass, and their current state. */
   private readonly before = new Map<number, Delta | null>();
   private readonly rows = new Map<number, ScoredRow>();
-  private readonly panels = new Map<string, { kioskId: string; panel: string; min: number; max: number }>();
+  private readonly panels = new Map<string, PanelStretch>();
   readonly boots = new Set<string>();
   changed = 0;
 
   constructor(private readonly scorer: Scorer, private readonly s: Statements) {}
 
-  /** A press stored in this pass (no contribution before). */
-  addNew(row: ScoredRow): void {
+  /** A press stored in this pass (no contribution before); `flagged`: its misuse flag is already final. */
+  addNew(row: ScoredRow, flagged: boolean): void {
     this.before.set(row.rid, null);
     this.rows.set(row.rid, row);
-    if (row.t !== null) this.reflagAt(row, row.t);
+    if (row.t !== null && !flagged) this.reflagAt(row, row.t);
+  }
+
+  /** The panel will be re-flagged at the end of the pass: its presses take the slow path until then. */
+  dirty(key: string): boolean {
+    return this.panels.has(key);
   }
 
   /** The pass's copy of a row read from the database (its current state). */
@@ -256,7 +335,8 @@ export class Pass {
     return row;
   }
 
-  reflagAt(row: { kiosk_id: string; panel: string }, t: number): void {
+  /** The panel of `row` must be re-flagged from `t` on. */
+  reflagAt(row: ScoredRow, t: number): void {
     const key = `${row.kiosk_id}\u0000${row.panel}`;
     const p = this.panels.get(key);
     if (p) {
@@ -272,39 +352,51 @@ export class Pass {
       this.scorer.recorrect(this, kioskId, bootId);
     }
     const rules = this.scorer.settings().misuse;
-    for (const p of this.panels.values()) this.reflag(p, rules);
+    for (const [key, p] of this.panels) {
+      this.reflag(p, rules);
+      this.scorer.forgetPanel(key);
+    }
     return this.writeRollups();
   }
 
   /**
-   * Replays the misuse rules over the panel's presses from the last quiet gap before `min` to the first
-   * quiet gap after `max`: nothing outside that stretch can change (see quietGapMs).
+   * Re-flags a panel from `min` on. The rules' state just before `min` (last accepted press, presses in
+   * the burst window) follows from the stored flags of the presses in the `quietGapMs` before it, which
+   * nothing at or after `min` can change; so the replay starts at `min`, not at the beginning of a
+   * possibly endless mashing session. It runs on until flags have stopped changing for `quietGapMs`:
+   * from there on the state equals the stored one, so every later flag stands.
    */
-  private reflag(p: { kioskId: string; panel: string; min: number; max: number }, rules: MisuseRules): void {
+  private reflag(p: PanelStretch, rules: MisuseRules): void {
     const quiet = quietGapMs(rules);
-    const start = this.chainEnd(this.s.timesBefore, p, p.min, quiet, -1);
-    const end = this.chainEnd(this.s.timesAfter, p, p.max, quiet, 1);
-    const rows = (this.s.stretch.all(p.kioskId, p.panel, start, end) as ScoredRow[]).map((r) => this.track(r));
-    const flagged = flagPresses(rows.map((r) => ({ kioskId: r.kiosk_id, panel: r.panel, at: r.t!, seq: r.seq, row: r })), rules);
-    for (const f of flagged) {
-      const excl = f.misuseFlags.length > 0 ? 1 : 0;
-      if (excl === f.row.excl) continue;
-      f.row.excl = excl;
-      this.s.setExcl.run(excl, f.row.rid);
+    const history = emptyHistory();
+    for (const r of this.stored(p, p.min - quiet, p.min - 1)) {
+      history.recent.push(r.t!);
+      if (!r.excl) history.lastAcceptedAt = r.t!;
+    }
+    let state = history;
+    let from = p.min;
+    let to = p.max + quiet;
+    let lastChange = p.max;
+    for (;;) {
+      const rows = this.stored(p, from, to);
+      for (const r of rows) {
+        const result = flagPress(state, r.t!, rules);
+        state = result.history;
+        const excl = result.flags.length > 0 ? 1 : 0;
+        if (excl === r.excl) continue;
+        r.excl = excl;
+        this.s.setExcl.run(excl, r.rid);
+        lastChange = Math.max(lastChange, r.t!);
+      }
+      if (lastChange + quiet <= to) return;
+      from = to + 1;
+      to = lastChange + quiet;
     }
   }
 
-  /** Walks from `t` in `dir` while presses follow each other closer than `quiet`; the last time reached. */
-  private chainEnd(stmt: Statements['timesBefore'], p: { kioskId: string; panel: string }, t: number, quiet: number, dir: 1 | -1): number {
-    let cur = t;
-    for (;;) {
-      const times = stmt.all(p.kioskId, p.panel, cur, CHAIN_STEP) as number[];
-      for (const next of times) {
-        if ((next - cur) * dir >= quiet) return cur;
-        cur = next;
-      }
-      if (times.length < CHAIN_STEP) return cur;
-    }
+  /** Presses of the panel with t in [from, to], in judging order, as the pass's copies. */
+  private stored(p: PanelStretch, from: number, to: number): ScoredRow[] {
+    return (this.s.stretch.all(p.kioskId, p.panel, from, to) as ScoredRow[]).map((r) => this.track(r));
   }
 
   private contribution(row: ScoredRow): Delta | null {
