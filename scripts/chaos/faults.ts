@@ -137,7 +137,9 @@ export const FAULTS: Record<FaultKind, (w: World, maxMs: number) => Promise<Faul
       await a.kiosk.kill();
       back = await a.kiosk.start({ clockOffsetMs: 0 });
     }
-    await sleep(w.rng.between(0.5, 1) * maxMs);
+    // A queue of customers meanwhile: the outbox must grow, or at least rewrite its WAL, to take them.
+    for (let i = w.rng.int(10, 25); i > 0; i--) a.kiosk.press(w.rng.pick(['good', 'neutral', 'bad'] as const));
+    await sleep(Math.max(w.rng.between(0.5, 1) * maxMs, 2000));
     a.disk!.free();
     const refused = diskRefusals(a.kiosk) - refusedBefore;
     return {
