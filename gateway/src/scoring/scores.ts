@@ -234,6 +234,3 @@ function countsIn(info: SubjectInfo, counts: { visitors: PeriodCount[]; sales: P
   };
   return { visitors: sum(counts.visitors), sales: sum(counts.sales) };
 }
-
-/** ISO date of a local-midnight instant: how the API labels whole days. */
-export { formatDay };
