@@ -179,6 +179,10 @@ export class ProtocolKiosk {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
-    await this.client?.endAsync();
+    const client = this.client;
+    if (!client) return;
+    // A graceful end waits for in-flight PUBACKs; a black-holed link would make it wait forever.
+    const ended = client.endAsync().then(() => true);
+    if (!(await Promise.race([ended, new Promise<false>((r) => setTimeout(r, 2000, false))]))) await client.endAsync(true);
   }
 }

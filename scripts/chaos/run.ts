@@ -75,55 +75,63 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)))
 interface Rig { world: World; api: GatewayApi; teardown(): Promise<void> }
 
 async function setUp(o: ChaosOptions, rng: Prng): Promise<Rig> {
-  let mosquitto: Mosquitto | undefined;
-  const service = { username: 'lb-gateway', password: 'chaos-gateway-secret' };
-  let env: Record<string, string> = {};
-  if (o.broker === 'mosquitto') {
-    mosquitto = await startMosquitto(service);
-    env = { LB_MQTT_URL: `mqtt://127.0.0.1:${mosquitto.port}`, LB_MQTT_USERNAME: service.username, LB_MQTT_PASSWORD: service.password };
-  }
-  const first = await startGateway({ env });
-  const ports = { httpPort: first.httpPort, ...(first.mqttPort ? { mqttPort: first.mqttPort } : {}) };
-  const api = new GatewayApi(`http://127.0.0.1:${first.httpPort}`, ADMIN_TOKEN);
-  const proxy = new FaultProxy({ targetPort: mosquitto?.port ?? first.mqttPort!, maxFaultMs: 30_000, maxLifetimeMs: o.durationMs + 15 * 60_000 });
-  await proxy.start();
-  const mqttUrl = `mqtt://127.0.0.1:${proxy.port}`;
-
-  const to = Date.now();
-  const plan = planFleet({
-    seed: o.seed, kiosks: o.kiosks + o.agents, idPrefix: `chaos${o.seed}-${to.toString(36)}-`, from: to - 3 * 86_400_000, to,
-    rate: o.rate ?? 1, offlineChance: 0.3, misuseChance: 0.03,
-  });
-  const fleet = new ProtocolFleet({ plan, api, mqttUrl, kioskIds: plan.kiosks.slice(0, o.kiosks).map((k) => k.id), retransmitMs: 2000, keepaliveS: 3 });
-  const logins = await fleet.register();
-  const agents: ChaosAgent[] = [];
-  for (const k of plan.kiosks.slice(o.kiosks)) {
-    const password = await api.registerKiosk(k.id);
-    logins.push({ username: k.id, password });
-    const disk = agents.length === 0 ? SmallDisk.mount(16) : undefined; // one agent on a small disk, when allowed
-    agents.push({ kiosk: new AgentKiosk(k.id, password, mqttUrl, disk?.dir ?? tempDir('chaos-kiosk')), disk });
-  }
-  await mosquitto?.addUsers(logins);
-  await fleet.connect();
-  await Promise.all(agents.map((a) => a.kiosk.start()));
-
-  const world: World = {
-    rng, gateway: first, mosquitto, proxy, fleet, agents,
-    async restartGateway() {
-      world.gateway = await startGateway({ dataDir: first.dataDir, ...ports, env });
-    },
+  // Everything started is stopped again, in reverse order, at the end or if the set-up itself fails.
+  const closers: (() => Promise<void> | void)[] = [];
+  const teardown = async () => {
+    for (const close of closers.splice(0).reverse()) await Promise.resolve(close()).catch(() => undefined);
   };
-  return {
-    world, api,
-    async teardown() {
-      await fleet.close();
-      await Promise.all(agents.map((a) => a.kiosk.kill()));
-      await world.gateway.proc.kill('SIGKILL');
-      await mosquitto?.kill('SIGKILL');
-      await proxy.stop();
-      for (const a of agents) a.disk?.unmount();
-    },
-  };
+  try {
+    let mosquitto: Mosquitto | undefined;
+    const service = { username: 'lb-gateway', password: 'chaos-gateway-secret' };
+    let env: Record<string, string> = {};
+    if (o.broker === 'mosquitto') {
+      const m = (mosquitto = await startMosquitto(service));
+      closers.push(() => m.kill('SIGKILL'));
+      env = { LB_MQTT_URL: `mqtt://127.0.0.1:${m.port}`, LB_MQTT_USERNAME: service.username, LB_MQTT_PASSWORD: service.password };
+    }
+    const first = await startGateway({ env });
+    const world = { gateway: first } as World;
+    closers.push(() => world.gateway.proc.kill('SIGKILL'));
+    const ports = { httpPort: first.httpPort, ...(first.mqttPort ? { mqttPort: first.mqttPort } : {}) };
+    const api = new GatewayApi(`http://127.0.0.1:${first.httpPort}`, ADMIN_TOKEN);
+    const proxy = new FaultProxy({ targetPort: mosquitto?.port ?? first.mqttPort!, maxFaultMs: 30_000, maxLifetimeMs: o.durationMs + 15 * 60_000 });
+    await proxy.start();
+    closers.push(() => proxy.stop());
+    const mqttUrl = `mqtt://127.0.0.1:${proxy.port}`;
+
+    const to = Date.now();
+    const plan = planFleet({
+      seed: o.seed, kiosks: o.kiosks + o.agents, idPrefix: `chaos${o.seed}-${to.toString(36)}-`, from: to - 3 * 86_400_000, to,
+      rate: o.rate ?? 1, offlineChance: 0.3, misuseChance: 0.03,
+    });
+    const fleet = new ProtocolFleet({ plan, api, mqttUrl, kioskIds: plan.kiosks.slice(0, o.kiosks).map((k) => k.id), retransmitMs: 2000, keepaliveS: 3 });
+    closers.push(() => fleet.close());
+    const logins = await fleet.register();
+    const agents: ChaosAgent[] = [];
+    for (const k of plan.kiosks.slice(o.kiosks)) {
+      const password = await api.registerKiosk(k.id);
+      logins.push({ username: k.id, password });
+      const disk = agents.length === 0 ? SmallDisk.mount(16) : undefined; // one agent on a small disk, when allowed
+      if (disk) closers.push(() => disk.unmount());
+      const agent: ChaosAgent = { kiosk: new AgentKiosk(k.id, password, mqttUrl, disk?.dir ?? tempDir('chaos-kiosk')), disk };
+      closers.push(() => agent.kiosk.kill());
+      agents.push(agent);
+    }
+    await mosquitto?.addUsers(logins);
+    await fleet.connect();
+    await Promise.all(agents.map((a) => a.kiosk.start()));
+
+    Object.assign(world, {
+      rng, mosquitto, proxy, fleet, agents,
+      async restartGateway() {
+        world.gateway = await startGateway({ dataDir: first.dataDir, ...ports, env });
+      },
+    });
+    return { world, api, teardown };
+  } catch (err) {
+    await teardown();
+    throw err;
+  }
 }
 
 /** Restarts whatever died without being told to (and says so: that is a finding, not a fault). */
