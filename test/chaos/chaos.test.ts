@@ -24,5 +24,7 @@ it('loses and duplicates nothing under a seeded storm of faults', async () => {
   expect(report.lost).toBe(0);
   expect(report.duplicated).toBe(0);
   expect(report.unknown).toBe(0);
+  // A replugged board is back within 5 s (issue 3), faults or not.
+  for (const f of report.faults.filter((x) => x.kind === 'board-unplug')) expect(f.agentBackMs).toBeLessThanOrEqual(5_000);
   expect(report.mismatches.map((c) => `${c.kioskId}: ${c.problems.join('; ')}`)).toEqual([]);
 }, 90_000);
