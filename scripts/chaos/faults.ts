@@ -39,6 +39,18 @@ export interface FaultOutcome {
 const HOUR = 3_600_000;
 /** The proxy lifts a fault by itself this long after we meant to: only if this runner died meanwhile. */
 const SAFETY_MS = 5000;
+
+/**
+ * Holds a proxy fault for a seeded 30–100 % of `maxMs`, then lifts it; the proxy is told a little longer,
+ * so it lifts the fault itself should this process die. Returns the held time in ms.
+ */
+async function heldProxyFault(w: World, maxMs: number, start: (holdMs: number) => void): Promise<number> {
+  const ms = w.rng.between(0.3, 1) * maxMs;
+  start(ms + SAFETY_MS);
+  await sleep(ms);
+  w.proxy.restore();
+  return Math.round(ms);
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 /** Waits for a log line with `msg` written after `mark` (an index into the process's lines). */
@@ -100,28 +112,22 @@ export const FAULTS: Record<FaultKind, (w: World, maxMs: number) => Promise<Faul
   },
 
   async 'net-down'(w, maxMs) {
-    const ms = w.rng.between(0.3, 1) * maxMs;
-    w.proxy.down(ms + SAFETY_MS);
-    await sleep(ms);
-    w.proxy.restore();
-    return { target: 'network', detail: `connections refused for ${Math.round(ms)} ms` };
+    const ms = await heldProxyFault(w, maxMs, (hold) => w.proxy.down(hold));
+    return { target: 'network', detail: `connections refused for ${ms} ms` };
   },
 
   async 'net-stall'(w, maxMs) {
-    const ms = w.rng.between(0.3, 1) * maxMs;
-    w.proxy.stall(ms + SAFETY_MS);
-    await sleep(ms);
-    w.proxy.restore();
-    return { target: 'network', detail: `black hole for ${Math.round(ms)} ms` };
+    const ms = await heldProxyFault(w, maxMs, (hold) => w.proxy.stall(hold));
+    return { target: 'network', detail: `black hole for ${ms} ms` };
   },
 
   async 'net-delay'(w, maxMs) {
-    const ms = w.rng.between(0.3, 1) * maxMs;
-    const by = Math.round(w.rng.between(20, 400));
-    w.proxy.delay(ms + SAFETY_MS, by);
-    await sleep(ms);
-    w.proxy.restore();
-    return { target: 'network', detail: `+${by} ms each way for ${Math.round(ms)} ms` };
+    let by = 0;
+    const ms = await heldProxyFault(w, maxMs, (hold) => {
+      by = Math.round(w.rng.between(20, 400));
+      w.proxy.delay(hold, by);
+    });
+    return { target: 'network', detail: `+${by} ms each way for ${ms} ms` };
   },
 
   async 'disk-full'(w, maxMs) {
