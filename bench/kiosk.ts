@@ -11,12 +11,18 @@ import { DEFAULT_MISUSE_RULES } from '../shared/src/index.js';
 import { SystemClock } from '../device/src/clock.js';
 import { SqliteOutbox } from '../device/src/outbox.js';
 import { PressRecorder } from '../device/src/press-recorder.js';
-import { registerKiosk, startAgent, startGateway, tempDir, until } from '../test/support/processes.js';
+import { ROOT, registerKiosk, startAgent, startGateway, tempDir, until } from '../test/support/processes.js';
 import { fmt, percentile, type BenchResult } from './stats.js';
 
 const log = pino({ level: 'silent' });
-/** Must match the `kiosk` script in package.json. */
-const KIOSK_NODE_OPTIONS = '--max-semi-space-size=1';
+/** The node flags of `npm run kiosk` (package.json is the one place they are written), so the agent is measured as it is run. */
+const KIOSK_NODE_ARGS = kioskNodeArgs();
+
+function kioskNodeArgs(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const words = pkg.scripts.kiosk!.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, words.findIndex((w) => w.endsWith('main.js')));
+}
 const noFeedback = { thank: () => undefined, showError: () => undefined };
 
 function recorderIn(dir: string) {
@@ -58,7 +64,10 @@ export async function benchBacklogDrain(events = 10_000): Promise<BenchResult> {
     outbox.close();
 
     const t0 = performance.now();
-    const agent = startAgent({ kioskId: 'bench-backlog', password: creds.password, mqttUrl: `mqtt://127.0.0.1:${gw.mqttPort}`, dataDir, env: { LB_LOG_LEVEL: 'info' } });
+    const agent = startAgent({
+      kioskId: 'bench-backlog', password: creds.password, mqttUrl: `mqtt://127.0.0.1:${gw.mqttPort}`, dataDir,
+      env: { LB_LOG_LEVEL: 'info' }, nodeArgs: KIOSK_NODE_ARGS,
+    });
     let connectedAt = 0;
     void agent.proc.waitFor((l) => l.msg === 'mqtt connected', 'mqtt connected', 60_000).then(() => (connectedAt = performance.now()));
     await until(async () => {
@@ -101,10 +110,9 @@ export async function benchAgentRss(seconds = 20): Promise<BenchResult> {
   const gw = await startGateway({ env: { LB_LOG_LEVEL: 'warn' } });
   try {
     const creds = await registerKiosk(gw, 'bench-rss');
-    // Launched as `npm run kiosk` launches it: a 1 MB young generation trades a little GC time for ~12 MB.
     const agent = startAgent({
       kioskId: 'bench-rss', password: creds.password, mqttUrl: `mqtt://127.0.0.1:${gw.mqttPort}`,
-      env: { NODE_OPTIONS: KIOSK_NODE_OPTIONS },
+      nodeArgs: KIOSK_NODE_ARGS,
     });
     await agent.proc.waitFor((l) => l.msg === 'board connected', 'board connected');
     const pid = agent.proc.child.pid!;

@@ -154,9 +154,11 @@ export function startAgent(opts: {
   mqttUrl: string;
   dataDir?: string;
   env?: Record<string, string>;
+  /** Flags for node itself (V8 flags such as --lite-mode are not allowed in NODE_OPTIONS). */
+  nodeArgs?: string[];
 }): Agent {
   const dataDir = opts.dataDir ?? tempDir('kiosk');
-  const child = spawn(process.execPath, [AGENT_ENTRY], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), AGENT_ENTRY], {
     env: {
       ...process.env,
       LB_KIOSK_ID: opts.kioskId,
