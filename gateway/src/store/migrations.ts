@@ -102,6 +102,17 @@ export const MIGRATIONS: readonly string[] = [
     office_id TEXT NOT NULL REFERENCES offices (id), desk_id TEXT REFERENCES desks (id),
     PRIMARY KEY (kiosk_id, panel)
   );
+  -- Every panel ever bound to a desk (never deleted: its stored presses keep the desk), so that
+  -- re-attribution finds a desk's presses through events_panel_time instead of a per-press desk index.
+  CREATE TABLE desk_panels (
+    desk_id TEXT NOT NULL, kiosk_id TEXT NOT NULL, panel TEXT NOT NULL, PRIMARY KEY (desk_id, kiosk_id, panel)
+  ) WITHOUT ROWID;
+  CREATE TRIGGER panel_bindings_desk_insert AFTER INSERT ON panel_bindings WHEN NEW.desk_id IS NOT NULL BEGIN
+    INSERT OR IGNORE INTO desk_panels (desk_id, kiosk_id, panel) VALUES (NEW.desk_id, NEW.kiosk_id, NEW.panel);
+  END;
+  CREATE TRIGGER panel_bindings_desk_update AFTER UPDATE ON panel_bindings WHEN NEW.desk_id IS NOT NULL BEGIN
+    INSERT OR IGNORE INTO desk_panels (desk_id, kiosk_id, panel) VALUES (NEW.desk_id, NEW.kiosk_id, NEW.panel);
+  END;
   -- Visitor and sales counts per office ('' desk) or desk, per local hour or day starting at start_ms.
   CREATE TABLE visitors (
     office_id TEXT NOT NULL, desk_id TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,
@@ -121,7 +132,6 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE events ADD COLUMN time_source INTEGER;
   ALTER TABLE events ADD COLUMN excl INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX events_panel_time ON events (kiosk_id, panel, t) WHERE t IS NOT NULL;
-  CREATE INDEX events_desk_time ON events (desk_id, t) WHERE desk_id IS NOT NULL;
   CREATE INDEX events_unsynced ON events (kiosk_id, boot_id) WHERE time_source > 0;
   CREATE INDEX events_uncertain_office ON events (office_id) WHERE time_source = 2;
   -- Per boot, the synced event with the smallest uptime: pins uptime to real time for that boot.

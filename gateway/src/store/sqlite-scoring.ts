@@ -50,7 +50,10 @@ function statements(db: Database.Database) {
     lastTimed: db.prepare('SELECT t, seq FROM events WHERE kiosk_id = ? AND panel = ? AND t IS NOT NULL ORDER BY t DESC, seq DESC LIMIT 1'),
     window: db.prepare('SELECT t, excl FROM events WHERE kiosk_id = ? AND panel = ? AND t IS NOT NULL AND t >= ? AND t <= ? ORDER BY t, seq, rid'),
     stretch: db.prepare(`SELECT ${ROW_COLUMNS} FROM events WHERE kiosk_id = ? AND panel = ? AND t IS NOT NULL AND t >= ? AND t <= ? ORDER BY t, seq, rid`),
-    onDesk: db.prepare(`SELECT ${ROW_COLUMNS} FROM events WHERE desk_id = ? AND t IS NOT NULL AND t >= ? AND t < ?`),
+    // A desk's presses through its panels' (kiosk_id, panel, t) index: no per-press desk index to maintain.
+    onDesk: db.prepare(`SELECT ${ROW_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')} FROM desk_panels p CROSS JOIN events e
+      ON e.kiosk_id = p.kiosk_id AND e.panel = p.panel AND e.t IS NOT NULL AND e.t >= ? AND e.t < ? AND e.desk_id = p.desk_id
+      WHERE p.desk_id = ?`),
     setTime: db.prepare('UPDATE events SET t = ?, time_source = ?, employee_id = ? WHERE rid = ?'),
     setExcl: db.prepare('UPDATE events SET excl = ? WHERE rid = ?'),
     setEmployee: db.prepare('UPDATE events SET employee_id = ? WHERE rid = ?'),
@@ -268,7 +271,7 @@ export class Scorer {
 
   /** Presses of `deskId` in [from, to) get the employee `after` assigns at their time. */
   reattribute(pass: Pass, deskId: string, from: number, to: number | null): void {
-    for (const fromDb of this.s.onDesk.all(deskId, from, to ?? Number.MAX_SAFE_INTEGER) as ScoredRow[]) {
+    for (const fromDb of this.s.onDesk.all(from, to ?? Number.MAX_SAFE_INTEGER, deskId) as ScoredRow[]) {
       const row = pass.track(fromDb);
       const employee = this.employee(deskId, row.t);
       if (employee === row.employee_id) continue;
