@@ -103,7 +103,7 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (kiosk_id, panel)
   );
   -- Every panel ever bound to a desk (never deleted: its stored presses keep the desk), so that
-  -- re-attribution finds a desk's presses through events_panel_time instead of a per-press desk index.
+  -- re-attribution finds a desk's presses through its kiosks' events instead of a per-press desk index.
   CREATE TABLE desk_panels (
     desk_id TEXT NOT NULL, kiosk_id TEXT NOT NULL, panel TEXT NOT NULL, PRIMARY KEY (desk_id, kiosk_id, panel)
   ) WITHOUT ROWID;
@@ -124,6 +124,9 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   -- Scoring of each press of a bound panel: t = clock-corrected time (NULL while uncertain),
   -- time_source 0 synced / 1 corrected / 2 uncertain, excl = gateway misuse flag (authoritative).
+  -- No (kiosk_id, panel, t) index: presses of a panel arrive in time order but for clock corrections and
+  -- filled gaps, so its rare readers (cold panel state, re-flagging, re-attribution) scan the kiosk's
+  -- events through events_kiosk_seq instead of every press paying for one more index entry.
   ALTER TABLE events ADD COLUMN office_id TEXT;
   ALTER TABLE events ADD COLUMN desk_id TEXT;
   ALTER TABLE events ADD COLUMN employee_id TEXT;
@@ -131,7 +134,6 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE events ADD COLUMN t INTEGER;
   ALTER TABLE events ADD COLUMN time_source INTEGER;
   ALTER TABLE events ADD COLUMN excl INTEGER NOT NULL DEFAULT 0;
-  CREATE INDEX events_panel_time ON events (kiosk_id, panel, t) WHERE t IS NOT NULL;
   CREATE INDEX events_unsynced ON events (kiosk_id, boot_id) WHERE time_source > 0;
   CREATE INDEX events_uncertain_office ON events (office_id) WHERE time_source = 2;
   -- Per boot, the synced event with the smallest uptime: pins uptime to real time for that boot.

@@ -50,7 +50,7 @@ function statements(db: Database.Database) {
     lastTimed: db.prepare('SELECT t, seq FROM events WHERE kiosk_id = ? AND panel = ? AND t IS NOT NULL ORDER BY t DESC, seq DESC LIMIT 1'),
     window: db.prepare('SELECT t, excl FROM events WHERE kiosk_id = ? AND panel = ? AND t IS NOT NULL AND t >= ? AND t <= ? ORDER BY t, seq, rid'),
     stretch: db.prepare(`SELECT ${ROW_COLUMNS} FROM events WHERE kiosk_id = ? AND panel = ? AND t IS NOT NULL AND t >= ? AND t <= ? ORDER BY t, seq, rid`),
-    // A desk's presses through its panels' (kiosk_id, panel, t) index: no per-press desk index to maintain.
+    // A desk's presses through its panels' kiosks (events_kiosk_seq): no per-press desk index to maintain.
     onDesk: db.prepare(`SELECT ${ROW_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')} FROM desk_panels p CROSS JOIN events e
       ON e.kiosk_id = p.kiosk_id AND e.panel = p.panel AND e.t IS NOT NULL AND e.t >= ? AND e.t < ? AND e.desk_id = p.desk_id
       WHERE p.desk_id = ?`),
