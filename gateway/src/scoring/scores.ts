@@ -73,6 +73,19 @@ function accumulate(acc: Acc, r: CountRow): void {
   if (r.unattributed) addTo(acc.unattributed, r);
 }
 
+/** Sums rollup rows into the whole range and into the span (sorted, contiguous) each row falls in. */
+function sumBySpan<R extends CountRow>(rows: R[], spans: { start: number }[], keyOf: (row: R) => number): { total: Acc; accs: Acc[] } {
+  const starts = spans.map((s) => s.start);
+  const accs = spans.map(newAcc);
+  const total = newAcc();
+  for (const row of rows) {
+    accumulate(total, row);
+    const i = spanIndex(starts, keyOf(row));
+    if (i >= 0) accumulate(accs[i]!, row);
+  }
+  return { total, accs };
+}
+
 /** Index of the span holding `key` (spans sorted, contiguous), or -1. */
 function spanIndex(starts: number[], key: number): number {
   let lo = 0;
@@ -177,14 +190,7 @@ interface RawPeriod { start: string; end: string; acc: Acc; visitors: number | n
 
 async function calendarPeriod(store: OrgStore, info: SubjectInfo, r: Range, bucket: CalendarBucket): Promise<{ total: RawPeriod; buckets: RawPeriod[] }> {
   const spans = calendarSpans(r.fromDay, r.toDay, bucket);
-  const starts = spans.map((s) => s.start);
-  const accs = spans.map(newAcc);
-  const total = newAcc();
-  for (const row of await store.countsByDay(info.subject, r.fromDay, r.toDay)) {
-    accumulate(total, row);
-    const i = spanIndex(starts, row.day);
-    if (i >= 0) accumulate(accs[i]!, row);
-  }
+  const { total, accs } = sumBySpan(await store.countsByDay(info.subject, r.fromDay, r.toDay), spans, (row) => row.day);
   const counts = await periodCounts(store, info, r.fromDay, r.toDay);
   const label = (s: { start: number; end: number }) => ({ start: formatDay(s.start), end: formatDay(s.end) });
   const fits = (c: PeriodCount, s: { start: number; end: number }) => c.day >= s.start && c.day < s.end;
@@ -196,14 +202,7 @@ async function calendarPeriod(store: OrgStore, info: SubjectInfo, r: Range, buck
 
 async function instantPeriod(store: OrgStore, info: SubjectInfo, r: InstantRange, bucket: Granularity): Promise<{ total: RawPeriod; buckets: RawPeriod[] }> {
   const spans = bucketsBetween(r.from, r.to, r.zone, bucket);
-  const starts = spans.map((s) => s.start);
-  const accs = spans.map(newAcc);
-  const total = newAcc();
-  for (const row of await store.countsByHour(info.subject, r.from, r.to)) {
-    accumulate(total, row);
-    const i = spanIndex(starts, row.hourStart);
-    if (i >= 0) accumulate(accs[i]!, row);
-  }
+  const { total, accs } = sumBySpan(await store.countsByHour(info.subject, r.from, r.to), spans, (row) => row.hourStart);
   const counts = await periodCounts(store, info, dayOf(r.from, r.zone), addDays(dayOf(r.to, r.zone), 1));
   const iso = (t: number) => new Date(t).toISOString();
   const fits = (c: PeriodCount, s: { start: number; end: number }) => c.start >= s.start && c.end <= s.end;
