@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { canSeeRegion, visibleOffices } from '../../../plugins/app/auth.js';
+import { canSeeOffice, canSeeRegion, visibleOffices } from '../../../plugins/app/auth.js';
 import { httpError } from '../../../plugins/app/errors.js';
 import { errorReplies } from '../../../schemas.js';
 import {
@@ -54,9 +54,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store
 
   const visible = async (req: FastifyRequest, kind: OrgKind, e: OrgEntity<OrgKind>): Promise<boolean> => {
     if (kind === 'region') return canSeeRegion(req.principal, e.id);
-    const offices = await visibleOffices(store, req.principal);
-    const office = officeOf(kind, e);
-    return offices === undefined || (office !== null && offices.includes(office));
+    return canSeeOffice(store, req.principal, officeOf(kind, e));
   };
 
   for (const kind of Object.keys(PLURAL) as OrgKind[]) {
