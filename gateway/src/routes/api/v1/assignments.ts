@@ -34,7 +34,7 @@ export const assignmentRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, 
   const save = async (req: FastifyRequest, id: string, body: { deskId: string; employeeId: string; from: string; to?: string | null }) => {
     await deskOffice(req, body.deskId, 400);
     const employee = await store.getOrg('employee', body.employeeId);
-    if (!employee || !(await canSeeOffice(store, req.principal, employee.officeId ?? null)) && req.principal?.role !== 'admin') {
+    if (!employee || !(await canSeeOffice(store, req.principal, employee.officeId ?? null))) {
       throw httpError(400, `employeeId: employee "${body.employeeId}" not found`);
     }
     const to = body.to == null ? null : Date.parse(body.to);
