@@ -5,15 +5,9 @@
  * duplicate, unexplained gap or unexpected crash. See docs/chaos.md.
  */
 import { Command, Option } from 'commander';
-import { hashSeed } from './fleet/prng.js';
+import { nonNegative, parseSeed } from './fleet/cli.js';
 import { formatReport, mosquittoAvailable, runChaos } from './chaos/run.js';
 import { FAULT_KINDS, type FaultKind } from './chaos/faults.js';
-
-const num = (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`not a non-negative number: ${v}`);
-  return n;
-};
 
 interface Options { seed: string; faults: number; duration: number; kiosks: number; agents: number; broker?: 'mosquitto' | 'embedded'; rate: number; json: boolean; kinds?: string }
 
@@ -21,16 +15,16 @@ new Command()
   .name('chaos')
   .description('Inject randomised faults while a simulated fleet presses; check exactly-once at the end')
   .option('-s, --seed <seed>', 'PRNG seed (number or word)', '2026')
-  .addOption(new Option('-f, --faults <n>', 'faults to inject').default(120).argParser(num))
-  .addOption(new Option('-d, --duration <s>', 'seconds of pressing the faults are spread over').default(300).argParser(num))
-  .addOption(new Option('-k, --kiosks <n>', 'protocol-level kiosks (through the fault proxy)').default(20).argParser(num))
-  .addOption(new Option('-a, --agents <m>', 'full kiosk agents on virtual boards').default(2).argParser(num))
+  .addOption(new Option('-f, --faults <n>', 'faults to inject').default(120).argParser(nonNegative))
+  .addOption(new Option('-d, --duration <s>', 'seconds of pressing the faults are spread over').default(300).argParser(nonNegative))
+  .addOption(new Option('-k, --kiosks <n>', 'protocol-level kiosks (through the fault proxy)').default(20).argParser(nonNegative))
+  .addOption(new Option('-a, --agents <m>', 'full kiosk agents on virtual boards').default(2).argParser(nonNegative))
   .addOption(new Option('--broker <kind>', 'mosquitto (default when installed) or embedded').choices(['mosquitto', 'embedded']))
-  .addOption(new Option('--rate <x>', 'press-rate multiplier of the fleet plan').default(3).argParser(num))
+  .addOption(new Option('--rate <x>', 'press-rate multiplier of the fleet plan').default(3).argParser(nonNegative))
   .option('--kinds <list>', `only these fault kinds, comma-separated (${FAULT_KINDS.join(', ')})`)
   .option('--json', 'print the full report as JSON too', false)
   .action(async (o: Options) => {
-    const seed = /^\d+$/.test(o.seed) ? Number(o.seed) : hashSeed(o.seed);
+    const seed = parseSeed(o.seed);
     const broker = o.broker ?? (mosquittoAvailable() ? 'mosquitto' : 'embedded');
     const report = await runChaos({
       seed, faults: o.faults, kinds: o.kinds?.split(',').map((k) => {

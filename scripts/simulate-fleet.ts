@@ -14,19 +14,13 @@ import { AgentReplay } from './fleet/agent-replay.js';
 import { ProtocolFleet } from './fleet/fleet.js';
 import { checkLedger, printChecks, type KioskCheck } from './fleet/ledger.js';
 import { planFleet, planTotals } from './fleet/patterns.js';
-import { hashSeed } from './fleet/prng.js';
+import { nonNegative, parseSeed } from './fleet/cli.js';
 
 interface Options {
   kiosks: number; agents: number; seed: string; days: number; duration: number; rate: number;
   offline: number; misuse: number; prefix?: string; embedded: boolean; dataDir?: string;
   gateway?: string; mqttUrl?: string; adminToken?: string; settleTimeout: number;
 }
-
-const int = (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`not a non-negative number: ${v}`);
-  return n;
-};
 
 async function connectGateway(o: Options): Promise<{ api: GatewayApi; mqttUrl: string; gw?: Gateway }> {
   if (o.embedded) {
@@ -39,7 +33,7 @@ async function connectGateway(o: Options): Promise<{ api: GatewayApi; mqttUrl: s
 }
 
 async function main(o: Options): Promise<number> {
-  const seed = /^\d+$/.test(o.seed) ? Number(o.seed) : hashSeed(o.seed);
+  const seed = parseSeed(o.seed);
   const prefix = o.prefix ?? `sim${seed}-${Date.now().toString(36)}-`;
   const to = Date.now();
   const plan = planFleet({
@@ -104,21 +98,21 @@ async function main(o: Options): Promise<number> {
 new Command()
   .name('simulate-fleet')
   .description('Simulate a kiosk fleet against a gateway and check the gateway against the ledger')
-  .addOption(new Option('-k, --kiosks <n>', 'protocol-level kiosks').default(20).argParser(int))
-  .addOption(new Option('-a, --agents <m>', 'full kiosk agents on virtual boards').default(0).argParser(int))
+  .addOption(new Option('-k, --kiosks <n>', 'protocol-level kiosks').default(20).argParser(nonNegative))
+  .addOption(new Option('-a, --agents <m>', 'full kiosk agents on virtual boards').default(0).argParser(nonNegative))
   .option('-s, --seed <seed>', 'PRNG seed (number or word)', '1')
-  .addOption(new Option('--days <d>', 'simulated days, ending now').default(7).argParser(int))
-  .addOption(new Option('-d, --duration <s>', 'real seconds to replay them in (0 = all at once)').default(20).argParser(int))
-  .addOption(new Option('--rate <x>', 'press-rate multiplier (1 = 2–12 an open hour per kiosk)').default(1).argParser(int))
-  .addOption(new Option('--offline <p>', 'share of kiosks offline for a while').default(0.3).argParser(int))
-  .addOption(new Option('--misuse <p>', 'chance of a misuse burst per open hour').default(0.02).argParser(int))
+  .addOption(new Option('--days <d>', 'simulated days, ending now').default(7).argParser(nonNegative))
+  .addOption(new Option('-d, --duration <s>', 'real seconds to replay them in (0 = all at once)').default(20).argParser(nonNegative))
+  .addOption(new Option('--rate <x>', 'press-rate multiplier (1 = 2–12 an open hour per kiosk)').default(1).argParser(nonNegative))
+  .addOption(new Option('--offline <p>', 'share of kiosks offline for a while').default(0.3).argParser(nonNegative))
+  .addOption(new Option('--misuse <p>', 'chance of a misuse burst per open hour').default(0.02).argParser(nonNegative))
   .option('--prefix <text>', 'kiosk id prefix (default sim<seed>-<time>-, unique per run)')
   .option('--embedded', 'start a gateway of our own (embedded broker, temporary SQLite)', false)
   .option('--data-dir <dir>', 'with --embedded: keep the gateway database here (demo data)')
   .option('--gateway <url>', 'a running gateway, e.g. http://127.0.0.1:8080')
   .option('--mqtt-url <url>', 'its broker for the kiosks, e.g. mqtt://127.0.0.1:1883')
   .option('--admin-token <token>', 'admin API key (or LB_ADMIN_TOKEN)')
-  .addOption(new Option('--settle-timeout <s>', 'seconds to wait for every ack').default(120).argParser(int))
+  .addOption(new Option('--settle-timeout <s>', 'seconds to wait for every ack').default(120).argParser(nonNegative))
   .action(async (o: Options) => {
     process.exitCode = await main(o);
   })
