@@ -51,7 +51,7 @@ async function heldProxyFault(w: World, maxMs: number, start: (holdMs: number) =
   w.proxy.restore();
   return Math.round(ms);
 }
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 /** Waits for a log line with `msg` written after `mark` (an index into the process's lines). */
 async function lineAfter(agent: AgentKiosk, msg: string, mark: number, timeoutMs: number): Promise<void> {

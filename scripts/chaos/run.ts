@@ -17,7 +17,7 @@ import { ProtocolFleet } from '../fleet/fleet.js';
 import { checkLedger, type KioskCheck } from '../fleet/ledger.js';
 import { planFleet } from '../fleet/patterns.js';
 import { Prng } from '../fleet/prng.js';
-import { availableKinds, diskRefusals, FAULTS, type ChaosAgent, type FaultKind, type World } from './faults.js';
+import { availableKinds, diskRefusals, FAULTS, sleep, type ChaosAgent, type FaultKind, type World } from './faults.js';
 import { SmallDisk } from './small-disk.js';
 
 export interface ChaosOptions {
@@ -69,8 +69,6 @@ export interface ChaosReport {
   diskRefusals: number;
   durationMs: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 interface Rig { world: World; api: GatewayApi; teardown(): Promise<void> }
 
