@@ -12,7 +12,7 @@ import { SystemClock } from '../device/src/clock.js';
 import { SqliteOutbox } from '../device/src/outbox.js';
 import { PressRecorder } from '../device/src/press-recorder.js';
 import { ROOT, registerKiosk, startAgent, startGateway, tempDir, until } from '../test/support/processes.js';
-import { fmt, percentile, type BenchResult } from './stats.js';
+import { fmt, memoryMb, percentile, type BenchResult } from './stats.js';
 
 const log = pino({ level: 'silent' });
 /** The node flags of `npm run kiosk` (package.json is the one place they are written), so the agent is measured as it is run. */
@@ -86,12 +86,6 @@ export async function benchBacklogDrain(events = 10_000): Promise<BenchResult> {
   } finally {
     await gw.proc.kill('SIGTERM');
   }
-}
-
-function memoryMb(pid: number): { rss: number; anon: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
-  return { rss: kb('VmRSS') / 1024, anon: kb('RssAnon') / 1024 };
 }
 
 function childPids(pid: number): number[] {
