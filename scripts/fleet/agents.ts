@@ -75,11 +75,6 @@ export class AgentKiosk {
     await this.agent?.proc.kill('SIGTERM');
   }
 
-  /** Presses the agent logged as committed, over all its processes. */
-  committed(): number {
-    return this.generations.reduce((n, p) => n + p.count('press committed'), 0);
-  }
-
   maxLoggedSeq(): number {
     let max = 0;
     for (const p of this.generations) for (const l of p.lines) if (l.msg === 'press committed') max = Math.max(max, Number(l.seq));
@@ -112,16 +107,6 @@ export class AgentKiosk {
     try {
       const rows = db.prepare('SELECT seq, id, state FROM events ORDER BY seq').all() as { seq: number; id: string; state: string }[];
       return rows.map((r) => ({ id: r.id, seq: r.seq, expect: r.state === 'rejected' ? 'rejected' : 'stored' }));
-    } finally {
-      db.close();
-    }
-  }
-
-  /** Rows still pending in the outbox (undelivered when the run ended). */
-  pendingInOutbox(): number {
-    const db = new Database(join(this.dataDir, 'outbox.db'), { fileMustExist: true });
-    try {
-      return (db.prepare(`SELECT count(*) AS n FROM events WHERE state = 'pending'`).get() as { n: number }).n;
     } finally {
       db.close();
     }
