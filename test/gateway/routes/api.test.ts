@@ -38,6 +38,18 @@ describe('authentication and roles', () => {
     expect(res.json()).toEqual({ error: 'Unauthorized', message: expect.stringMatching(message) });
   });
 
+  it('401 before validation: an anonymous caller with a bad body or query learns nothing about the schema', async () => {
+    for (const req of [
+      { method: 'POST' as const, url: '/api/v1/kiosks', payload: {} },
+      { method: 'POST' as const, url: '/api/v1/kiosks', payload: '{not json', headers: { 'content-type': 'application/json' } },
+      { method: 'GET' as const, url: '/api/v1/kiosks?limit=-5' },
+    ]) {
+      const res = await app.inject(req);
+      expect(res.statusCode).toBe(401);
+      expect(res.json().error).toBe('Unauthorized');
+    }
+  });
+
   it('403 for managers on kiosk endpoints and for non-admins on admin endpoints', async () => {
     const asManager = await app.inject({ method: 'GET', url: '/api/v1/kiosks', headers: keys.manager });
     expect(asManager.statusCode).toBe(403);

@@ -1,5 +1,5 @@
 /** API keys: `Authorization: Bearer <key>`, hashed at rest (see secrets.ts), with roles. */
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { hashSecret, verifySecret } from '../../secrets.js';
 import type { Role, Store } from '../../store/store.js';
 import { httpError } from './errors.js';
@@ -10,7 +10,8 @@ declare module 'fastify' {
   interface FastifyRequest { principal?: Principal }
 }
 
-export type RoleGuard = (...roles: Role[]) => preHandlerAsyncHookHandler;
+/** Runs at onRequest, before the body is parsed or validated: an anonymous caller learns nothing but 401. */
+export type RoleGuard = (...roles: Role[]) => onRequestAsyncHookHandler;
 
 export function roleGuard(store: Store, devMode: boolean): RoleGuard {
   async function identify(req: FastifyRequest): Promise<Principal> {

@@ -8,10 +8,10 @@ const tags = ['api keys'];
 
 export const apiKeyRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store, guard }) => {
   const admin = guard('admin');
-  app.get('/api-keys', { preHandler: admin, config: { csv: true }, schema: { tags, response: { 200: Type.Object({ items: Type.Array(ApiKey) }), ...errorReplies } } }, async () => ({
+  app.get('/api-keys', { onRequest: admin, config: { csv: true }, schema: { tags, response: { 200: Type.Object({ items: Type.Array(ApiKey) }), ...errorReplies } } }, async () => ({
     items: await store.listApiKeys(),
   }));
-  app.post('/api-keys', { preHandler: admin, schema: { tags, body: NewApiKeyBody, response: { 201: NewApiKey, ...errorReplies } } }, async (req, reply) => {
+  app.post('/api-keys', { onRequest: admin, schema: { tags, body: NewApiKeyBody, response: { 201: NewApiKey, ...errorReplies } } }, async (req, reply) => {
     const key = newSecret();
     const created = await store.createApiKey({ ...req.body, hash: hashSecret(key) });
     req.log.info({ keyId: created.id, role: created.role }, 'api key created');

@@ -22,7 +22,7 @@ export const countRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
   };
 
   for (const table of ['visitors', 'sales'] as const) {
-    app.put(`/offices/:officeId/${table}`, { preHandler: allowed, schema: { tags, params: OfficeParams, body: CountsBody, response: { 200: Type.Object({ stored: Type.Integer() }), ...errorReplies } } }, async (req) => {
+    app.put(`/offices/:officeId/${table}`, { onRequest: allowed, schema: { tags, params: OfficeParams, body: CountsBody, response: { 200: Type.Object({ stored: Type.Integer() }), ...errorReplies } } }, async (req) => {
       const o = await office(req, req.params.officeId);
       const rows: PeriodCount[] = [];
       for (const [i, e] of req.body.entries.entries()) {
@@ -46,7 +46,7 @@ export const countRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
       return { stored: rows.length };
     });
 
-    app.get(`/offices/:officeId/${table}`, { preHandler: allowed, config: { csv: true }, schema: { tags, params: OfficeParams, querystring: CountsQuery, response: { 200: CountPage, ...errorReplies } } }, async (req) => {
+    app.get(`/offices/:officeId/${table}`, { onRequest: allowed, config: { csv: true }, schema: { tags, params: OfficeParams, querystring: CountsQuery, response: { 200: CountPage, ...errorReplies } } }, async (req) => {
       const o = await office(req, req.params.officeId);
       const from = parseDate(req.query.from);
       const to = parseDate(req.query.to);

@@ -18,7 +18,7 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
   // Managers get office-scoped access in a later issue; until then kiosks are for admins and technicians.
   const staff = guard('admin', 'technician');
 
-  app.post('/kiosks', { preHandler: staff, schema: { tags, body: RegisterKioskBody, response: { 201: KioskCredentials, ...errorReplies } } }, async (req, reply) => {
+  app.post('/kiosks', { onRequest: staff, schema: { tags, body: RegisterKioskBody, response: { 201: KioskCredentials, ...errorReplies } } }, async (req, reply) => {
     const { id, officeId, panels } = req.body;
     // Bindings are checked before anything is stored: a refused registration leaves no kiosk behind.
     // An officeId that names no office yet is kept as a label (as before the organisation model) and binds nothing.
@@ -36,7 +36,7 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
     return reply.code(201).send({ id: req.body.id, mqtt: { username: req.body.id, password } });
   });
 
-  app.post('/kiosks/:id/credentials', { preHandler: staff, schema: { tags, params: KioskIdParams, response: { 200: KioskCredentials, ...errorReplies } } }, async (req) => {
+  app.post('/kiosks/:id/credentials', { onRequest: staff, schema: { tags, params: KioskIdParams, response: { 200: KioskCredentials, ...errorReplies } } }, async (req) => {
     const password = newSecret();
     if (!(await store.setKioskPassword(req.params.id, hashSecret(password)))) throw notFound(req.params.id);
     mqtt.disconnectKiosk(req.params.id); // the old password must stop working now, not at the next reconnect
@@ -44,24 +44,24 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
     return { id: req.params.id, mqtt: { username: req.params.id, password } };
   });
 
-  app.get('/kiosks', { preHandler: staff, config: { csv: true }, schema: { tags, querystring: Page, response: { 200: KioskPage, ...errorReplies } } }, async (req) => {
+  app.get('/kiosks', { onRequest: staff, config: { csv: true }, schema: { tags, querystring: Page, response: { 200: KioskPage, ...errorReplies } } }, async (req) => {
     const items = await store.listKiosks(req.query.after, req.query.limit);
     return { items, next: items.length === req.query.limit ? items[items.length - 1]!.id : null };
   });
 
-  app.get('/kiosks/:id', { preHandler: staff, schema: { tags, params: KioskIdParams, response: { 200: KioskDetail, ...errorReplies } } }, async (req) => {
+  app.get('/kiosks/:id', { onRequest: staff, schema: { tags, params: KioskIdParams, response: { 200: KioskDetail, ...errorReplies } } }, async (req) => {
     const kiosk = await store.getKiosk(req.params.id);
     if (!kiosk) throw notFound(req.params.id);
     return { ...kiosk, gaps: await store.kioskGaps(req.params.id) };
   });
 
-  app.get('/kiosks/:id/events', { preHandler: staff, config: { csv: true }, schema: { tags, params: KioskIdParams, querystring: EventsQuery, response: { 200: EventPage, ...errorReplies } } }, async (req) => {
+  app.get('/kiosks/:id/events', { onRequest: staff, config: { csv: true }, schema: { tags, params: KioskIdParams, querystring: EventsQuery, response: { 200: EventPage, ...errorReplies } } }, async (req) => {
     if (!(await store.kioskExists(req.params.id))) throw notFound(req.params.id);
     const items = await store.listEvents(req.params.id, req.query.afterSeq, req.query.limit);
     return { items, nextAfterSeq: items.length === req.query.limit ? items[items.length - 1]!.seq : null };
   });
 
-  app.put('/kiosks/:id/config', { preHandler: staff, schema: { tags, params: KioskIdParams, body: PutConfigBody, response: { 200: Type.Object({ rev: Type.Integer() }), ...errorReplies } } }, async (req) => {
+  app.put('/kiosks/:id/config', { onRequest: staff, schema: { tags, params: KioskIdParams, body: PutConfigBody, response: { 200: Type.Object({ rev: Type.Integer() }), ...errorReplies } } }, async (req) => {
     const msg = await store.putKioskConfig(req.params.id, req.body);
     if (!msg) throw notFound(req.params.id);
     // Stored first: if the broker is unreachable now, the config is republished on reconnect.
@@ -70,12 +70,12 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
     return { rev: msg.rev };
   });
 
-  app.get('/kiosks/:id/bindings', { preHandler: staff, config: { csv: true }, schema: { tags, params: KioskIdParams, response: { 200: Type.Object({ items: Type.Array(Binding) }), ...errorReplies } } }, async (req) => {
+  app.get('/kiosks/:id/bindings', { onRequest: staff, config: { csv: true }, schema: { tags, params: KioskIdParams, response: { 200: Type.Object({ items: Type.Array(Binding) }), ...errorReplies } } }, async (req) => {
     if (!(await store.kioskExists(req.params.id))) throw notFound(req.params.id);
     return { items: await store.listBindings(req.params.id) };
   });
 
-  app.put('/kiosks/:id/panels/:panelId/binding', { preHandler: staff, schema: { tags, params: BindingParams, body: BindingBody, response: { 200: Binding, ...errorReplies } } }, async (req) => {
+  app.put('/kiosks/:id/panels/:panelId/binding', { onRequest: staff, schema: { tags, params: BindingParams, body: BindingBody, response: { 200: Binding, ...errorReplies } } }, async (req) => {
     const kiosk = await store.getKiosk(req.params.id);
     if (!kiosk) throw notFound(req.params.id);
     const known = [...(kiosk.config?.panels ?? []), ...(kiosk.panels ?? [])].find((p) => p.id === req.params.panelId);
@@ -89,7 +89,7 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
     return b;
   });
 
-  app.delete('/kiosks/:id/panels/:panelId/binding', { preHandler: staff, schema: { tags, params: BindingParams, response: { 204: Type.Null(), ...errorReplies } } }, async (req, reply) => {
+  app.delete('/kiosks/:id/panels/:panelId/binding', { onRequest: staff, schema: { tags, params: BindingParams, response: { 204: Type.Null(), ...errorReplies } } }, async (req, reply) => {
     if (!(await store.deleteBinding(req.params.id, req.params.panelId))) throw httpError(404, `panel "${req.params.panelId}" of kiosk "${req.params.id}" is not bound`);
     return reply.code(204).send(null);
   });

@@ -68,7 +68,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store
       return e;
     };
 
-    app.get(`/${plural}`, { preHandler: reader, config: { csv: true }, schema: { tags, querystring: OrgPage, response: { 200: page, ...errorReplies } } }, async (req) => {
+    app.get(`/${plural}`, { onRequest: reader, config: { csv: true }, schema: { tags, querystring: OrgPage, response: { 200: page, ...errorReplies } } }, async (req) => {
       const offices = await visibleOffices(store, req.principal);
       let items: OrgEntity<OrgKind>[];
       if (kind === 'region' && offices !== undefined) {
@@ -77,16 +77,16 @@ export const orgRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store
       return { items, next: items.length === req.query.limit ? items[items.length - 1]!.id : null };
     });
 
-    app.get(`/${plural}/:id`, { preHandler: reader, schema: { tags, params: IdParams, response: { 200: item, ...errorReplies } } }, async (req) => load(req, req.params.id));
+    app.get(`/${plural}/:id`, { onRequest: reader, schema: { tags, params: IdParams, response: { 200: item, ...errorReplies } } }, async (req) => load(req, req.params.id));
 
-    app.post(`/${plural}`, { preHandler: admin, schema: { tags, body: Type.Intersect([Type.Object({ id: IdParams.properties.id }), body]), response: { 201: item, ...errorReplies } } }, async (req, reply) => {
+    app.post(`/${plural}`, { onRequest: admin, schema: { tags, body: Type.Intersect([Type.Object({ id: IdParams.properties.id }), body]), response: { 201: item, ...errorReplies } } }, async (req, reply) => {
       const value = normalise(kind, req.body as Record<string, unknown>);
       await check(store, kind, value as unknown as Record<string, unknown>, undefined);
       if (!(await store.createOrg(kind, value))) throw httpError(409, `${kind} "${value.id}" already exists`);
       return reply.code(201).send(value);
     });
 
-    app.put(`/${plural}/:id`, { preHandler: admin, schema: { tags, params: IdParams, body, response: { 200: item, ...errorReplies } } }, async (req) => {
+    app.put(`/${plural}/:id`, { onRequest: admin, schema: { tags, params: IdParams, body, response: { 200: item, ...errorReplies } } }, async (req) => {
       const existing = await store.getOrg(kind, req.params.id);
       if (!existing) throw notFound(req.params.id);
       const value = normalise(kind, { ...(req.body as Record<string, unknown>), id: req.params.id });
@@ -95,7 +95,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store
       return value;
     });
 
-    app.delete(`/${plural}/:id`, { preHandler: admin, schema: { tags, params: IdParams, response: { 204: Type.Null(), ...errorReplies } } }, async (req, reply) => {
+    app.delete(`/${plural}/:id`, { onRequest: admin, schema: { tags, params: IdParams, response: { 204: Type.Null(), ...errorReplies } } }, async (req, reply) => {
       const r = await store.deleteOrg(kind, req.params.id);
       if (r.result === 'missing') throw notFound(req.params.id);
       if (r.result === 'referenced') throw httpError(409, `${kind} "${req.params.id}" is still referenced by ${r.by}; remove those first`);
@@ -103,8 +103,8 @@ export const orgRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store
     });
   }
 
-  app.get('/settings', { preHandler: reader, schema: { tags: ['settings'], response: { 200: Settings, ...errorReplies } } }, async () => store.getSettings());
-  app.put('/settings', { preHandler: admin, schema: { tags: ['settings'], body: Settings, response: { 200: Settings, ...errorReplies } } }, async (req) => {
+  app.get('/settings', { onRequest: reader, schema: { tags: ['settings'], response: { 200: Settings, ...errorReplies } } }, async () => store.getSettings());
+  app.put('/settings', { onRequest: admin, schema: { tags: ['settings'], body: Settings, response: { 200: Settings, ...errorReplies } } }, async (req) => {
     await store.putSettings(req.body);
     return store.getSettings();
   });
