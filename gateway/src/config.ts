@@ -12,10 +12,14 @@ export interface GatewayConfig {
     username?: string;
     password?: string;
     clientId: string;
+    /** MQTT 5 shared-subscription group (`$share/<group>/…`) so several gateways split the kiosks' messages. */
+    shareGroup?: string;
   };
   dataDir: string;
   /** `':memory:'` is accepted for tests. */
   dbFile: string;
+  /** PostgreSQL instead of the SQLite file when set (`postgres://…`): needed by several gateways. */
+  databaseUrl?: string;
   adminToken?: string;
   devMode: boolean;
   topicPrefix: string;
@@ -65,6 +69,30 @@ function mqttUrl(env: Env): string | undefined {
   return raw;
 }
 
+function databaseUrl(env: Env): string | undefined {
+  const raw = env.LB_DATABASE_URL;
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('LB_DATABASE_URL', 'not a URL (expected postgres://user:password@host:port/database)');
+  }
+  if (!['postgres:', 'postgresql:'].includes(url.protocol)) {
+    throw new ConfigError('LB_DATABASE_URL', `protocol must be postgres: or postgresql:, got "${url.protocol}"`);
+  }
+  return raw;
+}
+
+function shareGroup(env: Env): string | undefined {
+  const raw = env.LB_MQTT_SHARE_GROUP;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[A-Za-z0-9_.-]+$/.test(raw)) {
+    throw new ConfigError('LB_MQTT_SHARE_GROUP', `must be one topic level without wildcards or "/", got "${raw}"`);
+  }
+  return raw;
+}
+
 function topicPrefix(env: Env): string {
   const raw = env.LB_TOPIC_PREFIX;
   if (raw === undefined || raw === '') return DEFAULT_TOPIC_PREFIX;
@@ -93,9 +121,11 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       username: env.LB_MQTT_USERNAME || undefined,
       password: env.LB_MQTT_PASSWORD || undefined,
       clientId: env.LB_MQTT_CLIENT_ID || 'lb-gateway',
+      shareGroup: shareGroup(env),
     },
     dataDir,
     dbFile: path.join(dataDir, 'gateway.db'),
+    databaseUrl: databaseUrl(env),
     adminToken,
     devMode: boolVar(env, 'LB_DEV_MODE'),
     topicPrefix: topicPrefix(env),
