@@ -1,6 +1,23 @@
 /**
  * The gateway's MQTT.js connection to an external broker (Mosquitto or any MQTT 3.1.1/5 broker).
  * Options override MQTT.js defaults on purpose (see comments).
+ *
+ * Two modes:
+ * - One gateway (no share group): MQTT 3.1.1, persistent session under a stable client id. While the
+ *   gateway restarts, the broker queues the kiosks' events for it and hands them over on reconnect.
+ * - Several gateways (`shareGroup`, LB_MQTT_SHARE_GROUP): MQTT 5 shared subscriptions
+ *   `$share/<group>/<prefix>/kiosks/+/events` (and status), so the broker gives each message to one
+ *   gateway of the group. Shared subscriptions are defined by MQTT 5 only (Mosquitto also accepts them
+ *   from 3.1.1 clients, other brokers need not), hence protocol 5 here. The session is *clean* (Clean
+ *   Start, Session Expiry Interval 0: it ends with the connection), because a persistent session in a
+ *   share group hoards: Mosquitto deals each message round-robin to the next member of the group
+ *   whether that member is connected or not (src/subs.c, subs__shared_process), so a SIGKILLed gateway
+ *   whose session outlived it would keep being dealt its share, queued for a client that may never come
+ *   back. With a clean session the dead gateway leaves the group as soon as the broker notices the
+ *   connection is gone, and every later message goes to the survivors. What it had in flight (received,
+ *   not yet committed and acked) is dropped by the broker rather than passed on (eclipse/mosquitto#2662);
+ *   nothing is lost, because the kiosk resends every batch not app-acked within its timeout, and the
+ *   gateways are idempotent on the event id. The same covers the moment no gateway is subscribed.
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
@@ -13,6 +30,8 @@ export interface MqttJsLinkOptions {
   username?: string;
   password?: string;
   prefix: string;
+  /** MQTT 5 shared-subscription group shared with the other gateways; each needs its own `clientId`. */
+  shareGroup?: string;
   log: Logger;
   /** Warn (and keep retrying) when the first connection takes longer than this. */
   firstConnectWarnMs?: number;
@@ -22,10 +41,17 @@ export function mqttJsLink(o: MqttJsLinkOptions): BrokerLink {
   let client: MqttClient | undefined;
   return {
     async start(h) {
+      const session = o.shareGroup
+        ? // Several gateways: clean MQTT 5 session that ends with the connection (see the file comment).
+          ({ clean: true, protocolVersion: 5, properties: { sessionExpiryInterval: 0 } } as const)
+        : // One gateway: with QoS 1 subscriptions the broker queues events while we are away; with
+          // Mosquitto and MQTT 3.1.1, clean:false persists the session.
+          ({ clean: false, protocolVersion: 4 } as const);
       const c = mqtt.connect(o.url, {
-        clientId: o.clientId, // stable, so a persistent session finds us again after a restart
-        clean: false, // with QoS 1 subscriptions the broker queues events while we are away
-        protocolVersion: 4, // with Mosquitto and MQTT 3.1.1, clean:false persists the session
+        // Stable, so a persistent session finds us again after a restart. Unique per gateway: a second
+        // connection with the same id takes the session over and the broker drops the first one.
+        clientId: o.clientId,
+        ...session,
         username: o.username,
         password: o.password,
         reconnectPeriod: 1000,
@@ -41,11 +67,19 @@ export function mqttJsLink(o: MqttJsLinkOptions): BrokerLink {
       // Attached right after connect(): messages queued in our session arrive with the CONNACK.
       c.on('message', (topic, payload) => h.message(topic, payload));
       c.on('connect', (connack) => {
-        o.log.info({ sessionPresent: connack.sessionPresent }, 'mqtt connected');
+        o.log.info({ sessionPresent: connack.sessionPresent, shareGroup: o.shareGroup ?? null }, 'mqtt connected');
         if (!connack.sessionPresent) subscribe(c, o);
         h.connected();
       });
       c.on('error', (err) => o.log.warn({ err: err.message }, 'mqtt client error'));
+      // MQTT 5 tells why the broker closed the connection; 0x8E: another client connected with our id.
+      c.on('disconnect', (packet) => {
+        if (packet.reasonCode === 0x8e) {
+          o.log.error({ clientId: o.clientId }, 'mqtt session taken over by another client with the same id; give each gateway its own LB_MQTT_CLIENT_ID');
+        } else {
+          o.log.warn({ reasonCode: packet.reasonCode }, 'mqtt broker disconnected us');
+        }
+      });
       c.on('offline', () => o.log.warn('mqtt offline; reconnecting'));
       // An unreachable broker does not stop the gateway from starting: the REST API works meanwhile.
       const warnMs = o.firstConnectWarnMs ?? 10_000;
@@ -69,11 +103,18 @@ export function mqttJsLink(o: MqttJsLinkOptions): BrokerLink {
   };
 }
 
+/** The topic filters the gateway subscribes to: every kiosk's events and status, shared or not. */
+export function gatewayTopics(prefix: string, shareGroup?: string): string[] {
+  const topics = [fleetTopic(prefix, 'events'), fleetTopic(prefix, 'status')];
+  return shareGroup ? topics.map((t) => `$share/${shareGroup}/${t}`) : topics;
+}
+
 function subscribe(client: MqttClient, o: MqttJsLinkOptions): void {
-  const topics = [fleetTopic(o.prefix, 'events'), fleetTopic(o.prefix, 'status')];
+  const topics = gatewayTopics(o.prefix, o.shareGroup);
   client.subscribe(topics, { qos: 1 }, (err, granted) => {
     if (err) return o.log.error({ err: err.message }, 'mqtt subscribe failed');
-    const refused = (granted ?? []).filter((g) => g.qos === 128);
+    // 0x80 in MQTT 3.1.1; MQTT 5 reason codes ≥ 0x80 (e.g. 0x87 not authorized, 0x9E shared subscriptions unsupported).
+    const refused = (granted ?? []).filter((g) => g.qos >= 0x80);
     if (refused.length) o.log.error({ topics: refused.map((g) => g.topic) }, 'mqtt subscription refused by broker');
   });
 }

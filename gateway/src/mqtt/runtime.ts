@@ -30,8 +30,8 @@ export async function startMqtt(config: GatewayConfig, store: Store, log: Logger
   let broker: EmbeddedBroker | undefined;
   let link: BrokerLink;
   if (config.mqtt.url) {
-    const { url, clientId, username, password } = config.mqtt;
-    link = mqttJsLink({ url, clientId, username, password, prefix, log: mqttLog });
+    const { url, clientId, username, password, shareGroup } = config.mqtt;
+    link = mqttJsLink({ url, clientId, username, password, prefix, shareGroup, log: mqttLog });
   } else {
     broker = await createBroker({ host: config.mqtt.host, port: config.mqtt.port, prefix, store, log: mqttLog });
     link = inProcessLink(broker.aedes, prefix, mqttLog);
