@@ -90,13 +90,31 @@ export interface Gateway {
   api<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
 }
 
-export async function startGateway(opts: {
+export interface GatewayProcessOptions {
   dataDir?: string;
   httpPort?: number;
   mqttPort?: number;
+  /** LB_DATABASE_URL: PostgreSQL instead of SQLite under `dataDir` (see test/support/postgres.ts). */
+  databaseUrl?: string;
+  /** An external broker instead of the embedded one: LB_MQTT_URL, _USERNAME, _PASSWORD, _CLIENT_ID, _SHARE_GROUP. */
+  mqtt?: { url: string; username?: string; password?: string; clientId?: string; shareGroup?: string };
+  /** LB_LOG_LEVEL (default info; debug adds a 'batch committed' line per committed batch). */
+  logLevel?: string;
+  /** Any other LB_* variables; they win over the options above. */
   env?: Record<string, string>;
-} = {}): Promise<Gateway> {
+}
+
+export async function startGateway(opts: GatewayProcessOptions = {}): Promise<Gateway> {
   const dataDir = opts.dataDir ?? tempDir('gw');
+  const optional: Record<string, string | undefined> = {
+    LB_DATABASE_URL: opts.databaseUrl,
+    LB_MQTT_URL: opts.mqtt?.url,
+    LB_MQTT_USERNAME: opts.mqtt?.username,
+    LB_MQTT_PASSWORD: opts.mqtt?.password,
+    LB_MQTT_CLIENT_ID: opts.mqtt?.clientId,
+    LB_MQTT_SHARE_GROUP: opts.mqtt?.shareGroup,
+  };
+  const named = Object.fromEntries(Object.entries(optional).filter((e): e is [string, string] => e[1] !== undefined));
   const child = spawn(process.execPath, [GATEWAY_ENTRY], {
     env: {
       ...process.env,
@@ -105,12 +123,13 @@ export async function startGateway(opts: {
       LB_HTTP_HOST: '127.0.0.1',
       LB_HTTP_PORT: String(opts.httpPort ?? 0),
       LB_MQTT_PORT: String(opts.mqttPort ?? 0),
-      LB_LOG_LEVEL: 'info',
+      LB_LOG_LEVEL: opts.logLevel ?? 'info',
+      ...named,
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const proc = new LoggedProcess('gateway', child);
+  const proc = new LoggedProcess(opts.mqtt?.clientId ? `gateway ${opts.mqtt.clientId}` : 'gateway', child);
   const ready = await Promise.race([
     proc.waitFor((l) => l.msg === 'gateway ready', 'gateway ready'),
     proc.exited.then((code) => {

@@ -115,6 +115,7 @@ function subscribe(client: MqttClient, o: MqttJsLinkOptions): void {
     if (err) return o.log.error({ err: err.message }, 'mqtt subscribe failed');
     // 0x80 in MQTT 3.1.1; MQTT 5 reason codes ≥ 0x80 (e.g. 0x87 not authorized, 0x9E shared subscriptions unsupported).
     const refused = (granted ?? []).filter((g) => g.qos >= 0x80);
-    if (refused.length) o.log.error({ topics: refused.map((g) => g.topic) }, 'mqtt subscription refused by broker');
+    if (refused.length) return o.log.error({ topics: refused.map((g) => g.topic) }, 'mqtt subscription refused by broker');
+    o.log.info({ topics }, 'mqtt subscribed');
   });
 }
