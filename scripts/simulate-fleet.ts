@@ -3,6 +3,9 @@
  * then a check of the gateway against the simulator's ledger (exit 1 on any mismatch).
  * N protocol-level kiosks (scripts/protocol-kiosk.ts) plus M full kiosk agents on virtual boards; a
  * simulated window (default the last 7 days) replayed in `--duration` seconds. Deterministic from --seed.
+ * Unless `--no-org`, it first creates the fleet's organisation in the gateway (regions, offices, desks,
+ * employees, shifts, panel bindings, visitors and sales), then checks the gateway's scores per office
+ * against the totals the ledger predicts, and prints them with an employee ranking.
  */
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
@@ -15,11 +18,13 @@ import { ProtocolFleet } from './fleet/fleet.js';
 import { checkLedger, printChecks, type KioskCheck } from './fleet/ledger.js';
 import { planFleet, planTotals } from './fleet/patterns.js';
 import { nonNegative, parseSeed } from './fleet/cli.js';
+import { bindKiosk, checkScores, employeeRanking, expectedByOffice, formatOffices, seedOrganisation } from './fleet/org.js';
+import type { MisuseRules } from '../shared/src/index.js';
 
 interface Options {
   kiosks: number; agents: number; seed: string; days: number; duration: number; rate: number;
   offline: number; misuse: number; prefix?: string; embedded: boolean; dataDir?: string;
-  gateway?: string; mqttUrl?: string; adminToken?: string; settleTimeout: number;
+  gateway?: string; mqttUrl?: string; adminToken?: string; settleTimeout: number; org: boolean;
 }
 
 async function connectGateway(o: Options): Promise<{ api: GatewayApi; mqttUrl: string; gw?: Gateway }> {
@@ -38,10 +43,12 @@ async function main(o: Options): Promise<number> {
   const to = Date.now();
   const plan = planFleet({
     seed, kiosks: o.kiosks + o.agents, idPrefix: prefix, from: to - o.days * 86_400_000, to,
-    rate: o.rate, offlineChance: o.offline, misuseChance: o.misuse,
+    rate: o.rate, offlineChance: o.offline, misuseChance: o.misuse, agents: o.agents,
   });
   const totals = planTotals(plan);
-  console.log(`plan (seed ${seed}): ${o.kiosks} protocol kiosks + ${o.agents} agents in ${new Set(plan.kiosks.map((k) => k.office.id)).size} offices, ` +
+  const zones = [...new Set(plan.offices.map((x) => x.timeZone))];
+  console.log(`plan (seed ${seed}): ${o.kiosks} protocol kiosks + ${o.agents} agents in ${plan.offices.length} offices ` +
+    `(${plan.regions.length} regions; ${zones.join(', ')}), ` +
     `${o.days} days → ${totals.presses} presses (good ${totals.good}, neutral ${totals.neutral}, bad ${totals.bad}; ` +
     `${totals.misuse} in misuse bursts, ${totals.flagged} flagged), ${totals.offlineKiosks} kiosks offline for a while`);
 
@@ -50,12 +57,23 @@ async function main(o: Options): Promise<number> {
   const fleet = new ProtocolFleet({ plan, api, mqttUrl, kioskIds: protocolIds });
   const agents: AgentKiosk[] = [];
   try {
-    await fleet.start();
+    if (o.org) {
+      const org = await seedOrganisation(api, plan);
+      const rotations = [...new Set(plan.offices.map((x) => x.rotation))].join(', ');
+      console.log(`organisation: ${org.regions} regions, ${org.offices} offices, ${org.desks} desks, ${org.employees} employees, ` +
+        `${org.assignments} shift assignments (two shifts a day, rota rotating on ${rotations}), visitors for ${org.countDays} office days ` +
+        `(sales in ${org.salesOffices} offices)`);
+    }
+    await fleet.register();
+    if (o.org) for (const k of plan.kiosks.slice(0, o.kiosks)) await bindKiosk(api, k);
+    await fleet.connect();
     for (const k of plan.kiosks.slice(o.kiosks)) {
       const agent = new AgentKiosk(k.id, await api.registerKiosk(k.id), mqttUrl, tempDir('sim-kiosk'));
+      if (o.org) await bindKiosk(api, k);
       agents.push(agent);
       await agent.start();
     }
+    if (o.org) console.log(`panel bindings: ${plan.kiosks.length} (staff panels to their desks, office and loyalty panels to their offices)`);
     const replay = new AgentReplay(plan, agents, o.duration * 1000);
     const bar = process.stdout.isTTY
       ? new cliProgress.SingleBar({ format: 'pressing {bar} {percentage}% | {presses} presses | {unsettled} awaiting ack' }, cliProgress.Presets.shades_classic)
@@ -86,13 +104,34 @@ async function main(o: Options): Promise<number> {
       `lost ${sum((c) => c.lost)}, duplicated ${sum((c) => c.duplicated)}, unknown ${sum((c) => c.unknown)}`);
     const ok = printChecks(checks) && settledOk && agentsOk;
     console.log(ok ? 'OK: the gateway matches the ledger for every kiosk' : 'FAILED: the gateway does not match the ledger');
+    const scoresOk = o.org ? await reportScores(api, fleet) : true;
     if (o.embedded && o.dataDir) console.log(`gateway data kept in ${join(o.dataDir, 'gateway.db')}`);
-    return ok ? 0 : 1;
+    return ok && scoresOk ? 0 : 1;
   } finally {
     await fleet.close();
     await Promise.all(agents.map((a) => a.kill()));
     await gw?.proc.kill('SIGTERM');
   }
+}
+
+/** Expected totals per office from the ledger beside the gateway's scores; false when they differ. */
+async function reportScores(api: GatewayApi, fleet: ProtocolFleet): Promise<boolean> {
+  const settings = await api.request<{ misuse: MisuseRules }>('GET', '/settings');
+  if (settings.status !== 200) throw new Error(`GET /api/v1/settings: ${settings.status}`);
+  const now = Date.now();
+  const expected = expectedByOffice(fleet.plan, fleet.ledger, settings.body.misuse);
+  const checks = await checkScores(api, fleet.plan, expected, now);
+  console.log('per office: stored, excluded as misuse and counted as the ledger predicts (gateway misuse rules), ' +
+    'beside the gateway\'s counts and indices (GET /api/v1/offices/{id}/scores over the window, office-local dates):');
+  for (const line of formatOffices(checks)) console.log(line);
+  const uncertain = [...expected.values()].reduce((n, e) => n + e.uncertain, 0);
+  if (uncertain) console.log(`  (${uncertain} presses without a synced clock are not predicted)`);
+  for (const line of await employeeRanking(api, fleet.plan, now)) console.log(line);
+  const bad = checks.filter((c) => c.problems.length > 0);
+  for (const c of bad) console.log(`  MISMATCH ${c.office.id}: ${c.problems.join('; ')}`);
+  console.log(bad.length === 0 ? `OK: the gateway's scores match the expected totals of every office`
+    : `FAILED: the gateway's scores differ from the expected totals in ${bad.length} offices`);
+  return bad.length === 0;
 }
 
 new Command()
@@ -113,6 +152,7 @@ new Command()
   .option('--mqtt-url <url>', 'its broker for the kiosks, e.g. mqtt://127.0.0.1:1883')
   .option('--admin-token <token>', 'admin API key (or LB_ADMIN_TOKEN)')
   .addOption(new Option('--settle-timeout <s>', 'seconds to wait for every ack').default(120).argParser(nonNegative))
+  .option('--no-org', 'do not create the organisation (regions, offices, desks, employees, shifts, bindings, visitors); no scores')
   .action(async (o: Options) => {
     process.exitCode = await main(o);
   })

@@ -187,7 +187,10 @@ export class ProtocolFleet {
       id: ulid(Math.max(0, Date.parse(stamp.at))), seq: ++s.seq, panel: p.panel, button: p.button,
       flags: p.flags, ...stamp,
     };
-    this.ledger.add(s.plan.id, { id: event.id, seq: event.seq, expect: expectationOf(event, Date.now()) });
+    this.ledger.add(s.plan.id, {
+      id: event.id, seq: event.seq, expect: expectationOf(event, Date.now()),
+      press: { panel: event.panel, button: event.button, at: Date.parse(event.at), clockSynced: event.clockSynced },
+    });
     this.releasedAt.set(event.id, Date.now());
     return event;
   }

@@ -2,12 +2,15 @@
  * The simulator's ledger: every event it generated (id, seq per kiosk) with the outcome the contract
  * promises for it (stored once, or rejected as implausible), and the check of a gateway against it.
  */
-import { EARLIEST_PLAUSIBLE_PRESS, MAX_FUTURE_SKEW_MS, type Event } from '../../shared/src/index.js';
+import { EARLIEST_PLAUSIBLE_PRESS, MAX_FUTURE_SKEW_MS, type Button, type Event } from '../../shared/src/index.js';
 import type { GatewayApi } from './api.js';
 
 export type Expectation = 'stored' | 'rejected';
 
-export interface LedgerEntry { id: string; seq: number; expect: Expectation }
+/** What was pressed, for the expected scores (the simulator's figures; the delivery check needs none of it). */
+export interface LedgerPress { panel: string; button: Button; at: number; clockSynced: boolean }
+
+export interface LedgerEntry { id: string; seq: number; expect: Expectation; press?: LedgerPress }
 
 /** What the gateway will do with an event, by the contract's time rule (decided margins, no edge cases). */
 export function expectationOf(event: Pick<Event, 'at' | 'clockSynced'>, now: number): Expectation {
