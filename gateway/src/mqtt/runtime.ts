@@ -33,6 +33,10 @@ export async function startMqtt(config: GatewayConfig, store: Store, log: Logger
     const { url, clientId, username, password, shareGroup } = config.mqtt;
     link = mqttJsLink({ url, clientId, username, password, prefix, shareGroup, log: mqttLog });
   } else {
+    if (config.mqtt.shareGroup) {
+      // Kiosks connect to this gateway's own broker: there is nothing to share with other gateways.
+      mqttLog.warn({ shareGroup: config.mqtt.shareGroup }, 'LB_MQTT_SHARE_GROUP needs an external broker (LB_MQTT_URL); ignored with the embedded one');
+    }
     broker = await createBroker({ host: config.mqtt.host, port: config.mqtt.port, prefix, store, log: mqttLog });
     link = inProcessLink(broker.aedes, prefix, mqttLog);
   }
