@@ -20,7 +20,7 @@ import { ProtocolKiosk, makeEvents } from '../scripts/protocol-kiosk.js';
 import { registerKiosk, startGateway, tempDir } from '../test/support/processes.js';
 import { MAX_EVENTS_PER_BATCH, type Event } from '../shared/src/index.js';
 import { migrate, openDatabase } from '../gateway/src/store/sqlite.js';
-import { INSERT_EVENT_SQL } from '../gateway/src/store/sqlite-ingest.js';
+import { INSERT_EVENT_SQL } from '../gateway/src/store/ingest-writer.js';
 import type { BenchResult } from './stats.js';
 
 const KIOSK_WINDOW = 4;

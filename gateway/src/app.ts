@@ -21,6 +21,7 @@ import { scoreRoutes } from './routes/api/v1/scores.js';
 import { deadLetterRoutes } from './routes/api/v1/dead-letters.js';
 import { healthRoutes } from './routes/api/v1/health.js';
 import { kioskRoutes } from './routes/api/v1/kiosks.js';
+import { PgStore } from './store/postgres.js';
 import { SqliteStore } from './store/sqlite.js';
 import type { Store } from './store/store.js';
 
@@ -36,7 +37,7 @@ const DEAD_LETTER_PRUNE_MS = 60_000;
 
 export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const log = opts.logger ?? createLogger(config.logLevel);
-  const store = opts.store ?? new SqliteStore(config.dbFile);
+  const store = opts.store ?? (config.databaseUrl ? new PgStore(config.databaseUrl) : new SqliteStore(config.dbFile));
   let mqtt: MqttRuntime;
   try {
     await store.migrate();

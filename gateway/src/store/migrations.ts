@@ -1,5 +1,6 @@
 /**
- * Versioned schema, applied in order at start; `PRAGMA user_version` records how far we got.
+ * SQLite schema, versioned, applied in order at start; `PRAGMA user_version` records how far we got
+ * (pg-migrations.ts holds the same schema for PostgreSQL).
  * Never edit a shipped migration: append a new one.
  */
 export const MIGRATIONS: readonly string[] = [
@@ -164,5 +165,11 @@ export const MIGRATIONS: readonly string[] = [
     key_id TEXT NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE, scope TEXT NOT NULL, ref_id TEXT NOT NULL,
     PRIMARY KEY (key_id, scope, ref_id)
   );
+  `,
+  /* 3: desk_panels written by the store itself (one code path for SQLite and PostgreSQL); org_rev: every
+     organisation change bumps it, so a gateway knows when its caches of bindings and assignments are stale */ `
+  DROP TRIGGER panel_bindings_desk_insert;
+  DROP TRIGGER panel_bindings_desk_update;
+  ALTER TABLE settings ADD COLUMN org_rev INTEGER NOT NULL DEFAULT 0;
   `,
 ];

@@ -8,6 +8,7 @@ import { MIGRATIONS } from '../../../gateway/src/store/migrations.js';
 import { SqliteStore } from '../../../gateway/src/store/sqlite.js';
 import type { Store } from '../../../gateway/src/store/store.js';
 import { event } from '../helpers.js';
+import { describeScoring } from './scoring-contract.js';
 import { describeStore } from './store-contract.js';
 
 const dirs: string[] = [];
@@ -20,6 +21,12 @@ function tempFile(): string {
 
 describeStore('SqliteStore (file)', async () => {
   const store = new SqliteStore(tempFile());
+  await store.migrate();
+  return store;
+});
+
+describeScoring('SqliteStore (memory)', async () => {
+  const store = new SqliteStore(':memory:');
   await store.migrate();
   return store;
 });

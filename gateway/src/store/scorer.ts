@@ -4,15 +4,20 @@
  * hour and day rollups change by exactly the difference each press's contribution made. Every change
  * (new press, late press, clock correction, re-flag, re-attribution) goes through one `Pass`, so the
  * rollups always equal a recount of the presses.
+ *
+ * Several gateways may share one PostgreSQL database, so caches are checked, not trusted: organisation
+ * caches against `settings.org_rev` (bumped by every organisation change) at the start of every
+ * transaction, a kiosk's panel states and boot anchors against its `received` counter once the kiosk's
+ * row is locked (another gateway that stored presses for it moved the counter).
  */
-import type Database from 'better-sqlite3';
 import type { Event, MisuseRules, PanelKind } from '../../../shared/src/index.js';
+import { emptyHistory, flagPress, type PanelHistory } from '../../../shared/src/misuse.js';
 import { employeeAt, type DeskAssignment } from '../scoring/attribution.js';
 import { correctClock } from '../scoring/clock-correction.js';
-import { emptyHistory, flagPress, type PanelHistory } from '../../../shared/src/misuse.js';
 import { quietGapMs } from '../scoring/misuse.js';
 import { bucketStart, localTime } from '../scoring/periods.js';
 import { dayNumber, type CompanySettings, type PanelBinding } from './org.js';
+import { all, get, run, type Q, type Row, type SqlDriver } from './sql.js';
 
 export interface ScoredRow {
   rid: number;
@@ -38,34 +43,35 @@ const UNCERTAIN = 2;
 const ROW_COLUMNS = 'rid, kiosk_id, panel, seq, button, boot_id, uptime_ms, at, office_id, desk_id, employee_id, kind, t, time_source, excl';
 const SLOT_MS = 15 * 60_000;
 
-function statements(db: Database.Database) {
-  return {
-    binding: db.prepare('SELECT kind, office_id, desk_id FROM panel_bindings WHERE kiosk_id = ? AND panel = ?'),
-    zone: db.prepare('SELECT time_zone FROM offices WHERE id = ?').pluck(),
-    assignments: db.prepare('SELECT desk_id AS deskId, employee_id AS employeeId, from_ms AS "from", to_ms AS "to" FROM assignments WHERE desk_id = ?'),
-    settings: db.prepare('SELECT * FROM settings WHERE id = 1'),
-    anchor: db.prepare('SELECT uptime_ms AS uptimeMs, at FROM boot_anchors WHERE kiosk_id = ? AND boot_id = ?'),
-    putAnchor: db.prepare('INSERT OR REPLACE INTO boot_anchors (kiosk_id, boot_id, uptime_ms, at) VALUES (?, ?, ?, ?)'),
-    unsynced: db.prepare(`SELECT ${ROW_COLUMNS} FROM events WHERE kiosk_id = ? AND boot_id = ? AND time_source > 0 AND office_id IS NOT NULL`),
-    lastTimed: db.prepare('SELECT t, seq FROM events WHERE kiosk_id = ? AND panel = ? AND t IS NOT NULL ORDER BY t DESC, seq DESC LIMIT 1'),
-    window: db.prepare('SELECT t, excl FROM events WHERE kiosk_id = ? AND panel = ? AND t IS NOT NULL AND t >= ? AND t <= ? ORDER BY t, seq, rid'),
-    stretch: db.prepare(`SELECT ${ROW_COLUMNS} FROM events WHERE kiosk_id = ? AND panel = ? AND t IS NOT NULL AND t >= ? AND t <= ? ORDER BY t, seq, rid`),
-    // A desk's presses through its panels' kiosks (events_kiosk_seq): no per-press desk index to maintain.
-    onDesk: db.prepare(`SELECT ${ROW_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')} FROM desk_panels p CROSS JOIN events e
-      ON e.kiosk_id = p.kiosk_id AND e.panel = p.panel AND e.t IS NOT NULL AND e.t >= ? AND e.t < ? AND e.desk_id = p.desk_id
-      WHERE p.desk_id = ?`),
-    setTime: db.prepare('UPDATE events SET t = ?, time_source = ?, employee_id = ? WHERE rid = ?'),
-    setExcl: db.prepare('UPDATE events SET excl = ? WHERE rid = ?'),
-    setEmployee: db.prepare('UPDATE events SET employee_id = ? WHERE rid = ?'),
-    hour: db.prepare(`INSERT INTO rollup_hour (office_id, hour_start, kind, desk_id, employee_id, day, local_hour, weekday, good, neutral, bad, excl)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET good = good + excluded.good,
-      neutral = neutral + excluded.neutral, bad = bad + excluded.bad, excl = excl + excluded.excl`),
-    day: db.prepare(`INSERT INTO rollup_day (office_id, day, kind, desk_id, employee_id, good, neutral, bad, excl)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET good = good + excluded.good,
-      neutral = neutral + excluded.neutral, bad = bad + excluded.bad, excl = excl + excluded.excl`),
-  };
-}
-type Statements = ReturnType<typeof statements>;
+const SQL = {
+  binding: 'SELECT kind, office_id, desk_id FROM panel_bindings WHERE kiosk_id = ? AND panel = ?',
+  zones: 'SELECT id, time_zone FROM offices',
+  assignments: 'SELECT desk_id AS "deskId", employee_id AS "employeeId", from_ms AS "from", to_ms AS "to" FROM assignments WHERE desk_id = ?',
+  settings: 'SELECT * FROM settings WHERE id = 1',
+  anchor: 'SELECT uptime_ms AS "uptimeMs", at FROM boot_anchors WHERE kiosk_id = ? AND boot_id = ?',
+  putAnchor: `INSERT INTO boot_anchors (kiosk_id, boot_id, uptime_ms, at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (kiosk_id, boot_id) DO UPDATE SET uptime_ms = excluded.uptime_ms, at = excluded.at`,
+  unsynced: `SELECT ${ROW_COLUMNS} FROM events WHERE kiosk_id = ? AND boot_id = ? AND time_source > 0 AND office_id IS NOT NULL`,
+  lastTimed: 'SELECT t, seq FROM events WHERE kiosk_id = ? AND panel = ? AND t IS NOT NULL ORDER BY t DESC, seq DESC LIMIT 1',
+  window: 'SELECT t, excl FROM events WHERE kiosk_id = ? AND panel = ? AND t IS NOT NULL AND t >= ? AND t <= ? ORDER BY t, seq, rid',
+  stretch: `SELECT ${ROW_COLUMNS} FROM events WHERE kiosk_id = ? AND panel = ? AND t IS NOT NULL AND t >= ? AND t <= ? ORDER BY t, seq, rid`,
+  // A desk's presses through its panels' kiosks (events_kiosk_seq): no per-press desk index to maintain.
+  onDesk: `SELECT ${ROW_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')} FROM desk_panels p CROSS JOIN events e
+    WHERE e.kiosk_id = p.kiosk_id AND e.panel = p.panel AND e.t IS NOT NULL AND e.t >= ? AND e.t < ? AND e.desk_id = p.desk_id
+    AND p.desk_id = ?`,
+  setTime: 'UPDATE events SET t = ?, time_source = ?, employee_id = ? WHERE rid = ?',
+  setExcl: 'UPDATE events SET excl = ? WHERE rid = ?',
+  setEmployee: 'UPDATE events SET employee_id = ? WHERE rid = ?',
+  hour: `INSERT INTO rollup_hour (office_id, hour_start, kind, desk_id, employee_id, day, local_hour, weekday, good, neutral, bad, excl)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (office_id, hour_start, kind, desk_id, employee_id) DO UPDATE SET
+    good = rollup_hour.good + excluded.good, neutral = rollup_hour.neutral + excluded.neutral,
+    bad = rollup_hour.bad + excluded.bad, excl = rollup_hour.excl + excluded.excl`,
+  day: `INSERT INTO rollup_day (office_id, day, kind, desk_id, employee_id, good, neutral, bad, excl)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (office_id, day, kind, desk_id, employee_id) DO UPDATE SET
+    good = rollup_day.good + excluded.good, neutral = rollup_day.neutral + excluded.neutral,
+    bad = rollup_day.bad + excluded.bad, excl = rollup_day.excl + excluded.excl`,
+  bumpOrg: 'UPDATE settings SET org_rev = org_rev + 1 WHERE id = 1',
+};
 
 /** A panel to re-flag from `min` (`max`: the latest change); presses are judged in (t, seq, arrival) order, as flagPresses does. */
 interface PanelStretch { kioskId: string; panel: string; min: number; max: number }
@@ -79,105 +85,140 @@ export interface NewScoring {
 }
 
 /** The misuse rules' state after the latest timed press of a panel. */
-interface PanelState { key: string; lastT: number; lastSeq: number; history: PanelHistory }
+interface PanelState { kioskId: string; panel: string; lastT: number; lastSeq: number; history: PanelHistory }
+type Anchor = { uptimeMs: number; at: number };
+/** What is cached per kiosk: valid while its `received` counter equals `stamp`. */
+interface KioskCache { stamp: number | undefined; panels: Map<string, PanelState | null>; anchors: Map<string, Anchor | null> }
 
 interface HourKey { hourStart: number; day: number; localHour: number; weekday: number }
 interface Delta { office: string; hour: HourKey; kind: string; desk: string; employee: string; good: number; neutral: number; bad: number; excl: number }
 
-/**
- * Caches of what the hot path looks up (bindings, zones, assignments, anchors, settings). Only this
- * process writes the database, so every writer of those tables calls `invalidate()`.
- */
+function settingsFromRow(r: Row): CompanySettings {
+  return {
+    k: r.k as number, neutralCountsAsDissatisfied: r.neutral_dissatisfied === 1, minSample: r.min_sample as number,
+    misuse: { lockoutMs: r.lockout_ms as number, burstCount: r.burst_count as number, burstWindowMs: r.burst_window_ms as number },
+  };
+}
+
+/** Caches of what the hot path looks up (bindings, zones, assignments, anchors, settings, panel states). */
 export class Scorer {
-  private readonly s: Statements;
-  private bindings = new Map<string, PanelBinding | null>();
-  private zones = new Map<string, string>();
-  private desks = new Map<string, DeskAssignment[]>();
-  private anchors = new Map<string, { uptimeMs: number; at: number } | null>();
-  private hours = new Map<string, Map<number, HourKey>>();
+  private orgRev: number | undefined;
   private settingsCache: CompanySettings | undefined;
-  /** Per panel, the rules' state after its latest press (null: no timed press yet): in-order presses are flagged at once. */
-  private panelStates = new Map<string, PanelState | null>();
+  private zones = new Map<string, string>();
+  private bindings = new Map<string, PanelBinding | null>();
+  private desks = new Map<string, DeskAssignment[]>();
+  private kiosks = new Map<string, KioskCache>();
+  private hours = new Map<string, Map<number, HourKey>>();
 
-  constructor(readonly db: Database.Database) {
-    this.s = statements(db);
-  }
+  constructor(readonly driver: SqlDriver) {}
 
+  /** Forgets everything cached (after a rolled-back transaction, whose reads may be in the caches). */
   invalidate(): void {
-    this.bindings.clear();
-    this.zones.clear();
-    this.desks.clear();
-    this.anchors.clear();
-    this.panelStates.clear();
+    this.orgRev = undefined;
     this.settingsCache = undefined;
+    this.zones.clear();
+    this.bindings.clear();
+    this.desks.clear();
+    this.kiosks.clear();
   }
 
-  forgetPanel(key: string): void {
-    this.panelStates.delete(key);
+  /**
+   * Start of a transaction: reloads settings and zones if the organisation changed since we last looked.
+   * `share` locks the settings row for the transaction (ingest), so an organisation change waits for it.
+   */
+  *sync(share = false): Q<void> {
+    const r = (yield* get(SQL.settings + (share ? this.driver.forShare : '')))!;
+    if (r.org_rev === this.orgRev && this.settingsCache) return;
+    this.invalidate();
+    this.orgRev = r.org_rev as number;
+    this.settingsCache = settingsFromRow(r);
+    for (const z of yield* all<{ id: string; time_zone: string }>(SQL.zones)) this.zones.set(z.id, z.time_zone);
   }
 
-  private panelState(kioskId: string, panel: string, key: string): PanelState | null {
-    let st = this.panelStates.get(key);
+  /**
+   * Start of an organisation change: bumps org_rev first (its row lock waits for running ingests and
+   * holds new ones back until commit), then reloads.
+   */
+  *changeOrg(): Q<void> {
+    yield* run(SQL.bumpOrg);
+    yield* this.sync();
+  }
+
+  /** Valid after `sync()`. */
+  settings(): CompanySettings {
+    if (!this.settingsCache) throw new Error('scorer used before sync()');
+    return this.settingsCache;
+  }
+
+  /** The kiosk's row is locked and its `received` counter read: drops its caches if another writer moved it. */
+  checkKiosk(kioskId: string, received: number): void {
+    const c = this.kiosks.get(kioskId);
+    if (c && c.stamp !== received) this.kiosks.delete(kioskId);
+  }
+
+  /** After commit: the kiosk's caches are current as of this `received` count. */
+  stampKiosk(kioskId: string, received: number): void {
+    this.kioskCache(kioskId).stamp = received;
+  }
+
+  private kioskCache(kioskId: string): KioskCache {
+    let c = this.kiosks.get(kioskId);
+    if (!c) this.kiosks.set(kioskId, (c = { stamp: undefined, panels: new Map(), anchors: new Map() }));
+    return c;
+  }
+
+  /** Their assignments changed within this transaction. */
+  forgetDesks(deskIds: readonly string[]): void {
+    for (const d of deskIds) this.desks.delete(d);
+  }
+
+  forgetPanel(kioskId: string, panel: string): void {
+    this.kiosks.get(kioskId)?.panels.delete(panel);
+  }
+
+  private *panelState(kioskId: string, panel: string): Q<PanelState | null> {
+    const panels = this.kioskCache(kioskId).panels;
+    let st = panels.get(panel);
     if (st === undefined) {
-      const last = this.s.lastTimed.get(kioskId, panel) as { t: number; seq: number } | undefined;
+      const last = yield* get<{ t: number; seq: number }>(SQL.lastTimed, kioskId, panel);
       st = null;
       if (last) {
         // Rebuilt from stored flags: the last accepted press and the presses of the last quiet gap.
         const history = emptyHistory();
-        for (const r of this.s.window.all(kioskId, panel, last.t - quietGapMs(this.settings().misuse), last.t) as Array<{ t: number; excl: number }>) {
+        for (const r of yield* all<{ t: number; excl: number }>(SQL.window, kioskId, panel, last.t - quietGapMs(this.settings().misuse), last.t)) {
           history.recent.push(r.t);
           if (!r.excl) history.lastAcceptedAt = r.t;
         }
-        st = { key, lastT: last.t, lastSeq: last.seq, history };
+        st = { kioskId, panel, lastT: last.t, lastSeq: last.seq, history };
       }
-      this.panelStates.set(key, st);
+      panels.set(panel, st);
     }
     return st;
   }
 
   /** After the press was stored: its panel's state moves on. */
   advance(next: PanelState): void {
-    this.panelStates.set(next.key, next);
+    this.kioskCache(next.kioskId).panels.set(next.panel, next);
   }
 
-  settings(): CompanySettings {
-    if (!this.settingsCache) {
-      const r = this.s.settings.get() as Record<string, number>;
-      this.settingsCache = {
-        k: r.k!, neutralCountsAsDissatisfied: r.neutral_dissatisfied === 1, minSample: r.min_sample!,
-        misuse: { lockoutMs: r.lockout_ms!, burstCount: r.burst_count!, burstWindowMs: r.burst_window_ms! },
-      };
-    }
-    return this.settingsCache;
-  }
-
-  binding(kioskId: string, panel: string): PanelBinding | null {
+  *binding(kioskId: string, panel: string): Q<PanelBinding | null> {
     const key = `${kioskId}\u0000${panel}`;
     let b = this.bindings.get(key);
     if (b === undefined) {
-      const r = this.s.binding.get(kioskId, panel) as { kind: PanelKind; office_id: string; desk_id: string | null } | undefined;
+      const r = yield* get<{ kind: PanelKind; office_id: string; desk_id: string | null }>(SQL.binding, kioskId, panel);
       b = r ? { kioskId, panel, kind: r.kind, officeId: r.office_id, deskId: r.desk_id } : null;
       this.bindings.set(key, b);
     }
     return b;
   }
 
-  assignments(deskId: string): DeskAssignment[] {
+  *assignments(deskId: string): Q<DeskAssignment[]> {
     let list = this.desks.get(deskId);
     if (!list) {
-      list = this.s.assignments.all(deskId) as DeskAssignment[];
+      list = yield* all<DeskAssignment>(SQL.assignments, deskId);
       this.desks.set(deskId, list);
     }
     return list;
-  }
-
-  private zone(officeId: string): string {
-    let z = this.zones.get(officeId);
-    if (z === undefined) {
-      z = (this.s.zone.get(officeId) as string | undefined) ?? 'UTC';
-      this.zones.set(officeId, z);
-    }
-    return z;
   }
 
   /**
@@ -186,7 +227,7 @@ export class Scorer {
    * slot. Saves the ~10 Intl calls per press that made localTime the ingest's hottest function.
    */
   hourKey(officeId: string, t: number): HourKey {
-    const zone = this.zone(officeId);
+    const zone = this.zones.get(officeId) ?? 'UTC';
     let slots = this.hours.get(zone);
     if (!slots) this.hours.set(zone, (slots = new Map()));
     const slot = Math.floor(t / SLOT_MS);
@@ -199,84 +240,83 @@ export class Scorer {
     return h;
   }
 
-  private anchor(kioskId: string, bootId: string): { uptimeMs: number; at: number } | null {
-    const key = `${kioskId}\u0000${bootId}`;
-    let a = this.anchors.get(key);
+  private *anchor(kioskId: string, bootId: string): Q<Anchor | null> {
+    const anchors = this.kioskCache(kioskId).anchors;
+    let a = anchors.get(bootId);
     if (a === undefined) {
-      a = (this.s.anchor.get(kioskId, bootId) as { uptimeMs: number; at: number } | undefined) ?? null;
-      this.anchors.set(key, a);
+      a = (yield* get<Anchor>(SQL.anchor, kioskId, bootId)) ?? null;
+      anchors.set(bootId, a);
     }
     return a;
   }
 
-  private employee(deskId: string | null, t: number | null): string | null {
+  private *employee(deskId: string | null, t: number | null): Q<string | null> {
     if (deskId === null || t === null) return null;
-    return employeeAt(this.assignments(deskId), deskId, t) ?? null;
+    return employeeAt(yield* this.assignments(deskId), deskId, t) ?? null;
   }
 
   /** Scoring columns for a new press; null when its panel is not bound (stored, not scored). */
-  scoreNew(kioskId: string, e: Event, at: number, pass: Pass): NewScoring | null {
-    const b = this.binding(kioskId, e.panel);
+  *scoreNew(kioskId: string, e: Event, at: number, pass: Pass): Q<NewScoring | null> {
+    const b = yield* this.binding(kioskId, e.panel);
     if (!b) return null;
     let t: number | null = at;
     let timeSource = SYNCED;
     if (!e.clockSynced) {
-      const a = this.anchor(kioskId, e.bootId);
+      const a = yield* this.anchor(kioskId, e.bootId);
       t = a ? correctedTime(a, e.uptimeMs, at) : null;
       timeSource = a ? CORRECTED : UNCERTAIN;
     }
     let excl = 0;
     let inOrder: PanelState | null = null;
-    const key = `${kioskId}\u0000${e.panel}`;
-    if (t !== null && !pass.dirty(key)) {
-      const st = this.panelState(kioskId, e.panel, key);
+    if (t !== null && !pass.dirty(`${kioskId}\u0000${e.panel}`)) {
+      const st = yield* this.panelState(kioskId, e.panel);
       if (!st || t > st.lastT || (t === st.lastT && e.seq > st.lastSeq)) {
         const r = flagPress(st?.history ?? emptyHistory(), t, this.settings().misuse);
         excl = r.flags.length > 0 ? 1 : 0;
-        inOrder = { key, lastT: t, lastSeq: e.seq, history: r.history };
+        inOrder = { kioskId, panel: e.panel, lastT: t, lastSeq: e.seq, history: r.history };
       }
     }
-    return { officeId: b.officeId, deskId: b.deskId, kind: b.kind, employeeId: this.employee(b.deskId, t), t, timeSource, excl, inOrder };
+    const employeeId = yield* this.employee(b.deskId, t);
+    return { officeId: b.officeId, deskId: b.deskId, kind: b.kind, employeeId, t, timeSource, excl, inOrder };
   }
 
   /** A synced press just stored: the boot's anchor if it is the earliest synced press of its boot. */
-  offerAnchor(pass: Pass, kioskId: string, bootId: string, uptimeMs: number, at: number): void {
-    const a = this.anchor(kioskId, bootId);
+  *offerAnchor(pass: Pass, kioskId: string, bootId: string, uptimeMs: number, at: number): Q<void> {
+    const a = yield* this.anchor(kioskId, bootId);
     if (a && a.uptimeMs <= uptimeMs) return;
-    const anchor = { uptimeMs, at };
-    this.s.putAnchor.run(kioskId, bootId, uptimeMs, at);
-    this.anchors.set(`${kioskId}\u0000${bootId}`, anchor);
+    yield* run(SQL.putAnchor, kioskId, bootId, uptimeMs, at);
+    this.kioskCache(kioskId).anchors.set(bootId, { uptimeMs, at });
     pass.boots.add(`${kioskId}\u0000${bootId}`);
   }
 
   newPass(): Pass {
-    return new Pass(this, this.s);
+    return new Pass(this);
   }
 
-  recorrect(pass: Pass, kioskId: string, bootId: string): void {
-    const a = this.anchor(kioskId, bootId);
+  *recorrect(pass: Pass, kioskId: string, bootId: string): Q<void> {
+    const a = yield* this.anchor(kioskId, bootId);
     if (!a) return;
-    for (const fromDb of this.s.unsynced.all(kioskId, bootId) as ScoredRow[]) {
+    for (const fromDb of yield* all<ScoredRow>(SQL.unsynced, kioskId, bootId)) {
       const row = pass.track(fromDb);
       const t = correctedTime(a, row.uptime_ms, row.at);
       if (row.t === t && row.time_source === CORRECTED) continue;
       if (row.t !== null) pass.reflagAt(row, row.t);
       row.t = t;
       row.time_source = CORRECTED;
-      row.employee_id = this.employee(row.desk_id, t);
-      this.s.setTime.run(t, CORRECTED, row.employee_id, row.rid);
+      row.employee_id = yield* this.employee(row.desk_id, t);
+      yield* run(SQL.setTime, t, CORRECTED, row.employee_id, row.rid);
       pass.reflagAt(row, t);
     }
   }
 
-  /** Presses of `deskId` in [from, to) get the employee `after` assigns at their time. */
-  reattribute(pass: Pass, deskId: string, from: number, to: number | null): void {
-    for (const fromDb of this.s.onDesk.all(from, to ?? Number.MAX_SAFE_INTEGER, deskId) as ScoredRow[]) {
+  /** Presses of `deskId` in [from, to) get the employee the current assignments give at their time. */
+  *reattribute(pass: Pass, deskId: string, from: number, to: number | null): Q<void> {
+    for (const fromDb of yield* all<ScoredRow>(SQL.onDesk, from, to ?? Number.MAX_SAFE_INTEGER, deskId)) {
       const row = pass.track(fromDb);
-      const employee = this.employee(deskId, row.t);
+      const employee = yield* this.employee(deskId, row.t);
       if (employee === row.employee_id) continue;
       row.employee_id = employee;
-      this.s.setEmployee.run(employee, row.rid);
+      yield* run(SQL.setEmployee, employee, row.rid);
       pass.changed++;
     }
   }
@@ -298,13 +338,17 @@ function hourOf(t: number, zone: string): HourKey {
 }
 
 /** correctClock with one anchor: the boot's earliest synced press. */
-function correctedTime(anchor: { uptimeMs: number; at: number }, uptimeMs: number, at: number): number {
+function correctedTime(anchor: Anchor, uptimeMs: number, at: number): number {
   const [, corrected] = correctClock([
     { bootId: 'b', uptimeMs: anchor.uptimeMs, at: anchor.at, clockSynced: true },
     { bootId: 'b', uptimeMs, at, clockSynced: false },
   ]);
   return corrected!.correctedAt;
 }
+
+const isZero = (d: Delta) => !d.good && !d.neutral && !d.bad && !d.excl;
+/** Rollup rows are written in key order, so two gateways updating the same rows cannot deadlock. */
+const sortedByKey = (m: Map<string, Delta>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
 
 /** One transaction's worth of scoring changes. */
 export class Pass {
@@ -315,7 +359,7 @@ export class Pass {
   readonly boots = new Set<string>();
   changed = 0;
 
-  constructor(private readonly scorer: Scorer, private readonly s: Statements) {}
+  constructor(private readonly scorer: Scorer) {}
 
   /** A press stored in this pass (no contribution before); `flagged`: its misuse flag is already final. */
   addNew(row: ScoredRow, flagged: boolean): void {
@@ -349,17 +393,17 @@ export class Pass {
   }
 
   /** Re-corrects boots that got an anchor, re-flags touched stretches, then writes rollup deltas. */
-  finish(): number {
+  *finish(): Q<number> {
     for (const boot of this.boots) {
       const [kioskId, bootId] = boot.split('\u0000') as [string, string];
-      this.scorer.recorrect(this, kioskId, bootId);
+      yield* this.scorer.recorrect(this, kioskId, bootId);
     }
     const rules = this.scorer.settings().misuse;
-    for (const [key, p] of this.panels) {
-      this.reflag(p, rules);
-      this.scorer.forgetPanel(key);
+    for (const p of this.panels.values()) {
+      yield* this.reflag(p, rules);
+      this.scorer.forgetPanel(p.kioskId, p.panel);
     }
-    return this.writeRollups();
+    return yield* this.writeRollups();
   }
 
   /**
@@ -369,10 +413,10 @@ export class Pass {
    * possibly endless mashing session. It runs on until flags have stopped changing for `quietGapMs`:
    * from there on the state equals the stored one, so every later flag stands.
    */
-  private reflag(p: PanelStretch, rules: MisuseRules): void {
+  private *reflag(p: PanelStretch, rules: MisuseRules): Q<void> {
     const quiet = quietGapMs(rules);
     const history = emptyHistory();
-    for (const r of this.stored(p, p.min - quiet, p.min - 1)) {
+    for (const r of yield* this.stored(p, p.min - quiet, p.min - 1)) {
       history.recent.push(r.t!);
       if (!r.excl) history.lastAcceptedAt = r.t!;
     }
@@ -381,14 +425,13 @@ export class Pass {
     let to = p.max + quiet;
     let lastChange = p.max;
     for (;;) {
-      const rows = this.stored(p, from, to);
-      for (const r of rows) {
+      for (const r of yield* this.stored(p, from, to)) {
         const result = flagPress(state, r.t!, rules);
         state = result.history;
         const excl = result.flags.length > 0 ? 1 : 0;
         if (excl === r.excl) continue;
         r.excl = excl;
-        this.s.setExcl.run(excl, r.rid);
+        yield* run(SQL.setExcl, excl, r.rid);
         lastChange = Math.max(lastChange, r.t!);
       }
       if (lastChange + quiet <= to) return;
@@ -398,8 +441,8 @@ export class Pass {
   }
 
   /** Presses of the panel with t in [from, to], in judging order, as the pass's copies. */
-  private stored(p: PanelStretch, from: number, to: number): ScoredRow[] {
-    return (this.s.stretch.all(p.kioskId, p.panel, from, to) as ScoredRow[]).map((r) => this.track(r));
+  private *stored(p: PanelStretch, from: number, to: number): Q<ScoredRow[]> {
+    return (yield* all<ScoredRow>(SQL.stretch, p.kioskId, p.panel, from, to)).map((r) => this.track(r));
   }
 
   private contribution(row: ScoredRow): Delta | null {
@@ -413,7 +456,7 @@ export class Pass {
     return d;
   }
 
-  private writeRollups(): number {
+  private *writeRollups(): Q<number> {
     const hours = new Map<string, Delta>();
     const add = (d: Delta | null, sign: number) => {
       if (!d) return;
@@ -430,9 +473,9 @@ export class Pass {
       add(this.contribution(this.rows.get(rid)!), 1);
     }
     const days = new Map<string, Delta>();
-    for (const d of hours.values()) {
-      if (!d.good && !d.neutral && !d.bad && !d.excl) continue;
-      this.s.hour.run(d.office, d.hour.hourStart, d.kind, d.desk, d.employee, d.hour.day, d.hour.localHour, d.hour.weekday, d.good, d.neutral, d.bad, d.excl);
+    for (const d of sortedByKey(hours)) {
+      if (isZero(d)) continue;
+      yield* run(SQL.hour, d.office, d.hour.hourStart, d.kind, d.desk, d.employee, d.hour.day, d.hour.localHour, d.hour.weekday, d.good, d.neutral, d.bad, d.excl);
       const key = `${d.office}\u0000${d.hour.day}\u0000${d.kind}\u0000${d.desk}\u0000${d.employee}`;
       const acc = days.get(key);
       if (!acc) days.set(key, { ...d });
@@ -443,9 +486,9 @@ export class Pass {
         acc.excl += d.excl;
       }
     }
-    for (const d of days.values()) {
-      if (!d.good && !d.neutral && !d.bad && !d.excl) continue;
-      this.s.day.run(d.office, d.hour.day, d.kind, d.desk, d.employee, d.good, d.neutral, d.bad, d.excl);
+    for (const d of sortedByKey(days)) {
+      if (isZero(d)) continue;
+      yield* run(SQL.day, d.office, d.hour.day, d.kind, d.desk, d.employee, d.good, d.neutral, d.bad, d.excl);
     }
     return this.changed;
   }

@@ -10,15 +10,15 @@ import { DEFAULT_MISUSE_RULES, type Event } from '../../../shared/src/index.js';
 import { employeeAt, type DeskAssignment } from '../../../gateway/src/scoring/attribution.js';
 import { flagPresses } from '../../../gateway/src/scoring/misuse.js';
 import { bucketStart } from '../../../gateway/src/scoring/periods.js';
-import { SqliteStore } from '../../../gateway/src/store/sqlite.js';
+import { all } from '../../../gateway/src/store/sql.js';
+import type { SqlStore } from '../../../gateway/src/store/sql-store.js';
 
 const T0 = Date.parse('2026-03-29T00:00:00Z'); // a DST night in Berlin
 const ZONE = 'Europe/Berlin';
 type Row = Record<string, number | string | null>;
 
-async function setup(): Promise<SqliteStore> {
-  const store = new SqliteStore(':memory:');
-  await store.migrate();
+async function setup(open: () => Promise<SqlStore>): Promise<SqlStore> {
+  const store = await open();
   await store.createOrg('office', { id: 'o', name: 'o', timeZone: ZONE, regionId: null, k: null });
   await store.createOrg('desk', { id: 'd', officeId: 'o', name: 'd' });
   for (const e of ['e1', 'e2']) await store.createOrg('employee', { id: e, name: e, officeId: 'o' });
@@ -37,10 +37,10 @@ const pressArb = fc.record({
 });
 const assignmentArb = fc.record({ employee: fc.constantFrom('e1', 'e2'), fromS: fc.integer({ min: 0, max: 4 * 3600 }), lenS: fc.integer({ min: 1, max: 3 * 3600 }) });
 
-function recheck(store: SqliteStore): void {
-  const db = store.db;
-  const events = db.prepare('SELECT * FROM events ORDER BY rid').all() as Row[];
-  const assignments = db.prepare('SELECT desk_id AS deskId, employee_id AS employeeId, from_ms AS "from", to_ms AS "to" FROM assignments').all() as DeskAssignment[];
+async function recheck(store: SqlStore): Promise<void> {
+  const q = <T = Row>(sql: string) => store.driver.query(() => all<T>(sql));
+  const events = await q('SELECT * FROM events ORDER BY rid');
+  const assignments = await q<DeskAssignment>('SELECT desk_id AS "deskId", employee_id AS "employeeId", from_ms AS "from", to_ms AS "to" FROM assignments');
   // Clock: the earliest synced event of each boot is the anchor.
   const anchors = new Map<string, Row>();
   for (const e of events) {
@@ -66,57 +66,60 @@ function recheck(store: SqliteStore): void {
     recount.set(key, c);
   }
   const rollup = new Map<string, number[]>();
-  for (const r of db.prepare('SELECT * FROM rollup_hour').all() as Row[]) {
+  for (const r of await q('SELECT * FROM rollup_hour')) {
     const c = [r.good, r.neutral, r.bad, r.excl] as number[];
     if (c.some((n) => n !== 0)) rollup.set([r.hour_start, r.kind, r.desk_id, r.employee_id].join('|'), c);
   }
   expect(rollup).toEqual(recount);
-  const days = db.prepare('SELECT sum(good) + sum(neutral) + sum(bad) + sum(excl) AS n FROM rollup_day').get() as { n: number | null };
-  expect(days.n ?? 0).toBe(timed.length);
+  const [days] = await q<{ n: number | null }>('SELECT sum(good) + sum(neutral) + sum(bad) + sum(excl) AS n FROM rollup_day');
+  expect(days!.n ?? 0).toBe(timed.length);
 }
 
-describe('scoring at ingest', () => {
-  it('equals a recomputation from scratch, whatever the arrival order and assignment corrections', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(pressArb, { minLength: 1, maxLength: 40 }),
-        fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 6 }),
-        fc.array(assignmentArb, { maxLength: 4 }),
-        fc.integer({ min: 0, max: 2 ** 31 }),
-        async (presses, cuts, shifts, seed) => {
-          const store = await setup();
-          try {
-            const uptimeBase = { b1: 1_000_000, b2: 50_000_000 } as const;
-            const events: Event[] = presses.map((p, i) => {
-              const real = T0 + p.offsetS * 1000;
-              return {
-                id: ulid(), seq: i + 1, panel: p.panel, button: p.button as Event['button'],
-                at: new Date(p.synced ? real : Date.parse('2021-06-01T00:00:00Z') + p.offsetS).toISOString(),
-                clockSynced: p.synced, bootId: p.boot, uptimeMs: uptimeBase[p.boot] + p.offsetS * 1000, flags: [],
-              };
-            });
-            // Deliver in a shuffled order, in batches; interleave assignment changes.
-            const order = [...events].sort((a, b) => ((a.seq * 2654435761 + seed) % 97) - ((b.seq * 2654435761 + seed) % 97));
-            let i = 0;
-            let shift = 0;
-            for (const n of [...cuts, order.length]) {
-              const batch = order.slice(i, i + n);
-              i += n;
-              if (batch.length) await store.commitIngest({ batches: [{ kioskId: 'k', events: batch, rejected: [] }], statuses: [], deadLetters: [] });
-              const s = shifts[shift++];
-              if (s) await store.putAssignment({ id: `a${shift}`, deskId: 'd', employeeId: s.employee, from: T0 + s.fromS * 1000, to: T0 + (s.fromS + s.lenS) * 1000 });
-              if (i >= order.length && shift >= shifts.length) break;
+/** Scoring behaviour every SQL store must have; `open` gives a fresh, migrated store. */
+export function describeScoring(name: string, open: () => Promise<SqlStore>): void {
+  describe(`scoring at ingest: ${name}`, () => {
+    it('equals a recomputation from scratch, whatever the arrival order and assignment corrections', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(pressArb, { minLength: 1, maxLength: 40 }),
+          fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 6 }),
+          fc.array(assignmentArb, { maxLength: 4 }),
+          fc.integer({ min: 0, max: 2 ** 31 }),
+          async (presses, cuts, shifts, seed) => {
+            const store = await setup(open);
+            try {
+              const uptimeBase = { b1: 1_000_000, b2: 50_000_000 } as const;
+              const events: Event[] = presses.map((p, i) => {
+                const real = T0 + p.offsetS * 1000;
+                return {
+                  id: ulid(), seq: i + 1, panel: p.panel, button: p.button as Event['button'],
+                  at: new Date(p.synced ? real : Date.parse('2021-06-01T00:00:00Z') + p.offsetS).toISOString(),
+                  clockSynced: p.synced, bootId: p.boot, uptimeMs: uptimeBase[p.boot] + p.offsetS * 1000, flags: [],
+                };
+              });
+              // Deliver in a shuffled order, in batches; interleave assignment changes.
+              const order = [...events].sort((a, b) => ((a.seq * 2654435761 + seed) % 97) - ((b.seq * 2654435761 + seed) % 97));
+              let i = 0;
+              let shift = 0;
+              for (const n of [...cuts, order.length]) {
+                const batch = order.slice(i, i + n);
+                i += n;
+                if (batch.length) await store.commitIngest({ batches: [{ kioskId: 'k', events: batch, rejected: [] }], statuses: [], deadLetters: [] });
+                const s = shifts[shift++];
+                if (s) await store.putAssignment({ id: `a${shift}`, deskId: 'd', employeeId: s.employee, from: T0 + s.fromS * 1000, to: T0 + (s.fromS + s.lenS) * 1000 });
+                if (i >= order.length && shift >= shifts.length) break;
+              }
+              // One more correction of an existing assignment, retroactively.
+              const first = (await store.listAssignments({}, undefined, 1))[0];
+              if (first) await store.putAssignment({ ...first, from: first.from - 1800_000 });
+              await recheck(store);
+            } finally {
+              await store.close();
             }
-            // One more correction of an existing assignment, retroactively.
-            const first = (await store.listAssignments({}, undefined, 1))[0];
-            if (first) await store.putAssignment({ ...first, from: first.from - 1800_000 });
-            recheck(store);
-          } finally {
-            await store.close();
-          }
-        },
-      ),
-      { numRuns: 100 },
-    );
+          },
+        ),
+        { numRuns: 100 },
+      );
+    });
   });
-});
+}

@@ -1,0 +1,141 @@
+/**
+ * The hot path: every queued `events`/`status` message of one flush in ONE transaction (group commit:
+ * one fsync for many messages). Idempotent on event id. The kiosks' rows are locked first, in id order,
+ * so gateways sharing a PostgreSQL database serialise per kiosk and cannot deadlock on each other.
+ */
+import { Pass, Scorer } from './scorer.js';
+import { get, insertRid, run, type Q, type SqlDriver } from './sql.js';
+import type { BatchOutcome, EventsBatch, IngestWork, RejectedEvent } from './store.js';
+
+/** The event insert, exported so the ingest benchmark's baseline runs exactly this statement. */
+export const INSERT_EVENT_SQL = `INSERT INTO events
+  (id, kiosk_id, seq, panel, button, at, clock_synced, boot_id, uptime_ms, flags, received_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
+
+/** The same insert with the scoring columns of a press on a bound panel (see scorer.ts). */
+const INSERT_SCORED_EVENT_SQL = `INSERT INTO events
+  (id, kiosk_id, seq, panel, button, at, clock_synced, boot_id, uptime_ms, flags, received_at,
+   office_id, desk_id, employee_id, kind, t, time_source, excl)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
+
+const SQL = {
+  eventOwner: 'SELECT kiosk_id FROM events WHERE id = ?',
+  insertRejected: 'INSERT INTO rejected_events (kiosk_id, id, seq, reason, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+  counters: `UPDATE kiosks SET received = received + ?, duplicates = duplicates + ?, rejected = rejected + ?,
+    last_seq = CASE WHEN last_seq > ? THEN last_seq ELSE ? END WHERE id = ?`,
+  gapAt: `SELECT from_seq AS "from", to_seq AS "to" FROM seq_gaps
+    WHERE kiosk_id = ? AND from_seq <= ? ORDER BY from_seq DESC LIMIT 1`,
+  insertGap: 'INSERT INTO seq_gaps (kiosk_id, from_seq, to_seq, recorded_at) VALUES (?, ?, ?, ?)',
+  deleteGap: 'DELETE FROM seq_gaps WHERE kiosk_id = ? AND from_seq = ?',
+  updateGap: 'UPDATE seq_gaps SET from_seq = ?, to_seq = ? WHERE kiosk_id = ? AND from_seq = ?',
+  status: 'UPDATE kiosks SET status = ?, status_state = ?, status_at = ? WHERE id = ?',
+  deadLetter: 'INSERT INTO dead_letters (received_at, topic, kiosk_id, reason, payload) VALUES (?, ?, ?, ?, ?)',
+};
+
+interface KioskRow { last_seq: number; received: number }
+
+/** A late event (seq at or below last_seq) fills its place in a recorded gap, if there is one. */
+function* fillGap(kioskId: string, seq: number, nowIso: string): Q<void> {
+  const gap = yield* get<{ from: number; to: number }>(SQL.gapAt, kioskId, seq);
+  if (!gap || gap.to < seq) return;
+  if (gap.from === seq && gap.to === seq) yield* run(SQL.deleteGap, kioskId, gap.from);
+  else if (gap.from === seq) yield* run(SQL.updateGap, seq + 1, gap.to, kioskId, gap.from);
+  else if (gap.to === seq) yield* run(SQL.updateGap, gap.from, seq - 1, kioskId, gap.from);
+  else {
+    yield* run(SQL.updateGap, gap.from, seq - 1, kioskId, gap.from);
+    yield* run(SQL.insertGap, kioskId, seq + 1, gap.to, nowIso);
+  }
+}
+
+interface BatchContext { scorer: Scorer; pass: Pass; kiosk: KioskRow | undefined; receivedAt: number; nowIso: string }
+
+function* writeBatch(b: EventsBatch, c: BatchContext): Q<BatchOutcome> {
+  const out: BatchOutcome = { kioskId: b.kioskId, ids: [], rejected: [...b.rejected], inserted: 0, duplicates: 0 };
+  if (!c.kiosk) {
+    for (const e of b.events) out.rejected.push({ id: e.id, seq: e.seq, reason: 'kiosk is not registered' });
+    return out;
+  }
+  let lastSeq = c.kiosk.last_seq;
+  const { scorer, pass, receivedAt, nowIso } = c;
+  for (const e of b.events) {
+    const at = Date.parse(e.at);
+    const sc = yield* scorer.scoreNew(b.kioskId, e, at, pass);
+    const flags = JSON.stringify(e.flags);
+    const rid = sc
+      ? yield* insertRid(INSERT_SCORED_EVENT_SQL, e.id, b.kioskId, e.seq, e.panel, e.button, at, e.clockSynced ? 1 : 0,
+        e.bootId, e.uptimeMs, flags, receivedAt, sc.officeId, sc.deskId, sc.employeeId, sc.kind, sc.t, sc.timeSource, sc.excl)
+      : yield* insertRid(INSERT_EVENT_SQL, e.id, b.kioskId, e.seq, e.panel, e.button, at, e.clockSynced ? 1 : 0,
+        e.bootId, e.uptimeMs, flags, receivedAt);
+    if (rid !== undefined) {
+      if (e.clockSynced) yield* scorer.offerAnchor(pass, b.kioskId, e.bootId, e.uptimeMs, at);
+      if (sc) {
+        if (sc.inOrder) scorer.advance(sc.inOrder);
+        pass.addNew({
+          rid, kiosk_id: b.kioskId, panel: e.panel, seq: e.seq, button: e.button,
+          boot_id: e.bootId, uptime_ms: e.uptimeMs, at, office_id: sc.officeId, desk_id: sc.deskId,
+          employee_id: sc.employeeId, kind: sc.kind, t: sc.t, time_source: sc.timeSource, excl: sc.excl,
+        }, sc.inOrder !== null);
+      }
+      out.inserted++;
+      out.ids.push(e.id);
+      if (e.seq > lastSeq + 1) yield* run(SQL.insertGap, b.kioskId, lastSeq + 1, e.seq - 1, nowIso);
+      if (e.seq > lastSeq) lastSeq = e.seq;
+      else yield* fillGap(b.kioskId, e.seq, nowIso);
+    } else if ((yield* get<{ kiosk_id: string }>(SQL.eventOwner, e.id))?.kiosk_id === b.kioskId) {
+      out.duplicates++;
+      out.ids.push(e.id);
+    } else {
+      out.rejected.push({ id: e.id, seq: e.seq, reason: 'event id is already used by another kiosk' });
+    }
+  }
+  let newlyRejected = 0;
+  for (const r of out.rejected) newlyRejected += yield* recordRejection(b.kioskId, r, nowIso);
+  yield* run(SQL.counters, out.inserted, out.duplicates, newlyRejected, lastSeq, lastSeq, b.kioskId);
+  c.kiosk.last_seq = lastSeq;
+  c.kiosk.received += out.inserted;
+  return out;
+}
+
+/** Returns 1 the first time an event id is rejected, 0 on a resend, so counters count events. */
+function* recordRejection(kioskId: string, r: RejectedEvent, nowIso: string): Q<number> {
+  return yield* run(SQL.insertRejected, kioskId, r.id, r.seq ?? null, r.reason, nowIso);
+}
+
+export function ingestWriter(driver: SqlDriver, scorer: Scorer): (work: IngestWork) => Promise<BatchOutcome[]> {
+  const lockKiosk = `SELECT last_seq, received FROM kiosks WHERE id = ?${driver.forUpdate}`;
+  function* write(work: IngestWork): Q<{ outcomes: BatchOutcome[]; kiosks: Map<string, KioskRow | undefined> }> {
+    const receivedAt = Date.now();
+    const nowIso = new Date(receivedAt).toISOString();
+    yield* scorer.sync(true);
+    const kiosks = new Map<string, KioskRow | undefined>();
+    const ids = [...new Set([...work.batches.map((b) => b.kioskId), ...work.statuses.map((s) => s.kioskId)])].sort();
+    for (const id of ids) {
+      const k = yield* get<KioskRow>(lockKiosk, id);
+      if (k) scorer.checkKiosk(id, k.received);
+      kiosks.set(id, k);
+    }
+    const pass = scorer.newPass();
+    const outcomes: BatchOutcome[] = [];
+    for (const b of work.batches) {
+      outcomes.push(yield* writeBatch(b, { scorer, pass, kiosk: kiosks.get(b.kioskId), receivedAt, nowIso }));
+    }
+    yield* pass.finish();
+    for (const st of work.statuses) {
+      yield* run(SQL.status, JSON.stringify(st.payload), st.payload.state, nowIso, st.kioskId);
+    }
+    for (const d of work.deadLetters) yield* run(SQL.deadLetter, nowIso, d.topic, d.kioskId, d.reason, d.payload);
+    return { outcomes, kiosks };
+  }
+  return async (work) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { outcomes, kiosks } = await driver.transaction(() => write(work));
+        for (const [id, k] of kiosks) if (k) scorer.stampKiosk(id, k.received);
+        return outcomes;
+      } catch (err) {
+        scorer.invalidate(); // caches may hold what the rolled-back transaction read or wrote
+        if (attempt >= 3 || !driver.isTransient(err)) throw err;
+      }
+    }
+  };
+}

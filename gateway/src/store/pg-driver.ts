@@ -1,0 +1,133 @@
+/**
+ * Runs store work on PostgreSQL (node-postgres pool): each yielded statement is awaited on the
+ * transaction's connection, as a named (server-side prepared) statement.
+ */
+import pg from 'pg';
+import { PG_MIGRATIONS } from './pg-migrations.js';
+import type { Op, Q, SqlDriver } from './sql.js';
+
+// int8 (counts, epoch ms) and numeric (sum of int8) as JS numbers, like SQLite gives them.
+const NUMBER_TYPES = new Set<number>([pg.types.builtins.INT8, pg.types.builtins.NUMERIC]);
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    NUMBER_TYPES.has(oid) ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/** Errors after which the whole transaction may simply be run again. */
+const TRANSIENT = new Set(['40001', '40P01']); // serialization failure, deadlock detected
+
+interface Prepared { name: string; text: string }
+
+export class PgDriver implements SqlDriver {
+  readonly dialect = 'postgres';
+  readonly forUpdate = ' FOR UPDATE';
+  readonly forShare = ' FOR SHARE';
+  readonly pool: pg.Pool;
+  private readonly prepared = new Map<string, Prepared>();
+
+  constructor(url: string) {
+    this.pool = new pg.Pool({ connectionString: url, types, max: 8 });
+    // An idle connection that dies (database restart) must not crash the gateway; the next query reconnects.
+    this.pool.on('error', () => {});
+  }
+
+  async migrate(): Promise<number> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Several gateways may start at once: one migrates, the others wait and find nothing to do.
+      await client.query('SELECT pg_advisory_xact_lock(7261001)');
+      await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+      const r = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
+      for (let v = r.rows[0]?.v ?? 0; v < PG_MIGRATIONS.length; v++) {
+        await client.query(PG_MIGRATIONS[v]!);
+        await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [v + 1, new Date().toISOString()]);
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+    return PG_MIGRATIONS.length;
+  }
+
+  async transaction<T>(work: () => Q<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const out = await this.drive(client, work());
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  isTransient(err: unknown): boolean {
+    return TRANSIENT.has((err as { code?: string }).code ?? '');
+  }
+
+  async query<T>(work: () => Q<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      return await this.drive(client, work());
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async drive<T>(client: pg.PoolClient, gen: Q<T>): Promise<T> {
+    let step = gen.next();
+    while (!step.done) {
+      let result: unknown;
+      try {
+        result = await this.exec(client, step.value);
+      } catch (err) {
+        step = gen.throw(err);
+        continue;
+      }
+      step = gen.next(result);
+    }
+    return step.value;
+  }
+
+  private async exec(client: pg.PoolClient, o: Op): Promise<unknown> {
+    const p = this.statement(o);
+    const r = await client.query({ name: p.name, text: p.text, values: o.args as unknown[] });
+    switch (o.op) {
+      case 'get':
+        return r.rows[0];
+      case 'value':
+        return r.rows[0] ? Object.values(r.rows[0] as object)[0] : undefined;
+      case 'all':
+        return r.rows;
+      case 'run':
+        return r.rowCount ?? 0;
+      case 'insertRid':
+        return (r.rows[0] as { rid: number } | undefined)?.rid;
+    }
+  }
+
+  /** `?` placeholders become `$1…`; each distinct statement gets a name so the server plans it once. */
+  private statement(o: Op): Prepared {
+    const key = `${o.op}:${o.sql}`;
+    let p = this.prepared.get(key);
+    if (!p) {
+      let n = 0;
+      const text = o.sql.replace(/\?/g, () => `$${++n}`) + (o.op === 'insertRid' ? ' RETURNING rid' : '');
+      p = { name: `lb${this.prepared.size}`, text };
+      this.prepared.set(key, p);
+    }
+    return p;
+  }
+}

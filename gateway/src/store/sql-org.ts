@@ -1,0 +1,253 @@
+/** `OrgStore` in SQL both databases run: organisation CRUD, assignments with re-attribution, counts, rollup queries. */
+import type { PanelKind } from '../../../shared/src/index.js';
+import { attributionChanges, validateAssignments, type DeskAssignment } from '../scoring/attribution.js';
+import type {
+  Assignment, AssignmentResult, CompanySettings, CountRow, DayRow, HourRow, OrgEntity, OrgKind, OrgStore,
+  PanelBinding, PeriodCount, RankRow, Subject,
+} from './org.js';
+import type { Scorer } from './scorer.js';
+import { all, get, inList, run, value, type Q, type Row, type SqlDriver } from './sql.js';
+
+const TABLES: Record<OrgKind, { table: string; columns: Record<string, string>; scope: string | null; refs: Array<[string, string]> }> = {
+  region: { table: 'regions', columns: { id: 'id', name: 'name' }, scope: null, refs: [['offices', 'region_id']] },
+  office: {
+    table: 'offices', columns: { id: 'id', name: 'name', timeZone: 'time_zone', regionId: 'region_id', k: 'k' }, scope: 'id',
+    refs: [['desks', 'office_id'], ['employees', 'office_id'], ['panel_bindings', 'office_id'], ['events', 'office_id']],
+  },
+  desk: { table: 'desks', columns: { id: 'id', officeId: 'office_id', name: 'name' }, scope: 'office_id', refs: [['assignments', 'desk_id'], ['panel_bindings', 'desk_id']] },
+  employee: { table: 'employees', columns: { id: 'id', name: 'name', officeId: 'office_id' }, scope: 'office_id', refs: [['assignments', 'employee_id']] },
+};
+
+const select = (kind: OrgKind) => Object.entries(TABLES[kind].columns).map(([f, c]) => `${c} AS "${f}"`).join(', ');
+const ASSIGNMENT = 'id, desk_id AS "deskId", employee_id AS "employeeId", from_ms AS "from", to_ms AS "to"';
+const SUMS = 'sum(good) AS good, sum(neutral) AS neutral, sum(bad) AS bad, sum(excl) AS excluded';
+const UNATTRIBUTED = `(kind = 'staff' AND employee_id = '') AS unattributed`;
+const countsTable = (table: 'visitors' | 'sales') => (table === 'sales' ? 'sales' : 'visitors');
+
+function subjectWhere(s: Subject): { sql: string; args: unknown[] } {
+  switch (s.level) {
+    case 'company': return { sql: '1 = 1', args: [] };
+    case 'region': return { sql: 'office_id IN (SELECT id FROM offices WHERE region_id = ?)', args: [s.id] };
+    case 'office': return { sql: 'office_id = ?', args: [s.id] };
+    case 'desk': return { sql: `desk_id = ? AND desk_id <> ''`, args: [s.id] };
+    case 'employee': return { sql: `employee_id = ? AND employee_id <> ''`, args: [s.id] };
+  }
+}
+
+// SQLite gives the unattributed flag as 0/1, PostgreSQL as a boolean.
+const toCounts = <R extends CountRow>(r: Row): R => ({ ...r, unattributed: Boolean(r.unattributed) }) as unknown as R;
+
+export abstract class SqlOrgStore implements OrgStore {
+  abstract readonly driver: SqlDriver;
+  protected abstract scorer: Scorer;
+
+  /**
+   * An organisation change: one transaction that first bumps org_rev (see Scorer.changeOrg). Afterwards
+   * this gateway's caches are dropped too: they were loaded before the change was written.
+   */
+  protected async orgChange<T>(work: () => Q<T>): Promise<T> {
+    const scorer = this.scorer;
+    try {
+      return await this.driver.transaction(function* () {
+        yield* scorer.changeOrg();
+        return yield* work();
+      });
+    } finally {
+      scorer.invalidate();
+    }
+  }
+
+  async getSettings(): Promise<CompanySettings> {
+    const scorer = this.scorer;
+    return this.driver.query(function* () {
+      yield* scorer.sync();
+      return scorer.settings();
+    });
+  }
+
+  async putSettings(s: CompanySettings): Promise<void> {
+    await this.orgChange(() => run(`UPDATE settings SET k = ?, neutral_dissatisfied = ?, min_sample = ?, lockout_ms = ?, burst_count = ?,
+      burst_window_ms = ? WHERE id = 1`, s.k, s.neutralCountsAsDissatisfied ? 1 : 0, s.minSample, s.misuse.lockoutMs, s.misuse.burstCount, s.misuse.burstWindowMs));
+  }
+
+  async listOrg<K extends OrgKind>(kind: K, after: string | undefined, limit: number, officeIds?: readonly string[]): Promise<OrgEntity<K>[]> {
+    const t = TABLES[kind];
+    const scope = officeIds && t.scope ? inList(t.scope, officeIds) : { sql: '1 = 1', args: [] };
+    return this.driver.query(() => all<OrgEntity<K>>(`SELECT ${select(kind)} FROM ${t.table} WHERE id > ? AND ${scope.sql} ORDER BY id LIMIT ?`,
+      after ?? '', ...scope.args, limit));
+  }
+
+  async getOrg<K extends OrgKind>(kind: K, id: string): Promise<OrgEntity<K> | undefined> {
+    return this.driver.query(() => get<OrgEntity<K>>(`SELECT ${select(kind)} FROM ${TABLES[kind].table} WHERE id = ?`, id));
+  }
+
+  async createOrg<K extends OrgKind>(kind: K, v: OrgEntity<K>): Promise<boolean> {
+    const t = TABLES[kind];
+    const fields = Object.keys(t.columns);
+    const sql = `INSERT INTO ${t.table} (${Object.values(t.columns).join(', ')}) VALUES (${fields.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`;
+    return (await this.orgChange(() => run(sql, ...fields.map((f) => (v as unknown as Row)[f] ?? null)))) === 1;
+  }
+
+  async updateOrg<K extends OrgKind>(kind: K, v: OrgEntity<K>): Promise<boolean> {
+    const t = TABLES[kind];
+    const fields = Object.keys(t.columns).filter((f) => f !== 'id');
+    const sql = `UPDATE ${t.table} SET ${fields.map((f) => `${t.columns[f]} = ?`).join(', ')} WHERE id = ?`;
+    return (await this.orgChange(() => run(sql, ...fields.map((f) => (v as unknown as Row)[f] ?? null), v.id))) === 1;
+  }
+
+  async deleteOrg(kind: OrgKind, id: string): Promise<{ result: 'missing' | 'deleted' } | { result: 'referenced'; by: string }> {
+    const t = TABLES[kind];
+    return this.orgChange(function* () {
+      for (const [table, column] of t.refs) {
+        if (yield* get(`SELECT 1 AS x FROM ${table} WHERE ${column} = ? LIMIT 1`, id)) return { result: 'referenced' as const, by: table.replace('_', ' ') };
+      }
+      const gone = (yield* run(`DELETE FROM ${t.table} WHERE id = ?`, id)) === 1;
+      return { result: gone ? ('deleted' as const) : ('missing' as const) };
+    });
+  }
+
+  async officesInRegions(regionIds: readonly string[]): Promise<string[]> {
+    const regions = inList('region_id', regionIds);
+    const rows = await this.driver.query(() => all<{ id: string }>(`SELECT id FROM offices WHERE ${regions.sql}`, ...regions.args));
+    return rows.map((r) => r.id);
+  }
+
+  async listAssignments(filter: { deskId?: string; employeeId?: string; officeIds?: readonly string[] }, after: string | undefined, limit: number): Promise<Assignment[]> {
+    const where = ['a.id > ?'];
+    const args: unknown[] = [after ?? ''];
+    if (filter.deskId) { where.push('a.desk_id = ?'); args.push(filter.deskId); }
+    if (filter.employeeId) { where.push('a.employee_id = ?'); args.push(filter.employeeId); }
+    if (filter.officeIds) {
+      const offices = inList('d.office_id', filter.officeIds);
+      where.push(offices.sql);
+      args.push(...offices.args);
+    }
+    return this.driver.query(() => all<Assignment>(`SELECT a.id, a.desk_id AS "deskId", a.employee_id AS "employeeId", a.from_ms AS "from", a.to_ms AS "to"
+      FROM assignments a JOIN desks d ON d.id = a.desk_id WHERE ${where.join(' AND ')} ORDER BY a.id LIMIT ?`, ...args, limit));
+  }
+
+  async getAssignment(id: string): Promise<Assignment | undefined> {
+    return this.driver.query(() => get<Assignment>(`SELECT ${ASSIGNMENT} FROM assignments WHERE id = ?`, id));
+  }
+
+  async putAssignment(a: Assignment): Promise<AssignmentResult> {
+    const scorer = this.scorer;
+    return this.orgChange(function* (): Q<AssignmentResult> {
+      const old = yield* get<Assignment>(`SELECT ${ASSIGNMENT} FROM assignments WHERE id = ?`, a.id);
+      const related = yield* all<Assignment>(`SELECT ${ASSIGNMENT} FROM assignments
+        WHERE (desk_id = ? OR employee_id = ?) AND id <> ? ORDER BY from_ms`, a.deskId, a.employeeId, a.id);
+      const list = [...related, a];
+      const problems = validateAssignments(list).map((p) => p.replace(/assignments\[(\d+)\]/g, (_, i: string) => `assignment ${list[Number(i)]!.id}`));
+      if (problems.length) return { ok: false, problems };
+      const desks = [...new Set([a.deskId, ...(old ? [old.deskId] : [])])];
+      const before = yield* assignmentsOf(scorer, desks);
+      yield* run(`INSERT INTO assignments (id, desk_id, employee_id, from_ms, to_ms) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET desk_id = excluded.desk_id, employee_id = excluded.employee_id,
+        from_ms = excluded.from_ms, to_ms = excluded.to_ms`, a.id, a.deskId, a.employeeId, a.from, a.to);
+      return { ok: true, assignment: a, reattributed: yield* reattribute(scorer, desks, before) };
+    });
+  }
+
+  async deleteAssignment(id: string): Promise<{ reattributed: number } | undefined> {
+    const scorer = this.scorer;
+    return this.orgChange(function* () {
+      const old = yield* get<Assignment>(`SELECT ${ASSIGNMENT} FROM assignments WHERE id = ?`, id);
+      if (!old) return undefined;
+      const before = yield* assignmentsOf(scorer, [old.deskId]);
+      yield* run('DELETE FROM assignments WHERE id = ?', id);
+      return { reattributed: yield* reattribute(scorer, [old.deskId], before) };
+    });
+  }
+
+  async putBinding(b: PanelBinding): Promise<void> {
+    await this.orgChange(function* () {
+      yield* run(`INSERT INTO panel_bindings (kiosk_id, panel, kind, office_id, desk_id) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (kiosk_id, panel) DO UPDATE SET kind = excluded.kind, office_id = excluded.office_id, desk_id = excluded.desk_id`,
+      b.kioskId, b.panel, b.kind, b.officeId, b.deskId);
+      // Every panel ever bound to a desk, kept after re-binding: its stored presses keep the desk (see migrations).
+      if (b.deskId) yield* run('INSERT INTO desk_panels (desk_id, kiosk_id, panel) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', b.deskId, b.kioskId, b.panel);
+    });
+  }
+
+  async deleteBinding(kioskId: string, panel: string): Promise<boolean> {
+    return (await this.orgChange(() => run('DELETE FROM panel_bindings WHERE kiosk_id = ? AND panel = ?', kioskId, panel))) === 1;
+  }
+
+  async listBindings(kioskId: string): Promise<PanelBinding[]> {
+    return this.driver.query(() => all<PanelBinding>(`SELECT kiosk_id AS "kioskId", panel, kind, office_id AS "officeId", desk_id AS "deskId"
+      FROM panel_bindings WHERE kiosk_id = ? ORDER BY panel`, kioskId));
+  }
+
+  async putCounts(table: 'visitors' | 'sales', rows: PeriodCount[]): Promise<void> {
+    const t = countsTable(table);
+    await this.driver.transaction(function* () {
+      for (const r of rows) {
+        // A day entry replaces the hourly entries of its day and the other way round, so nothing counts twice.
+        yield* run(`DELETE FROM ${t} WHERE office_id = ? AND desk_id = ? AND day = ?
+          AND (CASE WHEN end_ms - start_ms > 7200000 THEN 1 ELSE 0 END) <> ?`, r.officeId, r.deskId ?? '', r.day, r.end - r.start > 7_200_000 ? 1 : 0);
+        yield* run(`INSERT INTO ${t} (office_id, desk_id, start_ms, end_ms, day, count) VALUES (?, ?, ?, ?, ?, ?)
+          ON CONFLICT (office_id, desk_id, start_ms) DO UPDATE SET end_ms = excluded.end_ms, day = excluded.day, count = excluded.count`,
+        r.officeId, r.deskId ?? '', r.start, r.end, r.day, r.count);
+      }
+    });
+  }
+
+  async listCounts(table: 'visitors' | 'sales', officeIds: readonly string[], deskId: string | null, fromDay: number, toDay: number): Promise<PeriodCount[]> {
+    const offices = inList('office_id', officeIds);
+    const rows = await this.driver.query(() => all<PeriodCount>(`SELECT office_id AS "officeId", desk_id AS "deskId", start_ms AS start, end_ms AS "end", day, count
+      FROM ${countsTable(table)} WHERE ${offices.sql} AND desk_id = ? AND day >= ? AND day < ?
+      ORDER BY office_id, start_ms`, ...offices.args, deskId ?? '', fromDay, toDay));
+    return rows.map((r) => ({ ...r, deskId: r.deskId || null }));
+  }
+
+  async countsByDay(subject: Subject, fromDay: number, toDay: number): Promise<DayRow[]> {
+    const w = subjectWhere(subject);
+    const rows = await this.driver.query(() => all(`SELECT day, kind, ${UNATTRIBUTED}, ${SUMS} FROM rollup_day WHERE ${w.sql} AND day >= ? AND day < ?
+      GROUP BY day, kind, unattributed`, ...w.args, fromDay, toDay));
+    return rows.map((r) => toCounts<DayRow>(r));
+  }
+
+  async countsByHour(subject: Subject, from: number, to: number): Promise<HourRow[]> {
+    const w = subjectWhere(subject);
+    const rows = await this.driver.query(() => all(`SELECT hour_start AS "hourStart", local_hour AS "localHour", weekday, kind, ${UNATTRIBUTED}, ${SUMS}
+      FROM rollup_hour WHERE ${w.sql} AND hour_start >= ? AND hour_start < ?
+      GROUP BY hour_start, local_hour, weekday, kind, unattributed`, ...w.args, from, to));
+    return rows.map((r) => toCounts<HourRow>(r));
+  }
+
+  async breakdown(subject: Subject, range: { fromDay: number; toDay: number } | { from: number; to: number }): Promise<HourRow[]> {
+    const w = subjectWhere(subject);
+    const [cond, a, b] = 'fromDay' in range ? ['day >= ? AND day < ?', range.fromDay, range.toDay] : ['hour_start >= ? AND hour_start < ?', range.from, range.to];
+    const rows = await this.driver.query(() => all(`SELECT 0 AS "hourStart", local_hour AS "localHour", weekday, kind, ${UNATTRIBUTED}, ${SUMS}
+      FROM rollup_hour WHERE ${w.sql} AND ${cond} GROUP BY local_hour, weekday, kind, unattributed`, ...w.args, a, b));
+    return rows.map((r) => toCounts<HourRow>(r));
+  }
+
+  async rankCounts(level: 'employee' | 'office', kind: PanelKind, fromDay: number, toDay: number): Promise<RankRow[]> {
+    const sql = level === 'employee'
+      ? `SELECT r.*, coalesce(e.office_id, r."anyOffice") AS "officeId" FROM (SELECT employee_id AS id, min(office_id) AS "anyOffice", ${SUMS}
+         FROM rollup_day WHERE kind = ? AND day >= ? AND day < ? AND employee_id <> '' GROUP BY employee_id) r LEFT JOIN employees e ON e.id = r.id`
+      : `SELECT office_id AS id, office_id AS "officeId", ${SUMS} FROM rollup_day WHERE kind = ? AND day >= ? AND day < ? GROUP BY office_id`;
+    return this.driver.query(() => all<RankRow>(sql, kind, fromDay, toDay));
+  }
+
+  async timeUncertain(officeIds: readonly string[]): Promise<number> {
+    const offices = inList('office_id', officeIds);
+    return (await this.driver.query(() => value<number>(`SELECT count(*) FROM events WHERE time_source = 2 AND ${offices.sql}`, ...offices.args))) ?? 0;
+  }
+}
+
+function* assignmentsOf(scorer: Scorer, desks: string[]): Q<DeskAssignment[]> {
+  const out: DeskAssignment[] = [];
+  for (const d of desks) out.push(...(yield* scorer.assignments(d)));
+  return out;
+}
+
+/** After assignments of `desks` changed from `before`: re-attributes the presses whose employee changed. */
+function* reattribute(scorer: Scorer, desks: string[], before: DeskAssignment[]): Q<number> {
+  scorer.forgetDesks(desks);
+  const after = yield* assignmentsOf(scorer, desks);
+  const pass = scorer.newPass();
+  for (const span of attributionChanges(before, after)) yield* scorer.reattribute(pass, span.deskId, span.from, span.to);
+  return yield* pass.finish();
+}

@@ -1,0 +1,183 @@
+/** `Store` over a `SqlDriver`: the same code on SQLite and PostgreSQL (sqlite.ts, postgres.ts pick the driver). */
+import { ulid } from 'ulid';
+import type { KioskConfigMessage, Panel } from '../../../shared/src/index.js';
+import { ingestWriter } from './ingest-writer.js';
+import { Scorer } from './scorer.js';
+import { SqlOrgStore } from './sql-org.js';
+import { all, get, run, value, type Q, type Row, type SqlDriver } from './sql.js';
+import type {
+  ApiKey, ApiKeyScope, BatchOutcome, DeadLetter, IngestWork, Kiosk, Role, SeqGap, Store, StoredEvent,
+} from './store.js';
+
+const now = (): string => new Date().toISOString();
+const json = <T>(text: unknown): T | null => (typeof text === 'string' ? (JSON.parse(text) as T) : null);
+
+function kioskFromRow(r: Row): Kiosk {
+  return {
+    id: r.id as string,
+    officeId: (r.office_id as string | null) ?? null,
+    panels: json<Panel[]>(r.panels),
+    createdAt: r.created_at as string,
+    status: r.status ? { payload: JSON.parse(r.status as string), receivedAt: r.status_at as string } : null,
+    config: json<KioskConfigMessage>(r.config),
+    counters: {
+      received: r.received as number,
+      duplicates: r.duplicates as number,
+      rejected: r.rejected as number,
+      lastSeq: r.last_seq as number,
+    },
+  };
+}
+
+function eventFromRow(r: Row): StoredEvent {
+  return {
+    id: r.id as string,
+    seq: r.seq as number,
+    panel: r.panel as string,
+    button: r.button as StoredEvent['button'],
+    at: new Date(r.at as number).toISOString(),
+    clockSynced: r.clock_synced === 1,
+    bootId: r.boot_id as string,
+    uptimeMs: r.uptime_ms as number,
+    flags: JSON.parse(r.flags as string) as string[],
+    receivedAt: new Date(r.received_at as number).toISOString(),
+  };
+}
+
+function* withScope<K extends { id: string }>(key: K): Q<K & ApiKeyScope> {
+  const rows = yield* all<{ scope: string; ref_id: string }>('SELECT scope, ref_id FROM api_key_scopes WHERE key_id = ? ORDER BY ref_id', key.id);
+  const pick = (scope: string) => rows.filter((r) => r.scope === scope).map((r) => r.ref_id);
+  return { ...key, offices: pick('office'), regions: pick('region') };
+}
+
+const API_KEY = 'id, name, role, created_at AS "createdAt"';
+
+export class SqlStore extends SqlOrgStore implements Store {
+  protected scorer: Scorer;
+  private readonly writeIngest: (work: IngestWork) => Promise<BatchOutcome[]>;
+
+  constructor(readonly driver: SqlDriver) {
+    super();
+    this.scorer = new Scorer(driver);
+    this.writeIngest = ingestWriter(driver, this.scorer);
+  }
+
+  async migrate(): Promise<void> {
+    await this.driver.migrate();
+  }
+
+  async ping(): Promise<boolean> {
+    return (await this.driver.query(() => value<number>('SELECT 1'))) === 1;
+  }
+
+  async close(): Promise<void> {
+    await this.driver.close();
+  }
+
+  async createKiosk(k: { id: string; officeId?: string; panels?: Panel[]; passwordHash: string }): Promise<boolean> {
+    return (await this.driver.query(() => run('INSERT INTO kiosks (id, office_id, panels, password_hash, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      k.id, k.officeId ?? null, k.panels ? JSON.stringify(k.panels) : null, k.passwordHash, now()))) === 1;
+  }
+
+  async setKioskPassword(id: string, passwordHash: string): Promise<boolean> {
+    return (await this.driver.query(() => run('UPDATE kiosks SET password_hash = ? WHERE id = ?', passwordHash, id))) === 1;
+  }
+
+  async kioskPasswordHash(id: string): Promise<string | undefined> {
+    return this.driver.query(() => value<string>('SELECT password_hash FROM kiosks WHERE id = ?', id));
+  }
+
+  async kioskExists(id: string): Promise<boolean> {
+    return (await this.driver.query(() => value('SELECT 1 FROM kiosks WHERE id = ?', id))) !== undefined;
+  }
+
+  async getKiosk(id: string): Promise<Kiosk | undefined> {
+    const r = await this.driver.query(() => get('SELECT * FROM kiosks WHERE id = ?', id));
+    return r && kioskFromRow(r);
+  }
+
+  async listKiosks(after: string | undefined, limit: number): Promise<Kiosk[]> {
+    const rows = await this.driver.query(() => all('SELECT * FROM kiosks WHERE id > ? ORDER BY id LIMIT ?', after ?? '', limit));
+    return rows.map(kioskFromRow);
+  }
+
+  async kioskGaps(id: string): Promise<SeqGap[]> {
+    return this.driver.query(() => all<SeqGap>('SELECT from_seq AS "from", to_seq AS "to" FROM seq_gaps WHERE kiosk_id = ? ORDER BY from_seq', id));
+  }
+
+  async fleetSummary(): Promise<{ registered: number; online: number }> {
+    return (await this.driver.query(() => get<{ registered: number; online: number }>(
+      `SELECT count(*) AS registered, coalesce(sum(CASE WHEN status_state = 'online' THEN 1 ELSE 0 END), 0) AS online FROM kiosks`)))!;
+  }
+
+  async putKioskConfig(id: string, cfg: Omit<KioskConfigMessage, 'v' | 'rev'>): Promise<KioskConfigMessage | undefined> {
+    const forUpdate = this.driver.forUpdate;
+    return this.driver.transaction(function* () {
+      const rev = yield* value<number>(`SELECT config_rev FROM kiosks WHERE id = ?${forUpdate}`, id);
+      if (rev === undefined) return undefined;
+      const msg: KioskConfigMessage = { v: 1, rev: rev + 1, ...cfg };
+      yield* run('UPDATE kiosks SET config = ?, config_rev = ? WHERE id = ?', JSON.stringify(msg), msg.rev, id);
+      return msg;
+    });
+  }
+
+  async allKioskConfigs(): Promise<Array<{ kioskId: string; config: KioskConfigMessage }>> {
+    const rows = await this.driver.query(() => all<{ id: string; config: string }>('SELECT id, config FROM kiosks WHERE config IS NOT NULL'));
+    return rows.map((r) => ({ kioskId: r.id, config: JSON.parse(r.config) }));
+  }
+
+  async listEvents(kioskId: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {
+    const rows = await this.driver.query(() => all('SELECT * FROM events WHERE kiosk_id = ? AND seq > ? ORDER BY seq, id LIMIT ?', kioskId, afterSeq, limit));
+    return rows.map(eventFromRow);
+  }
+
+  async commitIngest(work: IngestWork): Promise<BatchOutcome[]> {
+    return this.writeIngest(work);
+  }
+
+  async listDeadLetters(limit: number): Promise<DeadLetter[]> {
+    return this.driver.query(() => all<DeadLetter>(`SELECT id, received_at AS "receivedAt", topic, kiosk_id AS "kioskId", reason, payload
+      FROM dead_letters ORDER BY id DESC LIMIT ?`, limit));
+  }
+
+  async pruneDeadLetters(keep: number): Promise<number> {
+    return this.driver.query(() => run('DELETE FROM dead_letters WHERE id <= (SELECT max(id) FROM dead_letters) - ?', keep));
+  }
+
+  async createApiKey(k: { name: string; role: Role; hash: string } & Partial<ApiKeyScope>): Promise<ApiKey> {
+    const key: ApiKey = { id: ulid(), name: k.name, role: k.role, createdAt: now(), offices: k.offices ?? [], regions: k.regions ?? [] };
+    const scope = 'INSERT INTO api_key_scopes (key_id, scope, ref_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING';
+    await this.driver.transaction(function* () {
+      yield* run('INSERT INTO api_keys (id, name, role, hash, created_at) VALUES (?, ?, ?, ?, ?)', key.id, key.name, key.role, k.hash, key.createdAt);
+      for (const o of key.offices) yield* run(scope, key.id, 'office', o);
+      for (const r of key.regions) yield* run(scope, key.id, 'region', r);
+    });
+    return key;
+  }
+
+  async upsertApiKey(k: { name: string; role: Role; hash: string }): Promise<void> {
+    await this.driver.transaction(function* () {
+      yield* run('DELETE FROM api_keys WHERE name = ? OR hash = ?', k.name, k.hash);
+      yield* run('INSERT INTO api_keys (id, name, role, hash, created_at) VALUES (?, ?, ?, ?, ?)', ulid(), k.name, k.role, k.hash, now());
+    });
+  }
+
+  async apiKeyByHash(hash: string): Promise<(ApiKey & { hash: string }) | undefined> {
+    return this.driver.query(function* () {
+      const r = yield* get<ApiKey & { hash: string }>(`SELECT ${API_KEY}, hash FROM api_keys WHERE hash = ?`, hash);
+      return r && (yield* withScope(r));
+    });
+  }
+
+  async listApiKeys(): Promise<ApiKey[]> {
+    return this.driver.query(function* () {
+      const out: ApiKey[] = [];
+      for (const k of yield* all<ApiKey>(`SELECT ${API_KEY} FROM api_keys ORDER BY created_at, id`)) out.push(yield* withScope(k));
+      return out;
+    });
+  }
+
+  async countApiKeys(role: Role): Promise<number> {
+    return (await this.driver.query(() => value<number>('SELECT count(*) AS n FROM api_keys WHERE role = ?', role))) ?? 0;
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * One store logic, two databases. Store code is written as generators that `yield` SQL operations; a
+ * driver runs them: the SQLite driver answers each at once inside better-sqlite3's synchronous
+ * transaction (no promise per statement on the ingest hot path), the PostgreSQL driver awaits each one
+ * on a pooled connection. SQL is written once, in the subset both understand, with `?` placeholders.
+ */
+export type Row = Record<string, unknown>;
+
+export type Op =
+  | { op: 'get' | 'all' | 'value' | 'run'; sql: string; args: readonly unknown[] }
+  /** INSERT into a table with a `rid` column: the new rid, or undefined when ON CONFLICT ignored the row. */
+  | { op: 'insertRid'; sql: string; args: readonly unknown[] };
+
+/** A unit of store work: runs to completion on either driver. */
+export type Q<T> = Generator<Op, T, unknown>;
+
+export function* get<T = Row>(sql: string, ...args: unknown[]): Q<T | undefined> {
+  return (yield { op: 'get', sql, args }) as T | undefined;
+}
+
+export function* all<T = Row>(sql: string, ...args: unknown[]): Q<T[]> {
+  return (yield { op: 'all', sql, args }) as T[];
+}
+
+/** The first column of the first row. */
+export function* value<T>(sql: string, ...args: unknown[]): Q<T | undefined> {
+  return (yield { op: 'value', sql, args }) as T | undefined;
+}
+
+/** Rows changed. */
+export function* run(sql: string, ...args: unknown[]): Q<number> {
+  return (yield { op: 'run', sql, args }) as number;
+}
+
+export function* insertRid(sql: string, ...args: unknown[]): Q<number | undefined> {
+  return (yield { op: 'insertRid', sql, args }) as number | undefined;
+}
+
+/** `column IN (?, ?, …)` for a list of values (an empty list matches nothing). */
+export function inList(column: string, values: readonly unknown[]): { sql: string; args: unknown[] } {
+  if (values.length === 0) return { sql: '1 = 0', args: [] };
+  return { sql: `${column} IN (${values.map(() => '?').join(', ')})`, args: [...values] };
+}
+
+export interface SqlDriver {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Row-lock clauses: '' on SQLite, where the one writer holds the whole database. */
+  readonly forUpdate: string;
+  readonly forShare: string;
+  /** Applies pending migrations; returns the schema version. */
+  migrate(): Promise<number>;
+  /** Runs `work` in one transaction; any error rolls all of it back. */
+  transaction<T>(work: () => Q<T>): Promise<T>;
+  /** A failure after which the whole transaction may simply run again (deadlock, serialization). */
+  isTransient(err: unknown): boolean;
+  /** Runs `work` without an explicit transaction (reads, single statements). */
+  query<T>(work: () => Q<T>): Promise<T>;
+  close(): Promise<void>;
+}

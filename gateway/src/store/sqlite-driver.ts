@@ -1,0 +1,100 @@
+/** Runs store work on better-sqlite3: synchronous underneath, every statement prepared once and cached. */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './migrations.js';
+import type { Op, Q, SqlDriver } from './sql.js';
+
+export function openDatabase(file: string): Database.Database {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // An acked press must survive a power cut: fsync on every commit (group commit keeps this cheap).
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  return db;
+}
+
+/** Applies pending migrations; `PRAGMA user_version` records how far we got. */
+export function migrate(db: Database.Database): number {
+  const from = db.pragma('user_version', { simple: true }) as number;
+  for (let v = from; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return MIGRATIONS.length;
+}
+
+export class SqliteDriver implements SqlDriver {
+  readonly dialect = 'sqlite';
+  readonly forUpdate = '';
+  readonly forShare = '';
+  readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly inTransaction: <T>(work: () => Q<T>) => T;
+
+  constructor(file: string) {
+    this.db = openDatabase(file);
+    this.inTransaction = this.db.transaction(<T>(work: () => Q<T>): T => this.drive(work())) as <T>(work: () => Q<T>) => T;
+  }
+
+  async migrate(): Promise<number> {
+    return migrate(this.db);
+  }
+
+  async transaction<T>(work: () => Q<T>): Promise<T> {
+    return this.inTransaction(work);
+  }
+
+  isTransient(): boolean {
+    return false; // one writer: nothing to retry
+  }
+
+  async query<T>(work: () => Q<T>): Promise<T> {
+    return this.drive(work());
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  private drive<T>(gen: Q<T>): T {
+    let step = gen.next();
+    while (!step.done) {
+      let result: unknown;
+      try {
+        result = this.exec(step.value);
+      } catch (err) {
+        step = gen.throw(err);
+        continue;
+      }
+      step = gen.next(result);
+    }
+    return step.value;
+  }
+
+  private exec(o: Op): unknown {
+    const key = o.op === 'value' ? `v${o.sql}` : o.sql;
+    let s = this.statements.get(key);
+    if (!s) {
+      s = this.db.prepare(o.sql);
+      if (o.op === 'value') s.pluck();
+      this.statements.set(key, s);
+    }
+    switch (o.op) {
+      case 'get':
+      case 'value':
+        return s.get(...o.args);
+      case 'all':
+        return s.all(...o.args);
+      case 'run':
+        return s.run(...o.args).changes;
+      case 'insertRid': {
+        const info = s.run(...o.args);
+        return info.changes === 1 ? Number(info.lastInsertRowid) : undefined;
+      }
+    }
+  }
+}
