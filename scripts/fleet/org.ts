@@ -185,8 +185,10 @@ export async function employeeRanking(api: GatewayApi, plan: FleetPlan, now = Da
     const who = employees.get(i.id);
     return `    ${lpad(i.rank, 3)}. ${pad(who ? `${who.e.name} (${who.o.name}, ${who.e.profile})` : i.id, 44)} CSAT ${lpad(`${Math.round(i.value * 100)}%`, 4)}  n = ${i.n}`;
   };
-  const items = r.items;
-  const lines = [`employees by CSAT (GET /api/v1/rankings?level=employee&index=csat&from=${from}&to=${to}): ${items.length} ranked, ${r.leftOut} left out (fewer presses than minSample)`];
+  const items = r.items.filter((i) => employees.has(i.id)); // a shared gateway also ranks other runs' employees
+  const others = r.items.length - items.length;
+  const lines = [`employees by CSAT (GET /api/v1/rankings?level=employee&index=csat&from=${from}&to=${to}): ${items.length} of this run ranked` +
+    `${others ? ` (and ${others} others)` : ''}, ${r.leftOut} left out (fewer presses than minSample)`];
   if (items.length <= 2 * show) lines.push(...items.map(line));
   else lines.push(...items.slice(0, show).map(line), '    …', ...items.slice(-show).map(line));
   return lines;
