@@ -5,7 +5,8 @@
  */
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { Readable } from 'node:stream';
+import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { MAX_PAYLOAD_BYTES } from '../../../shared/src/index.js';
 import type { Store } from '../store/store.js';
@@ -52,6 +53,35 @@ function limitPacketSize(client: Client, log: Logger): void {
   };
 }
 
+interface RetainedStore {
+  storeRetained(packet: AedesPublishPacket): Promise<void>;
+  createRetainedStreamCombi(patterns: string[]): Readable;
+}
+
+/**
+ * aedes' memory persistence answers every SUBSCRIBE by testing *every* retained topic against the
+ * pattern (aedes-persistence 11, retainedMessagesByPattern). Each kiosk keeps a retained status, and
+ * re-subscribes to its acks and config on every connect: with 10 000 kiosks that is ~6 ms of blocked
+ * event loop per connect, a minute for a fleet reconnecting at once (measured: 10 000 connects took
+ * 36 s). Kiosks may only subscribe to exact topics (acl.ts), so those are answered from a map;
+ * wildcard patterns still take the original scan.
+ */
+export function indexRetained(persistence: RetainedStore): void {
+  const byTopic = new Map<string, AedesPublishPacket>();
+  const store = persistence.storeRetained.bind(persistence);
+  const scan = persistence.createRetainedStreamCombi.bind(persistence);
+  persistence.storeRetained = async (packet) => {
+    await store(packet);
+    // As the persistence does: an empty retained payload deletes the topic's retained message.
+    if (packet.payload.length === 0) byTopic.delete(packet.topic);
+    else byTopic.set(packet.topic, { ...packet });
+  };
+  persistence.createRetainedStreamCombi = (patterns) => {
+    if (patterns.some((p) => p.includes('+') || p.includes('#'))) return scan(patterns);
+    return Readable.from(patterns.flatMap((p) => byTopic.get(p) ?? []));
+  };
+}
+
 export async function createBroker(o: BrokerOptions): Promise<EmbeddedBroker> {
   const identities = new WeakMap<Client, Identity>();
   const broker = await Aedes.createBroker({
@@ -78,6 +108,7 @@ export async function createBroker(o: BrokerOptions): Promise<EmbeddedBroker> {
       done(null, null); // SUBACK failure (0x80); the connection stays up
     },
   });
+  indexRetained((broker as unknown as { persistence: RetainedStore }).persistence);
   broker.on('clientError', (client, err) => o.log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'));
   // noDelay: an ack (~15 KB for 500 ids) is a partial TCP segment; with Nagle it waits for the
   // kiosk's delayed ACK of the previous one (up to 40 ms on Linux), which stalls a kiosk's send window.
