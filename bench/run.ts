@@ -5,13 +5,14 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { benchIngest } from './ingest.js';
+import { benchLoad } from './load.js';
 import { benchAgentRss, benchBacklogDrain, benchPressCommit } from './kiosk.js';
 import { benchScores } from './scores.js';
 import type { BenchResult } from './stats.js';
 
 const program = new Command()
   .name('bench')
-  .option('--only <names>', 'comma-separated subset: press,backlog,ingest,rss,scores')
+  .option('--only <names>', 'comma-separated subset: press,backlog,ingest,rss,scores,load')
   .option('--quick', 'smaller workloads (for a smoke run)')
   .parse();
 const opts = program.opts<{ only?: string; quick?: boolean }>();
@@ -23,6 +24,7 @@ const benches: [string, () => Promise<BenchResult>][] = [
   ['ingest', () => benchIngest(opts.quick ? { kiosks: 2, perKiosk: 10_000 } : { kiosks: 4, perKiosk: 50_000 })],
   ['rss', () => benchAgentRss(opts.quick ? 5 : 20)],
   ['scores', () => benchScores(opts.quick ? { kiosks: 200, pressesPerKiosk: 2500 } : { kiosks: 2000, pressesPerKiosk: 5000 })],
+  ['load', () => benchLoad(opts.quick ? { kiosks: 1000, workers: 2, pressEveryS: 10, steadyS: 10, saturationS: 10 } : { kiosks: 10_000, workers: 2, pressEveryS: 10, steadyS: 30, saturationS: 30 })],
 ];
 
 const results: BenchResult[] = [];
