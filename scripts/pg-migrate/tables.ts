@@ -1,0 +1,44 @@
+/**
+ * What the SQLite → PostgreSQL migration copies, in an order the foreign keys accept (regions before
+ * offices before desks…, api_keys before api_key_scopes). `order` is the primary key: batches are read
+ * in key order, so a table is read once from start to end.
+ */
+export interface TableSpec {
+  name: string;
+  order: string;
+  /** An identity column whose sequence must continue past the copied maximum. */
+  identity?: string;
+}
+
+export const TABLES: readonly TableSpec[] = [
+  { name: 'kiosks', order: 'id' },
+  { name: 'events', order: 'rid', identity: 'rid' },
+  { name: 'seq_gaps', order: 'kiosk_id, from_seq' },
+  { name: 'rejected_events', order: 'kiosk_id, id' },
+  { name: 'dead_letters', order: 'id', identity: 'id' },
+  { name: 'api_keys', order: 'id' },
+  { name: 'api_key_scopes', order: 'key_id, scope, ref_id' },
+  { name: 'settings', order: 'id' },
+  { name: 'regions', order: 'id' },
+  { name: 'offices', order: 'id' },
+  { name: 'desks', order: 'id' },
+  { name: 'employees', order: 'id' },
+  { name: 'assignments', order: 'id' },
+  { name: 'panel_bindings', order: 'kiosk_id, panel' },
+  { name: 'desk_panels', order: 'desk_id, kiosk_id, panel' },
+  { name: 'visitors', order: 'office_id, desk_id, start_ms' },
+  { name: 'sales', order: 'office_id, desk_id, start_ms' },
+  { name: 'boot_anchors', order: 'kiosk_id, boot_id' },
+  { name: 'rollup_hour', order: 'office_id, hour_start, kind, desk_id, employee_id' },
+  { name: 'rollup_day', order: 'office_id, day, kind, desk_id, employee_id' },
+];
+
+/** Sums compared after the copy, besides every table's row count. */
+export const SUMS: ReadonlyArray<{ table: string; columns: readonly string[] }> = [
+  { table: 'rollup_day', columns: ['good', 'neutral', 'bad', 'excl'] },
+  { table: 'rollup_hour', columns: ['good', 'neutral', 'bad', 'excl'] },
+  { table: 'kiosks', columns: ['received', 'duplicates', 'rejected'] },
+];
+
+/** A precondition that does not hold: the tool refuses with one readable line and exit code 2. */
+export class Refusal extends Error {}
