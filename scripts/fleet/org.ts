@@ -18,7 +18,10 @@ export const gatewayPanel = (k: KioskPlan): { id: string; kind: PanelKind } => (
 
 async function call(api: GatewayApi, method: string, path: string, body: unknown, ok: number): Promise<unknown> {
   const res = await api.request(method, path, body);
-  if (res.status !== ok) throw new Error(`${method} /api/v1${path}: ${res.status} ${JSON.stringify(res.body)}`);
+  if (res.status !== ok) {
+    const hint = res.status === 409 ? ' (ids come from --prefix: give a new one, or --no-org)' : '';
+    throw new Error(`${method} /api/v1${path}: ${res.status} ${JSON.stringify(res.body)}${hint}`);
+  }
   return res.body;
 }
 
