@@ -22,6 +22,8 @@ const select = (kind: OrgKind) => Object.entries(TABLES[kind].columns).map(([f, 
 const ASSIGNMENT = 'id, desk_id AS "deskId", employee_id AS "employeeId", from_ms AS "from", to_ms AS "to"';
 const SUMS = 'sum(good) AS good, sum(neutral) AS neutral, sum(bad) AS bad, sum(excl) AS excluded';
 const UNATTRIBUTED = `(kind = 'staff' AND employee_id = '') AS unattributed`;
+// Rollup rows whose presses all moved elsewhere (re-attribution, clock correction) remain at zero: not a group.
+const NON_EMPTY = 'HAVING sum(good) + sum(neutral) + sum(bad) + sum(excl) > 0';
 const countsTable = (table: 'visitors' | 'sales') => (table === 'sales' ? 'sales' : 'visitors');
 
 function subjectWhere(s: Subject): { sql: string; args: unknown[] } {
@@ -203,7 +205,7 @@ export abstract class SqlOrgStore implements OrgStore {
   async countsByDay(subject: Subject, fromDay: number, toDay: number): Promise<DayRow[]> {
     const w = subjectWhere(subject);
     const rows = await this.driver.query(() => all(`SELECT day, kind, ${UNATTRIBUTED}, ${SUMS} FROM rollup_day WHERE ${w.sql} AND day >= ? AND day < ?
-      GROUP BY day, kind, unattributed`, ...w.args, fromDay, toDay));
+      GROUP BY day, kind, unattributed ${NON_EMPTY}`, ...w.args, fromDay, toDay));
     return rows.map((r) => toCounts<DayRow>(r));
   }
 
@@ -211,7 +213,7 @@ export abstract class SqlOrgStore implements OrgStore {
     const w = subjectWhere(subject);
     const rows = await this.driver.query(() => all(`SELECT hour_start AS "hourStart", local_hour AS "localHour", weekday, kind, ${UNATTRIBUTED}, ${SUMS}
       FROM rollup_hour WHERE ${w.sql} AND hour_start >= ? AND hour_start < ?
-      GROUP BY hour_start, local_hour, weekday, kind, unattributed`, ...w.args, from, to));
+      GROUP BY hour_start, local_hour, weekday, kind, unattributed ${NON_EMPTY}`, ...w.args, from, to));
     return rows.map((r) => toCounts<HourRow>(r));
   }
 
@@ -219,15 +221,16 @@ export abstract class SqlOrgStore implements OrgStore {
     const w = subjectWhere(subject);
     const [cond, a, b] = 'fromDay' in range ? ['day >= ? AND day < ?', range.fromDay, range.toDay] : ['hour_start >= ? AND hour_start < ?', range.from, range.to];
     const rows = await this.driver.query(() => all(`SELECT 0 AS "hourStart", local_hour AS "localHour", weekday, kind, ${UNATTRIBUTED}, ${SUMS}
-      FROM rollup_hour WHERE ${w.sql} AND ${cond} GROUP BY local_hour, weekday, kind, unattributed`, ...w.args, a, b));
+      FROM rollup_hour WHERE ${w.sql} AND ${cond} GROUP BY local_hour, weekday, kind, unattributed ${NON_EMPTY}`, ...w.args, a, b));
     return rows.map((r) => toCounts<HourRow>(r));
   }
 
   async rankCounts(level: 'employee' | 'office', kind: PanelKind, fromDay: number, toDay: number): Promise<RankRow[]> {
     const sql = level === 'employee'
-      ? `SELECT r.*, coalesce(e.office_id, r."anyOffice") AS "officeId" FROM (SELECT employee_id AS id, min(office_id) AS "anyOffice", ${SUMS}
-         FROM rollup_day WHERE kind = ? AND day >= ? AND day < ? AND employee_id <> '' GROUP BY employee_id) r LEFT JOIN employees e ON e.id = r.id`
-      : `SELECT office_id AS id, office_id AS "officeId", ${SUMS} FROM rollup_day WHERE kind = ? AND day >= ? AND day < ? GROUP BY office_id`;
+      ? `SELECT r.id, coalesce(e.office_id, r."anyOffice") AS "officeId", r.good, r.neutral, r.bad, r.excluded
+         FROM (SELECT employee_id AS id, min(office_id) AS "anyOffice", ${SUMS} FROM rollup_day
+         WHERE kind = ? AND day >= ? AND day < ? AND employee_id <> '' GROUP BY employee_id ${NON_EMPTY}) r LEFT JOIN employees e ON e.id = r.id`
+      : `SELECT office_id AS id, office_id AS "officeId", ${SUMS} FROM rollup_day WHERE kind = ? AND day >= ? AND day < ? GROUP BY office_id ${NON_EMPTY}`;
     return this.driver.query(() => all<RankRow>(sql, kind, fromDay, toDay));
   }
 

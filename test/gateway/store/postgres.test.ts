@@ -9,6 +9,7 @@ import { PgStore } from '../../../gateway/src/store/postgres.js';
 import { startPostgres, type Postgres } from '../../support/postgres.js';
 import { event } from '../helpers.js';
 import { describeScoring } from './scoring-contract.js';
+import { describeOrgStore } from './org-contract.js';
 import { describeStore } from './store-contract.js';
 
 let server: Postgres;
@@ -41,6 +42,7 @@ async function freshStore(): Promise<PgStore> {
 
 describeStore('PgStore', freshStore);
 describeScoring('PgStore', freshStore);
+describeOrgStore('PgStore', freshStore);
 
 describe('PgStore specifics', () => {
   it('runs versioned migrations once, even when several gateways start at the same time', async () => {

@@ -9,6 +9,7 @@ import { SqliteStore } from '../../../gateway/src/store/sqlite.js';
 import type { Store } from '../../../gateway/src/store/store.js';
 import { event } from '../helpers.js';
 import { describeScoring } from './scoring-contract.js';
+import { describeOrgStore } from './org-contract.js';
 import { describeStore } from './store-contract.js';
 
 const dirs: string[] = [];
@@ -25,11 +26,13 @@ describeStore('SqliteStore (file)', async () => {
   return store;
 });
 
-describeScoring('SqliteStore (memory)', async () => {
+const memoryStore = async () => {
   const store = new SqliteStore(':memory:');
   await store.migrate();
   return store;
-});
+};
+describeScoring('SqliteStore (memory)', memoryStore);
+describeOrgStore('SqliteStore (memory)', memoryStore);
 
 describe('SqliteStore specifics', () => {
   it('runs migrations once, records the version, and keeps data across reopen', async () => {

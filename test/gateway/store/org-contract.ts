@@ -1,0 +1,141 @@
+/**
+ * Organisation model and score queries every `Store` must answer alike (SQLite and PostgreSQL):
+ * pagination order, scoping, references, assignment overlaps, count replacement, rollup queries.
+ */
+import { ulid } from 'ulid';
+import { describe, expect, it } from 'vitest';
+import type { Event } from '../../../shared/src/index.js';
+import { dayNumber } from '../../../gateway/src/store/org.js';
+import type { Store } from '../../../gateway/src/store/store.js';
+
+const ZONE = 'Asia/Vladivostok'; // UTC+10, no DST: local day = UTC day + 10 h
+const at = (iso: string) => Date.parse(iso);
+
+function press(seq: number, panel: string, button: Event['button'], iso: string, extra: Partial<Event> = {}): Event {
+  return { id: ulid(), seq, panel, button, at: iso, clockSynced: true, bootId: 'b', uptimeMs: seq * 1000, flags: [], ...extra };
+}
+
+async function seed(store: Store): Promise<void> {
+  await store.createOrg('region', { id: 'east', name: 'East' });
+  for (const id of ['b-office', 'B-office', 'a-office']) {
+    await store.createOrg('office', { id, name: id, timeZone: ZONE, regionId: id === 'a-office' ? null : 'east', k: null });
+  }
+  await store.createOrg('desk', { id: 'd1', officeId: 'b-office', name: 'Desk 1' });
+  await store.createOrg('employee', { id: 'elena', name: 'Elena Ivanova', officeId: 'b-office' });
+  await store.createOrg('employee', { id: 'ivan', name: 'Ivan Petrov', officeId: 'b-office' });
+  await store.createKiosk({ id: 'k', officeId: 'b-office', passwordHash: 'h' });
+  await store.putBinding({ kioskId: 'k', panel: 'desk', kind: 'staff', officeId: 'b-office', deskId: 'd1' });
+  await store.putBinding({ kioskId: 'k', panel: 'door', kind: 'office', officeId: 'b-office', deskId: null });
+}
+
+const ingest = (store: Store, events: Event[]) => store.commitIngest({ batches: [{ kioskId: 'k', events, rejected: [] }], statuses: [], deadLetters: [] });
+
+export function describeOrgStore(name: string, open: () => Promise<Store>): void {
+  describe(`Store contract, organisation and scores: ${name}`, () => {
+    it('pages org lists in byte order of ids, scoped to offices when asked', async () => {
+      const store = await open();
+      await seed(store);
+      const page1 = await store.listOrg('office', undefined, 2);
+      expect(page1.map((o) => o.id)).toEqual(['B-office', 'a-office']);
+      expect((await store.listOrg('office', page1[1]!.id, 2)).map((o) => o.id)).toEqual(['b-office']);
+      expect((await store.listOrg('office', undefined, 10, ['a-office'])).map((o) => o.id)).toEqual(['a-office']);
+      expect(await store.listOrg('employee', undefined, 10, [])).toEqual([]);
+      expect((await store.officesInRegions(['east'])).sort()).toEqual(['B-office', 'b-office']);
+      expect(await store.getOrg('employee', 'elena')).toEqual({ id: 'elena', name: 'Elena Ivanova', officeId: 'b-office' });
+      await store.close();
+    });
+
+    it('refuses a taken id, reports a missing one, and refuses to delete what is referenced', async () => {
+      const store = await open();
+      await seed(store);
+      expect(await store.createOrg('desk', { id: 'd1', officeId: 'b-office', name: 'again' })).toBe(false);
+      expect(await store.updateOrg('desk', { id: 'nope', officeId: 'b-office', name: 'x' })).toBe(false);
+      expect(await store.updateOrg('desk', { id: 'd1', officeId: 'b-office', name: 'Window 1' })).toBe(true);
+      expect((await store.getOrg('desk', 'd1'))!.name).toBe('Window 1');
+      expect(await store.deleteOrg('office', 'b-office')).toEqual({ result: 'referenced', by: 'desks' });
+      expect(await store.deleteOrg('office', 'a-office')).toEqual({ result: 'deleted' });
+      expect(await store.deleteOrg('office', 'a-office')).toEqual({ result: 'missing' });
+      await store.close();
+    });
+
+    it('refuses overlapping assignments, attributes by press time, and re-attributes on a correction', async () => {
+      const store = await open();
+      await seed(store);
+      const shift = { id: 's1', deskId: 'd1', employeeId: 'elena', from: at('2026-05-01T00:00:00Z'), to: at('2026-05-01T04:00:00Z') };
+      expect(await store.putAssignment(shift)).toMatchObject({ ok: true, reattributed: 0 });
+      const overlap = await store.putAssignment({ ...shift, id: 's2', employeeId: 'ivan', from: at('2026-05-01T03:00:00Z'), to: null });
+      expect(overlap.ok).toBe(false);
+      await ingest(store, [
+        press(1, 'desk', 'good', '2026-05-01T01:00:00Z'),
+        press(2, 'desk', 'bad', '2026-05-01T05:00:00Z'), // nobody assigned yet: unattributed
+        press(3, 'door', 'neutral', '2026-05-01T05:30:00Z'),
+      ]);
+      const day = dayNumber(2026, 5, 1);
+      const byDay = async (s: Parameters<Store['countsByDay']>[0]) => (await store.countsByDay(s, day, day + 1))
+        .map((r) => ({ kind: r.kind, unattributed: r.unattributed, good: r.good, neutral: r.neutral, bad: r.bad, excluded: r.excluded }))
+        .sort((a, b) => `${a.kind}${a.unattributed}`.localeCompare(`${b.kind}${b.unattributed}`));
+      expect(await byDay({ level: 'employee', id: 'elena' })).toEqual([{ kind: 'staff', unattributed: false, good: 1, neutral: 0, bad: 0, excluded: 0 }]);
+      expect(await byDay({ level: 'office', id: 'b-office' })).toEqual([
+        { kind: 'office', unattributed: false, good: 0, neutral: 1, bad: 0, excluded: 0 },
+        { kind: 'staff', unattributed: false, good: 1, neutral: 0, bad: 0, excluded: 0 },
+        { kind: 'staff', unattributed: true, good: 0, neutral: 0, bad: 1, excluded: 0 },
+      ]);
+      // Ivan was at the desk after all from 04:00: the 05:00 press becomes his.
+      expect(await store.putAssignment({ id: 's2', deskId: 'd1', employeeId: 'ivan', from: at('2026-05-01T04:00:00Z'), to: null })).toMatchObject({ ok: true, reattributed: 1 });
+      expect(await byDay({ level: 'employee', id: 'ivan' })).toEqual([{ kind: 'staff', unattributed: false, good: 0, neutral: 0, bad: 1, excluded: 0 }]);
+      expect((await store.listAssignments({ officeIds: ['b-office'] }, undefined, 10)).map((a) => a.id)).toEqual(['s1', 's2']);
+      expect(await store.listAssignments({ officeIds: ['a-office'] }, undefined, 10)).toEqual([]);
+      expect(await store.deleteAssignment('s2')).toEqual({ reattributed: 1 });
+      expect(await byDay({ level: 'employee', id: 'ivan' })).toEqual([]);
+      await store.close();
+    });
+
+    it('answers hour, breakdown and ranking queries from the rollups, and counts presses of unknown time', async () => {
+      const store = await open();
+      await seed(store);
+      await store.putAssignment({ id: 's1', deskId: 'd1', employeeId: 'elena', from: 0, to: null });
+      await ingest(store, [
+        press(1, 'desk', 'good', '2026-05-01T01:10:00Z'),
+        press(2, 'desk', 'good', '2026-05-01T01:20:00Z'),
+        press(3, 'desk', 'bad', '2026-05-01T02:10:00Z'),
+        press(4, 'desk', 'bad', '2026-05-01T02:10:01Z'), // within the lock-out: excluded as misuse
+        press(5, 'desk', 'good', '2021-01-01T00:00:00Z', { clockSynced: false, bootId: 'never-synced' }),
+      ]);
+      const hours = await store.countsByHour({ level: 'office', id: 'b-office' }, at('2026-05-01T00:00:00Z'), at('2026-05-02T00:00:00Z'));
+      expect(hours.map((h) => [h.hourStart, h.localHour, h.good, h.bad, h.excluded])).toEqual(
+        expect.arrayContaining([[at('2026-05-01T01:00:00Z'), 11, 2, 0, 0], [at('2026-05-01T02:00:00Z'), 12, 0, 1, 1]]),
+      );
+      const day = dayNumber(2026, 5, 1);
+      const split = await store.breakdown({ level: 'employee', id: 'elena' }, { fromDay: day, toDay: day + 1 });
+      expect(split.map((h) => [h.localHour, h.weekday, h.good, h.bad])).toEqual(expect.arrayContaining([[11, 5, 2, 0], [12, 5, 0, 1]]));
+      expect(await store.rankCounts('employee', 'staff', day, day + 1)).toEqual([{ id: 'elena', officeId: 'b-office', good: 2, neutral: 0, bad: 1, excluded: 1 }]);
+      expect(await store.rankCounts('office', 'staff', day, day + 1)).toEqual([{ id: 'b-office', officeId: 'b-office', good: 2, neutral: 0, bad: 1, excluded: 1 }]);
+      expect(await store.timeUncertain(['b-office'])).toBe(1);
+      expect(await store.timeUncertain([])).toBe(0);
+      await store.close();
+    });
+
+    it('keeps one visitor figure per period: a day entry replaces that day\'s hourly ones', async () => {
+      const store = await open();
+      await seed(store);
+      const day = dayNumber(2026, 5, 1);
+      const hour = (h: number, count: number) => ({ officeId: 'b-office', deskId: null, start: at('2026-04-30T14:00:00Z') + h * 3_600_000, end: at('2026-04-30T14:00:00Z') + (h + 1) * 3_600_000, day, count });
+      await store.putCounts('visitors', [hour(9, 10), hour(10, 12)]);
+      expect((await store.listCounts('visitors', ['b-office'], null, day, day + 1)).map((c) => c.count)).toEqual([10, 12]);
+      await store.putCounts('visitors', [{ officeId: 'b-office', deskId: null, start: at('2026-04-30T14:00:00Z'), end: at('2026-05-01T14:00:00Z'), day, count: 30 }]);
+      expect(await store.listCounts('visitors', ['b-office'], null, day, day + 1)).toEqual([
+        { officeId: 'b-office', deskId: null, start: at('2026-04-30T14:00:00Z'), end: at('2026-05-01T14:00:00Z'), day, count: 30 },
+      ]);
+      expect(await store.listCounts('sales', ['b-office'], null, day, day + 1)).toEqual([]);
+      await store.close();
+    });
+
+    it('stores company settings', async () => {
+      const store = await open();
+      const s = { k: 0.25, neutralCountsAsDissatisfied: true, minSample: 12, misuse: { lockoutMs: 3000, burstCount: 4, burstWindowMs: 8000 } };
+      await store.putSettings(s);
+      expect(await store.getSettings()).toEqual(s);
+      await store.close();
+    });
+  });
+}
