@@ -44,7 +44,8 @@ export type AssignmentResult =
 
 export interface OrgStore {
   getSettings(): Promise<CompanySettings>;
-  putSettings(s: CompanySettings): Promise<void>;
+  /** New misuse rules re-judge every stored press; returns how many changed flag. */
+  putSettings(s: CompanySettings): Promise<{ reflagged: number }>;
 
   listOrg<K extends OrgKind>(kind: K, after: string | undefined, limit: number, officeIds?: readonly string[]): Promise<OrgEntity<K>[]>;
   getOrg<K extends OrgKind>(kind: K, id: string): Promise<OrgEntity<K> | undefined>;

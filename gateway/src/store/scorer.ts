@@ -346,6 +346,8 @@ function correctedTime(anchor: Anchor, uptimeMs: number, at: number): number {
   return corrected!.correctedAt;
 }
 
+/** Past any press time, with room to add a quiet gap: `reflag` then reads the panel's presses in one go. */
+const WHOLE = Number.MAX_SAFE_INTEGER / 2;
 const isZero = (d: Delta) => !d.good && !d.neutral && !d.bad && !d.excl;
 /** Rollup rows are written in key order, so two gateways updating the same rows cannot deadlock. */
 const sortedByKey = (m: Map<string, Delta>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
@@ -357,7 +359,9 @@ export class Pass {
   private readonly rows = new Map<number, ScoredRow>();
   private readonly panels = new Map<string, PanelStretch>();
   readonly boots = new Set<string>();
+  /** Presses re-attributed / whose misuse flag changed. */
   changed = 0;
+  reflagged = 0;
 
   constructor(private readonly scorer: Scorer) {}
 
@@ -366,6 +370,11 @@ export class Pass {
     this.before.set(row.rid, null);
     this.rows.set(row.rid, row);
     if (row.t !== null && !flagged) this.reflagAt(row, row.t);
+  }
+
+  /** The whole history of a panel is to be judged again (the misuse rules changed). */
+  reflagWhole(kioskId: string, panel: string): void {
+    this.panels.set(`${kioskId}\u0000${panel}`, { kioskId, panel, min: 0, max: WHOLE });
   }
 
   /** The panel will be re-flagged at the end of the pass: its presses take the slow path until then. */
@@ -431,6 +440,7 @@ export class Pass {
         const excl = result.flags.length > 0 ? 1 : 0;
         if (excl === r.excl) continue;
         r.excl = excl;
+        this.reflagged++;
         yield* run(SQL.setExcl, excl, r.rid);
         lastChange = Math.max(lastChange, r.t!);
       }

@@ -67,9 +67,32 @@ export abstract class SqlOrgStore implements OrgStore {
     });
   }
 
-  async putSettings(s: CompanySettings): Promise<void> {
+  async putSettings(s: CompanySettings): Promise<{ reflagged: number }> {
+    const before = (await this.getSettings()).misuse;
     await this.orgChange(() => run(`UPDATE settings SET k = ?, neutral_dissatisfied = ?, min_sample = ?, lockout_ms = ?, burst_count = ?,
       burst_window_ms = ? WHERE id = 1`, s.k, s.neutralCountsAsDissatisfied ? 1 : 0, s.minSample, s.misuse.lockoutMs, s.misuse.burstCount, s.misuse.burstWindowMs));
+    const same = before.lockoutMs === s.misuse.lockoutMs && before.burstCount === s.misuse.burstCount && before.burstWindowMs === s.misuse.burstWindowMs;
+    return { reflagged: same ? 0 : await this.reflagAll() };
+  }
+
+  /**
+   * New misuse rules judge every stored press again, so no score mixes two rule sets. One panel per
+   * transaction (each an organisation change, so other gateways drop their cached panel states) keeps
+   * ingest flowing in between. Returns the presses whose flag changed.
+   */
+  private async reflagAll(): Promise<number> {
+    const scorer = this.scorer;
+    const panels = await this.driver.query(() => all<{ kiosk_id: string; panel: string }>('SELECT DISTINCT kiosk_id, panel FROM events WHERE t IS NOT NULL'));
+    let changed = 0;
+    for (const p of panels) {
+      changed += await this.orgChange(function* () {
+        const pass = scorer.newPass();
+        pass.reflagWhole(p.kiosk_id, p.panel);
+        yield* pass.finish();
+        return pass.reflagged;
+      });
+    }
+    return changed;
   }
 
   async listOrg<K extends OrgKind>(kind: K, after: string | undefined, limit: number, officeIds?: readonly string[]): Promise<OrgEntity<K>[]> {

@@ -130,11 +130,22 @@ export function describeOrgStore(name: string, open: () => Promise<Store>): void
       await store.close();
     });
 
-    it('stores company settings', async () => {
+    it('stores company settings; new misuse rules judge every stored press again', async () => {
       const store = await open();
-      const s = { k: 0.25, neutralCountsAsDissatisfied: true, minSample: 12, misuse: { lockoutMs: 3000, burstCount: 4, burstWindowMs: 8000 } };
-      await store.putSettings(s);
+      await seed(store);
+      // Every 3 s: under the default 5 s lock-out every other press is a repeat.
+      await ingest(store, [0, 3, 6, 9].map((s, i) => press(i + 1, 'door', 'good', new Date(at('2026-05-01T01:00:00Z') + s * 1000).toISOString())));
+      const day = dayNumber(2026, 5, 1);
+      const office = async () => (await store.rankCounts('office', 'office', day, day + 1))[0];
+      expect(await office()).toMatchObject({ good: 2, excluded: 2 });
+      const s = { k: 0.25, neutralCountsAsDissatisfied: true, minSample: 12, misuse: { lockoutMs: 2000, burstCount: 5, burstWindowMs: 10000 } };
+      expect(await store.putSettings(s)).toEqual({ reflagged: 2 });
       expect(await store.getSettings()).toEqual(s);
+      expect(await office()).toMatchObject({ good: 4, excluded: 0 });
+      expect(await store.putSettings({ ...s, k: 0.5 })).toEqual({ reflagged: 0 }); // rules unchanged: nothing re-judged
+      // A press arriving after the change is judged by the new rules too.
+      await ingest(store, [press(5, 'door', 'bad', new Date(at('2026-05-01T01:00:00Z') + 10_000).toISOString())]);
+      expect(await office()).toMatchObject({ good: 4, bad: 0, excluded: 1 });
       await store.close();
     });
   });

@@ -105,7 +105,8 @@ export const orgRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store
 
   app.get('/settings', { onRequest: reader, schema: { tags: ['settings'], response: { 200: Settings, ...errorReplies } } }, async () => store.getSettings());
   app.put('/settings', { onRequest: admin, schema: { tags: ['settings'], body: Settings, response: { 200: Settings, ...errorReplies } } }, async (req) => {
-    await store.putSettings(req.body);
+    const { reflagged } = await store.putSettings(req.body);
+    if (reflagged) req.log.info({ reflagged }, 'misuse rules changed: stored presses judged again');
     return store.getSettings();
   });
 };
