@@ -61,6 +61,17 @@ export class SqliteSource {
     }
     const unknown = tables.filter((t) => !TABLES.some((s) => s.name === t));
     if (unknown.length) throw new Refusal(`${this.file} has tables this tool does not copy (${unknown.join(', ')}): it does not match this gateway version`);
+    // The gateway's connections enforce foreign keys (better-sqlite3 turns them on), but a file edited with
+    // another tool (the sqlite3 shell has them off) may not hold to them: name every row PostgreSQL would refuse.
+    const broken = new Map<string, number>();
+    for (const v of this.db.pragma('foreign_key_check') as Array<{ table: string; parent: string }>) {
+      const key = `${v.table} → ${v.parent}`;
+      broken.set(key, (broken.get(key) ?? 0) + 1);
+    }
+    if (broken.size) {
+      throw new Refusal(`${this.file} has rows whose referenced row is missing, which PostgreSQL would refuse ` +
+        `(${[...broken].map(([k, n]) => `${k}: ${n}`).join(', ')}): was the file edited by hand? Restore the gateway's own copy, or fix these rows first`);
+    }
   }
 
   /** The table's columns, in schema order. */
