@@ -62,7 +62,8 @@ it('two gateways sharing the kiosks and one database: a SIGKILLed gateway loses 
     logLevel: 'debug', // a 'batch committed' line per batch shows which gateway stored what
   });
 
-  // Started one after the other, as a rolling deployment would: the first creates the schema.
+  // Started one after the other. (Started at the same instant, one of two gateways sometimes exits
+  // with a duplicate key on api_keys.hash: both write the LB_ADMIN_TOKEN key; see docs/gateway.md.)
   const a = await startGateway(gatewayOpts('lb-gateway-a'));
   gateways.push(a);
   let b = await startGateway(gatewayOpts('lb-gateway-b'));
