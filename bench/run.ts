@@ -14,8 +14,10 @@ const program = new Command()
   .name('bench')
   .option('--only <names>', 'comma-separated subset: press,backlog,ingest,rss,scores,load')
   .option('--quick', 'smaller workloads (for a smoke run)')
+  .option('--load-kiosks <n>', 'kiosks for the load bench (default 10000, 1000 with --quick)')
+  .option('--load-workers <n>', 'kiosk worker processes for the load bench', '2')
   .parse();
-const opts = program.opts<{ only?: string; quick?: boolean }>();
+const opts = program.opts<{ only?: string; quick?: boolean; loadKiosks?: string; loadWorkers: string }>();
 const wanted = (name: string) => !opts.only || opts.only.split(',').includes(name);
 
 const benches: [string, () => Promise<BenchResult>][] = [
@@ -24,7 +26,12 @@ const benches: [string, () => Promise<BenchResult>][] = [
   ['ingest', () => benchIngest(opts.quick ? { kiosks: 2, perKiosk: 10_000 } : { kiosks: 4, perKiosk: 50_000 })],
   ['rss', () => benchAgentRss(opts.quick ? 5 : 20)],
   ['scores', () => benchScores(opts.quick ? { kiosks: 200, pressesPerKiosk: 2500 } : { kiosks: 2000, pressesPerKiosk: 5000 })],
-  ['load', () => benchLoad(opts.quick ? { kiosks: 1000, workers: 2, pressEveryS: 10, steadyS: 10, saturationS: 10 } : { kiosks: 10_000, workers: 2, pressEveryS: 10, steadyS: 30, saturationS: 30 })],
+  ['load', () => {
+    const kiosks = Number(opts.loadKiosks ?? (opts.quick ? 1000 : 10_000));
+    // Steady: each kiosk every 10 s (far busier than a service desk), then a fleet-wide 4 000/s.
+    const phases = opts.quick ? { steadyRates: [kiosks / 10, 2000], steadyS: 10, saturationS: 10 } : { steadyRates: [kiosks / 10, 4000], steadyS: 30, saturationS: 30 };
+    return benchLoad({ kiosks, workers: Number(opts.loadWorkers), ...phases });
+  }],
 ];
 
 const results: BenchResult[] = [];
