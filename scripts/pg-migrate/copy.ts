@@ -19,7 +19,8 @@ export interface Progress {
   stop(): void;
 }
 
-export interface TableResult { table: string; rows: number; ms: number }
+/** `nulReplaced`: text values in which U+0000 was replaced (see `withoutNul`). */
+export interface TableResult { table: string; rows: number; ms: number; nulReplaced: number }
 export interface Check { what: string; sqlite: number; postgres: number }
 export interface CopyResult { tables: TableResult[]; checks: Check[]; sequences: Array<{ column: string; next: number }> }
 
@@ -27,6 +28,25 @@ function insertSql(table: string, columns: readonly string[], rows: number): str
   let n = 0;
   const tuple = () => `(${columns.map(() => `$${++n}`).join(', ')})`;
   return `INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${Array.from({ length: rows }, tuple).join(', ')}`;
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000, SQLite's can: a dead letter keeps a preview of whatever bytes a client
+ * published, NUL bytes included. Such characters become U+FFFD (the replacement character) instead of failing
+ * the copy; returns how many values changed.
+ */
+function withoutNul(rows: unknown[][]): number {
+  let changed = 0;
+  for (const row of rows) {
+    for (let i = 0; i < row.length; i++) {
+      const v = row[i];
+      if (typeof v === 'string' && v.includes('\u0000')) {
+        row[i] = v.replaceAll('\u0000', '\uFFFD');
+        changed++;
+      }
+    }
+  }
+  return changed;
 }
 
 async function targetColumns(client: pg.ClientBase, table: string): Promise<string[]> {
@@ -61,7 +81,9 @@ export async function copyAll(source: SqliteSource, client: pg.ClientBase, url: 
       const size = Math.max(1, Math.min(batch, Math.floor(MAX_PARAMS / columns.length)));
       const full = insertSql(t.name, columns, size);
       let copied = 0;
+      let nulReplaced = 0;
       for (const b of source.batches(t, columns, size)) {
+        nulReplaced += withoutNul(b);
         await client.query(b.length === size ? full : insertSql(t.name, columns, b.length), b.flat());
         copied += b.length;
         progress.advance(b.length);
@@ -69,7 +91,7 @@ export async function copyAll(source: SqliteSource, client: pg.ClientBase, url: 
       if (copied !== rows) throw new Error(`table ${t.name}: read ${copied} rows, counted ${rows}`);
       const ms = Date.now() - started;
       progress.tableDone(t.name, rows, ms);
-      tables.push({ table: t.name, rows, ms });
+      tables.push({ table: t.name, rows, ms, nulReplaced });
     }
 
     // New rows must not collide with the copied ids: continue each identity after the copied maximum.

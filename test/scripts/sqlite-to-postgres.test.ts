@@ -87,7 +87,8 @@ async function fillGateway(store: SqliteStore): Promise<void> {
     statuses: [{ kioskId: 'k-lisbon', payload: { v: 1, state: 'online', version: '0.1.0' } }],
     deadLetters: [
       { topic: 'lb/v1/kiosks/ghost/events', kioskId: 'ghost', reason: 'kiosk is not registered', payload: '{"v":1}' },
-      { topic: 'lb/v1/kiosks/k-lisbon/events', kioskId: 'k-lisbon', reason: 'not JSON', payload: 'garbage' },
+      // A binary payload's preview, as the gateway keeps it: SQLite text may hold NUL, PostgreSQL text may not.
+      { topic: 'lb/v1/kiosks/k-lisbon/events', kioskId: 'k-lisbon', reason: 'not JSON', payload: '\u0000\u0001binary garbage' },
     ],
   });
   // A resend (duplicates) and a late press filling part of a gap.
@@ -160,6 +161,7 @@ describe('npm run migrate-to-postgres', () => {
     expect(run.stdout).toMatch(/^ {2}seq_gaps +3$/m); // 101–104, 106–110, 201–210
     expect(run.stdout).toMatch(/^ {2}kiosks +3$/m);
     expect(run.stdout).toMatch(/^ {2}api_key_scopes +2$/m);
+    expect(run.stdout).toMatch(/^ {2}dead_letters +2 {2}\(1 values held NUL characters, which PostgreSQL text cannot: replaced by U\+FFFD\)$/m);
     expect(run.stdout).toMatch(/^ {2}rollup_day +[1-9]\d*$/m);
     expect(run.stdout).toMatch(/^verified: \d+ checks equal/m);
     expect(run.stdout).toMatch(/^copied \d+ rows in \d+\.\d\d s \(\d+ rows\/s\)$/m);
@@ -172,7 +174,9 @@ describe('npm run migrate-to-postgres', () => {
     try {
       await store.migrate(); // what a gateway does at start: nothing left to do
       const after = await snapshot(store);
-      expect(after).toEqual(before);
+      const nulReplaced = before.deadLetters.map((d) => ({ ...d, payload: d.payload.replaceAll('\u0000', '\uFFFD') }));
+      expect(after).toEqual({ ...before, deadLetters: nulReplaced });
+      expect(after.deadLetters.find((d) => d.reason === 'not JSON')!.payload).toBe('\uFFFD\u0001binary garbage');
       // The data is really there, not two empty answers that agree.
       expect(after.kiosks.find((k) => k.id === 'k-berlin')!.counters).toEqual({ received: 301, duplicates: 1, rejected: 0, lastSeq: 320 });
       expect(after.kiosks.find((k) => k.id === 'k-lisbon')!.status?.payload.state).toBe('online');
