@@ -229,6 +229,23 @@ describe('npm run migrate-to-postgres', () => {
   });
 });
 
+describe('npm run migrate-to-postgres on a file a gateway still has open', () => {
+  it('warns that a gateway may still be running, and copies what is committed (the write-ahead log included)', async () => {
+    const open = new SqliteStore(join(tempDir('migrate-open'), 'gateway.db'));
+    try {
+      await open.migrate();
+      await open.createKiosk({ id: 'k', passwordHash: 'h' });
+      await open.commitIngest({ batches: [{ kioskId: 'k', events: [1, 2, 3].map((n) => press(n, T0 + n * 60_000, 'p', n)), rejected: [] }], statuses: [], deadLetters: [] });
+      const run = await cli('--from', open.db.name, '--to', await server.newDatabase());
+      expect(run.code).toBe(0);
+      expect(run.stderr).toMatch(/^warning: .*gateway\.db-wal holds data: is a gateway still running on this file\? Stop it first/);
+      expect(run.stdout).toMatch(/^ {2}events +3$/m);
+    } finally {
+      await open.close();
+    }
+  });
+});
+
 describe('npm run migrate-to-postgres refuses clearly (exit 2, one line) and writes nothing', () => {
   const oneLine = (run: Run, pattern: RegExp) => {
     expect(run.code).toBe(2);
