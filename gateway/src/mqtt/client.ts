@@ -37,8 +37,14 @@ export interface MqttJsLinkOptions {
   firstConnectWarnMs?: number;
 }
 
+/** A connection closed within this long after CONNACK counts as short-lived… */
+const SHORT_LIVED_MS = 10_000;
+/** …and this many in a row (and every further such run) are reported. */
+const SHORT_LIVED_ALARM = 3;
+
 export function mqttJsLink(o: MqttJsLinkOptions): BrokerLink {
   let client: MqttClient | undefined;
+  let stopping = false;
   return {
     async start(h) {
       const session = o.shareGroup
@@ -72,12 +78,29 @@ export function mqttJsLink(o: MqttJsLinkOptions): BrokerLink {
         h.connected();
       });
       c.on('error', (err) => o.log.warn({ err: err.message }, 'mqtt client error'));
-      // MQTT 5 tells why the broker closed the connection; 0x8E: another client connected with our id.
+      // Two gateways given one client id take the session from each other in a loop, each connection
+      // closed by the broker as soon as the other reconnects. MQTT 5 brokers may say so (DISCONNECT
+      // 0x8E, session taken over); Mosquitto 2.0.11 just closes the socket, so also notice connections
+      // that keep closing right after they were established.
       c.on('disconnect', (packet) => {
         if (packet.reasonCode === 0x8e) {
           o.log.error({ clientId: o.clientId }, 'mqtt session taken over by another client with the same id; give each gateway its own LB_MQTT_CLIENT_ID');
         } else {
           o.log.warn({ reasonCode: packet.reasonCode }, 'mqtt broker disconnected us');
+        }
+      });
+      let connectedAt = 0;
+      let shortLived = 0;
+      c.on('connect', () => (connectedAt = Date.now()));
+      c.on('close', () => {
+        if (connectedAt === 0 || stopping) return;
+        shortLived = Date.now() - connectedAt < SHORT_LIVED_MS ? shortLived + 1 : 0;
+        connectedAt = 0;
+        if (shortLived > 0 && shortLived % SHORT_LIVED_ALARM === 0) {
+          o.log.error(
+            { clientId: o.clientId, times: shortLived },
+            'mqtt connection keeps being closed right after connecting; if another client uses the same client id, give each gateway its own LB_MQTT_CLIENT_ID',
+          );
         }
       });
       c.on('offline', () => o.log.warn('mqtt offline; reconnecting'));
@@ -98,6 +121,7 @@ export function mqttJsLink(o: MqttJsLinkOptions): BrokerLink {
     },
     connected: () => client?.connected ?? false,
     async stop() {
+      stopping = true;
       await client?.endAsync();
     },
   };

@@ -15,11 +15,13 @@ import { prefix } from '../helpers.js';
 const service = { username: 'lb-gateway', password: 'gateway-secret-0123456789' };
 const GROUP = 'gateways';
 
-/** One gateway's link, recording the payloads it was handed (probes and markers kept apart). */
+/** One gateway's link, recording the payloads it was handed (probes and markers kept apart) and its log. */
 function gateway(url: string, clientId: string) {
   const got: string[] = [];
   const probes: string[] = [];
-  const link: BrokerLink = mqttJsLink({ url, clientId, ...service, prefix, shareGroup: GROUP, log: pino({ level: 'silent' }) });
+  const logs: { level: number; msg: string }[] = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
+  const link: BrokerLink = mqttJsLink({ url, clientId, ...service, prefix, shareGroup: GROUP, log });
   let connections = 0;
   const started = link.start({
     message: (_topic, payload) => {
@@ -29,7 +31,7 @@ function gateway(url: string, clientId: string) {
     ready: () => Promise.resolve(),
     connected: () => void connections++,
   });
-  return { clientId, link, got, probes, started, connections: () => connections };
+  return { clientId, link, got, probes, logs, started, connections: () => connections };
 }
 type Gw = ReturnType<typeof gateway>;
 
@@ -135,5 +137,21 @@ describe('gateways in one MQTT 5 share group on Mosquitto', () => {
     await untilEachHas([a, back], 'marker');
     expect([...a.got.slice(sent.length), ...back.got].sort()).toEqual([...more].sort());
     expect(back.got.length).toBeGreaterThan(0);
+  });
+
+  it('says so in its log when two gateways were given the same client id', async () => {
+    const a = join('lb-gateway-same');
+    await a.started;
+    await until(async () => (a.logs.some((l) => l.msg === 'mqtt subscribed') ? true : undefined), 'first gateway subscribed');
+    const b = join('lb-gateway-same'); // the broker hands the session to the newcomer and drops the first
+    await b.started;
+    // Each reconnection (every second) takes the session back from the other: both notice.
+    for (const g of [a, b]) {
+      const alarm = await until(
+        async () => g.logs.find((l) => l.level === 50 && l.msg.includes('LB_MQTT_CLIENT_ID')),
+        'the gateway reports the client id clash',
+      );
+      expect(alarm.msg).toMatch(/same client id/);
+    }
   });
 });
