@@ -89,16 +89,30 @@ export class Ingest {
     const waiters = this.drainWaiters;
     this.drainWaiters = [];
     for (const w of waiters) w();
+    const classified: Classified[] = [];
     try {
-      const work: IngestWork = { batches: [], statuses: [], deadLetters: [] };
-      for (const m of messages) this.addTo(work, await this.classify(m));
-      const outcomes = await this.deps.store.commitIngest(work);
-      this.report(work, outcomes);
-      for (const o of outcomes) this.ack(o);
+      for (const m of messages) classified.push(await this.classify(m));
+      await this.commit(classified);
     } catch (err) {
-      // Nothing was acked: the kiosks resend, and the events are inserted idempotently then.
-      this.deps.log.error({ err, messages: messages.length }, 'ingest commit failed; kiosks will resend');
+      if (classified.length < 2) {
+        // Nothing was acked: the kiosks resend, and the events are inserted idempotently then.
+        this.deps.log.error({ err, messages: messages.length }, 'ingest commit failed; kiosks will resend');
+        return;
+      }
+      // One message the database refuses must not hold back everyone else's: commit them one by one.
+      this.deps.log.warn({ err, messages: classified.length }, 'group commit failed; committing its messages one by one');
+      for (const c of classified) {
+        await this.commit([c]).catch((e: Error) => this.deps.log.error({ err: e, kioskId: c.batch?.kioskId ?? c.status?.kioskId }, 'ingest commit failed; the kiosk will resend'));
+      }
     }
+  }
+
+  private async commit(classified: Classified[]): Promise<void> {
+    const work: IngestWork = { batches: [], statuses: [], deadLetters: [] };
+    for (const c of classified) this.addTo(work, c);
+    const outcomes = await this.deps.store.commitIngest(work);
+    this.report(work, outcomes);
+    for (const o of outcomes) this.ack(o);
   }
 
   private async classify(m: Incoming): Promise<Classified> {

@@ -18,6 +18,12 @@ const TRANSIENT = new Set(['40001', '40P01']); // serialization failure, deadloc
 
 interface Prepared { name: string; text: string }
 
+/**
+ * PostgreSQL text cannot hold U+0000 (SQLite can): a NUL from a kiosk's payload (a dead letter's
+ * preview, a reason quoting it) becomes U+FFFD instead of failing the whole transaction.
+ */
+const textSafe = (v: unknown): unknown => (typeof v === 'string' && v.includes('\u0000') ? v.replaceAll('\u0000', '\uFFFD') : v);
+
 export class PgDriver implements SqlDriver {
   readonly dialect = 'postgres';
   readonly forUpdate = ' FOR UPDATE';
@@ -103,7 +109,7 @@ export class PgDriver implements SqlDriver {
 
   private async exec(client: pg.PoolClient, o: Op): Promise<unknown> {
     const p = this.statement(o);
-    const r = await client.query({ name: p.name, text: p.text, values: o.args as unknown[] });
+    const r = await client.query({ name: p.name, text: p.text, values: o.args.map(textSafe) });
     switch (o.op) {
       case 'get':
         return r.rows[0];

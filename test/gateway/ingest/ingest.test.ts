@@ -184,3 +184,27 @@ describe('config', () => {
     await k.close();
   });
 });
+
+describe('a message the database refuses', () => {
+  it('does not hold back the other messages of its group commit', async () => {
+    const { buildApp } = await import('../../../gateway/src/app.js');
+    const { testConfig } = await import('../../../gateway/src/config.js');
+    const { SqliteStore } = await import('../../../gateway/src/store/sqlite.js');
+    const store = new SqliteStore(':memory:');
+    await store.migrate();
+    // A storage fault that hits one kiosk's rows only (as PostgreSQL refusing some value would).
+    store.db.exec(`CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.kiosk_id = 'k-poison' BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+    const gw = await buildApp(testConfig({ adminToken: 'test-admin-token' }), { store });
+    try {
+      for (const id of ['k-poison', 'k-fine']) await gw.inject({ method: 'POST', url: '/api/v1/kiosks', headers: admin, payload: { id } });
+      const { ingest } = gw.gateway.mqtt;
+      // Both messages queued before the next flush: one group commit.
+      for (const id of ['k-poison', 'k-fine']) ingest.handle(kioskTopic(prefix, id, 'events'), Buffer.from(JSON.stringify(batch(id, [event(1), event(2)]))));
+      await ingest.idle();
+      expect((await getJson(gw, '/api/v1/kiosks/k-fine')).counters).toMatchObject({ received: 2, lastSeq: 2 });
+      expect((await getJson(gw, '/api/v1/kiosks/k-poison')).counters).toMatchObject({ received: 0 });
+    } finally {
+      await gw.close();
+    }
+  });
+});

@@ -57,6 +57,18 @@ describe('PgStore specifics', () => {
     await Promise.all(stores.map((s) => s.close()));
   });
 
+  it('keeps a dead letter whose payload holds a NUL byte (PostgreSQL text cannot), with U+FFFD in its place', async () => {
+    const store = await freshStore();
+    await store.createKiosk({ id: 'k', passwordHash: 'h' });
+    const [out] = await store.commitIngest({
+      batches: [{ kioskId: 'k', events: [event(1)], rejected: [] }], statuses: [],
+      deadLetters: [{ topic: 'lb/v1/k/events', kioskId: 'k', reason: 'not JSON', payload: 'ab\u0000cd' }],
+    });
+    expect(out!.inserted).toBe(1);
+    expect((await store.listDeadLetters(1))[0]!.payload).toBe('ab\uFFFDcd');
+    await store.close();
+  });
+
   it('two stores on one database (two gateways) store a kiosk\'s interleaved batches exactly once, seq gaps exact', async () => {
     const url = await server.newDatabase();
     const [a, b] = [new PgStore(url), new PgStore(url)];
