@@ -73,9 +73,14 @@ function overlaps(list: readonly DeskAssignment[], indexes: number[]): Array<[nu
  * two matches also give undefined: a press is never credited to a guess.
  */
 export function employeeAt(assignments: readonly DeskAssignment[], deskId: string, instant: number): string | undefined {
-  const matches = assignments.filter((a) => a.deskId === deskId && a.from <= instant && instant < end(a));
-  const ids = new Set(matches.map((a) => a.employeeId));
-  return ids.size === 1 ? matches[0]!.employeeId : undefined;
+  // A plain loop: this runs for every press at ingest.
+  let found: string | undefined;
+  for (const a of assignments) {
+    if (a.deskId !== deskId || a.from > instant || instant >= end(a)) continue;
+    if (found !== undefined && found !== a.employeeId) return undefined;
+    found = a.employeeId;
+  }
+  return found;
 }
 
 /**

@@ -42,6 +42,8 @@ const CORRECTED = 1;
 const UNCERTAIN = 2;
 const ROW_COLUMNS = 'rid, kiosk_id, panel, seq, button, boot_id, uptime_ms, at, office_id, desk_id, employee_id, kind, t, time_source, excl';
 const SLOT_MS = 15 * 60_000;
+/** scoreCached's answer when a cache lacks what it needs. */
+export const MISS = Symbol('cache miss');
 
 const SQL = {
   binding: 'SELECT kind, office_id, desk_id FROM panel_bindings WHERE kiosk_id = ? AND panel = ?',
@@ -255,29 +257,60 @@ export class Scorer {
     return employeeAt(yield* this.assignments(deskId), deskId, t) ?? null;
   }
 
-  /** Scoring columns for a new press; null when its panel is not bound (stored, not scored). */
-  *scoreNew(kioskId: string, e: Event, at: number, pass: Pass): Q<NewScoring | null> {
-    const b = yield* this.binding(kioskId, e.panel);
-    if (!b) return null;
+  /**
+   * Scoring columns for a new press from the caches alone (no generator, no allocation beyond the
+   * result: this runs for every press); `MISS` when something must be read first (`scoreNew`).
+   */
+  scoreCached(kioskId: string, e: Event, at: number, pass: Pass): NewScoring | null | typeof MISS {
+    const key = `${kioskId}\u0000${e.panel}`;
+    const b = this.bindings.get(key);
+    if (b === undefined) return MISS;
+    if (b === null) return null;
+    const cache = this.kiosks.get(kioskId);
     let t: number | null = at;
     let timeSource = SYNCED;
     if (!e.clockSynced) {
-      const a = yield* this.anchor(kioskId, e.bootId);
+      const a = cache?.anchors.get(e.bootId);
+      if (a === undefined) return MISS;
       t = a ? correctedTime(a, e.uptimeMs, at) : null;
       timeSource = a ? CORRECTED : UNCERTAIN;
     }
+    let employeeId: string | null = null;
+    if (b.deskId !== null && t !== null) {
+      const list = this.desks.get(b.deskId);
+      if (!list) return MISS;
+      employeeId = employeeAt(list, b.deskId, t) ?? null;
+    }
     let excl = 0;
     let inOrder: PanelState | null = null;
-    if (t !== null && !pass.dirty(`${kioskId}\u0000${e.panel}`)) {
-      const st = yield* this.panelState(kioskId, e.panel);
+    if (t !== null && !pass.dirty(key)) {
+      const st = cache?.panels.get(e.panel);
+      if (st === undefined) return MISS;
       if (!st || t > st.lastT || (t === st.lastT && e.seq > st.lastSeq)) {
         const r = flagPress(st?.history ?? emptyHistory(), t, this.settings().misuse);
         excl = r.flags.length > 0 ? 1 : 0;
         inOrder = { kioskId, panel: e.panel, lastT: t, lastSeq: e.seq, history: r.history };
       }
     }
-    const employeeId = yield* this.employee(b.deskId, t);
     return { officeId: b.officeId, deskId: b.deskId, kind: b.kind, employeeId, t, timeSource, excl, inOrder };
+  }
+
+  /** `scoreCached` after reading into the caches whatever it lacks. */
+  *scoreNew(kioskId: string, e: Event, at: number, pass: Pass): Q<NewScoring | null> {
+    const b = yield* this.binding(kioskId, e.panel);
+    if (!b) return null;
+    const a = e.clockSynced ? undefined : yield* this.anchor(kioskId, e.bootId);
+    if (b.deskId !== null) yield* this.assignments(b.deskId);
+    if (a !== null) yield* this.panelState(kioskId, e.panel);
+    const sc = this.scoreCached(kioskId, e, at, pass);
+    if (sc === MISS) throw new Error('scorer caches incomplete after loading');
+    return sc;
+  }
+
+  /** True when the boot's cached anchor is at or before `uptimeMs`: `offerAnchor` would change nothing. */
+  anchorHolds(kioskId: string, bootId: string, uptimeMs: number): boolean {
+    const a = this.kiosks.get(kioskId)?.anchors.get(bootId);
+    return !!a && a.uptimeMs <= uptimeMs;
   }
 
   /** A synced press just stored: the boot's anchor if it is the earliest synced press of its boot. */
