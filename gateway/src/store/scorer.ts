@@ -387,9 +387,11 @@ const sortedByKey = (m: Map<string, Delta>) => [...m.entries()].sort(([a], [b]) 
 
 /** One transaction's worth of scoring changes. */
 export class Pass {
-  /** Touched rows: their contribution before this pass, and their current state. */
+  /** Touched stored rows: their contribution before this pass, and their current state. */
   private readonly before = new Map<number, Delta | null>();
   private readonly rows = new Map<number, ScoredRow>();
+  /** Rollup changes per (office, hour, kind, desk, employee). */
+  private readonly hours = new Map<string, Delta>();
   private readonly panels = new Map<string, PanelStretch>();
   readonly boots = new Set<string>();
   /** Presses re-attributed / whose misuse flag changed. */
@@ -398,10 +400,13 @@ export class Pass {
 
   constructor(private readonly scorer: Scorer) {}
 
-  /** A press stored in this pass (no contribution before); `flagged`: its misuse flag is already final. */
+  /**
+   * A press stored in this pass: its contribution counts at once. It is not tracked: should the pass
+   * touch it again (re-flag, clock correction), it is read back as stored, and that stored contribution
+   * is what `track` then takes back out. `flagged`: its misuse flag is already final.
+   */
   addNew(row: ScoredRow, flagged: boolean): void {
-    this.before.set(row.rid, null);
-    this.rows.set(row.rid, row);
+    this.add(row, 1);
     if (row.t !== null && !flagged) this.reflagAt(row, row.t);
   }
 
@@ -499,22 +504,35 @@ export class Pass {
     return d;
   }
 
+  private addDelta(d: Delta, sign: number): void {
+    const key = `${d.office}\u0000${d.hour.hourStart}\u0000${d.kind}\u0000${d.desk}\u0000${d.employee}`;
+    let acc = this.hours.get(key);
+    if (!acc) this.hours.set(key, (acc = { ...d, good: 0, neutral: 0, bad: 0, excl: 0 }));
+    acc.good += sign * d.good;
+    acc.neutral += sign * d.neutral;
+    acc.bad += sign * d.bad;
+    acc.excl += sign * d.excl;
+  }
+
+  /** Adds (sign 1) or takes back (-1) one press's contribution to the rollups. */
+  private add(row: ScoredRow, sign: number): void {
+    if (row.office_id === null || row.t === null || row.kind === null) return;
+    const hour = this.scorer.hourKey(row.office_id, row.t);
+    const desk = row.desk_id ?? '';
+    const employee = row.employee_id ?? '';
+    const key = `${row.office_id}\u0000${hour.hourStart}\u0000${row.kind}\u0000${desk}\u0000${employee}`;
+    let acc = this.hours.get(key);
+    if (!acc) this.hours.set(key, (acc = { office: row.office_id, hour, kind: row.kind, desk, employee, good: 0, neutral: 0, bad: 0, excl: 0 }));
+    if (row.excl) acc.excl += sign;
+    else acc[row.button] += sign;
+  }
+
   private *writeRollups(): Q<number> {
-    const hours = new Map<string, Delta>();
-    const add = (d: Delta | null, sign: number) => {
-      if (!d) return;
-      const key = `${d.office}\u0000${d.hour.hourStart}\u0000${d.kind}\u0000${d.desk}\u0000${d.employee}`;
-      let acc = hours.get(key);
-      if (!acc) hours.set(key, (acc = { ...d, good: 0, neutral: 0, bad: 0, excl: 0 }));
-      acc.good += sign * d.good;
-      acc.neutral += sign * d.neutral;
-      acc.bad += sign * d.bad;
-      acc.excl += sign * d.excl;
-    };
     for (const [rid, before] of this.before) {
-      add(before, -1);
-      add(this.contribution(this.rows.get(rid)!), 1);
+      if (before) this.addDelta(before, -1);
+      this.add(this.rows.get(rid)!, 1);
     }
+    const hours = this.hours;
     const days = new Map<string, Delta>();
     for (const d of sortedByKey(hours)) {
       if (isZero(d)) continue;
