@@ -157,8 +157,10 @@ export class SqlStore extends SqlOrgStore implements Store {
 
   async upsertApiKey(k: { name: string; role: Role; hash: string }): Promise<void> {
     await this.driver.transaction(function* () {
-      yield* run('DELETE FROM api_keys WHERE name = ? OR hash = ?', k.name, k.hash);
-      yield* run('INSERT INTO api_keys (id, name, role, hash, created_at) VALUES (?, ?, ?, ?, ?)', ulid(), k.name, k.role, k.hash, now());
+      yield* run('DELETE FROM api_keys WHERE name = ? AND hash <> ?', k.name, k.hash);
+      // ON CONFLICT, not delete-then-insert: gateways starting together on one database all bootstrap the same key.
+      yield* run(`INSERT INTO api_keys (id, name, role, hash, created_at) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (hash) DO UPDATE SET name = excluded.name, role = excluded.role`, ulid(), k.name, k.role, k.hash, now());
     });
   }
 

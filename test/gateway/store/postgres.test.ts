@@ -57,6 +57,18 @@ describe('PgStore specifics', () => {
     await Promise.all(stores.map((s) => s.close()));
   });
 
+  it('lets gateways starting together bootstrap the same admin key without a clash', async () => {
+    const url = await server.newDatabase();
+    const stores = Array.from({ length: 4 }, () => new PgStore(url));
+    await Promise.all(stores.map((s) => s.migrate()));
+    await Promise.all(stores.map((s) => s.upsertApiKey({ name: 'admin (LB_ADMIN_TOKEN)', role: 'admin', hash: 'h1' })));
+    expect((await stores[0]!.listApiKeys()).map((k) => k.name)).toEqual(['admin (LB_ADMIN_TOKEN)']);
+    await stores[0]!.upsertApiKey({ name: 'admin (LB_ADMIN_TOKEN)', role: 'admin', hash: 'h2' }); // token changed
+    expect(await stores[1]!.apiKeyByHash('h1')).toBeUndefined();
+    expect((await stores[1]!.apiKeyByHash('h2'))!.role).toBe('admin');
+    await Promise.all(stores.map((s) => s.close()));
+  });
+
   it('keeps a dead letter whose payload holds a NUL byte (PostgreSQL text cannot), with U+FFFD in its place', async () => {
     const store = await freshStore();
     await store.createKiosk({ id: 'k', passwordHash: 'h' });
