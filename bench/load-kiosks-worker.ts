@@ -64,11 +64,12 @@ async function connectAll(a: ConnectArgs): Promise<ConnectResult> {
       }
     }
   };
-  await Promise.all(Array.from({ length: a.concurrency }, lane));
+  // Pings start now: the first kiosks must not time out while the rest are still connecting.
   keepalive = setInterval(() => {
     const idle = performance.now() - (a.keepaliveS * 1000) / 2;
     for (const k of kiosks) if (k.connected && k.lastWrite < idle) k.ping();
   }, 1000);
+  await Promise.all(Array.from({ length: a.concurrency }, lane));
   return { connected: kiosks.filter((k) => k.connected).length, failed, errors: Object.fromEntries(errors), seconds: (performance.now() - t0) / 1000 };
 }
 
