@@ -392,6 +392,7 @@ export class Pass {
   private readonly rows = new Map<number, ScoredRow>();
   /** Rollup changes per (office, hour, kind, desk, employee). */
   private readonly hours = new Map<string, Delta>();
+  private last: Delta | undefined;
   private readonly panels = new Map<string, PanelStretch>();
   readonly boots = new Set<string>();
   /** Presses re-attributed / whose misuse flag changed. */
@@ -520,9 +521,14 @@ export class Pass {
     const hour = this.scorer.hourKey(row.office_id, row.t);
     const desk = row.desk_id ?? '';
     const employee = row.employee_id ?? '';
-    const key = `${row.office_id}\u0000${hour.hourStart}\u0000${row.kind}\u0000${desk}\u0000${employee}`;
-    let acc = this.hours.get(key);
-    if (!acc) this.hours.set(key, (acc = { office: row.office_id, hour, kind: row.kind, desk, employee, good: 0, neutral: 0, bad: 0, excl: 0 }));
+    let acc = this.last;
+    // Consecutive presses mostly share their rollup row (same panel, same hour): skip building the key.
+    if (!acc || acc.hour !== hour || acc.office !== row.office_id || acc.kind !== row.kind || acc.desk !== desk || acc.employee !== employee) {
+      const key = `${row.office_id}\u0000${hour.hourStart}\u0000${row.kind}\u0000${desk}\u0000${employee}`;
+      acc = this.hours.get(key);
+      if (!acc) this.hours.set(key, (acc = { office: row.office_id, hour, kind: row.kind, desk, employee, good: 0, neutral: 0, bad: 0, excl: 0 }));
+      this.last = acc;
+    }
     if (row.excl) acc.excl += sign;
     else acc[row.button] += sign;
   }

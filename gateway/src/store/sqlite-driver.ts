@@ -84,15 +84,16 @@ export class SqliteDriver implements SqlDriver {
       this.statements.set(key, s);
     }
     switch (o.op) {
+      // An array binds its items as the anonymous parameters (cheaper than spreading 18 arguments).
       case 'get':
       case 'value':
-        return s.get(...o.args);
+        return s.get(o.args);
       case 'all':
-        return s.all(...o.args);
+        return s.all(o.args);
       case 'run':
-        return s.run(...o.args).changes;
+        return s.run(o.args).changes;
       case 'insertRid': {
-        const info = s.run(...o.args);
+        const info = s.run(o.args);
         return info.changes === 1 ? Number(info.lastInsertRowid) : undefined;
       }
     }
