@@ -107,7 +107,8 @@ export class Scorer {
   private orgRev: number | undefined;
   private settingsCache: CompanySettings | undefined;
   private zones = new Map<string, string>();
-  private bindings = new Map<string, PanelBinding | null>();
+  /** Per kiosk, per panel (nested: no key string built per press). */
+  private bindings = new Map<string, Map<string, PanelBinding | null>>();
   private desks = new Map<string, DeskAssignment[]>();
   private kiosks = new Map<string, KioskCache>();
   private hours = new Map<string, Map<number, HourKey>>();
@@ -204,12 +205,13 @@ export class Scorer {
   }
 
   *binding(kioskId: string, panel: string): Q<PanelBinding | null> {
-    const key = `${kioskId}\u0000${panel}`;
-    let b = this.bindings.get(key);
+    let panels = this.bindings.get(kioskId);
+    if (!panels) this.bindings.set(kioskId, (panels = new Map()));
+    let b = panels.get(panel);
     if (b === undefined) {
       const r = yield* get<{ kind: PanelKind; office_id: string; desk_id: string | null }>(SQL.binding, kioskId, panel);
       b = r ? { kioskId, panel, kind: r.kind, officeId: r.office_id, deskId: r.desk_id } : null;
-      this.bindings.set(key, b);
+      panels.set(panel, b);
     }
     return b;
   }
@@ -262,8 +264,7 @@ export class Scorer {
    * result: this runs for every press); `MISS` when something must be read first (`scoreNew`).
    */
   scoreCached(kioskId: string, e: Event, at: number, pass: Pass): NewScoring | null | typeof MISS {
-    const key = `${kioskId}\u0000${e.panel}`;
-    const b = this.bindings.get(key);
+    const b = this.bindings.get(kioskId)?.get(e.panel);
     if (b === undefined) return MISS;
     if (b === null) return null;
     const cache = this.kiosks.get(kioskId);
@@ -283,7 +284,7 @@ export class Scorer {
     }
     let excl = 0;
     let inOrder: PanelState | null = null;
-    if (t !== null && !pass.dirty(key)) {
+    if (t !== null && !pass.dirty(kioskId, e.panel)) {
       const st = cache?.panels.get(e.panel);
       if (st === undefined) return MISS;
       if (!st || t > st.lastT || (t === st.lastT && e.seq > st.lastSeq)) {
@@ -417,8 +418,8 @@ export class Pass {
   }
 
   /** The panel will be re-flagged at the end of the pass: its presses take the slow path until then. */
-  dirty(key: string): boolean {
-    return this.panels.has(key);
+  dirty(kioskId: string, panel: string): boolean {
+    return this.panels.size > 0 && this.panels.has(`${kioskId}\u0000${panel}`);
   }
 
   /** The pass's copy of a row read from the database (its current state). */
