@@ -25,6 +25,7 @@ interface Phase {
 }
 let phase: Phase | undefined;
 let dropped = 0;
+/** Keepalive pings and periodic statuses. */
 let keepalive: NodeJS.Timeout | undefined;
 
 function onAck(kiosk: WireKiosk, ids: string[], rejected: string[]): void {
@@ -70,6 +71,8 @@ async function connectAll(a: ConnectArgs): Promise<ConnectResult> {
       const k = kiosks[next++]!;
       try {
         await k.connect(a.timeoutMs);
+        // The next status at a random point of the interval: a fleet's statuses are spread out, not in step.
+        k.lastStatus -= Math.random() * a.statusIntervalS * 1000;
       } catch (err) {
         failed++;
         const key = (err as Error).message.replace(k.id, '<kiosk>');
@@ -77,10 +80,14 @@ async function connectAll(a: ConnectArgs): Promise<ConnectResult> {
       }
     }
   };
-  // Pings start now: the first kiosks must not time out while the rest are still connecting.
+  // Starts now: the first kiosks must not time out while the rest are still connecting.
   keepalive = setInterval(() => {
-    const idle = performance.now() - (a.keepaliveS * 1000) / 2;
-    for (const k of kiosks) if (k.connected && k.lastWrite < idle) k.ping();
+    const now = performance.now();
+    for (const k of kiosks) {
+      if (!k.connected) continue;
+      if (a.statusIntervalS > 0 && now - k.lastStatus >= a.statusIntervalS * 1000) k.status();
+      else if (now - k.lastWrite >= (a.keepaliveS * 1000) / 2) k.ping();
+    }
   }, 1000);
   await Promise.all(Array.from({ length: a.concurrency }, lane));
   return { connected: kiosks.filter((k) => k.connected).length, failed, errors: Object.fromEntries(errors), seconds: (performance.now() - t0) / 1000 };

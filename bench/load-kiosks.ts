@@ -17,6 +17,8 @@ export interface DriverOptions {
   prefix?: string;
   /** The agent's keepalive (device/src/publisher.ts). */
   keepaliveS?: number;
+  /** Retained status every this many seconds, as the agent does (default 30, its default); 0: on connect only. */
+  statusIntervalS?: number;
   /** Handshakes in flight per worker. */
   connectConcurrency?: number;
   connectTimeoutMs?: number;
@@ -29,6 +31,7 @@ export interface ConnectArgs {
   kiosks: KioskCredential[];
   prefix: string;
   keepaliveS: number;
+  statusIntervalS: number;
   concurrency: number;
   timeoutMs: number;
   localAddresses: string[];
@@ -103,7 +106,7 @@ export class KioskDriver {
     const results = await Promise.all(
       workers.map((w, i) =>
         w.call<ConnectResult>('connect', {
-          url: o.url, kiosks: shares[i]!.kiosks, offset: shares[i]!.offset, prefix: o.prefix ?? 'lb/v1', keepaliveS: o.keepaliveS ?? 30,
+          url: o.url, kiosks: shares[i]!.kiosks, offset: shares[i]!.offset, prefix: o.prefix ?? 'lb/v1', keepaliveS: o.keepaliveS ?? 30, statusIntervalS: o.statusIntervalS ?? 30,
           concurrency: o.connectConcurrency ?? 64, timeoutMs: o.connectTimeoutMs ?? 30_000, localAddresses: o.localAddresses ?? [],
         } satisfies ConnectArgs),
       ),

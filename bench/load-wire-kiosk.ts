@@ -2,8 +2,8 @@
  * A kiosk at the wire level for load runs: one TCP socket and mqtt-packet's encoder/parser, no
  * MQTT.js client (whose per-client stores, timers and streams make 10 000 of them heavy). It does
  * what a real agent does on the wire (device/src/publisher.ts): clean:false session with a last
- * will, a retained online status, QoS 1 subscriptions to its acks and config, one-press messages
- * with QoS 1, PUBACKs for what the gateway sends. It does not reconnect: a drop is what we count.
+ * will, a retained status on connect (and when told, periodically), QoS 1 subscriptions to its acks
+ * and config, one-press messages with QoS 1, PUBACKs for what the gateway sends. It does not reconnect: a drop is what we count.
  */
 import net from 'node:net';
 import mqttPacket, { type Packet } from 'mqtt-packet';
@@ -29,6 +29,8 @@ export class WireKiosk {
   connected = false;
   /** performance.now() of the last packet written, for keepalive pings. */
   lastWrite = 0;
+  /** performance.now() of the last status published. */
+  lastStatus = 0;
   private socket?: net.Socket;
   private messageId = 0;
   private seq = 0;
@@ -63,7 +65,7 @@ export class WireKiosk {
         if (p.cmd === 'connack') {
           if (p.returnCode !== 0) return fail(new Error(`${this.o.kioskId}: CONNACK ${p.returnCode}`));
           this.write({ cmd: 'subscribe', messageId: this.nextId(), subscriptions: [{ topic: this.topics.acks, qos: 1 }, { topic: this.topics.config, qos: 1 }] });
-          this.write({ cmd: 'publish', topic: this.topics.status, payload: JSON.stringify({ v: 1, state: 'online', bootId: this.bootId }), qos: 1, retain: true, dup: false, messageId: this.nextId() });
+          this.status();
         } else if (p.cmd === 'suback') {
           if (settled) return;
           settled = true;
@@ -105,6 +107,17 @@ export class WireKiosk {
     };
     this.write({ cmd: 'publish', topic: this.topics.events, payload: JSON.stringify({ v: 1, kioskId: this.o.kioskId, events: [event] }), qos: 1, retain: false, dup: false, messageId: this.nextId() });
     return id;
+  }
+
+  /** The retained status an agent publishes on connect and every 30 s (its default statusIntervalMs). */
+  status(): void {
+    this.lastStatus = performance.now();
+    const status = {
+      v: 1, state: 'online', at: new Date().toISOString(), version: '0.1.0', bootId: this.bootId, board: { connected: true, kind: 'virtual' },
+      outbox: { pending: 0, oldestPendingAgeMs: null, memoryHeld: 0, lastSeq: this.seq }, clockSynced: true, config: { rev: null },
+      counters: { batchesSent: this.seq, eventsSent: this.seq, eventsAcked: this.seq, eventsRejected: 0, retransmits: 0, connects: 1 },
+    };
+    this.write({ cmd: 'publish', topic: this.topics.status, payload: JSON.stringify(status), qos: 1, retain: true, dup: false, messageId: this.nextId() });
   }
 
   ping(): void {

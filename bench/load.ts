@@ -103,6 +103,7 @@ export async function benchLoad(o: LoadOptions): Promise<BenchResult> {
       figures: {
         'kiosks registered (REST, 8 in flight)': `${o.kiosks} in ${fmt(registerS, 1)} s`,
         'kiosk worker processes': o.workers,
+        'retained statuses (every kiosk every 30 s, as the agent), fleet-wide /s': Math.round(o.kiosks / 30),
         'kiosks connected (CONNACK + SUBACK)': `${driver.connect.connected} in ${fmt(driver.connect.seconds, 1)} s${driver.connect.failed ? `; ${driver.connect.failed} failed: ${errors}` : ''}`,
         'kiosks acked for one press each': `${each.kiosksAcked} (ack p50 ${ms(each, 50)} ms, p99 ${ms(each, 99)} ms with all pressing at once)`,
         'kiosks held (still connected at the end, none dropped)': `${end.connected} (dropped ${end.dropped})`,
