@@ -3,20 +3,18 @@
  * one fsync for many messages). Idempotent on event id. The kiosks' rows are locked first, in id order,
  * so gateways sharing a PostgreSQL database serialise per kiosk and cannot deadlock on each other.
  */
-import { MISS, Pass, Scorer } from './scorer.js';
-import { get, run, type Q, type SqlDriver } from './sql.js';
+import { MISS, Pass, Scorer, type NewScoring } from './scorer.js';
+import { get, insertMany, insertRowSql, run, type Q, type SqlDriver } from './sql.js';
 import type { BatchOutcome, EventsBatch, IngestWork, RejectedEvent } from './store.js';
 
-/** The event insert, exported so the ingest benchmark's baseline runs exactly this statement. */
-export const INSERT_EVENT_SQL = `INSERT INTO events
-  (id, kiosk_id, seq, panel, button, at, clock_synced, boot_id, uptime_ms, flags, received_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
+const EVENT_COLUMNS = ['id', 'kiosk_id', 'seq', 'panel', 'button', 'at', 'clock_synced', 'boot_id', 'uptime_ms', 'flags', 'received_at'];
+const EVENT_TYPES = ['text', 'text', 'bigint', 'text', 'text', 'bigint', 'int', 'text', 'bigint', 'text', 'bigint'];
+/** A press on a bound panel also stores its scoring (see scorer.ts). */
+const SCORED_COLUMNS = [...EVENT_COLUMNS, 'office_id', 'desk_id', 'employee_id', 'kind', 't', 'time_source', 'excl'];
+const SCORED_TYPES = [...EVENT_TYPES, 'text', 'text', 'text', 'text', 'bigint', 'int', 'int'];
 
-/** The same insert with the scoring columns of a press on a bound panel (see scorer.ts). */
-const INSERT_SCORED_EVENT_SQL = `INSERT INTO events
-  (id, kiosk_id, seq, panel, button, at, clock_synced, boot_id, uptime_ms, flags, received_at,
-   office_id, desk_id, employee_id, kind, t, time_source, excl)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`;
+/** The event insert, exported so the ingest benchmark's baseline runs exactly this statement. */
+export const INSERT_EVENT_SQL = insertRowSql('events', EVENT_COLUMNS);
 
 const SQL = {
   eventOwner: 'SELECT kiosk_id FROM events WHERE id = ?',
@@ -49,46 +47,77 @@ function* fillGap(kioskId: string, seq: number, nowIso: string): Q<void> {
 
 interface BatchContext { scorer: Scorer; pass: Pass; kiosk: KioskRow | undefined; receivedAt: number; nowIso: string }
 
+/**
+ * A kiosk's batch: every press scored first (each panel's rule state moving on as if all were new), then
+ * all inserted in one operation, then the outcome per press in order. A press that turns out to be
+ * stored already (a resend) did not move its panel's state after all: that panel's cached state is
+ * dropped and, if the batch stored other presses on it, they are judged again at the end of the pass.
+ */
 function* writeBatch(b: EventsBatch, c: BatchContext): Q<BatchOutcome> {
   const out: BatchOutcome = { kioskId: b.kioskId, ids: [], rejected: [...b.rejected], inserted: 0, duplicates: 0 };
   if (!c.kiosk) {
     for (const e of b.events) out.rejected.push({ id: e.id, seq: e.seq, reason: 'kiosk is not registered' });
     return out;
   }
-  let lastSeq = c.kiosk.last_seq;
   const { scorer, pass, receivedAt, nowIso } = c;
+  const scored: Array<NewScoring | null> = [];
+  const ats: number[] = [];
+  const plainRows: unknown[][] = [];
+  const scoredRows: unknown[][] = [];
   for (const e of b.events) {
     const at = Date.parse(e.at);
-    // The hot path yields its operations directly: no generator object per press where caches suffice.
     let sc = scorer.scoreCached(b.kioskId, e, at, pass);
     if (sc === MISS) sc = yield* scorer.scoreNew(b.kioskId, e, at, pass);
-    const flags = e.flags.length === 0 ? '[]' : JSON.stringify(e.flags);
-    const rid = (yield sc
-      ? { op: 'insertRid', sql: INSERT_SCORED_EVENT_SQL, args: [e.id, b.kioskId, e.seq, e.panel, e.button, at, e.clockSynced ? 1 : 0,
-        e.bootId, e.uptimeMs, flags, receivedAt, sc.officeId, sc.deskId, sc.employeeId, sc.kind, sc.t, sc.timeSource, sc.excl] }
-      : { op: 'insertRid', sql: INSERT_EVENT_SQL, args: [e.id, b.kioskId, e.seq, e.panel, e.button, at, e.clockSynced ? 1 : 0,
-        e.bootId, e.uptimeMs, flags, receivedAt] }) as number | undefined;
+    if (sc?.inOrder) scorer.advance(sc.inOrder);
+    const row: unknown[] = [e.id, b.kioskId, e.seq, e.panel, e.button, at, e.clockSynced ? 1 : 0, e.bootId, e.uptimeMs,
+      e.flags.length === 0 ? '[]' : JSON.stringify(e.flags), receivedAt];
+    if (sc) scoredRows.push([...row, sc.officeId, sc.deskId, sc.employeeId, sc.kind, sc.t, sc.timeSource, sc.excl]);
+    else plainRows.push(row);
+    scored.push(sc);
+    ats.push(at);
+  }
+  const scoredRids = scoredRows.length ? yield* insertMany({ table: 'events', columns: SCORED_COLUMNS, pgTypes: SCORED_TYPES, rows: scoredRows }) : [];
+  const plainRids = plainRows.length ? yield* insertMany({ table: 'events', columns: EVENT_COLUMNS, pgTypes: EVENT_TYPES, rows: plainRows }) : [];
+  let lastSeq = c.kiosk.last_seq;
+  let nextScored = 0;
+  let nextPlain = 0;
+  const replay = new Set<string>(); // panels whose optimistic rule state a duplicate broke
+  const stored: Array<{ panel: string; t: number | null }> = [];
+  for (let i = 0; i < b.events.length; i++) {
+    const e = b.events[i]!;
+    const sc = scored[i]!;
+    const at = ats[i]!;
+    const rid = sc ? scoredRids[nextScored++] : plainRids[nextPlain++];
     if (rid !== undefined) {
       if (e.clockSynced && !scorer.anchorHolds(b.kioskId, e.bootId, e.uptimeMs)) yield* scorer.offerAnchor(pass, b.kioskId, e.bootId, e.uptimeMs, at);
       if (sc) {
-        if (sc.inOrder) scorer.advance(sc.inOrder);
         pass.addNew({
           rid, kiosk_id: b.kioskId, panel: e.panel, seq: e.seq, button: e.button,
           boot_id: e.bootId, uptime_ms: e.uptimeMs, at, office_id: sc.officeId, desk_id: sc.deskId,
           employee_id: sc.employeeId, kind: sc.kind, t: sc.t, time_source: sc.timeSource, excl: sc.excl,
         }, sc.inOrder !== null);
+        stored.push({ panel: e.panel, t: sc.t });
       }
       out.inserted++;
       out.ids.push(e.id);
       if (e.seq > lastSeq + 1) yield* run(SQL.insertGap, b.kioskId, lastSeq + 1, e.seq - 1, nowIso);
       if (e.seq > lastSeq) lastSeq = e.seq;
       else yield* fillGap(b.kioskId, e.seq, nowIso);
-    } else if ((yield* get<{ kiosk_id: string }>(SQL.eventOwner, e.id))?.kiosk_id === b.kioskId) {
+      continue;
+    }
+    if (sc?.inOrder) replay.add(e.panel);
+    if ((yield* get<{ kiosk_id: string }>(SQL.eventOwner, e.id))?.kiosk_id === b.kioskId) {
       out.duplicates++;
       out.ids.push(e.id);
     } else {
       out.rejected.push({ id: e.id, seq: e.seq, reason: 'event id is already used by another kiosk' });
     }
+  }
+  for (const panel of replay) {
+    scorer.forgetPanel(b.kioskId, panel);
+    let min = Number.MAX_SAFE_INTEGER;
+    for (const s of stored) if (s.panel === panel && s.t !== null && s.t < min) min = s.t;
+    if (min < Number.MAX_SAFE_INTEGER) pass.reflagAt({ kiosk_id: b.kioskId, panel }, min);
   }
   let newlyRejected = 0;
   for (const r of out.rejected) newlyRejected += yield* recordRejection(b.kioskId, r, nowIso);

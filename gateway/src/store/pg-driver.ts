@@ -4,7 +4,7 @@
  */
 import pg from 'pg';
 import { PG_MIGRATIONS } from './pg-migrations.js';
-import type { Op, Q, SqlDriver } from './sql.js';
+import type { InsertMany, Op, Q, SqlDriver } from './sql.js';
 
 // int8 (counts, epoch ms) and numeric (sum of int8) as JS numbers, like SQLite gives them.
 const NUMBER_TYPES = new Set<number>([pg.types.builtins.INT8, pg.types.builtins.NUMERIC]);
@@ -107,7 +107,28 @@ export class PgDriver implements SqlDriver {
     return step.value;
   }
 
+  private async insertMany(client: pg.PoolClient, o: InsertMany): Promise<Array<number | undefined>> {
+    if (o.rows.length === 0) return [];
+    const key = `m${o.table}:${o.columns.join(',')}`;
+    let p = this.prepared.get(key);
+    if (!p) {
+      const arrays = o.pgTypes.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
+      const text = `INSERT INTO ${o.table} (${o.columns.join(', ')}) SELECT * FROM unnest(${arrays}) ON CONFLICT DO NOTHING RETURNING ${o.columns[0]} AS k, rid`;
+      this.prepared.set(key, (p = { name: `lb${this.prepared.size}`, text }));
+    }
+    const values = o.columns.map((_, c) => o.rows.map((r) => textSafe(r[c])));
+    const r = await client.query<{ k: string; rid: number }>({ name: p.name, text: p.text, values });
+    const rids = new Map(r.rows.map((row) => [row.k, row.rid]));
+    // A key twice in one batch is stored once: the first occurrence gets the rid, the later ones were ignored.
+    return o.rows.map((row) => {
+      const rid = rids.get(row[0] as string);
+      rids.delete(row[0] as string);
+      return rid;
+    });
+  }
+
   private async exec(client: pg.PoolClient, o: Op): Promise<unknown> {
+    if (o.op === 'insertMany') return this.insertMany(client, o);
     const p = this.statement(o);
     const r = await client.query({ name: p.name, text: p.text, values: o.args.map(textSafe) });
     switch (o.op) {
@@ -119,18 +140,16 @@ export class PgDriver implements SqlDriver {
         return r.rows;
       case 'run':
         return r.rowCount ?? 0;
-      case 'insertRid':
-        return (r.rows[0] as { rid: number } | undefined)?.rid;
     }
   }
 
   /** `?` placeholders become `$1…`; each distinct statement gets a name so the server plans it once. */
-  private statement(o: Op): Prepared {
+  private statement(o: Exclude<Op, InsertMany>): Prepared {
     const key = `${o.op}:${o.sql}`;
     let p = this.prepared.get(key);
     if (!p) {
       let n = 0;
-      const text = o.sql.replace(/\?/g, () => `$${++n}`) + (o.op === 'insertRid' ? ' RETURNING rid' : '');
+      const text = o.sql.replace(/\?/g, () => `$${++n}`);
       p = { name: `lb${this.prepared.size}`, text };
       this.prepared.set(key, p);
     }

@@ -432,7 +432,7 @@ export class Pass {
   }
 
   /** The panel of `row` must be re-flagged from `t` on. */
-  reflagAt(row: ScoredRow, t: number): void {
+  reflagAt(row: Pick<ScoredRow, 'kiosk_id' | 'panel'>, t: number): void {
     const key = `${row.kiosk_id}\u0000${row.panel}`;
     const p = this.panels.get(key);
     if (p) {

@@ -8,8 +8,19 @@ export type Row = Record<string, unknown>;
 
 export type Op =
   | { op: 'get' | 'all' | 'value' | 'run'; sql: string; args: readonly unknown[] }
-  /** INSERT into a table with a `rid` column: the new rid, or undefined when ON CONFLICT ignored the row. */
-  | { op: 'insertRid'; sql: string; args: readonly unknown[] };
+  | InsertMany;
+
+/**
+ * Many rows into a table with a `rid` column, ignoring conflicts; answers each row's new rid or
+ * undefined (ignored), in row order. `columns[0]` must be unique (it maps PostgreSQL's RETURNING back).
+ * SQLite runs one prepared INSERT per row; PostgreSQL one statement for all (`unnest` of typed arrays):
+ * one round trip per batch instead of one per press.
+ */
+export interface InsertMany { op: 'insertMany'; table: string; columns: readonly string[]; pgTypes: readonly string[]; rows: unknown[][] }
+
+/** The one-row INSERT that `insertMany` runs per row on SQLite. */
+export const insertRowSql = (table: string, columns: readonly string[]): string =>
+  `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`;
 
 /** A unit of store work: runs to completion on either driver. */
 export type Q<T> = Generator<Op, T, unknown>;
@@ -32,8 +43,8 @@ export function* run(sql: string, ...args: unknown[]): Q<number> {
   return (yield { op: 'run', sql, args }) as number;
 }
 
-export function* insertRid(sql: string, ...args: unknown[]): Q<number | undefined> {
-  return (yield { op: 'insertRid', sql, args }) as number | undefined;
+export function* insertMany(m: Omit<InsertMany, 'op'>): Q<Array<number | undefined>> {
+  return (yield { op: 'insertMany', ...m }) as Array<number | undefined>;
 }
 
 /** `column IN (?, ?, …)` for a list of values (an empty list matches nothing). */

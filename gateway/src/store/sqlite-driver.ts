@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
-import type { Op, Q, SqlDriver } from './sql.js';
+import { insertRowSql, type InsertMany, type Op, type Q, type SqlDriver } from './sql.js';
 
 export function openDatabase(file: string): Database.Database {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -75,7 +75,20 @@ export class SqliteDriver implements SqlDriver {
     return step.value;
   }
 
+  private insertMany(o: InsertMany): Array<number | undefined> {
+    const key = `m${o.table}:${o.columns.join(',')}`;
+    let s = this.statements.get(key);
+    if (!s) this.statements.set(key, (s = this.db.prepare(insertRowSql(o.table, o.columns))));
+    const out: Array<number | undefined> = [];
+    for (const row of o.rows) {
+      const info = s.run(row);
+      out.push(info.changes === 1 ? Number(info.lastInsertRowid) : undefined);
+    }
+    return out;
+  }
+
   private exec(o: Op): unknown {
+    if (o.op === 'insertMany') return this.insertMany(o);
     const key = o.op === 'value' ? `v${o.sql}` : o.sql;
     let s = this.statements.get(key);
     if (!s) {
@@ -92,10 +105,6 @@ export class SqliteDriver implements SqlDriver {
         return s.all(o.args);
       case 'run':
         return s.run(o.args).changes;
-      case 'insertRid': {
-        const info = s.run(o.args);
-        return info.changes === 1 ? Number(info.lastInsertRowid) : undefined;
-      }
     }
   }
 }

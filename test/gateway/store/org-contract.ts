@@ -115,6 +115,24 @@ export function describeOrgStore(name: string, open: () => Promise<Store>): void
       await store.close();
     });
 
+    it('judges a press as if a refused press of its batch (an id another kiosk owns) had never been there', async () => {
+      const store = await open();
+      await seed(store);
+      await store.createKiosk({ id: 'k2', passwordHash: 'h' });
+      const t0 = at('2026-05-01T01:00:00Z');
+      const iso = (s: number) => new Date(t0 + s * 1000).toISOString();
+      const stolen = press(1, 'door', 'good', iso(0));
+      await store.commitIngest({ batches: [{ kioskId: 'k2', events: [stolen], rejected: [] }], statuses: [], deadLetters: [] });
+      await ingest(store, [press(1, 'door', 'good', iso(0))]);
+      // 6 s later a press whose id k2 already owns (refused), 8 s later a press: 8 s after the last
+      // accepted one, so counted — not a repeat of the refused press 2 s before it.
+      const [out] = await ingest(store, [{ ...press(2, 'door', 'good', iso(6)), id: stolen.id }, press(3, 'door', 'bad', iso(8))]);
+      expect(out!.rejected.map((r) => r.reason)).toEqual(['event id is already used by another kiosk']);
+      const day = dayNumber(2026, 5, 1);
+      expect((await store.rankCounts('office', 'office', day, day + 1))[0]).toMatchObject({ good: 1, bad: 1, excluded: 0 });
+      await store.close();
+    });
+
     it('keeps one visitor figure per period: a day entry replaces that day\'s hourly ones', async () => {
       const store = await open();
       await seed(store);

@@ -1,5 +1,5 @@
 /**
- * Whatever order presses arrive in (late, out of order, before clock sync) and however assignments are
+ * Whatever order presses arrive in (late, out of order, before clock sync, resent) and however assignments are
  * corrected afterwards, the stored scoring equals a recomputation from scratch with the pure rules, and
  * the rollups equal a recount of the stored presses.
  */
@@ -102,7 +102,10 @@ export function describeScoring(name: string, open: () => Promise<SqlStore>): vo
               let i = 0;
               let shift = 0;
               for (const n of [...cuts, order.length]) {
-                const batch = order.slice(i, i + n);
+                const fresh = order.slice(i, i + n);
+                // A resend mixed in (the kiosk never got the ack): presses already stored, in the middle of new ones.
+                const resent = order.slice(Math.max(0, i - 2), i);
+                const batch = [...fresh.slice(0, 1), ...resent, ...fresh.slice(1)];
                 i += n;
                 if (batch.length) await store.commitIngest({ batches: [{ kioskId: 'k', events: batch, rejected: [] }], statuses: [], deadLetters: [] });
                 const s = shifts[shift++];
