@@ -20,7 +20,7 @@ export interface LoadOptions {
 }
 
 /** Registers through the API like an operator would (no batch endpoint), a few requests in flight. */
-async function registerFleet(gw: Gateway, n: number): Promise<KioskCredential[]> {
+export async function registerFleet(gw: Gateway, n: number): Promise<KioskCredential[]> {
   const creds: KioskCredential[] = new Array(n);
   let next = 0;
   const lane = async () => {
@@ -35,7 +35,7 @@ async function registerFleet(gw: Gateway, n: number): Promise<KioskCredential[]>
 }
 
 /** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (clock ticks of 1/100 s). */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
@@ -44,11 +44,11 @@ function cpuSeconds(pid: number): number {
  * Seconds the gateway's main thread (its event loop, where SQLite commits too) was runnable but
  * waiting for a CPU: on a shared 2-core machine the kiosk workers and anything else running compete.
  */
-function runQueueSeconds(pid: number): number {
+export function runQueueSeconds(pid: number): number {
   return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
 }
 
-const loadAvg = () => readFileSync('/proc/loadavg', 'utf8').split(' ')[0]!;
+export const loadAvg = () => readFileSync('/proc/loadavg', 'utf8').split(' ')[0]!;
 
 const openFds = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
 
