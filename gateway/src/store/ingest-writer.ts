@@ -4,7 +4,7 @@
  * so gateways sharing a PostgreSQL database serialise per kiosk and cannot deadlock on each other.
  */
 import { MISS, Pass, Scorer, type NewScoring } from './scorer.js';
-import { get, insertMany, insertRowSql, run, type Q, type SqlDriver } from './sql.js';
+import { all, get, inList, insertMany, insertRowSql, run, type Q, type SqlDriver } from './sql.js';
 import type { BatchOutcome, EventsBatch, IngestWork, RejectedEvent } from './store.js';
 
 const EVENT_COLUMNS = ['id', 'kiosk_id', 'seq', 'panel', 'button', 'at', 'clock_synced', 'boot_id', 'uptime_ms', 'flags', 'received_at'];
@@ -17,7 +17,6 @@ const SCORED_TYPES = [...EVENT_TYPES, 'text', 'text', 'text', 'text', 'bigint', 
 export const INSERT_EVENT_SQL = insertRowSql('events', EVENT_COLUMNS);
 
 const SQL = {
-  eventOwner: 'SELECT kiosk_id FROM events WHERE id = ?',
   insertRejected: 'INSERT INTO rejected_events (kiosk_id, id, seq, reason, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
   counters: `UPDATE kiosks SET received = received + ?, duplicates = duplicates + ?, rejected = rejected + ?,
     last_seq = CASE WHEN last_seq > ? THEN last_seq ELSE ? END WHERE id = ?`,
@@ -78,16 +77,24 @@ function* writeBatch(b: EventsBatch, c: BatchContext): Q<BatchOutcome> {
   }
   const scoredRids = scoredRows.length ? yield* insertMany({ table: 'events', columns: SCORED_COLUMNS, pgTypes: SCORED_TYPES, rows: scoredRows }) : [];
   const plainRids = plainRows.length ? yield* insertMany({ table: 'events', columns: EVENT_COLUMNS, pgTypes: EVENT_TYPES, rows: plainRows }) : [];
-  let lastSeq = c.kiosk.last_seq;
   let nextScored = 0;
   let nextPlain = 0;
+  const ridOf = b.events.map((_, i) => (scored[i] ? scoredRids[nextScored++] : plainRids[nextPlain++]));
+  // Who owns the ids that were not inserted: one query for the whole batch (a resend is all duplicates).
+  const notInserted = b.events.filter((_, i) => ridOf[i] === undefined).map((e) => e.id);
+  const owners = new Map<string, string>();
+  if (notInserted.length) {
+    const list = inList('id', notInserted);
+    for (const r of yield* all<{ id: string; kiosk_id: string }>(`SELECT id, kiosk_id FROM events WHERE ${list.sql}`, ...list.args)) owners.set(r.id, r.kiosk_id);
+  }
+  let lastSeq = c.kiosk.last_seq;
   const replay = new Set<string>(); // panels whose optimistic rule state a duplicate broke
   const stored: Array<{ panel: string; t: number | null }> = [];
   for (let i = 0; i < b.events.length; i++) {
     const e = b.events[i]!;
     const sc = scored[i]!;
     const at = ats[i]!;
-    const rid = sc ? scoredRids[nextScored++] : plainRids[nextPlain++];
+    const rid = ridOf[i];
     if (rid !== undefined) {
       if (e.clockSynced && !scorer.anchorHolds(b.kioskId, e.bootId, e.uptimeMs)) yield* scorer.offerAnchor(pass, b.kioskId, e.bootId, e.uptimeMs, at);
       if (sc) {
@@ -106,7 +113,7 @@ function* writeBatch(b: EventsBatch, c: BatchContext): Q<BatchOutcome> {
       continue;
     }
     if (sc?.inOrder) replay.add(e.panel);
-    if ((yield* get<{ kiosk_id: string }>(SQL.eventOwner, e.id))?.kiosk_id === b.kioskId) {
+    if (owners.get(e.id) === b.kioskId) {
       out.duplicates++;
       out.ids.push(e.id);
     } else {
