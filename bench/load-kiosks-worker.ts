@@ -178,6 +178,9 @@ const handlers = {
   },
 };
 
+// The parent is gone (crashed or killed): nobody reads our results, and the kiosks hold fds.
+process.on('disconnect', () => process.exit(1));
+
 process.on('message', (m: Request) => {
   const handler = handlers[m.cmd] as (args: unknown) => Promise<unknown>;
   handler(m.args).then(

@@ -71,28 +71,37 @@ export async function benchLoad(o: LoadOptions): Promise<BenchResult> {
   const pid = gw.proc.child.pid!;
   let driver: KioskDriver | undefined;
   let peakRss = 0;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, memoryMb(pid).rss)), 250);
+  const sampler = setInterval(() => {
+    if (gw.proc.child.exitCode === null && gw.proc.child.signalCode === null) peakRss = Math.max(peakRss, memoryMb(pid).rss);
+  }, 250);
+  // If the gateway dies mid-run, say so (with its stderr) instead of waiting out every phase's drain.
+  let stopping = false;
+  const died = gw.proc.exited.then((code) => {
+    if (!stopping) throw new Error(`gateway exited (${code ?? gw.proc.child.signalCode}) during the load run: ${gw.proc.stderr.join('').slice(-2000)}`);
+  });
+  died.catch(() => undefined);
+  const alive = <T>(p: Promise<T>): Promise<T> => Promise.race([p, died.then(() => p)]);
   try {
     let t0 = performance.now();
-    const creds = await registerFleet(gw, o.kiosks);
+    const creds = await alive(registerFleet(gw, o.kiosks));
     const registerS = (performance.now() - t0) / 1000;
     const idleRss = memoryMb(pid).rss;
 
-    driver = await KioskDriver.start({ url: `mqtt://127.0.0.1:${gw.mqttPort}`, kiosks: creds, workers: o.workers });
+    driver = await alive(KioskDriver.start({ url: `mqtt://127.0.0.1:${gw.mqttPort}`, kiosks: creds, workers: o.workers }));
     const connectedRss = memoryMb(pid);
     const fds = openFds(pid);
 
-    const each = await driver.pressEach(60_000);
+    const each = await alive(driver.pressEach(60_000));
     const steadyFigures: Record<string, string> = {};
     let steadyUnacked = 0;
     for (const rate of o.steadyRates) {
-      const r = await measured(pid, () => driver!.openLoop(rate, o.steadyS));
+      const r = await alive(measured(pid, () => driver!.openLoop(rate, o.steadyS)));
       steadyUnacked += r.unacked;
       steadyFigures[`steady ${rate}/s (each kiosk every ${fmt(o.kiosks / rate, 1)} s), ${o.steadyS} s: acked/s, ack p50 / p99 / max`] =
         `${Math.round(r.ackedInWindow / r.seconds)}/s, ${ms(r, 50)} / ${ms(r, 99)} / ${ms(r, 100)} ms; unacked ${r.unacked}, rejected ${r.rejected}`;
       steadyFigures[`steady ${rate}/s: CPU cores, gateway / kiosk workers`] = r.cpu;
     }
-    const sat = await measured(pid, () => driver!.closedLoop(o.saturationS, Math.min(5, o.saturationS / 4)));
+    const sat = await alive(measured(pid, () => driver!.closedLoop(o.saturationS, Math.min(5, o.saturationS / 4))));
     const end = await driver.status();
     const endRss = memoryMb(pid);
 
@@ -124,6 +133,7 @@ export async function benchLoad(o: LoadOptions): Promise<BenchResult> {
       pass: held >= o.kiosks && end.dropped === 0 && steadyUnacked === 0 && sat.unacked === 0,
     };
   } finally {
+    stopping = true;
     clearInterval(sampler);
     await driver?.close();
     await gw.proc.kill('SIGTERM');
