@@ -321,6 +321,10 @@ export async function startMosquitto(gateway: { username: string; password: stri
     },
     async restart() {
       mosq.proc = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+      // Mosquitto logs every connect and disconnect to stderr. Unread, the pipe fills after a few
+      // thousand lines (a fleet connecting or leaving) and Mosquitto blocks in write(): every client
+      // stalls and SIGTERM is never handled. So it is read and dropped.
+      mosq.proc.stderr!.resume();
       await waitForPort(port);
     },
   };
