@@ -13,6 +13,7 @@
  * on a small machine C cannot show a speed-up over A; the CPU lines show where the time goes.
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import pg from 'pg';
 import { startPostgres, type Postgres } from '../test/support/postgres.js';
 import { startGateway, startMosquitto, type Gateway, type Mosquitto } from '../test/support/processes.js';
 import { KioskDriver, type KioskCredential, type PhaseResult } from './load-kiosks.js';
@@ -39,6 +40,7 @@ interface Setup {
   gateways: Gateway[];
   mosquitto?: Mosquitto;
   postgres?: Postgres;
+  databaseUrl?: string;
   /** Called once the fleet is registered: gives the kiosks their broker logins (Mosquitto). */
   addLogins(creds: KioskCredential[]): Promise<void>;
   stop(): Promise<void>;
@@ -71,18 +73,18 @@ async function setupA(): Promise<Setup> {
 
 /** Mosquitto + `n` gateways in one share group on one fresh PostgreSQL cluster. */
 async function setupMosquitto(key: Key, n: number): Promise<Setup> {
-  const pg = await startPostgres();
+  const pgServer = await startPostgres();
   const gateways: Gateway[] = [];
   let mosq: Mosquitto | undefined;
   const stop = async () => {
     await Promise.allSettled(gateways.map((g) => g.proc.kill('SIGTERM')));
     await mosq?.kill('SIGTERM');
-    await pg.stop();
+    await pgServer.stop();
     for (const g of gateways) rmSync(g.dataDir, { recursive: true, force: true });
     if (mosq) rmSync(mosq.dir, { recursive: true, force: true });
   };
   try {
-    const databaseUrl = await pg.newDatabase('lb_scale_out');
+    const databaseUrl = await pgServer.newDatabase('lb_scale_out');
     mosq = await startMosquitto(service);
     const url = `mqtt://127.0.0.1:${mosq.port}`;
     // One after the other (they may start together; here start-up is not what is measured).
@@ -92,7 +94,7 @@ async function setupMosquitto(key: Key, n: number): Promise<Setup> {
     await Promise.all(gateways.map((g) => subscribed(g, 1)));
     const m = mosq;
     return {
-      key, label: `Mosquitto + ${n} gateway${n > 1 ? 's' : ''} (share group) + PostgreSQL`, url, gateways, mosquitto: m, postgres: pg,
+      key, label: `Mosquitto + ${n} gateway${n > 1 ? 's' : ''} (share group) + PostgreSQL`, url, gateways, mosquitto: m, postgres: pgServer, databaseUrl,
       async addLogins(creds) {
         // One password-file conversion and one Mosquitto restart for the fleet; the gateways reconnect.
         await m.addUsers(creds.map((c) => ({ username: c.id, password: c.password })));
@@ -181,6 +183,23 @@ interface Measured extends PhaseResult {
   cores: Record<string, number>;
   /** Share of the phase each gateway's main thread was runnable but waiting for a CPU (%). */
   waited: number[];
+  /** PostgreSQL: write transactions (the gateways' group commits) during the phase. */
+  commits?: number;
+}
+
+/**
+ * Transaction ids assigned so far in the cluster of `url`: every write transaction takes one (this
+ * read-only query does not), and unlike pg_stat_database's counters it does not lag.
+ */
+async function xidsSoFar(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const r = await client.query<{ n: string }>('SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS n');
+    return Number(r.rows[0]!.n);
+  } finally {
+    await client.end();
+  }
 }
 
 async function measured(s: Setup, driver: KioskDriver, run: () => Promise<PhaseResult>): Promise<Measured> {
@@ -188,15 +207,17 @@ async function measured(s: Setup, driver: KioskDriver, run: () => Promise<PhaseR
   for (const pids of Object.values(roles(s, driver))) for (const pid of pids) before.set(pid, cpuOf(pid) ?? 0);
   const gwPids = s.gateways.map((g) => g.proc.child.pid!);
   const q0 = gwPids.map(runQueueSeconds);
+  const x0 = s.databaseUrl ? await xidsSoFar(s.databaseUrl) : undefined;
   const t0 = performance.now();
   const r = await run();
   const wall = (performance.now() - t0) / 1000;
+  const commits = x0 !== undefined ? (await xidsSoFar(s.databaseUrl!)) - x0 : undefined;
   const cores: Record<string, number> = {};
   for (const [role, pids] of Object.entries(roles(s, driver))) {
     cores[role] = sum(pids.map((pid) => Math.max(0, (cpuOf(pid) ?? 0) - (before.get(pid) ?? 0)))) / wall;
   }
   const waited = gwPids.map((pid, i) => (100 * (runQueueSeconds(pid) - q0[i]!)) / wall);
-  return { ...r, wall, cores, waited };
+  return { ...r, wall, cores, waited, ...(commits !== undefined ? { commits } : {}) };
 }
 
 // ---- exactly once, through the gateway API ----
@@ -370,6 +391,10 @@ function figuresOf(r: SetupResult, o: ScaleOutOptions): Record<string, string> {
       `${Math.round(rate(r.sat))}/s, ${ms(r.sat, 50)} / ${ms(r.sat, 99)} ms; unacked ${r.sat.unacked}, rejected ${r.sat.rejected}`,
     [`${k}: saturation: CPU cores`]: coresLine(r.sat),
     [`${k}: saturation: gateway main thread waiting for a CPU`]: r.sat.waited.map((w) => `${fmt(w, 0)} %`).join(', '),
+    ...(r.sat.commits !== undefined ? {
+      [`${k}: saturation: PostgreSQL write transactions (group commits), per second, presses per transaction`]:
+        `${r.sat.commits}, ${Math.round(r.sat.commits / r.sat.wall)}/s, ${fmt(r.sat.pressed / r.sat.commits, 1)}`,
+    } : {}),
     [`${k}: RSS MB registered, idle`]: memLine(r.memIdle),
     [`${k}: RSS MB all connected`]: memLine(r.memConnected, notWorkers),
     [`${k}: RSS MB at the end / peak`]: `${memLine(r.memEnd, notWorkers)} / ${Object.entries(r.peak).filter(([role]) => notWorkers(role)).map(([role, x]) => `${role} ${mb(x)}`).join(', ')}`,
