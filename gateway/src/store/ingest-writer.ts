@@ -68,10 +68,12 @@ function* writeBatch(b: EventsBatch, c: BatchContext): Q<BatchOutcome> {
     let sc = scorer.scoreCached(b.kioskId, e, at, pass);
     if (sc === MISS) sc = yield* scorer.scoreNew(b.kioskId, e, at, pass);
     if (sc?.inOrder) scorer.advance(sc.inOrder);
-    const row: unknown[] = [e.id, b.kioskId, e.seq, e.panel, e.button, at, e.clockSynced ? 1 : 0, e.bootId, e.uptimeMs,
-      e.flags.length === 0 ? '[]' : JSON.stringify(e.flags), receivedAt];
-    if (sc) scoredRows.push([...row, sc.officeId, sc.deskId, sc.employeeId, sc.kind, sc.t, sc.timeSource, sc.excl]);
-    else plainRows.push(row);
+    const flags = e.flags.length === 0 ? '[]' : JSON.stringify(e.flags);
+    const synced = e.clockSynced ? 1 : 0;
+    if (sc) {
+      scoredRows.push([e.id, b.kioskId, e.seq, e.panel, e.button, at, synced, e.bootId, e.uptimeMs, flags, receivedAt,
+        sc.officeId, sc.deskId, sc.employeeId, sc.kind, sc.t, sc.timeSource, sc.excl]);
+    } else plainRows.push([e.id, b.kioskId, e.seq, e.panel, e.button, at, synced, e.bootId, e.uptimeMs, flags, receivedAt]);
     scored.push(sc);
     ats.push(at);
   }
@@ -98,11 +100,7 @@ function* writeBatch(b: EventsBatch, c: BatchContext): Q<BatchOutcome> {
     if (rid !== undefined) {
       if (e.clockSynced && !scorer.anchorHolds(b.kioskId, e.bootId, e.uptimeMs)) yield* scorer.offerAnchor(pass, b.kioskId, e.bootId, e.uptimeMs, at);
       if (sc) {
-        pass.addNew({
-          rid, kiosk_id: b.kioskId, panel: e.panel, seq: e.seq, button: e.button,
-          boot_id: e.bootId, uptime_ms: e.uptimeMs, at, office_id: sc.officeId, desk_id: sc.deskId,
-          employee_id: sc.employeeId, kind: sc.kind, t: sc.t, time_source: sc.timeSource, excl: sc.excl,
-        }, sc.inOrder !== null);
+        pass.addNew(b.kioskId, e, sc);
         stored.push({ panel: e.panel, t: sc.t });
       }
       out.inserted++;

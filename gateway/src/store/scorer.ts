@@ -407,9 +407,9 @@ export class Pass {
    * touch it again (re-flag, clock correction), it is read back as stored, and that stored contribution
    * is what `track` then takes back out. `flagged`: its misuse flag is already final.
    */
-  addNew(row: ScoredRow, flagged: boolean): void {
-    this.add(row, 1);
-    if (row.t !== null && !flagged) this.reflagAt(row, row.t);
+  addNew(kioskId: string, e: Event, sc: NewScoring): void {
+    this.count(sc.officeId, sc.t, sc.kind, sc.deskId, sc.employeeId, sc.excl, e.button, 1);
+    if (sc.t !== null && sc.inOrder === null) this.reflagAt({ kiosk_id: kioskId, panel: e.panel }, sc.t);
   }
 
   /** The whole history of a panel is to be judged again (the misuse rules changed). */
@@ -518,20 +518,25 @@ export class Pass {
 
   /** Adds (sign 1) or takes back (-1) one press's contribution to the rollups. */
   private add(row: ScoredRow, sign: number): void {
-    if (row.office_id === null || row.t === null || row.kind === null) return;
-    const hour = this.scorer.hourKey(row.office_id, row.t);
-    const desk = row.desk_id ?? '';
-    const employee = row.employee_id ?? '';
+    this.count(row.office_id, row.t, row.kind, row.desk_id, row.employee_id, row.excl, row.button, sign);
+  }
+
+  private count(office: string | null, t: number | null, kind: PanelKind | null, deskId: string | null, employeeId: string | null,
+    excl: number, button: ScoredRow['button'], sign: number): void {
+    if (office === null || t === null || kind === null) return;
+    const hour = this.scorer.hourKey(office, t);
+    const desk = deskId ?? '';
+    const employee = employeeId ?? '';
     let acc = this.last;
     // Consecutive presses mostly share their rollup row (same panel, same hour): skip building the key.
-    if (!acc || acc.hour !== hour || acc.office !== row.office_id || acc.kind !== row.kind || acc.desk !== desk || acc.employee !== employee) {
-      const key = `${row.office_id}\u0000${hour.hourStart}\u0000${row.kind}\u0000${desk}\u0000${employee}`;
+    if (!acc || acc.hour !== hour || acc.office !== office || acc.kind !== kind || acc.desk !== desk || acc.employee !== employee) {
+      const key = `${office}\u0000${hour.hourStart}\u0000${kind}\u0000${desk}\u0000${employee}`;
       acc = this.hours.get(key);
-      if (!acc) this.hours.set(key, (acc = { office: row.office_id, hour, kind: row.kind, desk, employee, good: 0, neutral: 0, bad: 0, excl: 0 }));
+      if (!acc) this.hours.set(key, (acc = { office, hour, kind, desk, employee, good: 0, neutral: 0, bad: 0, excl: 0 }));
       this.last = acc;
     }
-    if (row.excl) acc.excl += sign;
-    else acc[row.button] += sign;
+    if (excl) acc.excl += sign;
+    else acc[button] += sign;
   }
 
   private *writeRollups(): Q<number> {
