@@ -168,6 +168,12 @@ const pssOf = (pid: number): number => {
   }
 };
 
+/** CPU seconds the whole machine has been busy (all cores; /proc/stat, ticks of 1/100 s; idle and iowait left out). */
+function machineBusySeconds(): number {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
+}
+
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 /** Memory by role: RSS summed over the role's processes (PostgreSQL also as PSS: its shared buffers counted once). */
@@ -181,6 +187,8 @@ interface Measured extends PhaseResult {
   wall: number;
   /** CPU cores used during the phase, by role (processes alive at its end). */
   cores: Record<string, number>;
+  /** CPU cores the whole machine used during the phase: ours and anything else running. */
+  machineCores: number;
   /** Share of the phase each gateway's main thread was runnable but waiting for a CPU (%). */
   waited: number[];
   /** PostgreSQL: write transactions (the gateways' group commits) during the phase. */
@@ -208,16 +216,18 @@ async function measured(s: Setup, driver: KioskDriver, run: () => Promise<PhaseR
   const gwPids = s.gateways.map((g) => g.proc.child.pid!);
   const q0 = gwPids.map(runQueueSeconds);
   const x0 = s.databaseUrl ? await xidsSoFar(s.databaseUrl) : undefined;
+  const m0 = machineBusySeconds();
   const t0 = performance.now();
   const r = await run();
   const wall = (performance.now() - t0) / 1000;
+  const machineCores = (machineBusySeconds() - m0) / wall;
   const commits = x0 !== undefined ? (await xidsSoFar(s.databaseUrl!)) - x0 : undefined;
   const cores: Record<string, number> = {};
   for (const [role, pids] of Object.entries(roles(s, driver))) {
     cores[role] = sum(pids.map((pid) => Math.max(0, (cpuOf(pid) ?? 0) - (before.get(pid) ?? 0)))) / wall;
   }
   const waited = gwPids.map((pid, i) => (100 * (runQueueSeconds(pid) - q0[i]!)) / wall);
-  return { ...r, wall, cores, waited, ...(commits !== undefined ? { commits } : {}) };
+  return { ...r, wall, cores, machineCores, waited, ...(commits !== undefined ? { commits } : {}) };
 }
 
 // ---- exactly once, through the gateway API ----
@@ -365,7 +375,8 @@ const mb = (x: number) => fmt(x, 0);
 
 function coresLine(m: Measured): string {
   const parts = Object.entries(m.cores).map(([role, c]) => `${role} ${fmt(c, 2)}`);
-  return `${parts.join(', ')}; total ${fmt(sum(Object.values(m.cores)), 2)}`;
+  const ours = sum(Object.values(m.cores));
+  return `${parts.join(', ')}; total ${fmt(ours, 2)}; whole machine ${fmt(m.machineCores, 2)} (other work ${fmt(Math.max(0, m.machineCores - ours), 2)})`;
 }
 
 function memLine(m: Record<string, { rss: number; pss?: number }>, roleFilter = (_: string) => true): string {
