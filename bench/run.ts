@@ -8,11 +8,12 @@ import { benchIngest } from './ingest.js';
 import { benchLoad } from './load.js';
 import { benchAgentRss, benchBacklogDrain, benchPressCommit } from './kiosk.js';
 import { benchScores } from './scores.js';
+import { benchScaleOut } from './scale-out.js';
 import type { BenchResult } from './stats.js';
 
 const program = new Command()
   .name('bench')
-  .option('--only <names>', 'comma-separated subset: press,backlog,ingest,rss,scores,load')
+  .option('--only <names>', 'comma-separated subset: press,backlog,ingest,rss,scores,load,scaleout')
   .option('--quick', 'smaller workloads (for a smoke run)')
   .option('--load-kiosks <n>', 'kiosks for the load bench (default 10000, 1000 with --quick)')
   .option('--load-workers <n>', 'kiosk worker processes for the load bench', '2')
@@ -32,6 +33,8 @@ const benches: [string, () => Promise<BenchResult>][] = [
     const phases = opts.quick ? { steadyRates: [kiosks / 10, 2000], steadyS: 10, saturationS: 10 } : { steadyRates: [kiosks / 10, 4000], steadyS: 30, saturationS: 30 };
     return benchLoad({ kiosks, workers: Number(opts.loadWorkers), ...phases });
   }],
+  // The same fleet and phases against one gateway + SQLite, Mosquitto + 1 gateway + PostgreSQL, Mosquitto + 2 gateways + PostgreSQL.
+  ['scaleout', () => benchScaleOut({ kiosks: opts.quick ? 500 : 2000, workers: Number(opts.loadWorkers), rate: 1000, steadyS: opts.quick ? 10 : 30, saturationS: opts.quick ? 10 : 30 })],
 ];
 
 const results: BenchResult[] = [];
