@@ -76,9 +76,21 @@ export class ProtocolKiosk {
       this.resendAll();
     });
     client.on('error', () => undefined); // reconnects by itself; errors are surfaced via timeouts
+    // A refused login fails at once; a slow or busy broker (a CONNACK timeout) gets retried for 30 s.
     await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => resolve());
-      client.once('error', reject);
+      let last: Error | undefined;
+      const deadline = setTimeout(() => reject(last ?? new Error('no CONNACK within 30 s')), 30_000);
+      client.once('connect', () => {
+        clearTimeout(deadline);
+        resolve();
+      });
+      client.on('error', (err: Error & { code?: number }) => {
+        last = err;
+        if (err.code === 4 || err.code === 5 || err.code === 134 || err.code === 135) {
+          clearTimeout(deadline);
+          reject(err);
+        }
+      });
     });
   }
 
