@@ -96,6 +96,24 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       await store.close();
     });
 
+    it('keeps the last status of each kiosk when one flush carries several, and counts each kiosk\'s batches', async () => {
+      const store = await open();
+      await store.createKiosk({ id: 'a', passwordHash: 'h' });
+      await store.createKiosk({ id: 'b', passwordHash: 'h' });
+      const [a1, a2, b1] = [work('a', [1, 2]).batches[0]!, work('a', [3]).batches[0]!, work('b', [1]).batches[0]!];
+      await store.commitIngest({
+        batches: [a1, b1, a2, a1],
+        statuses: [{ kioskId: 'a', payload: { v: 1, state: 'online' } }, { kioskId: 'b', payload: { v: 1, state: 'online' } },
+          { kioskId: 'a', payload: { v: 1, state: 'offline' } }],
+        deadLetters: [],
+      });
+      expect((await store.getKiosk('a'))!.status!.payload.state).toBe('offline');
+      expect((await store.getKiosk('b'))!.status!.payload.state).toBe('online');
+      expect((await store.getKiosk('a'))!.counters).toEqual({ received: 3, duplicates: 2, rejected: 0, lastSeq: 3 });
+      expect((await store.getKiosk('b'))!.counters).toEqual({ received: 1, duplicates: 0, rejected: 0, lastSeq: 1 });
+      await store.close();
+    });
+
     it('bumps the config revision and lists stored configs', async () => {
       const store = await open();
       await store.createKiosk({ id: 'k', passwordHash: 'h' });
