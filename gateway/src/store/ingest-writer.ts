@@ -82,71 +82,41 @@ function* writeBatch(b: EventsBatch, c: BatchContext): Q<BatchOutcome> {
     for (const e of b.events) out.rejected.push({ id: e.id, seq: e.seq, reason: 'kiosk is not registered' });
     return out;
   }
-  const { scorer, pass, receivedAt, nowIso } = c;
-  const scored: Array<NewScoring | null> = [];
-  const ats: number[] = [];
-  const plainRows: unknown[][] = [];
-  const scoredRows: unknown[][] = [];
-  for (const e of b.events) {
-    const at = Date.parse(e.at);
-    let sc = scorer.scoreCached(b.kioskId, e, at, pass);
-    if (sc === MISS) sc = yield* scorer.scoreNew(b.kioskId, e, at, pass);
-    if (sc?.inOrder) scorer.advance(sc.inOrder);
-    const flags = e.flags.length === 0 ? '[]' : JSON.stringify(e.flags);
-    const synced = e.clockSynced ? 1 : 0;
-    if (sc) {
-      scoredRows.push([e.id, b.kioskId, e.seq, e.panel, e.button, at, synced, e.bootId, e.uptimeMs, flags, receivedAt,
-        sc.officeId, sc.deskId, sc.employeeId, sc.kind, sc.t, sc.timeSource, sc.excl]);
-    } else plainRows.push([e.id, b.kioskId, e.seq, e.panel, e.button, at, synced, e.bootId, e.uptimeMs, flags, receivedAt]);
-    scored.push(sc);
-    ats.push(at);
-  }
-  const scoredRids = scoredRows.length ? yield* insertMany({ table: 'events', columns: SCORED_COLUMNS, pgTypes: SCORED_TYPES, rows: scoredRows }) : [];
-  const plainRids = plainRows.length ? yield* insertMany({ table: 'events', columns: EVENT_COLUMNS, pgTypes: EVENT_TYPES, rows: plainRows }) : [];
-  let nextScored = 0;
-  let nextPlain = 0;
-  const ridOf = b.events.map((_, i) => (scored[i] ? scoredRids[nextScored++] : plainRids[nextPlain++]));
-  // Who owns the ids that were not inserted: one query for the whole batch (a resend is all duplicates).
-  const notInserted = b.events.filter((_, i) => ridOf[i] === undefined).map((e) => e.id);
-  const owners = new Map<string, string>();
-  if (notInserted.length) {
-    const list = inList('id', notInserted);
-    for (const r of yield* all<{ id: string; kiosk_id: string }>(`SELECT id, kiosk_id FROM events WHERE ${list.sql}`, ...list.args)) owners.set(r.id, r.kiosk_id);
-  }
+  const { scorer, pass, nowIso } = c;
+  const ats = b.events.map((e) => Date.parse(e.at));
+  const scored = yield* scoreBatch(b, ats, c);
+  const rids = yield* insertBatch(b, ats, scored, c.receivedAt);
+  const owners = yield* ownersOf(b.events.filter((_, i) => rids[i] === undefined).map((e) => e.id));
   let lastSeq = c.kiosk.last_seq;
-  const replay = new Set<string>(); // panels whose optimistic rule state a duplicate broke
-  const stored: Array<{ panel: string; t: number | null }> = [];
+  const firstStored = new Map<string, number>(); // per panel, the earliest timed press this batch stored
+  const broken = new Set<string>(); // panels whose rule state moved on for a press that was not stored
   for (let i = 0; i < b.events.length; i++) {
     const e = b.events[i]!;
     const sc = scored[i]!;
-    const at = ats[i]!;
-    const rid = ridOf[i];
-    if (rid !== undefined) {
-      if (e.clockSynced && !scorer.anchorHolds(b.kioskId, e.bootId, e.uptimeMs)) yield* scorer.offerAnchor(pass, b.kioskId, e.bootId, e.uptimeMs, at);
-      if (sc) {
-        pass.addNew(b.kioskId, e, sc);
-        stored.push({ panel: e.panel, t: sc.t });
-      }
-      out.inserted++;
-      out.ids.push(e.id);
-      if (e.seq > lastSeq + 1) yield* run(SQL.insertGap, b.kioskId, lastSeq + 1, e.seq - 1, nowIso);
-      if (e.seq > lastSeq) lastSeq = e.seq;
-      else yield* fillGap(b.kioskId, e.seq, nowIso);
+    if (rids[i] === undefined) {
+      if (sc?.inOrder) broken.add(e.panel);
+      if (owners.get(e.id) === b.kioskId) {
+        out.duplicates++;
+        out.ids.push(e.id);
+      } else out.rejected.push({ id: e.id, seq: e.seq, reason: 'event id is already used by another kiosk' });
       continue;
     }
-    if (sc?.inOrder) replay.add(e.panel);
-    if (owners.get(e.id) === b.kioskId) {
-      out.duplicates++;
-      out.ids.push(e.id);
-    } else {
-      out.rejected.push({ id: e.id, seq: e.seq, reason: 'event id is already used by another kiosk' });
+    if (e.clockSynced && !scorer.anchorHolds(b.kioskId, e.bootId, e.uptimeMs)) yield* scorer.offerAnchor(pass, b.kioskId, e.bootId, e.uptimeMs, ats[i]!);
+    if (sc) {
+      pass.addNew(b.kioskId, e, sc);
+      const first = firstStored.get(e.panel);
+      if (sc.t !== null && (first === undefined || sc.t < first)) firstStored.set(e.panel, sc.t);
     }
+    out.inserted++;
+    out.ids.push(e.id);
+    if (e.seq > lastSeq + 1) yield* run(SQL.insertGap, b.kioskId, lastSeq + 1, e.seq - 1, nowIso);
+    if (e.seq > lastSeq) lastSeq = e.seq;
+    else yield* fillGap(b.kioskId, e.seq, nowIso);
   }
-  for (const panel of replay) {
+  for (const panel of broken) {
     scorer.forgetPanel(b.kioskId, panel);
-    let min = Number.MAX_SAFE_INTEGER;
-    for (const s of stored) if (s.panel === panel && s.t !== null && s.t < min) min = s.t;
-    if (min < Number.MAX_SAFE_INTEGER) pass.reflagAt({ kiosk_id: b.kioskId, panel }, min);
+    const from = firstStored.get(panel);
+    if (from !== undefined) pass.reflagAt({ kiosk_id: b.kioskId, panel }, from);
   }
   let newlyRejected = 0;
   for (const r of out.rejected) newlyRejected += yield* recordRejection(b.kioskId, r, nowIso);
@@ -157,6 +127,46 @@ function* writeBatch(b: EventsBatch, c: BatchContext): Q<BatchOutcome> {
   c.kiosk.last_seq = lastSeq;
   c.kiosk.received += out.inserted;
   return out;
+}
+
+/** Every press of the batch scored in order, each panel's rule state moving on as if all were new. */
+function* scoreBatch(b: EventsBatch, ats: number[], c: BatchContext): Q<Array<NewScoring | null>> {
+  const scored: Array<NewScoring | null> = [];
+  for (const [i, e] of b.events.entries()) {
+    const at = ats[i]!;
+    let sc = c.scorer.scoreCached(b.kioskId, e, at, c.pass);
+    if (sc === MISS) sc = yield* c.scorer.scoreNew(b.kioskId, e, at, c.pass);
+    if (sc?.inOrder) c.scorer.advance(sc.inOrder);
+    scored.push(sc);
+  }
+  return scored;
+}
+
+/** The batch's presses in one insert per shape (scored or not); per press its new rid, or undefined if already stored. */
+function* insertBatch(b: EventsBatch, ats: number[], scored: Array<NewScoring | null>, receivedAt: number): Q<Array<number | undefined>> {
+  const plainRows: unknown[][] = [];
+  const scoredRows: unknown[][] = [];
+  b.events.forEach((e, i) => {
+    const sc = scored[i];
+    const row: unknown[] = [e.id, b.kioskId, e.seq, e.panel, e.button, ats[i], e.clockSynced ? 1 : 0, e.bootId, e.uptimeMs,
+      e.flags.length === 0 ? '[]' : JSON.stringify(e.flags), receivedAt];
+    if (sc) row.push(sc.officeId, sc.deskId, sc.employeeId, sc.kind, sc.t, sc.timeSource, sc.excl);
+    (sc ? scoredRows : plainRows).push(row);
+  });
+  const scoredRids = scoredRows.length ? yield* insertMany({ table: 'events', columns: SCORED_COLUMNS, pgTypes: SCORED_TYPES, rows: scoredRows }) : [];
+  const plainRids = plainRows.length ? yield* insertMany({ table: 'events', columns: EVENT_COLUMNS, pgTypes: EVENT_TYPES, rows: plainRows }) : [];
+  let nextScored = 0;
+  let nextPlain = 0;
+  return scored.map((sc) => (sc ? scoredRids[nextScored++] : plainRids[nextPlain++]));
+}
+
+/** Which kiosk owns each of these stored event ids: one query for the batch (a resend is all duplicates). */
+function* ownersOf(ids: string[]): Q<Map<string, string>> {
+  const owners = new Map<string, string>();
+  if (ids.length === 0) return owners;
+  const list = inList('id', ids);
+  for (const r of yield* all<{ id: string; kiosk_id: string }>(`SELECT id, kiosk_id FROM events WHERE ${list.sql}`, ...list.args)) owners.set(r.id, r.kiosk_id);
+  return owners;
 }
 
 /** Returns 1 the first time an event id is rejected, 0 on a resend, so counters count events. */
