@@ -186,12 +186,7 @@ export class Scorer {
       const last = yield* get<{ t: number; seq: number }>(SQL.lastTimed, kioskId, panel);
       st = null;
       if (last) {
-        // Rebuilt from stored flags: the last accepted press and the presses of the last quiet gap.
-        const history = emptyHistory();
-        for (const r of yield* all<{ t: number; excl: number }>(SQL.window, kioskId, panel, last.t - quietGapMs(this.settings().misuse), last.t)) {
-          history.recent.push(r.t);
-          if (!r.excl) history.lastAcceptedAt = r.t;
-        }
+        const history = yield* storedHistory(kioskId, panel, last.t - quietGapMs(this.settings().misuse), last.t);
         st = { kioskId, panel, lastT: last.t, lastSeq: last.seq, history };
       }
       panels.set(panel, st);
@@ -371,6 +366,19 @@ function hourOf(t: number, zone: string): HourKey {
   return { hourStart, day: dayNumber(s.year, s.month, s.day), localHour: s.hour, weekday: s.weekday };
 }
 
+/**
+ * The rules' state of a panel after its stored presses with t in [from, to], rebuilt from their stored
+ * flags (the last accepted press, the recent presses); `from` a quiet gap before `to` is enough.
+ */
+function* storedHistory(kioskId: string, panel: string, from: number, to: number): Q<PanelHistory> {
+  const history = emptyHistory();
+  for (const r of yield* all<{ t: number; excl: number }>(SQL.window, kioskId, panel, from, to)) {
+    history.recent.push(r.t);
+    if (!r.excl) history.lastAcceptedAt = r.t;
+  }
+  return history;
+}
+
 /** correctClock with one anchor: the boot's earliest synced press. */
 function correctedTime(anchor: Anchor, uptimeMs: number, at: number): number {
   const [, corrected] = correctClock([
@@ -464,12 +472,7 @@ export class Pass {
    */
   private *reflag(p: PanelStretch, rules: MisuseRules): Q<void> {
     const quiet = quietGapMs(rules);
-    const history = emptyHistory();
-    for (const r of yield* this.stored(p, p.min - quiet, p.min - 1)) {
-      history.recent.push(r.t!);
-      if (!r.excl) history.lastAcceptedAt = r.t!;
-    }
-    let state = history;
+    let state = yield* storedHistory(p.kioskId, p.panel, p.min - quiet, p.min - 1);
     let from = p.min;
     let to = p.max + quiet;
     let lastChange = p.max;
