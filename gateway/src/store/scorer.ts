@@ -396,8 +396,7 @@ const sortedByKey = (m: Map<string, Delta>) => [...m.entries()].sort(([a], [b]) 
 
 /** One transaction's worth of scoring changes. */
 export class Pass {
-  /** Touched stored rows: their contribution before this pass, and their current state. */
-  private readonly before = new Map<number, Delta | null>();
+  /** Touched stored rows, their current state (their stored contribution was taken back when first touched). */
   private readonly rows = new Map<number, ScoredRow>();
   /** Rollup changes per (office, hour, kind, desk, employee). */
   private readonly hours = new Map<string, Delta>();
@@ -434,7 +433,7 @@ export class Pass {
   track(row: ScoredRow): ScoredRow {
     const known = this.rows.get(row.rid);
     if (known) return known;
-    this.before.set(row.rid, this.contribution(row));
+    this.add(row, -1);
     this.rows.set(row.rid, row);
     return row;
   }
@@ -498,27 +497,6 @@ export class Pass {
     return (yield* all<ScoredRow>(SQL.stretch, p.kioskId, p.panel, from, to)).map((r) => this.track(r));
   }
 
-  private contribution(row: ScoredRow): Delta | null {
-    if (row.office_id === null || row.t === null || row.kind === null) return null;
-    const d: Delta = {
-      office: row.office_id, hour: this.scorer.hourKey(row.office_id, row.t), kind: row.kind,
-      desk: row.desk_id ?? '', employee: row.employee_id ?? '', good: 0, neutral: 0, bad: 0, excl: 0,
-    };
-    if (row.excl) d.excl = 1;
-    else d[row.button] = 1;
-    return d;
-  }
-
-  private addDelta(d: Delta, sign: number): void {
-    const key = `${d.office}\u0000${d.hour.hourStart}\u0000${d.kind}\u0000${d.desk}\u0000${d.employee}`;
-    let acc = this.hours.get(key);
-    if (!acc) this.hours.set(key, (acc = { ...d, good: 0, neutral: 0, bad: 0, excl: 0 }));
-    acc.good += sign * d.good;
-    acc.neutral += sign * d.neutral;
-    acc.bad += sign * d.bad;
-    acc.excl += sign * d.excl;
-  }
-
   /** Adds (sign 1) or takes back (-1) one press's contribution to the rollups. */
   private add(row: ScoredRow, sign: number): void {
     this.count(row.office_id, row.t, row.kind, row.desk_id, row.employee_id, row.excl, row.button, sign);
@@ -543,10 +521,7 @@ export class Pass {
   }
 
   private *writeRollups(): Q<number> {
-    for (const [rid, before] of this.before) {
-      if (before) this.addDelta(before, -1);
-      this.add(this.rows.get(rid)!, 1);
-    }
+    for (const row of this.rows.values()) this.add(row, 1);
     const hours = this.hours;
     const days = new Map<string, Delta>();
     for (const d of sortedByKey(hours)) {
