@@ -47,7 +47,8 @@ export interface OrgStore {
   /** New misuse rules re-judge every stored press; returns how many changed flag. */
   putSettings(s: CompanySettings): Promise<{ reflagged: number }>;
 
-  listOrg<K extends OrgKind>(kind: K, after: string | undefined, limit: number, officeIds?: readonly string[]): Promise<OrgEntity<K>[]>;
+  /** `visible`: the ids the caller may see — offices (desks and employees by their office), or regions for regions. */
+  listOrg<K extends OrgKind>(kind: K, after: string | undefined, limit: number, visible?: readonly string[]): Promise<OrgEntity<K>[]>;
   getOrg<K extends OrgKind>(kind: K, id: string): Promise<OrgEntity<K> | undefined>;
   /** false when the id is taken. */
   createOrg<K extends OrgKind>(kind: K, value: OrgEntity<K>): Promise<boolean>;

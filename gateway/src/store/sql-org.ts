@@ -9,7 +9,7 @@ import type { Scorer } from './scorer.js';
 import { all, get, inList, run, value, type Q, type Row, type SqlDriver } from './sql.js';
 
 const TABLES: Record<OrgKind, { table: string; columns: Record<string, string>; scope: string | null; refs: Array<[string, string]> }> = {
-  region: { table: 'regions', columns: { id: 'id', name: 'name' }, scope: null, refs: [['offices', 'region_id']] },
+  region: { table: 'regions', columns: { id: 'id', name: 'name' }, scope: 'id', refs: [['offices', 'region_id']] },
   office: {
     table: 'offices', columns: { id: 'id', name: 'name', timeZone: 'time_zone', regionId: 'region_id', k: 'k' }, scope: 'id',
     refs: [['desks', 'office_id'], ['employees', 'office_id'], ['panel_bindings', 'office_id'], ['events', 'office_id']],
@@ -95,9 +95,9 @@ export abstract class SqlOrgStore implements OrgStore {
     return changed;
   }
 
-  async listOrg<K extends OrgKind>(kind: K, after: string | undefined, limit: number, officeIds?: readonly string[]): Promise<OrgEntity<K>[]> {
+  async listOrg<K extends OrgKind>(kind: K, after: string | undefined, limit: number, visible?: readonly string[]): Promise<OrgEntity<K>[]> {
     const t = TABLES[kind];
-    const scope = officeIds && t.scope ? inList(t.scope, officeIds) : { sql: '1 = 1', args: [] };
+    const scope = visible && t.scope ? inList(t.scope, visible) : { sql: '1 = 1', args: [] };
     return this.driver.query(() => all<OrgEntity<K>>(`SELECT ${select(kind)} FROM ${t.table} WHERE id > ? AND ${scope.sql} ORDER BY id LIMIT ?`,
       after ?? '', ...scope.args, limit));
   }

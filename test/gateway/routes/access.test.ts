@@ -57,6 +57,14 @@ describe('manager scope', () => {
     expect((await call(app, 'GET', '/assignments', undefined, keys.inScope)).body.items).toEqual([]);
   });
 
+  it('pages its regions without gaps: regions it cannot see never cut a page short', async () => {
+    await ok(app, 'POST', '/regions', { id: 'r-a-first', name: 'sorts before r-east' });
+    const page = await call(app, 'GET', '/regions?limit=1', undefined, keys.byRegion);
+    expect(page.body).toEqual({ items: [{ id: 'r-east', name: 'East' }], next: 'r-east' });
+    expect((await call(app, 'GET', '/regions?limit=1&after=r-east', undefined, keys.byRegion)).body).toEqual({ items: [], next: null });
+    expect((await call(app, 'DELETE', '/regions/r-a-first')).status).toBe(204);
+  });
+
   it('cannot write outside its scope, nor organisation data at all', async () => {
     const writes: Array<[string, string, unknown, number]> = [
       ['PUT', '/offices/other/visitors', { entries: [{ date: '2026-01-05', count: 5 }] }, 404],

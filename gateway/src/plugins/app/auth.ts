@@ -52,6 +52,13 @@ export async function canSeeOffice(store: Store, p: Principal | undefined, offic
   return visible === undefined || (officeId !== null && visible.includes(officeId));
 }
 
+/** The regions a principal may see: undefined = all (admin); a manager, those of its key; others none. */
+export function visibleRegions(p: Principal | undefined): string[] | undefined {
+  if (!p || p.role === 'admin') return undefined;
+  return p.role === 'manager' ? p.regions : [];
+}
+
 export function canSeeRegion(p: Principal | undefined, regionId: string): boolean {
-  return !p || p.role === 'admin' || (p.role === 'manager' && p.regions.includes(regionId));
+  const visible = visibleRegions(p);
+  return visible === undefined || visible.includes(regionId);
 }

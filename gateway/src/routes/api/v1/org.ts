@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { canSeeOffice, canSeeRegion, visibleOffices } from '../../../plugins/app/auth.js';
+import { canSeeOffice, canSeeRegion, visibleOffices, visibleRegions } from '../../../plugins/app/auth.js';
 import { httpError } from '../../../plugins/app/errors.js';
 import { errorReplies } from '../../../schemas.js';
 import {
@@ -69,11 +69,9 @@ export const orgRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store
     };
 
     app.get(`/${plural}`, { onRequest: reader, config: { csv: true }, schema: { tags, querystring: OrgPage, response: { 200: page, ...errorReplies } } }, async (req) => {
-      const offices = await visibleOffices(store, req.principal);
-      let items: OrgEntity<OrgKind>[];
-      if (kind === 'region' && offices !== undefined) {
-        items = (await store.listOrg(kind, req.query.after, req.query.limit)).filter((r) => canSeeRegion(req.principal, r.id));
-      } else items = await store.listOrg(kind, req.query.after, req.query.limit, offices);
+      // Scoped in the query, so a page is never cut short by filtering after the limit.
+      const scope = kind === 'region' ? visibleRegions(req.principal) : await visibleOffices(store, req.principal);
+      const items = await store.listOrg(kind, req.query.after, req.query.limit, scope);
       return { items, next: items.length === req.query.limit ? items[items.length - 1]!.id : null };
     });
 
