@@ -146,8 +146,9 @@ async function reviveUnexpected(w: World, exits: string[]): Promise<void> {
     exits.push(`mosquitto exited (${mosq.exitCode ?? mosq.signalCode})`);
     await w.mosquitto!.restart();
   }
-  if (w.gateway.proc.child.exitCode !== null) {
-    exits.push(`gateway exited (${w.gateway.proc.child.exitCode}): ${w.gateway.proc.stderr.join('').slice(-300)}`);
+  if (!w.gateway.proc.running) {
+    const { exitCode, signalCode } = w.gateway.proc.child;
+    exits.push(`gateway exited (${exitCode ?? signalCode}): ${w.gateway.proc.stderr.join('').slice(-300)}`);
     await w.restartGateway();
   }
 }

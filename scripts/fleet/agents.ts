@@ -31,8 +31,7 @@ export class AgentKiosk {
   }
 
   get running(): boolean {
-    const child = this.agent?.proc.child;
-    return !!child && child.exitCode === null && child.signalCode === null;
+    return !!this.agent?.proc.running;
   }
 
   /** Starts (or restarts) the agent; resolves when its board is connected. */

@@ -75,8 +75,13 @@ export class LoggedProcess {
     return this.lines.filter((l) => l.msg === msg).length;
   }
 
+  /** Neither exited nor killed by a signal. */
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    if (!this.running) return;
     this.child.kill(signal);
     await this.exited;
   }
