@@ -21,7 +21,7 @@ import { registerKiosk, startGateway, tempDir } from '../test/support/processes.
 import { MAX_EVENTS_PER_BATCH, type Event } from '../shared/src/index.js';
 import { migrate, openDatabase } from '../gateway/src/store/sqlite.js';
 import { INSERT_EVENT_SQL } from '../gateway/src/store/ingest-writer.js';
-import type { BenchResult } from './stats.js';
+import { median, type BenchResult } from './stats.js';
 
 const KIOSK_WINDOW = 4;
 
@@ -104,7 +104,6 @@ async function gatewayRound(opts: { kiosks: number; perKiosk: number }): Promise
   }
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const spread = (xs: number[]): string => `${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))}`;
 
 /**

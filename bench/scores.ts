@@ -18,7 +18,8 @@ import type { Event } from '../shared/src/index.js';
 import { ProtocolKiosk, makeEvents } from '../scripts/protocol-kiosk.js';
 import { registerKiosk, startGateway, tempDir } from '../test/support/processes.js';
 import { cpuSeconds } from './load.js';
-import { fmt, percentile, type BenchResult } from './stats.js';
+import { Prng } from '../scripts/fleet/prng.js';
+import { fmt, median, percentile, type BenchResult } from './stats.js';
 
 const ZONES = ['Europe/Moscow', 'Europe/Berlin', 'Asia/Yekaterinburg', 'America/New_York', 'Asia/Vladivostok', 'Europe/London'];
 const YEAR_START = Date.parse('2025-01-01T00:00:00Z');
@@ -26,17 +27,6 @@ const DAY = 86_400_000;
 const ADMIN = 'bench-admin-token';
 
 interface Kiosk { id: string; office: number; panels: string[]; zoneOffsetH: number; seq: number }
-
-/** Deterministic PRNG (mulberry32), so every run generates the same year. */
-function rng(seed: number): () => number {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export async function seedOrg(store: SqliteStore, offices: number, bind: boolean): Promise<Kiosk[]> {
   const kiosks: Kiosk[] = [];
@@ -96,7 +86,8 @@ function week(k: Kiosk, day: number, days: number, perDay: number, random: () =>
 /** Writes the year through the ingest writer, `KIOSKS_PER_COMMIT` kiosks' weeks per transaction. Returns events/s (time inside the writer). */
 /** `rate`: events/s over the whole run; `lastRate`: over the last tenth, when the store is nearly full. */
 export async function generate(store: SqliteStore, kiosks: Kiosk[], perDay: number, days: number, limit = Infinity): Promise<{ events: number; rate: number; lastRate: number }> {
-  const random = rng(42);
+  const prng = new Prng(42); // deterministic: every run generates the same year
+  const random = () => prng.next();
   const KIOSKS_PER_COMMIT = 16;
   const expected = Math.min(limit, kiosks.length * perDay * 1.05 * days);
   let events = 0;
@@ -178,7 +169,6 @@ async function endToEndRatio(kiosks: number, perKiosk: number): Promise<{ rate: 
     }
   };
   const rate = await alternatingMedians(round);
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
   return { rate, perCpu: { scored: median(perCpu.get(true)!), plain: median(perCpu.get(false)!) } };
 }
 
@@ -209,7 +199,8 @@ async function scoresAtSize(kiosks: number, pressesPerKiosk: number): Promise<Si
   store.db.pragma('optimize');
   const app = await buildApp(testConfig({ adminToken: ADMIN, dataDir: dir }), { store });
   await app.ready();
-  const random = rng(7);
+  const prng = new Prng(7);
+  const random = () => prng.next();
   const pick = (n: number) => Math.floor(random() * n);
   try {
     const year = 'from=2025-01-01&to=2026-01-01&bucket=month';
@@ -294,6 +285,5 @@ async function alternatingMedians(round: (bind: boolean) => Promise<number>): Pr
     plain.push(await round(false));
     scored.push(await round(true));
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
   return { scored: median(scored), plain: median(plain) };
 }
