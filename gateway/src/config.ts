@@ -54,35 +54,26 @@ function boolVar(env: Env, name: string): boolean {
   throw new ConfigError(name, `must be true/false (or 1/0), got "${env[name]}"`);
 }
 
-function mqttUrl(env: Env): string | undefined {
-  const raw = env.LB_MQTT_URL;
+/** An optional URL variable of one of `protocols`; `notUrl` is the message for an unparsable value. */
+function urlVar(env: Env, name: string, protocols: string[], expected: string, notUrl: (raw: string) => string): string | undefined {
+  const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError('LB_MQTT_URL', `not a URL: "${raw}"`);
+    throw new ConfigError(name, notUrl(raw));
   }
-  if (!['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:'].includes(url.protocol)) {
-    throw new ConfigError('LB_MQTT_URL', `protocol must be mqtt:, mqtts:, ws: or wss:, got "${url.protocol}"`);
-  }
+  if (!protocols.includes(url.protocol)) throw new ConfigError(name, `protocol must be ${expected}, got "${url.protocol}"`);
   return raw;
 }
 
-function databaseUrl(env: Env): string | undefined {
-  const raw = env.LB_DATABASE_URL;
-  if (raw === undefined || raw === '') return undefined;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError('LB_DATABASE_URL', 'not a URL (expected postgres://user:password@host:port/database)');
-  }
-  if (!['postgres:', 'postgresql:'].includes(url.protocol)) {
-    throw new ConfigError('LB_DATABASE_URL', `protocol must be postgres: or postgresql:, got "${url.protocol}"`);
-  }
-  return raw;
-}
+const mqttUrl = (env: Env) =>
+  urlVar(env, 'LB_MQTT_URL', ['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:'], 'mqtt:, mqtts:, ws: or wss:', (raw) => `not a URL: "${raw}"`);
+
+// The value is not echoed: it may hold a password.
+const databaseUrl = (env: Env) =>
+  urlVar(env, 'LB_DATABASE_URL', ['postgres:', 'postgresql:'], 'postgres: or postgresql:', () => 'not a URL (expected postgres://user:password@host:port/database)');
 
 function shareGroup(env: Env): string | undefined {
   const raw = env.LB_MQTT_SHARE_GROUP;
