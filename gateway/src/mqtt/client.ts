@@ -21,8 +21,7 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { fleetTopic } from '../../../shared/src/index.js';
-import type { BrokerLink } from './link.js';
+import { gatewayTopics, type BrokerLink } from './link.js';
 
 export interface MqttJsLinkOptions {
   url: string;
@@ -125,12 +124,6 @@ export function mqttJsLink(o: MqttJsLinkOptions): BrokerLink {
       await client?.endAsync();
     },
   };
-}
-
-/** The topic filters the gateway subscribes to: every kiosk's events and status, shared or not. */
-export function gatewayTopics(prefix: string, shareGroup?: string): string[] {
-  const topics = [fleetTopic(prefix, 'events'), fleetTopic(prefix, 'status')];
-  return shareGroup ? topics.map((t) => `$share/${shareGroup}/${t}`) : topics;
 }
 
 function subscribe(client: MqttClient, o: MqttJsLinkOptions): void {

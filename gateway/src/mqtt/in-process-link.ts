@@ -19,13 +19,12 @@
  */
 import type { Aedes, AedesPublishPacket } from 'aedes';
 import type { Logger } from 'pino';
-import { fleetTopic } from '../../../shared/src/index.js';
-import type { BrokerLink, LinkHandlers } from './link.js';
+import { gatewayTopics, type BrokerLink, type LinkHandlers } from './link.js';
 
 const STOP_WAIT_MS = 2000;
 
 export function inProcessLink(broker: Aedes, prefix: string, log: Logger): BrokerLink {
-  const topics = [fleetTopic(prefix, 'events'), fleetTopic(prefix, 'status')];
+  const topics = gatewayTopics(prefix);
   let handlers: LinkHandlers | undefined;
   let running = false;
   /** Publishes not yet handed to every subscriber; `stop()` lets them finish (acks sent at shutdown). */

@@ -2,6 +2,13 @@
  * How the gateway talks to its broker, whichever it is: the embedded aedes in the same process
  * (`inProcessLink`) or an external one over MQTT.js (`mqttJsLink`). Ingest sees only this interface.
  */
+import { fleetTopic } from '../../../shared/src/index.js';
+
+/** The topic filters the gateway subscribes to: every kiosk's events and status, shared or not. */
+export function gatewayTopics(prefix: string, shareGroup?: string): string[] {
+  const topics = [fleetTopic(prefix, 'events'), fleetTopic(prefix, 'status')];
+  return shareGroup ? topics.map((t) => `$share/${shareGroup}/${t}`) : topics;
+}
 
 export interface LinkHandlers {
   /** An `events` or `status` message from a kiosk. Called only after `ready()` resolved. */

@@ -6,7 +6,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
 import { pino } from 'pino';
-import { mqttJsLink, gatewayTopics } from '../../../gateway/src/mqtt/client.js';
+import { mqttJsLink } from '../../../gateway/src/mqtt/client.js';
+import { gatewayTopics } from '../../../gateway/src/mqtt/link.js';
 import type { BrokerLink } from '../../../gateway/src/mqtt/link.js';
 import { kioskTopic } from '../../../shared/src/index.js';
 import { startMosquitto, until, type Mosquitto } from '../../support/processes.js';
