@@ -9,7 +9,9 @@ import { errorReplies } from '../../../schemas.js';
 import { EntityId, Ranking, RankingQuery, ScoreQuery, SubjectScores } from '../../../schemas-org.js';
 import { daysBetween, formatDay, parseDate } from '../../../scoring/calendar.js';
 import { ScoreInputError, scoreSubject, type SubjectInfo } from '../../../scoring/scores.js';
+import type { Office } from '../../../store/org.js';
 import type { Store } from '../../../store/store.js';
+import { officeOf } from './org.js';
 import type { ApiDeps } from './deps.js';
 
 const tags = ['scores'];
@@ -18,15 +20,14 @@ type Level = 'office' | 'desk' | 'employee' | 'region';
 /** The subject's scoring context, or a 404 when it does not exist or is outside the caller's scope. */
 async function subjectInfo(store: Store, req: FastifyRequest, level: Level, id: string): Promise<SubjectInfo> {
   const notFound = () => httpError(404, `${level} "${id}" not found`);
-  const officeInfo = async (officeId: string | null) => (officeId ? store.getOrg('office', officeId) : undefined);
   if (level === 'region') {
     if (!(await store.getOrg('region', id)) || !canSeeRegion(req.principal, id)) throw notFound();
     return { subject: { level, id }, zone: null, officeIds: await store.officesInRegions([id]), deskId: null, visitorsApply: true, k: null };
   }
   const entity = await store.getOrg(level, id);
-  const officeId = !entity ? null : level === 'office' ? entity.id : (entity as { officeId: string | null }).officeId;
+  const officeId = entity ? officeOf(level, entity) : null;
   if (!entity || !(await canSeeOffice(store, req.principal, officeId))) throw notFound();
-  const office = await officeInfo(officeId);
+  const office = level === 'office' ? (entity as Office) : officeId ? await store.getOrg('office', officeId) : undefined;
   return {
     subject: { level, id },
     zone: office?.timeZone ?? 'UTC',
