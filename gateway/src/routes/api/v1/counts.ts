@@ -7,7 +7,7 @@ import { httpError } from '../../../plugins/app/errors.js';
 import { errorReplies } from '../../../schemas.js';
 import { CountPage, CountsBody, CountsQuery, OfficeParams } from '../../../schemas-org.js';
 import { formatDay, parseDate, startOfDay } from '../../../scoring/calendar.js';
-import { localHour, nextBucketStart } from '../../../scoring/periods.js';
+import { localHour, nextBucketStart, type Span } from '../../../scoring/periods.js';
 import type { PeriodCount } from '../../../store/org.js';
 import type { ApiDeps } from './deps.js';
 
@@ -25,20 +25,23 @@ export const countRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
     app.put(`/offices/:officeId/${table}`, { onRequest: allowed, schema: { tags, params: OfficeParams, body: CountsBody, response: { 200: Type.Object({ stored: Type.Integer() }), ...errorReplies } } }, async (req) => {
       const o = await office(req, req.params.officeId);
       const rows: PeriodCount[] = [];
+      // An upload is usually many entries for few days and desks: each day's hours and each desk are looked up once.
+      const days = new Map<number, { span: Span; hours: Map<number, Span> }>();
+      const deskOffices = new Map<string, string | undefined>();
       for (const [i, e] of req.body.entries.entries()) {
         const day = parseDate(e.date);
         if (day === undefined) throw httpError(400, `entries[${i}].date: "${e.date}" is not a date`);
         if (e.deskId) {
-          const desk = await store.getOrg('desk', e.deskId);
-          if (!desk || desk.officeId !== o.id) throw httpError(400, `entries[${i}].deskId: desk "${e.deskId}" is not in office "${o.id}"`);
+          if (!deskOffices.has(e.deskId)) deskOffices.set(e.deskId, (await store.getOrg('desk', e.deskId))?.officeId);
+          if (deskOffices.get(e.deskId) !== o.id) throw httpError(400, `entries[${i}].deskId: desk "${e.deskId}" is not in office "${o.id}"`);
         }
-        const midnight = startOfDay(day, o.timeZone);
-        let start = midnight;
-        let end = nextBucketStart(midnight, o.timeZone, 'day');
+        let d = days.get(day);
+        if (!d) days.set(day, (d = localDay(day, o.timeZone)));
+        let { start, end } = d.span;
         if (e.hour !== undefined) {
-          start = hourStart(midnight, end, e.hour, o.timeZone);
-          if (start < 0) throw httpError(400, `entries[${i}].hour: ${e.date} ${e.hour}:00 does not exist in ${o.timeZone} (clocks skipped it)`);
-          end = nextBucketStart(start, o.timeZone, 'hour');
+          const hour = d.hours.get(e.hour);
+          if (!hour) throw httpError(400, `entries[${i}].hour: ${e.date} ${e.hour}:00 does not exist in ${o.timeZone} (clocks skipped it)`);
+          ({ start, end } = hour);
         }
         rows.push({ officeId: o.id, deskId: e.deskId ?? null, start, end, day, count: e.count });
       }
@@ -58,10 +61,16 @@ export const countRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
   }
 };
 
-/** Start of local hour `hour` of the day [midnight, end), or −1 when the clock skipped it. */
-function hourStart(midnight: number, end: number, hour: number, zone: string): number {
-  for (let t = midnight; t < end; t = nextBucketStart(t, zone, 'hour')) {
-    if (localHour(t, zone) === hour) return t;
+/** A local day's span and its clock hours (a repeated hour, when clocks go back, is its first occurrence). */
+function localDay(day: number, zone: string): { span: Span; hours: Map<number, Span> } {
+  const midnight = startOfDay(day, zone);
+  const end = nextBucketStart(midnight, zone, 'day');
+  const hours = new Map<number, Span>();
+  for (let t = midnight; t < end; ) {
+    const next = nextBucketStart(t, zone, 'hour');
+    const hour = localHour(t, zone);
+    if (!hours.has(hour)) hours.set(hour, { start: t, end: next });
+    t = next;
   }
-  return -1;
+  return { span: { start: midnight, end }, hours };
 }
