@@ -44,8 +44,15 @@ export function roleGuard(store: Store, devMode: boolean): RoleGuard {
 export async function visibleOffices(store: Store, p: Principal | undefined): Promise<string[] | undefined> {
   if (!p || p.role === 'admin') return undefined;
   if (p.role !== 'manager') return [];
-  return [...new Set([...p.offices, ...(await store.officesInRegions(p.regions))])];
+  // A principal lives for one request, whose checks may ask several times: one query per request.
+  let offices = managerOffices.get(p);
+  if (!offices) {
+    offices = store.officesInRegions(p.regions).then((inRegions) => [...new Set([...p.offices, ...inRegions])]);
+    managerOffices.set(p, offices);
+  }
+  return offices;
 }
+const managerOffices = new WeakMap<Principal, Promise<string[]>>();
 
 export async function canSeeOffice(store: Store, p: Principal | undefined, officeId: string | null): Promise<boolean> {
   const visible = await visibleOffices(store, p);

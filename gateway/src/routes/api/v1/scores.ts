@@ -75,7 +75,8 @@ export const scoreRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
     if (index === 'ink' && kind === 'loyalty') throw httpError(400, 'kind: ИНК comes from staff or office panels');
     if (level === 'employee' && kind !== 'staff') throw httpError(400, 'kind: employees are scored on staff panels only');
     const settings = await store.getSettings();
-    const visible = await visibleOffices(store, req.principal);
+    const scope = await visibleOffices(store, req.principal);
+    const visible = scope && new Set(scope);
     const offices = new Map((await store.listOrg('office', undefined, 1_000_000)).map((o) => [o.id, o]));
     const visitors = new Map<string, number>();
     if (level === 'office' && index === 'ink') {
@@ -84,7 +85,7 @@ export const scoreRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
     let leftOut = 0;
     const ranked = [];
     for (const r of await store.rankCounts(level, kind, from, to)) {
-      if (visible && !visible.includes(r.officeId)) continue;
+      if (visible && !visible.has(r.officeId)) continue;
       const counts = { good: r.good, neutral: r.neutral, bad: r.bad, total: r.good + r.neutral + r.bad, excluded: r.excluded };
       const k = offices.get(r.officeId)?.k ?? settings.k;
       const v = visitors.get(r.id);
