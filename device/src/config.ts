@@ -3,6 +3,7 @@
  * messages that name the field (`panels[1].pins.bad: must be integer`) and cross-field checks.
  */
 import { readFileSync } from 'node:fs';
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import Type, { type Static } from 'typebox';
 import {
   checker,
@@ -177,15 +178,27 @@ export function resolveConfig(file: Json, env: NodeJS.ProcessEnv): AgentConfig {
   return config;
 }
 
+/** JSON with line and block comments and trailing commas (the shipped example is commented). */
+function parseConfigText(text: string, path: string): unknown {
+  const errors: ParseError[] = [];
+  const parsed: unknown = parseJsonc(text, errors, { allowTrailingComma: true });
+  if (errors.length > 0) {
+    const lineOf = (offset: number) => text.slice(0, offset).split('\n').length;
+    throw new ConfigError(errors.map((e) => `${path}: line ${lineOf(e.offset)}: not valid JSON (${printParseErrorCode(e.error)})`));
+  }
+  return parsed;
+}
+
 export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): AgentConfig {
   let file: Json = {};
   if (path) {
-    let parsed: unknown;
+    let text: string;
     try {
-      parsed = JSON.parse(readFileSync(path, 'utf8'));
+      text = readFileSync(path, 'utf8');
     } catch (err) {
       throw new ConfigError([`${path}: ${(err as Error).message}`]);
     }
+    const parsed = parseConfigText(text, path);
     if (!isObject(parsed)) throw new ConfigError([`${path}: must be a JSON object`]);
     file = parsed;
   }

@@ -74,4 +74,19 @@ describe('loadConfig (file)', () => {
     expect(() => loadConfig(bad, {})).toThrow(/broken\.json: .*JSON/);
     removeTempDirs();
   });
+
+  it('reads the shipped commented example, and names the line of a broken one', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { loadConfig } = await import('../../device/src/config.js');
+    const { tempDir, removeTempDirs } = await import('./helpers.js');
+    const config = loadConfig('device/kiosk.example.json', {});
+    expect(config).toMatchObject({ kioskId: 'branch-12-desk-3', board: 'auto', mqtt: { username: 'branch-12-desk-3', password: 'paste-the-password-here' } });
+    expect(config.panels).toEqual([expect.objectContaining({ id: 'desk', kind: 'staff', pins: { good: 2, neutral: 3, bad: 4 }, pullup: true })]);
+    const dir = tempDir();
+    const bad = join(dir, 'kiosk.json');
+    writeFileSync(bad, '{\n  // a comment\n  "kioskId": "k1",\n  "board" "auto"\n}');
+    expect(() => loadConfig(bad, {})).toThrow(/kiosk\.json: line 4: not valid JSON/);
+    removeTempDirs();
+  });
 });
