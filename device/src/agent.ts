@@ -170,6 +170,7 @@ export class Agent {
       outbox: { ...this.outbox.stats(now), memoryHeld: this.recorder.memoryHeld, error: this.recorder.lastError },
       clockSynced: this.clock.clockSynced(),
       config: { rev: this.configRev, error: this.configError },
+      panels: this.panels.map(({ id, kind }) => ({ id, kind })),
       counters: { ...this.counters, ...this.publisher.counters },
     };
   }

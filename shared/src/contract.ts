@@ -112,6 +112,8 @@ export const StatusMessage = Type.Object({
   config: Type.Optional(
     Type.Object({ rev: Type.Union([Type.Integer(), Type.Null()]), error: Type.Optional(Type.String()) }),
   ),
+  /** The panels the kiosk runs now: the gateway learns their kinds from here (binding needs no `kind`). */
+  panels: Type.Optional(Type.Array(Type.Object({ id: PanelId, kind: PanelKind }), { maxItems: 16 })),
   counters: Type.Optional(Type.Record(Type.String(), Type.Integer())),
 });
 export type StatusMessage = Static<typeof StatusMessage>;

@@ -74,6 +74,7 @@ describe('Agent (in-process board: real johnny-five on the virtual IO plugin)', 
     await admin.publishAsync('lb/v1/kiosks/k1/config', JSON.stringify(broken), { qos: 1, retain: true });
     await vi.waitFor(() => expect(statuses.at(-1)?.config?.error).toContain('panels[0].pins.bad: must be integer'), { timeout: 5000 });
     expect(statuses.at(-1)).toMatchObject({ state: 'online', config: { rev: 2 }, board: { connected: true }, outbox: { pending: 0, memoryHeld: 0 } });
+    expect(statuses.at(-1)?.panels).toEqual([{ id: 'lobby', kind: 'office' }]); // what it runs, for the gateway to learn
     expect(agent.currentPanels()).toEqual([lobby]); // the old one stays
     expect(checker(StatusMessage).problems(statuses.at(-1))).toEqual([]);
 

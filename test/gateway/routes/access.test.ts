@@ -2,10 +2,12 @@
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admin, startGateway } from '../helpers.js';
+import { admin, connect, registerKiosk, startGateway, until } from '../helpers.js';
+import { kioskTopic, DEFAULT_TOPIC_PREFIX } from '../../../shared/src/index.js';
 import { call, ok, staffPanel } from '../org-helpers.js';
 
 let app: FastifyInstance;
+let mqttUrl: string;
 const keys: Record<'inScope' | 'byRegion' | 'technician', Record<string, string>> = {} as never;
 
 async function key(body: Record<string, unknown>) {
@@ -14,7 +16,7 @@ async function key(body: Record<string, unknown>) {
 }
 
 beforeAll(async () => {
-  ({ app } = await startGateway());
+  ({ app, mqttUrl } = await startGateway());
   await ok(app, 'POST', '/regions', { id: 'r-east', name: 'East' });
   await ok(app, 'POST', '/regions', { id: 'r-west', name: 'West' });
   for (const [id, region] of [['mine', 'r-east'], ['other', 'r-west'], ['east-2', 'r-east']]) {
@@ -122,6 +124,19 @@ describe('organisation CRUD validation', () => {
     expect((await call(app, 'PUT', '/kiosks/k-bind/panels/desk/binding', {})).body.message).toMatch(/needs an officeId/);
     expect(await ok(app, 'PUT', '/kiosks/k-bind/panels/desk/binding', { deskId: 'mine-d' })).toMatchObject({ officeId: 'mine', deskId: 'mine-d', kind: 'staff' });
     expect((await call(app, 'PUT', '/kiosks/k-bind/panels/ghost/binding', { officeId: 'mine' })).body.message).toMatch(/give its kind/);
+  });
+
+  it('learns a panel’s kind from the kiosk’s status: binding it needs only the office or desk', async () => {
+    const password = await registerKiosk(app, 'k-learn'); // registered without panels
+    expect((await call(app, 'PUT', '/kiosks/k-learn/panels/lobby/binding', { officeId: 'mine' })).body.message).toMatch(/give its kind/);
+    const kiosk = await connect(mqttUrl, { clientId: 'k-learn', username: 'k-learn', password });
+    const status = { v: 1, state: 'online', panels: [{ id: 'lobby', kind: 'office' }, { id: 'desk', kind: 'staff' }] };
+    await kiosk.publishAsync(kioskTopic(DEFAULT_TOPIC_PREFIX, 'k-learn', 'status'), JSON.stringify(status), { qos: 1, retain: true });
+    await until(async () => (await ok(app, 'GET', '/kiosks/k-learn')).status?.payload.panels, 'the status with panels');
+    expect(await ok(app, 'PUT', '/kiosks/k-learn/panels/lobby/binding', { officeId: 'mine' })).toMatchObject({ panel: 'lobby', kind: 'office', officeId: 'mine' });
+    expect(await ok(app, 'PUT', '/kiosks/k-learn/panels/desk/binding', { deskId: 'mine-d' })).toMatchObject({ panel: 'desk', kind: 'staff', deskId: 'mine-d' });
+    expect((await call(app, 'PUT', '/kiosks/k-learn/panels/lobby/binding', { officeId: 'mine', kind: 'staff' })).body.message).toMatch(/panel "lobby" is of kind office/);
+    await kiosk.endAsync();
   });
 
   it('paginates lists and serves them as CSV', async () => {

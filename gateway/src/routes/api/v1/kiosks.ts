@@ -78,10 +78,12 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
   app.put('/kiosks/:id/panels/:panelId/binding', { onRequest: staff, schema: { tags, params: BindingParams, body: BindingBody, response: { 200: Binding, ...errorReplies } } }, async (req) => {
     const kiosk = await store.getKiosk(req.params.id);
     if (!kiosk) throw notFound(req.params.id);
-    const known = [...(kiosk.config?.panels ?? []), ...(kiosk.panels ?? [])].find((p) => p.id === req.params.panelId);
+    // The panel's kind: from the config the gateway pushed, the panels the kiosk reports running, or its registration.
+    const reported = kiosk.status?.payload.panels ?? [];
+    const known = [...(kiosk.config?.panels ?? []), ...reported, ...(kiosk.panels ?? [])].find((p) => p.id === req.params.panelId);
     const kind = req.body.kind ?? known?.kind;
-    if (!kind) throw httpError(400, `kind: panel "${req.params.panelId}" is not in the kiosk's panels; give its kind`);
-    if (known && req.body.kind && known.kind !== req.body.kind) throw httpError(400, `kind: panel "${known.id}" is a ${known.kind} panel`);
+    if (!kind) throw httpError(400, `kind: panel "${req.params.panelId}" is not among the kiosk's panels (registered, configured or reported in its status); give its kind`);
+    if (known && req.body.kind && known.kind !== req.body.kind) throw httpError(400, `kind: panel "${known.id}" is of kind ${known.kind}`);
     const officeId = req.body.officeId ?? kiosk.officeId ?? undefined;
     const b = await resolveBinding(store, kiosk.id, req.params.panelId, { kind, ...(officeId ? { officeId } : {}), deskId: req.body.deskId ?? null }, 'binding');
     await store.putBinding(b);
