@@ -85,6 +85,12 @@ export const Settings = Type.Object({
   misuse: MisuseRulesSchema,
 });
 
+/** PATCH /settings: any subset of the settings (and of the misuse rules); the rest stays as it is. */
+export const SettingsPatch = Type.Partial(
+  Type.Object({ k: K, neutralCountsAsDissatisfied: Settings.properties.neutralCountsAsDissatisfied, minSample: Settings.properties.minSample, misuse: Type.Partial(MisuseRulesSchema) }),
+  { minProperties: 1, additionalProperties: false },
+);
+
 export const ScoreQuery = Type.Object({
   from: Type.String({ maxLength: 40, description: 'Local date YYYY-MM-DD (inclusive) or ISO date-time' }),
   to: Type.String({ maxLength: 40, description: 'Local date YYYY-MM-DD (exclusive) or ISO date-time' }),

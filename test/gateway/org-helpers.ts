@@ -5,17 +5,19 @@ import { expect } from 'vitest';
 import { kioskTopic, type Event } from '../../shared/src/index.js';
 import { admin, prefix } from './helpers.js';
 
-export async function call(app: FastifyInstance, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = admin) {
+export async function call(app: FastifyInstance, method: Method, url: string, payload?: unknown, headers: Record<string, string> = admin) {
   const res = await app.inject({ method, url: `/api/v1${url}`, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
   return { status: res.statusCode, body: String(res.headers['content-type'] ?? '').startsWith('application/json') ? res.json() : res.body, headers: res.headers };
 }
 
 /** Like `call`, but the request must succeed. */
-export async function ok(app: FastifyInstance, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) {
+export async function ok(app: FastifyInstance, method: Method, url: string, payload?: unknown) {
   const res = await call(app, method, url, payload);
   expect(res.status, `${method} ${url}: ${JSON.stringify(res.body)}`).toBeLessThan(300);
   return res.body;
 }
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 const seqs = new Map<string, number>();
 

@@ -76,6 +76,7 @@ describe('manager scope', () => {
       ['PUT', '/offices/mine', { name: 'x', timeZone: 'UTC' }, 403],
       ['DELETE', '/desks/mine-d', undefined, 403],
       ['PUT', '/settings', { k: 0, neutralCountsAsDissatisfied: false, minSample: 1, misuse: { lockoutMs: 1, burstCount: 2, burstWindowMs: 1 } }, 403],
+      ['PATCH', '/settings', { minSample: 1 }, 403],
     ];
     for (const [method, url, body, status] of writes) {
       expect((await call(app, method as 'PUT', url, body, keys.inScope)).status, `${method} ${url}`).toBe(status);
@@ -137,6 +138,18 @@ describe('organisation CRUD validation', () => {
     expect(await ok(app, 'PUT', '/kiosks/k-learn/panels/desk/binding', { deskId: 'mine-d' })).toMatchObject({ panel: 'desk', kind: 'staff', deskId: 'mine-d' });
     expect((await call(app, 'PUT', '/kiosks/k-learn/panels/lobby/binding', { officeId: 'mine', kind: 'staff' })).body.message).toMatch(/panel "lobby" is of kind office/);
     await kiosk.endAsync();
+  });
+
+  it('changes settings in part with PATCH, keeping the rest; refuses an empty or unknown change', async () => {
+    const before = await ok(app, 'GET', '/settings');
+    const after = await ok(app, 'PATCH', '/settings', { minSample: before.minSample + 3, misuse: { lockoutMs: 7000 } });
+    expect(after).toEqual({ ...before, minSample: before.minSample + 3, misuse: { ...before.misuse, lockoutMs: 7000 } });
+    expect(await ok(app, 'GET', '/settings')).toEqual(after);
+    expect((await call(app, 'PATCH', '/settings', {})).status).toBe(400);
+    const unknown = await call(app, 'PATCH', '/settings', { kk: 1 });
+    expect(unknown.status).toBe(400);
+    expect((await call(app, 'PATCH', '/settings', { k: 2 })).body.message).toMatch(/k/);
+    await ok(app, 'PUT', '/settings', before);
   });
 
   it('paginates lists and serves them as CSV', async () => {

@@ -1,13 +1,13 @@
 /** CRUD for regions, offices, desks and employees, plus company settings. Admin writes; managers read their scope. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import Type from 'typebox';
+import Type, { type Static } from 'typebox';
 import { canSeeOffice, canSeeRegion, visibleOffices, visibleRegions } from '../../../plugins/app/auth.js';
 import { httpError } from '../../../plugins/app/errors.js';
 import { errorReplies } from '../../../schemas.js';
 import {
   Desk, DeskBody, DeskPage, Employee, EmployeeBody, EmployeePage, IdParams, Office, OfficeBody, OfficePage, OrgPage,
-  Region, RegionBody, RegionPage, Settings,
+  Region, RegionBody, RegionPage, Settings, SettingsPatch,
 } from '../../../schemas-org.js';
 import { isTimeZone } from '../../../scoring/periods.js';
 import type { OrgEntity, OrgKind } from '../../../store/org.js';
@@ -102,10 +102,18 @@ export const orgRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store
   }
 
   app.get('/settings', { onRequest: reader, schema: { tags: ['settings'], response: { 200: Settings, ...errorReplies } } }, async () => store.getSettings());
-  app.put('/settings', { onRequest: admin, schema: { tags: ['settings'], body: Settings, response: { 200: Settings, ...errorReplies } } }, async (req) => {
-    const { reflagged } = await store.putSettings(req.body);
+  const saveSettings = async (req: FastifyRequest, next: Static<typeof Settings>) => {
+    const { reflagged } = await store.putSettings(next);
     if (reflagged) req.log.info({ reflagged }, 'misuse rules changed: stored presses judged again');
     return store.getSettings();
+  };
+  app.put('/settings', { onRequest: admin, schema: { tags: ['settings'], body: Settings, response: { 200: Settings, ...errorReplies } } }, async (req) => saveSettings(req, req.body));
+  app.patch('/settings', { onRequest: admin, schema: { tags: ['settings'], body: SettingsPatch, response: { 200: Settings, ...errorReplies } } }, async (req) => {
+    // Unknown fields are stripped by validation (as everywhere in the API); a change of nothing is a mistake.
+    if (Object.keys(req.body).length === 0) throw httpError(400, 'body: nothing to change; give any of k, neutralCountsAsDissatisfied, minSample, misuse');
+    const current = await store.getSettings();
+    const { misuse, ...rest } = req.body;
+    return saveSettings(req, { ...current, ...rest, misuse: { ...current.misuse, ...misuse } });
   });
 };
 
