@@ -126,6 +126,15 @@ describe('kiosks', () => {
     expect(second.items[0].id).toBe('p-3');
   });
 
+  it('names the allowed values when a field takes one of a few (body and query alike)', async () => {
+    const body = await app.inject({ method: 'POST', url: '/api/v1/kiosks', headers: admin, payload: { id: 'k-enum', panels: [{ ...panels[0], kind: 'staf' }] } });
+    expect(body.statusCode).toBe(400);
+    expect(body.json().message).toBe('body/panels/0/kind must be one of: staff, office, loyalty');
+    const query = await app.inject({ method: 'GET', url: '/api/v1/rankings?level=office&index=nps&from=2026-01-01&to=2026-02-01', headers: admin });
+    expect(query.statusCode).toBe(400);
+    expect(query.json().message).toBe('querystring/index must be one of: ink, iel, csat');
+  });
+
   it('rejects a config without panels', async () => {
     const res = await app.inject({ method: 'PUT', url: '/api/v1/kiosks/k-1/config', headers: admin, payload: { misuse: {} } });
     expect(res.statusCode).toBe(400);
