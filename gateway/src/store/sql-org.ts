@@ -185,13 +185,7 @@ export abstract class SqlOrgStore implements OrgStore {
   }
 
   async putBinding(b: PanelBinding): Promise<void> {
-    await this.orgChange(function* () {
-      yield* run(`INSERT INTO panel_bindings (kiosk_id, panel, kind, office_id, desk_id) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (kiosk_id, panel) DO UPDATE SET kind = excluded.kind, office_id = excluded.office_id, desk_id = excluded.desk_id`,
-      b.kioskId, b.panel, b.kind, b.officeId, b.deskId);
-      // Every panel ever bound to a desk, kept after re-binding: its stored presses keep the desk (see migrations).
-      if (b.deskId) yield* run('INSERT INTO desk_panels (desk_id, kiosk_id, panel) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', b.deskId, b.kioskId, b.panel);
-    });
+    await this.orgChange(() => bindPanel(b));
   }
 
   async deleteBinding(kioskId: string, panel: string): Promise<boolean> {
@@ -276,4 +270,13 @@ function* reattribute(scorer: Scorer, desks: string[], before: DeskAssignment[])
   const pass = scorer.newPass();
   for (const span of attributionChanges(before, after)) yield* scorer.reattribute(pass, span.deskId, span.from, span.to);
   return yield* pass.finish();
+}
+
+/** Binds (or re-binds) a panel; inside an organisation change. */
+export function* bindPanel(b: PanelBinding): Q<void> {
+  yield* run(`INSERT INTO panel_bindings (kiosk_id, panel, kind, office_id, desk_id) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (kiosk_id, panel) DO UPDATE SET kind = excluded.kind, office_id = excluded.office_id, desk_id = excluded.desk_id`,
+  b.kioskId, b.panel, b.kind, b.officeId, b.deskId);
+  // Every panel ever bound to a desk, kept after re-binding: its stored presses keep the desk (see migrations).
+  if (b.deskId) yield* run('INSERT INTO desk_panels (desk_id, kiosk_id, panel) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', b.deskId, b.kioskId, b.panel);
 }

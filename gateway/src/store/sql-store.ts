@@ -3,10 +3,10 @@ import { ulid } from 'ulid';
 import type { KioskConfigMessage, Panel } from '../../../shared/src/index.js';
 import { ingestWriter } from './ingest-writer.js';
 import { Scorer } from './scorer.js';
-import { SqlOrgStore } from './sql-org.js';
+import { bindPanel, SqlOrgStore } from './sql-org.js';
 import { all, get, run, value, type Q, type Row, type SqlDriver } from './sql.js';
 import type {
-  ApiKey, ApiKeyScope, BatchOutcome, DeadLetter, IngestWork, Kiosk, Role, SeqGap, Store, StoredEvent,
+  ApiKey, ApiKeyScope, BatchOutcome, DeadLetter, IngestWork, Kiosk, NewKiosk, Role, SeqGap, Store, StoredEvent,
 } from './store.js';
 
 const now = (): string => new Date().toISOString();
@@ -74,9 +74,17 @@ export class SqlStore extends SqlOrgStore implements Store {
     await this.driver.close();
   }
 
-  async createKiosk(k: { id: string; officeId?: string; panels?: Panel[]; passwordHash: string }): Promise<boolean> {
-    return (await this.driver.query(() => run('INSERT INTO kiosks (id, office_id, panels, password_hash, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-      k.id, k.officeId ?? null, k.panels ? JSON.stringify(k.panels) : null, k.passwordHash, now()))) === 1;
+  async createKiosk(k: NewKiosk): Promise<boolean> {
+    const insert = () => run('INSERT INTO kiosks (id, office_id, panels, password_hash, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      k.id, k.officeId ?? null, k.panels ? JSON.stringify(k.panels) : null, k.passwordHash, now());
+    const bindings = k.bindings ?? [];
+    if (bindings.length === 0) return (await this.driver.query(insert)) === 1;
+    // The kiosk and its bindings in one transaction: a failed binding leaves no kiosk behind.
+    return this.orgChange(function* () {
+      if ((yield* insert()) !== 1) return false;
+      for (const b of bindings) yield* bindPanel(b);
+      return true;
+    });
   }
 
   async setKioskPassword(id: string, passwordHash: string): Promise<boolean> {

@@ -3,11 +3,12 @@
  * in domain terms, never SQL. Ingest writes go through `commitIngest`, one transaction per call.
  */
 import type { Event, KioskConfigMessage, Panel, StatusMessage } from '../../../shared/src/index.js';
-import type { OrgStore } from './org.js';
+import type { OrgStore, PanelBinding } from './org.js';
 
 export type Role = 'admin' | 'technician' | 'manager';
 export const ROLES: readonly Role[] = ['admin', 'technician', 'manager'];
 
+export interface NewKiosk { id: string; officeId?: string; panels?: Panel[]; passwordHash: string; bindings?: PanelBinding[] }
 export interface KioskCounters { received: number; duplicates: number; rejected: number; lastSeq: number }
 export interface SeqGap { from: number; to: number }
 
@@ -57,7 +58,8 @@ export interface Store extends OrgStore {
   ping(): Promise<boolean>;
   close(): Promise<void>;
 
-  createKiosk(k: { id: string; officeId?: string; panels?: Panel[]; passwordHash: string }): Promise<boolean>;
+  /** False when the id is taken (nothing written); bindings are written in the same transaction. */
+  createKiosk(k: NewKiosk): Promise<boolean>;
   setKioskPassword(id: string, passwordHash: string): Promise<boolean>;
   kioskPasswordHash(id: string): Promise<string | undefined>;
   kioskExists(id: string): Promise<boolean>;

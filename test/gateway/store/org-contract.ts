@@ -115,6 +115,23 @@ export function describeOrgStore(name: string, open: () => Promise<Store>): void
       await store.close();
     });
 
+    it('registers a kiosk and its panel bindings in one transaction: a binding that fails leaves no kiosk', async () => {
+      const store = await open();
+      await seed(store);
+      const desk = { kioskId: 'k3', panel: 'desk', kind: 'staff' as const, officeId: 'b-office', deskId: 'd1' };
+      expect(await store.createKiosk({ id: 'k3', passwordHash: 'h', bindings: [desk] })).toBe(true);
+      expect(await store.listBindings('k3')).toEqual([desk]);
+      // A taken id writes nothing, bindings included.
+      expect(await store.createKiosk({ id: 'k3', passwordHash: 'h', bindings: [{ ...desk, panel: 'other' }] })).toBe(false);
+      expect(await store.listBindings('k3')).toEqual([desk]);
+      // The second binding names an office that does not exist: the whole registration is undone.
+      const good = { kioskId: 'k4', panel: 'desk', kind: 'staff' as const, officeId: 'b-office', deskId: 'd1' };
+      await expect(store.createKiosk({ id: 'k4', passwordHash: 'h', bindings: [good, { ...good, panel: 'door', kind: 'office', officeId: 'ghost', deskId: null }] })).rejects.toThrow();
+      expect(await store.kioskExists('k4')).toBe(false);
+      expect(await store.listBindings('k4')).toEqual([]);
+      await store.close();
+    });
+
     it('judges a press as if a refused press of its batch (an id another kiosk owns) had never been there', async () => {
       const store = await open();
       await seed(store);

@@ -29,9 +29,10 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
       bindings.push(await resolveBinding(store, id, p.id, { kind: p.kind, ...(officeKnown ? { officeId } : {}), deskId: p.deskId ?? null }, `panels[${i}]`));
     }
     const password = newSecret();
-    const created = await store.createKiosk({ id, ...(officeId ? { officeId } : {}), ...(panels ? { panels: panels.map(({ deskId: _, ...p }) => p) } : {}), passwordHash: hashSecret(password) });
+    const created = await store.createKiosk({
+      id, ...(officeId ? { officeId } : {}), ...(panels ? { panels: panels.map(({ deskId: _, ...p }) => p) } : {}), passwordHash: hashSecret(password), bindings,
+    });
     if (!created) throw httpError(409, `kiosk "${req.body.id}" is already registered`);
-    for (const b of bindings) await store.putBinding(b);
     req.log.info({ kioskId: req.body.id }, 'kiosk registered');
     return reply.code(201).send({ id: req.body.id, mqtt: { username: req.body.id, password } });
   });
