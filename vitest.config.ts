@@ -7,6 +7,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Process-level suites spawn real gateways, agents and brokers: keep files isolated.
     pool: 'forks',
+    setupFiles: ['test/support/cleanup.ts'],
     // In CI also write JSON, from which .ci/run prints a plain "N passed, N failed" line.
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results.json' }]] : ['default'],
   },

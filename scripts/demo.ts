@@ -6,17 +6,18 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const root = resolve(import.meta.dirname, '../..');
 const dataDir = mkdtempSync(join(tmpdir(), 'lb-demo-'));
 const adminToken = randomBytes(24).toString('base64url');
 const kioskId = 'demo-kiosk';
 
-async function startGateway(): Promise<{ http: string; mqttPort: number; stop: () => void }> {
+async function startGateway(): Promise<{ http: string; mqttPort: number; stop: () => Promise<void> }> {
   const gw = spawn(process.execPath, [join(root, 'dist/gateway/src/server.js')], {
     env: {
       ...process.env,
@@ -34,7 +35,8 @@ async function startGateway(): Promise<{ http: string; mqttPort: number; stop: (
     const line = JSON.parse(text) as { msg?: string; httpPort?: number; mqttPort?: number };
     if (line.msg === 'gateway ready') {
       lines.on('line', () => undefined); // keep draining the gateway's log
-      return { http: `http://127.0.0.1:${line.httpPort}`, mqttPort: line.mqttPort!, stop: () => gw.kill('SIGTERM') };
+      const exited = once(gw, 'exit');
+      return { http: `http://127.0.0.1:${line.httpPort}`, mqttPort: line.mqttPort!, stop: async () => void (gw.kill('SIGTERM'), await exited) };
     }
   }
   throw new Error('the gateway exited before it was ready');
@@ -69,23 +71,44 @@ async function main(): Promise<void> {
     stdio: 'inherit',
   });
 
-  let last = '';
-  const poll = setInterval(async () => {
-    try {
-      const k = await api<{ counters: { received: number } }>(gw.http, 'GET', `/api/v1/kiosks/${kioskId}`);
-      const events = await api<{ items: { button: string }[] }>(gw.http, 'GET', `/api/v1/kiosks/${kioskId}/events?limit=1000`);
-      const by = (b: string) => events.items.filter((e) => e.button === b).length;
-      const line = `gateway counted ${k.counters.received}: good ${by('good')}, neutral ${by('neutral')}, bad ${by('bad')}`;
-      if (line !== last) console.log(`\r${(last = line)}`);
-    } catch {
-      // the gateway is shutting down; the next poll or the exit handles it
+  // A signal to the demo stops the agent; the demo then stops the gateway and removes its data as after `q`.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => agent.kill('SIGTERM'));
+
+  // One poll at a time, and every figure from the same answer, so the line never shows a count that a
+  // later poll has to correct (two requests could straddle a press; overlapping polls could finish out of order).
+  let running = true;
+  const watch = (async () => {
+    let last = '';
+    while (running) {
+      try {
+        const line = await countLine(gw.http);
+        if (line !== last) console.log(`\r${(last = line)}`);
+      } catch {
+        // the gateway is shutting down; the loop ends with the agent
+      }
+      await sleep(500);
     }
-  }, 500);
+  })();
 
   await once(agent, 'exit');
-  clearInterval(poll);
-  gw.stop();
+  running = false;
+  await watch;
+  await gw.stop();
 }
+
+/** The kiosk's stored presses, paged through by seq, counted by button. */
+async function countLine(http: string): Promise<string> {
+  const by = { good: 0, neutral: 0, bad: 0 };
+  for (let after: number | null = 0; after !== null; ) {
+    const page: { items: { button: keyof typeof by }[]; nextAfterSeq: number | null } = await api(http, 'GET', `/api/v1/kiosks/${kioskId}/events?limit=1000&afterSeq=${after}`);
+    for (const e of page.items) by[e.button]++;
+    after = page.nextAfterSeq;
+  }
+  return `gateway counted ${by.good + by.neutral + by.bad}: good ${by.good}, neutral ${by.neutral}, bad ${by.bad}`;
+}
+
+// The demo's gateway and kiosk data live only as long as the demo.
+process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
 
 main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);

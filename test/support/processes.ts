@@ -19,8 +19,15 @@ export const GATEWAY_ENTRY = join(ROOT, 'dist/gateway/src/server.js');
 export const AGENT_ENTRY = join(ROOT, 'dist/device/src/main.js');
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
+const madeDirs: string[] = [];
+/** A fresh `lb-<prefix>-…` folder in the temp dir, removed by removeTempDirs() or when the process exits. */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `lb-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `lb-${prefix}-`));
+  if (madeDirs.push(dir) === 1) process.once('exit', removeTempDirs);
+  return dir;
+}
+export function removeTempDirs(): void {
+  for (const dir of madeDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** A TCP port that was free a moment ago (for processes that must come back on the same port). */
