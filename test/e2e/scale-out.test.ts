@@ -1,7 +1,7 @@
 /**
  * Several gateways behind one external Mosquitto, one PostgreSQL database (docs/gateway.md,
  * "Several gateways"): two built gateway processes in one MQTT 5 share group split the kiosks'
- * messages; one is SIGKILLed while presses are flowing and later restarted. The kiosks resend what
+ * messages; one is frozen and then SIGKILLed while presses are flowing, and later restarted. The kiosks resend what
  * the dead gateway never acked, the survivor takes it, and the database ends up with every press
  * exactly once: seq 1..N per kiosk, no gap, no duplicate. Real processes, broker and database.
  */
@@ -84,12 +84,19 @@ it('two gateways sharing the kiosks and one database: a SIGKILLed gateway loses 
     await k.connect();
     sent.set(id, makeEvents(FIRST_WAVE, { firstSeq: 1, at: Date.now() - 3_600_000 }));
   }
-  const firstWave = kiosks.map((k, i) => k.deliver(sent.get(KIOSKS[i]!)!));
-
-  // Kill B once it has stored a few batches of its own, with presses still flowing.
+  // The first wave in two parts, so that presses are still flowing when B dies however fast or slow
+  // the machine is: the first part until B has stored a few batches of its own ...
+  const split = FIRST_WAVE / 3;
+  const firstPart = kiosks.map((k, i) => k.deliver(sent.get(KIOSKS[i]!)!.slice(0, split)));
   await until(async () => (committedBatches(b) >= 3 ? true : undefined), 'gateway B stores batches', 30_000);
-  await b.proc.kill('SIGKILL');
+  // ... then B freezes (its broker session stays up: the broker keeps dealing it its share, unacked),
+  // the rest of the wave is sent, and B is SIGKILLed once A has carried on storing meanwhile.
+  b.proc.child.kill('SIGSTOP');
+  const aBefore = committedBatches(a);
+  const firstWave = [...firstPart, ...kiosks.map((k, i) => k.deliver(sent.get(KIOSKS[i]!)!.slice(split)))];
+  await until(async () => (committedBatches(a) >= aBefore + 3 ? true : undefined), 'gateway A stores while B is frozen', 30_000);
   const unsettledAtKill = kiosks.reduce((n, k) => n + k.unsettled, 0);
+  await b.proc.kill('SIGKILL');
   expect(unsettledAtKill).toBeGreaterThan(0);
   expect(committedBatches(a)).toBeGreaterThan(0); // A had its share too
   gateways.splice(gateways.indexOf(b), 1);
