@@ -16,7 +16,7 @@ import { fmt, memoryMb, percentile, type BenchResult } from './stats.js';
 
 const log = pino({ level: 'silent' });
 /** The node flags of `npm run kiosk` (package.json is the one place they are written), so the agent is measured as it is run. */
-const KIOSK_NODE_ARGS = kioskNodeArgs();
+export const KIOSK_NODE_ARGS = kioskNodeArgs();
 
 function kioskNodeArgs(): string[] {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };

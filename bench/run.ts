@@ -9,11 +9,12 @@ import { benchLoad } from './load.js';
 import { benchAgentRss, benchBacklogDrain, benchPressCommit } from './kiosk.js';
 import { benchScores } from './scores.js';
 import { benchScaleOut } from './scale-out.js';
+import { benchPressVisible } from './press-visible.js';
 import type { BenchResult } from './stats.js';
 
 const program = new Command()
   .name('bench')
-  .option('--only <names>', 'comma-separated subset: press,backlog,ingest,rss,scores,load,scaleout')
+  .option('--only <names>', 'comma-separated subset: press,backlog,visible,ingest,rss,scores,load,scaleout')
   .option('--quick', 'smaller workloads (for a smoke run)')
   .option('--load-kiosks <n>', 'kiosks for the load bench (default 10000, 1000 with --quick)')
   .option('--load-workers <n>', 'kiosk worker processes for the load bench', '2')
@@ -24,6 +25,7 @@ const wanted = (name: string) => !opts.only || opts.only.split(',').includes(nam
 const benches: [string, () => Promise<BenchResult>][] = [
   ['press', () => benchPressCommit(opts.quick ? 500 : 2000)],
   ['backlog', () => benchBacklogDrain(10_000)],
+  ['visible', () => benchPressVisible(opts.quick ? 50 : 200)],
   ['ingest', () => benchIngest(opts.quick ? { kiosks: 2, perKiosk: 10_000 } : { kiosks: 4, perKiosk: 50_000 })],
   ['rss', () => benchAgentRss(opts.quick ? 5 : 20)],
   ['scores', () => benchScores(opts.quick ? { kiosks: 200, pressesPerKiosk: 2500 } : { kiosks: 2000, pressesPerKiosk: 5000 })],

@@ -219,7 +219,7 @@ export function startAgent(opts: {
 }
 
 /** Polls `probe` until it returns a defined value; for state that only an API exposes. */
-export async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+export async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000, pollMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -230,7 +230,7 @@ export async function until<T>(probe: () => Promise<T | undefined>, what: string
       last = err;
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
 
