@@ -2,11 +2,12 @@
  * uno-emulator: an Arduino Uno (ATmega328P, 16 MHz) running a firmware .hex on simavr, in real time,
  * with USART0 on a pseudo-terminal: the kiosk agent opens it as it opens /dev/ttyACM0.
  *
- *   uno-emulator <firmware.hex> <link>      <link> becomes a symlink to the pty slave (the "port")
+ *   uno-emulator [--no-reset] <firmware.hex> <link>   <link> becomes a symlink to the pty slave (the "port")
  *
  * What a real Uno on USB does, and this does too:
  *   - the board runs from power-up (process start), even with no host on the port;
- *   - opening the port resets the board (DTR), so the firmware starts afresh for every host;
+ *   - opening the port resets the board (DTR), so the firmware starts afresh for every host
+ *     (not with --no-reset: a board without auto-reset, e.g. a clone lacking the DTR capacitor);
  *   - bytes the firmware sends while no host has the port open are lost (the USB chip drops them);
  *   - unplugging (SIGKILL of this process) makes the port disappear under the host.
  *
@@ -63,6 +64,8 @@ static uint8_t to_host[65536];
 static size_t to_host_len;
 static avr_irq_t *uart_in;
 static int trace; /* UNO_TRACE=1: every byte each way on stderr */
+static int reset_on_open = 1;
+static const char *link_path;
 
 static double epoch_ms(void) {
 	struct timespec t;
@@ -148,8 +151,10 @@ static void host_opened(void) {
 		close(fd);
 	}
 	to_avr_len = to_host_len = 0;
-	xon = 1;
-	avr_reset(avr);
+	if (reset_on_open) {
+		xon = 1;
+		avr_reset(avr);
+	}
 	host_open = 1;
 	printf("open %.3f\n", epoch_ms());
 }
@@ -179,7 +184,10 @@ static void read_stdin(void) {
 	static char buf[4096];
 	static size_t len;
 	ssize_t r = read(0, buf + len, sizeof(buf) - 1 - len);
-	if (r <= 0) exit(0); /* the test that drives us is gone */
+	if (r <= 0) { /* the test that drives us is gone: unplug, and leave no link to a pty someone else gets next */
+		unlink(link_path);
+		exit(0);
+	}
 	len += r;
 	char *start = buf, *nl;
 	while ((nl = memchr(start, '\n', buf + len - start))) {
@@ -216,8 +224,13 @@ static void load_hex(const char *path) {
 }
 
 int main(int argc, char **argv) {
+	if (argc == 4 && !strcmp(argv[1], "--no-reset")) {
+		reset_on_open = 0;
+		argv++;
+		argc--;
+	}
 	if (argc != 3) {
-		fprintf(stderr, "usage: uno-emulator <firmware.hex> <link>\n");
+		fprintf(stderr, "usage: uno-emulator [--no-reset] <firmware.hex> <link>\n");
 		return 2;
 	}
 	trace = getenv("UNO_TRACE") && atoi(getenv("UNO_TRACE"));
@@ -256,6 +269,7 @@ int main(int argc, char **argv) {
 	close(slave); /* from now on POLLHUP on the master means "no host has the port open" */
 	fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
 	char tmp[4096];
+	link_path = argv[2];
 	snprintf(tmp, sizeof(tmp), "%s.%d", argv[2], getpid());
 	if (symlink(slave_name, tmp) != 0 || rename(tmp, argv[2]) != 0) {
 		perror("uno-emulator: link");

@@ -103,9 +103,13 @@ export class Uno {
     });
   }
 
-  /** Plugs a board in: resolves once the port exists at `path` (a symlink to the pty). */
-  static async start(path: string): Promise<Uno> {
-    const uno = new Uno(spawn(ensureEmulator(), [ensureFirmware(), path], { stdio: ['pipe', 'pipe', 'pipe'] }), path);
+  /**
+   * Plugs a board in: resolves once the port exists at `path` (a symlink to the pty). `resetOnOpen:
+   * false` is a board without auto-reset (no DTR capacitor): opening the port does not restart it.
+   */
+  static async start(path: string, { resetOnOpen = true } = {}): Promise<Uno> {
+    const args = [...(resetOnOpen ? [] : ['--no-reset']), ensureFirmware(), path];
+    const uno = new Uno(spawn(ensureEmulator(), args, { stdio: ['pipe', 'pipe', 'pipe'] }), path);
     await uno.ready;
     uno.pluggedAt = Date.now();
     return uno;
