@@ -4,7 +4,8 @@
  */
 import { EventEmitter } from 'node:events';
 import five from 'johnny-five'; // only the default import works under plain Node ESM
-import { BUTTONS, type Button, type Panel } from '../../shared/src/index.js';
+import type { Button, Panel } from '../../shared/src/index.js';
+import { BUTTONS } from '../../shared/src/buttons.js'; // not the index: the board process never loads the contract
 
 import { downLevel, type LedPattern } from './pins.js';
 
