@@ -2,8 +2,9 @@
  * The serial board path against the real firmware: the built agent (`node dist/device/src/main.js`,
  * LB_BOARD = the emulated Uno's port) and a real gateway, on an ATmega328P emulated by simavr running the
  * StandardFirmata hex that ships for the Uno (test/support/avr/). Connects are what they are on a kiosk:
- * agent start, USB replugs (emulator killed and started again), an agent crash (SIGKILL) and restart —
- * and at none of them may a press appear that nobody made.
+ * agent start, USB replugs (emulator killed and started again), an agent crash (SIGKILL) and restart,
+ * an agent started before its board is plugged in — and at none of them may a press appear that
+ * nobody made.
  */
 import { afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { writeFileSync } from 'node:fs';
@@ -35,7 +36,7 @@ function nth(agent: Agent, msg: string, n: number, timeoutMs = 15_000) {
 }
 
 describe('real StandardFirmata on an emulated Uno (simavr) with the real agent and gateway', () => {
-  it('no phantom press at any of 6 connects; each press counted once, unflagged; LED only after the commit; replug ≤ 5 s', async () => {
+  it('no phantom press at any of 7 connects; each press counted once, unflagged; LED only after the commit; replug ≤ 5 s', async () => {
     const gw: Gateway = await startGateway();
     cleanup.push(() => gw.proc.kill());
     const creds = await registerKiosk(gw, 'k-uno');
@@ -117,6 +118,15 @@ describe('real StandardFirmata on an emulated Uno (simavr) with the real agent a
     connects = 0;
     await pressAfterConnect('neutral');
     await replug('bad'); // 6
+    await agent.proc.kill('SIGTERM'); // 7: the agent starts with no board; it is plugged in later
+    await uno.kill();
+    agent = launch();
+    agents.push(agent);
+    connects = 0;
+    await agent.proc.waitFor((l) => l.msg === 'board unavailable', 'board unavailable');
+    uno = await Uno.start(port);
+    boards.push(uno);
+    await pressAfterConnect('good');
 
     // The gateway holds exactly the presses made, in order, none flagged.
     const stored = await until(async () => {
@@ -126,6 +136,12 @@ describe('real StandardFirmata on an emulated Uno (simavr) with the real agent a
     expect(stored.map((e) => ({ seq: e.seq, button: e.button, flags: e.flags }))).toEqual(expected.map((button, i) => ({ seq: i + 1, button, flags: [] })));
     // The first reading of every button was "up" at every connect: nothing even looked like a phantom.
     for (const a of agents) expect(a.proc.lines.filter((l) => l.msg?.startsWith('release ignored'))).toEqual([]);
+    // One log line per state change: an unplug is one "board disconnected" (a "board unavailable" used
+    // to follow when the port was then found missing), a start without a board one "board unavailable".
+    const counts = (msg: string) => agents.map((a) => a.proc.count(msg));
+    expect(counts('board connected')).toEqual([4, 2, 1]);
+    expect(counts('board unavailable')).toEqual([0, 0, 1]);
+    expect(agents[0]!.proc.count('board disconnected')).toBe(3);
     expect(replugMs.length).toBe(4);
     for (const ms of replugMs) expect(ms).toBeLessThanOrEqual(5000);
     console.log(`replug → press accepted (ms): ${replugMs.map((ms) => Math.round(ms)).join(', ')}`);
