@@ -15,13 +15,14 @@ import { ROOT, registerKiosk, startAgent, startGateway, tempDir, until } from '.
 import { fmt, memoryMb, percentile, type BenchResult } from './stats.js';
 
 const log = pino({ level: 'silent' });
-/** The node flags of `npm run kiosk` (package.json is the one place they are written), so the agent is measured as it is run. */
+/** The node flags of bin/lb-kiosk (`npm run kiosk`, the systemd unit: the one place they are written), so the agent is measured as it is run. */
 export const KIOSK_NODE_ARGS = kioskNodeArgs();
 
 function kioskNodeArgs(): string[] {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const words = pkg.scripts.kiosk!.split(/\s+/);
-  return words.slice(words.indexOf('node') + 1, words.findIndex((w) => w.endsWith('main.js')));
+  const launcher = readFileSync(join(ROOT, 'bin/lb-kiosk'), 'utf8');
+  const flags = /^exec node ((?:--\S+\s+)+)/m.exec(launcher)?.[1];
+  if (!flags) throw new Error('bin/lb-kiosk: no `exec node --flags …` line');
+  return flags.trim().split(/\s+/);
 }
 const noFeedback = { thank: () => undefined, showError: () => undefined };
 

@@ -6,7 +6,9 @@ import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { benchIngest } from './ingest.js';
 import { benchLoad } from './load.js';
+import { benchAgentMemory } from './agent-memory.js';
 import { benchAgentRss, benchBacklogDrain, benchPressCommit } from './kiosk.js';
+import { benchReplug } from './replug.js';
 import { benchScores } from './scores.js';
 import { benchScaleOut } from './scale-out.js';
 import { benchPressVisible } from './press-visible.js';
@@ -14,7 +16,7 @@ import type { BenchResult } from './stats.js';
 
 const program = new Command()
   .name('bench')
-  .option('--only <names>', 'comma-separated subset: press,backlog,visible,ingest,rss,scores,load,scaleout')
+  .option('--only <names>', 'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout')
   .option('--quick', 'smaller workloads (for a smoke run)')
   .option('--load-kiosks <n>', 'kiosks for the load bench (default 10000, 1000 with --quick)')
   .option('--load-workers <n>', 'kiosk worker processes for the load bench', '2')
@@ -28,6 +30,8 @@ const benches: [string, () => Promise<BenchResult>][] = [
   ['visible', () => benchPressVisible(opts.quick ? 50 : 200)],
   ['ingest', () => benchIngest(opts.quick ? { kiosks: 2, perKiosk: 10_000 } : { kiosks: 4, perKiosk: 50_000 })],
   ['rss', () => benchAgentRss(opts.quick ? 5 : 20)],
+  ['agent-memory', () => benchAgentMemory(opts.quick ? 15 : 30)],
+  ['replug', () => benchReplug(opts.quick ? 2 : 5)],
   ['scores', () => benchScores(opts.quick ? { kiosks: 200, pressesPerKiosk: 2500 } : { kiosks: 2000, pressesPerKiosk: 5000 })],
   ['load', () => {
     const kiosks = Number(opts.loadKiosks ?? (opts.quick ? 1000 : 10_000));

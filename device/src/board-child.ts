@@ -14,13 +14,19 @@ function send(message: FromBoardChild): void {
   process.send?.(message);
 }
 
+let exiting = false;
+
+/** One lost board is one message, whichever of the port's error/close/disconnect events comes first. */
 function lost(reason: string): void {
+  if (exiting) return;
+  exiting = true;
   send({ type: 'disconnected', reason });
   setImmediate(() => process.exit(1)); // give the IPC message a turn to leave
 }
 
 async function start(message: Extract<ToBoardChild, { type: 'start' }>): Promise<void> {
-  const opened = await openIO(message.board, message.plugged);
+  // A serial board that is not plugged in yet is waited for here, so it opens as soon as it appears.
+  const opened = await openIO(message.board, message.plugged, (reason) => send({ type: 'disconnected', reason }));
   io = opened.io;
   if (io instanceof VirtualIO) {
     // Idle level of inputs on circuits without the internal pull-up but inverted (external pull-up).
@@ -31,6 +37,7 @@ async function start(message: Extract<ToBoardChild, { type: 'start' }>): Promise
   board = new PanelBoard(opened.io, message.panels);
   board.on('ready', () => send({ type: 'ready', kind: opened.kind }));
   board.on('press', (panel, button) => send({ type: 'press', panel, button }));
+  board.on('ignored', (panel, button) => send({ type: 'ignored', panel, button }));
   board.on('disconnect', lost);
   board.start();
 }

@@ -12,4 +12,5 @@ export type ToBoardChild =
 export type FromBoardChild =
   | { type: 'ready'; kind: string }
   | { type: 'press'; panel: string; button: Button }
-  | { type: 'disconnected'; reason: string };
+  | { type: 'ignored'; panel: string; button: Button } // a release not counted (panel-board.ts)
+  | { type: 'disconnected'; reason: string }; // lost, or not there yet (the child then waits for it)

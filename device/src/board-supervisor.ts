@@ -1,7 +1,7 @@
 /**
- * Runs the johnny-five board in a supervised child process and restarts it every `restartDelayMs`
- * while it is gone, so a replugged board is back within seconds. Presses arrive as events; the outbox
- * and publisher never wait on the board.
+ * Runs the johnny-five board in a supervised child process, restarted when it exits (a lost board);
+ * the new child waits for the board's port, so a replugged board is opened as soon as it appears.
+ * Presses arrive as events; the outbox and publisher never wait on the board.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -91,7 +91,9 @@ export class BoardSupervisor extends EventEmitter<ButtonSourceEvents> implements
   private onMessage(child: ChildProcess, message: FromBoardChild): void {
     if (child !== this.child) return;
     if (message.type === 'press') this.emit('press', message.panel, message.button);
-    else if (message.type === 'ready') {
+    else if (message.type === 'ignored') {
+      this.opts.log.warn({ panel: message.panel, button: message.button }, 'release ignored: the button was not seen up before it went down');
+    } else if (message.type === 'ready') {
       this.ready = true;
       this.setState({ connected: true, kind: message.kind });
       for (const change of this.queuedPins.splice(0)) this.send({ type: 'pin', ...change });
@@ -100,19 +102,32 @@ export class BoardSupervisor extends EventEmitter<ButtonSourceEvents> implements
 
   private onExit(child: ChildProcess, reason: string | undefined): void {
     if (child !== this.child) return;
+    const hadBoard = this.ready;
     this.child = undefined;
     this.ready = false;
     // A child that reported why it lost the board keeps that reason; a crash reports its exit.
     if (this.current.connected) this.setState({ connected: false, kind: this.current.kind, error: reason ?? 'board process exited' });
-    if (!this.stopping) this.restartTimer = setTimeout(() => this.spawn(), this.opts.restartDelayMs ?? 1000);
+    // A board that worked and was lost: the next child starts at once and waits for the port to come
+    // back. A child that never got a board is restarted after restartDelayMs, so a failing start cannot spin.
+    const delay = hadBoard ? 0 : (this.opts.restartDelayMs ?? 1000);
+    if (!this.stopping) this.restartTimer = setTimeout(() => this.spawn(), delay);
   }
 
+  /**
+   * One log line per change of state: connected, disconnected (a working board lost), unavailable
+   * (no board since start). Why a board stays away can change while it is waited for (port closed, then
+   * not present): the status carries that, the log says it at debug level.
+   */
   private setState(next: BoardState): void {
     const was = this.current;
     this.current = next;
-    if (next.connected && !was.connected) this.opts.log.info({ kind: next.kind }, 'board connected');
-    else if (!next.connected && was.connected) this.opts.log.warn({ kind: next.kind, error: next.error }, 'board disconnected');
-    else if (!next.connected && next.error !== was.error) this.opts.log.warn({ error: next.error }, 'board unavailable');
+    const { log } = this.opts;
+    if (next.connected && !was.connected) log.info({ kind: next.kind }, 'board connected');
+    else if (!next.connected && was.connected) log.warn({ kind: next.kind, error: next.error }, 'board disconnected');
+    else if (!next.connected && next.error !== was.error) {
+      if (was.error === 'starting') log.warn({ kind: next.kind, error: next.error }, 'board unavailable');
+      else log.debug({ kind: next.kind, error: next.error }, 'board still unavailable');
+    }
     if (next.connected !== was.connected || next.error !== was.error) this.emit('state', next);
   }
 

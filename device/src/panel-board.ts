@@ -4,7 +4,8 @@
  */
 import { EventEmitter } from 'node:events';
 import five from 'johnny-five'; // only the default import works under plain Node ESM
-import { BUTTONS, type Button, type Panel } from '../../shared/src/index.js';
+import type { Button, Panel } from '../../shared/src/index.js';
+import { BUTTONS } from '../../shared/src/buttons.js'; // not the index: the board process never loads the contract
 
 import { downLevel, type LedPattern } from './pins.js';
 
@@ -18,13 +19,25 @@ const PATTERNS: Record<LedPattern, { blinkMs: number; forMs: number }> = {
 export interface PanelBoardEvents {
   ready: [];
   press: [panel: string, button: Button];
+  /** A release not counted: the button had not been seen up before it went down (see watchButton). */
+  ignored: [panel: string, button: Button];
   disconnect: [reason: string];
+}
+
+/** The part of a johnny-five IO plugin (firmata-io, VirtualIO) the panel configures directly. */
+interface PinIO {
+  MODES: { INPUT: number };
+  HIGH: number;
+  pinMode(pin: number, mode: number): unknown;
+  digitalWrite(pin: number, value: number): unknown;
+  digitalRead(pin: number, callback: (level: number) => void): unknown;
 }
 
 export class PanelBoard extends EventEmitter<PanelBoardEvents> {
   private board: five.Board | undefined;
   private readonly leds = new Map<string, five.Led>();
   private readonly ledTimers = new Map<string, NodeJS.Timeout>();
+  private readyFallback: NodeJS.Timeout | undefined;
 
   constructor(private readonly io: EventEmitter, private readonly panels: readonly Panel[]) {
     super();
@@ -34,10 +47,9 @@ export class PanelBoard extends EventEmitter<PanelBoardEvents> {
     // repl: the REPL exits on /dev/null stdin; debug: pollutes stdout; sigint: reallyExit() skips our shutdown.
     const options = { io: this.io, repl: false, debug: false, sigint: false, timeout: 10_000 } as five.BoardOption;
     this.board = new five.Board(options);
-    this.board.on('ready', () => {
-      this.attach(this.board!);
-      this.emit('ready');
-    });
+    // Ready once every button pin has reported its level: only then does a press reach us (the
+    // configuration is still on its way to the board when johnny-five says "ready").
+    this.board.on('ready', () => this.attach(this.board!, () => this.emit('ready')));
     // Listen on the IO itself: johnny-five forwards its events only after "ready", and an unplugged port
     // fails before that.
     const lost = (reason: string) => () => this.emit('disconnect', reason);
@@ -48,26 +60,62 @@ export class PanelBoard extends EventEmitter<PanelBoardEvents> {
     this.board.on('error', (err: unknown) => this.emit('disconnect', describe(err))); // e.g. handshake timeout
   }
 
-  private attach(board: five.Board): void {
+  private attach(board: five.Board, ready: () => void): void {
+    const io = this.io as unknown as PinIO;
+    // Every button pin becomes an input, with its pull-up, before any Button asks for reports.
+    // StandardFirmata answers a report request with its whole port at once, and a pin not configured
+    // yet reads 0: on a pull-up panel that is "down", then "up" when its own Button configures it a
+    // few ms later — a bare release, which the tap rule below would count as a press nobody made.
     for (const panel of this.panels) {
       for (const button of BUTTONS) {
-        this.watchButton(board, panel, button);
+        io.pinMode(panel.pins[button], io.MODES.INPUT);
+        if (panel.pullup) io.digitalWrite(panel.pins[button], io.HIGH);
+      }
+    }
+    let unread = this.panels.length * BUTTONS.length;
+    const firstReading = () => {
+      if (--unread === 0) {
+        clearTimeout(this.readyFallback);
+        ready();
+      }
+    };
+    // An IO plugin that reports only changes never sends a first reading: ready after a second then.
+    this.readyFallback = setTimeout(() => {
+      unread = -1;
+      ready();
+    }, 1000);
+    for (const panel of this.panels) {
+      for (const button of BUTTONS) {
+        this.watchButton(board, io, panel, button, firstReading);
         const ledPin = panel.leds?.[button];
         if (ledPin !== undefined) this.leds.set(`${panel.id}/${button}`, new five.Led({ board, pin: ledPin }));
       }
     }
   }
 
-  /** A tap shorter than johnny-five's 7 ms debounce yields only `release`: that counts as the press. */
-  private watchButton(board: five.Board, panel: Panel, button: Button): void {
-    const input = new five.Button({ board, pin: panel.pins[button], isPullup: panel.pullup ?? false, invert: panel.invert });
+  /**
+   * A tap shorter than johnny-five's 7 ms debounce yields only `release`: that counts as the press, but
+   * only if the pin read "up" before that "down" began. A pin whose first reading is "down" (not yet
+   * configured, or held at connect) has not shown the button up, so its bare release is no tap.
+   */
+  private watchButton(board: five.Board, io: PinIO, panel: Panel, button: Button, onFirstReading: () => void): void {
+    const pin = panel.pins[button];
+    const input = new five.Button({ board, pin, isPullup: panel.pullup ?? false, invert: panel.invert });
+    const upLevel = downLevel(panel) === 1 ? 0 : 1;
+    let level: number | undefined; // last reading, undefined until the first report
+    let wentDownFromUp = false;
+    io.digitalRead(pin, (reading) => {
+      if (level === undefined) onFirstReading();
+      if (reading !== upLevel && level !== reading) wentDownFromUp = level === upLevel;
+      level = reading;
+    });
     let down = false;
     input.on('press', () => {
       down = true;
       this.emit('press', panel.id, button);
     });
     input.on('release', () => {
-      if (!down) this.emit('press', panel.id, button);
+      if (!down) this.emit(wentDownFromUp ? 'press' : 'ignored', panel.id, button);
       down = false;
     });
   }
@@ -85,6 +133,7 @@ export class PanelBoard extends EventEmitter<PanelBoardEvents> {
   }
 
   stop(): void {
+    clearTimeout(this.readyFallback);
     for (const timer of this.ledTimers.values()) clearTimeout(timer);
     for (const led of this.leds.values()) led.stop();
     this.removeAllListeners();

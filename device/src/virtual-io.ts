@@ -56,8 +56,10 @@ export class VirtualIO extends EventEmitter {
     return this.digitalWrite(pin, value > 0 ? 1 : 0);
   }
 
+  /** Like StandardFirmata, which reports a pin's port as soon as reporting is asked for: the current level first, then changes. */
   digitalRead(pin: number, callback: (value: number) => void): this {
     this.readers.set(pin, [...(this.readers.get(pin) ?? []), callback]);
+    setImmediate(() => callback(this.pin(pin).value));
     return this;
   }
 

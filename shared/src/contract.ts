@@ -7,7 +7,7 @@ import { MAX_EVENTS_PER_BATCH } from './limits.js';
 import { KIOSK_ID_PATTERN } from './topics.js';
 import { DEFAULT_MISUSE_RULES } from './misuse.js';
 
-export const BUTTONS = ['good', 'neutral', 'bad'] as const;
+export { BUTTONS } from './buttons.js';
 export const Button = Type.Union([Type.Literal('good'), Type.Literal('neutral'), Type.Literal('bad')]);
 export type Button = Static<typeof Button>;
 

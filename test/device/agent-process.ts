@@ -26,8 +26,9 @@ export class AgentProcess {
   stderr = '';
   private waiters: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
 
-  constructor(env: Record<string, string>, args: string[] = []) {
-    this.child = spawn(process.execPath, [MAIN, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  /** `command` is how the agent is started: plain node by default, or e.g. the bin/lb-kiosk launcher. */
+  constructor(env: Record<string, string>, args: string[] = [], command: string[] = [process.execPath, MAIN]) {
+    this.child = spawn(command[0]!, [...command.slice(1), ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let partial = '';
     this.child.stdout!.on('data', (chunk: Buffer) => {
       this.stdout += chunk.toString();

@@ -7,8 +7,8 @@ import { FakeGateway, startBroker } from './mqtt-helpers.js';
 afterEach(runCleanups);
 beforeAll(ensureBuilt, 120_000);
 
-function startAgent(env: Record<string, string>): AgentProcess {
-  const agent = new AgentProcess(env);
+function startAgent(env: Record<string, string>, command?: string[]): AgentProcess {
+  const agent = new AgentProcess(env, [], command);
   deferCleanup(() => {
     if (agent.child.exitCode === null) agent.child.kill('SIGKILL');
   });
@@ -20,6 +20,17 @@ describe('built entry point under plain node (virtual board)', () => {
     const agent = startAgent({ LB_KIOSK_ID: 'k1', LB_BATCH_SIZE: 'lots', LB_DATA_DIR: tempDir() });
     expect(await agent.exited()).toBe(2);
     expect(agent.stderr).toContain('outbox.batchSize: must be integer');
+  });
+
+  it('bin/lb-kiosk (npm run kiosk, the systemd unit) starts the agent and its board child without a V8 warning', async () => {
+    // --lite-mode turns WebAssembly off and V8 said so on stderr once per process ("disabling flag
+    // --expose_wasm"); the board child is forked with the same flags.
+    const agent = startAgent({ LB_KIOSK_ID: 'k-launcher', LB_DATA_DIR: tempDir(), LB_BOARD: 'virtual' }, ['bin/lb-kiosk']);
+    await agent.waitForLog('board connected');
+    expect(agent.stderr).toBe('');
+    agent.child.kill('SIGTERM');
+    expect(await agent.exited()).toBe(0);
+    expect(agent.stderr).toBe('');
   });
 
   it('stdin press → "press committed" → gateway; unplug/replug recovers within 5 s; SIGTERM stops cleanly', async () => {

@@ -7,16 +7,17 @@ import { VirtualIO } from '../../device/src/virtual-io.js';
 const pullupPanel: Panel = { id: 'desk', kind: 'staff', pins: { good: 2, neutral: 3, bad: 4 }, leds: { good: 9, neutral: 10, bad: 11 }, pullup: true };
 const plainPanel: Panel = { id: 'hall', kind: 'office', pins: { good: 5, neutral: 6, bad: 7 } };
 
-async function readyBoard(panels: Panel[]) {
-  const io = new VirtualIO();
+async function readyBoard(panels: Panel[], io = new VirtualIO()) {
   const board = new PanelBoard(io, panels);
   const presses: string[] = [];
+  const ignored: string[] = [];
   board.on('press', (panel, button) => presses.push(`${panel}/${button}`));
+  board.on('ignored', (panel, button) => ignored.push(`${panel}/${button}`));
   board.start();
   const ready = once(board, 'ready');
   await vi.advanceTimersByTimeAsync(1);
   await ready;
-  return { io, board, presses };
+  return { io, board, presses, ignored };
 }
 
 describe('PanelBoard on the virtual IO plugin (real johnny-five Buttons)', () => {
@@ -40,6 +41,36 @@ describe('PanelBoard on the virtual IO plugin (real johnny-five Buttons)', () =>
     io.setInput(6, 0);
     await vi.advanceTimersByTimeAsync(20);
     expect(presses).toEqual(['hall/neutral']);
+  });
+
+  it('a pin that reads "down" at connect and "up" a moment later is no press (real StandardFirmata at every connect)', async () => {
+    // StandardFirmata reports a pin that is not configured yet as 0 and then, configured, its real level:
+    // a "down" shorter than the debounce, which johnny-five turns into a bare release.
+    const io = new VirtualIO();
+    io.setInput(5, 1);
+    const { presses, ignored } = await readyBoard([plainPanel], io);
+    io.setInput(5, 0);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(presses).toEqual([]);
+    expect(ignored).toEqual(['hall/good']); // reported, not silently dropped
+    io.setInput(5, 1); // the next tap, from a known "up", counts
+    await vi.advanceTimersByTimeAsync(3);
+    io.setInput(5, 0);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(presses).toEqual(['hall/good']);
+  });
+
+  it('every button pin is an input with its pull-up before the first report is asked for', async () => {
+    const io = new VirtualIO();
+    const calls: string[] = [];
+    for (const method of ['pinMode', 'digitalWrite', 'digitalRead'] as const) {
+      const original = io[method].bind(io) as (...args: never[]) => VirtualIO;
+      io[method] = ((...args: never[]) => (calls.push(`${method} ${args[0]}`), original(...args))) as never;
+    }
+    await readyBoard([pullupPanel], io);
+    const configured = ['pinMode 2', 'digitalWrite 2', 'pinMode 3', 'digitalWrite 3', 'pinMode 4', 'digitalWrite 4'];
+    expect(calls.slice(0, configured.length)).toEqual(configured);
+    expect(calls.findIndex((c) => c.startsWith('digitalRead'))).toBeGreaterThan(configured.length - 1);
   });
 
   it('holding a button for 3 s is one press (hold events do not multiply it)', async () => {

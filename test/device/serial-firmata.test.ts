@@ -1,6 +1,7 @@
 /**
  * The real-board path without a board: johnny-five → firmata-io → serialport 13 with the mock binding,
- * and a few lines playing StandardFirmata's side of the handshake and its digital port reports.
+ * and a few lines playing StandardFirmata's side of the handshake and its digital port reports (the
+ * real firmware on an emulated Uno is in test/e2e/real-firmata.test.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { once } from 'node:events';
@@ -24,6 +25,10 @@ function playStandardFirmata(port: SerialPortMock): (bytes: number[]) => void {
       setImmediate(() => send([0xf0, 0x6c, ...pins, 0xf7]));
     }
     if (buffer.includes(0x69)) setImmediate(() => send([0xf0, 0x6a, ...Array(PINS).fill(0x7f), 0xf7])); // ANALOG_MAPPING_QUERY
+    // REPORT_DIGITAL on: the whole port at once (here every pin idle HIGH, as pull-ups make them).
+    buffer.forEach((byte, i) => {
+      if ((byte & 0xf0) === 0xd0 && buffer[i + 1] === 1) setImmediate(() => send([0x90 | (byte & 0x0f), 0x7f, 0x01]));
+    });
   };
   // On reset the firmware reports its version and name unasked.
   const name = [...Buffer.from('StandardFirmata.ino')].flatMap((c) => [c & 0x7f, c >> 7]);

@@ -41,7 +41,7 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-type LogLine = Record<string, unknown> & { msg?: string };
+export type LogLine = Record<string, unknown> & { msg?: string };
 
 /** A spawned node process whose stdout is pino JSON; lets tests await log lines. */
 export class LoggedProcess {
@@ -187,9 +187,11 @@ export function startAgent(opts: {
   env?: Record<string, string>;
   /** Flags for node itself (V8 flags such as --lite-mode are not allowed in NODE_OPTIONS). */
   nodeArgs?: string[];
+  /** Arguments for the agent, e.g. `['--config', file]`. */
+  args?: string[];
 }): Agent {
   const dataDir = opts.dataDir ?? tempDir('kiosk');
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), AGENT_ENTRY], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), AGENT_ENTRY, ...(opts.args ?? [])], {
     env: {
       ...process.env,
       LB_KIOSK_ID: opts.kioskId,
