@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { registerKiosk, startGateway, until, type Gateway } from '../support/processes.js';
-import { loginOutcome, rawConnect } from './helpers.js';
+import { connect, loginOutcome, rawConnect } from './helpers.js';
 
 let gw: Gateway | undefined;
 afterEach(async () => {
@@ -53,4 +53,14 @@ describe('failed MQTT logins from one source', () => {
       15_000,
     );
   }, 60_000);
+
+  it('do not stop a fleet behind one address from logging in at once', async () => {
+    gw = await startGateway();
+    const kiosks = await Promise.all(Array.from({ length: 40 }, (_, i) => registerKiosk(gw!, `k-fleet-${i}`).then((c) => ({ id: `k-fleet-${i}`, ...c }))));
+    // A few failures first (a kiosk with an old password), then everyone reconnects together.
+    for (let i = 0; i < 5; i++) expect(await loginOutcome(`mqtt://127.0.0.1:${gw.mqttPort}`, { clientId: 'k-fleet-0', username: 'k-fleet-0', password: 'old' })).toMatch(/Bad username or password/);
+    const clients = await Promise.all(kiosks.map((k) => connect(`mqtt://127.0.0.1:${gw!.mqttPort}`, { clientId: k.id, username: k.id, password: k.password })));
+    expect(clients.every((c) => c.connected)).toBe(true);
+    await Promise.all(clients.map((c) => c.endAsync()));
+  });
 });

@@ -109,18 +109,11 @@ export async function createBroker(o: BrokerOptions): Promise<EmbeddedBroker> {
     const source = sourceOf(client);
     const { clientId, clean } = asked.get(client) ?? { clientId: client.id, clean: client.clean };
     if (!throttle.begin(source)) throw authError('too many failed logins from this address; try later', AUTH.serverUnavailable);
-    let result: Login;
-    try {
-      result = await checkLogin(o.store, username, password);
-    } catch (err) {
-      throttle.succeeded(source); // the database failed, not the login
-      throw err;
-    }
+    const result = await checkLogin(o.store, username, password);
     if (!result.ok) {
       throttle.failed(source, { username, clientId, reason: result.reason });
       throw authError('bad username or password', AUTH.badLogin);
     }
-    throttle.succeeded(source);
     const { kioskId } = result.who;
     const problem = clientIdProblem(kioskId, clientId, clean);
     if (problem) {

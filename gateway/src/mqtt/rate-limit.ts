@@ -44,10 +44,9 @@ export class KeyedBuckets {
     return true;
   }
 
-  /** Gives back a token taken by `take` (the attempt it paid for turned out not to count). */
-  refund(key: string): void {
-    const b = this.bucket(key);
-    b.tokens = Math.min(this.o.burst, b.tokens + 1);
+  /** Takes a token whether or not there is one: a debt is paid back by the refill before the next `take`. */
+  debit(key: string): void {
+    this.bucket(key).tokens -= 1;
   }
 
   /** True while the key has no whole token. */
