@@ -117,15 +117,15 @@ function canonical(raw: unknown): string {
  * are a conflict, and every copy is rejected: which press was meant cannot be known.
  */
 function sameIdCopies(raws: unknown[]): { repeats: Set<number>; conflicts: Set<string> } {
-  const first = new Map<string, string>();
+  const first = new Map<string, number>(); // id → index of its first copy; copies are compared only on a repeat
   const repeats = new Set<number>();
   const conflicts = new Set<string>();
   raws.forEach((raw, i) => {
     const id = (raw as { id?: unknown } | null)?.id;
     if (typeof id !== 'string') return;
     const seen = first.get(id);
-    if (seen === undefined) first.set(id, canonical(raw));
-    else if (seen === canonical(raw)) repeats.add(i);
+    if (seen === undefined) first.set(id, i);
+    else if (canonical(raws[seen]) === canonical(raw)) repeats.add(i);
     else conflicts.add(id);
   });
   return { repeats, conflicts };
