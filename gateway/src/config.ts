@@ -169,7 +169,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       shareGroup: shareGroup(env),
       tls: brokerTlsFiles,
       ca: pemFile(env, 'LB_MQTT_CA', isCertificate),
-      connectTimeoutMs: intVar(env, 'LB_MQTT_CONNECT_TIMEOUT_MS', 5000, 500, 60_000),
+      connectTimeoutMs: intVar(env, 'LB_MQTT_CONNECT_TIMEOUT_MS', 10_000, 500, 60_000),
       maxPending: intVar(env, 'LB_MQTT_MAX_PENDING', 1000, 1, 1_000_000),
       dynsec,
     },
