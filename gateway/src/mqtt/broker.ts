@@ -16,6 +16,7 @@ import { REVOKED, verifySecret } from '../secrets.js';
 import { clientIdProblem, maySubscribe, publishProblem, type Identity } from './acl.js';
 import { limitPacketSize, PendingConnections } from './connect-guard.js';
 import { LoginThrottle } from './login-throttle.js';
+import { KeyedBuckets } from './rate-limit.js';
 
 export { MAX_PACKET_BYTES } from './connect-guard.js';
 
@@ -104,6 +105,11 @@ export async function createBroker(o: BrokerOptions): Promise<EmbeddedBroker> {
   const asked = new WeakMap<Client, { clientId: string; clean: boolean }>();
   const pending = new PendingConnections(o.maxPending, o.log);
   const throttle = new LoginThrottle(o.log);
+  /** What anyone can make us log before login (oversized packets, failed handshakes): 5 lines, then one per 10 s per address. */
+  const quiet = new KeyedBuckets({ burst: 5, perSecond: 0.1, maxKeys: 10_000 });
+  const warnFrom = (source: string, level: 'info' | 'warn', fields: object, msg: string) => {
+    if (quiet.take(source)) o.log[level]({ source, ...fields }, msg);
+  };
 
   async function login(client: Client, username: string | undefined, password: Buffer | undefined): Promise<Identity> {
     const source = sourceOf(client);
@@ -171,7 +177,8 @@ export async function createBroker(o: BrokerOptions): Promise<EmbeddedBroker> {
     if (!pending.admit(socket)) return;
     const client = broker.handle(socket);
     pending.track(client, socket);
-    limitPacketSize(client, o.log);
+    const source = sourceOf(client);
+    limitPacketSize(client, (fields, msg) => warnFrom(source, 'warn', fields, msg));
   };
   // noDelay: an ack (~15 KB for 500 ids) is a partial TCP segment; with Nagle it waits for the
   // kiosk's delayed ACK of the previous one (up to 40 ms on Linux), which stalls a kiosk's send window.
@@ -180,7 +187,7 @@ export async function createBroker(o: BrokerOptions): Promise<EmbeddedBroker> {
     ? tls.createServer({ cert: o.tls.cert, key: o.tls.key, noDelay: true, handshakeTimeout: o.connectTimeoutMs }, accept)
     : net.createServer({ noDelay: true }, accept);
   server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
-    o.log.info({ source: socket.remoteAddress, err: err.message }, 'mqtt tls handshake failed');
+    warnFrom(socket.remoteAddress ?? 'unknown', 'info', { err: err.message }, 'mqtt tls handshake failed');
   });
   return {
     aedes: broker,

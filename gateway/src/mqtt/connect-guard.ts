@@ -19,8 +19,8 @@ export const MAX_CONNECT_BYTES = 4 * 1024;
 
 type Parser = { packet: { length: number }; _emitError(e: Error): void; _parseLength(): boolean; once(e: 'packet', f: () => void): void };
 
-/** Refuses a packet as soon as its header announces it is too big. */
-export function limitPacketSize(client: Client, log: Logger): void {
+/** Refuses a packet as soon as its header announces it is too big; `log` is called with the warning to log, if any. */
+export function limitPacketSize(client: Client, log: (fields: object, msg: string) => void): void {
   const parser = (client as unknown as { _parser: Parser })._parser;
   const parseLength = parser._parseLength;
   let limit = MAX_CONNECT_BYTES;
@@ -29,7 +29,7 @@ export function limitPacketSize(client: Client, log: Logger): void {
     const done = parseLength.call(this);
     if (done && this.packet.length > limit) {
       const what = limit === MAX_CONNECT_BYTES ? 'connect packet' : 'packet';
-      log.warn({ bytes: this.packet.length, limit, clientId: client.id ?? null }, `mqtt ${what} too large; closing connection`);
+      log({ bytes: this.packet.length, limit, clientId: client.id ?? null }, `mqtt ${what} too large; closing connection`);
       this._emitError(new Error(`${what} of ${this.packet.length} bytes exceeds ${limit}`));
       return false;
     }
