@@ -55,11 +55,12 @@ describe('MQTT over TLS', () => {
     await gw.proc.waitFor((l) => l.msg === 'mqtt tls handshake failed', 'the gateway saw the handshake fail');
   });
 
-  it('a kiosk agent presses through a Mosquitto TLS listener (the gateway on its local plain listener)', async () => {
+  it('a kiosk agent presses through a Mosquitto TLS listener, and the gateway reaches it over TLS too (LB_MQTT_CA)', async () => {
     const service = { username: 'lb-gateway', password: 'gateway-secret-0123456789' };
     const mosq: Mosquitto = await startMosquitto(service, { tls: { certFile: certs.cert, keyFile: certs.key } });
     running.push({ kill: () => mosq.kill() });
-    const gw = track(await startGateway({ mqtt: { url: `mqtt://127.0.0.1:${mosq.port}`, ...service } }));
+    const gw = track(await startGateway({ mqtt: { url: `mqtts://127.0.0.1:${mosq.kioskPort}`, ...service }, env: { LB_MQTT_CA: certs.ca } }));
+    await until(async () => ((await gw.api('GET', '/api/v1/health')).body.broker.connected ? true : undefined), 'gateway connected over TLS');
     const { password } = await registerKiosk(gw, 'k-mosq-tls');
     await mosq.addUser('k-mosq-tls', password);
     const agent = track(startAgent({ kioskId: 'k-mosq-tls', password, mqttUrl: `mqtts://127.0.0.1:${mosq.kioskPort}`, env: { LB_MQTT_CA: certs.ca } }));
