@@ -88,10 +88,13 @@ async function gatewayRound(opts: { kiosks: number; perKiosk: number }): Promise
     const fleet = await Promise.all(
       Array.from({ length: opts.kiosks }, async (_, i) => {
         const id = `bench-${i}`;
+        // Made before connecting: making 50 000 events blocks this process for seconds, and a kiosk
+        // whose CONNECT waits that long behind it is closed by the broker's connect timeout.
+        const events = makeEvents(opts.perKiosk);
         const creds = await registerKiosk(gw, id);
         const kiosk = new ProtocolKiosk({ url, kioskId: id, password: creds.password, window: KIOSK_WINDOW, retransmitMs: 30_000 });
         await kiosk.connect();
-        return { id, kiosk, events: makeEvents(opts.perKiosk) };
+        return { id, kiosk, events };
       }),
     );
     const t0 = performance.now();

@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { benchAttacks } from './attacks.js';
 import { benchIngest } from './ingest.js';
 import { benchLoad } from './load.js';
 import { benchAgentMemory } from './agent-memory.js';
@@ -16,7 +17,7 @@ import type { BenchResult } from './stats.js';
 
 const program = new Command()
   .name('bench')
-  .option('--only <names>', 'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout')
+  .option('--only <names>', 'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks')
   .option('--quick', 'smaller workloads (for a smoke run)')
   .option('--load-kiosks <n>', 'kiosks for the load bench (default 10000, 1000 with --quick)')
   .option('--load-workers <n>', 'kiosk worker processes for the load bench', '2')
@@ -40,6 +41,8 @@ const benches: [string, () => Promise<BenchResult>][] = [
     return benchLoad({ kiosks, workers: Number(opts.loadWorkers), ...phases });
   }],
   // The same fleet and phases against one gateway + SQLite, Mosquitto + 1 gateway + PostgreSQL, Mosquitto + 2 gateways + PostgreSQL.
+  // A CONNECT flood and a wrong-login loop against one gateway process (docs/security.md).
+  ['attacks', () => benchAttacks(opts.quick ? { sockets: 300, lanes: 16, seconds: 5 } : { sockets: 1500, lanes: 32, seconds: 10 })],
   ['scaleout', () => benchScaleOut({ kiosks: opts.quick ? 500 : 2000, workers: Number(opts.loadWorkers), rate: 1000, steadyS: opts.quick ? 10 : 30, saturationS: opts.quick ? 10 : 30 })],
 ];
 

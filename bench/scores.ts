@@ -144,6 +144,7 @@ async function endToEndRatio(kiosks: number, perKiosk: number): Promise<{ rate: 
       }
       const fleet = await Promise.all(Array.from({ length: kiosks }, async (_, i) => {
         const id = `e2e-${i}`;
+        const events = makeEvents(perKiosk); // before connecting: see bench/ingest.ts
         if (bind) {
           await gw.api('POST', '/api/v1/desks', { id: `d${i}`, officeId: 'o', name: 'd' });
           await gw.api('POST', '/api/v1/employees', { id: `e${i}`, name: 'e', officeId: 'o' });
@@ -153,7 +154,7 @@ async function endToEndRatio(kiosks: number, perKiosk: number): Promise<{ rate: 
         const creds = await registerKiosk(gw, id, bind ? { officeId: 'o', panels } : {});
         const kiosk = new ProtocolKiosk({ url: `mqtt://127.0.0.1:${gw.mqttPort}`, kioskId: id, password: creds.password, window: 4, retransmitMs: 30_000 });
         await kiosk.connect();
-        return { kiosk, events: makeEvents(perKiosk) };
+        return { kiosk, events };
       }));
       const pid = gw.proc.child.pid!;
       const t0 = performance.now();

@@ -2,6 +2,7 @@
  * Kiosk settings: one schema, a JSON file plus `LB_` environment overrides, validated at start with
  * messages that name the field (`panels[1].pins.bad: must be integer`) and cross-field checks.
  */
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import Type, { type Static } from 'typebox';
@@ -26,6 +27,8 @@ export const AgentConfigSchema = Type.Object(
         url: Type.String({ pattern: '^(mqtts?|wss?|tcp|ssl)://' }),
         username: Type.String({ minLength: 1 }),
         password: Type.Optional(Type.String()),
+        /** mqtts:/wss:: the CA certificate (PEM file) that signed the gateway's; the only one trusted. */
+        ca: Type.Optional(Type.String({ minLength: 1 })),
         topicPrefix: Type.String({ minLength: 1 }),
       },
       { additionalProperties: false },
@@ -81,6 +84,7 @@ export const ENV_FIELDS: Record<string, string> = {
   LB_MQTT_URL: 'mqtt.url',
   LB_MQTT_USERNAME: 'mqtt.username',
   LB_MQTT_PASSWORD: 'mqtt.password',
+  LB_MQTT_CA: 'mqtt.ca',
   LB_TOPIC_PREFIX: 'mqtt.topicPrefix',
   LB_DATA_DIR: 'dataDir',
   LB_BOARD: 'board',
@@ -128,7 +132,7 @@ function envOverrides(env: NodeJS.ProcessEnv): Json {
   for (const [name, path] of Object.entries(ENV_FIELDS)) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
-    const stringField = ['kioskId', 'mqtt.username', 'mqtt.password', 'board', 'dataDir'].includes(path);
+    const stringField = ['kioskId', 'mqtt.username', 'mqtt.password', 'mqtt.ca', 'board', 'dataDir'].includes(path);
     setPath(out, path, stringField ? raw : parseEnvValue(raw));
   }
   return out;
@@ -139,6 +143,14 @@ export function dottedPath(problem: string): string {
   const at = problem.indexOf(': ');
   const path = problem.slice(0, at).split('/').reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
   return `${path}${problem.slice(at)}`;
+}
+
+/** Over TLS the kiosk trusts only its configured CA (not the system's): a URL of TLS needs `mqtt.ca`. */
+export function tlsProblems(mqtt: AgentConfig['mqtt']): string[] {
+  const tls = /^(mqtts|wss|ssl):/.test(mqtt.url);
+  if (tls && !mqtt.ca) return ['mqtt.ca: required with a TLS URL (mqtts://, wss://): the CA certificate (PEM file) that signed the gateway\'s certificate; the kiosk trusts only it'];
+  if (!tls && mqtt.ca) return [`mqtt.ca: only used with a TLS URL (mqtts://, wss://); mqtt.url is ${mqtt.url.split('://')[0]}://`];
+  return [];
 }
 
 /** Pins shared between buttons/LEDs and duplicate panel ids; messages name the field. */
@@ -173,7 +185,7 @@ export function resolveConfig(file: Json, env: NodeJS.ProcessEnv): AgentConfig {
   const problems = checkConfig.problems(candidate).map(dottedPath);
   if (problems.length > 0) throw new ConfigError(problems);
   const config = candidate as AgentConfig;
-  const crossField = panelProblems(config.panels);
+  const crossField = [...panelProblems(config.panels), ...tlsProblems(config.mqtt)];
   if (crossField.length > 0) throw new ConfigError(crossField);
   return config;
 }
@@ -189,6 +201,16 @@ function parseConfigText(text: string, path: string): unknown {
   return parsed;
 }
 
+/** The CA file must be readable and a certificate: checked at start, not at the first connect. */
+function checkCaFile(file: string): void {
+  try {
+    new X509Certificate(readFileSync(file));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new ConfigError([`mqtt.ca: cannot use "${file}": ${e.code === 'ENOENT' || e.code === 'EACCES' ? e.code : `not a PEM certificate (${e.message})`}`]);
+  }
+}
+
 export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): AgentConfig {
   let file: Json = {};
   if (path) {
@@ -202,5 +224,7 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = pr
     if (!isObject(parsed)) throw new ConfigError([`${path}: must be a JSON object`]);
     file = parsed;
   }
-  return resolveConfig(file, env);
+  const config = resolveConfig(file, env);
+  if (config.mqtt.ca) checkCaFile(config.mqtt.ca);
+  return config;
 }

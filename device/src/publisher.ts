@@ -3,6 +3,7 @@
  * the gateway's application ack (never on the broker's PUBACK), retransmits on timeout and after every
  * reconnect, keeps a retained status with a last will, and hands the retained config to the agent.
  */
+import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -13,6 +14,8 @@ export interface PublisherOptions {
   url: string;
   username: string;
   password?: string;
+  /** mqtts:/wss:: PEM file of the only CA trusted for the broker's certificate (pinning). */
+  ca?: string;
   kioskId: string;
   topicPrefix: string;
   outbox: Outbox;
@@ -39,6 +42,21 @@ export interface PublisherCounters {
 }
 
 const checkAck = checker(AckMessage);
+
+/** OpenSSL's verification failures, as Node reports them on the TLS socket. */
+const UNTRUSTED = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'CERT_SIGNATURE_FAILURE',
+  'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** A sentence naming what to check when the broker's certificate is refused; undefined for other errors. */
+export function tlsTrustProblem(err: NodeJS.ErrnoException, ca: string | undefined): string | undefined {
+  if (!err.code || !UNTRUSTED.has(err.code)) return undefined;
+  if (err.code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'mqtt tls: the broker\'s certificate is not for the host in mqtt.url; refusing to connect';
+  if (err.code === 'CERT_HAS_EXPIRED' || err.code === 'CERT_NOT_YET_VALID') return 'mqtt tls: the broker\'s certificate is expired or not yet valid; refusing to connect';
+  return `mqtt tls: the broker's certificate is not signed by the CA in mqtt.ca (${ca ?? 'none'}); refusing to connect`;
+}
 
 export class Publisher {
   private client: MqttClient | undefined;
@@ -79,6 +97,8 @@ export class Publisher {
       connectTimeout: 10_000,
       keepalive: 30,
       will: { topic: this.topics.status, payload: Buffer.from(JSON.stringify({ v: 1, state: 'offline' })), qos: 1, retain: true },
+      // Node trusts only the CAs given here, not the system's: the gateway must present a certificate of ours.
+      ...(opts.ca ? { ca: readFileSync(opts.ca), rejectUnauthorized: true } : {}),
     });
     // Attached before 'connect': queued acks that arrive with the CONNACK would otherwise be lost.
     this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
@@ -92,9 +112,11 @@ export class Publisher {
 
   /** Logged once per distinct error, so a broker down for a week does not flood the log. */
   private onError(err: Error): void {
-    const level = err.message === this.lastError ? 'debug' : 'warn';
+    const repeated = err.message === this.lastError;
     this.lastError = err.message;
-    this.opts.log[level]({ err: err.message }, 'mqtt error');
+    const untrusted = tlsTrustProblem(err as NodeJS.ErrnoException, this.opts.ca);
+    if (untrusted) return void this.opts.log[repeated ? 'debug' : 'error']({ err: err.message, code: (err as NodeJS.ErrnoException).code }, untrusted);
+    this.opts.log[repeated ? 'debug' : 'warn']({ err: err.message }, 'mqtt error');
   }
 
   private onConnect(): void {

@@ -1,5 +1,8 @@
 /** Gateway configuration from `LB_*` environment variables, validated once at start. */
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import tls from 'node:tls';
 import { DEFAULT_TOPIC_PREFIX } from '../../shared/src/index.js';
 
 export interface GatewayConfig {
@@ -14,6 +17,16 @@ export interface GatewayConfig {
     clientId: string;
     /** MQTT 5 shared-subscription group (`$share/<group>/…`) so several gateways split the kiosks' messages. */
     shareGroup?: string;
+    /** Embedded broker over TLS (mqtts): PEM certificate chain and key, read and checked at start. */
+    tls?: { certFile: string; keyFile: string; cert: Buffer; key: Buffer };
+    /** External broker over mqtts:/wss:: trust only this CA (PEM) for its certificate. */
+    ca?: { file: string; pem: Buffer };
+    /** Embedded broker: a socket that has not sent its CONNECT within this is closed. */
+    connectTimeoutMs: number;
+    /** Embedded broker: connections open and not yet logged in, at most. */
+    maxPending: number;
+    /** External Mosquitto: the gateway manages kiosk logins through its dynamic-security plugin. */
+    dynsec: boolean;
   };
   dataDir: string;
   /** `':memory:'` is accepted for tests. */
@@ -75,6 +88,42 @@ const mqttUrl = (env: Env) =>
 const databaseUrl = (env: Env) =>
   urlVar(env, 'LB_DATABASE_URL', ['postgres:', 'postgresql:'], 'postgres: or postgresql:', () => 'not a URL (expected postgres://user:password@host:port/database)');
 
+/** A PEM file named by `name`: readable, and what `check` says is fine; the contents. */
+function pemFile(env: Env, name: string, check: (pem: Buffer) => void): { file: string; pem: Buffer } | undefined {
+  const file = env[name];
+  if (file === undefined || file === '') return undefined;
+  let pem: Buffer;
+  try {
+    pem = readFileSync(file);
+  } catch (err) {
+    throw new ConfigError(name, `cannot read "${file}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    check(pem);
+  } catch (err) {
+    throw new ConfigError(name, `"${file}" is not usable: ${(err as Error).message}`);
+  }
+  return { file, pem };
+}
+
+const isCertificate = (pem: Buffer) => void new X509Certificate(pem);
+
+/** LB_MQTT_TLS_CERT + LB_MQTT_TLS_KEY: both or neither, a certificate and its own private key. */
+function brokerTls(env: Env, external: boolean): GatewayConfig['mqtt']['tls'] {
+  const cert = pemFile(env, 'LB_MQTT_TLS_CERT', isCertificate);
+  const key = pemFile(env, 'LB_MQTT_TLS_KEY', () => undefined);
+  if (!cert && !key) return undefined;
+  if (external) throw new ConfigError(cert ? 'LB_MQTT_TLS_CERT' : 'LB_MQTT_TLS_KEY', 'configures the embedded broker; with LB_MQTT_URL the external broker terminates TLS (use an mqtts:// URL and LB_MQTT_CA)');
+  if (!cert) throw new ConfigError('LB_MQTT_TLS_CERT', 'must be set with LB_MQTT_TLS_KEY');
+  if (!key) throw new ConfigError('LB_MQTT_TLS_KEY', 'must be set with LB_MQTT_TLS_CERT');
+  try {
+    tls.createSecureContext({ cert: cert.pem, key: key.pem });
+  } catch (err) {
+    throw new ConfigError('LB_MQTT_TLS_KEY', `"${key.file}" does not go with the certificate "${cert.file}": ${(err as Error).message}`);
+  }
+  return { certFile: cert.file, keyFile: key.file, cert: cert.pem, key: key.pem };
+}
+
 function shareGroup(env: Env): string | undefined {
   const raw = env.LB_MQTT_SHARE_GROUP;
   if (raw === undefined || raw === '') return undefined;
@@ -103,16 +152,26 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (adminToken !== undefined && adminToken.length < 8) {
     throw new ConfigError('LB_ADMIN_TOKEN', 'must be at least 8 characters');
   }
+  const url = mqttUrl(env);
+  const brokerTlsFiles = brokerTls(env, url !== undefined);
+  const dynsec = boolVar(env, 'LB_MQTT_DYNSEC');
+  if (dynsec && !url) throw new ConfigError('LB_MQTT_DYNSEC', 'manages kiosk logins on an external Mosquitto; set LB_MQTT_URL too');
   return {
     http: { port: intVar(env, 'LB_HTTP_PORT', 8080, 0, 65535), host: env.LB_HTTP_HOST || '0.0.0.0' },
     mqtt: {
-      port: intVar(env, 'LB_MQTT_PORT', 1883, 0, 65535),
+      // 8883 is MQTT over TLS's registered port.
+      port: intVar(env, 'LB_MQTT_PORT', brokerTlsFiles ? 8883 : 1883, 0, 65535),
       host: env.LB_MQTT_HOST || '0.0.0.0',
-      url: mqttUrl(env),
+      url,
       username: env.LB_MQTT_USERNAME || undefined,
       password: env.LB_MQTT_PASSWORD || undefined,
       clientId: env.LB_MQTT_CLIENT_ID || 'lb-gateway',
       shareGroup: shareGroup(env),
+      tls: brokerTlsFiles,
+      ca: pemFile(env, 'LB_MQTT_CA', isCertificate),
+      connectTimeoutMs: intVar(env, 'LB_MQTT_CONNECT_TIMEOUT_MS', 10_000, 500, 60_000),
+      maxPending: intVar(env, 'LB_MQTT_MAX_PENDING', 1000, 1, 1_000_000),
+      dynsec,
     },
     dataDir,
     dbFile: path.join(dataDir, 'gateway.db'),

@@ -108,5 +108,10 @@ export const Health = Type.Object({
     connected: Type.Boolean(),
     port: Type.Union([Type.Integer(), Type.Null()]),
   }),
+  ingest: Type.Object({
+    ok: Type.Boolean({ description: 'false while commits of received presses fail (a full disk, say); they are not acked, so kiosks keep them' }),
+    error: Type.Optional(Type.String({ description: 'what the database said at the last failed commit' })),
+    since: Type.Optional(Type.String({ format: 'date-time', description: 'when commits started failing' })),
+  }),
   fleet: Type.Object({ registered: Type.Integer(), online: Type.Integer() }),
 });

@@ -7,6 +7,9 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
+/** Stored in place of a kiosk's password hash when its credentials are revoked: no secret hashes to it. */
+export const REVOKED = '';
+
 export function newSecret(): string {
   return randomBytes(32).toString('base64url');
 }

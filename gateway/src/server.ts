@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   await app.listen({ port: config.http.port, host: config.http.host });
   const httpPort = (app.server.address() as AddressInfo).port;
   // The ready line is an interface (process tests and scripts wait for it): printed at any LB_LOG_LEVEL.
-  log.child({}, { level: 'info' }).info({ httpPort, mqttPort: app.gateway.mqtt.brokerPort, mqttMode: app.gateway.mqtt.mode, dataDir: config.dataDir }, 'gateway ready');
+  log.child({}, { level: 'info' }).info({ httpPort, mqttPort: app.gateway.mqtt.brokerPort, mqttMode: app.gateway.mqtt.mode, mqttTls: app.gateway.mqtt.tls, dataDir: config.dataDir }, 'gateway ready');
 }
 
 main().catch((err: unknown) => {

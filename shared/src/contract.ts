@@ -20,15 +20,22 @@ export const KioskId = Type.String({ pattern: KIOSK_ID_PATTERN, description: 'Ki
 export const EventId = Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$' });
 export const PanelId = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' });
 
+/**
+ * Counters are safe integers: beyond 2^53 - 1 JSON numbers lose digits (2^53 + 1 reads as 2^53) and
+ * a database's 64-bit integer column overflows (seq 1e300 became lastSeq 9223372036854776000).
+ */
+const Counter = (minimum: number, description?: string) =>
+  Type.Integer({ minimum, maximum: Number.MAX_SAFE_INTEGER, ...(description ? { description } : {}) });
+
 export const Event = Type.Object({
   id: EventId,
-  seq: Type.Integer({ minimum: 1, description: 'Per-kiosk counter, strictly increasing; gaps reveal loss' }),
+  seq: Counter(1, 'Per-kiosk counter, strictly increasing; gaps reveal loss'),
   panel: PanelId,
   button: Button,
   at: Type.String({ format: 'date-time', description: 'Wall-clock time of the press' }),
   clockSynced: Type.Boolean(),
   bootId: Type.String({ minLength: 1, maxLength: 64 }),
-  uptimeMs: Type.Integer({ minimum: 0 }),
+  uptimeMs: Counter(0),
   flags: Type.Array(Type.String({ maxLength: 32 }), { maxItems: 8 }),
 });
 export type Event = Static<typeof Event>;

@@ -8,3 +8,5 @@ export const MAX_PAYLOAD_BYTES = 512 * 1024;
 export const EARLIEST_PLAUSIBLE_PRESS = Date.parse('2020-01-01T00:00:00Z');
 /** A clock-synced press this far ahead of the gateway's clock is nonsense. */
 export const MAX_FUTURE_SKEW_MS = 24 * 60 * 60 * 1000;
+/** Largest `status` payload: it is retained by the broker for every kiosk, so it stays small. */
+export const MAX_STATUS_BYTES = 8 * 1024;

@@ -42,6 +42,8 @@ describe('config', () => {
     [{ kioskId: 'k', mqtt: { url: 'http://x' } }, {}, 'mqtt.url'],
     [{ kioskId: 'k', logLevel: 'loud' }, {}, 'logLevel'],
     [{ kioskId: 'k' }, { LB_BOARD: 'virtul' }, 'board: must match pattern'],
+    [{ kioskId: 'k' }, { LB_MQTT_URL: 'mqtts://gw:8883' }, 'mqtt.ca: required with a TLS URL'],
+    [{ kioskId: 'k' }, { LB_MQTT_CA: '/etc/lb/ca.pem' }, 'mqtt.ca: only used with a TLS URL'],
   ])('rejects %j %j naming %s', (file, env, expected) => {
     expect(problemsOf(file, env).join('\n')).toContain(expected);
   });
@@ -72,6 +74,10 @@ describe('loadConfig (file)', () => {
     const bad = join(dir, 'broken.json');
     writeFileSync(bad, '{ kioskId: ');
     expect(() => loadConfig(bad, {})).toThrow(/broken\.json: .*JSON/);
+    // The CA for mqtts is read at start: a missing file or one that is no certificate is named.
+    const tls = { LB_KIOSK_ID: 'k', LB_MQTT_URL: 'mqtts://gw:8883' };
+    expect(() => loadConfig(undefined, { ...tls, LB_MQTT_CA: join(dir, 'missing.pem') })).toThrow(/mqtt\.ca: cannot use ".*missing\.pem": ENOENT/);
+    expect(() => loadConfig(undefined, { ...tls, LB_MQTT_CA: good })).toThrow(/mqtt\.ca: cannot use ".*kiosk\.json": not a PEM certificate/);
     removeTempDirs();
   });
 

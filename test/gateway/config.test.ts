@@ -33,8 +33,26 @@ describe('loadConfig', () => {
     ['LB_TOPIC_PREFIX', 'lb/+/x'],
     ['LB_LOG_LEVEL', 'loud'],
     ['LB_ADMIN_TOKEN', 'short'],
+    ['LB_MQTT_CONNECT_TIMEOUT_MS', '100'],
+    ['LB_MQTT_MAX_PENDING', '0'],
+    ['LB_MQTT_DYNSEC', 'true'], // without LB_MQTT_URL
+    ['LB_MQTT_TLS_CERT', '/nonexistent/cert.pem'],
+    ['LB_MQTT_CA', '/nonexistent/ca.pem'],
   ])('names %s in the error for "%s"', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));
+  });
+});
+
+describe('TLS settings (certificates made with openssl)', () => {
+  it('reads a certificate and its key, defaults the port to 8883, and names what is wrong', async () => {
+    const { makeCertificates } = await import('../support/certificates.js');
+    const certs = makeCertificates();
+    const c = loadConfig({ LB_MQTT_TLS_CERT: certs.cert, LB_MQTT_TLS_KEY: certs.key, LB_MQTT_CA: certs.ca });
+    expect(c.mqtt).toMatchObject({ port: 8883, tls: { certFile: certs.cert, keyFile: certs.key }, ca: { file: certs.ca } });
+    expect(() => loadConfig({ LB_MQTT_TLS_CERT: certs.cert })).toThrow(/^LB_MQTT_TLS_KEY: must be set with LB_MQTT_TLS_CERT/);
+    expect(() => loadConfig({ LB_MQTT_TLS_CERT: certs.cert, LB_MQTT_TLS_KEY: certs.ca })).toThrow(/^LB_MQTT_TLS_KEY: .* does not go with the certificate/);
+    expect(() => loadConfig({ LB_MQTT_TLS_CERT: certs.key, LB_MQTT_TLS_KEY: certs.key })).toThrow(/^LB_MQTT_TLS_CERT: .* is not usable/);
+    expect(() => loadConfig({ LB_MQTT_TLS_CERT: certs.cert, LB_MQTT_TLS_KEY: certs.key, LB_MQTT_URL: 'mqtts://broker:8883' })).toThrow(/^LB_MQTT_TLS_CERT: configures the embedded broker/);
   });
 });

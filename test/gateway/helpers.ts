@@ -2,7 +2,7 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { ulid } from 'ulid';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../gateway/src/app.js';
+import { buildApp, type BuildOptions } from '../../gateway/src/app.js';
 import { testConfig, type GatewayConfig } from '../../gateway/src/config.js';
 import { DEFAULT_TOPIC_PREFIX, kioskTopic, type AckMessage, type Event } from '../../shared/src/index.js';
 
@@ -10,8 +10,8 @@ export const ADMIN_TOKEN = 'test-admin-token';
 export const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 export const prefix = DEFAULT_TOPIC_PREFIX;
 
-export async function startGateway(overrides: Partial<GatewayConfig> = {}): Promise<{ app: FastifyInstance; mqttUrl: string }> {
-  const app = await buildApp(testConfig({ adminToken: ADMIN_TOKEN, ...overrides }));
+export async function startGateway(overrides: Partial<GatewayConfig> = {}, opts: BuildOptions = {}): Promise<{ app: FastifyInstance; mqttUrl: string }> {
+  const app = await buildApp(testConfig({ adminToken: ADMIN_TOKEN, ...overrides }), opts);
   await app.ready();
   return { app, mqttUrl: `mqtt://127.0.0.1:${app.gateway.mqtt.brokerPort}` };
 }

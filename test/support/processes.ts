@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { mkdtempSync, writeFileSync, mkdirSync, chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, chmodSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
@@ -238,6 +238,8 @@ export async function until<T>(probe: () => Promise<T | undefined>, what: string
 
 export interface Mosquitto {
   port: number;
+  /** The kiosks' listener when one was asked for (`kioskListener`), else `port`. */
+  kioskPort: number;
   proc: ChildProcess;
   dir: string;
   addUser(username: string, password: string): Promise<void>;
@@ -245,6 +247,21 @@ export interface Mosquitto {
   addUsers(users: { username: string; password: string }[]): Promise<void>;
   kill(signal?: NodeJS.Signals): Promise<void>;
   restart(): Promise<void>;
+}
+
+export interface MosquittoOptions {
+  /**
+   * A second listener for kiosks, as docs/gateway.md sets one up: `use_username_as_clientid true`, so a
+   * kiosk's session is always its own login's. The gateways keep `port` (their own client ids).
+   */
+  kioskListener?: boolean;
+  /** The kiosk listener speaks TLS (mqtts) with this certificate and key (PEM files). */
+  tls?: { certFile: string; keyFile: string };
+  /**
+   * Logins and ACLs in Mosquitto's dynamic-security plugin instead of a password file: the gateway's
+   * login is its admin (it manages kiosk logins, LB_MQTT_DYNSEC) with a role for the lb/v1 topics.
+   */
+  dynsec?: boolean;
 }
 
 async function run(cmd: string, args: string[]): Promise<void> {
@@ -269,16 +286,28 @@ async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
   );
 }
 
+/** Where Debian (and most builds) put the dynamic-security plugin. */
+function dynsecPlugin(): string {
+  for (const dir of ['/usr/lib', '/usr/local/lib', ...['/usr/lib', '/usr/lib64'].flatMap((d) => (existsSync(d) ? readdirSync(d).map((x) => join(d, x)) : []))]) {
+    const file = join(dir, 'mosquitto_dynamic_security.so');
+    if (existsSync(file)) return file;
+  }
+  throw new Error('mosquitto_dynamic_security.so not found (Debian package mosquitto)');
+}
+
 /**
  * A real Mosquitto 2 with password file and per-kiosk ACL (a kiosk may write only its events/status
- * and read only its acks/config). Needs the `mosquitto` binary (Debian package `mosquitto`).
+ * and read only its acks/config), or with the dynamic-security plugin (`dynsec`). Needs the
+ * `mosquitto` binary (Debian package `mosquitto`, which also has mosquitto_passwd and mosquitto_ctrl).
  */
-export async function startMosquitto(gateway: { username: string; password: string }): Promise<Mosquitto> {
+export async function startMosquitto(gateway: { username: string; password: string }, opts: MosquittoOptions = {}): Promise<Mosquitto> {
   const dir = tempDir('mosq');
   chmodSync(dir, 0o777);
   const port = await freePort();
+  const kioskPort = opts.kioskListener || opts.tls ? await freePort() : port;
   const passwd = join(dir, 'passwd');
   const acl = join(dir, 'acl');
+  const dynsecFile = join(dir, 'dynamic-security.json');
   writeFileSync(passwd, '');
   writeFileSync(
     acl,
@@ -295,13 +324,32 @@ export async function startMosquitto(gateway: { username: string; password: stri
   );
   mkdirSync(join(dir, 'db'), { recursive: true });
   chmodSync(join(dir, 'db'), 0o777);
+  if (opts.dynsec) {
+    await run('mosquitto_ctrl', ['dynsec', 'init', dynsecFile, gateway.username, gateway.password]);
+    // The gateway's login is the dynsec admin (init); it also needs the lb/v1 topics. docs/gateway.md
+    // does this with mosquitto_ctrl on the running broker; written into the file here (each
+    // mosquitto_ctrl call takes a couple of seconds).
+    const config = JSON.parse(readFileSync(dynsecFile, 'utf8'));
+    const acls = ['publishClientSend', 'publishClientReceive', 'subscribePattern'].map((acltype) => ({ acltype, topic: 'lb/v1/#', allow: true }));
+    config.roles.push({ rolename: 'lb-gateway', acls });
+    config.clients.find((c: { username: string }) => c.username === gateway.username).roles.push({ rolename: 'lb-gateway' });
+    writeFileSync(dynsecFile, JSON.stringify(config, null, 2));
+    chmodSync(dynsecFile, 0o666);
+  }
+  const security = opts.dynsec
+    ? [`plugin ${dynsecPlugin()}`, `plugin_opt_config_file ${dynsecFile}`]
+    : [`password_file ${passwd}`, `acl_file ${acl}`];
+  const kioskListener = kioskPort === port ? [] : [
+    `listener ${kioskPort} 127.0.0.1`,
+    'use_username_as_clientid true',
+    ...(opts.tls ? [`certfile ${opts.tls.certFile}`, `keyfile ${opts.tls.keyFile}`] : []),
+  ];
   writeFileSync(
     join(dir, 'mosquitto.conf'),
     [
-      `listener ${port} 127.0.0.1`,
+      'per_listener_settings false',
       'allow_anonymous false',
-      `password_file ${passwd}`,
-      `acl_file ${acl}`,
+      ...security,
       'persistence true',
       `persistence_location ${join(dir, 'db')}/`,
       // Default 1000 silently drops beyond; a kiosk backlog or an offline gateway must not lose acks.
@@ -309,11 +357,14 @@ export async function startMosquitto(gateway: { username: string; password: stri
       'max_inflight_messages 0',
       // Nagle holds a large ack back until the previous write is acknowledged (up to 40 ms a round).
       'set_tcp_nodelay true',
+      `listener ${port} 127.0.0.1`,
+      ...kioskListener,
       '',
     ].join('\n'),
   );
   const mosq: Mosquitto = {
     port,
+    kioskPort,
     dir,
     proc: undefined as unknown as ChildProcess,
     async addUser(username, password) {
@@ -352,9 +403,10 @@ export async function startMosquitto(gateway: { username: string; password: stri
       // stalls and SIGTERM is never handled. So it is read and dropped.
       mosq.proc.stderr!.resume();
       await waitForPort(port);
+      if (kioskPort !== port) await waitForPort(kioskPort);
     },
   };
-  await mosq.addUser(gateway.username, gateway.password);
+  if (!opts.dynsec) await mosq.addUser(gateway.username, gateway.password);
   await mosq.restart();
   return mosq;
 }

@@ -5,7 +5,8 @@
  */
 import type { Logger } from 'pino';
 import { kioskTopic, parseKioskTopic, type AckMessage } from '../../../shared/src/index.js';
-import type { BatchOutcome, IngestWork, Store } from '../store/store.js';
+import type { BatchOutcome, IngestWork, NewDeadLetter, Store } from '../store/store.js';
+import { DeadLetterBudget, SUMMARY_INTERVAL_MS } from './dead-letter-budget.js';
 import { classifyEvents, classifyStatus, preview, type Classified } from './validate.js';
 
 export interface IngestDeps {
@@ -14,7 +15,12 @@ export interface IngestDeps {
   /** Publishes an ack (QoS 1, not retained). */
   publish: (topic: string, payload: string) => void;
   log: Logger;
+  /** Per-kiosk caps on stored dead letters (shared with the broker, which paces kiosks out of budget). */
+  deadLetterBudget?: DeadLetterBudget;
 }
+
+/** The last commit failed: what the database said, and since when commits have been failing. */
+export interface CommitFailure { error: string; since: string }
 
 interface Incoming { topic: string; payload: Buffer }
 
@@ -29,8 +35,21 @@ export class Ingest {
   /** Registered kiosks seen so far; kiosks are never deleted, so a positive cache is safe. */
   private known = new Set<string>();
   private closed = false;
+  private failing: CommitFailure | undefined;
+  /** Summaries of dead letters counted instead of stored, to go with the next commit. */
+  private summaries: NewDeadLetter[] = [];
+  readonly deadLetterBudget: DeadLetterBudget;
+  private readonly summaryTimer: NodeJS.Timeout;
 
-  constructor(private readonly deps: IngestDeps) {}
+  constructor(private readonly deps: IngestDeps) {
+    this.deadLetterBudget = deps.deadLetterBudget ?? new DeadLetterBudget();
+    this.summaryTimer = setInterval(() => this.summarize(), SUMMARY_INTERVAL_MS).unref();
+  }
+
+  /** Set while ingest commits fail (a full disk, a lost database), cleared by the next one that succeeds. */
+  get commitFailure(): CommitFailure | undefined {
+    return this.failing;
+  }
 
   get pending(): number {
     return this.queue.length;
@@ -52,20 +71,29 @@ export class Ingest {
   /** Stops taking messages and waits for what was queued to be committed and acked. */
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.summaryTimer);
+    this.summaries.push(...this.deadLetterBudget.takeSummaries());
     await this.idle();
   }
 
   /** Waits until everything queued so far is committed and acked. */
   async idle(): Promise<void> {
-    while (this.flushing || this.queue.length > 0) {
+    while (this.flushing || this.queue.length > 0 || this.summaries.length > 0) {
       if (!this.flushing) this.startFlush();
       await this.flushing;
     }
   }
 
+  private summarize(): void {
+    const summaries = this.deadLetterBudget.takeSummaries();
+    if (summaries.length === 0) return;
+    this.summaries.push(...summaries);
+    if (!this.flushing) this.schedule();
+  }
+
   private startFlush(): void {
     this.scheduled = false;
-    if (this.flushing || this.queue.length === 0) return;
+    if (this.flushing || (this.queue.length === 0 && this.summaries.length === 0)) return;
     this.flushing = this.flush().finally(() => {
       this.flushing = undefined;
       if (this.queue.length > 0) this.schedule();
@@ -90,8 +118,10 @@ export class Ingest {
     this.drainWaiters = [];
     for (const w of waiters) w();
     const classified: Classified[] = [];
+    // Summaries ride along once; if their commit fails they are lost, which costs a count, not a press.
+    if (this.summaries.length) classified.push({ deadLetters: this.summaries.splice(0) });
     try {
-      for (const m of messages) classified.push(await this.classify(m));
+      for (const m of messages) classified.push(this.withinBudget(await this.classify(m)));
       await this.commit(classified);
     } catch (err) {
       if (classified.length < 2) {
@@ -107,10 +137,25 @@ export class Ingest {
     }
   }
 
+  /** Dead letters beyond the kiosk's budget are counted, not stored (and not logged one by one). */
+  private withinBudget(c: Classified): Classified {
+    if (c.deadLetters.length === 0) return c;
+    return { ...c, deadLetters: c.deadLetters.filter((d) => this.deadLetterBudget.admit(d)) };
+  }
+
   private async commit(classified: Classified[]): Promise<void> {
     const work: IngestWork = { batches: [], statuses: [], deadLetters: [] };
     for (const c of classified) this.addTo(work, c);
-    const outcomes = await this.deps.store.commitIngest(work);
+    let outcomes: BatchOutcome[];
+    try {
+      outcomes = await this.deps.store.commitIngest(work);
+    } catch (err) {
+      this.failing ??= { error: (err as Error).message, since: new Date().toISOString() };
+      this.failing.error = (err as Error).message;
+      throw err;
+    }
+    if (this.failing) this.deps.log.info({ failingSince: this.failing.since }, 'ingest commits succeed again');
+    this.failing = undefined;
     this.report(work, outcomes);
     for (const o of outcomes) this.ack(o);
   }

@@ -5,7 +5,7 @@
  */
 import {
   checker, EARLIEST_PLAUSIBLE_PRESS, Event, EventId, EventsEnvelope, MAX_EVENTS_PER_BATCH,
-  MAX_FUTURE_SKEW_MS, MAX_PAYLOAD_BYTES, StatusMessage,
+  MAX_FUTURE_SKEW_MS, MAX_PAYLOAD_BYTES, MAX_STATUS_BYTES, StatusMessage,
 } from '../../../shared/src/index.js';
 import type { EventsBatch, NewDeadLetter, RejectedEvent, StatusUpdate } from '../store/store.js';
 
@@ -14,8 +14,11 @@ const eventCheck = checker(Event);
 const eventIdCheck = checker(EventId);
 const statusCheck = checker(StatusMessage);
 
-/** Dead letters keep at most this much of a payload: enough to diagnose, not a storage DoS. */
-export const DEAD_LETTER_PAYLOAD_CHARS = 16 * 1024;
+/**
+ * Dead letters keep at most this much of a payload: enough to see what was sent, not a storage DoS
+ * (with dead-letter-budget.ts's per-kiosk caps).
+ */
+export const DEAD_LETTER_PAYLOAD_CHARS = 1024;
 
 export interface Classified {
   /** Present when the kiosk should hear back (events to store and/or ids to reject). */
@@ -28,7 +31,9 @@ export interface Context { topic: string; topicKioskId: string; registered: bool
 
 export function preview(payload: Buffer | string): string {
   const text = typeof payload === 'string' ? payload : payload.toString('utf8', 0, DEAD_LETTER_PAYLOAD_CHARS * 4);
-  return text.length > DEAD_LETTER_PAYLOAD_CHARS ? `${text.slice(0, DEAD_LETTER_PAYLOAD_CHARS)}…(truncated)` : text;
+  if (text.length <= DEAD_LETTER_PAYLOAD_CHARS) return text;
+  const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+  return `${text.slice(0, DEAD_LETTER_PAYLOAD_CHARS)}…(${bytes} bytes, truncated)`;
 }
 
 function summarize(problems: string[]): string {
@@ -37,8 +42,10 @@ function summarize(problems: string[]): string {
 }
 
 function parseJson(payload: Buffer): { value: unknown } | { error: string } {
+  // A UTF-8 byte order mark is not JSON, but some editors and bridges put one before it.
+  const text = payload.toString('utf8');
   try {
-    return { value: JSON.parse(payload.toString('utf8')) };
+    return { value: JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) };
   } catch (err) {
     return { error: `malformed JSON: ${(err as Error).message}` };
   }
@@ -99,11 +106,44 @@ export function classifyEvents(ctx: Context, payload: Buffer): Classified {
   return classifyBatch(ctx, msg.events);
 }
 
+/** An event's fields in a fixed order, so two copies compare equal whatever their key order. */
+function canonical(raw: unknown): string {
+  const e = (raw ?? {}) as Record<string, unknown>;
+  return JSON.stringify(['id', 'seq', 'panel', 'button', 'at', 'clockSynced', 'bootId', 'uptimeMs', 'flags'].map((k) => e[k]));
+}
+
+/**
+ * One event id twice in a batch: an exact repeat is dropped (it is a duplicate); copies that differ
+ * are a conflict, and every copy is rejected: which press was meant cannot be known.
+ */
+function sameIdCopies(raws: unknown[]): { repeats: Set<number>; conflicts: Set<string> } {
+  const first = new Map<string, number>(); // id → index of its first copy; copies are compared only on a repeat
+  const repeats = new Set<number>();
+  const conflicts = new Set<string>();
+  raws.forEach((raw, i) => {
+    const id = (raw as { id?: unknown } | null)?.id;
+    if (typeof id !== 'string') return;
+    const seen = first.get(id);
+    if (seen === undefined) first.set(id, i);
+    else if (canonical(raws[seen]) === canonical(raw)) repeats.add(i);
+    else conflicts.add(id);
+  });
+  return { repeats, conflicts };
+}
+
 function classifyBatch(ctx: Context, raws: unknown[]): Classified {
   const events: Event[] = [];
   const rejected: RejectedEvent[] = [];
   const deadLetters: NewDeadLetter[] = [];
-  for (const raw of raws) {
+  const { repeats, conflicts } = sameIdCopies(raws);
+  for (const id of conflicts) {
+    const copies = raws.filter((r) => (r as { id?: unknown } | null)?.id === id);
+    const reason = `event id ${id} appears twice in the batch with different content`;
+    deadLetters.push({ topic: ctx.topic, kioskId: ctx.topicKioskId, reason, payload: preview(JSON.stringify(copies)) });
+    if (eventIdCheck.check(id)) rejected.push({ id, reason });
+  }
+  for (const [i, raw] of raws.entries()) {
+    if (repeats.has(i) || conflicts.has((raw as { id?: unknown } | null)?.id as string)) continue;
     const verdict = checkEvent(raw, ctx.now);
     if ('event' in verdict) {
       events.push(verdict.event);
@@ -112,7 +152,7 @@ function classifyBatch(ctx: Context, raws: unknown[]): Classified {
     deadLetters.push({ topic: ctx.topic, kioskId: ctx.topicKioskId, reason: verdict.reason, payload: preview(JSON.stringify(raw) ?? 'null') });
     const id = (raw as { id?: unknown } | null)?.id;
     const seq = (raw as { seq?: unknown } | null)?.seq;
-    if (eventIdCheck.check(id)) rejected.push({ id, reason: verdict.reason, ...(Number.isInteger(seq) ? { seq: seq as number } : {}) });
+    if (eventIdCheck.check(id)) rejected.push({ id, reason: verdict.reason, ...(Number.isSafeInteger(seq) ? { seq: seq as number } : {}) });
   }
   return { batch: { kioskId: ctx.topicKioskId, events, rejected }, deadLetters };
 }
@@ -121,7 +161,7 @@ export function classifyStatus(ctx: Context, payload: Buffer): Classified {
   const dead = (reason: string): Classified => ({
     deadLetters: [{ topic: ctx.topic, kioskId: ctx.topicKioskId, reason, payload: preview(payload) }],
   });
-  if (payload.length > MAX_PAYLOAD_BYTES) return dead(`payload is ${payload.length} bytes; the limit is ${MAX_PAYLOAD_BYTES}`);
+  if (payload.length > MAX_STATUS_BYTES) return dead(`status is ${payload.length} bytes; the limit is ${MAX_STATUS_BYTES}`);
   const parsed = parseJson(payload);
   if ('error' in parsed) return dead(parsed.error);
   if (!statusCheck.check(parsed.value)) return dead(`invalid status message: ${summarize(statusCheck.problems(parsed.value))}`);

@@ -1,20 +1,24 @@
 /**
  * Embedded MQTT broker (aedes, MQTT 3.1.1) with authentication from the first version: registered
- * kiosks (username = kiosk id); nobody else. The gateway itself is inside the process and reaches
- * aedes directly (in-process-link.ts), never over TCP.
+ * kiosks (username = kiosk id = client id); nobody else. The gateway itself is inside the process and
+ * reaches aedes directly (in-process-link.ts), never over TCP. Plain TCP, or TLS when given a
+ * certificate and key (mqtts).
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from 'pino';
-import { MAX_PAYLOAD_BYTES } from '../../../shared/src/index.js';
+import { KIOSK_ID_PATTERN_RE } from '../../../shared/src/index.js';
 import type { Store } from '../store/store.js';
-import { verifySecret } from '../secrets.js';
-import { mayPublish, maySubscribe, type Identity } from './acl.js';
+import { REVOKED, verifySecret } from '../secrets.js';
+import { clientIdProblem, maySubscribe, publishProblem, type Identity } from './acl.js';
+import { limitPacketSize, PendingConnections } from './connect-guard.js';
+import { LoginThrottle } from './login-throttle.js';
+import { KeyedBuckets } from './rate-limit.js';
 
-/** Hard cap on one MQTT packet; larger payloads than the contract's still arrive, to be dead-lettered. */
-export const MAX_PACKET_BYTES = 2 * MAX_PAYLOAD_BYTES;
+export { MAX_PACKET_BYTES } from './connect-guard.js';
 
 export interface BrokerOptions {
   host: string;
@@ -22,6 +26,14 @@ export interface BrokerOptions {
   prefix: string;
   store: Store;
   log: Logger;
+  /** PEM certificate chain and private key: the listener speaks MQTT over TLS only. */
+  tls?: { cert: Buffer; key: Buffer };
+  /** A socket whose CONNECT has not arrived (or whose TLS handshake has not finished) by then is closed. */
+  connectTimeoutMs: number;
+  /** Connections open and not yet authenticated, at most; more are closed at accept. */
+  maxPending: number;
+  /** How long to hold a kiosk's next PUBLISH (0: at once); ingest paces kiosks that keep sending refused messages. */
+  publishDelayMs?: (kioskId: string) => number;
 }
 
 export interface EmbeddedBroker {
@@ -29,28 +41,21 @@ export interface EmbeddedBroker {
   aedes: Aedes;
   /** Starts accepting kiosk connections; resolves with the bound port. */
   listen(): Promise<number>;
-  /** Drops a kiosk's live connections (after a credential rotation). */
+  /** Drops a kiosk's live connections (after its credentials were rotated or revoked). */
   disconnectKiosk(kioskId: string): void;
   close(): Promise<void>;
 }
 
-function authError(message: string): AuthenticateError {
-  return Object.assign(new Error(message), { returnCode: 4 as const });
+const AUTH = { identifierRejected: 2, serverUnavailable: 3, badLogin: 4 } as const;
+
+function authError(message: string, returnCode: 2 | 3 | 4): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode });
 }
 
-/** aedes has no packet size limit: refuse a packet as soon as its header announces it is too big. */
-function limitPacketSize(client: Client, log: Logger): void {
-  const parser = (client as unknown as { _parser: Record<string, unknown> })._parser;
-  const parseLength = parser._parseLength as () => boolean;
-  parser._parseLength = function guardedParseLength(this: { packet: { length: number }; _emitError(e: Error): void }) {
-    const done = parseLength.call(this);
-    if (done && this.packet.length > MAX_PACKET_BYTES) {
-      log.warn({ bytes: this.packet.length }, 'mqtt packet too large; closing connection');
-      this._emitError(new Error(`packet of ${this.packet.length} bytes exceeds ${MAX_PACKET_BYTES}`));
-      return false;
-    }
-    return done;
-  };
+/** The peer's address, IPv4-mapped IPv6 written as IPv4. */
+function sourceOf(client: Client): string {
+  const address = (client.conn as net.Socket).remoteAddress ?? 'unknown';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
 interface RetainedStore {
@@ -82,38 +87,108 @@ export function indexRetained(persistence: RetainedStore): void {
   };
 }
 
+type Login = { ok: true; who: Identity } | { ok: false; reason: string };
+
+async function checkLogin(store: Store, username?: string, password?: Buffer): Promise<Login> {
+  if (!username || !password) return { ok: false, reason: 'no username or password' };
+  // Not a kiosk id (a 60 000-character username, say): refused without a database lookup.
+  if (!KIOSK_ID_PATTERN_RE.test(username)) return { ok: false, reason: 'unknown kiosk' };
+  const hash = await store.kioskPasswordHash(username);
+  if (hash === undefined) return { ok: false, reason: 'unknown kiosk' };
+  if (hash === REVOKED) return { ok: false, reason: 'credentials revoked' };
+  return verifySecret(password, hash) ? { ok: true, who: { kind: 'kiosk', kioskId: username } } : { ok: false, reason: 'wrong password' };
+}
+
 export async function createBroker(o: BrokerOptions): Promise<EmbeddedBroker> {
   const identities = new WeakMap<Client, Identity>();
+  /** What the CONNECT asked for, before aedes replaces an empty client id with a random one. */
+  const asked = new WeakMap<Client, { clientId: string; clean: boolean }>();
+  const pending = new PendingConnections(o.maxPending, o.log);
+  const throttle = new LoginThrottle(o.log);
+  /** What anyone can make us log before login (oversized packets, failed handshakes): 5 lines, then one per 10 s per address. */
+  const quiet = new KeyedBuckets({ burst: 5, perSecond: 0.1, maxKeys: 10_000 });
+  const warnFrom = (source: string, level: 'info' | 'warn', fields: object, msg: string) => {
+    if (quiet.take(source)) o.log[level]({ source, ...fields }, msg);
+  };
+
+  async function login(client: Client, username: string | undefined, password: Buffer | undefined): Promise<Identity> {
+    const source = sourceOf(client);
+    const { clientId, clean } = asked.get(client) ?? { clientId: client.id, clean: client.clean };
+    if (!throttle.begin(source)) throw authError('too many failed logins from this address; try later', AUTH.serverUnavailable);
+    const result = await checkLogin(o.store, username, password);
+    if (!result.ok) {
+      throttle.failed(source, { username, clientId, reason: result.reason });
+      throw authError('bad username or password', AUTH.badLogin);
+    }
+    const { kioskId } = result.who;
+    const problem = clientIdProblem(kioskId, clientId, clean);
+    if (problem) {
+      o.log.info({ kioskId, clientId: clientId.slice(0, 64), source, reason: problem }, 'mqtt login refused');
+      throw authError(problem, AUTH.identifierRejected);
+    }
+    // aedes runs the session steps (fetchSubs, registerClient) after this hook, under this id.
+    (client as { id: string }).id = kioskId;
+    return result.who;
+  }
+
   const broker = await Aedes.createBroker({
-    maxClientsIdLength: 128, // kiosk ids alone may be 64 characters
+    connectTimeout: o.connectTimeoutMs,
+    preConnect(client, packet, done) {
+      asked.set(client, { clientId: packet.clientId, clean: packet.clean !== false });
+      done(null, true);
+    },
     authenticate(client, username, password, done) {
-      authenticate(o.store, username, password)
-        .then((who) => {
-          if (!who) return done(authError('bad username or password'), false);
+      login(client, username, password).then(
+        (who) => {
           identities.set(client, who);
+          pending.authenticated(client);
           done(null, true);
-        })
-        .catch((err: Error) => done(authError(err.message), false));
+        },
+        (err: AuthenticateError) => {
+          if (err.returnCode === undefined) o.log.error({ err }, 'mqtt authentication failed');
+          done(err.returnCode ? err : authError('server unavailable', AUTH.serverUnavailable), false);
+        },
+      );
     },
     authorizePublish(client, packet, done) {
-      const who = client && identities.get(client);
-      if (!client || (who && mayPublish(o.prefix, who, packet.topic))) return done(null);
-      o.log.warn({ kioskId: client.id, topic: packet.topic }, 'mqtt publish refused');
-      done(new Error('publish not authorized'));
+      if (!client) return done(null); // the gateway, in-process
+      const who = identities.get(client);
+      const problem = who ? publishProblem(o.prefix, who, { topic: packet.topic, retain: packet.retain, bytes: packet.payload.length }) : 'not logged in';
+      if (problem || !who) {
+        o.log.warn({ kioskId: who?.kioskId ?? null, clientId: client.id, topic: packet.topic, reason: problem }, 'mqtt publish refused');
+        return done(new Error(`publish not authorized: ${problem}`));
+      }
+      // Holding the callback holds the kiosk's socket: aedes reads nothing more from it meanwhile.
+      const wait = o.publishDelayMs?.(who.kioskId) ?? 0;
+      if (wait <= 0) return done(null);
+      setTimeout(() => done(client.closed ? new Error('connection closed while throttled') : null), wait);
     },
     authorizeSubscribe(client, sub, done) {
       const who = identities.get(client);
       if (who && maySubscribe(o.prefix, who, sub.topic)) return done(null, sub);
-      o.log.warn({ clientId: client.id, topic: sub.topic }, 'mqtt subscribe refused');
+      o.log.warn({ kioskId: who?.kioskId ?? null, topic: sub.topic }, 'mqtt subscribe refused');
       done(null, null); // SUBACK failure (0x80); the connection stays up
     },
   });
   indexRetained((broker as unknown as { persistence: RetainedStore }).persistence);
   broker.on('clientError', (client, err) => o.log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'));
+
+  const accept = (socket: net.Socket) => {
+    if (!pending.admit(socket)) return;
+    const client = broker.handle(socket);
+    pending.track(client, socket);
+    const source = sourceOf(client);
+    limitPacketSize(client, (fields, msg) => warnFrom(source, 'warn', fields, msg));
+  };
   // noDelay: an ack (~15 KB for 500 ids) is a partial TCP segment; with Nagle it waits for the
   // kiosk's delayed ACK of the previous one (up to 40 ms on Linux), which stalls a kiosk's send window.
   // Measured: 4 kiosks × window 4 went from ~150k to ~200k events/s with it.
-  const server = net.createServer({ noDelay: true }, (socket) => limitPacketSize(broker.handle(socket), o.log));
+  const server = o.tls
+    ? tls.createServer({ cert: o.tls.cert, key: o.tls.key, noDelay: true, handshakeTimeout: o.connectTimeoutMs }, accept)
+    : net.createServer({ noDelay: true }, accept);
+  server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
+    warnFrom(socket.remoteAddress ?? 'unknown', 'info', { err: err.message }, 'mqtt tls handshake failed');
+  });
   return {
     aedes: broker,
     async listen() {
@@ -130,14 +205,9 @@ export async function createBroker(o: BrokerOptions): Promise<EmbeddedBroker> {
       }
     },
     async close() {
+      throttle.close();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-async function authenticate(store: Store, username?: string, password?: Buffer): Promise<Identity | undefined> {
-  if (!username || !password) return undefined;
-  const hash = await store.kioskPasswordHash(username);
-  return verifySecret(password, hash) ? { kind: 'kiosk', kioskId: username } : undefined;
 }

@@ -31,6 +31,8 @@ export interface MqttJsLinkOptions {
   prefix: string;
   /** MQTT 5 shared-subscription group shared with the other gateways; each needs its own `clientId`. */
   shareGroup?: string;
+  /** mqtts:/wss: trust only this CA (PEM) for the broker's certificate, instead of the system's. */
+  ca?: Buffer;
   log: Logger;
   /** Warn (and keep retrying) when the first connection takes longer than this. */
   firstConnectWarnMs?: number;
@@ -62,6 +64,7 @@ export function mqttJsLink(o: MqttJsLinkOptions): BrokerLink {
         reconnectPeriod: 1000,
         connectTimeout: 10_000,
         keepalive: 30,
+        ...(o.ca ? { ca: o.ca, rejectUnauthorized: true } : {}),
       });
       client = c;
       // Hold the PUBACK while the ingest queue is full: the broker then stops sending (backpressure).

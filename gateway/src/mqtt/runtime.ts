@@ -5,22 +5,27 @@
 import type { Logger } from 'pino';
 import { kioskTopic, type KioskConfigMessage } from '../../../shared/src/index.js';
 import type { GatewayConfig } from '../config.js';
+import { DeadLetterBudget } from '../ingest/dead-letter-budget.js';
 import { Ingest } from '../ingest/ingest.js';
 import type { Store } from '../store/store.js';
 import { createBroker, type EmbeddedBroker } from './broker.js';
 import { mqttJsLink } from './client.js';
 import { inProcessLink } from './in-process-link.js';
+import { dynsecLogins, sessionDropper, type KioskLogins } from './kiosk-logins.js';
 import type { BrokerLink } from './link.js';
 
 export interface MqttRuntime {
   mode: 'embedded' | 'external';
   /** Bound port of the embedded broker; null with an external broker. */
   brokerPort: number | null;
+  /** The embedded broker speaks MQTT over TLS. */
+  tls: boolean;
   ingest: Ingest;
   connected(): boolean;
   /** Resolves once the broker has the retained message, or after `waitMs` if it is unreachable. */
   publishConfig(kioskId: string, msg: KioskConfigMessage, waitMs?: number): Promise<boolean>;
-  disconnectKiosk(kioskId: string): void;
+  /** The broker's side of kiosk credentials: call after the database has the new password hash. */
+  logins: KioskLogins;
   stop(): Promise<void>;
 }
 
@@ -29,15 +34,21 @@ export async function startMqtt(config: GatewayConfig, store: Store, log: Logger
   const mqttLog = log.child({ component: 'mqtt' });
   let broker: EmbeddedBroker | undefined;
   let link: BrokerLink;
+  const deadLetterBudget = new DeadLetterBudget();
   if (config.mqtt.url) {
-    const { url, clientId, username, password, shareGroup } = config.mqtt;
-    link = mqttJsLink({ url, clientId, username, password, prefix, shareGroup, log: mqttLog });
+    const { url, clientId, username, password, shareGroup, ca } = config.mqtt;
+    link = mqttJsLink({ url, clientId, username, password, prefix, shareGroup, ca: ca?.pem, log: mqttLog });
   } else {
     if (config.mqtt.shareGroup) {
       // Kiosks connect to this gateway's own broker: there is nothing to share with other gateways.
       mqttLog.warn({ shareGroup: config.mqtt.shareGroup }, 'LB_MQTT_SHARE_GROUP needs an external broker (LB_MQTT_URL); ignored with the embedded one');
     }
-    broker = await createBroker({ host: config.mqtt.host, port: config.mqtt.port, prefix, store, log: mqttLog });
+    const { host, port, tls, connectTimeoutMs, maxPending } = config.mqtt;
+    broker = await createBroker({
+      host, port, prefix, store, log: mqttLog, connectTimeoutMs, maxPending,
+      ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
+      publishDelayMs: (kioskId) => deadLetterBudget.publishDelayMs(kioskId),
+    });
     link = inProcessLink(broker.aedes, prefix, mqttLog);
   }
   const ingest = new Ingest({
@@ -45,6 +56,7 @@ export async function startMqtt(config: GatewayConfig, store: Store, log: Logger
     prefix,
     publish: (t, p) => void link.publish(t, p, { retain: false }),
     log: log.child({ component: 'ingest' }),
+    deadLetterBudget,
   });
   const publishConfig = (kioskId: string, msg: KioskConfigMessage, waitMs = 2000): Promise<boolean> => {
     let timer: NodeJS.Timeout | undefined;
@@ -58,6 +70,12 @@ export async function startMqtt(config: GatewayConfig, store: Store, log: Logger
       (all) => all.forEach((c) => void publishConfig(c.kioskId, c.config)),
       (err: Error) => mqttLog.error({ err: err.message }, 'republishing configs failed'),
     );
+  let logins: KioskLogins;
+  if (!config.mqtt.url) logins = sessionDropper((kioskId) => broker?.disconnectKiosk(kioskId));
+  else if (config.mqtt.dynsec) {
+    const { url, clientId, username, password, ca } = config.mqtt;
+    logins = dynsecLogins({ url, clientId, username, password, ca: ca?.pem, prefix, log: mqttLog });
+  } else logins = sessionDropper(() => undefined); // the operator manages the broker's logins
   let brokerPort: number | null = null;
   try {
     await link.start({
@@ -70,17 +88,20 @@ export async function startMqtt(config: GatewayConfig, store: Store, log: Logger
   } catch (err) {
     await link.stop();
     await broker?.close();
+    await logins.close();
     throw err;
   }
   return {
     mode: broker ? 'embedded' : 'external',
     brokerPort,
+    tls: !!(broker && config.mqtt.tls),
     ingest,
     connected: () => link.connected(),
     publishConfig,
-    disconnectKiosk: (kioskId) => broker?.disconnectKiosk(kioskId),
+    logins,
     async stop() {
       await ingest.close(); // an in-flight batch commits (and acks) or was never started
+      await logins.close();
       await link.stop();
       await broker?.close();
     },

@@ -26,6 +26,27 @@ describe('classifyEvents', () => {
     expect(out.deadLetters[0]!.payload).toMatch(/truncated\)$/);
   });
 
+  it('skips a UTF-8 byte order mark before the JSON', () => {
+    const e = event(1, { at });
+    const out = classifyEvents(ctx, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), buf(batch('k', [e]))]));
+    expect(out.batch!.events).toEqual([e]);
+  });
+
+  it('stores one copy of an exact repeat and rejects every copy of an id with different content', () => {
+    const a = event(1, { at, button: 'good' });
+    const b = event(2, { at });
+    const out = classifyEvents(ctx, buf(batch('k', [a, b, { ...b }, { ...a, button: 'bad' }, { ...a }])));
+    expect(out.batch!.events).toEqual([b]);
+    expect(out.batch!.rejected).toEqual([{ id: a.id, reason: `event id ${a.id} appears twice in the batch with different content` }]);
+    expect(out.deadLetters).toHaveLength(1);
+  });
+
+  it('rejects a seq beyond 2^53 - 1 without recording it', () => {
+    const e = event(1, { at });
+    const out = classifyEvents(ctx, buf(JSON.stringify(batch('k', [e])).replace('"seq":1,', '"seq":1e300,')));
+    expect(out.batch!.rejected).toEqual([{ id: e.id, reason: 'invalid event: seq: must be <= 9007199254740991' }]);
+  });
+
   it('names the field of an invalid event and keeps its seq for the record', () => {
     const bad = event(7, { at, seq: 7, uptimeMs: -1 });
     const out = classifyEvents(ctx, buf(batch('k', [bad])));

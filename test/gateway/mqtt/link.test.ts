@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { kioskTopic, type AckMessage } from '../../../shared/src/index.js';
 import { QUEUE_HIGH_WATER } from '../../../gateway/src/ingest/ingest.js';
 import type { BatchOutcome, IngestWork } from '../../../gateway/src/store/store.js';
+import { testConfig } from '../../../gateway/src/config.js';
 import { startMosquitto, type Mosquitto } from '../../support/processes.js';
 import { batch, event, getJson, prefix, registerKiosk, startGateway, until } from '../helpers.js';
 
@@ -34,7 +35,7 @@ async function external(): Promise<Setup> {
   const gateway = { username: 'lb-gateway', password: 'gateway-secret-0123456789' };
   const mosq: Mosquitto = await startMosquitto(gateway);
   const url = `mqtt://127.0.0.1:${mosq.port}`;
-  const { app } = await startGateway({ mqtt: { host: '127.0.0.1', port: 0, url, clientId: `lb-gateway-test-${process.pid}`, ...gateway } });
+  const { app } = await startGateway({ mqtt: { ...testConfig().mqtt, url, clientId: `lb-gateway-test-${process.pid}`, ...gateway } });
   await until(() => (app.gateway.mqtt.connected() ? true : undefined), 'gateway connected to Mosquitto', 10_000);
   return {
     app,
@@ -53,8 +54,8 @@ async function external(): Promise<Setup> {
 }
 
 /** A kiosk with a persistent session; its ack listener is attached before the CONNACK arrives. */
-async function sessionKiosk(url: string, id: string, password: string, clientId = id) {
-  const client: MqttClient = mqtt.connect(url, { clientId, username: id, password, clean: false, protocolVersion: 4, reconnectPeriod: 0 });
+async function sessionKiosk(url: string, id: string, password: string) {
+  const client: MqttClient = mqtt.connect(url, { clientId: id, username: id, password, clean: false, protocolVersion: 4, reconnectPeriod: 0 });
   const acks: AckMessage[] = [];
   client.on('message', (topic, payload) => {
     if (topic === kioskTopic(prefix, id, 'acks')) acks.push(JSON.parse(payload.toString()) as AckMessage);
@@ -96,18 +97,28 @@ describe.each([
     const password = await s.register('l-off');
     const first = await sessionKiosk(s.url, 'l-off', password);
     await first.client.subscribeAsync(kioskTopic(prefix, 'l-off', 'acks'), { qos: 1 });
-    await first.client.endAsync();
-    // The same kiosk publishes over another connection (its credentials, another client id) while
-    // the session that subscribed to the acks is offline.
-    const sender = await sessionKiosk(s.url, 'l-off', password, 'l-off-sender');
-    const ev = event(1);
-    await sender.client.publishAsync(kioskTopic(prefix, 'l-off', 'events'), JSON.stringify(batch('l-off', [ev])), { qos: 1 });
-    await until(async () => ((await getJson(s.app, '/api/v1/kiosks/l-off')).counters.received === 1 ? true : undefined), 'commit');
-    await sender.client.endAsync();
-    const back = await sessionKiosk(s.url, 'l-off', password);
-    const ids = await until(() => (back.ackedIds().length ? back.ackedIds() : undefined), 'queued ack');
-    expect(ids).toEqual([ev.id]);
-    await back.client.endAsync();
+    // The commit (and so the ack) waits until the kiosk has gone offline.
+    const store = s.app.gateway.store;
+    const commit = store.commitIngest.bind(store);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    store.commitIngest = async (work: IngestWork): Promise<BatchOutcome[]> => {
+      await gate;
+      return commit(work);
+    };
+    try {
+      const ev = event(1);
+      await first.client.publishAsync(kioskTopic(prefix, 'l-off', 'events'), JSON.stringify(batch('l-off', [ev])), { qos: 1 });
+      await first.client.endAsync();
+      release();
+      await until(async () => ((await getJson(s.app, '/api/v1/kiosks/l-off')).counters.received === 1 ? true : undefined), 'commit');
+      const back = await sessionKiosk(s.url, 'l-off', password);
+      const ids = await until(() => (back.ackedIds().length ? back.ackedIds() : undefined), 'queued ack');
+      expect(ids).toEqual([ev.id]);
+      await back.client.endAsync();
+    } finally {
+      store.commitIngest = commit;
+    }
   });
 
   it('holds messages back while the ingest queue is full and loses none', async () => {

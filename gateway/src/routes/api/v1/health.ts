@@ -6,11 +6,14 @@ export const healthRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { st
   app.get('/health', { schema: { tags: ['health'], security: [], response: { 200: Health, 503: Health } } }, async (_req, reply) => {
     const dbOk = await store.ping().catch(() => false);
     const fleet = dbOk ? await store.fleetSummary() : { registered: 0, online: 0 };
-    const ok = dbOk && mqtt.connected();
+    // SELECT 1 still answers on a full disk: the commits of presses are what tell.
+    const failure = mqtt.ingest.commitFailure;
+    const ok = dbOk && mqtt.connected() && !failure;
     return reply.code(ok ? 200 : 503).send({
       status: ok ? 'ok' : 'degraded',
       database: { ok: dbOk },
       broker: { mode: mqtt.mode, connected: mqtt.connected(), port: mqtt.brokerPort },
+      ingest: failure ? { ok: false, ...failure } : { ok: true },
       fleet,
     });
   });

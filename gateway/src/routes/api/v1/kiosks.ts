@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { httpError } from '../../../plugins/app/errors.js';
 import {
-  errorReplies, EventPage, EventsQuery, KioskCredentials, KioskDetail, KioskIdParams, KioskPage, Page,
+  ErrorReply, errorReplies, EventPage, EventsQuery, KioskCredentials, KioskDetail, KioskIdParams, KioskPage, Page,
   PutConfigBody, RegisterKioskBody,
 } from '../../../schemas.js';
 import Type from 'typebox';
-import { hashSecret, newSecret } from '../../../secrets.js';
+import { hashSecret, newSecret, REVOKED } from '../../../secrets.js';
+import { BrokerRefused } from '../../../mqtt/kiosk-logins.js';
 import { Binding, BindingBody, BindingParams } from '../../../schemas-org.js';
 import type { PanelBinding } from '../../../store/org.js';
 import type { Store } from '../../../store/store.js';
@@ -13,12 +14,27 @@ import type { PanelKind } from '../../../../../shared/src/index.js';
 import type { ApiDeps } from './deps.js';
 
 const tags = ['kiosks'];
+/** The database has the change but the broker did not confirm it (an external broker unreachable, say). */
+const brokerReplies = { 502: ErrorReply };
 
 export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store, mqtt, guard }) => {
   // Managers get office-scoped access in a later issue; until then kiosks are for admins and technicians.
   const staff = guard('admin', 'technician');
 
-  app.post('/kiosks', { onRequest: staff, schema: { tags, body: RegisterKioskBody, response: { 201: KioskCredentials, ...errorReplies } } }, async (req, reply) => {
+  /** Runs the broker's side of a credential change; a refusal becomes a 502 that says what to do. */
+  async function onBroker(reply: { code(n: number): { send(b: unknown): unknown } }, what: string, retry: string, change: () => Promise<void>): Promise<boolean> {
+    try {
+      await change();
+      return true;
+    } catch (err) {
+      if (!(err instanceof BrokerRefused)) throw err;
+      app.log.error({ err }, `broker did not take the ${what}`);
+      reply.code(502).send({ error: 'Bad Gateway', message: `${what} stored, but the broker did not confirm it (${err.message}); ${retry}` });
+      return false;
+    }
+  }
+
+  app.post('/kiosks', { onRequest: staff, schema: { tags, body: RegisterKioskBody, response: { 201: KioskCredentials, ...errorReplies, ...brokerReplies } } }, async (req, reply) => {
     const { id, officeId, panels } = req.body;
     // Bindings are checked before anything is stored: a refused registration leaves no kiosk behind.
     // An officeId that names no office yet is kept as a label (as before the organisation model) and binds nothing.
@@ -34,15 +50,27 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
     });
     if (!created) throw httpError(409, `kiosk "${req.body.id}" is already registered`);
     req.log.info({ kioskId: req.body.id }, 'kiosk registered');
+    if (!(await onBroker(reply, 'kiosk login', `rotate its credentials (POST /api/v1/kiosks/${id}/credentials) once the broker is reachable`, () => mqtt.logins.set(id, password)))) return reply;
     return reply.code(201).send({ id: req.body.id, mqtt: { username: req.body.id, password } });
   });
 
-  app.post('/kiosks/:id/credentials', { onRequest: staff, schema: { tags, params: KioskIdParams, response: { 200: KioskCredentials, ...errorReplies } } }, async (req) => {
+  app.post('/kiosks/:id/credentials', { onRequest: staff, schema: { tags, params: KioskIdParams, response: { 200: KioskCredentials, ...errorReplies, ...brokerReplies } } }, async (req, reply) => {
+    const { id } = req.params;
     const password = newSecret();
-    if (!(await store.setKioskPassword(req.params.id, hashSecret(password)))) throw notFound(req.params.id);
-    mqtt.disconnectKiosk(req.params.id); // the old password must stop working now, not at the next reconnect
-    req.log.info({ kioskId: req.params.id }, 'kiosk credentials rotated');
-    return { id: req.params.id, mqtt: { username: req.params.id, password } };
+    if (!(await store.setKioskPassword(id, hashSecret(password)))) throw notFound(id);
+    // The old password must stop working now, not at the next reconnect: live sessions are dropped.
+    if (!(await onBroker(reply, 'new password', 'repeat the request', () => mqtt.logins.set(id, password)))) return reply;
+    req.log.info({ kioskId: id }, 'kiosk credentials rotated');
+    return { id, mqtt: { username: id, password } };
+  });
+
+  app.delete('/kiosks/:id/credentials', { onRequest: staff, schema: { tags, params: KioskIdParams, response: { 204: Type.Null(), ...errorReplies, ...brokerReplies } } }, async (req, reply) => {
+    const { id } = req.params;
+    if (!(await store.setKioskPassword(id, REVOKED))) throw notFound(id);
+    // Refused at CONNECT from now on, and its live sessions dropped at once; POST …/credentials issues new ones.
+    if (!(await onBroker(reply, 'revocation', 'repeat the request', () => mqtt.logins.revoke(id)))) return reply;
+    req.log.info({ kioskId: id }, 'kiosk credentials revoked');
+    return reply.code(204).send(null);
   });
 
   app.get('/kiosks', { onRequest: staff, config: { csv: true }, schema: { tags, querystring: Page, response: { 200: KioskPage, ...errorReplies } } }, async (req) => {
