@@ -81,6 +81,16 @@ function wallMs(t: LocalTime): number {
   return Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
 }
 
+/** `instant` as the local date-time in `zone` with its UTC offset: 2026-03-02T09:00:00+03:00. */
+export function localIso(instant: number, zone: string): string {
+  const t = localTime(instant, zone);
+  const offset = Math.round(offsetAt(instant, zone) / 60_000);
+  const two = (n: number) => String(n).padStart(2, '0');
+  const sign = offset < 0 ? '-' : '+';
+  return `${String(t.year).padStart(4, '0')}-${two(t.month)}-${two(t.day)}T${two(t.hour)}:${two(t.minute)}:${two(t.second)}`
+    + `${sign}${two(Math.floor(Math.abs(offset) / 60))}:${two(Math.abs(offset) % 60)}`;
+}
+
 /** local − UTC at `instant`, in ms. */
 function offsetAt(instant: number, zone: string): number {
   const whole = Math.floor(instant / 1000) * 1000;

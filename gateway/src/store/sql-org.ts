@@ -225,6 +225,25 @@ export abstract class SqlOrgStore implements OrgStore {
     return rows.map((r) => ({ ...r, deskId: r.deskId || null }));
   }
 
+  async listDeskCounts(table: 'visitors' | 'sales', officeIds: readonly string[], fromDay: number, toDay: number): Promise<PeriodCount[]> {
+    const offices = inList('office_id', officeIds);
+    return this.driver.query(() => all<PeriodCount>(`SELECT office_id AS "officeId", desk_id AS "deskId", start_ms AS start, end_ms AS "end", day, count
+      FROM ${countsTable(table)} WHERE ${offices.sql} AND desk_id <> '' AND day >= ? AND day < ?
+      ORDER BY office_id, desk_id, start_ms`, ...offices.args, fromDay, toDay));
+  }
+
+  async pressDays(officeIds: readonly string[], fromDay: number, toDay: number): Promise<Array<{ officeId: string; day: number }>> {
+    const offices = inList('office_id', officeIds);
+    return this.driver.query(() => all<{ officeId: string; day: number }>(`SELECT office_id AS "officeId", day FROM rollup_day
+      WHERE ${offices.sql} AND day >= ? AND day < ? GROUP BY office_id, day ${NON_EMPTY} ORDER BY office_id, day`, ...offices.args, fromDay, toDay));
+  }
+
+  async pressHours(officeIds: readonly string[], from: number, to: number): Promise<Array<{ officeId: string; hourStart: number }>> {
+    const offices = inList('office_id', officeIds);
+    return this.driver.query(() => all<{ officeId: string; hourStart: number }>(`SELECT office_id AS "officeId", hour_start AS "hourStart" FROM rollup_hour
+      WHERE ${offices.sql} AND hour_start >= ? AND hour_start < ? GROUP BY office_id, hour_start ${NON_EMPTY} ORDER BY office_id, hour_start`, ...offices.args, from, to));
+  }
+
   async countsByDay(subject: Subject, fromDay: number, toDay: number): Promise<DayRow[]> {
     const w = subjectWhere(subject);
     const rows = await this.driver.query(() => all(`SELECT day, kind, ${UNATTRIBUTED}, ${SUMS} FROM rollup_day WHERE ${w.sql} AND day >= ? AND day < ?
@@ -248,8 +267,11 @@ export abstract class SqlOrgStore implements OrgStore {
     return rows.map((r) => toCounts<HourRow>(r));
   }
 
-  async rankCounts(level: 'employee' | 'office', kind: PanelKind, fromDay: number, toDay: number): Promise<RankRow[]> {
-    const sql = level === 'employee'
+  async rankCounts(level: 'employee' | 'office' | 'desk', kind: PanelKind, fromDay: number, toDay: number): Promise<RankRow[]> {
+    const sql = level === 'desk'
+      ? `SELECT desk_id AS id, min(office_id) AS "officeId", ${SUMS} FROM rollup_day
+         WHERE kind = ? AND day >= ? AND day < ? AND desk_id <> '' GROUP BY desk_id ${NON_EMPTY}`
+      : level === 'employee'
       ? `SELECT r.id, coalesce(e.office_id, r."anyOffice") AS "officeId", r.good, r.neutral, r.bad, r.excluded
          FROM (SELECT employee_id AS id, min(office_id) AS "anyOffice", ${SUMS} FROM rollup_day
          WHERE kind = ? AND day >= ? AND day < ? AND employee_id <> '' GROUP BY employee_id ${NON_EMPTY}) r LEFT JOIN employees e ON e.id = r.id`
