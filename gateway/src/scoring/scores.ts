@@ -215,11 +215,12 @@ async function spanCounts(
   ]);
   const v = countsBySpan(spans, units, visitors.map(entry));
   const s = countsBySpan(spans, units, sales.map(entry));
-  // Sales follow the visitors: conversion needs V, so no sales figure without a known V.
+  // Sales follow the visitors: conversion needs V, so no sales figure without a known V. Days lacking a
+  // sales count are named only where some were uploaded: an office that records no sales is not "missing" them.
   return spans.map((_, i) => ({
     visitors: v[i]!.total,
     sales: v[i]!.total === null ? null : s[i]!.total,
-    missing: { visitorsMissing: nameMissing(v[i]!.missing, unit), salesMissing: nameMissing(s[i]!.missing, unit) },
+    missing: { visitorsMissing: nameMissing(v[i]!.missing, unit), salesMissing: s[i]!.entries > 0 ? nameMissing(s[i]!.missing, unit) : [] },
   }));
 }
 

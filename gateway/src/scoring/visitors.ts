@@ -23,6 +23,8 @@ export interface SpanCount {
   total: number | null;
   /** Per office, the units with presses but no count, ascending. */
   missing: Array<{ officeId: string; units: number[] }>;
+  /** Entries lying inside the span. */
+  entries: number;
 }
 
 /** The rule for each span; spans may overlap or not (each is decided on its own). */
@@ -54,6 +56,7 @@ export function countsBySpan(spans: readonly Span[], active: readonly ActiveUnit
     return {
       total: known ? inside.reduce((n, e) => n + e.count, 0) : null,
       missing: [...missing].sort(([a], [b]) => (a < b ? -1 : 1)).map(([officeId, list]) => ({ officeId, units: list })),
+      entries: inside.length,
     };
   });
 }

@@ -133,14 +133,21 @@ const cases: Case[] = [
 ];
 
 describe('period visitors: known only when every day (hour) with presses has a count', () => {
+  const decided = (...args: Parameters<typeof countsBySpan>) => countsBySpan(...args).map(({ total, missing }) => ({ total, missing }));
+
   it.each(cases)('$name', ({ spans, active, entries, expected }) => {
-    expect(countsBySpan(spans, active, entries)).toEqual(expected);
+    expect(decided(spans, active, entries)).toEqual(expected);
+  });
+
+  it('says how many entries lie inside each span (a period with none has nothing uploaded)', () => {
+    const counted = countsBySpan([period(2, 4), period(4, 6)], days('msk', 2, 4), [dayCount('msk', 2, 10), dayCount('msk', 3, 8)]);
+    expect(counted.map((c) => c.entries)).toEqual([2, 0]);
   });
 
   it('does not depend on the order rows come in', () => {
     const active = [...days('spb', 5, 2), ...days('msk', 4, 2, 3)];
     const entries = [dayCount('spb', 5, 6), dayCount('msk', 3, 8), dayCount('spb', 2, 12), dayCount('msk', 2, 10)];
-    expect(countsBySpan([period(2, 6)], active, entries)).toEqual([{ total: null, missing: [{ officeId: 'msk', units: [day(4)] }] }]);
+    expect(decided([period(2, 6)], active, entries)).toEqual([{ total: null, missing: [{ officeId: 'msk', units: [day(4)] }] }]);
   });
 
   it('names missing days as local dates and hours as local times with their offset', () => {
