@@ -83,12 +83,29 @@ function wallMs(t: LocalTime): number {
 
 /** `instant` as the local date-time in `zone` with its UTC offset: 2026-03-02T09:00:00+03:00. */
 export function localIso(instant: number, zone: string): string {
-  const t = localTime(instant, zone);
-  const offset = Math.round(offsetAt(instant, zone) / 60_000);
+  // Score answers label the same bucket boundaries query after query. Memoisation only.
+  let memo = localIsos.get(zone);
+  if (memo === undefined) localIsos.set(zone, (memo = new Map()));
+  let text = memo.get(instant);
+  if (text === undefined) {
+    if (memo.size >= 100_000) memo.clear();
+    memo.set(instant, (text = computeLocalIso(instant, zone)));
+  }
+  return text;
+}
+const localIsos = new Map<string, Map<number, string>>();
+
+function computeLocalIso(instant: number, zone: string): string {
+  // A day of exactly 24 h has one offset throughout: take it from the (memoised) day instead of asking
+  // Intl for every hour bucket; DST days ask for the instant itself.
+  const day = spanOf(instant, zone, 'day');
+  const offsetMs = day.end - day.start === DAY ? wallMs(day.local) - day.start : offsetAt(instant, zone);
+  const wall = new Date(Math.floor(instant / 1000) * 1000 + offsetMs);
+  const offset = Math.round(offsetMs / 60_000);
   const two = (n: number) => String(n).padStart(2, '0');
-  const sign = offset < 0 ? '-' : '+';
-  return `${String(t.year).padStart(4, '0')}-${two(t.month)}-${two(t.day)}T${two(t.hour)}:${two(t.minute)}:${two(t.second)}`
-    + `${sign}${two(Math.floor(Math.abs(offset) / 60))}:${two(Math.abs(offset) % 60)}`;
+  return `${String(wall.getUTCFullYear()).padStart(4, '0')}-${two(wall.getUTCMonth() + 1)}-${two(wall.getUTCDate())}`
+    + `T${two(wall.getUTCHours())}:${two(wall.getUTCMinutes())}:${two(wall.getUTCSeconds())}`
+    + `${offset < 0 ? '-' : '+'}${two(Math.floor(Math.abs(offset) / 60))}:${two(Math.abs(offset) % 60)}`;
 }
 
 /** local − UTC at `instant`, in ms. */

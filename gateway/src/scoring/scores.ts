@@ -11,7 +11,7 @@ import {
   addDays, calendarSpans, dayOf, daysBetween, formatDay, parseDate, previousDates, startOfDay, type CalendarBucket,
 } from './calendar.js';
 import { bucketStart, bucketsBetween, localIso, nextBucketStart, previousPeriod, type Granularity } from './periods.js';
-import { countsBySpan, nameMissing, type ActiveUnit, type CountEntry, type MissingCounts } from './visitors.js';
+import { countsBySpan, nameMissing, type ActiveUnit, type CountEntry, type MissingCounts, type SpanCount } from './visitors.js';
 
 export class ScoreInputError extends Error {}
 
@@ -213,8 +213,9 @@ async function spanCounts(
     store.listCounts('visitors', info.officeIds, info.deskId, fromDay, toDay),
     store.listCounts('sales', info.officeIds, info.deskId, fromDay, toDay),
   ]);
+  const none = (): SpanCount => ({ total: null, missing: [], entries: 0 });
   const v = countsBySpan(spans, units, visitors.map(entry));
-  const s = countsBySpan(spans, units, sales.map(entry));
+  const s = sales.length > 0 ? countsBySpan(spans, units, sales.map(entry)) : spans.map(none); // most offices record no sales
   // Sales follow the visitors: conversion needs V, so no sales figure without a known V. Days lacking a
   // sales count are named only where some were uploaded: an office that records no sales is not "missing" them.
   return spans.map((_, i) => ({
@@ -226,9 +227,13 @@ async function spanCounts(
 
 async function calendarPeriod(store: OrgStore, info: SubjectInfo, r: Range, bucket: CalendarBucket): Promise<{ total: RawPeriod; buckets: RawPeriod[] }> {
   const spans = calendarSpans(r.fromDay, r.toDay, bucket);
-  const { total, accs } = sumBySpan(await store.countsByDay(info.subject, r.fromDay, r.toDay), spans, (row) => row.day);
+  const rows = await store.countsByDay(info.subject, r.fromDay, r.toDay);
+  const { total, accs } = sumBySpan(rows, spans, (row) => row.day);
   const counts = await spanCounts(store, info, [{ start: r.fromDay, end: r.toDay }, ...spans], r.fromDay, r.toDay,
-    async () => (await store.pressDays(info.officeIds, r.fromDay, r.toDay)).map((d) => ({ officeId: d.officeId, at: d.day })),
+    // An office's own day rollups, just read, are its days with presses; desks, regions and the company ask per office.
+    async () => info.subject.level === 'office'
+      ? [...new Set(rows.map((row) => row.day))].map((day) => ({ officeId: info.officeIds[0]!, at: day }))
+      : (await store.pressDays(info.officeIds, r.fromDay, r.toDay)).map((d) => ({ officeId: d.officeId, at: d.day })),
     // A day entry, or an hourly one, makes its day counted: [day, day + 1) holds only that yyyymmdd.
     (c) => ({ officeId: c.officeId, start: c.day, end: c.day + 1, count: c.count }),
     'day');
@@ -245,10 +250,13 @@ async function calendarPeriod(store: OrgStore, info: SubjectInfo, r: Range, buck
 
 async function instantPeriod(store: OrgStore, info: SubjectInfo, r: InstantRange, bucket: Granularity): Promise<{ total: RawPeriod; buckets: RawPeriod[] }> {
   const spans = bucketsBetween(r.from, r.to, r.zone, bucket);
-  const { total, accs } = sumBySpan(await store.countsByHour(info.subject, r.from, r.to), spans, (row) => row.hourStart);
+  const rows = await store.countsByHour(info.subject, r.from, r.to);
+  const { total, accs } = sumBySpan(rows, spans, (row) => row.hourStart);
   // Hour level: each local hour with presses needs an entry (hourly, or a day entry) lying wholly inside the span.
   const counts = await spanCounts(store, info, [{ start: r.from, end: r.to }, ...spans], dayOf(r.from, r.zone), addDays(dayOf(r.to, r.zone), 1),
-    async () => (await store.pressHours(info.officeIds, r.from, r.to)).map((h) => ({ officeId: h.officeId, at: h.hourStart })),
+    async () => info.subject.level === 'office'
+      ? [...new Set(rows.map((row) => row.hourStart))].map((hour) => ({ officeId: info.officeIds[0]!, at: hour }))
+      : (await store.pressHours(info.officeIds, r.from, r.to)).map((h) => ({ officeId: h.officeId, at: h.hourStart })),
     (c) => ({ officeId: c.officeId, start: c.start, end: c.end, count: c.count }),
     { hourIn: r.zone });
   const iso = (t: number) => new Date(t).toISOString();

@@ -31,8 +31,11 @@ export interface SpanCount {
 export function countsBySpan(spans: readonly Span[], active: readonly ActiveUnit[], entries: readonly CountEntry[]): SpanCount[] {
   const byStart = [...entries].sort((a, b) => a.start - b.start);
   const units = [...active].sort((a, b) => a.at - b.at);
+  const closed: SpanCount = { total: null, missing: [], entries: 0 };
   return spans.map((span) => {
     const inside = between(byStart, span, (e) => e.start).filter((e) => e.end <= span.end);
+    const pressed = between(units, span, (a) => a.at);
+    if (inside.length === 0 && pressed.length === 0) return { ...closed }; // most hour buckets: a closed hour
     const byOffice = new Map<string, CountEntry[]>();
     for (const e of inside) {
       let list = byOffice.get(e.officeId);
@@ -42,7 +45,7 @@ export function countsBySpan(spans: readonly Span[], active: readonly ActiveUnit
     // Units and each office's entries are both ascending: one pointer per office walks its entries.
     const next = new Map<string, number>();
     const missing = new Map<string, number[]>();
-    for (const u of between(units, span, (a) => a.at)) {
+    for (const u of pressed) {
       const list = byOffice.get(u.officeId) ?? [];
       let i = next.get(u.officeId) ?? 0;
       while (i < list.length && list[i]!.end <= u.at) i++;
