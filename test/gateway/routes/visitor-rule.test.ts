@@ -203,6 +203,21 @@ describe('rankings compare like with like', () => {
     expect(v.leftOutReasons).toEqual({ visitorsUnknown: 2, insufficientSample: 0 });
   });
 
+  it('a manager ranks only its scope, left-out subjects included', async () => {
+    const asKey = async (scope: Record<string, string[]>) => {
+      const { key } = await api('/api-keys', { name: `manager ${JSON.stringify(scope)}`, role: 'manager', ...scope });
+      return (q: string) => fetch(`http://127.0.0.1:${gw.httpPort}/api/v1/rankings?index=ink&kind=staff&${period}&${q}`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.json());
+    };
+    const mine = await asKey({ offices: ['msk', 'spb'] });
+    const offices = await mine('level=office');
+    expect(rows(offices)).toEqual([[1, 'spb', 20 / 27, true]]);
+    expect(offices.leftOutSubjects.map((s: { id: string }) => s.id)).toEqual(['msk']); // not kzn
+    expect(rows(await mine('level=desk&basis=presses'))).toEqual([[1, 'spb-1', 2 / 9, true], [2, 'msk-1', 4 / 10, false]]);
+    expect((await mine('level=region&basis=presses')).items).toEqual([]); // its key names no region
+    const north = await asKey({ regions: ['north'] });
+    expect(rows(await north('level=region&basis=presses'))).toEqual([[1, 'north', 6 / 19, false]]);
+  });
+
   it('employees have no visitor counts: basis=visitors is a 400 with a reason, not an empty list', async () => {
     const res = await gw.api('GET', `/api/v1/rankings?level=employee&index=ink&${period}&basis=visitors`);
     expect(res.status).toBe(400);
