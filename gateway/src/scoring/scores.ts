@@ -199,8 +199,9 @@ interface SpanCounts { visitors: number | null; sales: number | null; missing?: 
 interface RawPeriod extends SpanCounts { start: string; end: string; local?: { localStart: string; localEnd: string }; acc: Acc }
 
 /**
- * Visitors and sales for each span (the period first, then its buckets). `unit` maps the store's rows to
- * the rule's units: local days in the calendar path, hour starts in the instant path.
+ * Visitors and sales for each span (the period first, then its buckets), by the pure rule of visitors.ts.
+ * Units are local days in the calendar path, hour starts in the instant path: `active` gives the units
+ * with presses, `entry` puts a stored count on the same units, `unit` says how missing ones are named.
  */
 async function spanCounts(
   store: OrgStore, info: SubjectInfo, spans: Array<{ start: number; end: number }>, fromDay: number, toDay: number,

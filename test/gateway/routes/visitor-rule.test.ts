@@ -206,7 +206,7 @@ describe('rankings compare like with like', () => {
   it('a manager ranks only its scope, left-out subjects included', async () => {
     const asKey = async (scope: Record<string, string[]>) => {
       const { key } = await api('/api-keys', { name: `manager ${JSON.stringify(scope)}`, role: 'manager', ...scope });
-      return (q: string) => fetch(`http://127.0.0.1:${gw.httpPort}/api/v1/rankings?index=ink&kind=staff&${period}&${q}`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.json());
+      return (q: string) => fetch(`http://127.0.0.1:${gw.httpPort}/api/v1/rankings?index=ink&kind=staff&${period}&${q}`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.json() as Promise<any>);
     };
     const mine = await asKey({ offices: ['msk', 'spb'] });
     const offices = await mine('level=office');
