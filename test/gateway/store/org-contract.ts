@@ -145,6 +145,18 @@ export function describeOrgStore(name: string, open: () => Promise<Store>): void
         { officeId: 'b-office', deskId: null, start: at('2026-04-30T14:00:00Z'), end: at('2026-05-01T14:00:00Z'), day, count: 30 },
       ]);
       expect(await store.listCounts('sales', ['b-office'], null, day, day + 1)).toEqual([]);
+      // The zones farthest from UTC: Kiritimati's day starts 14 h before its UTC date, the last hour of a
+      // day at UTC−12 ends 36 h after it. Each entry is listed for its own day, none for the next.
+      const may2 = dayNumber(2026, 5, 2);
+      const far = [
+        { officeId: 'a-office', deskId: null, start: at('2026-05-01T10:00:00Z'), end: at('2026-05-02T10:00:00Z'), day: may2, count: 1 }, // UTC+14
+        { officeId: 'B-office', deskId: null, start: at('2026-05-03T11:00:00Z'), end: at('2026-05-03T12:00:00Z'), day: may2, count: 2 }, // 23:00 at UTC−12
+      ];
+      await store.putCounts('visitors', far);
+      const both = async (from: number, to: number) => (await store.listCounts('visitors', ['a-office', 'B-office'], null, from, to)).sort((a, b) => a.count - b.count);
+      expect(await both(may2, may2 + 1)).toEqual(far);
+      expect(await both(may2 + 1, may2 + 2)).toEqual([]);
+      expect(await both(day, may2)).toEqual([]);
       await store.close();
     });
 

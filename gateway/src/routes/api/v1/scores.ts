@@ -131,13 +131,14 @@ async function periodVisitors(store: Store, subjects: Array<{ id: string; office
     store.pressDays(officeIds, from, to),
     desks ? store.listDeskCounts('visitors', officeIds, from, to) : store.listCounts('visitors', officeIds, null, from, to),
   ]);
-  const daysOf = groupBy(days, (d) => d.officeId);
-  const entriesOf = groupBy(entries, (c) => (desks ? `${c.officeId}/${c.deskId}` : c.officeId));
+  const unitsOf = groupBy(days.map((d) => ({ officeId: d.officeId, at: d.day })), (u) => u.officeId);
+  const entriesOf = groupBy(entries.map((c) => ({ officeId: c.officeId, start: c.day, end: c.day + 1, count: c.count, key: desks ? `${c.officeId}/${c.deskId}` : c.officeId })), (c) => c.key);
+  const period = [{ start: from, end: to }];
   return subjects.map((s) => {
-    const units = s.officeIds.flatMap((o) => daysOf.get(o) ?? []).map((d) => ({ officeId: d.officeId, at: d.day }));
-    const counts = s.officeIds.flatMap((o) => entriesOf.get(s.deskId !== null ? `${o}/${s.deskId}` : o) ?? [])
-      .map((c) => ({ officeId: c.officeId, start: c.day, end: c.day + 1, count: c.count }));
-    const [span] = countsBySpan([{ start: from, end: to }], units, counts);
+    const one = s.officeIds.length === 1;
+    const units = one ? unitsOf.get(s.officeIds[0]!) ?? [] : s.officeIds.flatMap((o) => unitsOf.get(o) ?? []);
+    const counts = s.officeIds.flatMap((o) => entriesOf.get(s.deskId !== null ? `${o}/${s.deskId}` : o) ?? []);
+    const [span] = countsBySpan(period, units, counts);
     return { visitors: span!.total, ...(span!.total === null ? { visitorsMissing: nameMissing(span!.missing, 'day') } : {}) };
   });
 }
