@@ -135,8 +135,7 @@ async function periodVisitors(store: Store, subjects: Array<{ id: string; office
   const entriesOf = groupBy(entries.map((c) => ({ officeId: c.officeId, start: c.day, end: c.day + 1, count: c.count, key: desks ? `${c.officeId}/${c.deskId}` : c.officeId })), (c) => c.key);
   const period = [{ start: from, end: to }];
   return subjects.map((s) => {
-    const one = s.officeIds.length === 1;
-    const units = one ? unitsOf.get(s.officeIds[0]!) ?? [] : s.officeIds.flatMap((o) => unitsOf.get(o) ?? []);
+    const units = s.officeIds.flatMap((o) => unitsOf.get(o) ?? []);
     const counts = s.officeIds.flatMap((o) => entriesOf.get(s.deskId !== null ? `${o}/${s.deskId}` : o) ?? []);
     const [span] = countsBySpan(period, units, counts);
     return { visitors: span!.total, ...(span!.total === null ? { visitorsMissing: nameMissing(span!.missing, 'day') } : {}) };
