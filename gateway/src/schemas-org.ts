@@ -98,11 +98,25 @@ export const ScoreQuery = Type.Object({
 });
 const Counts = Type.Object({ good: Type.Integer(), neutral: Type.Integer(), bad: Type.Integer(), total: Type.Integer(), excluded: Type.Integer() });
 const Scores = Type.Object({ staff: Type.Optional(ScoreSchema), office: Type.Optional(ScoreSchema), loyalty: Type.Optional(ScoreSchema) });
+const LocalTime = (what: string) => Type.Optional(Type.String({ description: `${what} as a local date-time with its UTC offset, e.g. 2026-03-02T09:00:00+03:00 (single-office subjects; absent for regions and the company)` }));
+const Missing = (what: string) => Type.Optional(Type.Array(Type.Object({
+  officeId: Type.String(),
+  days: Type.Optional(Type.Array(Type.String(), { description: 'Local dates YYYY-MM-DD (from/to given as dates)' })),
+  hours: Type.Optional(Type.Array(Type.String(), { description: 'Local hours, as local date-times with offset (hour buckets, date-time ranges)' })),
+}), { description: `Per office, the local days (or hours) on which it had presses but no ${what} count: why ${what} are unknown. Absent for employees` }));
 const PeriodScore = Type.Object({
-  start: Type.String(), end: Type.String(), scores: Scores,
+  start: Type.String({ description: 'Local date (from/to given as dates) or UTC instant' }),
+  end: Type.String({ description: 'Exclusive' }),
+  localStart: LocalTime('start'),
+  localEnd: LocalTime('end'),
+  scores: Scores,
   unattributed: Counts,
-  visitors: Type.Union([Type.Integer(), Type.Null()], { description: 'null: coverage unknown' }),
-  sales: Type.Union([Type.Integer(), Type.Null()]),
+  visitors: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'Sum of the period\'s visitor counts; null (coverage unknown, ИНК = B′/P) when a day with presses has no count, or there is no count at all',
+  }),
+  sales: Type.Union([Type.Integer(), Type.Null()], { description: 'Known only with visitors, by the same rule' }),
+  visitorsMissing: Missing('visitor'),
+  salesMissing: Missing('sales'),
 });
 const Change = Type.Object({ ink: Nullable(Type.Number()), iel: Nullable(Type.Number()), csat: Nullable(Type.Number()), coverage: Nullable(Type.Number()) });
 export const SubjectScores = Type.Object({
@@ -118,17 +132,38 @@ export const SubjectScores = Type.Object({
 });
 
 export const RankingQuery = Type.Object({
-  level: Type.Union([Type.Literal('employee'), Type.Literal('office')]),
-  index: Type.Union([Type.Literal('ink'), Type.Literal('iel'), Type.Literal('csat')]),
-  kind: Type.Optional(PanelKind),
+  level: Type.Union([Type.Literal('employee'), Type.Literal('desk'), Type.Literal('office'), Type.Literal('region')]),
+  index: Type.Union([Type.Literal('ink'), Type.Literal('iel'), Type.Literal('csat')], {
+    description: 'Order: ink ascending (least dissatisfied first), iel and csat descending; ties by id',
+  }),
+  kind: Type.Optional(Type.Union(PanelKind.anyOf, {
+    description: 'Panel kind. Default: loyalty for iel; else staff for employee and desk, office for office and region. Employees and desks: staff only',
+  })),
+  basis: Type.Optional(Type.Union([Type.Literal('visitors'), Type.Literal('presses')], {
+    description: 'What ИНК is over, the same for every item: visitors = (B′ + (1 − k)·S) / V, subjects whose visitors are unknown left out; '
+      + 'presses = B′ / P. Default: visitors for office and region ИНК rankings, presses otherwise. visitors is refused (400) for employees (no visitor counts) and for iel/csat (shares of presses)',
+  })),
   from: Type.String({ maxLength: 40, description: 'Local date YYYY-MM-DD, inclusive' }),
   to: Type.String({ maxLength: 40, description: 'Local date YYYY-MM-DD, exclusive' }),
 });
 export const Ranking = Type.Object({
-  level: Type.String(), index: Type.String(), kind: PanelKind, from: Type.String(), to: Type.String(),
+  level: Type.String(), index: Type.String(), kind: PanelKind,
+  basis: Type.Union([Type.Literal('visitors'), Type.Literal('presses')], { description: 'What every item\'s value is over (ИЭЛ and CSAT: presses)' }),
+  from: Type.String(), to: Type.String(),
   items: Type.Array(Type.Object({
-    rank: Type.Integer(), id: Type.String(), officeId: Type.String(),
+    rank: Type.Integer(), id: Type.String(),
+    officeId: Type.Union([Type.String(), Type.Null()], { description: 'null for regions' }),
     value: Type.Number(), ci95: Type.Tuple([Type.Number(), Type.Number()]), n: Type.Integer(), counts: Counts,
+    coverageKnown: Type.Boolean({ description: 'The subject\'s visitors are known for the period (always false for employees), whatever the basis' }),
   })),
-  leftOut: Type.Integer({ description: 'Subjects with presses but fewer than minSample' }),
+  leftOut: Type.Integer({ description: 'Subjects with presses that are not ranked: fewer than minSample, or (basis=visitors) visitors unknown' }),
+  leftOutReasons: Type.Object({
+    insufficientSample: Type.Integer({ description: 'Fewer counted presses than minSample' }),
+    visitorsUnknown: Type.Integer({ description: 'basis=visitors: a day with presses lacks a visitor count, or there is none' }),
+  }),
+  leftOutSubjects: Type.Array(Type.Object({
+    id: Type.String(), officeId: Type.Union([Type.String(), Type.Null()]),
+    reason: Type.Union([Type.Literal('insufficientSample'), Type.Literal('visitorsUnknown')]),
+    visitorsMissing: Missing('visitor'),
+  })),
 });

@@ -34,8 +34,21 @@ export function dayOf(instant: number, zone: string): number {
   return dayNumber(l.year, l.month, l.day);
 }
 
+/** startOfDay results: score queries label the same month and day boundaries again and again. Memoisation only. */
+const dayStarts = new Map<string, number>();
+
 /** First instant of a local date in a zone (the first of two midnights; after a skipped midnight, the jump). */
 export function startOfDay(day: number, zone: string): number {
+  const key = `${zone} ${day}`;
+  let start = dayStarts.get(key);
+  if (start === undefined) {
+    if (dayStarts.size >= 100_000) dayStarts.clear();
+    dayStarts.set(key, (start = computeStartOfDay(day, zone)));
+  }
+  return start;
+}
+
+function computeStartOfDay(day: number, zone: string): number {
   // Noon UTC of the date is within ±14 h of the local date in every zone; its day bucket is the date's.
   const guess = dayToUtc(day) + 12 * 3_600_000;
   let start = bucketStart(guess, zone, 'day');

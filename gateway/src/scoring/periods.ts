@@ -81,6 +81,33 @@ function wallMs(t: LocalTime): number {
   return Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
 }
 
+/** `instant` as the local date-time in `zone` with its UTC offset: 2026-03-02T09:00:00+03:00. */
+export function localIso(instant: number, zone: string): string {
+  // Score answers label the same bucket boundaries query after query. Memoisation only.
+  let memo = localIsos.get(zone);
+  if (memo === undefined) localIsos.set(zone, (memo = new Map()));
+  let text = memo.get(instant);
+  if (text === undefined) {
+    if (memo.size >= 100_000) memo.clear();
+    memo.set(instant, (text = computeLocalIso(instant, zone)));
+  }
+  return text;
+}
+const localIsos = new Map<string, Map<number, string>>();
+
+function computeLocalIso(instant: number, zone: string): string {
+  // A day of exactly 24 h has one offset throughout: take it from the (memoised) day instead of asking
+  // Intl for every hour bucket; DST days ask for the instant itself.
+  const day = spanOf(instant, zone, 'day');
+  const offsetMs = day.end - day.start === DAY ? wallMs(day.local) - day.start : offsetAt(instant, zone);
+  const wall = new Date(Math.floor(instant / 1000) * 1000 + offsetMs);
+  const offset = Math.round(offsetMs / 60_000);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${String(wall.getUTCFullYear()).padStart(4, '0')}-${two(wall.getUTCMonth() + 1)}-${two(wall.getUTCDate())}`
+    + `T${two(wall.getUTCHours())}:${two(wall.getUTCMinutes())}:${two(wall.getUTCSeconds())}`
+    + `${offset < 0 ? '-' : '+'}${two(Math.floor(Math.abs(offset) / 60))}:${two(Math.abs(offset) % 60)}`;
+}
+
 /** local − UTC at `instant`, in ms. */
 function offsetAt(instant: number, zone: string): number {
   const whole = Math.floor(instant / 1000) * 1000;

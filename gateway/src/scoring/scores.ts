@@ -10,7 +10,8 @@ import type { CompanySettings, CountRow, OrgStore, PeriodCount, Subject } from '
 import {
   addDays, calendarSpans, dayOf, daysBetween, formatDay, parseDate, previousDates, startOfDay, type CalendarBucket,
 } from './calendar.js';
-import { bucketStart, bucketsBetween, nextBucketStart, previousPeriod, type Granularity } from './periods.js';
+import { bucketStart, bucketsBetween, localIso, nextBucketStart, previousPeriod, type Granularity } from './periods.js';
+import { countsBySpan, nameMissing, type ActiveUnit, type CountEntry, type MissingCounts, type SpanCount } from './visitors.js';
 
 export class ScoreInputError extends Error {}
 
@@ -32,11 +33,17 @@ export interface SubjectInfo {
 export interface PeriodScore {
   start: string;
   end: string;
+  /** start and end as local date-times with their UTC offset; single-office subjects only. */
+  localStart?: string;
+  localEnd?: string;
   scores: Partial<Record<PanelKind, Score>>;
   /** Staff presses with nobody assigned to the desk at the press time: in the office's counts, no employee's. */
   unattributed: Counts;
   visitors: number | null;
   sales: number | null;
+  /** Why visitors (sales) are unknown: what lacks a count. Absent for employees (no visitor counts). */
+  visitorsMissing?: MissingCounts[];
+  salesMissing?: MissingCounts[];
 }
 
 export interface SubjectScores {
@@ -141,7 +148,8 @@ export async function scoreSubject(store: OrgStore, info: SubjectInfo, settings:
   if (info.subject.level === 'employee' || info.subject.level === 'desk') kinds.add('staff');
   if (kinds.size === 0) PANEL_KINDS.forEach((k) => kinds.add(k));
   const finish = (p: RawPeriod): PeriodScore => ({
-    start: p.start, end: p.end, unattributed: p.acc.unattributed, visitors: p.visitors, sales: p.sales,
+    start: p.start, end: p.end, ...p.local, unattributed: p.acc.unattributed, visitors: p.visitors, sales: p.sales,
+    ...p.missing,
     scores: scoresOf(p.acc, kinds, p, scoreSettings),
   });
   const total = finish(period.total);
@@ -186,50 +194,76 @@ function scoresOf(acc: Acc, kinds: Set<PanelKind>, vs: { visitors: number | null
   return out;
 }
 
-interface RawPeriod { start: string; end: string; acc: Acc; visitors: number | null; sales: number | null }
+/** Visitors and sales of each span, by the rule of visitors.ts; `missing` names what lacks a count. */
+interface SpanCounts { visitors: number | null; sales: number | null; missing?: { visitorsMissing: MissingCounts[]; salesMissing: MissingCounts[] } }
+interface RawPeriod extends SpanCounts { start: string; end: string; local?: { localStart: string; localEnd: string }; acc: Acc }
+
+/**
+ * Visitors and sales for each span (the period first, then its buckets), by the pure rule of visitors.ts.
+ * Units are local days in the calendar path, hour starts in the instant path: `active` gives the units
+ * with presses, `entry` puts a stored count on the same units, `unit` says how missing ones are named.
+ */
+async function spanCounts(
+  store: OrgStore, info: SubjectInfo, spans: Array<{ start: number; end: number }>, fromDay: number, toDay: number,
+  active: () => Promise<ActiveUnit[]>, entry: (c: PeriodCount) => CountEntry, unit: 'day' | { hourIn: string },
+): Promise<SpanCounts[]> {
+  if (!info.visitorsApply) return spans.map(() => ({ visitors: null, sales: null }));
+  if (info.officeIds.length === 0) return spans.map(() => ({ visitors: null, sales: null, missing: { visitorsMissing: [], salesMissing: [] } }));
+  const [units, visitors, sales] = await Promise.all([
+    active(),
+    store.listCounts('visitors', info.officeIds, info.deskId, fromDay, toDay),
+    store.listCounts('sales', info.officeIds, info.deskId, fromDay, toDay),
+  ]);
+  const none = (): SpanCount => ({ total: null, missing: [], entries: 0 });
+  const v = countsBySpan(spans, units, visitors.map(entry));
+  const s = sales.length > 0 ? countsBySpan(spans, units, sales.map(entry)) : spans.map(none); // most offices record no sales
+  // Sales follow the visitors: conversion needs V, so no sales figure without a known V. Days lacking a
+  // sales count are named only where some were uploaded: an office that records no sales is not "missing" them.
+  return spans.map((_, i) => ({
+    visitors: v[i]!.total,
+    sales: v[i]!.total === null ? null : s[i]!.total,
+    missing: { visitorsMissing: nameMissing(v[i]!.missing, unit), salesMissing: s[i]!.entries > 0 ? nameMissing(s[i]!.missing, unit) : [] },
+  }));
+}
 
 async function calendarPeriod(store: OrgStore, info: SubjectInfo, r: Range, bucket: CalendarBucket): Promise<{ total: RawPeriod; buckets: RawPeriod[] }> {
   const spans = calendarSpans(r.fromDay, r.toDay, bucket);
-  const { total, accs } = sumBySpan(await store.countsByDay(info.subject, r.fromDay, r.toDay), spans, (row) => row.day);
-  const counts = await periodCounts(store, info, r.fromDay, r.toDay);
-  const label = (s: { start: number; end: number }) => ({ start: formatDay(s.start), end: formatDay(s.end) });
-  const fits = (c: PeriodCount, s: { start: number; end: number }) => c.day >= s.start && c.day < s.end;
+  const rows = await store.countsByDay(info.subject, r.fromDay, r.toDay);
+  const { total, accs } = sumBySpan(rows, spans, (row) => row.day);
+  const counts = await spanCounts(store, info, [{ start: r.fromDay, end: r.toDay }, ...spans], r.fromDay, r.toDay,
+    // An office's own day rollups, just read, are its days with presses; desks, regions and the company ask per office.
+    async () => info.subject.level === 'office'
+      ? [...new Set(rows.map((row) => row.day))].map((day) => ({ officeId: info.officeIds[0]!, at: day }))
+      : (await store.pressDays(info.officeIds, r.fromDay, r.toDay)).map((d) => ({ officeId: d.officeId, at: d.day })),
+    // A day entry, or an hourly one, makes its day counted: [day, day + 1) holds only that yyyymmdd.
+    (c) => ({ officeId: c.officeId, start: c.day, end: c.day + 1, count: c.count }),
+    'day');
+  const zone = info.zone;
+  const label = (s: { start: number; end: number }) => ({
+    start: formatDay(s.start), end: formatDay(s.end),
+    ...(zone ? { local: { localStart: localIso(startOfDay(s.start, zone), zone), localEnd: localIso(startOfDay(s.end, zone), zone) } } : {}),
+  });
   return {
-    total: { ...label({ start: r.fromDay, end: r.toDay }), acc: total, ...countsIn(info, counts, (c) => fits(c, { start: r.fromDay, end: r.toDay })) },
-    buckets: spans.map((s, i) => ({ ...label(s), acc: accs[i]!, ...countsIn(info, counts, (c) => fits(c, s)) })),
+    total: { ...label({ start: r.fromDay, end: r.toDay }), acc: total, ...counts[0]! },
+    buckets: spans.map((s, i) => ({ ...label(s), acc: accs[i]!, ...counts[i + 1]! })),
   };
 }
 
 async function instantPeriod(store: OrgStore, info: SubjectInfo, r: InstantRange, bucket: Granularity): Promise<{ total: RawPeriod; buckets: RawPeriod[] }> {
   const spans = bucketsBetween(r.from, r.to, r.zone, bucket);
-  const { total, accs } = sumBySpan(await store.countsByHour(info.subject, r.from, r.to), spans, (row) => row.hourStart);
-  const counts = await periodCounts(store, info, dayOf(r.from, r.zone), addDays(dayOf(r.to, r.zone), 1));
+  const rows = await store.countsByHour(info.subject, r.from, r.to);
+  const { total, accs } = sumBySpan(rows, spans, (row) => row.hourStart);
+  // Hour level: each local hour with presses needs an entry (hourly, or a day entry) lying wholly inside the span.
+  const counts = await spanCounts(store, info, [{ start: r.from, end: r.to }, ...spans], dayOf(r.from, r.zone), addDays(dayOf(r.to, r.zone), 1),
+    async () => info.subject.level === 'office'
+      ? [...new Set(rows.map((row) => row.hourStart))].map((hour) => ({ officeId: info.officeIds[0]!, at: hour }))
+      : (await store.pressHours(info.officeIds, r.from, r.to)).map((h) => ({ officeId: h.officeId, at: h.hourStart })),
+    (c) => ({ officeId: c.officeId, start: c.start, end: c.end, count: c.count }),
+    { hourIn: r.zone });
   const iso = (t: number) => new Date(t).toISOString();
-  const fits = (c: PeriodCount, s: { start: number; end: number }) => c.start >= s.start && c.end <= s.end;
+  const label = (s: { start: number; end: number }) => ({ start: iso(s.start), end: iso(s.end), local: { localStart: localIso(s.start, r.zone), localEnd: localIso(s.end, r.zone) } });
   return {
-    total: { start: iso(r.from), end: iso(r.to), acc: total, ...countsIn(info, counts, (c) => fits(c, { start: r.from, end: r.to })) },
-    buckets: spans.map((s, i) => ({ start: iso(s.start), end: iso(s.end), acc: accs[i]!, ...countsIn(info, counts, (c) => fits(c, s)) })),
+    total: { ...label({ start: r.from, end: r.to }), acc: total, ...counts[0]! },
+    buckets: spans.map((s, i) => ({ ...label(s), acc: accs[i]!, ...counts[i + 1]! })),
   };
-}
-
-async function periodCounts(store: OrgStore, info: SubjectInfo, fromDay: number, toDay: number) {
-  if (!info.visitorsApply || info.officeIds.length === 0) return { visitors: [], sales: [] };
-  return {
-    visitors: await store.listCounts('visitors', info.officeIds, info.deskId, fromDay, toDay),
-    sales: await store.listCounts('sales', info.officeIds, info.deskId, fromDay, toDay),
-  };
-}
-
-/**
- * Visitors (and sales) of a period: the entries lying wholly inside it; known only when every office of
- * the subject reported some, so a region's coverage never mixes counted and uncounted offices.
- */
-function countsIn(info: SubjectInfo, counts: { visitors: PeriodCount[]; sales: PeriodCount[] }, fits: (c: PeriodCount) => boolean) {
-  const sum = (list: PeriodCount[]): number | null => {
-    const inside = list.filter(fits);
-    const offices = new Set(inside.map((c) => c.officeId));
-    if (inside.length === 0 || offices.size < info.officeIds.length) return null;
-    return inside.reduce((n, c) => n + c.count, 0);
-  };
-  return { visitors: sum(counts.visitors), sales: sum(counts.sales) };
 }

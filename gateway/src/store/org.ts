@@ -68,7 +68,17 @@ export interface OrgStore {
   listBindings(kioskId: string): Promise<PanelBinding[]>;
 
   putCounts(table: 'visitors' | 'sales', rows: PeriodCount[]): Promise<void>;
+  /** The office-wide counts (`deskId` null) or one desk's, of local days [fromDay, toDay). */
   listCounts(table: 'visitors' | 'sales', officeIds: readonly string[], deskId: string | null, fromDay: number, toDay: number): Promise<PeriodCount[]>;
+  /** Every desk's own counts in these offices (none of the office-wide ones), local days [fromDay, toDay). */
+  listDeskCounts(table: 'visitors' | 'sales', officeIds: readonly string[], fromDay: number, toDay: number): Promise<PeriodCount[]>;
+  /**
+   * The local days in [fromDay, toDay) on which each office had presses (any panel kind, counted or
+   * flagged as misuse): the days that needed a visitor count. From the day rollups, not the presses.
+   */
+  pressDays(officeIds: readonly string[], fromDay: number, toDay: number): Promise<Array<{ officeId: string; day: number }>>;
+  /** The same per local hour, hour starts in [from, to): from the hour rollups. */
+  pressHours(officeIds: readonly string[], from: number, to: number): Promise<Array<{ officeId: string; hourStart: number }>>;
 
   /** Rollups by local day, days in [fromDay, toDay). */
   countsByDay(subject: Subject, fromDay: number, toDay: number): Promise<DayRow[]>;
@@ -76,8 +86,8 @@ export interface OrgStore {
   countsByHour(subject: Subject, from: number, to: number): Promise<HourRow[]>;
   /** Rollups by local hour of day and weekday, over local days [fromDay, toDay) or hour starts in [from, to). */
   breakdown(subject: Subject, range: { fromDay: number; toDay: number } | { from: number; to: number }): Promise<HourRow[]>;
-  /** Counted presses per employee or office over local days [fromDay, toDay) for one panel kind. */
-  rankCounts(level: 'employee' | 'office', kind: PanelKind, fromDay: number, toDay: number): Promise<RankRow[]>;
+  /** Counted presses per employee, desk or office over local days [fromDay, toDay) for one panel kind. */
+  rankCounts(level: 'employee' | 'office' | 'desk', kind: PanelKind, fromDay: number, toDay: number): Promise<RankRow[]>;
   /** Presses of these offices whose time could not be corrected (no synced event of their boot yet). */
   timeUncertain(officeIds: readonly string[]): Promise<number>;
 }

@@ -1,6 +1,7 @@
 /** `OrgStore` in SQL both databases run: organisation CRUD, assignments with re-attribution, counts, rollup queries. */
 import type { PanelKind } from '../../../shared/src/index.js';
 import { attributionChanges, validateAssignments, type DeskAssignment } from '../scoring/attribution.js';
+import { dayToUtc } from '../scoring/calendar.js';
 import type {
   Assignment, AssignmentResult, CompanySettings, CountRow, DayRow, HourRow, OrgEntity, OrgKind, OrgStore,
   PanelBinding, PeriodCount, RankRow, Subject,
@@ -24,6 +25,8 @@ const SUMS = 'sum(good) AS good, sum(neutral) AS neutral, sum(bad) AS bad, sum(e
 const UNATTRIBUTED = `(kind = 'staff' AND employee_id = '') AS unattributed`;
 // Rollup rows whose presses all moved elsewhere (re-attribution, clock correction) remain at zero: not a group.
 const NON_EMPTY = 'HAVING sum(good) + sum(neutral) + sum(bad) + sum(excl) > 0';
+const NON_EMPTY_ROW = 'good + neutral + bad + excl > 0';
+const DAY_MS = 86_400_000;
 const countsTable = (table: 'visitors' | 'sales') => (table === 'sales' ? 'sales' : 'visitors');
 
 function subjectWhere(s: Subject): { sql: string; args: unknown[] } {
@@ -213,10 +216,32 @@ export abstract class SqlOrgStore implements OrgStore {
 
   async listCounts(table: 'visitors' | 'sales', officeIds: readonly string[], deskId: string | null, fromDay: number, toDay: number): Promise<PeriodCount[]> {
     const offices = inList('office_id', officeIds);
+    // The start_ms bounds only narrow the key range scanned (office, desk, start): a local day starts within
+    // a day either side of its UTC date in every zone, so they keep every entry of the days asked for.
     const rows = await this.driver.query(() => all<PeriodCount>(`SELECT office_id AS "officeId", desk_id AS "deskId", start_ms AS start, end_ms AS "end", day, count
-      FROM ${countsTable(table)} WHERE ${offices.sql} AND desk_id = ? AND day >= ? AND day < ?
-      ORDER BY office_id, start_ms`, ...offices.args, deskId ?? '', fromDay, toDay));
+      FROM ${countsTable(table)} WHERE ${offices.sql} AND desk_id = ? AND start_ms >= ? AND start_ms < ? AND day >= ? AND day < ?
+      ORDER BY office_id, start_ms`, ...offices.args, deskId ?? '', dayToUtc(fromDay) - DAY_MS, dayToUtc(toDay) + DAY_MS, fromDay, toDay));
     return rows.map((r) => ({ ...r, deskId: r.deskId || null }));
+  }
+
+  async listDeskCounts(table: 'visitors' | 'sales', officeIds: readonly string[], fromDay: number, toDay: number): Promise<PeriodCount[]> {
+    const offices = inList('office_id', officeIds);
+    return this.driver.query(() => all<PeriodCount>(`SELECT office_id AS "officeId", desk_id AS "deskId", start_ms AS start, end_ms AS "end", day, count
+      FROM ${countsTable(table)} WHERE ${offices.sql} AND desk_id <> '' AND day >= ? AND day < ?
+      ORDER BY office_id, desk_id, start_ms`, ...offices.args, fromDay, toDay));
+  }
+
+  async pressDays(officeIds: readonly string[], fromDay: number, toDay: number): Promise<Array<{ officeId: string; day: number }>> {
+    const offices = inList('office_id', officeIds);
+    // DISTINCT over the non-empty rows: a quarter cheaper than GROUP BY … HAVING sum(…) (counts are never negative).
+    return this.driver.query(() => all<{ officeId: string; day: number }>(`SELECT DISTINCT office_id AS "officeId", day FROM rollup_day
+      WHERE ${offices.sql} AND day >= ? AND day < ? AND ${NON_EMPTY_ROW}`, ...offices.args, fromDay, toDay));
+  }
+
+  async pressHours(officeIds: readonly string[], from: number, to: number): Promise<Array<{ officeId: string; hourStart: number }>> {
+    const offices = inList('office_id', officeIds);
+    return this.driver.query(() => all<{ officeId: string; hourStart: number }>(`SELECT DISTINCT office_id AS "officeId", hour_start AS "hourStart" FROM rollup_hour
+      WHERE ${offices.sql} AND hour_start >= ? AND hour_start < ? AND ${NON_EMPTY_ROW}`, ...offices.args, from, to));
   }
 
   async countsByDay(subject: Subject, fromDay: number, toDay: number): Promise<DayRow[]> {
@@ -242,8 +267,11 @@ export abstract class SqlOrgStore implements OrgStore {
     return rows.map((r) => toCounts<HourRow>(r));
   }
 
-  async rankCounts(level: 'employee' | 'office', kind: PanelKind, fromDay: number, toDay: number): Promise<RankRow[]> {
-    const sql = level === 'employee'
+  async rankCounts(level: 'employee' | 'office' | 'desk', kind: PanelKind, fromDay: number, toDay: number): Promise<RankRow[]> {
+    const sql = level === 'desk'
+      ? `SELECT desk_id AS id, min(office_id) AS "officeId", ${SUMS} FROM rollup_day
+         WHERE kind = ? AND day >= ? AND day < ? AND desk_id <> '' GROUP BY desk_id ${NON_EMPTY}`
+      : level === 'employee'
       ? `SELECT r.id, coalesce(e.office_id, r."anyOffice") AS "officeId", r.good, r.neutral, r.bad, r.excluded
          FROM (SELECT employee_id AS id, min(office_id) AS "anyOffice", ${SUMS} FROM rollup_day
          WHERE kind = ? AND day >= ? AND day < ? AND employee_id <> '' GROUP BY employee_id ${NON_EMPTY}) r LEFT JOIN employees e ON e.id = r.id`

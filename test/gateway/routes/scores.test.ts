@@ -127,7 +127,7 @@ describe('office scores, hand-computed', () => {
     await ok(app, 'PUT', '/settings', { ...settings, minSample: 7 });
     try {
       const again = await ok(app, 'GET', '/rankings?level=employee&index=ink&from=2026-03-01&to=2026-04-01');
-      expect(again.items).toEqual([{ rank: 1, id: 'elena', officeId: 'msk', value: 3 / 7, ci95: wilson(3, 7), n: 7, counts: { good: 3, neutral: 1, bad: 3, total: 7, excluded: 2 } }]);
+      expect(again.items).toEqual([{ rank: 1, id: 'elena', officeId: 'msk', value: 3 / 7, ci95: wilson(3, 7), n: 7, counts: { good: 3, neutral: 1, bad: 3, total: 7, excluded: 2 }, coverageKnown: false }]);
     } finally {
       await ok(app, 'PUT', '/settings', settings);
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  bucketStart, bucketsBetween, isTimeZone, isoWeekday, localHour, localTime, nextBucketStart, previousPeriod,
+  bucketStart, bucketsBetween, isTimeZone, isoWeekday, localHour, localIso, localTime, nextBucketStart, previousPeriod,
   type Bucket,
 } from '../../../gateway/src/scoring/periods.js';
 
@@ -179,5 +179,30 @@ describe('previousPeriod', () => {
 
   it('refuses an empty range', () => {
     expect(() => previousPeriod(5, 5, 'UTC')).toThrow(RangeError);
+  });
+});
+
+describe('localIso', () => {
+  it.each([
+    ['2026-03-02T06:00:00Z', 'Europe/Moscow', '2026-03-02T09:00:00+03:00'],
+    ['2026-03-29T00:30:00Z', 'Europe/Berlin', '2026-03-29T01:30:00+01:00'], // spring forward: before the gap
+    ['2026-03-29T01:00:00Z', 'Europe/Berlin', '2026-03-29T03:00:00+02:00'], // after it
+    ['2026-10-25T00:30:00Z', 'Europe/Berlin', '2026-10-25T02:30:00+02:00'], // the repeated hour, first
+    ['2026-10-25T01:30:00Z', 'Europe/Berlin', '2026-10-25T02:30:00+01:00'], // and second time
+    ['2026-01-15T12:00:00Z', 'America/St_Johns', '2026-01-15T08:30:00-03:30'],
+    ['2026-06-01T00:00:00Z', 'Europe/London', '2026-06-01T01:00:00+01:00'],
+    ['2026-01-01T00:00:00Z', 'UTC', '2026-01-01T00:00:00+00:00'],
+  ])('%s in %s reads %s', (instant, zone, expected) => {
+    expect(localIso(at(instant), zone)).toBe(expected);
+  });
+
+  it('agrees with Intl\'s own offset name for any second in any of these zones', () => {
+    const zones = ['Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kolkata', 'Europe/Moscow', 'America/Santiago'];
+    fc.assert(fc.property(fc.integer({ min: at('2020-01-01T00:00:00Z') / 1000, max: at('2030-01-01T00:00:00Z') / 1000 }), fc.constantFrom(...zones), (s, zone) => {
+      const f = new Intl.DateTimeFormat('sv-SE', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'longOffset' });
+      const parts = Object.fromEntries(f.formatToParts(s * 1000).map((p) => [p.type, p.value]));
+      const offset = parts.timeZoneName === 'GMT' ? '+00:00' : parts.timeZoneName!.slice(3).replace('\u2212', '-');
+      expect(localIso(s * 1000, zone)).toBe(`${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}${offset}`);
+    }), { numRuns: 2000 });
   });
 });

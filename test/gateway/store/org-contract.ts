@@ -162,6 +162,57 @@ export function describeOrgStore(name: string, open: () => Promise<Store>): void
         { officeId: 'b-office', deskId: null, start: at('2026-04-30T14:00:00Z'), end: at('2026-05-01T14:00:00Z'), day, count: 30 },
       ]);
       expect(await store.listCounts('sales', ['b-office'], null, day, day + 1)).toEqual([]);
+      // The zones farthest from UTC: Kiritimati's day starts 14 h before its UTC date, the last hour of a
+      // day at UTC−12 ends 36 h after it. Each entry is listed for its own day, none for the next.
+      const may2 = dayNumber(2026, 5, 2);
+      const far = [
+        { officeId: 'a-office', deskId: null, start: at('2026-05-01T10:00:00Z'), end: at('2026-05-02T10:00:00Z'), day: may2, count: 1 }, // UTC+14
+        { officeId: 'B-office', deskId: null, start: at('2026-05-03T11:00:00Z'), end: at('2026-05-03T12:00:00Z'), day: may2, count: 2 }, // 23:00 at UTC−12
+      ];
+      await store.putCounts('visitors', far);
+      const both = async (from: number, to: number) => (await store.listCounts('visitors', ['a-office', 'B-office'], null, from, to)).sort((a, b) => a.count - b.count);
+      expect(await both(may2, may2 + 1)).toEqual(far);
+      expect(await both(may2 + 1, may2 + 2)).toEqual([]);
+      expect(await both(day, may2)).toEqual([]);
+      await store.close();
+    });
+
+    it('tells the local days and hours on which each office had presses (misuse too), and lists desks\' own counts', async () => {
+      const store = await open();
+      await seed(store);
+      await store.createOrg('office', { id: 'idle', name: 'idle', timeZone: ZONE, regionId: null, k: null });
+      // Vladivostok is UTC+10: 2026-05-01T01:10Z is 11:10 on May 1; 13:59:58Z is 23:59:58 on May 1 and
+      // 14:00:01Z is 00:00:01 on May 2 — a repeat within the lock-out, so May 2 has only a misuse press.
+      await ingest(store, [
+        press(1, 'desk', 'good', '2026-05-01T01:10:00Z'),
+        press(2, 'door', 'bad', '2026-05-01T02:20:00Z'),
+        press(3, 'desk', 'good', '2026-05-01T13:59:58Z'),
+        press(4, 'desk', 'bad', '2026-05-01T14:00:01Z'),
+        press(5, 'door', 'good', '2026-05-03T00:30:00Z'),
+        press(6, 'desk', 'good', '2021-01-01T00:00:00Z', { clockSynced: false, bootId: 'never-synced' }), // time unknown: no day
+        press(7, 'loose', 'good', '2026-05-04T00:30:00Z'), // unbound panel: stored, scored nowhere
+      ]);
+      const byOffice = <T extends { officeId: string }>(rows: T[]) => [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+      expect(byOffice(await store.pressDays(['b-office', 'idle'], dayNumber(2026, 4, 1), dayNumber(2026, 6, 1)))).toEqual([
+        { officeId: 'b-office', day: dayNumber(2026, 5, 1) },
+        { officeId: 'b-office', day: dayNumber(2026, 5, 2) },
+        { officeId: 'b-office', day: dayNumber(2026, 5, 3) },
+      ]);
+      expect(await store.pressDays(['b-office'], dayNumber(2026, 5, 2), dayNumber(2026, 5, 3))).toEqual([{ officeId: 'b-office', day: dayNumber(2026, 5, 2) }]);
+      expect(await store.pressDays(['idle'], dayNumber(2026, 1, 1), dayNumber(2027, 1, 1))).toEqual([]);
+      expect(byOffice(await store.pressHours(['b-office', 'idle'], at('2026-05-01T00:00:00Z'), at('2026-05-02T00:00:00Z')))).toEqual([
+        { officeId: 'b-office', hourStart: at('2026-05-01T01:00:00Z') },
+        { officeId: 'b-office', hourStart: at('2026-05-01T02:00:00Z') },
+        { officeId: 'b-office', hourStart: at('2026-05-01T13:00:00Z') },
+        { officeId: 'b-office', hourStart: at('2026-05-01T14:00:00Z') },
+      ]);
+      expect(await store.rankCounts('desk', 'staff', dayNumber(2026, 5, 1), dayNumber(2026, 5, 3))).toEqual([{ id: 'd1', officeId: 'b-office', good: 2, neutral: 0, bad: 0, excluded: 1 }]);
+
+      const day = dayNumber(2026, 5, 1);
+      const span = { start: at('2026-04-30T14:00:00Z'), end: at('2026-05-01T14:00:00Z'), day };
+      await store.putCounts('visitors', [{ officeId: 'b-office', deskId: null, ...span, count: 30 }, { officeId: 'b-office', deskId: 'd1', ...span, count: 12 }]);
+      expect(await store.listDeskCounts('visitors', ['b-office', 'idle'], day, day + 1)).toEqual([{ officeId: 'b-office', deskId: 'd1', ...span, count: 12 }]);
+      expect(await store.listDeskCounts('sales', ['b-office'], day, day + 1)).toEqual([]);
       await store.close();
     });
 

@@ -2,14 +2,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { scoreCounts, type PanelKind } from '../../../../../shared/src/index.js';
+import type { Counts, PanelKind } from '../../../../../shared/src/index.js';
 import { canSeeOffice, canSeeRegion, visibleOffices } from '../../../plugins/app/auth.js';
 import { httpError } from '../../../plugins/app/errors.js';
 import { errorReplies } from '../../../schemas.js';
 import { EntityId, Ranking, RankingQuery, ScoreQuery, SubjectScores } from '../../../schemas-org.js';
 import { daysBetween, formatDay, parseDate } from '../../../scoring/calendar.js';
+import { rankSubjects, type Basis, type RankSubject } from '../../../scoring/rankings.js';
 import { ScoreInputError, scoreSubject, type SubjectInfo } from '../../../scoring/scores.js';
-import type { Office } from '../../../store/org.js';
+import { countsBySpan, nameMissing } from '../../../scoring/visitors.js';
+import type { Office, RankRow } from '../../../store/org.js';
 import type { Store } from '../../../store/store.js';
 import { officeOf } from './org.js';
 import type { ApiDeps } from './deps.js';
@@ -70,35 +72,83 @@ export const scoreRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
     if (from === undefined || to === undefined) throw httpError(400, 'from, to: local dates YYYY-MM-DD (each subject in its office time zone)');
     if (to <= from) throw httpError(400, 'to must be after from');
     if (daysBetween(from, to) > 3 * 366) throw httpError(400, 'the period may span at most 1098 days');
-    const kind: PanelKind = index === 'iel' ? 'loyalty' : req.query.kind ?? (level === 'employee' ? 'staff' : 'office');
+    const staffLevel = level === 'employee' || level === 'desk';
+    const kind: PanelKind = index === 'iel' ? 'loyalty' : req.query.kind ?? (staffLevel ? 'staff' : 'office');
     if (index === 'iel' && kind !== 'loyalty') throw httpError(400, 'kind: ИЭЛ comes from loyalty panels only');
     if (index === 'ink' && kind === 'loyalty') throw httpError(400, 'kind: ИНК comes from staff or office panels');
-    if (level === 'employee' && kind !== 'staff') throw httpError(400, 'kind: employees are scored on staff panels only');
+    if (staffLevel && kind !== 'staff') throw httpError(400, `kind: ${level}s are scored on staff panels only`);
+    const basis: Basis = req.query.basis ?? (index === 'ink' && !staffLevel ? 'visitors' : 'presses');
+    if (basis === 'visitors' && index !== 'ink') throw httpError(400, 'basis: ИЭЛ and CSAT are shares of presses; basis=visitors applies to ИНК only');
+    if (basis === 'visitors' && level === 'employee') throw httpError(400, 'basis: employees have no visitor counts; rank employees with basis=presses (B′/P), or rank desks or offices by visitors');
+
     const settings = await store.getSettings();
     const scope = await visibleOffices(store, req.principal);
     const visible = scope && new Set(scope);
     const offices = new Map((await store.listOrg('office', undefined, 1_000_000)).map((o) => [o.id, o]));
-    const visitors = new Map<string, number>();
-    if (level === 'office' && index === 'ink') {
-      for (const c of await store.listCounts('visitors', [...offices.keys()], null, from, to)) visitors.set(c.officeId, (visitors.get(c.officeId) ?? 0) + c.count);
-    }
-    let leftOut = 0;
-    const ranked = [];
-    for (const r of await store.rankCounts(level, kind, from, to)) {
-      if (visible && !visible.has(r.officeId)) continue;
-      const counts = { good: r.good, neutral: r.neutral, bad: r.bad, total: r.good + r.neutral + r.bad, excluded: r.excluded };
-      const k = offices.get(r.officeId)?.k ?? settings.k;
-      const v = visitors.get(r.id);
-      const score = scoreCounts(counts, { panelKind: kind, settings: { ...settings, k }, ...(v !== undefined ? { visitors: v } : {}) });
-      const estimate = score[index];
-      if (!score.sufficient || !estimate) {
-        if (counts.total > 0 || counts.excluded > 0) leftOut++;
-        continue;
+    const kOf = (officeId: string | null) => (officeId ? offices.get(officeId)?.k : null) ?? settings.k;
+    const rows = await store.rankCounts(level === 'region' ? 'office' : level, kind, from, to);
+    const counts = (r: RankRow) => ({ good: r.good, neutral: r.neutral, bad: r.bad, total: r.good + r.neutral + r.bad, excluded: r.excluded });
+    let subjects: RankSubject[];
+    if (level === 'employee') {
+      subjects = rows.filter((r) => !visible || visible.has(r.officeId))
+        .map((r) => ({ id: r.id, officeId: r.officeId, counts: counts(r), k: kOf(r.officeId), visitors: null }));
+    } else if (level === 'region') {
+      const byRegion = new Map<string, { counts: Counts; officeIds: string[] }>();
+      for (const o of offices.values()) {
+        if (o.regionId === null || !canSeeRegion(req.principal, o.regionId)) continue;
+        let g = byRegion.get(o.regionId);
+        if (!g) byRegion.set(o.regionId, (g = { counts: { good: 0, neutral: 0, bad: 0, total: 0, excluded: 0 }, officeIds: [] }));
+        g.officeIds.push(o.id);
       }
-      ranked.push({ id: r.id, officeId: r.officeId, value: estimate.value, ci95: estimate.ci95, n: estimate.n, counts });
+      for (const r of rows) {
+        const g = byRegion.get(offices.get(r.officeId)?.regionId ?? '');
+        if (!g) continue;
+        const c = counts(r);
+        for (const f of ['good', 'neutral', 'bad', 'total', 'excluded'] as const) g.counts[f] += c[f];
+      }
+      const groups = [...byRegion].filter(([, g]) => g.counts.total + g.counts.excluded > 0);
+      const known = await periodVisitors(store, groups.map(([id, g]) => ({ id, officeIds: g.officeIds, deskId: null })), from, to);
+      subjects = groups.map(([id, g], i) => ({ id, officeId: null, counts: g.counts, k: settings.k, ...known[i]! }));
+    } else {
+      const mine = rows.filter((r) => !visible || visible.has(r.officeId));
+      const known = await periodVisitors(store, mine.map((r) => ({ id: r.id, officeIds: [r.officeId], deskId: level === 'desk' ? r.id : null })), from, to);
+      subjects = mine.map((r, i) => ({ id: r.id, officeId: r.officeId, counts: counts(r), k: kOf(r.officeId), ...known[i]! }));
     }
-    // Lower dissatisfaction ranks first; for ИЭЛ and CSAT higher is better. Ties by id, so the order is stable.
-    ranked.sort((a, b) => (index === 'ink' ? a.value - b.value : b.value - a.value) || (a.id < b.id ? -1 : 1));
-    return { level, index, kind, from: formatDay(from), to: formatDay(to), items: ranked.map((r, i) => ({ rank: i + 1, ...r })), leftOut };
+    const ranking = rankSubjects(subjects, { index, kind, basis, neutralCountsAsDissatisfied: settings.neutralCountsAsDissatisfied, minSample: settings.minSample });
+    return { level, index, kind, basis, from: formatDay(from), to: formatDay(to), ...ranking };
   });
 };
+
+/**
+ * Each subject's visitors over local days [from, to), by the rule of scoring/visitors.ts: office-wide
+ * counts of its offices, or one desk's own counts (a desk's days needing a count are its office's).
+ */
+async function periodVisitors(store: Store, subjects: Array<{ id: string; officeIds: string[]; deskId: string | null }>, from: number, to: number) {
+  const officeIds = [...new Set(subjects.flatMap((s) => s.officeIds))];
+  if (subjects.length === 0) return [];
+  const desks = subjects.some((s) => s.deskId !== null);
+  const [days, entries] = await Promise.all([
+    store.pressDays(officeIds, from, to),
+    desks ? store.listDeskCounts('visitors', officeIds, from, to) : store.listCounts('visitors', officeIds, null, from, to),
+  ]);
+  const unitsOf = groupBy(days.map((d) => ({ officeId: d.officeId, at: d.day })), (u) => u.officeId);
+  const entriesOf = groupBy(entries.map((c) => ({ officeId: c.officeId, start: c.day, end: c.day + 1, count: c.count, key: desks ? `${c.officeId}/${c.deskId}` : c.officeId })), (c) => c.key);
+  const period = [{ start: from, end: to }];
+  return subjects.map((s) => {
+    const units = s.officeIds.flatMap((o) => unitsOf.get(o) ?? []);
+    const counts = s.officeIds.flatMap((o) => entriesOf.get(s.deskId !== null ? `${o}/${s.deskId}` : o) ?? []);
+    const [span] = countsBySpan(period, units, counts);
+    return { visitors: span!.total, ...(span!.total === null ? { visitorsMissing: nameMissing(span!.missing, 'day') } : {}) };
+  });
+}
+
+function groupBy<T>(list: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const t of list) {
+    const k = key(t);
+    let g = out.get(k);
+    if (!g) out.set(k, (g = []));
+    g.push(t);
+  }
+  return out;
+}
