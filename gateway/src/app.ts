@@ -7,6 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import { bootstrapAdminKey, printAdminKeyOnce } from './bootstrap.js';
 import type { GatewayConfig } from './config.js';
+import { createHttpServer } from './http-server.js';
 import { createLogger } from './logger.js';
 import { startMqtt, type MqttRuntime } from './mqtt/runtime.js';
 import { roleGuard } from './plugins/app/auth.js';
@@ -48,7 +49,11 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     await store.close();
     throw err;
   }
-  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    serverFactory: (handler) => createHttpServer(config.http, log, handler),
+  });
   app.decorate('gateway', { config, store, mqtt });
   registerErrorHandling(app);
   registerCsv(app);

@@ -3,7 +3,14 @@ import path from 'node:path';
 import { DEFAULT_TOPIC_PREFIX } from '../../shared/src/index.js';
 
 export interface GatewayConfig {
-  http: { port: number; host: string };
+  http: {
+    port: number;
+    host: string;
+    /** A request's headers and body must have arrived within this long (slow clients hold a connection each). */
+    requestTimeoutMs: number;
+    /** Open API connections beyond this are closed at once: the process keeps file descriptors for MQTT and SQLite. */
+    maxConnections: number;
+  };
   /** Embedded aedes broker unless `url` is set. */
   mqtt: {
     port: number;
@@ -104,7 +111,12 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     throw new ConfigError('LB_ADMIN_TOKEN', 'must be at least 8 characters');
   }
   return {
-    http: { port: intVar(env, 'LB_HTTP_PORT', 8080, 0, 65535), host: env.LB_HTTP_HOST || '0.0.0.0' },
+    http: {
+      port: intVar(env, 'LB_HTTP_PORT', 8080, 0, 65535),
+      host: env.LB_HTTP_HOST || '0.0.0.0',
+      requestTimeoutMs: intVar(env, 'LB_HTTP_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
+      maxConnections: intVar(env, 'LB_HTTP_MAX_CONNECTIONS', 512, 1, 1_000_000),
+    },
     mqtt: {
       port: intVar(env, 'LB_MQTT_PORT', 1883, 0, 65535),
       host: env.LB_MQTT_HOST || '0.0.0.0',

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from '../../gateway/src/config.js';
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
     const c = loadConfig({});
-    expect(c.http).toEqual({ port: 8080, host: '0.0.0.0' });
+    expect(c.http).toEqual({ port: 8080, host: '0.0.0.0', requestTimeoutMs: 30_000, maxConnections: 512 });
     expect(c.mqtt).toMatchObject({ port: 1883, url: undefined, clientId: 'lb-gateway' });
     expect(c.dbFile).toMatch(/data[/\\]gateway\.db$/);
     expect(c).toMatchObject({ devMode: false, topicPrefix: 'lb/v1', logLevel: 'info', adminToken: undefined });
@@ -15,9 +15,10 @@ describe('loadConfig', () => {
       LB_HTTP_PORT: '0', LB_HTTP_HOST: '127.0.0.1', LB_MQTT_PORT: '0', LB_MQTT_URL: 'mqtt://broker:1883',
       LB_MQTT_USERNAME: 'gw', LB_MQTT_PASSWORD: 'pw', LB_DATA_DIR: '/tmp/lb', LB_ADMIN_TOKEN: 'long-enough',
       LB_DEV_MODE: 'true', LB_TOPIC_PREFIX: 'acme/lb', LB_LOG_LEVEL: 'debug', LB_DEAD_LETTERS_MAX: '500',
+      LB_HTTP_REQUEST_TIMEOUT_MS: '5000', LB_HTTP_MAX_CONNECTIONS: '64',
     });
     expect(c).toMatchObject({
-      http: { port: 0, host: '127.0.0.1' },
+      http: { port: 0, host: '127.0.0.1', requestTimeoutMs: 5000, maxConnections: 64 },
       mqtt: { port: 0, url: 'mqtt://broker:1883', username: 'gw', password: 'pw' },
       dataDir: '/tmp/lb', adminToken: 'long-enough', devMode: true, topicPrefix: 'acme/lb', logLevel: 'debug', deadLettersMax: 500,
     });
@@ -33,6 +34,8 @@ describe('loadConfig', () => {
     ['LB_TOPIC_PREFIX', 'lb/+/x'],
     ['LB_LOG_LEVEL', 'loud'],
     ['LB_ADMIN_TOKEN', 'short'],
+    ['LB_HTTP_REQUEST_TIMEOUT_MS', '0'],
+    ['LB_HTTP_MAX_CONNECTIONS', '0'],
   ])('names %s in the error for "%s"', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));

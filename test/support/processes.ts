@@ -107,6 +107,8 @@ export interface GatewayProcessOptions {
   logLevel?: string;
   /** Any other LB_* variables; they win over the options above. */
   env?: Record<string, string>;
+  /** RLIMIT_NOFILE (soft and hard) of the gateway process: attack tests run it out of file descriptors. */
+  fdLimit?: number;
 }
 
 export async function startGateway(opts: GatewayProcessOptions = {}): Promise<Gateway> {
@@ -120,7 +122,11 @@ export async function startGateway(opts: GatewayProcessOptions = {}): Promise<Ga
     LB_MQTT_SHARE_GROUP: opts.mqtt?.shareGroup,
   };
   const named = Object.fromEntries(Object.entries(optional).filter((e): e is [string, string] => e[1] !== undefined));
-  const child = spawn(process.execPath, [GATEWAY_ENTRY], {
+  // `ulimit -n` in the shell that then execs node: the same pid, with the lower limit (node raises soft to hard).
+  const [cmd, args]: [string, string[]] = opts.fdLimit
+    ? ['/bin/sh', ['-c', `ulimit -n ${opts.fdLimit} && exec "$0" "$@"`, process.execPath, GATEWAY_ENTRY]]
+    : [process.execPath, [GATEWAY_ENTRY]];
+  const child = spawn(cmd, args, {
     env: {
       ...process.env,
       LB_DATA_DIR: dataDir,
