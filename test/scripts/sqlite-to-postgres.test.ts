@@ -66,7 +66,7 @@ async function fillGateway(store: SqliteStore): Promise<void> {
   await store.putBinding({ kioskId: 'k-berlin', panel: 'loy', kind: 'loyalty', officeId: 'berlin', deskId: null });
   await store.putBinding({ kioskId: 'k-lisbon', panel: 'front', kind: 'office', officeId: 'lisbon', deskId: null });
   await store.putKioskConfig('k-berlin', { panels: [{ id: 'desk', kind: 'staff', pins: { good: 2, neutral: 3, bad: 4 } }] });
-  await store.putCounts('visitors', [{ officeId: 'berlin', deskId: null, start: T0 - 3_600_000, end: T0 + 20 * 3_600_000, day: 20260310, count: 140 }]);
+  await store.putCounts('visitors', [{ officeId: 'berlin', deskId: null, day: 20260310, hourly: false, replaceAll: false, counts: [{ start: T0 - 3_600_000, end: T0 + 20 * 3_600_000, count: 140 }] }]);
   await store.createApiKey({ name: 'berlin-manager', role: 'manager', hash: 'sha256-manager', offices: ['berlin'], regions: ['north'] });
   await store.upsertApiKey({ name: 'bootstrap-admin', role: 'admin', hash: 'sha256-admin' });
 

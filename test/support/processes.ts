@@ -109,7 +109,15 @@ export interface GatewayProcessOptions {
   env?: Record<string, string>;
   /** RLIMIT_NOFILE (soft and hard) of the gateway process: attack tests run it out of file descriptors. */
   fdLimit?: number;
+  /** Flags for node itself, e.g. `--import` of a probe (LOOP_DELAY_PROBE). */
+  nodeArgs?: string[];
 }
+
+/**
+ * Preload (`nodeArgs: ['--import', LOOP_DELAY_PROBE]`) that measures the process's event-loop delay:
+ * on SIGWINCH it prints `{"msg":"loop delay","maxMs":…}` — the longest block since the last report.
+ */
+export const LOOP_DELAY_PROBE = join(ROOT, 'test/support/loop-delay-probe.mjs');
 
 export async function startGateway(opts: GatewayProcessOptions = {}): Promise<Gateway> {
   const dataDir = opts.dataDir ?? tempDir('gw');
@@ -123,9 +131,10 @@ export async function startGateway(opts: GatewayProcessOptions = {}): Promise<Ga
   };
   const named = Object.fromEntries(Object.entries(optional).filter((e): e is [string, string] => e[1] !== undefined));
   // `ulimit -n` in the shell that then execs node: the same pid, with the lower limit (node raises soft to hard).
+  const node = [...(opts.nodeArgs ?? []), GATEWAY_ENTRY];
   const [cmd, args]: [string, string[]] = opts.fdLimit
-    ? ['/bin/sh', ['-c', `ulimit -n ${opts.fdLimit} && exec "$0" "$@"`, process.execPath, GATEWAY_ENTRY]]
-    : [process.execPath, [GATEWAY_ENTRY]];
+    ? ['/bin/sh', ['-c', `ulimit -n ${opts.fdLimit} && exec "$0" "$@"`, process.execPath, ...node]]
+    : [process.execPath, node];
   const child = spawn(cmd, args, {
     env: {
       ...process.env,

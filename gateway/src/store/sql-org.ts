@@ -2,9 +2,10 @@
 import type { PanelKind } from '../../../shared/src/index.js';
 import { attributionChanges, validateAssignments, type DeskAssignment } from '../scoring/attribution.js';
 import type {
-  Assignment, AssignmentResult, CompanySettings, CountRow, DayRow, HourRow, OrgEntity, OrgKind, OrgStore,
+  Assignment, AssignmentResult, CompanySettings, CountRow, DayCounts, DayRow, HourRow, OrgEntity, OrgKind, OrgStore,
   PanelBinding, PeriodCount, RankRow, Subject,
 } from './org.js';
+import type { CountUploads } from './count-uploads.js';
 import type { Scorer } from './scorer.js';
 import { all, get, inList, run, value, type Q, type Row, type SqlDriver } from './sql.js';
 
@@ -42,6 +43,7 @@ const toCounts = <R extends CountRow>(r: Row): R => ({ ...r, unattributed: Boole
 export abstract class SqlOrgStore implements OrgStore {
   abstract readonly driver: SqlDriver;
   protected abstract scorer: Scorer;
+  protected abstract countUploads: CountUploads;
 
   /**
    * An organisation change: one transaction that first bumps org_rev (see Scorer.changeOrg). Afterwards
@@ -203,21 +205,12 @@ export abstract class SqlOrgStore implements OrgStore {
       FROM panel_bindings WHERE kiosk_id = ? ORDER BY panel`, kioskId));
   }
 
-  async putCounts(table: 'visitors' | 'sales', rows: PeriodCount[]): Promise<void> {
-    const t = countsTable(table);
-    await this.driver.transaction(function* () {
-      for (const r of rows) {
-        // A day entry replaces the hourly entries of its day and the other way round, so nothing counts twice.
-        yield* run(`DELETE FROM ${t} WHERE office_id = ? AND desk_id = ? AND day = ?
-          AND (CASE WHEN end_ms - start_ms > 7200000 THEN 1 ELSE 0 END) <> ?`, r.officeId, r.deskId ?? '', r.day, r.end - r.start > 7_200_000 ? 1 : 0);
-        yield* run(`INSERT INTO ${t} (office_id, desk_id, start_ms, end_ms, day, count) VALUES (?, ?, ?, ?, ?, ?)
-          ON CONFLICT (office_id, desk_id, start_ms) DO UPDATE SET end_ms = excluded.end_ms, day = excluded.day, count = excluded.count`,
-        r.officeId, r.deskId ?? '', r.start, r.end, r.day, r.count);
-      }
-    });
+  async putCounts(table: 'visitors' | 'sales', days: DayCounts[]): Promise<void> {
+    await this.countUploads.put(table, days);
   }
 
   async listCounts(table: 'visitors' | 'sales', officeIds: readonly string[], deskId: string | null, fromDay: number, toDay: number): Promise<PeriodCount[]> {
+    await this.countUploads.settled(); // never half an upload
     const offices = inList('office_id', officeIds);
     const rows = await this.driver.query(() => all<PeriodCount>(`SELECT office_id AS "officeId", desk_id AS "deskId", start_ms AS start, end_ms AS "end", day, count
       FROM ${countsTable(table)} WHERE ${offices.sql} AND desk_id = ? AND day >= ? AND day < ?

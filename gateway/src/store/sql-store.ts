@@ -1,6 +1,7 @@
 /** `Store` over a `SqlDriver`: the same code on SQLite and PostgreSQL (sqlite.ts, postgres.ts pick the driver). */
 import { ulid } from 'ulid';
 import type { KioskConfigMessage, Panel } from '../../../shared/src/index.js';
+import { CountUploads } from './count-uploads.js';
 import { ingestWriter } from './ingest-writer.js';
 import { Scorer } from './scorer.js';
 import { SqlOrgStore } from './sql-org.js';
@@ -54,16 +55,19 @@ const API_KEY = 'id, name, role, created_at AS "createdAt"';
 
 export class SqlStore extends SqlOrgStore implements Store {
   protected scorer: Scorer;
+  protected countUploads: CountUploads;
   private readonly writeIngest: (work: IngestWork) => Promise<BatchOutcome[]>;
 
   constructor(readonly driver: SqlDriver) {
     super();
     this.scorer = new Scorer(driver);
+    this.countUploads = new CountUploads(driver);
     this.writeIngest = ingestWriter(driver, this.scorer);
   }
 
   async migrate(): Promise<void> {
     await this.driver.migrate();
+    await this.countUploads.finishPending();
   }
 
   async ping(): Promise<boolean> {
