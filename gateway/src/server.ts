@@ -5,20 +5,25 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
 import { createLogger } from './logger.js';
 
+function exitOnConfigError(err: unknown): never {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(`gateway: invalid configuration: ${err.message}`);
+  process.exit(2);
+}
+
 function configOrExit(): GatewayConfig {
   try {
     return loadConfig();
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    console.error(`gateway: invalid configuration: ${err.message}`);
-    process.exit(2);
+    exitOnConfigError(err);
   }
 }
 
 async function main(): Promise<void> {
   const config = configOrExit();
   const log = createLogger(config.logLevel);
-  const app = await buildApp(config, { logger: log });
+  // Some settings can only be checked against the database (a revoked LB_ADMIN_TOKEN): also exit 2.
+  const app = await buildApp(config, { logger: log }).catch(exitOnConfigError);
   closeWithGrace({ delay: 10_000, logger: { error: (msg: unknown) => log.error(String(msg)) } }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'shutting down after an error');
     else log.info({ signal }, 'shutting down');

@@ -183,4 +183,7 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX staged_counts_chunk ON staged_counts (upload, chunk);
   `,
+  /* 5: hashes of revoked and rotated-away API keys: a revoked LB_ADMIN_TOKEN must not come back at the next start */ `
+  CREATE TABLE revoked_api_keys (hash TEXT PRIMARY KEY, key_id TEXT NOT NULL, name TEXT NOT NULL, revoked_at TEXT NOT NULL);
+  `,
 ];

@@ -108,4 +108,7 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX staged_counts_chunk ON staged_counts (upload, chunk);
   `,
+  /* 3: SQLite's migration 5, revoked API key hashes */ `
+  CREATE TABLE revoked_api_keys (hash TEXT PRIMARY KEY, key_id TEXT NOT NULL, name TEXT NOT NULL, revoked_at TEXT NOT NULL);
+  `,
 ];

@@ -175,6 +175,35 @@ export class SqlStore extends SqlOrgStore implements Store {
     });
   }
 
+  async revokeApiKey(id: string): Promise<ApiKey | 'missing' | 'last admin'> {
+    return this.driver.transaction(function* () {
+      const key = yield* get<ApiKey & { hash: string }>(`SELECT ${API_KEY}, hash FROM api_keys WHERE id = ?`, id);
+      if (!key) return 'missing' as const;
+      // Counted in the same transaction that deletes: two admins revoking each other cannot both succeed.
+      if (key.role === 'admin' && (yield* value<number>(`SELECT count(*) FROM api_keys WHERE role = 'admin'`)) === 1) return 'last admin' as const;
+      const scoped = yield* withScope(key);
+      yield* run('INSERT INTO revoked_api_keys (hash, key_id, name, revoked_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', key.hash, key.id, key.name, now());
+      yield* run('DELETE FROM api_keys WHERE id = ?', id); // its scopes go with it (ON DELETE CASCADE)
+      const { hash: _, ...out } = scoped;
+      return out;
+    });
+  }
+
+  async rotateApiKey(id: string, hash: string): Promise<ApiKey | undefined> {
+    return this.driver.transaction(function* () {
+      const key = yield* get<ApiKey & { hash: string }>(`SELECT ${API_KEY}, hash FROM api_keys WHERE id = ?`, id);
+      if (!key) return undefined;
+      yield* run('INSERT INTO revoked_api_keys (hash, key_id, name, revoked_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', key.hash, key.id, key.name, now());
+      yield* run('UPDATE api_keys SET hash = ? WHERE id = ?', hash, id);
+      const { hash: _, ...out } = yield* withScope(key);
+      return out;
+    });
+  }
+
+  async isRevokedApiKey(hash: string): Promise<boolean> {
+    return (await this.driver.query(() => value('SELECT 1 FROM revoked_api_keys WHERE hash = ?', hash))) !== undefined;
+  }
+
   async listApiKeys(): Promise<ApiKey[]> {
     return this.driver.query(function* () {
       const out: ApiKey[] = [];

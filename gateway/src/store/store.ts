@@ -78,6 +78,12 @@ export interface Store extends OrgStore {
   /** Creates or replaces the key row named `name` (used for LB_ADMIN_TOKEN). */
   upsertApiKey(k: { name: string; role: Role; hash: string }): Promise<void>;
   apiKeyByHash(hash: string): Promise<(ApiKey & { hash: string }) | undefined>;
+  /** Deletes the key and remembers its hash as revoked; never the last admin key. */
+  revokeApiKey(id: string): Promise<ApiKey | 'missing' | 'last admin'>;
+  /** Gives the key a new secret (its hash) and remembers the old one as revoked. */
+  rotateApiKey(id: string, hash: string): Promise<ApiKey | undefined>;
+  /** Whether a key with this hash was revoked or rotated away. */
+  isRevokedApiKey(hash: string): Promise<boolean>;
   listApiKeys(): Promise<ApiKey[]>;
   countApiKeys(role: Role): Promise<number>;
 }

@@ -124,5 +124,21 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       expect(await store.allKioskConfigs()).toEqual([{ kioskId: 'k', config: { v: 1, rev: 2, panels } }]);
       await store.close();
     });
+
+    it('rotates and revokes API keys, remembering every hash that stopped working, never the last admin key', async () => {
+      const store = await open();
+      const admin = await store.createApiKey({ name: 'admin', role: 'admin', hash: 'h-admin' });
+      const tech = await store.createApiKey({ name: 'tech', role: 'technician', hash: 'h-tech', offices: ['o1'] });
+      expect(await store.rotateApiKey(tech.id, 'h-tech-2')).toEqual(tech);
+      expect(await store.apiKeyByHash('h-tech')).toBeUndefined();
+      expect((await store.apiKeyByHash('h-tech-2'))?.offices).toEqual(['o1']);
+      expect(await store.revokeApiKey(tech.id)).toEqual(tech);
+      expect(await store.apiKeyByHash('h-tech-2')).toBeUndefined();
+      expect(await store.revokeApiKey(tech.id)).toBe('missing');
+      expect(await store.rotateApiKey(tech.id, 'h')).toBeUndefined();
+      expect(await store.revokeApiKey(admin.id)).toBe('last admin');
+      expect([await store.isRevokedApiKey('h-tech'), await store.isRevokedApiKey('h-tech-2'), await store.isRevokedApiKey('h-admin')]).toEqual([true, true, false]);
+      await store.close();
+    });
   });
 }
