@@ -10,9 +10,10 @@ import type { GatewayConfig } from './config.js';
 import { createHttpServer } from './http-server.js';
 import { createLogger } from './logger.js';
 import { startMqtt, type MqttRuntime } from './mqtt/runtime.js';
-import { roleGuard } from './plugins/app/auth.js';
+import { roleGuard, type LoginThrottle } from './plugins/app/auth.js';
 import { registerCsv } from './plugins/app/csv.js';
 import { registerErrorHandling } from './plugins/app/errors.js';
+import { registerRateLimit } from './plugins/external/rate-limit.js';
 import { registerSwagger } from './plugins/external/swagger.js';
 import { apiKeyRoutes } from './routes/api/v1/api-keys.js';
 import { assignmentRoutes } from './routes/api/v1/assignments.js';
@@ -53,13 +54,16 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     serverFactory: (handler) => createHttpServer(config.http, log, handler),
+    // req.ip, which failed logins are counted by, is the TCP peer unless it is a proxy named here.
+    trustProxy: config.http.trustProxy ?? false,
   });
   app.decorate('gateway', { config, store, mqtt });
   registerErrorHandling(app);
   registerCsv(app);
   await registerSwagger(app);
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
-  const deps = { config, store, mqtt, guard: roleGuard(store, config.devMode) };
+  const throttle: LoginThrottle = await registerRateLimit(app, config.http);
+  const deps = { config, store, mqtt, guard: roleGuard(store, config.devMode, throttle) };
   for (const routes of [healthRoutes, kioskRoutes, deadLetterRoutes, apiKeyRoutes, orgRoutes, assignmentRoutes, countRoutes, scoreRoutes]) {
     await api.register(routes, { prefix: '/api/v1', ...deps });
   }

@@ -10,6 +10,11 @@ export interface GatewayConfig {
     requestTimeoutMs: number;
     /** Open API connections beyond this are closed at once: the process keeps file descriptors for MQTT and SQLite. */
     maxConnections: number;
+    /** Failed API logins a source address may make per window; then it gets 429 until the window ends. */
+    authFailures: number;
+    authWindowMs: number;
+    /** Proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For names the client; none by default. */
+    trustProxy?: string;
   };
   /** Embedded aedes broker unless `url` is set. */
   mqtt: {
@@ -91,6 +96,31 @@ function shareGroup(env: Env): string | undefined {
   return raw;
 }
 
+/**
+ * The bootstrap admin key, chosen by a person: it guards every API call and, unlike our generated keys,
+ * may be guessable. Refused when short, of few characters, a repeated unit (abcabc…) or mostly runs
+ * (1234…, abcd…). The value is never echoed.
+ */
+function adminTokenVar(env: Env): string | undefined {
+  const raw = env.LB_ADMIN_TOKEN || undefined;
+  if (raw === undefined) return undefined;
+  let steps = 0;
+  for (let i = 1; i < raw.length; i++) if (Math.abs(raw.charCodeAt(i) - raw.charCodeAt(i - 1)) === 1) steps++;
+  if (raw.length < 20 || new Set(raw).size < 10 || /^(.+)\1+$/.test(raw) || steps > raw.length / 2) {
+    throw new ConfigError('LB_ADMIN_TOKEN', 'too weak: use 20 or more characters, not a pattern (e.g. the output of `openssl rand -base64 32`)');
+  }
+  return raw;
+}
+
+function trustProxy(env: Env): string | undefined {
+  const raw = env.LB_HTTP_TRUST_PROXY;
+  if (raw === undefined || raw === '') return undefined;
+  if (!raw.split(',').every((a) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(a.trim()))) {
+    throw new ConfigError('LB_HTTP_TRUST_PROXY', `must be proxy addresses or CIDRs separated by commas, got "${raw}"`);
+  }
+  return raw;
+}
+
 function topicPrefix(env: Env): string {
   const raw = env.LB_TOPIC_PREFIX;
   if (raw === undefined || raw === '') return DEFAULT_TOPIC_PREFIX;
@@ -106,16 +136,16 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LB_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${env.LB_LOG_LEVEL}"`);
   }
-  const adminToken = env.LB_ADMIN_TOKEN || undefined;
-  if (adminToken !== undefined && adminToken.length < 8) {
-    throw new ConfigError('LB_ADMIN_TOKEN', 'must be at least 8 characters');
-  }
+  const adminToken = adminTokenVar(env);
   return {
     http: {
       port: intVar(env, 'LB_HTTP_PORT', 8080, 0, 65535),
       host: env.LB_HTTP_HOST || '0.0.0.0',
       requestTimeoutMs: intVar(env, 'LB_HTTP_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
       maxConnections: intVar(env, 'LB_HTTP_MAX_CONNECTIONS', 512, 1, 1_000_000),
+      authFailures: intVar(env, 'LB_HTTP_AUTH_FAILURES', 10, 1, 1_000_000),
+      authWindowMs: intVar(env, 'LB_HTTP_AUTH_WINDOW_MS', 60_000, 1000, 86_400_000),
+      trustProxy: trustProxy(env),
     },
     mqtt: {
       port: intVar(env, 'LB_MQTT_PORT', 1883, 0, 65535),
