@@ -13,6 +13,7 @@ import { startMqtt, type MqttRuntime } from './mqtt/runtime.js';
 import { roleGuard, type LoginThrottle } from './plugins/app/auth.js';
 import { registerCsv } from './plugins/app/csv.js';
 import { registerErrorHandling } from './plugins/app/errors.js';
+import { registerHelmet } from './plugins/external/helmet.js';
 import { registerRateLimit } from './plugins/external/rate-limit.js';
 import { registerSwagger } from './plugins/external/swagger.js';
 import { apiKeyRoutes } from './routes/api/v1/api-keys.js';
@@ -58,6 +59,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     trustProxy: config.http.trustProxy ?? false,
   });
   app.decorate('gateway', { config, store, mqtt });
+  await registerHelmet(app, false);
   registerErrorHandling(app);
   registerCsv(app);
   await registerSwagger(app);
