@@ -5,7 +5,7 @@ import { CountUploads } from './count-uploads.js';
 import { ingestWriter } from './ingest-writer.js';
 import { Scorer } from './scorer.js';
 import { SqlOrgStore } from './sql-org.js';
-import { all, get, run, value, type Q, type Row, type SqlDriver } from './sql.js';
+import { all, get, inList, run, value, type Q, type Row, type SqlDriver } from './sql.js';
 import type {
   ApiKey, ApiKeyScope, BatchOutcome, DeadLetter, IngestWork, Kiosk, Role, SeqGap, Store, StoredEvent,
 } from './store.js';
@@ -100,9 +100,28 @@ export class SqlStore extends SqlOrgStore implements Store {
     return r && kioskFromRow(r);
   }
 
-  async listKiosks(after: string | undefined, limit: number): Promise<Kiosk[]> {
-    const rows = await this.driver.query(() => all('SELECT * FROM kiosks WHERE id > ? ORDER BY id LIMIT ?', after ?? '', limit));
+  async listKiosks(after: string | undefined, limit: number, offices?: readonly string[]): Promise<Kiosk[]> {
+    if (!offices) {
+      const rows = await this.driver.query(() => all('SELECT * FROM kiosks WHERE id > ? ORDER BY id LIMIT ?', after ?? '', limit));
+      return rows.map(kioskFromRow);
+    }
+    const label = inList('k.office_id', offices);
+    const bound = inList('b.office_id', offices);
+    const rows = await this.driver.query(() => all(`SELECT k.* FROM kiosks k WHERE k.id > ?
+      AND (k.office_id IS NOT NULL OR EXISTS (SELECT 1 FROM panel_bindings b WHERE b.kiosk_id = k.id))
+      AND (k.office_id IS NULL OR ${label.sql})
+      AND NOT EXISTS (SELECT 1 FROM panel_bindings b WHERE b.kiosk_id = k.id AND NOT (${bound.sql}))
+      ORDER BY k.id LIMIT ?`, after ?? '', ...label.args, ...bound.args, limit));
     return rows.map(kioskFromRow);
+  }
+
+  async kioskOffices(id: string): Promise<string[] | undefined> {
+    return this.driver.query(function* () {
+      const kiosk = yield* get<{ office_id: string | null }>('SELECT office_id FROM kiosks WHERE id = ?', id);
+      if (!kiosk) return undefined;
+      const bound = yield* all<{ office_id: string }>('SELECT DISTINCT office_id FROM panel_bindings WHERE kiosk_id = ?', id);
+      return [...new Set([...(kiosk.office_id ? [kiosk.office_id] : []), ...bound.map((b) => b.office_id)])];
+    });
   }
 
   async kioskGaps(id: string): Promise<SeqGap[]> {

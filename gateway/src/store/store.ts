@@ -62,7 +62,10 @@ export interface Store extends OrgStore {
   kioskPasswordHash(id: string): Promise<string | undefined>;
   kioskExists(id: string): Promise<boolean>;
   getKiosk(id: string): Promise<Kiosk | undefined>;
-  listKiosks(after: string | undefined, limit: number): Promise<Kiosk[]>;
+  /** `offices`: only kiosks that belong to some of these offices and to none other (see kioskOffices). */
+  listKiosks(after: string | undefined, limit: number, offices?: readonly string[]): Promise<Kiosk[]>;
+  /** The offices a kiosk belongs to: its officeId and its panels' bindings' (undefined: no such kiosk). */
+  kioskOffices(id: string): Promise<string[] | undefined>;
   kioskGaps(id: string): Promise<SeqGap[]>;
   fleetSummary(): Promise<{ registered: number; online: number }>;
   /** Stores panels/misuse as the next revision and returns the full message to publish. */

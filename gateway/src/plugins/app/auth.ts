@@ -60,21 +60,30 @@ export function roleGuard(store: Store, devMode: boolean, throttle: LoginThrottl
 }
 
 /**
- * What a principal may see: undefined = everything (admin); a manager, only the offices of its key and
- * the offices of its regions. Out-of-scope resources answer 404, exactly as if they did not exist.
+ * What a principal may see: undefined = everything (admin, and a technician key without a scope, as
+ * before scopes); a manager, or a technician with a scope, only the offices of its key and the offices
+ * of its regions. Out-of-scope resources answer 404, exactly as if they did not exist.
  */
 export async function visibleOffices(store: Store, p: Principal | undefined): Promise<string[] | undefined> {
   if (!p || p.role === 'admin') return undefined;
-  if (p.role !== 'manager') return [];
+  if (p.role === 'technician' && p.offices.length === 0 && p.regions.length === 0) return undefined;
   // A principal lives for one request, whose checks may ask several times: one query per request.
-  let offices = managerOffices.get(p);
+  let offices = scopedOffices.get(p);
   if (!offices) {
     offices = store.officesInRegions(p.regions).then((inRegions) => [...new Set([...p.offices, ...inRegions])]);
-    managerOffices.set(p, offices);
+    scopedOffices.set(p, offices);
   }
   return offices;
 }
-const managerOffices = new WeakMap<Principal, Promise<string[]>>();
+const scopedOffices = new WeakMap<Principal, Promise<string[]>>();
+
+/** A kiosk is a scoped principal's when it belongs to offices (see Store.kioskOffices) and all are visible. */
+export async function canSeeKiosk(store: Store, p: Principal | undefined, kioskId: string): Promise<boolean> {
+  const offices = await store.kioskOffices(kioskId);
+  if (offices === undefined) return false;
+  const visible = await visibleOffices(store, p);
+  return visible === undefined || (offices.length > 0 && offices.every((o) => visible.includes(o)));
+}
 
 export async function canSeeOffice(store: Store, p: Principal | undefined, officeId: string | null): Promise<boolean> {
   const visible = await visibleOffices(store, p);
