@@ -59,7 +59,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     trustProxy: config.http.trustProxy ?? false,
   });
   app.decorate('gateway', { config, store, mqtt });
-  await registerHelmet(app, false);
+  await registerHelmet(app, config.http.tls !== undefined);
   registerErrorHandling(app);
   registerCsv(app);
   await registerSwagger(app);

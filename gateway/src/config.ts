@@ -1,4 +1,6 @@
 /** Gateway configuration from `LB_*` environment variables, validated once at start. */
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_TOPIC_PREFIX } from '../../shared/src/index.js';
 
@@ -15,6 +17,8 @@ export interface GatewayConfig {
     authWindowMs: number;
     /** Proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For names the client; none by default. */
     trustProxy?: string;
+    /** HTTPS: the certificate (chain) and its private key, PEM, read and checked at start. */
+    tls?: { cert: Buffer; key: Buffer };
   };
   /** Embedded aedes broker unless `url` is set. */
   mqtt: {
@@ -112,6 +116,42 @@ function adminTokenVar(env: Env): string | undefined {
   return raw;
 }
 
+function readPem(env: Env, name: string): Buffer {
+  try {
+    return fs.readFileSync(env[name]!);
+  } catch (err) {
+    throw new ConfigError(name, `cannot read "${env[name]}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** LB_HTTP_TLS_CERT and LB_HTTP_TLS_KEY (file paths) together, or neither; the key must be the certificate's. */
+function httpTls(env: Env): { cert: Buffer; key: Buffer } | undefined {
+  const certSet = Boolean(env.LB_HTTP_TLS_CERT);
+  const keySet = Boolean(env.LB_HTTP_TLS_KEY);
+  if (!certSet && !keySet) return undefined;
+  if (!certSet) throw new ConfigError('LB_HTTP_TLS_CERT', 'must be set with LB_HTTP_TLS_KEY: the certificate file (PEM)');
+  if (!keySet) throw new ConfigError('LB_HTTP_TLS_KEY', 'must be set with LB_HTTP_TLS_CERT: the private key file (PEM)');
+  const cert = readPem(env, 'LB_HTTP_TLS_CERT');
+  const key = readPem(env, 'LB_HTTP_TLS_KEY');
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(cert);
+  } catch (err) {
+    throw new ConfigError('LB_HTTP_TLS_CERT', `"${env.LB_HTTP_TLS_CERT}" is not a PEM certificate (${(err as Error).message})`);
+  }
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(key);
+  } catch {
+    // The message is the parser's, never the file's content.
+    throw new ConfigError('LB_HTTP_TLS_KEY', `"${env.LB_HTTP_TLS_KEY}" is not an unencrypted PEM private key`);
+  }
+  if (!x509.checkPrivateKey(privateKey)) {
+    throw new ConfigError('LB_HTTP_TLS_KEY', `"${env.LB_HTTP_TLS_KEY}" is not the key of the certificate in "${env.LB_HTTP_TLS_CERT}"`);
+  }
+  return { cert, key };
+}
+
 function trustProxy(env: Env): string | undefined {
   const raw = env.LB_HTTP_TRUST_PROXY;
   if (raw === undefined || raw === '') return undefined;
@@ -146,6 +186,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       authFailures: intVar(env, 'LB_HTTP_AUTH_FAILURES', 10, 1, 1_000_000),
       authWindowMs: intVar(env, 'LB_HTTP_AUTH_WINDOW_MS', 60_000, 1000, 86_400_000),
       trustProxy: trustProxy(env),
+      tls: httpTls(env),
     },
     mqtt: {
       port: intVar(env, 'LB_MQTT_PORT', 1883, 0, 65535),

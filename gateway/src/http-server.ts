@@ -5,6 +5,7 @@
  * kiosks (MQTT, same process) could no longer connect.
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config.js';
 
@@ -18,11 +19,15 @@ const TIMEOUT_CHECK_MS = 1000;
 const DROP_REPORT_MS = 10_000;
 
 export function createHttpServer(config: GatewayConfig['http'], log: Logger, handler: http.RequestListener): http.Server {
-  const server = http.createServer({
+  const limits = {
     requestTimeout: config.requestTimeoutMs,
     headersTimeout: Math.min(HEADERS_TIMEOUT_MS, config.requestTimeoutMs),
     connectionsCheckingInterval: TIMEOUT_CHECK_MS,
-  }, handler);
+  };
+  // HTTPS: a TLS handshake that has not finished within the headers' time is dropped too (node waits 120 s).
+  const server = config.tls
+    ? (https.createServer({ ...limits, ...config.tls, handshakeTimeout: limits.headersTimeout, minVersion: 'TLSv1.2' }, handler) as unknown as http.Server)
+    : http.createServer(limits, handler);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   // A connection silent for the whole request timeout is closed too (an idle one before that, by keep-alive).
   server.setTimeout(config.requestTimeoutMs);

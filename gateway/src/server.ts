@@ -30,10 +30,12 @@ async function main(): Promise<void> {
     await app.close(); // ingest finishes its transaction (commit + acks), then MQTT, broker and database close
     log.info('gateway stopped');
   });
-  await app.listen({ port: config.http.port, host: config.http.host });
+  // The server is ours (http-server.ts), so fastify cannot tell it speaks HTTPS: the listening line says so.
+  const scheme = config.http.tls ? 'https' : 'http';
+  await app.listen({ port: config.http.port, host: config.http.host, listenTextResolver: (address) => `Server listening at ${address.replace(/^https?:/, `${scheme}:`)}` });
   const httpPort = (app.server.address() as AddressInfo).port;
   // The ready line is an interface (process tests and scripts wait for it): printed at any LB_LOG_LEVEL.
-  log.child({}, { level: 'info' }).info({ httpPort, mqttPort: app.gateway.mqtt.brokerPort, mqttMode: app.gateway.mqtt.mode, dataDir: config.dataDir }, 'gateway ready');
+  log.child({}, { level: 'info' }).info({ httpPort, httpScheme: scheme, mqttPort: app.gateway.mqtt.brokerPort, mqttMode: app.gateway.mqtt.mode, dataDir: config.dataDir }, 'gateway ready');
 }
 
 main().catch((err: unknown) => {

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from '../../gateway/src/config.js';
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
     const c = loadConfig({});
-    expect(c.http).toEqual({ port: 8080, host: '0.0.0.0', requestTimeoutMs: 30_000, maxConnections: 512, authFailures: 10, authWindowMs: 60_000, trustProxy: undefined });
+    expect(c.http).toEqual({ port: 8080, host: '0.0.0.0', requestTimeoutMs: 30_000, maxConnections: 512, authFailures: 10, authWindowMs: 60_000, trustProxy: undefined, tls: undefined });
     expect(c.mqtt).toMatchObject({ port: 1883, url: undefined, clientId: 'lb-gateway' });
     expect(c.dbFile).toMatch(/data[/\\]gateway\.db$/);
     expect(c).toMatchObject({ devMode: false, topicPrefix: 'lb/v1', logLevel: 'info', adminToken: undefined });
@@ -19,7 +19,7 @@ describe('loadConfig', () => {
       LB_HTTP_TRUST_PROXY: '10.0.0.1,192.168.0.0/16',
     });
     expect(c).toMatchObject({
-      http: { port: 0, host: '127.0.0.1', requestTimeoutMs: 5000, maxConnections: 64, authFailures: 3, authWindowMs: 5000, trustProxy: '10.0.0.1,192.168.0.0/16' },
+      http: { port: 0, host: '127.0.0.1', requestTimeoutMs: 5000, maxConnections: 64, authFailures: 3, authWindowMs: 5000, trustProxy: '10.0.0.1,192.168.0.0/16', tls: undefined },
       mqtt: { port: 0, url: 'mqtt://broker:1883', username: 'gw', password: 'pw' },
       dataDir: '/tmp/lb', adminToken: 'long-enough-and-varied-0123', devMode: true, topicPrefix: 'acme/lb', logLevel: 'debug', deadLettersMax: 500,
     });
@@ -37,10 +37,17 @@ describe('loadConfig', () => {
     ['LB_ADMIN_TOKEN', 'short'],
     ['LB_ADMIN_TOKEN', '12345678901234567890'],
     ['LB_HTTP_TRUST_PROXY', 'proxy.example'],
+
     ['LB_HTTP_REQUEST_TIMEOUT_MS', '0'],
     ['LB_HTTP_MAX_CONNECTIONS', '0'],
   ])('names %s in the error for "%s"', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));
+  });
+
+  it('wants both TLS files or neither, and names the one it cannot read', () => {
+    expect(() => loadConfig({ LB_HTTP_TLS_CERT: '/nonexistent/cert.pem' })).toThrow(/^LB_HTTP_TLS_KEY: must be set with LB_HTTP_TLS_CERT/);
+    expect(() => loadConfig({ LB_HTTP_TLS_KEY: '/nonexistent/key.pem' })).toThrow(/^LB_HTTP_TLS_CERT: must be set with LB_HTTP_TLS_KEY/);
+    expect(() => loadConfig({ LB_HTTP_TLS_CERT: '/nonexistent/cert.pem', LB_HTTP_TLS_KEY: '/nonexistent/key.pem' })).toThrow('LB_HTTP_TLS_CERT: cannot read "/nonexistent/cert.pem": ENOENT');
   });
 });
