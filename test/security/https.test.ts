@@ -70,7 +70,8 @@ it('serves the API over HTTPS to a client that trusts the CA, and to no one else
   expect(plain).not.toMatch(/^HTTP /);
 });
 
-it.each([
+type TlsFiles = { LB_HTTP_TLS_CERT?: string; LB_HTTP_TLS_KEY?: string };
+it.each<[string, TlsFiles, RegExp]>([
   ['a key that is not the certificate\'s', { LB_HTTP_TLS_KEY: 'other.key' }, /LB_HTTP_TLS_KEY: .*not the key of the certificate/],
   ['a missing certificate file', { LB_HTTP_TLS_CERT: 'missing.crt' }, /LB_HTTP_TLS_CERT: cannot read .*ENOENT/],
   ['a certificate without its key', { LB_HTTP_TLS_KEY: '' }, /LB_HTTP_TLS_KEY: must be set/],
