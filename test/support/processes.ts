@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { mkdtempSync, writeFileSync, mkdirSync, chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync, mkdirSync, chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
@@ -18,6 +18,8 @@ export const ROOT = findRoot(import.meta.dirname);
 export const GATEWAY_ENTRY = join(ROOT, 'dist/gateway/src/server.js');
 export const AGENT_ENTRY = join(ROOT, 'dist/device/src/main.js');
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+/** Set by the suite's global setup: a folder where every LoggedProcess keeps a copy of its stdout and stderr. */
+export const PROCESS_LOGS_ENV = 'LB_TEST_PROCESS_LOGS';
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `lb-${prefix}-`));
@@ -44,7 +46,11 @@ export class LoggedProcess {
   private waiters: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
 
   constructor(readonly name: string, readonly child: ChildProcess) {
+    // The suite's secret scan (test/support/log-scan.ts) reads what every process wrote.
+    const keep = process.env[PROCESS_LOGS_ENV] ? join(process.env[PROCESS_LOGS_ENV], `${name.replace(/[^\w.-]+/g, '_')}-${child.pid}`) : undefined;
+    if (keep) child.stderr?.on('data', (d: Buffer) => appendFileSync(`${keep}.err`, d));
     createInterface({ input: child.stdout! }).on('line', (text) => {
+      if (keep) appendFileSync(`${keep}.out`, `${text}\n`);
       let line: LogLine;
       try {
         line = JSON.parse(text) as LogLine;
