@@ -18,6 +18,7 @@ export const TABLES: readonly TableSpec[] = [
   { name: 'dead_letters', order: 'id', identity: 'id' },
   { name: 'api_keys', order: 'id' },
   { name: 'api_key_scopes', order: 'key_id, scope, ref_id' },
+  { name: 'revoked_api_keys', order: 'hash' },
   { name: 'settings', order: 'id' },
   { name: 'regions', order: 'id' },
   { name: 'offices', order: 'id' },
