@@ -9,11 +9,12 @@ import { benchLoad } from './load.js';
 import { benchAgentRss, benchBacklogDrain, benchPressCommit } from './kiosk.js';
 import { benchScores } from './scores.js';
 import { benchScaleOut } from './scale-out.js';
+import { benchUploads } from './uploads.js';
 import type { BenchResult } from './stats.js';
 
 const program = new Command()
   .name('bench')
-  .option('--only <names>', 'comma-separated subset: press,backlog,ingest,rss,scores,load,scaleout')
+  .option('--only <names>', 'comma-separated subset: press,backlog,ingest,rss,scores,load,scaleout,uploads')
   .option('--quick', 'smaller workloads (for a smoke run)')
   .option('--load-kiosks <n>', 'kiosks for the load bench (default 10000, 1000 with --quick)')
   .option('--load-workers <n>', 'kiosk worker processes for the load bench', '2')
@@ -34,6 +35,7 @@ const benches: [string, () => Promise<BenchResult>][] = [
     return benchLoad({ kiosks, workers: Number(opts.loadWorkers), ...phases });
   }],
   // The same fleet and phases against one gateway + SQLite, Mosquitto + 1 gateway + PostgreSQL, Mosquitto + 2 gateways + PostgreSQL.
+  ['uploads', () => benchUploads(opts.quick ? 2 : 4)],
   ['scaleout', () => benchScaleOut({ kiosks: opts.quick ? 500 : 2000, workers: Number(opts.loadWorkers), rate: 1000, steadyS: opts.quick ? 10 : 30, saturationS: opts.quick ? 10 : 30 })],
 ];
 

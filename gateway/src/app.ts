@@ -13,6 +13,7 @@ import { startMqtt, type MqttRuntime } from './mqtt/runtime.js';
 import { roleGuard, type LoginThrottle } from './plugins/app/auth.js';
 import { registerCsv } from './plugins/app/csv.js';
 import { registerErrorHandling } from './plugins/app/errors.js';
+import { registerJsonBody } from './plugins/app/json-body.js';
 import { registerHelmet } from './plugins/external/helmet.js';
 import { registerRateLimit } from './plugins/external/rate-limit.js';
 import { registerSwagger } from './plugins/external/swagger.js';
@@ -61,6 +62,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   app.decorate('gateway', { config, store, mqtt });
   await registerHelmet(app, config.http.tls !== undefined);
   registerErrorHandling(app);
+  registerJsonBody(app);
   registerCsv(app);
   await registerSwagger(app);
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
