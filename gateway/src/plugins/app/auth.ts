@@ -14,7 +14,7 @@ declare module 'fastify' {
 export type RoleGuard = (...roles: Role[]) => onRequestAsyncHookHandler;
 
 /**
- * Failed logins per source address (see failedLogins in app.ts): `wait` is the seconds a source must
+ * Failed logins per source address (plugins/external/rate-limit.ts): `wait` is the seconds a source must
  * wait before it may try again (0: it may), `failed` counts one more failure.
  */
 export interface LoginThrottle {
