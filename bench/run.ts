@@ -13,11 +13,12 @@ import { benchReplug } from './replug.js';
 import { benchScores } from './scores.js';
 import { benchScaleOut } from './scale-out.js';
 import { benchPressVisible } from './press-visible.js';
+import { benchUploads } from './uploads.js';
 import type { BenchResult } from './stats.js';
 
 const program = new Command()
   .name('bench')
-  .option('--only <names>', 'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks')
+  .option('--only <names>', 'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads')
   .option('--quick', 'smaller workloads (for a smoke run)')
   .option('--load-kiosks <n>', 'kiosks for the load bench (default 10000, 1000 with --quick)')
   .option('--load-workers <n>', 'kiosk worker processes for the load bench', '2')
@@ -43,6 +44,7 @@ const benches: [string, () => Promise<BenchResult>][] = [
   // The same fleet and phases against one gateway + SQLite, Mosquitto + 1 gateway + PostgreSQL, Mosquitto + 2 gateways + PostgreSQL.
   // A CONNECT flood and a wrong-login loop against one gateway process (docs/security.md).
   ['attacks', () => benchAttacks(opts.quick ? { sockets: 300, lanes: 16, seconds: 5 } : { sockets: 1500, lanes: 32, seconds: 10 })],
+  ['uploads', () => benchUploads(opts.quick ? 2 : 4)],
   ['scaleout', () => benchScaleOut({ kiosks: opts.quick ? 500 : 2000, workers: Number(opts.loadWorkers), rate: 1000, steadyS: opts.quick ? 10 : 30, saturationS: opts.quick ? 10 : 30 })],
 ];
 

@@ -7,11 +7,15 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import { bootstrapAdminKey, printAdminKeyOnce } from './bootstrap.js';
 import type { GatewayConfig } from './config.js';
+import { createHttpServer } from './http-server.js';
 import { createLogger } from './logger.js';
 import { startMqtt, type MqttRuntime } from './mqtt/runtime.js';
-import { roleGuard } from './plugins/app/auth.js';
+import { roleGuard, type LoginThrottle } from './plugins/app/auth.js';
 import { registerCsv } from './plugins/app/csv.js';
 import { registerErrorHandling } from './plugins/app/errors.js';
+import { registerJsonBody } from './plugins/app/json-body.js';
+import { registerHelmet } from './plugins/external/helmet.js';
+import { registerRateLimit } from './plugins/external/rate-limit.js';
 import { registerSwagger } from './plugins/external/swagger.js';
 import { apiKeyRoutes } from './routes/api/v1/api-keys.js';
 import { assignmentRoutes } from './routes/api/v1/assignments.js';
@@ -48,13 +52,22 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     await store.close();
     throw err;
   }
-  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    serverFactory: (handler) => createHttpServer(config.http, log, handler),
+    // req.ip, which failed logins are counted by, is the TCP peer unless it is a proxy named here.
+    trustProxy: config.http.trustProxy ?? false,
+  });
   app.decorate('gateway', { config, store, mqtt });
+  await registerHelmet(app, config.http.tls !== undefined);
   registerErrorHandling(app);
+  registerJsonBody(app);
   registerCsv(app);
   await registerSwagger(app);
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
-  const deps = { config, store, mqtt, guard: roleGuard(store, config.devMode) };
+  const throttle: LoginThrottle = await registerRateLimit(app, config.http);
+  const deps = { config, store, mqtt, guard: roleGuard(store, config.devMode, throttle) };
   for (const routes of [healthRoutes, kioskRoutes, deadLetterRoutes, apiKeyRoutes, orgRoutes, assignmentRoutes, countRoutes, scoreRoutes]) {
     await api.register(routes, { prefix: '/api/v1', ...deps });
   }

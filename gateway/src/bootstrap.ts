@@ -1,4 +1,5 @@
 /** The first admin API key: from LB_ADMIN_TOKEN, or generated once and shown once. */
+import { ConfigError } from './config.js';
 import { hashSecret, newSecret } from './secrets.js';
 import type { Store } from './store/store.js';
 
@@ -7,7 +8,12 @@ export const ENV_ADMIN_KEY_NAME = 'LB_ADMIN_TOKEN';
 /** Returns a newly generated key (to print once), or undefined when none was needed. */
 export async function bootstrapAdminKey(store: Store, adminToken: string | undefined): Promise<string | undefined> {
   if (adminToken) {
-    await store.upsertApiKey({ name: ENV_ADMIN_KEY_NAME, role: 'admin', hash: hashSecret(adminToken) });
+    const hash = hashSecret(adminToken);
+    // A token revoked (or rotated away) through the API stays dead: reinstating it would undo the revocation.
+    if (await store.isRevokedApiKey(hash)) {
+      throw new ConfigError('LB_ADMIN_TOKEN', 'this token was revoked or rotated through the API: set the new one, or unset LB_ADMIN_TOKEN to use the keys in the database');
+    }
+    await store.upsertApiKey({ name: ENV_ADMIN_KEY_NAME, role: 'admin', hash });
     return undefined;
   }
   if ((await store.countApiKeys('admin')) > 0) return undefined;

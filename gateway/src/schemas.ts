@@ -95,8 +95,8 @@ export const ApiKey = Type.Object({
 export const NewApiKeyBody = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 100 }),
   role: Role,
-  offices: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 1000, description: 'manager: offices it may see' })),
-  regions: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 1000, description: 'manager: regions whose offices it may see' })),
+  offices: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 1000, description: 'manager, technician: offices it may see (a technician without offices or regions: the whole fleet)' })),
+  regions: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 1000, description: 'manager, technician: regions whose offices it may see' })),
 });
 export const NewApiKey = Type.Intersect([ApiKey, Type.Object({ key: Type.String({ description: 'Shown only in this response' }) })]);
 

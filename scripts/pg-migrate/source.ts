@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from '../../gateway/src/store/migrations.js';
-import { Refusal, TABLES, type TableSpec } from './tables.js';
+import { IN_FLIGHT, Refusal, TABLES, type TableSpec } from './tables.js';
 
 export class SqliteSource {
   private constructor(
@@ -59,8 +59,11 @@ export class SqliteSource {
       throw new Refusal(`${this.file} has schema version ${version}, newer than this tool knows (${known}): ` +
         `run the migration tool of the gateway version that wrote it`);
     }
-    const unknown = tables.filter((t) => !TABLES.some((s) => s.name === t));
+    const unknown = tables.filter((t) => !TABLES.some((s) => s.name === t) && !IN_FLIGHT.includes(t));
     if (unknown.length) throw new Refusal(`${this.file} has tables this tool does not copy (${unknown.join(', ')}): it does not match this gateway version`);
+    if (this.db.prepare('SELECT count(*) FROM count_uploads WHERE ready = 1').pluck().get()) {
+      throw new Refusal(`${this.file} has a visitor upload half applied: start the gateway once on it (it finishes the upload), stop it, then run this again`);
+    }
     // The gateway's connections enforce foreign keys (better-sqlite3 turns them on), but a file edited with
     // another tool (the sqlite3 shell has them off) may not hold to them: name every row PostgreSQL would refuse.
     const broken = new Map<string, number>();

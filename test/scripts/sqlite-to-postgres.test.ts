@@ -66,9 +66,11 @@ async function fillGateway(store: SqliteStore): Promise<void> {
   await store.putBinding({ kioskId: 'k-berlin', panel: 'loy', kind: 'loyalty', officeId: 'berlin', deskId: null });
   await store.putBinding({ kioskId: 'k-lisbon', panel: 'front', kind: 'office', officeId: 'lisbon', deskId: null });
   await store.putKioskConfig('k-berlin', { panels: [{ id: 'desk', kind: 'staff', pins: { good: 2, neutral: 3, bad: 4 } }] });
-  await store.putCounts('visitors', [{ officeId: 'berlin', deskId: null, start: T0 - 3_600_000, end: T0 + 20 * 3_600_000, day: 20260310, count: 140 }]);
+  await store.putCounts('visitors', [{ officeId: 'berlin', deskId: null, day: 20260310, hourly: false, replaceAll: false, counts: [{ start: T0 - 3_600_000, end: T0 + 20 * 3_600_000, count: 140 }] }]);
   await store.createApiKey({ name: 'berlin-manager', role: 'manager', hash: 'sha256-manager', offices: ['berlin'], regions: ['north'] });
   await store.upsertApiKey({ name: 'bootstrap-admin', role: 'admin', hash: 'sha256-admin' });
+  const leaked = await store.createApiKey({ name: 'leaked', role: 'technician', hash: 'sha256-leaked' });
+  await store.revokeApiKey(leaked.id);
 
   // k-berlin: 300 presses over a working day, seqs 1..320 with two holes (gaps), in batches of 25.
   const berlin: Event[] = [];
@@ -161,6 +163,7 @@ describe('npm run migrate-to-postgres', () => {
     expect(run.stdout).toMatch(/^ {2}seq_gaps +3$/m); // 101–104, 106–110, 201–210
     expect(run.stdout).toMatch(/^ {2}kiosks +3$/m);
     expect(run.stdout).toMatch(/^ {2}api_key_scopes +2$/m);
+    expect(run.stdout).toMatch(/^ {2}revoked_api_keys +1$/m);
     expect(run.stdout).toMatch(/^ {2}dead_letters +2 {2}\(1 values held NUL characters, which PostgreSQL text cannot: replaced by U\+FFFD\)$/m);
     expect(run.stdout).toMatch(/^ {2}rollup_day +[1-9]\d*$/m);
     expect(run.stdout).toMatch(/^verified: \d+ checks equal/m);
@@ -210,6 +213,7 @@ describe('npm run migrate-to-postgres', () => {
       expect(await store.apiKeyByHash('sha256-manager')).toMatchObject({ name: 'berlin-manager', role: 'manager', offices: ['berlin'], regions: ['north'] });
       expect(await store.apiKeyByHash('sha256-admin')).toMatchObject({ name: 'bootstrap-admin', role: 'admin' });
       expect(await store.kioskPasswordHash('k-lisbon')).toBe('pw-hash-k-lisbon');
+      expect(await store.isRevokedApiKey('sha256-leaked')).toBe(true); // a revoked LB_ADMIN_TOKEN stays revoked
     } finally {
       await store.close();
     }

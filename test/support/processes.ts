@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { mkdtempSync, writeFileSync, mkdirSync, chmodSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync, mkdirSync, chmodSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
@@ -18,6 +18,8 @@ export const ROOT = findRoot(import.meta.dirname);
 export const GATEWAY_ENTRY = join(ROOT, 'dist/gateway/src/server.js');
 export const AGENT_ENTRY = join(ROOT, 'dist/device/src/main.js');
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+/** Set by the suite's global setup: a folder where every LoggedProcess keeps a copy of its stdout and stderr. */
+export const PROCESS_LOGS_ENV = 'LB_TEST_PROCESS_LOGS';
 
 const madeDirs: string[] = [];
 /** A fresh `lb-<prefix>-…` folder in the temp dir, removed by removeTempDirs() or when the process exits. */
@@ -51,7 +53,11 @@ export class LoggedProcess {
   private waiters: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
 
   constructor(readonly name: string, readonly child: ChildProcess) {
+    // The suite's secret scan (test/support/log-scan.ts) reads what every process wrote.
+    const keep = process.env[PROCESS_LOGS_ENV] ? join(process.env[PROCESS_LOGS_ENV], `${name.replace(/[^\w.-]+/g, '_')}-${child.pid}`) : undefined;
+    if (keep) child.stderr?.on('data', (d: Buffer) => appendFileSync(`${keep}.err`, d));
     createInterface({ input: child.stdout! }).on('line', (text) => {
+      if (keep) appendFileSync(`${keep}.out`, `${text}\n`);
       let line: LogLine;
       try {
         line = JSON.parse(text) as LogLine;
@@ -114,7 +120,17 @@ export interface GatewayProcessOptions {
   logLevel?: string;
   /** Any other LB_* variables; they win over the options above. */
   env?: Record<string, string>;
+  /** RLIMIT_NOFILE (soft and hard) of the gateway process: attack tests run it out of file descriptors. */
+  fdLimit?: number;
+  /** Flags for node itself, e.g. `--import` of a probe (LOOP_DELAY_PROBE). */
+  nodeArgs?: string[];
 }
+
+/**
+ * Preload (`nodeArgs: ['--import', LOOP_DELAY_PROBE]`) that measures the process's event-loop delay:
+ * on SIGWINCH it prints `{"msg":"loop delay","maxMs":…}` — the longest block since the last report.
+ */
+export const LOOP_DELAY_PROBE = join(ROOT, 'test/support/loop-delay-probe.mjs');
 
 export async function startGateway(opts: GatewayProcessOptions = {}): Promise<Gateway> {
   const dataDir = opts.dataDir ?? tempDir('gw');
@@ -127,7 +143,12 @@ export async function startGateway(opts: GatewayProcessOptions = {}): Promise<Ga
     LB_MQTT_SHARE_GROUP: opts.mqtt?.shareGroup,
   };
   const named = Object.fromEntries(Object.entries(optional).filter((e): e is [string, string] => e[1] !== undefined));
-  const child = spawn(process.execPath, [GATEWAY_ENTRY], {
+  // `ulimit -n` in the shell that then execs node: the same pid, with the lower limit (node raises soft to hard).
+  const node = [...(opts.nodeArgs ?? []), GATEWAY_ENTRY];
+  const [cmd, args]: [string, string[]] = opts.fdLimit
+    ? ['/bin/sh', ['-c', `ulimit -n ${opts.fdLimit} && exec "$0" "$@"`, process.execPath, ...node]]
+    : [process.execPath, node];
+  const child = spawn(cmd, args, {
     env: {
       ...process.env,
       LB_DATA_DIR: dataDir,

@@ -172,4 +172,18 @@ export const MIGRATIONS: readonly string[] = [
   DROP TRIGGER panel_bindings_desk_update;
   ALTER TABLE settings ADD COLUMN org_rev INTEGER NOT NULL DEFAULT 0;
   `,
+  /* 4: visitor/sales uploads in flight (SqlOrgStore.putCounts): staged in bounded transactions, then applied
+     in bounded transactions; `ready` is an upload's commit point, after which a restart finishes applying it.
+     Each staged row carries its (desk, day)'s instructions and the transaction (`chunk`) that applies it. */ `
+  CREATE TABLE count_uploads (id TEXT PRIMARY KEY, tbl TEXT NOT NULL, created_ms INTEGER NOT NULL, ready INTEGER NOT NULL DEFAULT 0);
+  CREATE TABLE staged_counts (
+    rid INTEGER PRIMARY KEY, i INTEGER NOT NULL, upload TEXT NOT NULL, chunk INTEGER NOT NULL,
+    office_id TEXT NOT NULL, desk_id TEXT NOT NULL, day INTEGER NOT NULL, from_ms INTEGER NOT NULL, to_ms INTEGER NOT NULL,
+    hourly INTEGER NOT NULL, replace_all INTEGER NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, count INTEGER NOT NULL
+  );
+  CREATE INDEX staged_counts_chunk ON staged_counts (upload, chunk);
+  `,
+  /* 5: hashes of revoked and rotated-away API keys: a revoked LB_ADMIN_TOKEN must not come back at the next start */ `
+  CREATE TABLE revoked_api_keys (hash TEXT PRIMARY KEY, key_id TEXT NOT NULL, name TEXT NOT NULL, revoked_at TEXT NOT NULL);
+  `,
 ];

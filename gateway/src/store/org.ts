@@ -21,6 +21,19 @@ export interface PanelBinding { kioskId: string; panel: string; kind: PanelKind;
 /** Visitors or sales over [start, end) (a local hour or day) for an office, or one of its desks. */
 export interface PeriodCount { officeId: string; deskId: string | null; start: number; end: number; day: number; count: number }
 
+/**
+ * What an upload does to the counts of one local day of an office (deskId null) or desk: the stored rows of
+ * the other granularity go (every stored row of the day when `replaceAll`), then `counts` are written.
+ */
+export interface DayCounts {
+  officeId: string;
+  deskId: string | null;
+  day: number;
+  hourly: boolean;
+  replaceAll: boolean;
+  counts: Array<{ start: number; end: number; count: number }>;
+}
+
 export type OrgKind = 'region' | 'office' | 'desk' | 'employee';
 
 export type Subject =
@@ -67,7 +80,8 @@ export interface OrgStore {
   deleteBinding(kioskId: string, panel: string): Promise<boolean>;
   listBindings(kioskId: string): Promise<PanelBinding[]>;
 
-  putCounts(table: 'visitors' | 'sales', rows: PeriodCount[]): Promise<void>;
+  /** All days or none: a restart after a failure part-way finishes the upload (see docs/gateway.md). */
+  putCounts(table: 'visitors' | 'sales', days: DayCounts[]): Promise<void>;
   /** The office-wide counts (`deskId` null) or one desk's, of local days [fromDay, toDay). */
   listCounts(table: 'visitors' | 'sales', officeIds: readonly string[], deskId: string | null, fromDay: number, toDay: number): Promise<PeriodCount[]>;
   /** Every desk's own counts in these offices (none of the office-wide ones), local days [fromDay, toDay). */

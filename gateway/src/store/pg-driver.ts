@@ -28,6 +28,7 @@ export class PgDriver implements SqlDriver {
   readonly dialect = 'postgres';
   readonly forUpdate = ' FOR UPDATE';
   readonly forShare = ' FOR SHARE';
+  readonly maxRowsPerTransaction = Infinity;
   readonly pool: pg.Pool;
   private readonly prepared = new Map<string, Prepared>();
 
@@ -59,11 +60,13 @@ export class PgDriver implements SqlDriver {
     return PG_MIGRATIONS.length;
   }
 
-  async transaction<T>(work: () => Q<T>): Promise<T> {
+  async transaction<T>(work: () => Q<T>, opts: { lazy?: boolean } = {}): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
+      // The commit returns before its WAL is flushed; a later synchronous commit flushes it too.
+      if (opts.lazy) await client.query('SET LOCAL synchronous_commit = off');
       const out = await this.drive(client, work());
       await client.query('COMMIT');
       return out;

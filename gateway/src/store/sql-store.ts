@@ -1,10 +1,11 @@
 /** `Store` over a `SqlDriver`: the same code on SQLite and PostgreSQL (sqlite.ts, postgres.ts pick the driver). */
 import { ulid } from 'ulid';
 import type { KioskConfigMessage, Panel } from '../../../shared/src/index.js';
+import { CountUploads } from './count-uploads.js';
 import { ingestWriter } from './ingest-writer.js';
 import { Scorer } from './scorer.js';
 import { bindPanel, SqlOrgStore } from './sql-org.js';
-import { all, get, run, value, type Q, type Row, type SqlDriver } from './sql.js';
+import { all, get, inList, run, value, type Q, type Row, type SqlDriver } from './sql.js';
 import type {
   ApiKey, ApiKeyScope, BatchOutcome, DeadLetter, IngestWork, Kiosk, NewKiosk, Role, SeqGap, Store, StoredEvent,
 } from './store.js';
@@ -54,16 +55,19 @@ const API_KEY = 'id, name, role, created_at AS "createdAt"';
 
 export class SqlStore extends SqlOrgStore implements Store {
   protected scorer: Scorer;
+  protected countUploads: CountUploads;
   private readonly writeIngest: (work: IngestWork) => Promise<BatchOutcome[]>;
 
   constructor(readonly driver: SqlDriver) {
     super();
     this.scorer = new Scorer(driver);
+    this.countUploads = new CountUploads(driver);
     this.writeIngest = ingestWriter(driver, this.scorer);
   }
 
   async migrate(): Promise<void> {
     await this.driver.migrate();
+    await this.countUploads.finishPending();
   }
 
   async ping(): Promise<boolean> {
@@ -104,9 +108,28 @@ export class SqlStore extends SqlOrgStore implements Store {
     return r && kioskFromRow(r);
   }
 
-  async listKiosks(after: string | undefined, limit: number): Promise<Kiosk[]> {
-    const rows = await this.driver.query(() => all('SELECT * FROM kiosks WHERE id > ? ORDER BY id LIMIT ?', after ?? '', limit));
+  async listKiosks(after: string | undefined, limit: number, offices?: readonly string[]): Promise<Kiosk[]> {
+    if (!offices) {
+      const rows = await this.driver.query(() => all('SELECT * FROM kiosks WHERE id > ? ORDER BY id LIMIT ?', after ?? '', limit));
+      return rows.map(kioskFromRow);
+    }
+    const label = inList('k.office_id', offices);
+    const bound = inList('b.office_id', offices);
+    const rows = await this.driver.query(() => all(`SELECT k.* FROM kiosks k WHERE k.id > ?
+      AND (k.office_id IS NOT NULL OR EXISTS (SELECT 1 FROM panel_bindings b WHERE b.kiosk_id = k.id))
+      AND (k.office_id IS NULL OR ${label.sql})
+      AND NOT EXISTS (SELECT 1 FROM panel_bindings b WHERE b.kiosk_id = k.id AND NOT (${bound.sql}))
+      ORDER BY k.id LIMIT ?`, after ?? '', ...label.args, ...bound.args, limit));
     return rows.map(kioskFromRow);
+  }
+
+  async kioskOffices(id: string): Promise<string[] | undefined> {
+    return this.driver.query(function* () {
+      const kiosk = yield* get<{ office_id: string | null }>('SELECT office_id FROM kiosks WHERE id = ?', id);
+      if (!kiosk) return undefined;
+      const bound = yield* all<{ office_id: string }>('SELECT DISTINCT office_id FROM panel_bindings WHERE kiosk_id = ?', id);
+      return [...new Set([...(kiosk.office_id ? [kiosk.office_id] : []), ...bound.map((b) => b.office_id)])];
+    });
   }
 
   async kioskGaps(id: string): Promise<SeqGap[]> {
@@ -177,6 +200,35 @@ export class SqlStore extends SqlOrgStore implements Store {
       const r = yield* get<ApiKey & { hash: string }>(`SELECT ${API_KEY}, hash FROM api_keys WHERE hash = ?`, hash);
       return r && (yield* withScope(r));
     });
+  }
+
+  async revokeApiKey(id: string): Promise<ApiKey | 'missing' | 'last admin'> {
+    return this.driver.transaction(function* () {
+      const key = yield* get<ApiKey & { hash: string }>(`SELECT ${API_KEY}, hash FROM api_keys WHERE id = ?`, id);
+      if (!key) return 'missing' as const;
+      // Counted in the same transaction that deletes: two admins revoking each other cannot both succeed.
+      if (key.role === 'admin' && (yield* value<number>(`SELECT count(*) FROM api_keys WHERE role = 'admin'`)) === 1) return 'last admin' as const;
+      const scoped = yield* withScope(key);
+      yield* run('INSERT INTO revoked_api_keys (hash, key_id, name, revoked_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', key.hash, key.id, key.name, now());
+      yield* run('DELETE FROM api_keys WHERE id = ?', id); // its scopes go with it (ON DELETE CASCADE)
+      const { hash: _, ...out } = scoped;
+      return out;
+    });
+  }
+
+  async rotateApiKey(id: string, hash: string): Promise<ApiKey | undefined> {
+    return this.driver.transaction(function* () {
+      const key = yield* get<ApiKey & { hash: string }>(`SELECT ${API_KEY}, hash FROM api_keys WHERE id = ?`, id);
+      if (!key) return undefined;
+      yield* run('INSERT INTO revoked_api_keys (hash, key_id, name, revoked_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', key.hash, key.id, key.name, now());
+      yield* run('UPDATE api_keys SET hash = ? WHERE id = ?', hash, id);
+      const { hash: _, ...out } = yield* withScope(key);
+      return out;
+    });
+  }
+
+  async isRevokedApiKey(hash: string): Promise<boolean> {
+    return (await this.driver.query(() => value('SELECT 1 FROM revoked_api_keys WHERE hash = ?', hash))) !== undefined;
   }
 
   async listApiKeys(): Promise<ApiKey[]> {

@@ -58,10 +58,20 @@ export interface SqlDriver {
   /** Row-lock clauses: '' on SQLite, where the one writer holds the whole database. */
   readonly forUpdate: string;
   readonly forShare: string;
+  /**
+   * The most rows a bulk write (a visitor upload) puts in one transaction. SQLite runs on the event loop
+   * and blocks it for as long as a transaction lasts, so its share stays small; PostgreSQL's run on the
+   * server, so one transaction takes it all.
+   */
+  readonly maxRowsPerTransaction: number;
   /** Applies pending migrations; returns the schema version. */
   migrate(): Promise<number>;
-  /** Runs `work` in one transaction; any error rolls all of it back. */
-  transaction<T>(work: () => Q<T>): Promise<T>;
+  /**
+   * Runs `work` in one transaction; any error rolls all of it back. `lazy`: the commit need not be on disk
+   * when this returns (no fsync); a power cut may lose it, and the next ordinary commit makes it durable
+   * with everything before it. Only for writes that are redone after such a loss (see count-uploads.ts).
+   */
+  transaction<T>(work: () => Q<T>, opts?: { lazy?: boolean }): Promise<T>;
   /** A failure after which the whole transaction may simply run again (deadlock, serialization). */
   isTransient(err: unknown): boolean;
   /** Runs `work` without an explicit transaction (reads, single statements). */

@@ -64,7 +64,10 @@ export interface Store extends OrgStore {
   kioskPasswordHash(id: string): Promise<string | undefined>;
   kioskExists(id: string): Promise<boolean>;
   getKiosk(id: string): Promise<Kiosk | undefined>;
-  listKiosks(after: string | undefined, limit: number): Promise<Kiosk[]>;
+  /** `offices`: only kiosks that belong to some of these offices and to none other (see kioskOffices). */
+  listKiosks(after: string | undefined, limit: number, offices?: readonly string[]): Promise<Kiosk[]>;
+  /** The offices a kiosk belongs to: its officeId and its panels' bindings' (undefined: no such kiosk). */
+  kioskOffices(id: string): Promise<string[] | undefined>;
   kioskGaps(id: string): Promise<SeqGap[]>;
   fleetSummary(): Promise<{ registered: number; online: number }>;
   /** Stores panels/misuse as the next revision and returns the full message to publish. */
@@ -80,6 +83,12 @@ export interface Store extends OrgStore {
   /** Creates or replaces the key row named `name` (used for LB_ADMIN_TOKEN). */
   upsertApiKey(k: { name: string; role: Role; hash: string }): Promise<void>;
   apiKeyByHash(hash: string): Promise<(ApiKey & { hash: string }) | undefined>;
+  /** Deletes the key and remembers its hash as revoked; never the last admin key. */
+  revokeApiKey(id: string): Promise<ApiKey | 'missing' | 'last admin'>;
+  /** Gives the key a new secret (its hash) and remembers the old one as revoked. */
+  rotateApiKey(id: string, hash: string): Promise<ApiKey | undefined>;
+  /** Whether a key with this hash was revoked or rotated away. */
+  isRevokedApiKey(hash: string): Promise<boolean>;
   listApiKeys(): Promise<ApiKey[]>;
   countApiKeys(role: Role): Promise<number>;
 }

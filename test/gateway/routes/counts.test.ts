@@ -47,4 +47,12 @@ describe('visitor counts', () => {
     expect(foreign.status).toBe(400);
     expect(foreign.body.message).toBe('entries[1].deskId: desk "msk-1" is not in office "ber"');
   });
+
+  it('stores nothing of an upload whose last of 10 000 entries is refused', async () => {
+    const entries = Array.from({ length: 9_999 }, (_, i) => ({ date: new Date(Date.UTC(2025, 0, 1) + Math.floor(i / 24) * 86_400_000).toISOString().slice(0, 10), hour: (i % 24) === 2 ? 3 : i % 24, count: 1 }));
+    const refused = await call(app, 'PUT', '/offices/msk/visitors', { entries: [...entries, { date: '2026-02-30', count: 1 }] });
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toBe('entries[9999].date: "2026-02-30" is not a date');
+    expect((await call(app, 'GET', '/offices/msk/visitors?from=2025-01-01&to=2026-03-01')).body.items).toEqual([]);
+  });
 });

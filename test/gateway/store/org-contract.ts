@@ -154,10 +154,11 @@ export function describeOrgStore(name: string, open: () => Promise<Store>): void
       const store = await open();
       await seed(store);
       const day = dayNumber(2026, 5, 1);
-      const hour = (h: number, count: number) => ({ officeId: 'b-office', deskId: null, start: at('2026-04-30T14:00:00Z') + h * 3_600_000, end: at('2026-04-30T14:00:00Z') + (h + 1) * 3_600_000, day, count });
-      await store.putCounts('visitors', [hour(9, 10), hour(10, 12)]);
+      const hour = (h: number, count: number) => ({ start: at('2026-04-30T14:00:00Z') + h * 3_600_000, end: at('2026-04-30T14:00:00Z') + (h + 1) * 3_600_000, count });
+      const office = { officeId: 'b-office', deskId: null, day, replaceAll: false };
+      await store.putCounts('visitors', [{ ...office, hourly: true, counts: [hour(9, 10), hour(10, 12)] }]);
       expect((await store.listCounts('visitors', ['b-office'], null, day, day + 1)).map((c) => c.count)).toEqual([10, 12]);
-      await store.putCounts('visitors', [{ officeId: 'b-office', deskId: null, start: at('2026-04-30T14:00:00Z'), end: at('2026-05-01T14:00:00Z'), day, count: 30 }]);
+      await store.putCounts('visitors', [{ ...office, hourly: false, counts: [{ start: at('2026-04-30T14:00:00Z'), end: at('2026-05-01T14:00:00Z'), count: 30 }] }]);
       expect(await store.listCounts('visitors', ['b-office'], null, day, day + 1)).toEqual([
         { officeId: 'b-office', deskId: null, start: at('2026-04-30T14:00:00Z'), end: at('2026-05-01T14:00:00Z'), day, count: 30 },
       ]);
@@ -169,7 +170,7 @@ export function describeOrgStore(name: string, open: () => Promise<Store>): void
         { officeId: 'a-office', deskId: null, start: at('2026-05-01T10:00:00Z'), end: at('2026-05-02T10:00:00Z'), day: may2, count: 1 }, // UTC+14
         { officeId: 'B-office', deskId: null, start: at('2026-05-03T11:00:00Z'), end: at('2026-05-03T12:00:00Z'), day: may2, count: 2 }, // 23:00 at UTC−12
       ];
-      await store.putCounts('visitors', far);
+      await store.putCounts('visitors', far.map(({ start, end, count, ...key }) => ({ ...key, hourly: end - start < 86_400_000, replaceAll: false, counts: [{ start, end, count }] })));
       const both = async (from: number, to: number) => (await store.listCounts('visitors', ['a-office', 'B-office'], null, from, to)).sort((a, b) => a.count - b.count);
       expect(await both(may2, may2 + 1)).toEqual(far);
       expect(await both(may2 + 1, may2 + 2)).toEqual([]);
@@ -210,9 +211,33 @@ export function describeOrgStore(name: string, open: () => Promise<Store>): void
 
       const day = dayNumber(2026, 5, 1);
       const span = { start: at('2026-04-30T14:00:00Z'), end: at('2026-05-01T14:00:00Z'), day };
-      await store.putCounts('visitors', [{ officeId: 'b-office', deskId: null, ...span, count: 30 }, { officeId: 'b-office', deskId: 'd1', ...span, count: 12 }]);
+      const wholeDay = (deskId: string | null, count: number) => ({ officeId: 'b-office', deskId, day, hourly: false, replaceAll: false, counts: [{ start: span.start, end: span.end, count }] });
+      await store.putCounts('visitors', [wholeDay(null, 30), wholeDay('d1', 12)]);
       expect(await store.listDeskCounts('visitors', ['b-office', 'idle'], day, day + 1)).toEqual([{ officeId: 'b-office', deskId: 'd1', ...span, count: 12 }]);
       expect(await store.listDeskCounts('sales', ['b-office'], day, day + 1)).toEqual([]);
+      await store.close();
+    });
+
+    it('applies an upload of more days than one transaction holds, whole, each day replacing what it names', async () => {
+      const store = await open();
+      await seed(store);
+      const H = 3_600_000;
+      const from = at('2026-01-01T00:00:00Z');
+      const days = (n: number, hourly: boolean, count: number, deskId: string | null = null) => Array.from({ length: n }, (_, i) => ({
+        officeId: 'b-office', deskId, day: dayNumber(2026, 1, 1 + i), hourly, replaceAll: false,
+        counts: hourly ? Array.from({ length: 24 }, (_, h) => ({ start: from + i * 24 * H + h * H, end: from + i * 24 * H + (h + 1) * H, count }))
+          : [{ start: from + i * 24 * H, end: from + (i + 1) * 24 * H, count }],
+      }));
+      const list = (deskId: string | null = null) => store.listCounts('visitors', ['b-office'], deskId, dayNumber(2026, 1, 1), dayNumber(2026, 2, 1));
+      await store.putCounts('visitors', [...days(30, true, 2), ...days(30, true, 5, 'd1')]); // 1 440 rows
+      expect((await list()).length).toBe(720);
+      expect((await list('d1')).reduce((s, c) => s + c.count, 0)).toBe(720 * 5);
+      // Day entries for the first ten days replace their hours; the other twenty days keep theirs.
+      await store.putCounts('visitors', days(10, false, 40));
+      const after = await list();
+      expect(after.length).toBe(10 + 20 * 24);
+      expect(after.reduce((s, c) => s + c.count, 0)).toBe(10 * 40 + 20 * 24 * 2);
+      expect((await list('d1')).length).toBe(720);
       await store.close();
     });
 

@@ -124,5 +124,41 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       expect(await store.allKioskConfigs()).toEqual([{ kioskId: 'k', config: { v: 1, rev: 2, panels } }]);
       await store.close();
     });
+
+    it('rotates and revokes API keys, remembering every hash that stopped working, never the last admin key', async () => {
+      const store = await open();
+      const admin = await store.createApiKey({ name: 'admin', role: 'admin', hash: 'h-admin' });
+      const tech = await store.createApiKey({ name: 'tech', role: 'technician', hash: 'h-tech', offices: ['o1'] });
+      expect(await store.rotateApiKey(tech.id, 'h-tech-2')).toEqual(tech);
+      expect(await store.apiKeyByHash('h-tech')).toBeUndefined();
+      expect((await store.apiKeyByHash('h-tech-2'))?.offices).toEqual(['o1']);
+      expect(await store.revokeApiKey(tech.id)).toEqual(tech);
+      expect(await store.apiKeyByHash('h-tech-2')).toBeUndefined();
+      expect(await store.revokeApiKey(tech.id)).toBe('missing');
+      expect(await store.rotateApiKey(tech.id, 'h')).toBeUndefined();
+      expect(await store.revokeApiKey(admin.id)).toBe('last admin');
+      expect([await store.isRevokedApiKey('h-tech'), await store.isRevokedApiKey('h-tech-2'), await store.isRevokedApiKey('h-admin')]).toEqual([true, true, false]);
+      await store.close();
+    });
+
+    it('lists the kiosks wholly within some offices: by their officeId and their panels\' bindings', async () => {
+      const store = await open();
+      for (const office of ['n1', 'n2', 's1']) await store.createOrg('office', { id: office, name: office, timeZone: 'UTC', regionId: null, k: null });
+      await store.createKiosk({ id: 'a-north', officeId: 'n1', passwordHash: 'h' });
+      await store.createKiosk({ id: 'b-bound-north', passwordHash: 'h' });
+      await store.putBinding({ kioskId: 'b-bound-north', panel: 'p', kind: 'office', officeId: 'n2', deskId: null });
+      await store.createKiosk({ id: 'c-straddling', officeId: 'n1', passwordHash: 'h' });
+      await store.putBinding({ kioskId: 'c-straddling', panel: 'p', kind: 'office', officeId: 's1', deskId: null });
+      await store.createKiosk({ id: 'd-nowhere', passwordHash: 'h' });
+      const ids = async (offices?: string[]) => (await store.listKiosks(undefined, 10, offices)).map((k) => k.id);
+      expect(await ids(['n1', 'n2'])).toEqual(['a-north', 'b-bound-north']);
+      expect(await ids([])).toEqual([]);
+      expect(await ids()).toEqual(['a-north', 'b-bound-north', 'c-straddling', 'd-nowhere']);
+      expect((await store.listKiosks('a-north', 1, ['n1', 'n2'])).map((k) => k.id)).toEqual(['b-bound-north']);
+      expect((await store.kioskOffices('c-straddling'))?.sort()).toEqual(['n1', 's1']);
+      expect(await store.kioskOffices('d-nowhere')).toEqual([]);
+      expect(await store.kioskOffices('ghost')).toBeUndefined();
+      await store.close();
+    });
   });
 }

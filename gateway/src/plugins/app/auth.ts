@@ -13,22 +13,44 @@ declare module 'fastify' {
 /** Runs at onRequest, before the body is parsed or validated: an anonymous caller learns nothing but 401. */
 export type RoleGuard = (...roles: Role[]) => onRequestAsyncHookHandler;
 
-export function roleGuard(store: Store, devMode: boolean): RoleGuard {
-  async function identify(req: FastifyRequest): Promise<Principal> {
+/**
+ * Failed logins per source address (plugins/external/rate-limit.ts): `wait` is the seconds a source must
+ * wait before it may try again (0: it may), `failed` counts one more failure.
+ */
+export interface LoginThrottle {
+  wait(req: FastifyRequest): Promise<number>;
+  failed(req: FastifyRequest): Promise<void>;
+}
+
+export function roleGuard(store: Store, devMode: boolean, throttle: LoginThrottle): RoleGuard {
+  /** A refused login: counted against its source and logged (the key never is). */
+  async function refuse(req: FastifyRequest, reason: string): Promise<never> {
+    await throttle.failed(req);
+    req.log.info({ ip: req.ip, reason }, 'authentication failed');
+    throw httpError(401, reason);
+  }
+
+  async function identify(req: FastifyRequest, reply: FastifyReply): Promise<Principal> {
     const header = req.headers.authorization;
     if (!header) {
       if (devMode) return { keyId: 'dev', name: 'LB_DEV_MODE', role: 'admin', offices: [], regions: [] };
       throw httpError(401, 'missing API key: send "Authorization: Bearer <key>"');
     }
+    // Checked before the key: while a source waits, even the right key gets 429, so guesses tell nothing.
+    const wait = await throttle.wait(req);
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      throw httpError(429, `too many failed logins from this address: retry in ${wait} s`);
+    }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match) throw httpError(401, 'malformed Authorization header: expected "Bearer <key>"');
+    if (!match) return refuse(req, 'malformed Authorization header: expected "Bearer <key>"');
     const row = await store.apiKeyByHash(hashSecret(match[1]!));
-    if (!row || !verifySecret(match[1]!, row.hash)) throw httpError(401, 'unknown API key');
+    if (!row || !verifySecret(match[1]!, row.hash)) return refuse(req, 'unknown API key');
     return { keyId: row.id, name: row.name, role: row.role, offices: row.offices, regions: row.regions };
   }
   return (...roles) =>
-    async function requireRole(req: FastifyRequest, _reply: FastifyReply) {
-      const principal = await identify(req);
+    async function requireRole(req: FastifyRequest, reply: FastifyReply) {
+      const principal = await identify(req, reply);
       req.principal = principal;
       req.log = req.log.child({ apiKey: principal.name });
       if (!roles.includes(principal.role)) {
@@ -38,21 +60,30 @@ export function roleGuard(store: Store, devMode: boolean): RoleGuard {
 }
 
 /**
- * What a principal may see: undefined = everything (admin); a manager, only the offices of its key and
- * the offices of its regions. Out-of-scope resources answer 404, exactly as if they did not exist.
+ * What a principal may see: undefined = everything (admin, and a technician key without a scope, as
+ * before scopes); a manager, or a technician with a scope, only the offices of its key and the offices
+ * of its regions. Out-of-scope resources answer 404, exactly as if they did not exist.
  */
 export async function visibleOffices(store: Store, p: Principal | undefined): Promise<string[] | undefined> {
   if (!p || p.role === 'admin') return undefined;
-  if (p.role !== 'manager') return [];
+  if (p.role === 'technician' && p.offices.length === 0 && p.regions.length === 0) return undefined;
   // A principal lives for one request, whose checks may ask several times: one query per request.
-  let offices = managerOffices.get(p);
+  let offices = scopedOffices.get(p);
   if (!offices) {
     offices = store.officesInRegions(p.regions).then((inRegions) => [...new Set([...p.offices, ...inRegions])]);
-    managerOffices.set(p, offices);
+    scopedOffices.set(p, offices);
   }
   return offices;
 }
-const managerOffices = new WeakMap<Principal, Promise<string[]>>();
+const scopedOffices = new WeakMap<Principal, Promise<string[]>>();
+
+/** A kiosk is a scoped principal's when it belongs to offices (see Store.kioskOffices) and all are visible. */
+export async function canSeeKiosk(store: Store, p: Principal | undefined, kioskId: string): Promise<boolean> {
+  const offices = await store.kioskOffices(kioskId);
+  if (offices === undefined) return false;
+  const visible = await visibleOffices(store, p);
+  return visible === undefined || (offices.length > 0 && offices.every((o) => visible.includes(o)));
+}
 
 export async function canSeeOffice(store: Store, p: Principal | undefined, officeId: string | null): Promise<boolean> {
   const visible = await visibleOffices(store, p);

@@ -6,9 +6,9 @@ import { canSeeOffice } from '../../../plugins/app/auth.js';
 import { httpError } from '../../../plugins/app/errors.js';
 import { errorReplies } from '../../../schemas.js';
 import { CountPage, CountsBody, CountsQuery, OfficeParams } from '../../../schemas-org.js';
-import { formatDay, parseDate, startOfDay } from '../../../scoring/calendar.js';
-import { localHour, nextBucketStart, type Span } from '../../../scoring/periods.js';
-import type { PeriodCount } from '../../../store/org.js';
+import { slicer } from '../../../event-loop.js';
+import { formatDay, parseDate } from '../../../scoring/calendar.js';
+import { dayReplacements, localDay, type PlacedEntry } from '../../../scoring/count-upload.js';
 import type { ApiDeps } from './deps.js';
 
 const tags = ['visitors and sales'];
@@ -24,11 +24,14 @@ export const countRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
   for (const table of ['visitors', 'sales'] as const) {
     app.put(`/offices/:officeId/${table}`, { onRequest: allowed, schema: { tags, params: OfficeParams, body: CountsBody, response: { 200: Type.Object({ stored: Type.Integer() }), ...errorReplies } } }, async (req) => {
       const o = await office(req, req.params.officeId);
-      const rows: PeriodCount[] = [];
-      // An upload is usually many entries for few days and desks: each day's hours and each desk are looked up once.
-      const days = new Map<number, { span: Span; hours: Map<number, Span> }>();
+      // Every entry is checked before anything is written (all or nothing), in slices: 10 000 entries
+      // over a year of local days take longer than a request may hold the event loop.
+      const placed: PlacedEntry[] = [];
+      const days = new Map<number, ReturnType<typeof localDay>>();
       const deskOffices = new Map<string, string | undefined>();
+      const pause = slicer();
       for (const [i, e] of req.body.entries.entries()) {
+        await pause();
         const day = parseDate(e.date);
         if (day === undefined) throw httpError(400, `entries[${i}].date: "${e.date}" is not a date`);
         if (e.deskId) {
@@ -43,10 +46,10 @@ export const countRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
           if (!hour) throw httpError(400, `entries[${i}].hour: ${e.date} ${e.hour}:00 does not exist in ${o.timeZone} (clocks skipped it)`);
           ({ start, end } = hour);
         }
-        rows.push({ officeId: o.id, deskId: e.deskId ?? null, start, end, day, count: e.count });
+        placed.push({ deskId: e.deskId ?? null, day, hourly: e.hour !== undefined, start, end, count: e.count });
       }
-      await store.putCounts(table, rows);
-      return { stored: rows.length };
+      await store.putCounts(table, dayReplacements(o.id, placed));
+      return { stored: placed.length };
     });
 
     app.get(`/offices/:officeId/${table}`, { onRequest: allowed, config: { csv: true }, schema: { tags, params: OfficeParams, querystring: CountsQuery, response: { 200: CountPage, ...errorReplies } } }, async (req) => {
@@ -60,17 +63,3 @@ export const countRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
     });
   }
 };
-
-/** A local day's span and its clock hours (a repeated hour, when clocks go back, is its first occurrence). */
-function localDay(day: number, zone: string): { span: Span; hours: Map<number, Span> } {
-  const midnight = startOfDay(day, zone);
-  const end = nextBucketStart(midnight, zone, 'day');
-  const hours = new Map<number, Span>();
-  for (let t = midnight; t < end; ) {
-    const next = nextBucketStart(t, zone, 'hour');
-    const hour = localHour(t, zone);
-    if (!hours.has(hour)) hours.set(hour, { start: t, end: next });
-    t = next;
-  }
-  return { span: { start: midnight, end }, hours };
-}

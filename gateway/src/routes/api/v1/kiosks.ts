@@ -1,4 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { canSeeKiosk, canSeeOffice, visibleOffices } from '../../../plugins/app/auth.js';
 import { httpError } from '../../../plugins/app/errors.js';
 import {
   ErrorReply, errorReplies, EventPage, EventsQuery, KioskCredentials, KioskDetail, KioskIdParams, KioskPage, Page,
@@ -18,8 +20,17 @@ const tags = ['kiosks'];
 const brokerReplies = { 502: ErrorReply };
 
 export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store, mqtt, guard }) => {
-  // Managers get office-scoped access in a later issue; until then kiosks are for admins and technicians.
+  // Kiosks are for admins and technicians; a technician key with offices or regions reaches only their kiosks.
   const staff = guard('admin', 'technician');
+  /** 404 for a kiosk that does not exist or is outside the key's scope: the two look alike. */
+  const visible = async (req: FastifyRequest, id: string) => {
+    if (!(await canSeeKiosk(store, req.principal, id))) throw notFound(id);
+  };
+  /** A binding may only point into the key's offices; one elsewhere is refused like a missing desk or office. */
+  const bindable = async (req: FastifyRequest, b: PanelBinding, field: string) => {
+    if (await canSeeOffice(store, req.principal, b.officeId)) return b;
+    throw httpError(400, b.deskId ? `${field}.deskId: desk "${b.deskId}" does not exist` : `${field}.officeId: office "${b.officeId}" does not exist`);
+  };
 
   /** Runs the broker's side of a credential change; a refusal becomes a 502 that says what to do. */
   async function onBroker(reply: { code(n: number): { send(b: unknown): unknown } }, what: string, retry: string, change: () => Promise<void>): Promise<boolean> {
@@ -36,13 +47,16 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
 
   app.post('/kiosks', { onRequest: staff, schema: { tags, body: RegisterKioskBody, response: { 201: KioskCredentials, ...errorReplies, ...brokerReplies } } }, async (req, reply) => {
     const { id, officeId, panels } = req.body;
+    const scope = await visibleOffices(store, req.principal);
+    if (scope && officeId === undefined) throw httpError(400, 'officeId: a technician key scoped to offices registers kiosks in one of them');
+    if (scope && !scope.includes(officeId!)) throw httpError(404, `office "${officeId}" not found`);
     // Bindings are checked before anything is stored: a refused registration leaves no kiosk behind.
     // An officeId that names no office yet is kept as a label (as before the organisation model) and binds nothing.
     const bindings: PanelBinding[] = [];
     const officeKnown = officeId !== undefined && (await store.getOrg('office', officeId)) !== undefined;
     for (const [i, p] of (panels ?? []).entries()) {
       if (!officeKnown && !p.deskId) continue;
-      bindings.push(await resolveBinding(store, id, p.id, { kind: p.kind, ...(officeKnown ? { officeId } : {}), deskId: p.deskId ?? null }, `panels[${i}]`));
+      bindings.push(await bindable(req, await resolveBinding(store, id, p.id, { kind: p.kind, ...(officeKnown ? { officeId } : {}), deskId: p.deskId ?? null }, `panels[${i}]`), `panels[${i}]`));
     }
     const password = newSecret();
     const created = await store.createKiosk({
@@ -56,6 +70,7 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
 
   app.post('/kiosks/:id/credentials', { onRequest: staff, schema: { tags, params: KioskIdParams, response: { 200: KioskCredentials, ...errorReplies, ...brokerReplies } } }, async (req, reply) => {
     const { id } = req.params;
+    await visible(req, id);
     const password = newSecret();
     if (!(await store.setKioskPassword(id, hashSecret(password)))) throw notFound(id);
     // The old password must stop working now, not at the next reconnect: live sessions are dropped.
@@ -74,23 +89,25 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
   });
 
   app.get('/kiosks', { onRequest: staff, config: { csv: true }, schema: { tags, querystring: Page, response: { 200: KioskPage, ...errorReplies } } }, async (req) => {
-    const items = await store.listKiosks(req.query.after, req.query.limit);
+    const items = await store.listKiosks(req.query.after, req.query.limit, await visibleOffices(store, req.principal));
     return { items, next: items.length === req.query.limit ? items[items.length - 1]!.id : null };
   });
 
   app.get('/kiosks/:id', { onRequest: staff, schema: { tags, params: KioskIdParams, response: { 200: KioskDetail, ...errorReplies } } }, async (req) => {
+    await visible(req, req.params.id);
     const kiosk = await store.getKiosk(req.params.id);
     if (!kiosk) throw notFound(req.params.id);
     return { ...kiosk, gaps: await store.kioskGaps(req.params.id) };
   });
 
   app.get('/kiosks/:id/events', { onRequest: staff, config: { csv: true }, schema: { tags, params: KioskIdParams, querystring: EventsQuery, response: { 200: EventPage, ...errorReplies } } }, async (req) => {
-    if (!(await store.kioskExists(req.params.id))) throw notFound(req.params.id);
+    await visible(req, req.params.id);
     const items = await store.listEvents(req.params.id, req.query.afterSeq, req.query.limit);
     return { items, nextAfterSeq: items.length === req.query.limit ? items[items.length - 1]!.seq : null };
   });
 
   app.put('/kiosks/:id/config', { onRequest: staff, schema: { tags, params: KioskIdParams, body: PutConfigBody, response: { 200: Type.Object({ rev: Type.Integer() }), ...errorReplies } } }, async (req) => {
+    await visible(req, req.params.id);
     const msg = await store.putKioskConfig(req.params.id, req.body);
     if (!msg) throw notFound(req.params.id);
     // Stored first: if the broker is unreachable now, the config is republished on reconnect.
@@ -100,11 +117,12 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
   });
 
   app.get('/kiosks/:id/bindings', { onRequest: staff, config: { csv: true }, schema: { tags, params: KioskIdParams, response: { 200: Type.Object({ items: Type.Array(Binding) }), ...errorReplies } } }, async (req) => {
-    if (!(await store.kioskExists(req.params.id))) throw notFound(req.params.id);
+    await visible(req, req.params.id);
     return { items: await store.listBindings(req.params.id) };
   });
 
   app.put('/kiosks/:id/panels/:panelId/binding', { onRequest: staff, schema: { tags, params: BindingParams, body: BindingBody, response: { 200: Binding, ...errorReplies } } }, async (req) => {
+    await visible(req, req.params.id);
     const kiosk = await store.getKiosk(req.params.id);
     if (!kiosk) throw notFound(req.params.id);
     // The panel's kind: from the config the gateway pushed, the panels the kiosk reports running, or its registration.
@@ -114,13 +132,14 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
     if (!kind) throw httpError(400, `kind: panel "${req.params.panelId}" is not among the kiosk's panels (registered, configured or reported in its status); give its kind`);
     if (known && req.body.kind && known.kind !== req.body.kind) throw httpError(400, `kind: panel "${known.id}" is of kind ${known.kind}`);
     const officeId = req.body.officeId ?? kiosk.officeId ?? undefined;
-    const b = await resolveBinding(store, kiosk.id, req.params.panelId, { kind, ...(officeId ? { officeId } : {}), deskId: req.body.deskId ?? null }, 'binding');
+    const b = await bindable(req, await resolveBinding(store, kiosk.id, req.params.panelId, { kind, ...(officeId ? { officeId } : {}), deskId: req.body.deskId ?? null }, 'binding'), 'binding');
     await store.putBinding(b);
     req.log.info({ kioskId: kiosk.id, panel: b.panel, officeId: b.officeId, deskId: b.deskId }, 'panel bound; applies to presses stored from now on');
     return b;
   });
 
   app.delete('/kiosks/:id/panels/:panelId/binding', { onRequest: staff, schema: { tags, params: BindingParams, response: { 204: Type.Null(), ...errorReplies } } }, async (req, reply) => {
+    await visible(req, req.params.id);
     if (!(await store.deleteBinding(req.params.id, req.params.panelId))) throw httpError(404, `panel "${req.params.panelId}" of kiosk "${req.params.id}" is not bound`);
     return reply.code(204).send(null);
   });

@@ -1,0 +1,29 @@
+/**
+ * Vitest global setup: every real process the suite starts through LoggedProcess (gateways, agents, and
+ * those the chaos and simulator scripts start) keeps a copy of its stdout and stderr in one folder; after
+ * the last test file, all of it is scanned for secrets (secret-scan.ts), and any find fails the run
+ * (exit code 1, the findings printed with the secrets masked, the logs kept for a look).
+ * test/security/log-secrets.test.ts drives every secret-bearing path on purpose; this covers the rest.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeFindings, scanText } from './secret-scan.js';
+import { ADMIN_TOKEN, PROCESS_LOGS_ENV } from './processes.js';
+
+export function setup(): () => void {
+  const dir = mkdtempSync(join(tmpdir(), 'lb-process-logs-'));
+  process.env[PROCESS_LOGS_ENV] = dir;
+  return () => {
+    const files = readdirSync(dir);
+    const findings = files.flatMap((f) => scanText(f, readFileSync(join(dir, f), 'utf8'), [ADMIN_TOKEN]));
+    console.log(`secret scan: ${files.length} process logs, ${findings.length} secrets found`);
+    if (findings.length > 0) {
+      // A teardown's exception is only printed (vitest exits 0): the exit code is set by hand.
+      console.error(`secrets in the logs of the suite's processes (kept in ${dir}):\n${describeFindings(findings)}`);
+      process.exitCode = 1;
+      return;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+}
