@@ -52,6 +52,7 @@ afterAll(async () => {
 it('cannot touch a kiosk outside its offices: 404, and nothing changes', async () => {
   for (const kiosk of ['k-south', 'k-straddling']) {
     expect((await as(scoped, 'POST', `/kiosks/${kiosk}/credentials`)).status).toBe(404);
+    expect((await as(scoped, 'DELETE', `/kiosks/${kiosk}/credentials`)).status).toBe(404); // revoking
     expect((await as(scoped, 'PUT', `/kiosks/${kiosk}/panels/desk/binding`, { officeId: 'north-1', deskId: 'north-1-d' })).status).toBe(404);
     expect((await as(scoped, 'DELETE', `/kiosks/${kiosk}/panels/desk/binding`)).status).toBe(404);
     expect((await as(scoped, 'PUT', `/kiosks/${kiosk}/config`, { panels: [staff] })).status).toBe(404);

@@ -81,6 +81,7 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
 
   app.delete('/kiosks/:id/credentials', { onRequest: staff, schema: { tags, params: KioskIdParams, response: { 204: Type.Null(), ...errorReplies, ...brokerReplies } } }, async (req, reply) => {
     const { id } = req.params;
+    await visible(req, id);
     if (!(await store.setKioskPassword(id, REVOKED))) throw notFound(id);
     // Refused at CONNECT from now on, and its live sessions dropped at once; POST …/credentials issues new ones.
     if (!(await onBroker(reply, 'revocation', 'repeat the request', () => mqtt.logins.revoke(id)))) return reply;
