@@ -160,11 +160,13 @@ describe('api keys and docs', () => {
     expect(Object.keys(res.json().paths)).toEqual(expect.arrayContaining(['/api/v1/kiosks', '/api/v1/kiosks/{id}', '/api/v1/health']));
   });
 
-  it('describes every response, and marks query parameters that have a default as optional', async () => {
+  it('summarises every operation, describes every response, and marks query parameters that have a default as optional', async () => {
     const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
-    const operations = Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, { description: string }>; parameters?: { name: string; in: string; required?: boolean }[] }>>)
+    const operations = Object.entries(doc.paths as Record<string, Record<string, { summary?: string; responses: Record<string, { description: string }>; parameters?: { name: string; in: string; required?: boolean }[] }>>)
       .flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ at: `${method.toUpperCase()} ${path}`, ...op })));
     expect(operations.length).toBeGreaterThan(30);
+    expect(operations.filter((op) => !op.summary).map((op) => op.at)).toEqual([]);
+    expect(operations.find((op) => op.at === 'GET /api/v1/employees/{employeeId}/scores')!.summary).toMatch(/^Scores of an employee over a period/);
     const undescribed = operations.flatMap((op) => Object.entries(op.responses).filter(([, r]) => !r.description || r.description === 'Default Response').map(([code]) => `${op.at} ${code}`));
     expect(undescribed).toEqual([]);
     const bucket = operations.find((op) => op.at === 'GET /api/v1/offices/{officeId}/scores')!.parameters!.find((p) => p.name === 'bucket')!;

@@ -22,7 +22,7 @@ export const countRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
   };
 
   for (const table of ['visitors', 'sales'] as const) {
-    app.put(`/offices/:officeId/${table}`, { onRequest: allowed, schema: { tags, params: OfficeParams, body: CountsBody, response: { 200: Type.Object({ stored: Type.Integer() }), ...errorReplies } } }, async (req) => {
+    app.put(`/offices/:officeId/${table}`, { onRequest: allowed, schema: { tags, summary: `Upload ${table} counts per local day or hour (all or nothing; a day entry replaces that day's hours). Admin, manager (its offices)`, params: OfficeParams, body: CountsBody, response: { 200: Type.Object({ stored: Type.Integer() }), ...errorReplies } } }, async (req) => {
       const o = await office(req, req.params.officeId);
       // Every entry is checked before anything is written (all or nothing), in slices: 10 000 entries
       // over a year of local days take longer than a request may hold the event loop.
@@ -52,7 +52,7 @@ export const countRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
       return { stored: placed.length };
     });
 
-    app.get(`/offices/:officeId/${table}`, { onRequest: allowed, config: { csv: true }, schema: { tags, params: OfficeParams, querystring: CountsQuery, response: { 200: CountPage, ...errorReplies } } }, async (req) => {
+    app.get(`/offices/:officeId/${table}`, { onRequest: allowed, config: { csv: true }, schema: { tags, summary: `List the office's (or a desk's) ${table} counts for local days from–to. Admin, manager (its offices)`, params: OfficeParams, querystring: CountsQuery, response: { 200: CountPage, ...errorReplies } } }, async (req) => {
       const o = await office(req, req.params.officeId);
       const from = parseDate(req.query.from);
       const to = parseDate(req.query.to);

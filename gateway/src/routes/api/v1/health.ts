@@ -3,7 +3,7 @@ import { Health } from '../../../schemas.js';
 import type { ApiDeps } from './deps.js';
 
 export const healthRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store, mqtt }) => {
-  app.get('/health', { schema: { tags: ['health'], security: [], response: { 200: Health, 503: Health } } }, async (_req, reply) => {
+  app.get('/health', { schema: { tags: ['health'], summary: 'Gateway health: database, broker, ingest, fleet summary. No key needed; 503 while degraded', security: [], response: { 200: Health, 503: Health } } }, async (_req, reply) => {
     const dbOk = await store.ping().catch(() => false);
     const fleet = dbOk ? await store.fleetSummary() : { registered: 0, online: 0 };
     // SELECT 1 still answers on a full disk: the commits of presses are what tell.

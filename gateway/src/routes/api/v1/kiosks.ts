@@ -45,7 +45,7 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
     }
   }
 
-  app.post('/kiosks', { onRequest: staff, schema: { tags, body: RegisterKioskBody, response: { 201: KioskCredentials, ...errorReplies, ...brokerReplies } } }, async (req, reply) => {
+  app.post('/kiosks', { onRequest: staff, schema: { tags, summary: 'Register a kiosk (and bind its panels); its MQTT password is shown only in this answer. Admin, technician', body: RegisterKioskBody, response: { 201: KioskCredentials, ...errorReplies, ...brokerReplies } } }, async (req, reply) => {
     const { id, officeId, panels } = req.body;
     const scope = await visibleOffices(store, req.principal);
     if (scope && officeId === undefined) throw httpError(400, 'officeId: a technician key scoped to offices registers kiosks in one of them');
@@ -68,7 +68,7 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
     return reply.code(201).send({ id: req.body.id, mqtt: { username: req.body.id, password } });
   });
 
-  app.post('/kiosks/:id/credentials', { onRequest: staff, schema: { tags, params: KioskIdParams, response: { 200: KioskCredentials, ...errorReplies, ...brokerReplies } } }, async (req, reply) => {
+  app.post('/kiosks/:id/credentials', { onRequest: staff, schema: { tags, summary: 'Rotate a kiosk’s MQTT password; its live session is dropped at once. Admin, technician', params: KioskIdParams, response: { 200: KioskCredentials, ...errorReplies, ...brokerReplies } } }, async (req, reply) => {
     const { id } = req.params;
     await visible(req, id);
     const password = newSecret();
@@ -79,7 +79,7 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
     return { id, mqtt: { username: id, password } };
   });
 
-  app.delete('/kiosks/:id/credentials', { onRequest: staff, schema: { tags, params: KioskIdParams, response: { 204: Type.Null(), ...errorReplies, ...brokerReplies } } }, async (req, reply) => {
+  app.delete('/kiosks/:id/credentials', { onRequest: staff, schema: { tags, summary: 'Revoke a kiosk’s MQTT credentials: dropped now, refused from then on. Admin, technician', params: KioskIdParams, response: { 204: Type.Null(), ...errorReplies, ...brokerReplies } } }, async (req, reply) => {
     const { id } = req.params;
     await visible(req, id);
     if (!(await store.setKioskPassword(id, REVOKED))) throw notFound(id);
@@ -89,25 +89,25 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
     return reply.code(204).send(null);
   });
 
-  app.get('/kiosks', { onRequest: staff, config: { csv: true }, schema: { tags, querystring: Page, response: { 200: KioskPage, ...errorReplies } } }, async (req) => {
+  app.get('/kiosks', { onRequest: staff, config: { csv: true }, schema: { tags, summary: 'List kiosks with their last status and counters. Admin, technician (its offices)', querystring: Page, response: { 200: KioskPage, ...errorReplies } } }, async (req) => {
     const items = await store.listKiosks(req.query.after, req.query.limit, await visibleOffices(store, req.principal));
     return { items, next: items.length === req.query.limit ? items[items.length - 1]!.id : null };
   });
 
-  app.get('/kiosks/:id', { onRequest: staff, schema: { tags, params: KioskIdParams, response: { 200: KioskDetail, ...errorReplies } } }, async (req) => {
+  app.get('/kiosks/:id', { onRequest: staff, schema: { tags, summary: 'One kiosk: last status, counters and seq gaps. Admin, technician (its offices)', params: KioskIdParams, response: { 200: KioskDetail, ...errorReplies } } }, async (req) => {
     await visible(req, req.params.id);
     const kiosk = await store.getKiosk(req.params.id);
     if (!kiosk) throw notFound(req.params.id);
     return { ...kiosk, gaps: await store.kioskGaps(req.params.id) };
   });
 
-  app.get('/kiosks/:id/events', { onRequest: staff, config: { csv: true }, schema: { tags, params: KioskIdParams, querystring: EventsQuery, response: { 200: EventPage, ...errorReplies } } }, async (req) => {
+  app.get('/kiosks/:id/events', { onRequest: staff, config: { csv: true }, schema: { tags, summary: 'The kiosk’s stored presses in seq order, paged by afterSeq. Admin, technician (its offices)', params: KioskIdParams, querystring: EventsQuery, response: { 200: EventPage, ...errorReplies } } }, async (req) => {
     await visible(req, req.params.id);
     const items = await store.listEvents(req.params.id, req.query.afterSeq, req.query.limit);
     return { items, nextAfterSeq: items.length === req.query.limit ? items[items.length - 1]!.seq : null };
   });
 
-  app.put('/kiosks/:id/config', { onRequest: staff, schema: { tags, params: KioskIdParams, body: PutConfigBody, response: { 200: Type.Object({ rev: Type.Integer() }), ...errorReplies } } }, async (req) => {
+  app.put('/kiosks/:id/config', { onRequest: staff, schema: { tags, summary: 'Set the kiosk’s panels and misuse rules; sent as its retained config. Admin, technician (its offices)', params: KioskIdParams, body: PutConfigBody, response: { 200: Type.Object({ rev: Type.Integer() }), ...errorReplies } } }, async (req) => {
     await visible(req, req.params.id);
     const msg = await store.putKioskConfig(req.params.id, req.body);
     if (!msg) throw notFound(req.params.id);
@@ -117,12 +117,12 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
     return { rev: msg.rev };
   });
 
-  app.get('/kiosks/:id/bindings', { onRequest: staff, config: { csv: true }, schema: { tags, params: KioskIdParams, response: { 200: Type.Object({ items: Type.Array(Binding) }), ...errorReplies } } }, async (req) => {
+  app.get('/kiosks/:id/bindings', { onRequest: staff, config: { csv: true }, schema: { tags, summary: 'Which office or desk each of the kiosk’s panels scores for. Admin, technician (its offices)', params: KioskIdParams, response: { 200: Type.Object({ items: Type.Array(Binding) }), ...errorReplies } } }, async (req) => {
     await visible(req, req.params.id);
     return { items: await store.listBindings(req.params.id) };
   });
 
-  app.put('/kiosks/:id/panels/:panelId/binding', { onRequest: staff, schema: { tags, params: BindingParams, body: BindingBody, response: { 200: Binding, ...errorReplies } } }, async (req) => {
+  app.put('/kiosks/:id/panels/:panelId/binding', { onRequest: staff, schema: { tags, summary: 'Bind a panel: staff → a desk, office/loyalty → an office; applies to presses stored from now on. Admin, technician (its offices)', params: BindingParams, body: BindingBody, response: { 200: Binding, ...errorReplies } } }, async (req) => {
     await visible(req, req.params.id);
     const kiosk = await store.getKiosk(req.params.id);
     if (!kiosk) throw notFound(req.params.id);
@@ -139,7 +139,7 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
     return b;
   });
 
-  app.delete('/kiosks/:id/panels/:panelId/binding', { onRequest: staff, schema: { tags, params: BindingParams, response: { 204: Type.Null(), ...errorReplies } } }, async (req, reply) => {
+  app.delete('/kiosks/:id/panels/:panelId/binding', { onRequest: staff, schema: { tags, summary: 'Unbind a panel: later presses are stored but not scored. Admin, technician (its offices)', params: BindingParams, response: { 204: Type.Null(), ...errorReplies } } }, async (req, reply) => {
     await visible(req, req.params.id);
     if (!(await store.deleteBinding(req.params.id, req.params.panelId))) throw httpError(404, `panel "${req.params.panelId}" of kiosk "${req.params.id}" is not bound`);
     return reply.code(204).send(null);

@@ -68,23 +68,23 @@ export const orgRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store
       return e;
     };
 
-    app.get(`/${plural}`, { onRequest: reader, config: { csv: true }, schema: { tags, querystring: OrgPage, response: { 200: page, ...errorReplies } } }, async (req) => {
+    app.get(`/${plural}`, { onRequest: reader, config: { csv: true }, schema: { tags, summary: `List ${plural}, paged by id. Admin, manager (its scope)`, querystring: OrgPage, response: { 200: page, ...errorReplies } } }, async (req) => {
       // Scoped in the query, so a page is never cut short by filtering after the limit.
       const scope = kind === 'region' ? visibleRegions(req.principal) : await visibleOffices(store, req.principal);
       const items = await store.listOrg(kind, req.query.after, req.query.limit, scope);
       return { items, next: items.length === req.query.limit ? items[items.length - 1]!.id : null };
     });
 
-    app.get(`/${plural}/:id`, { onRequest: reader, schema: { tags, params: IdParams, response: { 200: item, ...errorReplies } } }, async (req) => load(req, req.params.id));
+    app.get(`/${plural}/:id`, { onRequest: reader, schema: { tags, summary: `One ${kind} by id. Admin, manager (its scope)`, params: IdParams, response: { 200: item, ...errorReplies } } }, async (req) => load(req, req.params.id));
 
-    app.post(`/${plural}`, { onRequest: admin, schema: { tags, body: Type.Intersect([Type.Object({ id: IdParams.properties.id }), body]), response: { 201: item, ...errorReplies } } }, async (req, reply) => {
+    app.post(`/${plural}`, { onRequest: admin, schema: { tags, summary: `Create ${article(kind)}. Admin`, body: Type.Intersect([Type.Object({ id: IdParams.properties.id }), body]), response: { 201: item, ...errorReplies } } }, async (req, reply) => {
       const value = normalise(kind, req.body as Record<string, unknown>);
       await check(store, kind, value as unknown as Record<string, unknown>, undefined);
       if (!(await store.createOrg(kind, value))) throw httpError(409, `${kind} "${value.id}" already exists`);
       return reply.code(201).send(value);
     });
 
-    app.put(`/${plural}/:id`, { onRequest: admin, schema: { tags, params: IdParams, body, response: { 200: item, ...errorReplies } } }, async (req) => {
+    app.put(`/${plural}/:id`, { onRequest: admin, schema: { tags, summary: `Replace ${article(kind)}. Admin`, params: IdParams, body, response: { 200: item, ...errorReplies } } }, async (req) => {
       const existing = await store.getOrg(kind, req.params.id);
       if (!existing) throw notFound(req.params.id);
       const value = normalise(kind, { ...(req.body as Record<string, unknown>), id: req.params.id });
@@ -93,7 +93,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store
       return value;
     });
 
-    app.delete(`/${plural}/:id`, { onRequest: admin, schema: { tags, params: IdParams, response: { 204: Type.Null(), ...errorReplies } } }, async (req, reply) => {
+    app.delete(`/${plural}/:id`, { onRequest: admin, schema: { tags, summary: `Delete ${article(kind)} that nothing refers to any more. Admin`, params: IdParams, response: { 204: Type.Null(), ...errorReplies } } }, async (req, reply) => {
       const r = await store.deleteOrg(kind, req.params.id);
       if (r.result === 'missing') throw notFound(req.params.id);
       if (r.result === 'referenced') throw httpError(409, `${kind} "${req.params.id}" is still referenced by ${r.by}; remove those first`);
@@ -101,14 +101,14 @@ export const orgRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store
     });
   }
 
-  app.get('/settings', { onRequest: reader, schema: { tags: ['settings'], response: { 200: Settings, ...errorReplies } } }, async () => store.getSettings());
+  app.get('/settings', { onRequest: reader, schema: { tags: ['settings'], summary: 'Company scoring settings: k, neutral presses, minimum sample, misuse rules. Admin, manager', response: { 200: Settings, ...errorReplies } } }, async () => store.getSettings());
   const saveSettings = async (req: FastifyRequest, next: Static<typeof Settings>) => {
     const { reflagged } = await store.putSettings(next);
     if (reflagged) req.log.info({ reflagged }, 'misuse rules changed: stored presses judged again');
     return store.getSettings();
   };
-  app.put('/settings', { onRequest: admin, schema: { tags: ['settings'], body: Settings, response: { 200: Settings, ...errorReplies } } }, async (req) => saveSettings(req, req.body));
-  app.patch('/settings', { onRequest: admin, schema: { tags: ['settings'], body: SettingsPatch, response: { 200: Settings, ...errorReplies } } }, async (req) => {
+  app.put('/settings', { onRequest: admin, schema: { tags: ['settings'], summary: 'Replace the settings; new misuse rules judge every stored press again. Admin', body: Settings, response: { 200: Settings, ...errorReplies } } }, async (req) => saveSettings(req, req.body));
+  app.patch('/settings', { onRequest: admin, schema: { tags: ['settings'], summary: 'Change some settings, keeping the rest. Admin', body: SettingsPatch, response: { 200: Settings, ...errorReplies } } }, async (req) => {
     // Unknown fields are stripped by validation (as everywhere in the API); a change of nothing is a mistake.
     if (Object.keys(req.body).length === 0) throw httpError(400, 'body: nothing to change; give any of k, neutralCountsAsDissatisfied, minSample, misuse');
     const current = await store.getSettings();
@@ -116,6 +116,8 @@ export const orgRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store
     return saveSettings(req, { ...current, ...rest, misuse: { ...current.misuse, ...misuse } });
   });
 };
+
+const article = (kind: OrgKind) => `${kind === 'office' || kind === 'employee' ? 'an' : 'a'} ${kind}`;
 
 /** Optional nullable fields become explicit nulls, so responses always carry every field. */
 function normalise(kind: OrgKind, v: Record<string, unknown>): OrgEntity<OrgKind> {
