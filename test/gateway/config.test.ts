@@ -38,7 +38,6 @@ describe('loadConfig', () => {
     ['LB_MQTT_CONNECT_TIMEOUT_MS', '100'],
     ['LB_MQTT_MAX_PENDING', '0'],
     ['LB_MQTT_DYNSEC', 'true'], // without LB_MQTT_URL
-    ['LB_MQTT_TLS_CERT', '/nonexistent/cert.pem'],
     ['LB_MQTT_CA', '/nonexistent/ca.pem'],
     ['LB_ADMIN_TOKEN', '12345678901234567890'],
     ['LB_HTTP_TRUST_PROXY', 'proxy.example'],
@@ -63,6 +62,7 @@ describe('TLS settings (certificates made with openssl)', () => {
     const c = loadConfig({ LB_MQTT_TLS_CERT: certs.cert, LB_MQTT_TLS_KEY: certs.key, LB_MQTT_CA: certs.ca });
     expect(c.mqtt).toMatchObject({ port: 8883, tls: { certFile: certs.cert, keyFile: certs.key }, ca: { file: certs.ca } });
     expect(() => loadConfig({ LB_MQTT_TLS_CERT: certs.cert })).toThrow(/^LB_MQTT_TLS_KEY: must be set with LB_MQTT_TLS_CERT/);
+    expect(() => loadConfig({ LB_MQTT_TLS_CERT: '/nonexistent/cert.pem', LB_MQTT_TLS_KEY: certs.key })).toThrow('LB_MQTT_TLS_CERT: cannot read "/nonexistent/cert.pem": ENOENT');
     expect(() => loadConfig({ LB_MQTT_TLS_CERT: certs.cert, LB_MQTT_TLS_KEY: certs.ca })).toThrow(/^LB_MQTT_TLS_KEY: .* is not an unencrypted PEM private key/);
     expect(() => loadConfig({ LB_MQTT_TLS_CERT: certs.key, LB_MQTT_TLS_KEY: certs.key })).toThrow(/^LB_MQTT_TLS_CERT: .* is not a PEM certificate/);
     expect(() => loadConfig({ LB_MQTT_TLS_CERT: certs.cert, LB_MQTT_TLS_KEY: certs.key, LB_MQTT_URL: 'mqtts://broker:8883' })).toThrow(/^LB_MQTT_TLS_CERT: configures the embedded broker/);
