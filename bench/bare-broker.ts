@@ -26,7 +26,9 @@ function ackAtOnce(packet: AedesPublishPacket, done: () => void): void {
   }
   if (kioskId && ids.length > 0) {
     const ack = { cmd: 'publish', topic: kioskTopic(prefix, kioskId, 'acks'), payload: Buffer.from(JSON.stringify({ v: 1, ids })), qos: 1, retain: false, dup: false } as const;
-    broker.publish(ack as AedesPublishPacket, () => undefined);
+    // From a fresh stack, as the gateway's ack comes after its commit: publishing inside mqemitter's
+    // delivery nests one emit in the next until the stack overflows under load.
+    setImmediate(() => broker.publish(ack as AedesPublishPacket, () => undefined));
   }
   done();
 }
