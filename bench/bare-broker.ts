@@ -15,22 +15,26 @@ const prefix = process.env.LB_TOPIC_PREFIX ?? DEFAULT_TOPIC_PREFIX;
 const broker = await Aedes.createBroker({ maxClientsIdLength: 128 });
 indexRetained((broker as unknown as { persistence: Parameters<typeof indexRetained>[0] }).persistence);
 
-/** Acks the batch's event ids to its kiosk: the gateway's answer, without validation or a commit. */
+/**
+ * Acks the batch's event ids to its kiosk: the gateway's answer, without validation or a commit. On the
+ * next turn of the loop, as the gateway answers after its commit: called back at once, mqemitter would
+ * deliver the next queued message from inside this one, and at saturation the stack overflows.
+ */
 function ackAtOnce(packet: AedesPublishPacket, done: () => void): void {
-  const kioskId = parseKioskTopic(prefix, packet.topic)?.kioskId;
-  let ids: string[] = [];
-  try {
-    ids = (JSON.parse(packet.payload.toString()) as { events?: { id: string }[] }).events?.map((e) => e.id) ?? [];
-  } catch {
-    // not JSON: nothing to ack, as the gateway would dead-letter it
-  }
-  if (kioskId && ids.length > 0) {
-    const ack = { cmd: 'publish', topic: kioskTopic(prefix, kioskId, 'acks'), payload: Buffer.from(JSON.stringify({ v: 1, ids })), qos: 1, retain: false, dup: false } as const;
-    // From a fresh stack, as the gateway's ack comes after its commit: publishing inside mqemitter's
-    // delivery nests one emit in the next until the stack overflows under load.
-    setImmediate(() => broker.publish(ack as AedesPublishPacket, () => undefined));
-  }
-  done();
+  setImmediate(() => {
+    const kioskId = parseKioskTopic(prefix, packet.topic)?.kioskId;
+    let ids: string[] = [];
+    try {
+      ids = (JSON.parse(packet.payload.toString()) as { events?: { id: string }[] }).events?.map((e) => e.id) ?? [];
+    } catch {
+      // not JSON: nothing to ack, as the gateway would dead-letter it
+    }
+    if (kioskId && ids.length > 0) {
+      const ack = { cmd: 'publish', topic: kioskTopic(prefix, kioskId, 'acks'), payload: Buffer.from(JSON.stringify({ v: 1, ids })), qos: 1, retain: false, dup: false } as const;
+      broker.publish(ack as AedesPublishPacket, () => undefined);
+    }
+    done();
+  });
 }
 
 await new Promise<void>((resolve) => broker.subscribe(fleetTopic(prefix, 'events'), ackAtOnce, resolve));
