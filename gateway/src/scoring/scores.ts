@@ -6,7 +6,9 @@
  *   widened to whole local hours (the rollup resolution).
  */
 import { PANEL_KINDS, scoreCounts, type Counts, type PanelKind, type Score } from '../../../shared/src/index.js';
-import type { CompanySettings, CountRow, OrgStore, PeriodCount, Subject } from '../store/org.js';
+import type { CompanySettings } from '../domain/organisation.js';
+import type { CountRow, PeriodCount, Subject } from '../domain/score.js';
+import type { OrgStore } from '../store/store.js';
 import {
   addDays, calendarSpans, dayOf, daysBetween, formatDay, parseDate, previousDates, startOfDay, type CalendarBucket,
 } from './calendar.js';

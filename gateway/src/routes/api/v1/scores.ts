@@ -11,9 +11,9 @@ import { daysBetween, formatDay, parseDate } from '../../../scoring/calendar.js'
 import { rankSubjects, type Basis, type RankSubject } from '../../../scoring/rankings.js';
 import { ScoreInputError, scoreSubject, type SubjectInfo } from '../../../scoring/scores.js';
 import { countsBySpan, nameMissing } from '../../../scoring/visitors.js';
-import type { Office, RankRow } from '../../../store/org.js';
+import { officeOf, type Office } from '../../../domain/organisation.js';
+import type { RankRow } from '../../../domain/score.js';
 import type { Store } from '../../../store/store.js';
-import { officeOf } from './org.js';
 import type { ApiDeps } from './deps.js';
 
 const tags = ['scores'];
