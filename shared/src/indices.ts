@@ -1,5 +1,5 @@
 /**
- * Index formulas of ../../shared/methodology.md — the ONE place they are spelled out. Pure: counts in,
+ * Index formulas (docs/scores.md explains them) — the ONE place they are spelled out. Pure: counts in,
  * numbers out. Proportions are in [0, 1]; ИЭЛ is in −100…+100 like NPS.
  */
 import type { PanelKind } from './contract.js';

@@ -1,5 +1,5 @@
 /**
- * One press, one vote: misuse flags per methodology.md. Pure, so the kiosk (hint) and the gateway
+ * One press, one vote: misuse flags (docs/scores.md, settings). Pure, so the kiosk (hint) and the gateway
  * (authoritative, later) compute the same thing from the same history.
  */
 export type MisuseFlag = 'repeat' | 'burst';

@@ -3,14 +3,7 @@
  * exactly at the press time the press goes to the incoming employee, the one whose shift has begun.
  * No assignment → undefined ("unattributed"); nothing is ever guessed.
  */
-export interface DeskAssignment {
-  deskId: string;
-  employeeId: string;
-  /** Epoch ms, inclusive. */
-  from: number;
-  /** Epoch ms, exclusive; null = still assigned. */
-  to: number | null;
-}
+import type { DeskAssignment } from '../domain/organisation.js';
 
 export interface ValidationOptions {
   /**

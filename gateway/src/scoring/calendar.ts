@@ -3,10 +3,12 @@
  * zone) and the ranges the API accepts: a date means the office's local midnight, a date-time an instant.
  */
 import { bucketStart, localTime } from './periods.js';
-import { dayNumber } from '../store/org.js';
 
 const DAY = 86_400_000;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** yyyymmdd of a local date. */
+export const dayNumber = (year: number, month: number, day: number): number => year * 10000 + month * 100 + day;
 
 /** Parses "YYYY-MM-DD" to yyyymmdd; undefined when it is not a real date. */
 export function parseDate(text: string): number | undefined {

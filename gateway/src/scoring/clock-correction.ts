@@ -34,8 +34,13 @@ export function correctClock<E extends BootTimedEvent>(events: readonly E[]): Ar
     if (e.clockSynced) return { ...e, correctedAt: e.at, timeSource: 'synced', timeUncertain: false };
     const anchor = nearest(anchors.get(e.bootId) ?? [], e.uptimeMs);
     if (anchor === undefined) return { ...e, correctedAt: e.at, timeSource: 'uncertain', timeUncertain: true };
-    return { ...e, correctedAt: anchor.at - (anchor.uptimeMs - e.uptimeMs), timeSource: 'corrected', timeUncertain: false };
+    return { ...e, correctedAt: correctedAt(anchor, e.uptimeMs), timeSource: 'corrected', timeUncertain: false };
   });
+}
+
+/** The wall time of uptime `uptimeMs` in a boot, from one synced point of that boot (the anchor). */
+export function correctedAt(anchor: { uptimeMs: number; at: number }, uptimeMs: number): number {
+  return anchor.at - (anchor.uptimeMs - uptimeMs);
 }
 
 /** Synced events per boot, ascending by uptime. */

@@ -4,7 +4,7 @@
  * reduced here to each day's end state, the days are independent, so the store can write them in
  * transactions of bounded size.
  */
-import type { DayCounts } from '../store/org.js';
+import type { DayCounts } from '../domain/score.js';
 import { startOfDay } from './calendar.js';
 import { localHour, nextBucketStart, type Span } from './periods.js';
 

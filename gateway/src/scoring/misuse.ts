@@ -3,7 +3,7 @@
  * over each (kiosk, panel)'s presses in time order, so late or out-of-order arrivals are judged as if
  * they had arrived on time.
  */
-import { emptyHistory, flagPress, type MisuseFlag, type MisuseRules } from '../../../shared/src/misuse.js';
+import { emptyHistory, flagPress, type MisuseFlag, type MisuseRules, type PanelHistory } from '../../../shared/src/misuse.js';
 
 export interface PanelPress {
   kioskId: string;
@@ -49,4 +49,63 @@ function groupByPanel(presses: readonly PanelPress[]): Map<string, number[]> {
  */
 export function quietGapMs(rules: MisuseRules): number {
   return Math.max(rules.lockoutMs, rules.burstWindowMs);
+}
+
+/**
+ * The rules' state of a panel after its stored presses (t ascending, each with its stored flag): the last
+ * accepted press and the recent presses. Presses from a quiet gap before the last one are enough.
+ */
+export function historyFromStored(presses: Iterable<{ t: number; excl: number }>): PanelHistory {
+  const history = emptyHistory();
+  for (const p of presses) {
+    history.recent.push(p.t);
+    if (!p.excl) history.lastAcceptedAt = p.t;
+  }
+  return history;
+}
+
+/**
+ * Re-judges a panel's stored presses from `min` on (`max`: the latest change). The rules' state just
+ * before `min` follows from the stored flags of the presses in the `quietGapMs` before it, which nothing
+ * at or after `min` can change; so the replay starts at `min`, not at the beginning of a possibly endless
+ * mashing session. It runs on, window by window, until flags have stopped changing for `quietGapMs`: from
+ * there on the state equals the stored one, so every later flag stands.
+ */
+export class PanelReplay {
+  /** The window to judge next: the panel's presses with t in [from, to]. */
+  from: number;
+  to: number;
+  private readonly quiet: number;
+  private lastChange: number;
+
+  /** `history`: the state before `min`, historyFromStored of the presses with t in [min − quietGapMs, min − 1]. */
+  constructor(private history: PanelHistory, min: number, max: number, private readonly rules: MisuseRules) {
+    this.quiet = quietGapMs(rules);
+    this.from = min;
+    this.to = max + this.quiet;
+    this.lastChange = max;
+  }
+
+  /** Judges the window's presses, in (t, seq, arrival) order, setting their `excl`; returns those whose flag changed. */
+  judge<P extends { t: number | null; excl: number }>(presses: readonly P[]): P[] {
+    const changed: P[] = [];
+    for (const p of presses) {
+      const result = flagPress(this.history, p.t!, this.rules);
+      this.history = result.history;
+      const excl = result.flags.length > 0 ? 1 : 0;
+      if (excl === p.excl) continue;
+      p.excl = excl;
+      changed.push(p);
+      this.lastChange = Math.max(this.lastChange, p.t!);
+    }
+    return changed;
+  }
+
+  /** After a window is judged: moves on to the next one and says true, or false when every later flag stands. */
+  next(): boolean {
+    if (this.lastChange + this.quiet <= this.to) return false;
+    this.from = this.to + 1;
+    this.to = this.lastChange + this.quiet;
+    return true;
+  }
 }

@@ -3,9 +3,15 @@
  * the ranked list and who was left out (and why) out. An ИНК ranking has one basis for every item:
  * `visitors` — (B′ + (1 − k)·S) / V, subjects whose visitors are unknown are left out — or `presses`
  * — B′ / P for all. ИЭЛ and CSAT are shares of presses: their basis is always `presses`.
+ * `rankingRequest` decides a query's kind and basis, `rankCandidates` who is ranked, `periodVisitors`
+ * their visitors, `rankingOf` the order (store/scores.ts reads what they decide from).
  */
 import { scoreCounts, type Counts, type Interval, type PanelKind } from '../../../shared/src/index.js';
-import type { MissingCounts } from './visitors.js';
+import type { CompanySettings, Office } from '../domain/organisation.js';
+import type { PeriodCount, RankRow } from '../domain/score.js';
+import { daysBetween, parseDate } from './calendar.js';
+import { ScoreInputError } from './scores.js';
+import { countsBySpan, nameMissing, type MissingCounts } from './visitors.js';
 
 export type Basis = 'visitors' | 'presses';
 export type RankIndex = 'ink' | 'iel' | 'csat';
@@ -86,4 +92,112 @@ export function rankSubjects(subjects: readonly RankSubject[], o: RankOptions): 
     },
     leftOutSubjects: leftOut,
   };
+}
+
+export type RankLevel = 'employee' | 'desk' | 'office' | 'region';
+export interface RankingQuery { level: RankLevel; index: RankIndex; kind?: PanelKind; basis?: Basis; from: string; to: string }
+/** A ranking query made whole: local days [from, to), its panel kind and basis decided. */
+export interface RankingRequest { level: RankLevel; index: RankIndex; kind: PanelKind; basis: Basis; from: number; to: number }
+
+/** The query's defaults filled in and its mistakes refused (ScoreInputError naming the field). */
+export function rankingRequest(q: RankingQuery): RankingRequest {
+  const { level, index } = q;
+  const from = parseDate(q.from);
+  const to = parseDate(q.to);
+  if (from === undefined || to === undefined) throw new ScoreInputError('from, to: local dates YYYY-MM-DD (each subject in its office time zone)');
+  if (to <= from) throw new ScoreInputError('to must be after from');
+  if (daysBetween(from, to) > 3 * 366) throw new ScoreInputError('the period may span at most 1098 days');
+  const staffLevel = level === 'employee' || level === 'desk';
+  const kind: PanelKind = index === 'iel' ? 'loyalty' : q.kind ?? (staffLevel ? 'staff' : 'office');
+  if (index === 'iel' && kind !== 'loyalty') throw new ScoreInputError('kind: ИЭЛ comes from loyalty panels only');
+  if (index === 'ink' && kind === 'loyalty') throw new ScoreInputError('kind: ИНК comes from staff or office panels');
+  if (staffLevel && kind !== 'staff') throw new ScoreInputError(`kind: ${level}s are scored on staff panels only`);
+  const basis: Basis = q.basis ?? (index === 'ink' && !staffLevel ? 'visitors' : 'presses');
+  if (basis === 'visitors' && index !== 'ink') throw new ScoreInputError('basis: ИЭЛ and CSAT are shares of presses; basis=visitors applies to ИНК only');
+  if (basis === 'visitors' && level === 'employee') throw new ScoreInputError('basis: employees have no visitor counts; rank employees with basis=presses (B′/P), or rank desks or offices by visitors');
+  return { level, index, kind, basis, from, to };
+}
+
+/** What a caller may see: undefined = everything (see plugins/app/auth.ts). */
+export interface RankScope { offices: readonly string[] | undefined; regions: readonly string[] | undefined }
+
+/** A subject to rank, before its visitors are known; `visitorsOf`: whose visitor counts apply (null: none, employees). */
+export interface RankCandidate extends Omit<RankSubject, 'visitors' | 'visitorsMissing'> {
+  visitorsOf: { officeIds: string[]; deskId: string | null } | null;
+}
+
+const countsOf = (r: RankRow): Counts => ({ good: r.good, neutral: r.neutral, bad: r.bad, total: r.good + r.neutral + r.bad, excluded: r.excluded });
+
+/**
+ * The subjects to rank from the rollups' rank rows (per office for regions) within the caller's scope:
+ * employees, desks and offices by their office, regions by the region (summing their offices, those with
+ * presses only). k is the office's, else the company's; a region's is the company's.
+ */
+export function rankCandidates(level: RankLevel, rows: readonly RankRow[], offices: readonly Office[], companyK: number, scope: RankScope): RankCandidate[] {
+  const visible = scope.offices && new Set(scope.offices);
+  const byId = new Map(offices.map((o) => [o.id, o]));
+  const kOf = (officeId: string | null) => (officeId ? byId.get(officeId)?.k : null) ?? companyK;
+  if (level === 'employee') {
+    return rows.filter((r) => !visible || visible.has(r.officeId))
+      .map((r) => ({ id: r.id, officeId: r.officeId, counts: countsOf(r), k: kOf(r.officeId), visitorsOf: null }));
+  }
+  if (level === 'region') {
+    const byRegion = new Map<string, { counts: Counts; officeIds: string[] }>();
+    for (const o of byId.values()) {
+      if (o.regionId === null || (scope.regions && !scope.regions.includes(o.regionId))) continue;
+      let g = byRegion.get(o.regionId);
+      if (!g) byRegion.set(o.regionId, (g = { counts: { good: 0, neutral: 0, bad: 0, total: 0, excluded: 0 }, officeIds: [] }));
+      g.officeIds.push(o.id);
+    }
+    for (const r of rows) {
+      const g = byRegion.get(byId.get(r.officeId)?.regionId ?? '');
+      if (!g) continue;
+      const c = countsOf(r);
+      for (const f of ['good', 'neutral', 'bad', 'total', 'excluded'] as const) g.counts[f] += c[f];
+    }
+    return [...byRegion].filter(([, g]) => g.counts.total + g.counts.excluded > 0)
+      .map(([id, g]) => ({ id, officeId: null, counts: g.counts, k: companyK, visitorsOf: { officeIds: g.officeIds, deskId: null } }));
+  }
+  return rows.filter((r) => !visible || visible.has(r.officeId))
+    .map((r) => ({ id: r.id, officeId: r.officeId, counts: countsOf(r), k: kOf(r.officeId), visitorsOf: { officeIds: [r.officeId], deskId: level === 'desk' ? r.id : null } }));
+}
+
+/** A subject's visitors of the period, or why they are unknown. */
+export interface PeriodVisitors { visitors: number | null; visitorsMissing?: MissingCounts[] }
+
+/**
+ * Each subject's visitors over local days [from, to), by the rule of visitors.ts: office-wide counts of its
+ * offices, or one desk's own counts (a desk's days needing a count are its office's). `days`: the offices'
+ * days with presses; `entries`: their office-wide counts, or (when any subject is a desk) their desks' own.
+ */
+export function periodVisitors(subjects: ReadonlyArray<{ officeIds: string[]; deskId: string | null }>, days: ReadonlyArray<{ officeId: string; day: number }>,
+  entries: readonly PeriodCount[], from: number, to: number): PeriodVisitors[] {
+  const desks = subjects.some((s) => s.deskId !== null);
+  const unitsOf = groupBy(days.map((d) => ({ officeId: d.officeId, at: d.day })), (u) => u.officeId);
+  const entriesOf = groupBy(entries.map((c) => ({ officeId: c.officeId, start: c.day, end: c.day + 1, count: c.count, key: desks ? `${c.officeId}/${c.deskId}` : c.officeId })), (c) => c.key);
+  const period = [{ start: from, end: to }];
+  return subjects.map((s) => {
+    const units = s.officeIds.flatMap((o) => unitsOf.get(o) ?? []);
+    const counts = s.officeIds.flatMap((o) => entriesOf.get(s.deskId !== null ? `${o}/${s.deskId}` : o) ?? []);
+    const [span] = countsBySpan(period, units, counts);
+    return { visitors: span!.total, ...(span!.total === null ? { visitorsMissing: nameMissing(span!.missing, 'day') } : {}) };
+  });
+}
+
+/** The ranking of the candidates, `visitors` holding the periodVisitors of those with `visitorsOf`, in order. */
+export function rankingOf(r: RankingRequest, settings: CompanySettings, candidates: readonly RankCandidate[], visitors: readonly PeriodVisitors[]): Ranking {
+  let next = 0;
+  const subjects: RankSubject[] = candidates.map(({ visitorsOf, ...c }) => ({ ...c, ...(visitorsOf ? visitors[next++]! : { visitors: null }) }));
+  return rankSubjects(subjects, { index: r.index, kind: r.kind, basis: r.basis, neutralCountsAsDissatisfied: settings.neutralCountsAsDissatisfied, minSample: settings.minSample });
+}
+
+function groupBy<T>(list: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const t of list) {
+    const k = key(t);
+    let g = out.get(k);
+    if (!g) out.set(k, (g = []));
+    g.push(t);
+  }
+  return out;
 }

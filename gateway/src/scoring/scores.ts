@@ -1,16 +1,18 @@
 /**
- * Scores of a subject over a period, from the rollups: counts per panel kind and bucket, then the
- * methodology's indices (shared/src/indices.ts `scoreCounts`). Two paths:
+ * Scores of a subject over a period, from the rollups: counts per panel kind and bucket, then the indices
+ * of docs/scores.md (shared/src/indices.ts `scoreCounts`). Pure, in two steps: `planScores` says what to
+ * read, `scoreSubject` decides from what was read (store/scores.ts reads it). Two paths:
  * - calendar: from/to are local dates (any subject; buckets none/day/week/month) — day rollups;
  * - instants: from/to are date-times, or bucket=hour (one time zone only) — hour rollups, the range
  *   widened to whole local hours (the rollup resolution).
  */
 import { PANEL_KINDS, scoreCounts, type Counts, type PanelKind, type Score } from '../../../shared/src/index.js';
-import type { CompanySettings, CountRow, OrgStore, PeriodCount, Subject } from '../store/org.js';
+import type { CompanySettings, Office } from '../domain/organisation.js';
+import type { CountRow, DayRow, HourRow, PeriodCount, Subject } from '../domain/score.js';
 import {
   addDays, calendarSpans, dayOf, daysBetween, formatDay, parseDate, previousDates, startOfDay, type CalendarBucket,
 } from './calendar.js';
-import { bucketStart, bucketsBetween, localIso, nextBucketStart, previousPeriod, type Granularity } from './periods.js';
+import { bucketStart, bucketsBetween, localIso, nextBucketStart, previousPeriod, type Granularity, type Span } from './periods.js';
 import { countsBySpan, nameMissing, type ActiveUnit, type CountEntry, type MissingCounts, type SpanCount } from './visitors.js';
 
 export class ScoreInputError extends Error {}
@@ -28,6 +30,27 @@ export interface SubjectInfo {
   visitorsApply: boolean;
   /** Office k overrides the company's. */
   k: number | null;
+}
+
+/** A region's scoring context: its offices' zones may differ. */
+export function regionSubject(id: string, officeIds: string[]): SubjectInfo {
+  return { subject: { level: 'region', id }, zone: null, officeIds, deskId: null, visitorsApply: true, k: null };
+}
+
+export function companySubject(officeIds: string[]): SubjectInfo {
+  return { subject: { level: 'company' }, zone: null, officeIds, deskId: null, visitorsApply: true, k: null };
+}
+
+/** An office's, desk's or employee's scoring context, from its office (none: an employee of no office). */
+export function officeSubject(level: 'office' | 'desk' | 'employee', id: string, office: Office | undefined): SubjectInfo {
+  return {
+    subject: { level, id },
+    zone: office?.timeZone ?? 'UTC',
+    officeIds: office ? [office.id] : [],
+    deskId: level === 'desk' ? id : null,
+    visitorsApply: level !== 'employee',
+    k: office?.k ?? null,
+  };
 }
 
 export interface PeriodScore {
@@ -81,7 +104,7 @@ function accumulate(acc: Acc, r: CountRow): void {
 }
 
 /** Sums rollup rows into the whole range and into the span (sorted, contiguous) each row falls in. */
-function sumBySpan<R extends CountRow>(rows: R[], spans: { start: number }[], keyOf: (row: R) => number): { total: Acc; accs: Acc[] } {
+function sumBySpan<R extends CountRow>(rows: readonly R[], spans: { start: number }[], keyOf: (row: R) => number): { total: Acc; accs: Acc[] } {
   const starts = spans.map((s) => s.start);
   const accs = spans.map(newAcc);
   const total = newAcc();
@@ -136,14 +159,62 @@ function parseRange(q: ScoreQuery, zone: string | null): Range | InstantRange {
   return { kind: 'instant', from, to: nextBucketStart(lastHour, zone, 'hour'), zone };
 }
 
-export async function scoreSubject(store: OrgStore, info: SubjectInfo, settings: CompanySettings, q: ScoreQuery): Promise<SubjectScores> {
+/** A period to read and score: its spans (buckets), the counts it needs and whether its days (hours) with presses are read. */
+export type PeriodPlan = (
+  | { kind: 'calendar'; fromDay: number; toDay: number; spans: Span[] }
+  | { kind: 'instant'; from: number; to: number; zone: string; spans: Span[] }
+) & {
+  /** Visitor and sales counts of local days [fromDay, toDay) to read; null when they do not apply. */
+  counts: { fromDay: number; toDay: number } | null;
+  /** The days (hours) with presses of the subject's offices are read; an office's own rollup rows tell them. */
+  readPressed: boolean;
+};
+
+/** What `scoreSubject` needs read: the period, the one to compare it with, and the range of the breakdowns. */
+export interface ScorePlan {
+  bucket: Granularity;
+  period: PeriodPlan;
+  previous: PeriodPlan;
+  breakdown: { fromDay: number; toDay: number } | { from: number; to: number };
+}
+
+/**
+ * What was read for a period: its rollup rows (day rows on the calendar path, hour rows on the instant
+ * path), and when the plan asks, the units with presses and the visitor and sales counts.
+ */
+export interface PeriodData { rows: ReadonlyArray<DayRow | HourRow>; pressed?: ActiveUnit[]; visitors?: PeriodCount[]; sales?: PeriodCount[] }
+
+export interface ScoreData { period: PeriodData; previous: PeriodData; breakdown: HourRow[]; timeUncertain: number }
+
+/** Parses the query (ScoreInputError, or RangeError for too many buckets) and says what to read. */
+export function planScores(info: SubjectInfo, q: ScoreQuery): ScorePlan {
   const range = parseRange(q, info.zone);
+  const plan = (r: Range | InstantRange, bucket: Granularity): PeriodPlan => {
+    const counts = info.visitorsApply && info.officeIds.length > 0;
+    const readPressed = info.subject.level !== 'office';
+    if (r.kind === 'calendar') {
+      return { ...r, spans: calendarSpans(r.fromDay, r.toDay, bucket as CalendarBucket), counts: counts ? { fromDay: r.fromDay, toDay: r.toDay } : null, readPressed };
+    }
+    const spans = bucketsBetween(r.from, r.to, r.zone, bucket);
+    return { ...r, spans, counts: counts ? { fromDay: dayOf(r.from, r.zone), toDay: addDays(dayOf(r.to, r.zone), 1) } : null, readPressed };
+  };
+  const period = plan(range, q.bucket);
+  let previous: PeriodPlan;
+  if (range.kind === 'calendar') {
+    const p = previousDates(range.fromDay, range.toDay);
+    previous = plan({ kind: 'calendar', fromDay: p.start, toDay: p.end }, 'none');
+  } else {
+    const p = previousPeriod(range.from, range.to, range.zone);
+    previous = plan({ ...range, from: p.start, to: p.end }, 'none');
+  }
+  const breakdown = range.kind === 'calendar' ? { fromDay: range.fromDay, toDay: range.toDay } : { from: range.from, to: range.to };
+  return { bucket: q.bucket, period, previous, breakdown };
+}
+
+export function scoreSubject(info: SubjectInfo, settings: CompanySettings, plan: ScorePlan, data: ScoreData): SubjectScores {
   const scoreSettings = { k: info.k ?? settings.k, neutralCountsAsDissatisfied: settings.neutralCountsAsDissatisfied, minSample: settings.minSample };
-  const period = range.kind === 'calendar' ? await calendarPeriod(store, info, range, q.bucket as CalendarBucket) : await instantPeriod(store, info, range, q.bucket);
-  const prev = range.kind === 'calendar'
-    ? (() => { const p = previousDates(range.fromDay, range.toDay); return calendarPeriod(store, info, { kind: 'calendar', fromDay: p.start, toDay: p.end }, 'none'); })()
-    : (() => { const p = previousPeriod(range.from, range.to, range.zone); return instantPeriod(store, info, { ...range, from: p.start, to: p.end }, 'none'); })();
-  const previous = await prev;
+  const period = periodScore(info, plan.period, data.period);
+  const previous = periodScore(info, plan.previous, data.previous);
   const kinds = new Set<PanelKind>([...period.total.acc.kinds.keys(), ...previous.total.acc.kinds.keys()]);
   if (info.subject.level === 'employee' || info.subject.level === 'desk') kinds.add('staff');
   if (kinds.size === 0) PANEL_KINDS.forEach((k) => kinds.add(k));
@@ -154,18 +225,18 @@ export async function scoreSubject(store: OrgStore, info: SubjectInfo, settings:
   });
   const total = finish(period.total);
   const before = finish(previous.total);
-  const breakdown = await store.breakdown(info.subject, range.kind === 'calendar' ? { fromDay: range.fromDay, toDay: range.toDay } : { from: range.from, to: range.to });
   const hours = Array.from({ length: 24 }, newAcc);
   const weekdays = Array.from({ length: 7 }, newAcc);
-  for (const r of breakdown) {
+  for (const r of data.breakdown) {
     accumulate(hours[r.localHour]!, r);
     accumulate(weekdays[r.weekday - 1]!, r);
   }
   const noVisitors = { visitors: null, sales: null };
+  const p = plan.period;
   return {
-    from: range.kind === 'calendar' ? formatDay(range.fromDay) : new Date(range.from).toISOString(),
-    to: range.kind === 'calendar' ? formatDay(range.toDay) : new Date(range.to).toISOString(),
-    bucket: q.bucket,
+    from: p.kind === 'calendar' ? formatDay(p.fromDay) : new Date(p.from).toISOString(),
+    to: p.kind === 'calendar' ? formatDay(p.toDay) : new Date(p.to).toISOString(),
+    bucket: plan.bucket,
     timeZone: info.zone,
     total,
     previous: before,
@@ -173,7 +244,7 @@ export async function scoreSubject(store: OrgStore, info: SubjectInfo, settings:
     buckets: period.buckets.map(finish),
     byHourOfDay: hours.map((acc, hour) => ({ hour, scores: scoresOf(acc, kinds, noVisitors, scoreSettings) })),
     byWeekday: weekdays.map((acc, i) => ({ weekday: i + 1, scores: scoresOf(acc, kinds, noVisitors, scoreSettings) })),
-    timeUncertain: await store.timeUncertain(info.officeIds),
+    timeUncertain: data.timeUncertain,
   };
 }
 
@@ -200,23 +271,21 @@ interface RawPeriod extends SpanCounts { start: string; end: string; local?: { l
 
 /**
  * Visitors and sales for each span (the period first, then its buckets), by the pure rule of visitors.ts.
- * Units are local days in the calendar path, hour starts in the instant path: `active` gives the units
- * with presses, `entry` puts a stored count on the same units, `unit` says how missing ones are named.
+ * Units are local days in the calendar path, hour starts in the instant path: `units` are those with
+ * presses, `entry` puts a stored count on the same units, `unit` says how missing ones are named.
  */
-async function spanCounts(
-  store: OrgStore, info: SubjectInfo, spans: Array<{ start: number; end: number }>, fromDay: number, toDay: number,
-  active: () => Promise<ActiveUnit[]>, entry: (c: PeriodCount) => CountEntry, unit: 'day' | { hourIn: string },
-): Promise<SpanCounts[]> {
+function spanCounts(
+  info: SubjectInfo, spans: Array<{ start: number; end: number }>, data: PeriodData,
+  units: () => ActiveUnit[], entry: (c: PeriodCount) => CountEntry, unit: 'day' | { hourIn: string },
+): SpanCounts[] {
   if (!info.visitorsApply) return spans.map(() => ({ visitors: null, sales: null }));
   if (info.officeIds.length === 0) return spans.map(() => ({ visitors: null, sales: null, missing: { visitorsMissing: [], salesMissing: [] } }));
-  const [units, visitors, sales] = await Promise.all([
-    active(),
-    store.listCounts('visitors', info.officeIds, info.deskId, fromDay, toDay),
-    store.listCounts('sales', info.officeIds, info.deskId, fromDay, toDay),
-  ]);
+  const active = units();
+  const visitors = data.visitors!;
+  const sales = data.sales!;
   const none = (): SpanCount => ({ total: null, missing: [], entries: 0 });
-  const v = countsBySpan(spans, units, visitors.map(entry));
-  const s = sales.length > 0 ? countsBySpan(spans, units, sales.map(entry)) : spans.map(none); // most offices record no sales
+  const v = countsBySpan(spans, active, visitors.map(entry));
+  const s = sales.length > 0 ? countsBySpan(spans, active, sales.map(entry)) : spans.map(none); // most offices record no sales
   // Sales follow the visitors: conversion needs V, so no sales figure without a known V. Days lacking a
   // sales count are named only where some were uploaded: an office that records no sales is not "missing" them.
   return spans.map((_, i) => ({
@@ -226,15 +295,16 @@ async function spanCounts(
   }));
 }
 
-async function calendarPeriod(store: OrgStore, info: SubjectInfo, r: Range, bucket: CalendarBucket): Promise<{ total: RawPeriod; buckets: RawPeriod[] }> {
-  const spans = calendarSpans(r.fromDay, r.toDay, bucket);
-  const rows = await store.countsByDay(info.subject, r.fromDay, r.toDay);
-  const { total, accs } = sumBySpan(rows, spans, (row) => row.day);
-  const counts = await spanCounts(store, info, [{ start: r.fromDay, end: r.toDay }, ...spans], r.fromDay, r.toDay,
+function periodScore(info: SubjectInfo, p: PeriodPlan, data: PeriodData): { total: RawPeriod; buckets: RawPeriod[] } {
+  return p.kind === 'calendar' ? calendarPeriod(info, p, data) : instantPeriod(info, p, data);
+}
+
+function calendarPeriod(info: SubjectInfo, p: PeriodPlan & { kind: 'calendar' }, data: PeriodData): { total: RawPeriod; buckets: RawPeriod[] } {
+  const rows = data.rows as readonly DayRow[];
+  const { total, accs } = sumBySpan(rows, p.spans, (row) => row.day);
+  const counts = spanCounts(info, [{ start: p.fromDay, end: p.toDay }, ...p.spans], data,
     // An office's own day rollups, just read, are its days with presses; desks, regions and the company ask per office.
-    async () => info.subject.level === 'office'
-      ? [...new Set(rows.map((row) => row.day))].map((day) => ({ officeId: info.officeIds[0]!, at: day }))
-      : (await store.pressDays(info.officeIds, r.fromDay, r.toDay)).map((d) => ({ officeId: d.officeId, at: d.day })),
+    () => data.pressed ?? [...new Set(rows.map((row) => row.day))].map((day) => ({ officeId: info.officeIds[0]!, at: day })),
     // A day entry, or an hourly one, makes its day counted: [day, day + 1) holds only that yyyymmdd.
     (c) => ({ officeId: c.officeId, start: c.day, end: c.day + 1, count: c.count }),
     'day');
@@ -244,26 +314,23 @@ async function calendarPeriod(store: OrgStore, info: SubjectInfo, r: Range, buck
     ...(zone ? { local: { localStart: localIso(startOfDay(s.start, zone), zone), localEnd: localIso(startOfDay(s.end, zone), zone) } } : {}),
   });
   return {
-    total: { ...label({ start: r.fromDay, end: r.toDay }), acc: total, ...counts[0]! },
-    buckets: spans.map((s, i) => ({ ...label(s), acc: accs[i]!, ...counts[i + 1]! })),
+    total: { ...label({ start: p.fromDay, end: p.toDay }), acc: total, ...counts[0]! },
+    buckets: p.spans.map((s, i) => ({ ...label(s), acc: accs[i]!, ...counts[i + 1]! })),
   };
 }
 
-async function instantPeriod(store: OrgStore, info: SubjectInfo, r: InstantRange, bucket: Granularity): Promise<{ total: RawPeriod; buckets: RawPeriod[] }> {
-  const spans = bucketsBetween(r.from, r.to, r.zone, bucket);
-  const rows = await store.countsByHour(info.subject, r.from, r.to);
-  const { total, accs } = sumBySpan(rows, spans, (row) => row.hourStart);
+function instantPeriod(info: SubjectInfo, p: PeriodPlan & { kind: 'instant' }, data: PeriodData): { total: RawPeriod; buckets: RawPeriod[] } {
+  const rows = data.rows as readonly HourRow[];
+  const { total, accs } = sumBySpan(rows, p.spans, (row) => row.hourStart);
   // Hour level: each local hour with presses needs an entry (hourly, or a day entry) lying wholly inside the span.
-  const counts = await spanCounts(store, info, [{ start: r.from, end: r.to }, ...spans], dayOf(r.from, r.zone), addDays(dayOf(r.to, r.zone), 1),
-    async () => info.subject.level === 'office'
-      ? [...new Set(rows.map((row) => row.hourStart))].map((hour) => ({ officeId: info.officeIds[0]!, at: hour }))
-      : (await store.pressHours(info.officeIds, r.from, r.to)).map((h) => ({ officeId: h.officeId, at: h.hourStart })),
+  const counts = spanCounts(info, [{ start: p.from, end: p.to }, ...p.spans], data,
+    () => data.pressed ?? [...new Set(rows.map((row) => row.hourStart))].map((hour) => ({ officeId: info.officeIds[0]!, at: hour })),
     (c) => ({ officeId: c.officeId, start: c.start, end: c.end, count: c.count }),
-    { hourIn: r.zone });
+    { hourIn: p.zone });
   const iso = (t: number) => new Date(t).toISOString();
-  const label = (s: { start: number; end: number }) => ({ start: iso(s.start), end: iso(s.end), local: { localStart: localIso(s.start, r.zone), localEnd: localIso(s.end, r.zone) } });
+  const label = (s: { start: number; end: number }) => ({ start: iso(s.start), end: iso(s.end), local: { localStart: localIso(s.start, p.zone), localEnd: localIso(s.end, p.zone) } });
   return {
-    total: { ...label({ start: r.from, end: r.to }), acc: total, ...counts[0]! },
-    buckets: spans.map((s, i) => ({ ...label(s), acc: accs[i]!, ...counts[i + 1]! })),
+    total: { ...label({ start: p.from, end: p.to }), acc: total, ...counts[0]! },
+    buckets: p.spans.map((s, i) => ({ ...label(s), acc: accs[i]!, ...counts[i + 1]! })),
   };
 }

@@ -15,7 +15,7 @@
 import { ulid } from 'ulid';
 import { nextTurn } from '../event-loop.js';
 import { dayToUtc } from '../scoring/calendar.js';
-import type { DayCounts } from './org.js';
+import type { DayCounts } from '../domain/score.js';
 import { all, insertMany, run, type Q, type SqlDriver } from './sql.js';
 
 export type CountTable = 'visitors' | 'sales';

@@ -4,13 +4,15 @@
  * so gateways sharing a PostgreSQL database serialise per kiosk and cannot deadlock on each other. Round
  * trips per flush, not per press or message: lock, one insert per batch, one counters update, one status update.
  */
-import { MISS, Pass, Scorer, type NewScoring } from './scorer.js';
+import type { Pass } from '../scoring/pass.js';
+import { MISS, type NewScoring } from '../scoring/scorer.js';
+import type { ScoringStore } from './scoring-store.js';
 import { all, get, inList, insertMany, insertRowSql, run, type Q, type SqlDriver } from './sql.js';
 import type { BatchOutcome, EventsBatch, IngestWork, RejectedEvent } from './store.js';
 
 const EVENT_COLUMNS = ['id', 'kiosk_id', 'seq', 'panel', 'button', 'at', 'clock_synced', 'boot_id', 'uptime_ms', 'flags', 'received_at'];
 const EVENT_TYPES = ['text', 'text', 'bigint', 'text', 'text', 'bigint', 'int', 'text', 'bigint', 'text', 'bigint'];
-/** A press on a bound panel also stores its scoring (see scorer.ts). */
+/** A press on a bound panel also stores its scoring (see scoring/scorer.ts). */
 const SCORED_COLUMNS = [...EVENT_COLUMNS, 'office_id', 'desk_id', 'employee_id', 'kind', 't', 'time_source', 'excl'];
 const SCORED_TYPES = [...EVENT_TYPES, 'text', 'text', 'text', 'text', 'bigint', 'int', 'int'];
 
@@ -68,7 +70,7 @@ function* fillGap(kioskId: string, seq: number, nowIso: string): Q<void> {
   }
 }
 
-interface BatchContext { scorer: Scorer; pass: Pass; kiosk: KioskRow | undefined; receivedAt: number; nowIso: string }
+interface BatchContext { scoring: ScoringStore; pass: Pass; kiosk: KioskRow | undefined; receivedAt: number; nowIso: string }
 
 /**
  * A kiosk's batch: every press scored first (each panel's rule state moving on as if all were new), then
@@ -82,7 +84,8 @@ function* writeBatch(b: EventsBatch, c: BatchContext): Q<BatchOutcome> {
     for (const e of b.events) out.rejected.push({ id: e.id, seq: e.seq, reason: 'kiosk is not registered' });
     return out;
   }
-  const { scorer, pass, nowIso } = c;
+  const { scoring, pass, nowIso } = c;
+  const scorer = scoring.scorer;
   const ats = b.events.map((e) => Date.parse(e.at));
   const scored = yield* scoreBatch(b, ats, c);
   const rids = yield* insertBatch(b, ats, scored, c.receivedAt);
@@ -101,7 +104,7 @@ function* writeBatch(b: EventsBatch, c: BatchContext): Q<BatchOutcome> {
       } else out.rejected.push({ id: e.id, seq: e.seq, reason: 'event id is already used by another kiosk' });
       continue;
     }
-    if (e.clockSynced && !scorer.anchorHolds(b.kioskId, e.bootId, e.uptimeMs)) yield* scorer.offerAnchor(pass, b.kioskId, e.bootId, e.uptimeMs, ats[i]!);
+    if (e.clockSynced && !scorer.anchorHolds(b.kioskId, e.bootId, e.uptimeMs)) yield* scoring.offerAnchor(pass, b.kioskId, e.bootId, e.uptimeMs, ats[i]!);
     if (sc) {
       pass.addNew(b.kioskId, e, sc);
       const first = firstStored.get(e.panel);
@@ -116,7 +119,7 @@ function* writeBatch(b: EventsBatch, c: BatchContext): Q<BatchOutcome> {
   for (const panel of broken) {
     scorer.forgetPanel(b.kioskId, panel);
     const from = firstStored.get(panel);
-    if (from !== undefined) pass.reflagAt({ kiosk_id: b.kioskId, panel }, from);
+    if (from !== undefined) pass.reflagAt({ kioskId: b.kioskId, panel }, from);
   }
   let newlyRejected = 0;
   for (const r of out.rejected) newlyRejected += yield* recordRejection(b.kioskId, r, nowIso);
@@ -132,11 +135,12 @@ function* writeBatch(b: EventsBatch, c: BatchContext): Q<BatchOutcome> {
 /** Every press of the batch scored in order, each panel's rule state moving on as if all were new. */
 function* scoreBatch(b: EventsBatch, ats: number[], c: BatchContext): Q<Array<NewScoring | null>> {
   const scored: Array<NewScoring | null> = [];
+  const scorer = c.scoring.scorer;
   for (const [i, e] of b.events.entries()) {
     const at = ats[i]!;
-    let sc = c.scorer.scoreCached(b.kioskId, e, at, c.pass);
-    if (sc === MISS) sc = yield* c.scorer.scoreNew(b.kioskId, e, at, c.pass);
-    if (sc?.inOrder) c.scorer.advance(sc.inOrder);
+    let sc = scorer.scoreCached(b.kioskId, e, at, c.pass);
+    if (sc === MISS) sc = yield* c.scoring.scoreNew(b.kioskId, e, at, c.pass);
+    if (sc?.inOrder) scorer.advance(sc.inOrder);
     scored.push(sc);
   }
   return scored;
@@ -174,11 +178,12 @@ function* recordRejection(kioskId: string, r: RejectedEvent, nowIso: string): Q<
   return yield* run(SQL.insertRejected, kioskId, r.id, r.seq ?? null, r.reason, nowIso);
 }
 
-export function ingestWriter(driver: SqlDriver, scorer: Scorer): (work: IngestWork) => Promise<BatchOutcome[]> {
+export function ingestWriter(driver: SqlDriver, scoring: ScoringStore): (work: IngestWork) => Promise<BatchOutcome[]> {
+  const scorer = scoring.scorer;
   function* write(work: IngestWork): Q<{ outcomes: BatchOutcome[]; kiosks: Map<string, KioskRow> }> {
     const receivedAt = Date.now();
     const nowIso = new Date(receivedAt).toISOString();
-    yield* scorer.sync(true);
+    yield* scoring.sync(true);
     const kiosks = new Map<string, KioskRow>();
     const ids = [...new Set([...work.batches.map((b) => b.kioskId), ...work.statuses.map((s) => s.kioskId)])].sort();
     if (ids.length) {
@@ -188,12 +193,12 @@ export function ingestWriter(driver: SqlDriver, scorer: Scorer): (work: IngestWo
         kiosks.set(k.id, k);
       }
     }
-    const pass = scorer.newPass();
+    const pass = scoring.newPass();
     const outcomes: BatchOutcome[] = [];
     for (const b of work.batches) {
-      outcomes.push(yield* writeBatch(b, { scorer, pass, kiosk: kiosks.get(b.kioskId), receivedAt, nowIso }));
+      outcomes.push(yield* writeBatch(b, { scoring, pass, kiosk: kiosks.get(b.kioskId), receivedAt, nowIso }));
     }
-    yield* pass.finish();
+    yield* scoring.finish(pass);
     yield* updateKiosks([...kiosks.values()]);
     yield* updateStatuses(work.statuses, nowIso);
     for (const d of work.deadLetters) yield* run(SQL.deadLetter, nowIso, d.topic, d.kioskId, d.reason, d.payload);

@@ -1,10 +1,13 @@
-/** `Store` over a `SqlDriver`: the same code on SQLite and PostgreSQL (sqlite.ts, postgres.ts pick the driver). */
+/**
+ * `Store` over a `SqlDriver`: the same code on SQLite and PostgreSQL (sqlite.ts, postgres.ts pick the driver).
+ * Here kiosks, their presses (ingest-writer.ts), dead letters and API keys; the organisation and score reads below it.
+ */
 import { ulid } from 'ulid';
 import type { KioskConfigMessage, Panel } from '../../../shared/src/index.js';
 import { CountUploads } from './count-uploads.js';
 import { ingestWriter } from './ingest-writer.js';
-import { Scorer } from './scorer.js';
-import { bindPanel, SqlOrgStore } from './sql-org.js';
+import { bindPanel, SqlOrgStore } from './organisation.js';
+import { ScoringStore } from './scoring-store.js';
 import { all, get, inList, run, value, type Q, type Row, type SqlDriver } from './sql.js';
 import type {
   ApiKey, ApiKeyScope, BatchOutcome, DeadLetter, IngestWork, Kiosk, NewKiosk, Role, SeqGap, Store, StoredEvent,
@@ -54,15 +57,15 @@ function* withScope<K extends { id: string }>(key: K): Q<K & ApiKeyScope> {
 const API_KEY = 'id, name, role, created_at AS "createdAt"';
 
 export class SqlStore extends SqlOrgStore implements Store {
-  protected scorer: Scorer;
+  protected scoring: ScoringStore;
   protected countUploads: CountUploads;
   private readonly writeIngest: (work: IngestWork) => Promise<BatchOutcome[]>;
 
   constructor(readonly driver: SqlDriver) {
     super();
-    this.scorer = new Scorer(driver);
+    this.scoring = new ScoringStore(driver);
     this.countUploads = new CountUploads(driver);
-    this.writeIngest = ingestWriter(driver, this.scorer);
+    this.writeIngest = ingestWriter(driver, this.scoring);
   }
 
   async migrate(): Promise<void> {

@@ -1,9 +1,10 @@
 /**
- * The gateway's repository. SQLite now, PostgreSQL later: every method is async-capable and speaks
- * in domain terms, never SQL. Ingest writes go through `commitIngest`, one transaction per call.
+ * The gateway's repository, on SQLite or PostgreSQL (sql-store.ts): every method is async and speaks in
+ * domain terms (../domain/), never SQL. Ingest writes go through `commitIngest`, one transaction per call.
  */
-import type { Event, KioskConfigMessage, Panel, StatusMessage } from '../../../shared/src/index.js';
-import type { OrgStore, PanelBinding } from './org.js';
+import type { Event, KioskConfigMessage, Panel, PanelKind, StatusMessage } from '../../../shared/src/index.js';
+import type { Assignment, CompanySettings, OrgEntity, OrgKind, PanelBinding } from '../domain/organisation.js';
+import type { DayCounts, DayRow, HourRow, PeriodCount, RankRow, Subject } from '../domain/score.js';
 
 export type Role = 'admin' | 'technician' | 'manager';
 export const ROLES: readonly Role[] = ['admin', 'technician', 'manager'];
@@ -51,6 +52,63 @@ export interface IngestWork {
 
 /** Per batch, in input order: ids now committed (new or duplicate) and ids refused. */
 export interface BatchOutcome { kioskId: string; ids: string[]; rejected: RejectedEvent[]; inserted: number; duplicates: number }
+
+/** Result of an assignment change: the problems (nothing written) or the presses re-attributed. */
+export type AssignmentResult =
+  | { ok: true; assignment: Assignment; reattributed: number }
+  | { ok: false; problems: string[] };
+
+/** The organisation, visitor counts, and the rollup reads that scores are computed from. */
+export interface OrgStore {
+  getSettings(): Promise<CompanySettings>;
+  /** New misuse rules re-judge every stored press; returns how many changed flag. */
+  putSettings(s: CompanySettings): Promise<{ reflagged: number }>;
+
+  /** `visible`: the ids the caller may see — offices (desks and employees by their office), or regions for regions. */
+  listOrg<K extends OrgKind>(kind: K, after: string | undefined, limit: number, visible?: readonly string[]): Promise<OrgEntity<K>[]>;
+  getOrg<K extends OrgKind>(kind: K, id: string): Promise<OrgEntity<K> | undefined>;
+  /** false when the id is taken. */
+  createOrg<K extends OrgKind>(kind: K, value: OrgEntity<K>): Promise<boolean>;
+  updateOrg<K extends OrgKind>(kind: K, value: OrgEntity<K>): Promise<boolean>;
+  /** 'missing', 'referenced' (with what) or 'deleted'. */
+  deleteOrg(kind: OrgKind, id: string): Promise<{ result: 'missing' | 'deleted' } | { result: 'referenced'; by: string }>;
+  officesInRegions(regionIds: readonly string[]): Promise<string[]>;
+
+  listAssignments(filter: { deskId?: string; employeeId?: string; officeIds?: readonly string[] }, after: string | undefined, limit: number): Promise<Assignment[]>;
+  getAssignment(id: string): Promise<Assignment | undefined>;
+  /** Validates against every assignment (overlaps refused) and re-attributes affected presses, atomically. */
+  putAssignment(a: Assignment): Promise<AssignmentResult>;
+  deleteAssignment(id: string): Promise<{ reattributed: number } | undefined>;
+
+  putBinding(b: PanelBinding): Promise<void>;
+  deleteBinding(kioskId: string, panel: string): Promise<boolean>;
+  listBindings(kioskId: string): Promise<PanelBinding[]>;
+
+  /** All days or none: a restart after a failure part-way finishes the upload (see docs/gateway.md). */
+  putCounts(table: 'visitors' | 'sales', days: DayCounts[]): Promise<void>;
+  /** The office-wide counts (`deskId` null) or one desk's, of local days [fromDay, toDay). */
+  listCounts(table: 'visitors' | 'sales', officeIds: readonly string[], deskId: string | null, fromDay: number, toDay: number): Promise<PeriodCount[]>;
+  /** Every desk's own counts in these offices (none of the office-wide ones), local days [fromDay, toDay). */
+  listDeskCounts(table: 'visitors' | 'sales', officeIds: readonly string[], fromDay: number, toDay: number): Promise<PeriodCount[]>;
+  /**
+   * The local days in [fromDay, toDay) on which each office had presses (any panel kind, counted or
+   * flagged as misuse): the days that needed a visitor count. From the day rollups, not the presses.
+   */
+  pressDays(officeIds: readonly string[], fromDay: number, toDay: number): Promise<Array<{ officeId: string; day: number }>>;
+  /** The same per local hour, hour starts in [from, to): from the hour rollups. */
+  pressHours(officeIds: readonly string[], from: number, to: number): Promise<Array<{ officeId: string; hourStart: number }>>;
+
+  /** Rollups by local day, days in [fromDay, toDay). */
+  countsByDay(subject: Subject, fromDay: number, toDay: number): Promise<DayRow[]>;
+  /** Rollups by local hour, hour starts in [from, to). */
+  countsByHour(subject: Subject, from: number, to: number): Promise<HourRow[]>;
+  /** Rollups by local hour of day and weekday, over local days [fromDay, toDay) or hour starts in [from, to). */
+  breakdown(subject: Subject, range: { fromDay: number; toDay: number } | { from: number; to: number }): Promise<HourRow[]>;
+  /** Counted presses per employee, desk or office over local days [fromDay, toDay) for one panel kind. */
+  rankCounts(level: 'employee' | 'office' | 'desk', kind: PanelKind, fromDay: number, toDay: number): Promise<RankRow[]>;
+  /** Presses of these offices whose time could not be corrected (no synced event of their boot yet). */
+  timeUncertain(officeIds: readonly string[]): Promise<number>;
+}
 
 export interface Store extends OrgStore {
   /** Creates tables / runs pending migrations. */

@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { admin, batch, event, kiosk, registerKiosk, startGateway } from '../helpers.js';
-import { dayNumber } from '../../../gateway/src/store/org.js';
+import { dayNumber } from '../../../gateway/src/scoring/calendar.js';
 import { ingest, ok, spaced, staffPanel } from '../org-helpers.js';
 
 let app: FastifyInstance;

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  attributionChanges, employeeAt, validateAssignments, type DeskAssignment,
-} from '../../../gateway/src/scoring/attribution.js';
+import type { DeskAssignment } from '../../../gateway/src/domain/organisation.js';
+import { attributionChanges, employeeAt, validateAssignments } from '../../../gateway/src/scoring/attribution.js';
 
 const t = (hhmm: string) => Date.parse(`2026-03-02T${hhmm}:00Z`);
 const assign = (deskId: string, employeeId: string, from: string, to: string | null): DeskAssignment =>

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { dayReplacements, localDay, type PlacedEntry } from '../../../gateway/src/scoring/count-upload.js';
 import { startOfDay, utcToDay } from '../../../gateway/src/scoring/calendar.js';
 import { localHour, nextBucketStart } from '../../../gateway/src/scoring/periods.js';
-import type { DayCounts } from '../../../gateway/src/store/org.js';
+import type { DayCounts } from '../../../gateway/src/domain/score.js';
 
 interface Row { desk: string; day: number; start: number; hourly: boolean; count: number }
 type Table = Map<string, Row>;

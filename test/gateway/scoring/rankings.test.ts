@@ -3,7 +3,7 @@
  * visitors are unknown left out of a by-visitors ranking (and said why). Values worked out by hand.
  */
 import { describe, expect, it } from 'vitest';
-import { rankSubjects, type RankOptions, type RankSubject } from '../../../gateway/src/scoring/rankings.js';
+import { rankCandidates, rankSubjects, type RankOptions, type RankSubject } from '../../../gateway/src/scoring/rankings.js';
 
 const counts = (good: number, neutral: number, bad: number, excluded = 0) => ({ good, neutral, bad, total: good + neutral + bad, excluded });
 
@@ -52,5 +52,30 @@ describe('rankings', () => {
     const r = rankSubjects([{ id: 'x', officeId: 'o', counts: counts(0, 0, 0, 4), k: 0, visitors: null }], { ...base, basis: 'presses', minSample: 1 });
     expect(r.items).toEqual([]);
     expect(r.leftOutSubjects).toEqual([{ id: 'x', officeId: 'o', reason: 'insufficientSample' }]);
+  });
+});
+
+describe('ranking candidates', () => {
+  const office = (id: string, regionId: string | null, k: number | null = null) => ({ id, name: id, timeZone: 'UTC', regionId, k });
+  const offices = [office('a', 'north', 0.5), office('b', 'north'), office('c', 'south'), office('d', null)];
+  const row = (id: string, officeId: string, good: number) => ({ id, officeId, good, neutral: 0, bad: 1, excluded: 0 });
+  const rows = [row('a', 'a', 3), row('b', 'b', 4), row('c', 'c', 5), row('d', 'd', 6)];
+
+  it('regions sum their offices within the caller\'s regions, at the company k; a region without presses is no candidate', () => {
+    const all = rankCandidates('region', rows, [...offices, office('e', 'east')], 0.2, { offices: undefined, regions: undefined });
+    expect(all.map((c) => [c.id, c.counts.total, c.k, c.visitorsOf])).toEqual([
+      ['north', 9, 0.2, { officeIds: ['a', 'b'], deskId: null }],
+      ['south', 6, 0.2, { officeIds: ['c'], deskId: null }],
+    ]);
+    expect(rankCandidates('region', rows, offices, 0.2, { offices: ['a', 'b', 'c'], regions: ['south'] }).map((c) => c.id)).toEqual(['south']);
+  });
+
+  it('offices and desks within the caller\'s offices, each at its office k; employees have no visitor counts', () => {
+    const scope = { offices: ['a', 'b'], regions: [] };
+    expect(rankCandidates('office', rows, offices, 0.2, scope).map((c) => [c.id, c.k, c.visitorsOf])).toEqual([
+      ['a', 0.5, { officeIds: ['a'], deskId: null }], ['b', 0.2, { officeIds: ['b'], deskId: null }],
+    ]);
+    expect(rankCandidates('desk', [row('a-d1', 'a', 1)], offices, 0.2, scope)[0]!.visitorsOf).toEqual({ officeIds: ['a'], deskId: 'a-d1' });
+    expect(rankCandidates('employee', [row('ann', 'a', 1), row('zoe', 'c', 1)], offices, 0.2, scope).map((c) => [c.id, c.visitorsOf])).toEqual([['ann', null]]);
   });
 });

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { SqliteStore } from '../../../gateway/src/store/sqlite.js';
-import { dayNumber, type DayCounts } from '../../../gateway/src/store/org.js';
+import type { DayCounts } from '../../../gateway/src/domain/score.js';
+import { dayNumber } from '../../../gateway/src/scoring/calendar.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

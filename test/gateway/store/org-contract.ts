@@ -5,7 +5,7 @@
 import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
 import type { Event } from '../../../shared/src/index.js';
-import { dayNumber } from '../../../gateway/src/store/org.js';
+import { dayNumber } from '../../../gateway/src/scoring/calendar.js';
 import type { Store } from '../../../gateway/src/store/store.js';
 
 const ZONE = 'Asia/Vladivostok'; // UTC+10, no DST: local day = UTC day + 10 h

@@ -7,7 +7,7 @@ import { canSeeOffice, visibleOffices } from '../../../plugins/app/auth.js';
 import { httpError } from '../../../plugins/app/errors.js';
 import { errorReplies } from '../../../schemas.js';
 import { Assignment, AssignmentBody, AssignmentPage, AssignmentQuery, AssignmentSaved } from '../../../schemas-org.js';
-import type { Assignment as AssignmentRow } from '../../../store/org.js';
+import type { Assignment as AssignmentRow } from '../../../domain/organisation.js';
 import type { ApiDeps } from './deps.js';
 
 const tags = ['assignments'];

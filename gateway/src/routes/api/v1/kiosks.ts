@@ -10,7 +10,7 @@ import Type from 'typebox';
 import { hashSecret, newSecret, REVOKED } from '../../../secrets.js';
 import { BrokerRefused } from '../../../mqtt/kiosk-logins.js';
 import { Binding, BindingBody, BindingParams } from '../../../schemas-org.js';
-import type { PanelBinding } from '../../../store/org.js';
+import type { PanelBinding } from '../../../domain/organisation.js';
 import type { Store } from '../../../store/store.js';
 import type { PanelKind } from '../../../../../shared/src/index.js';
 import type { ApiDeps } from './deps.js';

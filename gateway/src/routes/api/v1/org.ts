@@ -9,8 +9,8 @@ import {
   Desk, DeskBody, DeskPage, Employee, EmployeeBody, EmployeePage, IdParams, Office, OfficeBody, OfficePage, OrgPage,
   Region, RegionBody, RegionPage, Settings, SettingsPatch,
 } from '../../../schemas-org.js';
+import { officeOf, type OrgEntity, type OrgKind } from '../../../domain/organisation.js';
 import { isTimeZone } from '../../../scoring/periods.js';
-import type { OrgEntity, OrgKind } from '../../../store/org.js';
 import type { Store } from '../../../store/store.js';
 import type { ApiDeps } from './deps.js';
 
@@ -21,13 +21,6 @@ const SCHEMAS = {
   desk: { item: Desk, body: DeskBody, page: DeskPage },
   employee: { item: Employee, body: EmployeeBody, page: EmployeePage },
 };
-
-/** The office an entity belongs to (for scoping); regions have none. */
-export function officeOf(kind: OrgKind, e: OrgEntity<OrgKind>): string | null {
-  if (kind === 'office') return e.id;
-  if (kind === 'desk' || kind === 'employee') return (e as { officeId: string | null }).officeId;
-  return null;
-}
 
 /** Cross-entity checks of a body; throws a 400/404 naming the field. */
 async function check(store: Store, kind: OrgKind, value: Record<string, unknown>, existing: OrgEntity<OrgKind> | undefined): Promise<void> {

@@ -1,15 +1,19 @@
-/** `OrgStore` in SQL both databases run: organisation CRUD, assignments with re-attribution, counts, rollup queries. */
-import type { PanelKind } from '../../../shared/src/index.js';
-import { attributionChanges, validateAssignments, type DeskAssignment } from '../scoring/attribution.js';
-import { dayToUtc } from '../scoring/calendar.js';
+/**
+ * The organisation in SQL both databases run: settings, regions, offices, desks, employees, assignments
+ * (with re-attribution) and panel bindings. Every change is an organisation change (`orgChange`), which
+ * other gateways' scorers notice; what it means for stored presses the scoring core decides.
+ */
+import { attributionChanges, validateAssignments } from '../scoring/attribution.js';
 import type {
-  Assignment, AssignmentResult, CompanySettings, CountRow, DayCounts, DayRow, HourRow, OrgEntity, OrgKind, OrgStore,
-  PanelBinding, PeriodCount, RankRow, Subject,
-} from './org.js';
+  Assignment, CompanySettings, DeskAssignment, OrgEntity, OrgKind, PanelBinding,
+} from '../domain/organisation.js';
+import type { DayCounts } from '../domain/score.js';
 import { nextTurn } from '../event-loop.js';
 import type { CountUploads } from './count-uploads.js';
-import type { Scorer } from './scorer.js';
-import { all, get, inList, run, value, type Q, type Row, type SqlDriver } from './sql.js';
+import { SqlScoreReads } from './score-reads.js';
+import type { ScoringStore } from './scoring-store.js';
+import { all, get, inList, run, type Q, type Row, type SqlDriver } from './sql.js';
+import type { AssignmentResult, OrgStore } from './store.js';
 
 const TABLES: Record<OrgKind, { table: string; columns: Record<string, string>; scope: string | null; refs: Array<[string, string]> }> = {
   region: { table: 'regions', columns: { id: 'id', name: 'name' }, scope: 'id', refs: [['offices', 'region_id']] },
@@ -23,53 +27,32 @@ const TABLES: Record<OrgKind, { table: string; columns: Record<string, string>; 
 
 const select = (kind: OrgKind) => Object.entries(TABLES[kind].columns).map(([f, c]) => `${c} AS "${f}"`).join(', ');
 const ASSIGNMENT = 'id, desk_id AS "deskId", employee_id AS "employeeId", from_ms AS "from", to_ms AS "to"';
-const SUMS = 'sum(good) AS good, sum(neutral) AS neutral, sum(bad) AS bad, sum(excl) AS excluded';
-const UNATTRIBUTED = `(kind = 'staff' AND employee_id = '') AS unattributed`;
-// Rollup rows whose presses all moved elsewhere (re-attribution, clock correction) remain at zero: not a group.
-const NON_EMPTY = 'HAVING sum(good) + sum(neutral) + sum(bad) + sum(excl) > 0';
-const NON_EMPTY_ROW = 'good + neutral + bad + excl > 0';
-const DAY_MS = 86_400_000;
-const countsTable = (table: 'visitors' | 'sales') => (table === 'sales' ? 'sales' : 'visitors');
-
-function subjectWhere(s: Subject): { sql: string; args: unknown[] } {
-  switch (s.level) {
-    case 'company': return { sql: '1 = 1', args: [] };
-    case 'region': return { sql: 'office_id IN (SELECT id FROM offices WHERE region_id = ?)', args: [s.id] };
-    case 'office': return { sql: 'office_id = ?', args: [s.id] };
-    case 'desk': return { sql: `desk_id = ? AND desk_id <> ''`, args: [s.id] };
-    case 'employee': return { sql: `employee_id = ? AND employee_id <> ''`, args: [s.id] };
-  }
-}
-
-// SQLite gives the unattributed flag as 0/1, PostgreSQL as a boolean.
-const toCounts = <R extends CountRow>(r: Row): R => ({ ...r, unattributed: Boolean(r.unattributed) }) as unknown as R;
-
-export abstract class SqlOrgStore implements OrgStore {
-  abstract readonly driver: SqlDriver;
-  protected abstract scorer: Scorer;
-  protected abstract countUploads: CountUploads;
+export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
+  abstract override readonly driver: SqlDriver;
+  protected abstract scoring: ScoringStore;
+  protected abstract override countUploads: CountUploads;
 
   /**
-   * An organisation change: one transaction that first bumps org_rev (see Scorer.changeOrg). Afterwards
-   * this gateway's caches are dropped too: they were loaded before the change was written.
+   * An organisation change: one transaction that first bumps org_rev (see ScoringStore.changeOrg).
+   * Afterwards this gateway's scorer forgets what it held too: it was loaded before the change was written.
    */
   protected async orgChange<T>(work: () => Q<T>): Promise<T> {
-    const scorer = this.scorer;
+    const scoring = this.scoring;
     try {
       return await this.driver.transaction(function* () {
-        yield* scorer.changeOrg();
+        yield* scoring.changeOrg();
         return yield* work();
       });
     } finally {
-      scorer.invalidate();
+      scoring.scorer.invalidate();
     }
   }
 
   async getSettings(): Promise<CompanySettings> {
-    const scorer = this.scorer;
+    const scoring = this.scoring;
     return this.driver.query(function* () {
-      yield* scorer.sync();
-      return scorer.settings();
+      yield* scoring.sync();
+      return scoring.scorer.settings();
     });
   }
 
@@ -89,7 +72,7 @@ export abstract class SqlOrgStore implements OrgStore {
    * Returns the presses whose flag changed.
    */
   private async reflagAll(): Promise<number> {
-    const scorer = this.scorer;
+    const scoring = this.scoring;
     const kiosks = await this.driver.query(() => all<{ id: string }>('SELECT id FROM kiosks ORDER BY id'));
     let changed = 0;
     for (const k of kiosks) {
@@ -98,9 +81,9 @@ export abstract class SqlOrgStore implements OrgStore {
       for (const p of panels) {
         await nextTurn();
         changed += await this.orgChange(function* () {
-          const pass = scorer.newPass();
+          const pass = scoring.newPass();
           pass.reflagWhole(k.id, p.panel);
-          yield* pass.finish();
+          yield* scoring.finish(pass);
           return pass.reflagged;
         });
       }
@@ -169,7 +152,7 @@ export abstract class SqlOrgStore implements OrgStore {
   }
 
   async putAssignment(a: Assignment): Promise<AssignmentResult> {
-    const scorer = this.scorer;
+    const scoring = this.scoring;
     return this.orgChange(function* (): Q<AssignmentResult> {
       const old = yield* get<Assignment>(`SELECT ${ASSIGNMENT} FROM assignments WHERE id = ?`, a.id);
       const related = yield* all<Assignment>(`SELECT ${ASSIGNMENT} FROM assignments
@@ -178,22 +161,22 @@ export abstract class SqlOrgStore implements OrgStore {
       const problems = validateAssignments(list).map((p) => p.replace(/assignments\[(\d+)\]/g, (_, i: string) => `assignment ${list[Number(i)]!.id}`));
       if (problems.length) return { ok: false, problems };
       const desks = [...new Set([a.deskId, ...(old ? [old.deskId] : [])])];
-      const before = yield* assignmentsOf(scorer, desks);
+      const before = yield* assignmentsOf(scoring, desks);
       yield* run(`INSERT INTO assignments (id, desk_id, employee_id, from_ms, to_ms) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET desk_id = excluded.desk_id, employee_id = excluded.employee_id,
         from_ms = excluded.from_ms, to_ms = excluded.to_ms`, a.id, a.deskId, a.employeeId, a.from, a.to);
-      return { ok: true, assignment: a, reattributed: yield* reattribute(scorer, desks, before) };
+      return { ok: true, assignment: a, reattributed: yield* reattribute(scoring, desks, before) };
     });
   }
 
   async deleteAssignment(id: string): Promise<{ reattributed: number } | undefined> {
-    const scorer = this.scorer;
+    const scoring = this.scoring;
     return this.orgChange(function* () {
       const old = yield* get<Assignment>(`SELECT ${ASSIGNMENT} FROM assignments WHERE id = ?`, id);
       if (!old) return undefined;
-      const before = yield* assignmentsOf(scorer, [old.deskId]);
+      const before = yield* assignmentsOf(scoring, [old.deskId]);
       yield* run('DELETE FROM assignments WHERE id = ?', id);
-      return { reattributed: yield* reattribute(scorer, [old.deskId], before) };
+      return { reattributed: yield* reattribute(scoring, [old.deskId], before) };
     });
   }
 
@@ -213,92 +196,21 @@ export abstract class SqlOrgStore implements OrgStore {
   async putCounts(table: 'visitors' | 'sales', days: DayCounts[]): Promise<void> {
     await this.countUploads.put(table, days);
   }
-
-  async listCounts(table: 'visitors' | 'sales', officeIds: readonly string[], deskId: string | null, fromDay: number, toDay: number): Promise<PeriodCount[]> {
-    await this.countUploads.settled(); // never half an upload
-    const offices = inList('office_id', officeIds);
-    // The start_ms bounds only narrow the key range scanned (office, desk, start): a local day starts within
-    // a day either side of its UTC date in every zone, so they keep every entry of the days asked for.
-    const rows = await this.driver.query(() => all<PeriodCount>(`SELECT office_id AS "officeId", desk_id AS "deskId", start_ms AS start, end_ms AS "end", day, count
-      FROM ${countsTable(table)} WHERE ${offices.sql} AND desk_id = ? AND start_ms >= ? AND start_ms < ? AND day >= ? AND day < ?
-      ORDER BY office_id, start_ms`, ...offices.args, deskId ?? '', dayToUtc(fromDay) - DAY_MS, dayToUtc(toDay) + DAY_MS, fromDay, toDay));
-    return rows.map((r) => ({ ...r, deskId: r.deskId || null }));
-  }
-
-  async listDeskCounts(table: 'visitors' | 'sales', officeIds: readonly string[], fromDay: number, toDay: number): Promise<PeriodCount[]> {
-    const offices = inList('office_id', officeIds);
-    return this.driver.query(() => all<PeriodCount>(`SELECT office_id AS "officeId", desk_id AS "deskId", start_ms AS start, end_ms AS "end", day, count
-      FROM ${countsTable(table)} WHERE ${offices.sql} AND desk_id <> '' AND day >= ? AND day < ?
-      ORDER BY office_id, desk_id, start_ms`, ...offices.args, fromDay, toDay));
-  }
-
-  async pressDays(officeIds: readonly string[], fromDay: number, toDay: number): Promise<Array<{ officeId: string; day: number }>> {
-    const offices = inList('office_id', officeIds);
-    // DISTINCT over the non-empty rows: a quarter cheaper than GROUP BY … HAVING sum(…) (counts are never negative).
-    return this.driver.query(() => all<{ officeId: string; day: number }>(`SELECT DISTINCT office_id AS "officeId", day FROM rollup_day
-      WHERE ${offices.sql} AND day >= ? AND day < ? AND ${NON_EMPTY_ROW}`, ...offices.args, fromDay, toDay));
-  }
-
-  async pressHours(officeIds: readonly string[], from: number, to: number): Promise<Array<{ officeId: string; hourStart: number }>> {
-    const offices = inList('office_id', officeIds);
-    return this.driver.query(() => all<{ officeId: string; hourStart: number }>(`SELECT DISTINCT office_id AS "officeId", hour_start AS "hourStart" FROM rollup_hour
-      WHERE ${offices.sql} AND hour_start >= ? AND hour_start < ? AND ${NON_EMPTY_ROW}`, ...offices.args, from, to));
-  }
-
-  async countsByDay(subject: Subject, fromDay: number, toDay: number): Promise<DayRow[]> {
-    const w = subjectWhere(subject);
-    const rows = await this.driver.query(() => all(`SELECT day, kind, ${UNATTRIBUTED}, ${SUMS} FROM rollup_day WHERE ${w.sql} AND day >= ? AND day < ?
-      GROUP BY day, kind, unattributed ${NON_EMPTY}`, ...w.args, fromDay, toDay));
-    return rows.map((r) => toCounts<DayRow>(r));
-  }
-
-  async countsByHour(subject: Subject, from: number, to: number): Promise<HourRow[]> {
-    const w = subjectWhere(subject);
-    const rows = await this.driver.query(() => all(`SELECT hour_start AS "hourStart", local_hour AS "localHour", weekday, kind, ${UNATTRIBUTED}, ${SUMS}
-      FROM rollup_hour WHERE ${w.sql} AND hour_start >= ? AND hour_start < ?
-      GROUP BY hour_start, local_hour, weekday, kind, unattributed ${NON_EMPTY}`, ...w.args, from, to));
-    return rows.map((r) => toCounts<HourRow>(r));
-  }
-
-  async breakdown(subject: Subject, range: { fromDay: number; toDay: number } | { from: number; to: number }): Promise<HourRow[]> {
-    const w = subjectWhere(subject);
-    const [cond, a, b] = 'fromDay' in range ? ['day >= ? AND day < ?', range.fromDay, range.toDay] : ['hour_start >= ? AND hour_start < ?', range.from, range.to];
-    const rows = await this.driver.query(() => all(`SELECT 0 AS "hourStart", local_hour AS "localHour", weekday, kind, ${UNATTRIBUTED}, ${SUMS}
-      FROM rollup_hour WHERE ${w.sql} AND ${cond} GROUP BY local_hour, weekday, kind, unattributed ${NON_EMPTY}`, ...w.args, a, b));
-    return rows.map((r) => toCounts<HourRow>(r));
-  }
-
-  async rankCounts(level: 'employee' | 'office' | 'desk', kind: PanelKind, fromDay: number, toDay: number): Promise<RankRow[]> {
-    const sql = level === 'desk'
-      ? `SELECT desk_id AS id, min(office_id) AS "officeId", ${SUMS} FROM rollup_day
-         WHERE kind = ? AND day >= ? AND day < ? AND desk_id <> '' GROUP BY desk_id ${NON_EMPTY}`
-      : level === 'employee'
-      ? `SELECT r.id, coalesce(e.office_id, r."anyOffice") AS "officeId", r.good, r.neutral, r.bad, r.excluded
-         FROM (SELECT employee_id AS id, min(office_id) AS "anyOffice", ${SUMS} FROM rollup_day
-         WHERE kind = ? AND day >= ? AND day < ? AND employee_id <> '' GROUP BY employee_id ${NON_EMPTY}) r LEFT JOIN employees e ON e.id = r.id`
-      : `SELECT office_id AS id, office_id AS "officeId", ${SUMS} FROM rollup_day WHERE kind = ? AND day >= ? AND day < ? GROUP BY office_id ${NON_EMPTY}`;
-    return this.driver.query(() => all<RankRow>(sql, kind, fromDay, toDay));
-  }
-
-  async timeUncertain(officeIds: readonly string[]): Promise<number> {
-    const offices = inList('office_id', officeIds);
-    return (await this.driver.query(() => value<number>(`SELECT count(*) FROM events WHERE time_source = 2 AND ${offices.sql}`, ...offices.args))) ?? 0;
-  }
 }
 
-function* assignmentsOf(scorer: Scorer, desks: string[]): Q<DeskAssignment[]> {
+function* assignmentsOf(scoring: ScoringStore, desks: string[]): Q<DeskAssignment[]> {
   const out: DeskAssignment[] = [];
-  for (const d of desks) out.push(...(yield* scorer.assignments(d)));
+  for (const d of desks) out.push(...(yield* scoring.assignments(d)));
   return out;
 }
 
 /** After assignments of `desks` changed from `before`: re-attributes the presses whose employee changed. */
-function* reattribute(scorer: Scorer, desks: string[], before: DeskAssignment[]): Q<number> {
-  scorer.forgetDesks(desks);
-  const after = yield* assignmentsOf(scorer, desks);
-  const pass = scorer.newPass();
-  for (const span of attributionChanges(before, after)) yield* scorer.reattribute(pass, span.deskId, span.from, span.to);
-  return yield* pass.finish();
+function* reattribute(scoring: ScoringStore, desks: string[], before: DeskAssignment[]): Q<number> {
+  scoring.scorer.forgetDesks(desks);
+  const after = yield* assignmentsOf(scoring, desks);
+  const pass = scoring.newPass();
+  for (const span of attributionChanges(before, after)) yield* scoring.reattribute(pass, span.deskId, span.from, span.to);
+  return yield* scoring.finish(pass);
 }
 
 /** Binds (or re-binds) a panel; inside an organisation change. */

@@ -1,0 +1,38 @@
+/** A press as the gateway stores and scores it (the wire event is shared/src's `Event`). */
+import type { PanelKind } from '../../../shared/src/index.js';
+
+/** How a press's time `t` was found, as stored (`events.time_source`). */
+export const TIME_SOURCE = {
+  /** The kiosk's clock was synced: its wall time is trusted. */
+  synced: 0,
+  /** Derived from the boot's anchor (its earliest synced press) and the uptimes. */
+  corrected: 1,
+  /** No synced press of its boot yet: no time, so in no rollup. */
+  uncertain: 2,
+} as const;
+
+/** A boot's earliest synced press: pins uptime to wall time for the boot's unsynced presses. */
+export interface BootAnchor { uptimeMs: number; at: number }
+
+/** A stored press of a bound panel with its scoring: office, desk, kind, corrected time, employee, misuse flag. */
+export interface ScoredPress {
+  /** Arrival order (the events table's rowid). */
+  rid: number;
+  kioskId: string;
+  panel: string;
+  seq: number;
+  button: 'good' | 'neutral' | 'bad';
+  bootId: string;
+  uptimeMs: number;
+  /** The kiosk's wall time, epoch ms. */
+  at: number;
+  officeId: string | null;
+  deskId: string | null;
+  employeeId: string | null;
+  kind: PanelKind | null;
+  /** The time it is scored at (see TIME_SOURCE); null while uncertain. */
+  t: number | null;
+  timeSource: number | null;
+  /** 1 when the misuse rules flag it (counted as excluded, not as a vote). */
+  excl: number;
+}

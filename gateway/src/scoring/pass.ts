@@ -1,0 +1,165 @@
+/**
+ * One transaction's worth of scoring changes, as arithmetic: every change (new press, late press, clock
+ * correction, re-flag, re-attribution) goes through a `Pass`, which takes back a touched press's old
+ * contribution and counts its new one, so the hour and day rollups change by exactly the difference and
+ * always equal a recount of the presses. It also collects what must be judged again: the panels to
+ * re-flag from some time on, the boots whose anchor moved. The store reads the presses it names and
+ * writes what it decides (store/scoring-store.ts).
+ */
+import type { Event, PanelKind } from '../../../shared/src/index.js';
+import { TIME_SOURCE, type BootAnchor, type ScoredPress } from '../domain/press.js';
+import { correctedAt } from './clock-correction.js';
+import type { HourKey } from './hour-buckets.js';
+import type { NewScoring, Scorer } from './scorer.js';
+
+/** A panel to re-flag from `min` (`max`: the latest change); presses are judged in (t, seq, arrival) order, as flagPresses does. */
+export interface PanelStretch { kioskId: string; panel: string; min: number; max: number }
+
+/** What to add to one rollup row; desk and employee '' when none (as stored). */
+export interface RollupDelta { office: string; kind: string; desk: string; employee: string; good: number; neutral: number; bad: number; excl: number }
+export interface HourDelta extends RollupDelta { hour: HourKey }
+export interface DayDelta extends RollupDelta { day: number }
+
+/** Past any press time, with room to add a quiet gap: the store then reads the panel's presses in one go. */
+const WHOLE = Number.MAX_SAFE_INTEGER / 2;
+const isZero = (d: RollupDelta) => !d.good && !d.neutral && !d.bad && !d.excl;
+/** Rollup rows are written in key order, so two gateways updating the same rows cannot deadlock. */
+const sortedByKey = <D>(m: Map<string, D>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
+
+export class Pass {
+  /** Touched stored presses, their current state (their stored contribution was taken back when first touched). */
+  private readonly presses = new Map<number, ScoredPress>();
+  /** Rollup changes per (office, hour, kind, desk, employee). */
+  private readonly hours = new Map<string, HourDelta>();
+  private last: HourDelta | undefined;
+  private readonly panels = new Map<string, PanelStretch>();
+  private readonly boots = new Map<string, { kioskId: string; bootId: string }>();
+  /** Presses re-attributed / whose misuse flag changed. */
+  changed = 0;
+  reflagged = 0;
+
+  constructor(private readonly scorer: Scorer) {}
+
+  /**
+   * A press stored in this pass: its contribution counts at once. It is not tracked: should the pass
+   * touch it again (re-flag, clock correction), it is read back as stored, and that stored contribution
+   * is what `track` then takes back out. Its misuse flag is final when `inOrder`; else its panel is re-flagged.
+   */
+  addNew(kioskId: string, e: Event, sc: NewScoring): void {
+    this.count(sc.officeId, sc.t, sc.kind, sc.deskId, sc.employeeId, sc.excl, e.button, 1);
+    if (sc.t !== null && sc.inOrder === null) this.reflagAt({ kioskId, panel: e.panel }, sc.t);
+  }
+
+  /** The whole history of a panel is to be judged again (the misuse rules changed). */
+  reflagWhole(kioskId: string, panel: string): void {
+    this.panels.set(`${kioskId}\u0000${panel}`, { kioskId, panel, min: 0, max: WHOLE });
+  }
+
+  /** The panel will be re-flagged at the end of the pass: its presses take the slow path until then. */
+  dirty(kioskId: string, panel: string): boolean {
+    return this.panels.size > 0 && this.panels.has(`${kioskId}\u0000${panel}`);
+  }
+
+  /** The pass's copy of a press read from the database (its current state). */
+  track(press: ScoredPress): ScoredPress {
+    const known = this.presses.get(press.rid);
+    if (known) return known;
+    this.add(press, -1);
+    this.presses.set(press.rid, press);
+    return press;
+  }
+
+  /** The panel of `press` must be re-flagged from `t` on. */
+  reflagAt(press: Pick<ScoredPress, 'kioskId' | 'panel'>, t: number): void {
+    const key = `${press.kioskId}\u0000${press.panel}`;
+    const p = this.panels.get(key);
+    if (p) {
+      p.min = Math.min(p.min, t);
+      p.max = Math.max(p.max, t);
+    } else this.panels.set(key, { kioskId: press.kioskId, panel: press.panel, min: t, max: t });
+  }
+
+  /** The panels to re-flag, each from its `min` on. */
+  stretches(): Iterable<PanelStretch> {
+    return this.panels.values();
+  }
+
+  /** The boot got a new anchor: its unsynced presses are to be corrected again. */
+  anchorMoved(kioskId: string, bootId: string): void {
+    this.boots.set(`${kioskId}\u0000${bootId}`, { kioskId, bootId });
+  }
+
+  movedAnchors(): Iterable<{ kioskId: string; bootId: string }> {
+    return this.boots.values();
+  }
+
+  /**
+   * An unsynced press (tracked) of a boot with `anchor`: its time follows the anchor, and its panel is
+   * re-flagged at its old and new time. False when it already did; when true, its employee is to be
+   * found again (`attribute`) at the new time.
+   */
+  recorrect(press: ScoredPress, anchor: BootAnchor): boolean {
+    const t = correctedAt(anchor, press.uptimeMs);
+    if (press.t === t && press.timeSource === TIME_SOURCE.corrected) return false;
+    if (press.t !== null) this.reflagAt(press, press.t);
+    press.t = t;
+    press.timeSource = TIME_SOURCE.corrected;
+    this.reflagAt(press, t);
+    return true;
+  }
+
+  /** A press (tracked) is credited to `employee` (null: nobody); false when it already was. */
+  attribute(press: ScoredPress, employee: string | null): boolean {
+    if (employee === press.employeeId) return false;
+    press.employeeId = employee;
+    return true;
+  }
+
+  /**
+   * The end of the pass: the tracked presses' current contribution counts. The rollup rows to change, by
+   * how much, in key order, those that do not change left out: hours first, then days (sums of the hours).
+   */
+  rollupDeltas(): { hours: HourDelta[]; days: DayDelta[] } {
+    for (const press of this.presses.values()) this.add(press, 1);
+    const hours: HourDelta[] = [];
+    const days = new Map<string, DayDelta>();
+    for (const d of sortedByKey(this.hours)) {
+      if (isZero(d)) continue;
+      hours.push(d);
+      const key = `${d.office}\u0000${d.hour.day}\u0000${d.kind}\u0000${d.desk}\u0000${d.employee}`;
+      const acc = days.get(key);
+      if (!acc) {
+        days.set(key, { office: d.office, day: d.hour.day, kind: d.kind, desk: d.desk, employee: d.employee, good: d.good, neutral: d.neutral, bad: d.bad, excl: d.excl });
+      } else {
+        acc.good += d.good;
+        acc.neutral += d.neutral;
+        acc.bad += d.bad;
+        acc.excl += d.excl;
+      }
+    }
+    return { hours, days: sortedByKey(days).filter((d) => !isZero(d)) };
+  }
+
+  /** Adds (sign 1) or takes back (-1) one press's contribution to the rollups. */
+  private add(p: ScoredPress, sign: number): void {
+    this.count(p.officeId, p.t, p.kind, p.deskId, p.employeeId, p.excl, p.button, sign);
+  }
+
+  private count(office: string | null, t: number | null, kind: PanelKind | null, deskId: string | null, employeeId: string | null,
+    excl: number, button: ScoredPress['button'], sign: number): void {
+    if (office === null || t === null || kind === null) return;
+    const hour = this.scorer.hourKey(office, t);
+    const desk = deskId ?? '';
+    const employee = employeeId ?? '';
+    let acc = this.last;
+    // Consecutive presses mostly share their rollup row (same panel, same hour): skip building the key.
+    if (!acc || acc.hour !== hour || acc.office !== office || acc.kind !== kind || acc.desk !== desk || acc.employee !== employee) {
+      const key = `${office}\u0000${hour.hourStart}\u0000${kind}\u0000${desk}\u0000${employee}`;
+      acc = this.hours.get(key);
+      if (!acc) this.hours.set(key, (acc = { office, hour, kind, desk, employee, good: 0, neutral: 0, bad: 0, excl: 0 }));
+      this.last = acc;
+    }
+    if (excl) acc.excl += sign;
+    else acc[button] += sign;
+  }
+}
