@@ -9,8 +9,9 @@
 import { afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Agent, type Gateway, type LogLine, registerKiosk, startAgent, startGateway, tempDir, until } from '../support/processes.js';
-import { ensureEmulator, ensureFirmware, Uno } from '../support/avr/uno.js';
+import { type Agent, type Gateway, type LogLine, registerKiosk, startAgent, startGateway, until } from '../../scripts/lib/processes.js';
+import { tempDir } from '../../scripts/lib/temp-dirs.js';
+import { ensureEmulator, ensureFirmware, Uno } from '../../scripts/lib/avr/uno.js';
 
 type Button = 'good' | 'neutral' | 'bad';
 /** The default panel: buttons on 2/3/4 with pull-up, LEDs on 9/10/11. */

@@ -10,9 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, expect, it } from 'vitest';
 import { connect } from '../gateway/helpers.js';
 import { describeFindings, scanText } from '../support/secret-scan.js';
-import {
-  startAgent, startGateway, startMosquitto, type Agent, type Gateway, type LoggedProcess, type Mosquitto,
-} from '../support/processes.js';
+import { startAgent, startGateway, type Agent, type Gateway, type LoggedProcess } from '../../scripts/lib/processes.js';
+import { startMosquitto, type Mosquitto } from '../../scripts/lib/mosquitto.js';
 
 const secret = () => randomBytes(32).toString('base64url');
 const processes: LoggedProcess[] = [];
