@@ -16,8 +16,7 @@ import {
   Panel,
   BUTTONS,
 } from '../../shared/src/index.js';
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+import { LOG_LEVELS } from '../../shared/src/log.js';
 
 export const AgentConfigSchema = Type.Object(
   {

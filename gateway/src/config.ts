@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
 import { DEFAULT_TOPIC_PREFIX } from '../../shared/src/index.js';
+import { LOG_LEVELS } from '../../shared/src/log.js';
 
 export interface GatewayConfig {
   http: {
@@ -62,7 +63,6 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -212,7 +212,7 @@ function topicPrefix(env: Env): string {
 export function loadConfig(env: Env = process.env): GatewayConfig {
   const dataDir = path.resolve(env.LB_DATA_DIR || './data');
   const logLevel = (env.LB_LOG_LEVEL || 'info').toLowerCase();
-  if (!LOG_LEVELS.includes(logLevel)) {
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError('LB_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${env.LB_LOG_LEVEL}"`);
   }
   const adminToken = adminTokenVar(env);
