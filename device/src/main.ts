@@ -13,7 +13,7 @@ function readConfig(path: string | undefined): AgentConfig {
     return loadConfig(path);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`lb-kiosk: ${err.message}\n`);
+    process.stderr.write(`lb-kiosk: invalid configuration:\n  ${err.problems.join('\n  ')}\n`);
     process.exit(2);
   }
 }

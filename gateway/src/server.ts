@@ -7,7 +7,7 @@ import { createLogger } from '../../shared/src/log.js';
 
 function exitOnConfigError(err: unknown): never {
   if (!(err instanceof ConfigError)) throw err;
-  console.error(`gateway: invalid configuration: ${err.message}`);
+  console.error(`gateway: invalid configuration:\n  ${err.problems.join('\n  ')}`);
   process.exit(2);
 }
 
