@@ -72,7 +72,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     await api.register(routes, { prefix: '/api/v1', ...deps });
   }
   const prune = setInterval(() => {
-    store.pruneDeadLetters(config.deadLettersMax).catch((err: Error) => log.warn({ err: err.message }, 'pruning dead letters failed'));
+    store.pruneDeadLetters(config.deadLettersMax).catch((err: Error) => log.warn({ err }, 'pruning dead letters failed'));
   }, DEAD_LETTER_PRUNE_MS).unref();
   app.addHook('onClose', async () => {
     clearInterval(prune);

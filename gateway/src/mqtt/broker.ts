@@ -171,7 +171,7 @@ export async function createBroker(o: BrokerOptions): Promise<EmbeddedBroker> {
     },
   });
   indexRetained((broker as unknown as { persistence: RetainedStore }).persistence);
-  broker.on('clientError', (client, err) => o.log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'));
+  broker.on('clientError', (client, err) => o.log.debug({ clientId: client.id, err }, 'mqtt client error'));
 
   const accept = (socket: net.Socket) => {
     if (!pending.admit(socket)) return;
@@ -187,7 +187,7 @@ export async function createBroker(o: BrokerOptions): Promise<EmbeddedBroker> {
     ? tls.createServer({ cert: o.tls.cert, key: o.tls.key, noDelay: true, handshakeTimeout: o.connectTimeoutMs }, accept)
     : net.createServer({ noDelay: true }, accept);
   server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
-    warnFrom(socket.remoteAddress ?? 'unknown', 'info', { err: err.message }, 'mqtt tls handshake failed');
+    warnFrom(socket.remoteAddress ?? 'unknown', 'info', { err }, 'mqtt tls handshake failed');
   });
   return {
     aedes: broker,

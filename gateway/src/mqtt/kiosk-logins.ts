@@ -86,7 +86,7 @@ export function dynsecLogins(o: DynsecOptions): KioskLogins {
       (err: Error) => o.log.error({ err }, 'subscribing to dynamic-security responses failed'),
     );
   });
-  client.on('error', (err) => o.log.warn({ err: err.message }, 'mqtt dynamic-security connection error'));
+  client.on('error', (err) => o.log.warn({ err }, 'mqtt dynamic-security connection error'));
   client.on('message', (_topic, payload) => {
     let answers: Answer[] = [];
     try {
