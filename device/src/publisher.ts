@@ -8,6 +8,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { AckMessage, checker, kioskTopic, type StatusMessage } from '../../shared/src/index.js';
+import { redactUrl } from '../../shared/src/log.js';
 import type { Outbox } from './outbox.js';
 
 export interface PublisherOptions {
@@ -124,7 +125,7 @@ export class Publisher {
     const client = this.client!;
     this.reconnectAttempt = 0;
     this.counters.connects++;
-    this.opts.log.info({ url: this.opts.url }, 'mqtt connected');
+    this.opts.log.info({ url: redactUrl(this.opts.url) }, 'mqtt connected');
     this.publishStatus();
     client.subscribe([this.topics.acks, this.topics.config], { qos: 1 }, (err) => {
       if (err) return void this.opts.log.warn({ err }, 'subscribe failed');

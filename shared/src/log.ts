@@ -21,6 +21,18 @@ export const REDACT_PATHS = [
   '*.adminToken',
 ];
 
+/**
+ * A URL as it may be logged or shown: a password in it (mqtt://user:password@host, which MQTT.js
+ * accepts) replaced by `redacted`.
+ */
+export function redactUrl(raw: string): string {
+  if (!URL.canParse(raw)) return raw.includes('@') ? '[redacted]' : raw;
+  const url = new URL(raw);
+  if (url.password === '') return raw;
+  url.password = 'redacted';
+  return url.href;
+}
+
 export interface LogOptions {
   level: string;
   /** Fields on every line instead of pino's pid and hostname (the agent's kioskId and bootId). */

@@ -87,6 +87,12 @@ it('logs no password, token or key on any path that handles one', async () => {
   await good.committed(1);
   await good.proc.waitFor((l) => /acked/.test(String(l.msg)), 'press acked', 20_000).catch(() => undefined);
   await bad.proc.waitFor((l) => l.level === 40 || l.level === 50 || /refused|not authorized|error/i.test(String(l.msg)), 'login refused', 20_000).catch(() => undefined);
+  // An agent given its password inside the broker URL (mqtt://user:password@host), which MQTT.js accepts.
+  const k3 = (await api(gw, admin, 'POST', '/kiosks', { id: 'k-log-3' })).body.mqtt.password as string;
+  known.push(k3);
+  const inUrl: Agent = startAgent({ kioskId: 'k-log-3', password: '', mqttUrl: `mqtt://k-log-3:${k3}@127.0.0.1:${gw.mqttPort}`, env: { LB_LOG_LEVEL: 'trace' } });
+  processes.push(inUrl.proc);
+  expect((await inUrl.proc.waitFor((l) => l.msg === 'mqtt connected', 'agent connected with the password in its URL')).url).toBe(`mqtt://k-log-3:redacted@127.0.0.1:${gw.mqttPort}`);
 
   // A gateway without LB_ADMIN_TOKEN prints its generated key once, to stderr, for a person; never in the log.
   const fresh = await startGateway({ logLevel: 'trace', env: { LB_ADMIN_TOKEN: '' } });
