@@ -1,8 +1,7 @@
 /**
- * Embedded MQTT broker (aedes, MQTT 3.1.1) with authentication from the first version: registered
- * kiosks (username = kiosk id = client id); nobody else. The gateway itself is inside the process and
- * reaches aedes directly (in-process-link.ts), never over TCP. Plain TCP, or TLS when given a
- * certificate and key (mqtts).
+ * Embedded MQTT broker (aedes, MQTT 3.1.1) that only registered kiosks may log in to (username = kiosk
+ * id = client id). The gateway itself is inside the process and reaches aedes directly
+ * (in-process-link.ts), never over TCP. Plain TCP, or TLS when given a certificate and key (mqtts).
  */
 import net from 'node:net';
 import tls from 'node:tls';
