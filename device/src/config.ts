@@ -118,7 +118,9 @@ function setPath(target: Json, path: string, value: unknown): void {
 
 /** The schema of the field at `path` (`outbox.batchSize`). */
 function fieldSchema(path: string): TSchema {
-  return path.split('.').reduce<TSchema>((schema, key) => (schema as unknown as { properties: Record<string, TSchema> }).properties[key]!, AgentConfigSchema);
+  let schema: TSchema = AgentConfigSchema;
+  for (const key of path.split('.')) schema = (schema as { properties?: Record<string, TSchema> }).properties![key]!;
+  return schema;
 }
 
 function envOverrides(env: NodeJS.ProcessEnv): Json {
