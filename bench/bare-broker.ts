@@ -8,11 +8,11 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Aedes, type AedesPublishPacket } from 'aedes';
-import { indexRetained } from '../gateway/src/mqtt/broker.js';
+import { BROKER_CONCURRENCY, indexRetained } from '../gateway/src/mqtt/broker.js';
 import { DEFAULT_TOPIC_PREFIX, fleetTopic, kioskTopic, parseKioskTopic } from '../shared/src/index.js';
 
 const prefix = process.env.LB_TOPIC_PREFIX ?? DEFAULT_TOPIC_PREFIX;
-const broker = await Aedes.createBroker({ maxClientsIdLength: 128 });
+const broker = await Aedes.createBroker({ maxClientsIdLength: 128, concurrency: BROKER_CONCURRENCY });
 indexRetained((broker as unknown as { persistence: Parameters<typeof indexRetained>[0] }).persistence);
 
 /**

@@ -169,7 +169,8 @@ export async function benchLoad(o: LoadOptions): Promise<BenchResult> {
   }
   const gatewayRate = sat.ackedInWindow / sat.seconds;
   const baseRate = base.sat.ackedInWindow / base.sat.seconds;
-  const ratio = gatewayRate / baseRate;
+  // No baseline (the bare broker acked nothing: a machine too busy to run it) is no pass.
+  const ratio = baseRate > 0 ? gatewayRate / baseRate : Number.NaN;
   const steadyUnacked = steady.reduce((n, s) => n + s.r.unacked, 0);
   return {
     name: 'load: one gateway (embedded broker, SQLite)',

@@ -26,6 +26,8 @@ interface Incoming { topic: string; payload: Buffer }
 
 /** Above this many queued messages the MQTT adapter holds PUBACKs, so the broker stops sending. */
 export const QUEUE_HIGH_WATER = 64;
+/** Held messages let in per flush (they join the next one). */
+const ADMIT_PER_FLUSH = 4 * QUEUE_HIGH_WATER;
 
 export class Ingest {
   private queue: Incoming[] = [];
@@ -114,9 +116,10 @@ export class Ingest {
   private async flush(): Promise<void> {
     const messages = this.queue;
     this.queue = [];
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const w of waiters) w();
+    // Admit held messages a few high-waters at a time, oldest first, not every one: with thousands of
+    // kiosks waiting, admitting all at once made the next flush one giant transaction (a long block);
+    // admitting one high-water's worth made commits too small to amortise their fsync.
+    for (const w of this.drainWaiters.splice(0, ADMIT_PER_FLUSH)) w();
     const classified: Classified[] = [];
     // Summaries ride along once; if their commit fails they are lost, which costs a count, not a press.
     if (this.summaries.length) classified.push({ deadLetters: this.summaries.splice(0) });

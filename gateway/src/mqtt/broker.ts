@@ -98,6 +98,15 @@ async function checkLogin(store: Store, username?: string, password?: Buffer): P
   return verifySecret(password, hash) ? { ok: true, who: { kind: 'kiosk', kioskId: username } } : { ok: false, reason: 'wrong password' };
 }
 
+/**
+ * aedes holds a kiosk's next PUBLISH until every listener took its last one (backpressure per kiosk),
+ * so in-flight messages are bounded by connections already. With aedes' default (100) the messages held
+ * for ingest filled every slot and the gateway's own acks queued behind thousands of them: 10 000
+ * kiosks offered more than the gateway commits got ~600 acks/s instead of its capacity. Exported so the
+ * load bench's bare-broker baseline runs with the same setting.
+ */
+export const BROKER_CONCURRENCY = 1_000_000;
+
 export async function createBroker(o: BrokerOptions): Promise<EmbeddedBroker> {
   const identities = new WeakMap<Client, Identity>();
   /** What the CONNECT asked for, before aedes replaces an empty client id with a random one. */
@@ -131,6 +140,7 @@ export async function createBroker(o: BrokerOptions): Promise<EmbeddedBroker> {
   }
 
   const broker = await Aedes.createBroker({
+    concurrency: BROKER_CONCURRENCY,
     connectTimeout: o.connectTimeoutMs,
     preConnect(client, packet, done) {
       asked.set(client, { clientId: packet.clientId, clean: packet.clean !== false });

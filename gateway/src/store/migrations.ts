@@ -1,8 +1,32 @@
 /**
  * SQLite schema, versioned, applied in order at start; `PRAGMA user_version` records how far we got
- * (pg-migrations.ts holds the same schema for PostgreSQL).
- * Never edit a shipped migration: append a new one.
+ * (pg-migrations.ts holds the same schema for PostgreSQL; test/gateway/store/schema-parity.test.ts fails
+ * on any difference between the two). Never edit a shipped migration: append a new one, to both files.
  */
+import { DEFAULT_MISUSE_RULES, DEFAULT_SCORE_SETTINGS } from '../../../shared/src/index.js';
+
+/** A shared default as an SQL literal. */
+function literal(v: number | boolean): string {
+  if (typeof v === 'boolean') return v ? '1' : '0';
+  if (!Number.isFinite(v)) throw new RangeError(`not a finite default: ${v}`);
+  return String(v);
+}
+
+/**
+ * The settings columns' DEFAULTs (both databases), from shared/: they fill the one settings row a new
+ * database gets. A changed shared default reaches databases created after it; an existing database keeps
+ * the settings it has (the store never inserts that row again).
+ */
+export const SETTINGS_DEFAULTS = {
+  k: literal(DEFAULT_SCORE_SETTINGS.k),
+  neutralDissatisfied: literal(DEFAULT_SCORE_SETTINGS.neutralCountsAsDissatisfied),
+  minSample: literal(DEFAULT_SCORE_SETTINGS.minSample),
+  lockoutMs: literal(DEFAULT_MISUSE_RULES.lockoutMs),
+  burstCount: literal(DEFAULT_MISUSE_RULES.burstCount),
+  burstWindowMs: literal(DEFAULT_MISUSE_RULES.burstWindowMs),
+} as const;
+const D = SETTINGS_DEFAULTS;
+
 export const MIGRATIONS: readonly string[] = [
   /* 1: kiosks, events, gaps, rejections, dead letters, API keys */ `
   CREATE TABLE kiosks (
@@ -73,12 +97,12 @@ export const MIGRATIONS: readonly string[] = [
   /* 2: organisation model, scored presses, rollups, API key scopes */ `
   CREATE TABLE settings (
     id INTEGER PRIMARY KEY CHECK (id = 1),
-    k REAL NOT NULL DEFAULT 0,
-    neutral_dissatisfied INTEGER NOT NULL DEFAULT 0,
-    min_sample INTEGER NOT NULL DEFAULT 30,
-    lockout_ms INTEGER NOT NULL DEFAULT 5000,
-    burst_count INTEGER NOT NULL DEFAULT 5,
-    burst_window_ms INTEGER NOT NULL DEFAULT 10000
+    k REAL NOT NULL DEFAULT ${D.k},
+    neutral_dissatisfied INTEGER NOT NULL DEFAULT ${D.neutralDissatisfied},
+    min_sample INTEGER NOT NULL DEFAULT ${D.minSample},
+    lockout_ms INTEGER NOT NULL DEFAULT ${D.lockoutMs},
+    burst_count INTEGER NOT NULL DEFAULT ${D.burstCount},
+    burst_window_ms INTEGER NOT NULL DEFAULT ${D.burstWindowMs}
   );
   INSERT INTO settings (id) VALUES (1);
   CREATE TABLE regions (id TEXT PRIMARY KEY, name TEXT NOT NULL);

@@ -1,8 +1,11 @@
 /**
  * PostgreSQL schema, versioned like the SQLite one (gateway/src/store/migrations.ts explains each table);
- * `schema_migrations` records how far we got. Never edit a shipped migration: append a new one.
+ * `schema_migrations` records how far we got. Never edit a shipped migration: append a new one, to both
+ * files (test/gateway/store/schema-parity.test.ts compares the two migrated schemas).
  * Ids are `COLLATE "C"` so pagination (`id > ?`) orders as on SQLite, whatever the database's locale.
  */
+import { SETTINGS_DEFAULTS as D } from './migrations.js';
+
 export const PG_MIGRATIONS: readonly string[] = [
   /* 1: the SQLite schema as of its migration 3 */ `
   CREATE TABLE kiosks (
@@ -39,10 +42,10 @@ export const PG_MIGRATIONS: readonly string[] = [
     created_at TEXT COLLATE "C" NOT NULL
   );
   CREATE TABLE settings (
-    id INTEGER PRIMARY KEY CHECK (id = 1), k DOUBLE PRECISION NOT NULL DEFAULT 0,
-    neutral_dissatisfied INTEGER NOT NULL DEFAULT 0, min_sample INTEGER NOT NULL DEFAULT 30,
-    lockout_ms BIGINT NOT NULL DEFAULT 5000, burst_count INTEGER NOT NULL DEFAULT 5,
-    burst_window_ms BIGINT NOT NULL DEFAULT 10000, org_rev BIGINT NOT NULL DEFAULT 0
+    id INTEGER PRIMARY KEY CHECK (id = 1), k DOUBLE PRECISION NOT NULL DEFAULT ${D.k},
+    neutral_dissatisfied INTEGER NOT NULL DEFAULT ${D.neutralDissatisfied}, min_sample INTEGER NOT NULL DEFAULT ${D.minSample},
+    lockout_ms BIGINT NOT NULL DEFAULT ${D.lockoutMs}, burst_count INTEGER NOT NULL DEFAULT ${D.burstCount},
+    burst_window_ms BIGINT NOT NULL DEFAULT ${D.burstWindowMs}, org_rev BIGINT NOT NULL DEFAULT 0
   );
   INSERT INTO settings (id) VALUES (1);
   CREATE TABLE regions (id TEXT COLLATE "C" PRIMARY KEY, name TEXT NOT NULL);
