@@ -1,7 +1,7 @@
 /**
  * The serial board path against the real firmware: the built agent (`node dist/device/src/main.js`,
  * LB_BOARD = the emulated Uno's port) and a real gateway, on an ATmega328P emulated by simavr running the
- * StandardFirmata hex that ships for the Uno (test/support/avr/). Connects are what they are on a kiosk:
+ * StandardFirmata hex that ships for the Uno (scripts/lib/avr/). Connects are what they are on a kiosk:
  * agent start, USB replugs (emulator killed and started again), an agent crash (SIGKILL) and restart,
  * an agent started before its board is plugged in — and at none of them may a press appear that
  * nobody made.

@@ -1,5 +1,5 @@
 /**
- * The PostgreSQL test infrastructure itself (test/support/postgres.ts): a real throwaway cluster
+ * The PostgreSQL test infrastructure itself (scripts/lib/postgres.ts): a real throwaway cluster
  * whose fresh databases can be written and read, kept apart from each other, and gone after stop().
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
