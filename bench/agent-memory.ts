@@ -12,8 +12,9 @@
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { registerKiosk, startAgent, startGateway, tempDir, type Agent } from '../test/support/processes.js';
-import { ensureEmulator, ensureFirmware, Uno } from '../test/support/avr/uno.js';
+import { registerKiosk, startAgent, startGateway, type Agent } from '../scripts/lib/processes.js';
+import { tempDir } from '../scripts/lib/temp-dirs.js';
+import { ensureEmulator, ensureFirmware, Uno } from '../scripts/lib/avr/uno.js';
 import { KIOSK_NODE_ARGS } from './kiosk.js';
 import { fmt, type BenchResult } from './stats.js';
 

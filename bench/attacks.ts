@@ -8,8 +8,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import type net from 'node:net';
-import { registerKiosk, startGateway } from '../test/support/processes.js';
-import { partialConnect, rawConnect, sleep } from '../test/security/helpers.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { registerKiosk, startGateway } from '../scripts/lib/processes.js';
+import { partialConnect, rawConnect } from '../scripts/lib/raw-mqtt.js';
 import { fmt, memoryMb, type BenchResult } from './stats.js';
 
 export async function benchAttacks(o: { sockets: number; lanes: number; seconds: number }): Promise<BenchResult> {

@@ -17,7 +17,8 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { ProtocolKiosk, makeEvents } from '../scripts/protocol-kiosk.js';
-import { registerKiosk, startGateway, tempDir } from '../test/support/processes.js';
+import { registerKiosk, startGateway } from '../scripts/lib/processes.js';
+import { tempDir } from '../scripts/lib/temp-dirs.js';
 import { MAX_EVENTS_PER_BATCH, type Event } from '../shared/src/index.js';
 import { migrate, openDatabase } from '../gateway/src/store/sqlite.js';
 import { INSERT_EVENT_SQL } from '../gateway/src/store/ingest-writer.js';

@@ -11,7 +11,8 @@ import { DEFAULT_MISUSE_RULES } from '../shared/src/index.js';
 import { SystemClock } from '../device/src/clock.js';
 import { SqliteOutbox } from '../device/src/outbox.js';
 import { PressRecorder } from '../device/src/press-recorder.js';
-import { ROOT, registerKiosk, startAgent, startGateway, tempDir, until } from '../test/support/processes.js';
+import { ROOT, registerKiosk, startAgent, startGateway, until } from '../scripts/lib/processes.js';
+import { tempDir } from '../scripts/lib/temp-dirs.js';
 import { fmt, memoryMb, percentile, type BenchResult } from './stats.js';
 
 const log = pino({ level: 'silent' });

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LoggedProcess, registerKiosk, ROOT, startGateway, type Gateway } from '../test/support/processes.js';
+import { LoggedProcess, registerKiosk, ROOT, startGateway, type Gateway } from '../scripts/lib/processes.js';
 import { KioskDriver, type KioskCredential, type PhaseResult } from './load-kiosks.js';
 import { fmt, memoryMb, percentile, type BenchResult } from './stats.js';
 

@@ -8,7 +8,7 @@
  * kept-alive connection, so each figure is late by at most that much.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { registerKiosk, startAgent, startGateway, until } from '../test/support/processes.js';
+import { registerKiosk, startAgent, startGateway, until } from '../scripts/lib/processes.js';
 import { KIOSK_NODE_ARGS } from './kiosk.js';
 import { fmt, percentile, type BenchResult } from './stats.js';
 

@@ -1,6 +1,6 @@
 /**
  * How long a replugged USB board takes to count presses again, on the emulated Uno running the real
- * StandardFirmata (test/support/avr/): the built agent as bin/lb-kiosk runs it, a real gateway, the
+ * StandardFirmata (scripts/lib/avr/): the built agent as bin/lb-kiosk runs it, a real gateway, the
  * emulator killed (unplug) and started again (plug). Each replug is split where the time goes: plug →
  * the agent opens the port; open → "board connected" (the board resets, the firmware boots, the
  * Firmata handshake, every button reported); connected → a press committed.
@@ -9,8 +9,9 @@
  * the firmware announced its version long ago, so the agent must ask for it.
  */
 import { join } from 'node:path';
-import { registerKiosk, startAgent, startGateway, tempDir, type Agent, type LogLine } from '../test/support/processes.js';
-import { ensureEmulator, ensureFirmware, Uno } from '../test/support/avr/uno.js';
+import { registerKiosk, startAgent, startGateway, type Agent, type LogLine } from '../scripts/lib/processes.js';
+import { tempDir } from '../scripts/lib/temp-dirs.js';
+import { ensureEmulator, ensureFirmware, Uno } from '../scripts/lib/avr/uno.js';
 import { KIOSK_NODE_ARGS } from './kiosk.js';
 import { fmt, median, type BenchResult } from './stats.js';
 

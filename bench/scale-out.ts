@@ -14,8 +14,9 @@
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import pg from 'pg';
-import { startPostgres, type Postgres } from '../test/support/postgres.js';
-import { startGateway, startMosquitto, type Gateway, type Mosquitto } from '../test/support/processes.js';
+import { startPostgres, type Postgres } from '../scripts/lib/postgres.js';
+import { startGateway, type Gateway } from '../scripts/lib/processes.js';
+import { startMosquitto, type Mosquitto } from '../scripts/lib/mosquitto.js';
 import { KioskDriver, type KioskCredential, type PhaseResult } from './load-kiosks.js';
 import { cpuSeconds, loadAvg, registerFleet, runQueueSeconds } from './load.js';
 import { fmt, memoryMb, percentile, type BenchResult } from './stats.js';

@@ -1,10 +1,10 @@
 /**
  * Visitor uploads vs ingest: four of the largest uploads (10 000 hourly entries each) at once against a
- * gateway process while a kiosk presses one event at a time (test/support/upload-stall.ts). Target: press
+ * gateway process while a kiosk presses one event at a time (bench/upload-stall.ts). Target: press
  * acks within 100 ms (p99) and no event-loop block over 50 ms meanwhile; the quiet phase before the
  * uploads is the same run's baseline (on a shared machine the loop stalls without any upload too).
  */
-import { runUploadStall } from '../test/support/upload-stall.js';
+import { runUploadStall } from './upload-stall.js';
 import { fmt, median, percentile, type BenchResult } from './stats.js';
 
 export async function benchUploads(uploads = 4): Promise<BenchResult> {

@@ -10,7 +10,8 @@
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { join } from 'node:path';
-import { ADMIN_TOKEN, startGateway, tempDir, type Gateway } from '../test/support/processes.js';
+import { ADMIN_TOKEN, startGateway, type Gateway } from './lib/processes.js';
+import { tempDir } from './lib/temp-dirs.js';
 import { GatewayApi } from './fleet/api.js';
 import { AgentKiosk } from './fleet/agents.js';
 import { AgentReplay } from './fleet/agent-replay.js';

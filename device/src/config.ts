@@ -5,7 +5,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import Type, { type Static } from 'typebox';
+import Type, { type Static, type TSchema } from 'typebox';
 import {
   checker,
   DEFAULT_MISUSE_RULES,
@@ -16,8 +16,9 @@ import {
   Panel,
   BUTTONS,
 } from '../../shared/src/index.js';
+import { ConfigError, envValue, LogLevel } from '../../shared/src/config.js';
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export { ConfigError };
 
 export const AgentConfigSchema = Type.Object(
   {
@@ -51,7 +52,7 @@ export const AgentConfigSchema = Type.Object(
     statusIntervalMs: Type.Integer({ minimum: 1000 }),
     /** Forces `clockSynced` when the system cannot tell (no timedatectl). */
     clockSynced: Type.Optional(Type.Boolean()),
-    logLevel: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l))),
+    logLevel: LogLevel,
   },
   { additionalProperties: false },
 );
@@ -78,7 +79,7 @@ function defaults(kioskId: unknown): Record<string, unknown> {
   };
 }
 
-/** Environment variable → config path; numbers and booleans are parsed before validation. */
+/** Environment variable → config path; the value is read as its field's schema wants (envValue). */
 export const ENV_FIELDS: Record<string, string> = {
   LB_KIOSK_ID: 'kioskId',
   LB_MQTT_URL: 'mqtt.url',
@@ -94,12 +95,6 @@ export const ENV_FIELDS: Record<string, string> = {
   LB_BATCH_SIZE: 'outbox.batchSize',
   LB_RETENTION_DAYS: 'outbox.retentionDays',
 };
-
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
-  }
-}
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -121,10 +116,11 @@ function setPath(target: Json, path: string, value: unknown): void {
   node[keys[keys.length - 1]!] = value;
 }
 
-function parseEnvValue(raw: string): unknown {
-  if (raw === 'true' || raw === 'false') return raw === 'true';
-  if (/^-?\d+(\.\d+)?$/.test(raw)) return Number(raw);
-  return raw;
+/** The schema of the field at `path` (`outbox.batchSize`). */
+function fieldSchema(path: string): TSchema {
+  let schema: TSchema = AgentConfigSchema;
+  for (const key of path.split('.')) schema = (schema as { properties?: Record<string, TSchema> }).properties![key]!;
+  return schema;
 }
 
 function envOverrides(env: NodeJS.ProcessEnv): Json {
@@ -132,8 +128,7 @@ function envOverrides(env: NodeJS.ProcessEnv): Json {
   for (const [name, path] of Object.entries(ENV_FIELDS)) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
-    const stringField = ['kioskId', 'mqtt.username', 'mqtt.password', 'mqtt.ca', 'board', 'dataDir'].includes(path);
-    setPath(out, path, stringField ? raw : parseEnvValue(raw));
+    setPath(out, path, envValue(fieldSchema(path), raw));
   }
   return out;
 }

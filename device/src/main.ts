@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /** Kiosk agent entry: `node dist/device/src/main.js [--config file]`; settings also from `LB_` env. */
 import { Command } from 'commander';
+import { createLogger } from '../../shared/src/log.js';
 import { Agent } from './agent.js';
 import { BoardSupervisor } from './board-supervisor.js';
 import { ConfigError, loadConfig, type AgentConfig } from './config.js';
 import { ConsoleControl } from './console-control.js';
-import { createLogger } from './logger.js';
 import { SystemClock } from './clock.js';
 
 function readConfig(path: string | undefined): AgentConfig {
@@ -13,7 +13,7 @@ function readConfig(path: string | undefined): AgentConfig {
     return loadConfig(path);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`lb-kiosk: ${err.message}\n`);
+    process.stderr.write(`lb-kiosk: invalid configuration:\n  ${err.problems.join('\n  ')}\n`);
     process.exit(2);
   }
 }
@@ -21,7 +21,7 @@ function readConfig(path: string | undefined): AgentConfig {
 async function main(options: { config?: string }): Promise<void> {
   const config = readConfig(options.config);
   const clock = new SystemClock(config.clockSynced);
-  const log = createLogger(config.logLevel, { kioskId: config.kioskId, bootId: clock.bootId });
+  const log = createLogger({ level: config.logLevel, base: { kioskId: config.kioskId, bootId: clock.bootId }, sync: true });
   process.on('uncaughtException', (err) => {
     log.fatal({ err }, 'uncaught exception');
     process.exit(1);

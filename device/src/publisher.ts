@@ -8,6 +8,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { AckMessage, checker, kioskTopic, type StatusMessage } from '../../shared/src/index.js';
+import { redactUrl } from '../../shared/src/log.js';
 import type { Outbox } from './outbox.js';
 
 export interface PublisherOptions {
@@ -115,8 +116,8 @@ export class Publisher {
     const repeated = err.message === this.lastError;
     this.lastError = err.message;
     const untrusted = tlsTrustProblem(err as NodeJS.ErrnoException, this.opts.ca);
-    if (untrusted) return void this.opts.log[repeated ? 'debug' : 'error']({ err: err.message, code: (err as NodeJS.ErrnoException).code }, untrusted);
-    this.opts.log[repeated ? 'debug' : 'warn']({ err: err.message }, 'mqtt error');
+    if (untrusted) return void this.opts.log[repeated ? 'debug' : 'error']({ err }, untrusted);
+    this.opts.log[repeated ? 'debug' : 'warn']({ err }, 'mqtt error');
   }
 
   private onConnect(): void {
@@ -124,10 +125,10 @@ export class Publisher {
     const client = this.client!;
     this.reconnectAttempt = 0;
     this.counters.connects++;
-    this.opts.log.info({ url: this.opts.url }, 'mqtt connected');
+    this.opts.log.info({ url: redactUrl(this.opts.url) }, 'mqtt connected');
     this.publishStatus();
     client.subscribe([this.topics.acks, this.topics.config], { qos: 1 }, (err) => {
-      if (err) return void this.opts.log.warn({ err: err.message }, 'subscribe failed');
+      if (err) return void this.opts.log.warn({ err }, 'subscribe failed');
       // Everything unacked goes again right away: acks of the last connection may have been lost.
       this.newRound();
       this.listening = true;
@@ -177,7 +178,7 @@ export class Publisher {
       this.counters.eventsSent += events.length;
       const payload = JSON.stringify({ v: 1, kioskId: this.opts.kioskId, events });
       client.publish(this.topics.events, payload, { qos: 1 }, (err) => {
-        if (err) this.opts.log.debug({ err: err.message }, 'publish failed; resent after reconnect');
+        if (err) this.opts.log.debug({ err }, 'publish failed; resent after reconnect');
       });
     }
   }
@@ -214,7 +215,7 @@ export class Publisher {
     } catch (err) {
       // The disk refused (e.g. full): the rows stay pending, go again after the ack timeout and are
       // acked again as duplicates. Thrown from here it would be an uncaught exception in MQTT.js.
-      return void this.opts.log.error({ err: (err as Error).message }, 'could not record an ack; the events will be resent');
+      return void this.opts.log.error({ err }, 'could not record an ack; the events will be resent');
     }
     for (const r of rejected) this.opts.log.warn({ id: r.id, reason: r.reason }, 'event rejected by gateway');
     const settled = new Set([...ids, ...rejected.map((r) => r.id)]);

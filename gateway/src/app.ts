@@ -5,10 +5,10 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
+import { createLogger } from '../../shared/src/log.js';
 import { bootstrapAdminKey, printAdminKeyOnce } from './bootstrap.js';
 import type { GatewayConfig } from './config.js';
 import { createHttpServer } from './http-server.js';
-import { createLogger } from './logger.js';
 import { startMqtt, type MqttRuntime } from './mqtt/runtime.js';
 import { roleGuard, type LoginThrottle } from './plugins/app/auth.js';
 import { registerCsv } from './plugins/app/csv.js';
@@ -40,7 +40,7 @@ export interface BuildOptions { logger?: Logger; store?: Store }
 const DEAD_LETTER_PRUNE_MS = 60_000;
 
 export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): Promise<FastifyInstance> {
-  const log = opts.logger ?? createLogger(config.logLevel);
+  const log = opts.logger ?? createLogger({ level: config.logLevel });
   const store = opts.store ?? (config.databaseUrl ? new PgStore(config.databaseUrl) : new SqliteStore(config.dbFile));
   let mqtt: MqttRuntime;
   try {
@@ -72,7 +72,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     await api.register(routes, { prefix: '/api/v1', ...deps });
   }
   const prune = setInterval(() => {
-    store.pruneDeadLetters(config.deadLettersMax).catch((err: Error) => log.warn({ err: err.message }, 'pruning dead letters failed'));
+    store.pruneDeadLetters(config.deadLettersMax).catch((err: Error) => log.warn({ err }, 'pruning dead letters failed'));
   }, DEAD_LETTER_PRUNE_MS).unref();
   app.addHook('onClose', async () => {
     clearInterval(prune);

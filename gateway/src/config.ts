@@ -1,9 +1,19 @@
-/** Gateway configuration from `LB_*` environment variables, validated once at start. */
+/**
+ * Gateway configuration from `LB_*` environment variables: one schema gives each variable its type,
+ * range and default; checked once at start with errors that name the variable
+ * (`LB_HTTP_PORT: must be an integer from 0 to 65535, got "abc"`), then the rules between variables
+ * (certificate and key pairs, the files themselves).
+ */
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import tls from 'node:tls';
+import Type, { type Static, type TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
+import Value from 'typebox/value';
+import { ConfigError, envValue, LogLevel } from '../../shared/src/config.js';
 import { DEFAULT_TOPIC_PREFIX } from '../../shared/src/index.js';
+
+export { ConfigError };
 
 export interface GatewayConfig {
   http: {
@@ -55,58 +65,124 @@ export interface GatewayConfig {
   deadLettersMax: number;
 }
 
-export class ConfigError extends Error {
-  constructor(readonly variable: string, problem: string) {
-    super(`${variable}: ${problem}`);
-  }
-}
-
 type Env = Record<string, string | undefined>;
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || !Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(name, `must be an integer from ${min} to ${max}, got "${raw}"`);
+const int = (minimum: number, maximum: number, fallback?: number) =>
+  Type.Integer({ minimum, maximum, ...(fallback === undefined ? {} : { default: fallback }) });
+
+/** A string that passes `ok`, else the problem `must(raw)` (which must not echo a secret). */
+const checked = (ok: (raw: string) => boolean, must: (raw: string) => string, fallback?: string) =>
+  Type.Refine(Type.String(fallback === undefined ? {} : { default: fallback }), ok, must);
+
+const protocolOf = (raw: string): string | undefined => (URL.canParse(raw) ? new URL(raw).protocol : undefined);
+
+/** A URL of one of `protocols`; `notUrl` is the problem with an unparsable value. */
+const url = (protocols: string[], expected: string, notUrl: (raw: string) => string) =>
+  Type.Refine(
+    checked((raw) => URL.canParse(raw), notUrl),
+    (raw) => protocolOf(raw) === undefined || protocols.includes(protocolOf(raw)!), // unparsable: said above
+    (raw) => `protocol must be ${expected}, got "${protocolOf(raw)}"`,
+  );
+
+/**
+ * The bootstrap admin key, chosen by a person: it guards every API call and, unlike our generated keys,
+ * may be guessable. Refused when short, of few characters, a repeated unit (abcabc…) or mostly runs
+ * (1234…, abcd…).
+ */
+function strongToken(raw: string): boolean {
+  let steps = 0;
+  for (let i = 1; i < raw.length; i++) if (Math.abs(raw.charCodeAt(i) - raw.charCodeAt(i - 1)) === 1) steps++;
+  return !(raw.length < 20 || new Set(raw).size < 10 || /^(.+)\1+$/.test(raw) || steps > raw.length / 2);
+}
+
+/** Every variable the gateway reads. Unset or empty means the default (or none); docs/gateway.md says what each does. */
+export const GatewayEnv = Type.Object({
+  LB_HTTP_PORT: int(0, 65535, 8080),
+  LB_HTTP_HOST: Type.String({ default: '0.0.0.0' }),
+  LB_HTTP_REQUEST_TIMEOUT_MS: int(1000, 600_000, 30_000),
+  LB_HTTP_MAX_CONNECTIONS: int(1, 1_000_000, 512),
+  LB_HTTP_AUTH_FAILURES: int(1, 1_000_000, 10),
+  LB_HTTP_AUTH_WINDOW_MS: int(1000, 86_400_000, 60_000),
+  LB_HTTP_TRUST_PROXY: Type.Optional(checked(
+    (raw) => raw.split(',').every((a) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(a.trim())),
+    (raw) => `must be proxy addresses or CIDRs separated by commas, got "${raw}"`,
+  )),
+  LB_HTTP_TLS_CERT: Type.Optional(Type.String()),
+  LB_HTTP_TLS_KEY: Type.Optional(Type.String()),
+  // Default 1883, or 8883 (MQTT over TLS's registered port) with LB_MQTT_TLS_CERT.
+  LB_MQTT_PORT: Type.Optional(int(0, 65535)),
+  LB_MQTT_HOST: Type.String({ default: '0.0.0.0' }),
+  LB_MQTT_URL: Type.Optional(url(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:'], 'mqtt:, mqtts:, ws: or wss:', (raw) => `not a URL: "${raw}"`)),
+  LB_MQTT_USERNAME: Type.Optional(Type.String()),
+  LB_MQTT_PASSWORD: Type.Optional(Type.String()),
+  LB_MQTT_CLIENT_ID: Type.String({ default: 'lb-gateway' }),
+  LB_MQTT_SHARE_GROUP: Type.Optional(checked(
+    (raw) => /^[A-Za-z0-9_.-]+$/.test(raw),
+    (raw) => `must be one topic level without wildcards or "/", got "${raw}"`,
+  )),
+  LB_MQTT_TLS_CERT: Type.Optional(Type.String()),
+  LB_MQTT_TLS_KEY: Type.Optional(Type.String()),
+  LB_MQTT_CA: Type.Optional(Type.String()),
+  LB_MQTT_CONNECT_TIMEOUT_MS: int(500, 60_000, 10_000),
+  LB_MQTT_MAX_PENDING: int(1, 1_000_000, 1000),
+  LB_MQTT_DYNSEC: Type.Boolean({ default: false }),
+  LB_DATA_DIR: Type.String({ default: './data' }),
+  // The value is not echoed: it may hold a password.
+  LB_DATABASE_URL: Type.Optional(url(['postgres:', 'postgresql:'], 'postgres: or postgresql:', () => 'not a URL (expected postgres://user:password@host:port/database)')),
+  // Never echoed.
+  LB_ADMIN_TOKEN: Type.Optional(checked(strongToken, () => 'too weak: use 20 or more characters, not a pattern (e.g. the output of `openssl rand -base64 32`)')),
+  LB_DEV_MODE: Type.Boolean({ default: false }),
+  LB_TOPIC_PREFIX: checked(
+    (raw) => /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(raw),
+    (raw) => `must be topic levels without wildcards or leading/trailing "/", got "${raw}"`,
+    DEFAULT_TOPIC_PREFIX,
+  ),
+  LB_LOG_LEVEL: Type.Enum(LogLevel.enum, { default: 'info' }),
+  LB_DEAD_LETTERS_MAX: int(100, 100_000_000, 100_000),
+});
+type Vars = Static<typeof GatewayEnv>;
+const checkEnv = Compile(GatewayEnv);
+
+/** What a variable of this schema accepts, for a value TypeBox refused (refinements phrase their own). */
+function expected(schema: TSchema, typeboxMessage: string): string {
+  const s = schema as { type?: string; minimum?: number; maximum?: number; enum?: unknown[] };
+  if (s.type === 'integer') return `must be an integer from ${s.minimum} to ${s.maximum}`;
+  if (s.type === 'boolean') return 'must be true/false (or 1/0)';
+  if (s.enum) return `must be one of ${s.enum.join(', ')}`;
+  return typeboxMessage;
+}
+
+/** The variables as the schema's types, defaults filled in; throws ConfigError naming each bad one. */
+function readVars(env: Env): Vars {
+  const vars: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(GatewayEnv.properties)) {
+    const raw = env[name];
+    if (raw !== undefined && raw !== '') vars[name] = envValue(schema, raw);
   }
-  return n;
-}
-
-function boolVar(env: Env, name: string): boolean {
-  const raw = (env[name] ?? '').trim().toLowerCase();
-  if (['', '0', 'false', 'no', 'off'].includes(raw)) return false;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  throw new ConfigError(name, `must be true/false (or 1/0), got "${env[name]}"`);
-}
-
-/** An optional URL variable of one of `protocols`; `notUrl` is the message for an unparsable value. */
-function urlVar(env: Env, name: string, protocols: string[], expected: string, notUrl: (raw: string) => string): string | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(name, notUrl(raw));
+  Value.Default(GatewayEnv, vars);
+  const problems = new Map<string, string>();
+  for (const error of checkEnv.Errors(vars)) {
+    const name = error.instancePath.slice(1);
+    if (problems.has(name)) continue; // one problem per variable: the first
+    const schema = GatewayEnv.properties[name as keyof Vars];
+    problems.set(name, error.keyword === '~refine' ? `${name}: ${error.message}` : `${name}: ${expected(schema, error.message)}, got "${env[name]}"`);
   }
-  if (!protocols.includes(url.protocol)) throw new ConfigError(name, `protocol must be ${expected}, got "${url.protocol}"`);
-  return raw;
+  if (problems.size > 0) throw new ConfigError([...problems.values()]);
+  return vars as Vars;
 }
 
-const mqttUrl = (env: Env) =>
-  urlVar(env, 'LB_MQTT_URL', ['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:'], 'mqtt:, mqtts:, ws: or wss:', (raw) => `not a URL: "${raw}"`);
+/** One rule between variables or about a file: the problem names `variable`. */
+const fail = (variable: string, problem: string): never => {
+  throw new ConfigError([`${variable}: ${problem}`]);
+};
 
-// The value is not echoed: it may hold a password.
-const databaseUrl = (env: Env) =>
-  urlVar(env, 'LB_DATABASE_URL', ['postgres:', 'postgresql:'], 'postgres: or postgresql:', () => 'not a URL (expected postgres://user:password@host:port/database)');
+type FileVar = 'LB_HTTP_TLS_CERT' | 'LB_HTTP_TLS_KEY' | 'LB_MQTT_TLS_CERT' | 'LB_MQTT_TLS_KEY' | 'LB_MQTT_CA';
 
-function readPem(env: Env, name: string): Buffer {
+function readPem(vars: Vars, name: FileVar): Buffer {
   try {
-    return fs.readFileSync(env[name]!);
+    return fs.readFileSync(vars[name]!);
   } catch (err) {
-    throw new ConfigError(name, `cannot read "${env[name]}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    return fail(name, `cannot read "${vars[name]}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
 }
 
@@ -114,146 +190,116 @@ function readPem(env: Env, name: string): Buffer {
  * A certificate and its private key (PEM file paths in `certVar`, `keyVar`): both or neither, the key
  * the certificate's own. Checked at start, so a bad file is a clear exit, not a failed handshake later.
  */
-function certificateAndKey(env: Env, certVar: string, keyVar: string): { certFile: string; keyFile: string; cert: Buffer; key: Buffer } | undefined {
-  const certFile = env[certVar] || undefined;
-  const keyFile = env[keyVar] || undefined;
+function certificateAndKey(vars: Vars, certVar: 'LB_HTTP_TLS_CERT' | 'LB_MQTT_TLS_CERT', keyVar: 'LB_HTTP_TLS_KEY' | 'LB_MQTT_TLS_KEY') {
+  const certFile = vars[certVar];
+  const keyFile = vars[keyVar];
   if (!certFile && !keyFile) return undefined;
-  if (!certFile) throw new ConfigError(certVar, `must be set with ${keyVar}: the certificate file (PEM)`);
-  if (!keyFile) throw new ConfigError(keyVar, `must be set with ${certVar}: the private key file (PEM)`);
-  const cert = readPem(env, certVar);
-  const key = readPem(env, keyVar);
+  if (!certFile) return fail(certVar, `must be set with ${keyVar}: the certificate file (PEM)`);
+  if (!keyFile) return fail(keyVar, `must be set with ${certVar}: the private key file (PEM)`);
+  const cert = readPem(vars, certVar);
+  const key = readPem(vars, keyVar);
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(cert);
   } catch (err) {
-    throw new ConfigError(certVar, `"${certFile}" is not a PEM certificate (${(err as Error).message})`);
+    return fail(certVar, `"${certFile}" is not a PEM certificate (${(err as Error).message})`);
   }
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(key);
   } catch {
     // The message is the parser's, never the file's content.
-    throw new ConfigError(keyVar, `"${keyFile}" is not an unencrypted PEM private key`);
+    return fail(keyVar, `"${keyFile}" is not an unencrypted PEM private key`);
   }
-  if (!x509.checkPrivateKey(privateKey)) throw new ConfigError(keyVar, `"${keyFile}" is not the key of the certificate in "${certFile}"`);
+  if (!x509.checkPrivateKey(privateKey)) fail(keyVar, `"${keyFile}" is not the key of the certificate in "${certFile}"`);
   return { certFile, keyFile, cert, key };
 }
 
-/** A CA certificate to trust (PEM file path in `name`). */
-function caFile(env: Env, name: string): { file: string; pem: Buffer } | undefined {
-  const file = env[name] || undefined;
+/** LB_MQTT_CA: a CA certificate to trust (PEM file). */
+function caFile(vars: Vars): { file: string; pem: Buffer } | undefined {
+  const file = vars.LB_MQTT_CA;
   if (!file) return undefined;
-  const pem = readPem(env, name);
+  const pem = readPem(vars, 'LB_MQTT_CA');
   try {
     new X509Certificate(pem);
   } catch (err) {
-    throw new ConfigError(name, `"${file}" is not a PEM certificate (${(err as Error).message})`);
+    fail('LB_MQTT_CA', `"${file}" is not a PEM certificate (${(err as Error).message})`);
   }
   return { file, pem };
 }
 
 /** LB_MQTT_TLS_CERT + LB_MQTT_TLS_KEY: the embedded broker's certificate. */
-function brokerTls(env: Env, external: boolean): GatewayConfig['mqtt']['tls'] {
-  if (external && (env.LB_MQTT_TLS_CERT || env.LB_MQTT_TLS_KEY)) {
-    throw new ConfigError(env.LB_MQTT_TLS_CERT ? 'LB_MQTT_TLS_CERT' : 'LB_MQTT_TLS_KEY', 'configures the embedded broker; with LB_MQTT_URL the external broker terminates TLS (use an mqtts:// URL and LB_MQTT_CA)');
+function brokerTls(vars: Vars): GatewayConfig['mqtt']['tls'] {
+  if (vars.LB_MQTT_URL && (vars.LB_MQTT_TLS_CERT || vars.LB_MQTT_TLS_KEY)) {
+    fail(vars.LB_MQTT_TLS_CERT ? 'LB_MQTT_TLS_CERT' : 'LB_MQTT_TLS_KEY', 'configures the embedded broker; with LB_MQTT_URL the external broker terminates TLS (use an mqtts:// URL and LB_MQTT_CA)');
   }
-  return certificateAndKey(env, 'LB_MQTT_TLS_CERT', 'LB_MQTT_TLS_KEY');
-}
-
-function shareGroup(env: Env): string | undefined {
-  const raw = env.LB_MQTT_SHARE_GROUP;
-  if (raw === undefined || raw === '') return undefined;
-  if (!/^[A-Za-z0-9_.-]+$/.test(raw)) {
-    throw new ConfigError('LB_MQTT_SHARE_GROUP', `must be one topic level without wildcards or "/", got "${raw}"`);
-  }
-  return raw;
-}
-
-/**
- * The bootstrap admin key, chosen by a person: it guards every API call and, unlike our generated keys,
- * may be guessable. Refused when short, of few characters, a repeated unit (abcabc…) or mostly runs
- * (1234…, abcd…). The value is never echoed.
- */
-function adminTokenVar(env: Env): string | undefined {
-  const raw = env.LB_ADMIN_TOKEN || undefined;
-  if (raw === undefined) return undefined;
-  let steps = 0;
-  for (let i = 1; i < raw.length; i++) if (Math.abs(raw.charCodeAt(i) - raw.charCodeAt(i - 1)) === 1) steps++;
-  if (raw.length < 20 || new Set(raw).size < 10 || /^(.+)\1+$/.test(raw) || steps > raw.length / 2) {
-    throw new ConfigError('LB_ADMIN_TOKEN', 'too weak: use 20 or more characters, not a pattern (e.g. the output of `openssl rand -base64 32`)');
-  }
-  return raw;
+  return certificateAndKey(vars, 'LB_MQTT_TLS_CERT', 'LB_MQTT_TLS_KEY');
 }
 
 /** LB_HTTP_TLS_CERT + LB_HTTP_TLS_KEY: HTTPS for the API. */
-function httpTls(env: Env): { cert: Buffer; key: Buffer } | undefined {
-  const pair = certificateAndKey(env, 'LB_HTTP_TLS_CERT', 'LB_HTTP_TLS_KEY');
+function httpTls(vars: Vars): { cert: Buffer; key: Buffer } | undefined {
+  const pair = certificateAndKey(vars, 'LB_HTTP_TLS_CERT', 'LB_HTTP_TLS_KEY');
   return pair && { cert: pair.cert, key: pair.key };
 }
 
-function trustProxy(env: Env): string | undefined {
-  const raw = env.LB_HTTP_TRUST_PROXY;
-  if (raw === undefined || raw === '') return undefined;
-  if (!raw.split(',').every((a) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(a.trim()))) {
-    throw new ConfigError('LB_HTTP_TRUST_PROXY', `must be proxy addresses or CIDRs separated by commas, got "${raw}"`);
-  }
-  return raw;
+function dynsec(vars: Vars): boolean {
+  if (vars.LB_MQTT_DYNSEC && !vars.LB_MQTT_URL) fail('LB_MQTT_DYNSEC', 'manages kiosk logins on an external Mosquitto; set LB_MQTT_URL too');
+  return vars.LB_MQTT_DYNSEC;
 }
 
-function topicPrefix(env: Env): string {
-  const raw = env.LB_TOPIC_PREFIX;
-  if (raw === undefined || raw === '') return DEFAULT_TOPIC_PREFIX;
-  if (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(raw)) {
-    throw new ConfigError('LB_TOPIC_PREFIX', `must be topic levels without wildcards or leading/trailing "/", got "${raw}"`);
+/** Runs each rule, collecting every problem (not only the first) into one ConfigError. */
+function allRules<T extends Record<string, () => unknown>>(rules: T): { [K in keyof T]: ReturnType<T[K]> } {
+  const problems: string[] = [];
+  const results: Record<string, unknown> = {};
+  for (const [key, rule] of Object.entries(rules)) {
+    try {
+      results[key] = rule();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
+    }
   }
-  return raw;
+  if (problems.length > 0) throw new ConfigError(problems);
+  return results as { [K in keyof T]: ReturnType<T[K]> };
 }
 
 export function loadConfig(env: Env = process.env): GatewayConfig {
-  const dataDir = path.resolve(env.LB_DATA_DIR || './data');
-  const logLevel = (env.LB_LOG_LEVEL || 'info').toLowerCase();
-  if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError('LB_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${env.LB_LOG_LEVEL}"`);
-  }
-  const adminToken = adminTokenVar(env);
-  const url = mqttUrl(env);
-  const brokerTlsFiles = brokerTls(env, url !== undefined);
-  const dynsec = boolVar(env, 'LB_MQTT_DYNSEC');
-  if (dynsec && !url) throw new ConfigError('LB_MQTT_DYNSEC', 'manages kiosk logins on an external Mosquitto; set LB_MQTT_URL too');
+  const vars = readVars(env);
+  const ruled = allRules({ brokerTls: () => brokerTls(vars), httpTls: () => httpTls(vars), ca: () => caFile(vars), dynsec: () => dynsec(vars) });
+  const dataDir = path.resolve(vars.LB_DATA_DIR);
   return {
     http: {
-      port: intVar(env, 'LB_HTTP_PORT', 8080, 0, 65535),
-      host: env.LB_HTTP_HOST || '0.0.0.0',
-      requestTimeoutMs: intVar(env, 'LB_HTTP_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
-      maxConnections: intVar(env, 'LB_HTTP_MAX_CONNECTIONS', 512, 1, 1_000_000),
-      authFailures: intVar(env, 'LB_HTTP_AUTH_FAILURES', 10, 1, 1_000_000),
-      authWindowMs: intVar(env, 'LB_HTTP_AUTH_WINDOW_MS', 60_000, 1000, 86_400_000),
-      trustProxy: trustProxy(env),
-      tls: httpTls(env),
+      port: vars.LB_HTTP_PORT,
+      host: vars.LB_HTTP_HOST,
+      requestTimeoutMs: vars.LB_HTTP_REQUEST_TIMEOUT_MS,
+      maxConnections: vars.LB_HTTP_MAX_CONNECTIONS,
+      authFailures: vars.LB_HTTP_AUTH_FAILURES,
+      authWindowMs: vars.LB_HTTP_AUTH_WINDOW_MS,
+      trustProxy: vars.LB_HTTP_TRUST_PROXY,
+      tls: ruled.httpTls,
     },
     mqtt: {
-      // 8883 is MQTT over TLS's registered port.
-      port: intVar(env, 'LB_MQTT_PORT', brokerTlsFiles ? 8883 : 1883, 0, 65535),
-      host: env.LB_MQTT_HOST || '0.0.0.0',
-      url,
-      username: env.LB_MQTT_USERNAME || undefined,
-      password: env.LB_MQTT_PASSWORD || undefined,
-      clientId: env.LB_MQTT_CLIENT_ID || 'lb-gateway',
-      shareGroup: shareGroup(env),
-      tls: brokerTlsFiles,
-      ca: caFile(env, 'LB_MQTT_CA'),
-      connectTimeoutMs: intVar(env, 'LB_MQTT_CONNECT_TIMEOUT_MS', 10_000, 500, 60_000),
-      maxPending: intVar(env, 'LB_MQTT_MAX_PENDING', 1000, 1, 1_000_000),
-      dynsec,
+      port: vars.LB_MQTT_PORT ?? (ruled.brokerTls ? 8883 : 1883),
+      host: vars.LB_MQTT_HOST,
+      url: vars.LB_MQTT_URL,
+      username: vars.LB_MQTT_USERNAME,
+      password: vars.LB_MQTT_PASSWORD,
+      clientId: vars.LB_MQTT_CLIENT_ID,
+      shareGroup: vars.LB_MQTT_SHARE_GROUP,
+      tls: ruled.brokerTls,
+      ca: ruled.ca,
+      connectTimeoutMs: vars.LB_MQTT_CONNECT_TIMEOUT_MS,
+      maxPending: vars.LB_MQTT_MAX_PENDING,
+      dynsec: ruled.dynsec,
     },
     dataDir,
     dbFile: path.join(dataDir, 'gateway.db'),
-    databaseUrl: databaseUrl(env),
-    adminToken,
-    devMode: boolVar(env, 'LB_DEV_MODE'),
-    topicPrefix: topicPrefix(env),
-    logLevel,
-    deadLettersMax: intVar(env, 'LB_DEAD_LETTERS_MAX', 100_000, 100, 100_000_000),
+    databaseUrl: vars.LB_DATABASE_URL,
+    adminToken: vars.LB_ADMIN_TOKEN,
+    devMode: vars.LB_DEV_MODE,
+    topicPrefix: vars.LB_TOPIC_PREFIX,
+    logLevel: vars.LB_LOG_LEVEL,
+    deadLettersMax: vars.LB_DEAD_LETTERS_MAX,
   };
 }
 

@@ -2,8 +2,8 @@
  * Secrets (kiosk MQTT passwords, API keys) are random 256-bit tokens generated here, never chosen by
  * people. For such tokens a plain SHA-256 at rest is enough: brute-forcing 2^256 is not a thing, and a
  * slow KDF (scrypt/argon2) would cost ~50 ms per MQTT connect — thousands of kiosks reconnecting after
- * a broker restart would turn that into a self-inflicted DoS. Operator-chosen LB_ADMIN_TOKEN values are
- * the exception the operator owns: make them long.
+ * a broker restart would turn that into a self-inflicted DoS. The one secret a person chooses,
+ * LB_ADMIN_TOKEN, is refused at start when short or a pattern (config.ts).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 

@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { createLogger } from '../../shared/src/log.js';
 
 function exitOnConfigError(err: unknown): never {
   if (!(err instanceof ConfigError)) throw err;
-  console.error(`gateway: invalid configuration: ${err.message}`);
+  console.error(`gateway: invalid configuration:\n  ${err.problems.join('\n  ')}`);
   process.exit(2);
 }
 
@@ -21,7 +21,7 @@ function configOrExit(): GatewayConfig {
 
 async function main(): Promise<void> {
   const config = configOrExit();
-  const log = createLogger(config.logLevel);
+  const log = createLogger({ level: config.logLevel });
   // Some settings can only be checked against the database (a revoked LB_ADMIN_TOKEN): also exit 2.
   const app = await buildApp(config, { logger: log }).catch(exitOnConfigError);
   closeWithGrace({ delay: 10_000, logger: { error: (msg: unknown) => log.error(String(msg)) } }, async ({ signal, err }) => {

@@ -2,7 +2,8 @@
  * The faults the chaos runner injects, each on real processes or a real network path, each lifted by
  * itself within `maxMs` (plus the time a restarted process takes to be ready). One at a time.
  */
-import type { Gateway, Mosquitto } from '../../test/support/processes.js';
+import type { Gateway } from '../lib/processes.js';
+import type { Mosquitto } from '../lib/mosquitto.js';
 import type { FaultProxy } from '../fault-proxy.js';
 import type { AgentKiosk } from '../fleet/agents.js';
 import { CLOCK_FAULT_KINDS, clockFaultOffset, type ProtocolFleet } from '../fleet/fleet.js';

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Button } from '../../shared/src/index.js';
-import { ROOT, startAgent, type Agent, type LoggedProcess } from '../../test/support/processes.js';
+import { ROOT, startAgent, type Agent, type LoggedProcess } from '../lib/processes.js';
 import { agentStatus, type GatewayApi } from './api.js';
 import type { LedgerEntry } from './ledger.js';
 

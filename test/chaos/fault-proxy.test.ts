@@ -3,7 +3,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { FaultProxy } from '../../scripts/fault-proxy.js';
-import { until } from '../support/processes.js';
+import { until } from '../../scripts/lib/processes.js';
 
 let echo: Server;
 let proxy: FaultProxy;

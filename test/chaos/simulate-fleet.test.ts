@@ -8,7 +8,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { ADMIN_TOKEN, ROOT, startGateway, tempDir, type Gateway } from '../support/processes.js';
+import { ADMIN_TOKEN, ROOT, startGateway, type Gateway } from '../../scripts/lib/processes.js';
+import { tempDir } from '../../scripts/lib/temp-dirs.js';
 
 const PREFIX = 'simtest-';
 const ZONES = ['Europe/Moscow', 'Asia/Yekaterinburg'];

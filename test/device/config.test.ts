@@ -32,6 +32,13 @@ describe('config', () => {
     expect(config.mqtt).toMatchObject({ url: 'mqtt://a:1', username: 'env', password: '123' });
   });
 
+  it('reads each variable as its field\'s type, the same way as the gateway', () => {
+    const config = resolveConfig({}, { LB_KIOSK_ID: '123', LB_MQTT_PASSWORD: '007', LB_CLOCK_SYNCED: 'off', LB_LOG_LEVEL: 'DEBUG', LB_RETENTION_DAYS: '0.5' });
+    expect(config).toMatchObject({ kioskId: '123', clockSynced: false, logLevel: 'debug', outbox: { retentionDays: 0.5 } });
+    expect(config.mqtt).toMatchObject({ username: '123', password: '007' });
+    expect(problemsOf({ kioskId: 'k' }, { LB_CLOCK_SYNCED: 'maybe' })).toEqual(['clockSynced: must be boolean']);
+  });
+
   it.each([
     [{}, {}, 'kioskId'],
     [{ kioskId: 'k', panels: [panel('a', 2, 3, 4), panel('b', 5, 6, 'x')] }, {}, 'panels[1].pins.bad: must be integer'],

@@ -1,7 +1,4 @@
 import { EventEmitter, once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pino from 'pino';
 import type { Button, Panel } from '../../shared/src/index.js';
 import type { BoardState, ButtonSource, ButtonSourceEvents } from '../../device/src/board-supervisor.js';
@@ -9,6 +6,9 @@ import type { Clock } from '../../device/src/clock.js';
 import type { PressRecord } from '../../device/src/outbox.js';
 import { PanelBoard, type LedPattern } from '../../device/src/panel-board.js';
 import { VirtualIO } from '../../device/src/virtual-io.js';
+import { removeTempDirs, tempDir as makeTempDir } from '../../scripts/lib/temp-dirs.js';
+
+export { removeTempDirs };
 
 export const silentLog = pino({ level: 'silent' });
 
@@ -22,15 +22,7 @@ export async function runCleanups(): Promise<void> {
   removeTempDirs();
 }
 
-const dirs: string[] = [];
-export function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'lb-device-'));
-  dirs.push(dir);
-  return dir;
-}
-export function removeTempDirs(): void {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-}
+export const tempDir = (): string => makeTempDir('device');
 
 let n = 0;
 export function press(over: Partial<PressRecord> = {}): PressRecord {

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, ROOT, startGateway, type Gateway } from '../support/processes.js';
+import { ADMIN_TOKEN, ROOT, startGateway, type Gateway } from '../../scripts/lib/processes.js';
 
 interface Step { script: string; expected?: { lang: 'json' | 'csv'; text: string } }
 

@@ -4,10 +4,8 @@
  * After every fault the gateway must hold exactly the presses the kiosk committed: no loss, no duplicate.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type Agent, type Gateway, registerKiosk, startAgent, startGateway, startMosquitto, until,
-  type Mosquitto,
-} from '../support/processes.js';
+import { type Agent, type Gateway, registerKiosk, startAgent, startGateway, until } from '../../scripts/lib/processes.js';
+import { startMosquitto, type Mosquitto } from '../../scripts/lib/mosquitto.js';
 
 const running: { kill(): Promise<void> }[] = [];
 afterEach(async () => {

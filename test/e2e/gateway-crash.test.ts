@@ -4,7 +4,7 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import { ProtocolKiosk, makeEvents } from '../../scripts/protocol-kiosk.js';
-import { type Gateway, registerKiosk, startGateway, until } from '../support/processes.js';
+import { type Gateway, registerKiosk, startGateway, until } from '../../scripts/lib/processes.js';
 
 const gateways: Gateway[] = [];
 const kiosks: ProtocolKiosk[] = [];

@@ -1,7 +1,7 @@
 /**
  * The serial board path against the real firmware: the built agent (`node dist/device/src/main.js`,
  * LB_BOARD = the emulated Uno's port) and a real gateway, on an ATmega328P emulated by simavr running the
- * StandardFirmata hex that ships for the Uno (test/support/avr/). Connects are what they are on a kiosk:
+ * StandardFirmata hex that ships for the Uno (scripts/lib/avr/). Connects are what they are on a kiosk:
  * agent start, USB replugs (emulator killed and started again), an agent crash (SIGKILL) and restart,
  * an agent started before its board is plugged in — and at none of them may a press appear that
  * nobody made.
@@ -9,8 +9,9 @@
 import { afterEach, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Agent, type Gateway, type LogLine, registerKiosk, startAgent, startGateway, tempDir, until } from '../support/processes.js';
-import { ensureEmulator, ensureFirmware, Uno } from '../support/avr/uno.js';
+import { type Agent, type Gateway, type LogLine, registerKiosk, startAgent, startGateway, until } from '../../scripts/lib/processes.js';
+import { tempDir } from '../../scripts/lib/temp-dirs.js';
+import { ensureEmulator, ensureFirmware, Uno } from '../../scripts/lib/avr/uno.js';
 
 type Button = 'good' | 'neutral' | 'bad';
 /** The default panel: buttons on 2/3/4 with pull-up, LEDs on 9/10/11. */

@@ -8,10 +8,9 @@
 import { afterEach, expect, it } from 'vitest';
 import { ProtocolKiosk, makeEvents } from '../../scripts/protocol-kiosk.js';
 import type { Event } from '../../shared/src/index.js';
-import { startPostgres, type Postgres } from '../support/postgres.js';
-import {
-  type Gateway, type GatewayProcessOptions, type Mosquitto, registerKiosk, startGateway, startMosquitto, until,
-} from '../support/processes.js';
+import { startPostgres, type Postgres } from '../../scripts/lib/postgres.js';
+import { type Gateway, type GatewayProcessOptions, registerKiosk, startGateway, until } from '../../scripts/lib/processes.js';
+import { type Mosquitto, startMosquitto } from '../../scripts/lib/mosquitto.js';
 
 const service = { username: 'lb-gateway', password: 'gateway-secret-for-scale-out' };
 const GROUP = 'lb-gateways';

@@ -48,6 +48,29 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));
   });
 
+  it('lists every bad variable at once, each by name, then the rules between variables', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        if (err instanceof ConfigError) return err.problems;
+        throw err;
+      }
+      return [];
+    };
+    // A bad value hides the rules between variables (LB_MQTT_DYNSEC without LB_MQTT_URL) until it is fixed.
+    expect(problems({ LB_HTTP_PORT: 'abc', LB_LOG_LEVEL: 'loud', LB_DEV_MODE: 'maybe', LB_MQTT_DYNSEC: 'true' })).toEqual([
+      'LB_HTTP_PORT: must be an integer from 0 to 65535, got "abc"',
+      'LB_DEV_MODE: must be true/false (or 1/0), got "maybe"',
+      'LB_LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+    ]);
+    expect(problems({ LB_MQTT_DYNSEC: 'true', LB_HTTP_TLS_CERT: '/nonexistent/cert.pem', LB_MQTT_CA: '/nonexistent/ca.pem' })).toEqual([
+      'LB_HTTP_TLS_KEY: must be set with LB_HTTP_TLS_CERT: the private key file (PEM)',
+      'LB_MQTT_CA: cannot read "/nonexistent/ca.pem": ENOENT',
+      'LB_MQTT_DYNSEC: manages kiosk logins on an external Mosquitto; set LB_MQTT_URL too',
+    ]);
+  });
+
   it('wants both TLS files or neither, and names the one it cannot read', () => {
     expect(() => loadConfig({ LB_HTTP_TLS_CERT: '/nonexistent/cert.pem' })).toThrow(/^LB_HTTP_TLS_KEY: must be set with LB_HTTP_TLS_CERT/);
     expect(() => loadConfig({ LB_HTTP_TLS_KEY: '/nonexistent/key.pem' })).toThrow(/^LB_HTTP_TLS_CERT: must be set with LB_HTTP_TLS_KEY/);

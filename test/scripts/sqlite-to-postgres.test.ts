@@ -18,8 +18,9 @@ import { PgStore } from '../../gateway/src/store/postgres.js';
 import { SqliteStore } from '../../gateway/src/store/sqlite.js';
 import type { SqlStore } from '../../gateway/src/store/sql-store.js';
 import { value } from '../../gateway/src/store/sql.js';
-import { startPostgres, type Postgres } from '../support/postgres.js';
-import { freePort, ROOT, tempDir } from '../support/processes.js';
+import { startPostgres, type Postgres } from '../../scripts/lib/postgres.js';
+import { freePort, ROOT } from '../../scripts/lib/processes.js';
+import { tempDir } from '../../scripts/lib/temp-dirs.js';
 
 const CLI = join(ROOT, 'dist/scripts/sqlite-to-postgres.js');
 const T0 = Date.parse('2026-03-10T08:00:00Z'); // 09:00 in Berlin

@@ -4,7 +4,7 @@
  * next request. A revoked LB_ADMIN_TOKEN does not come back when the gateway restarts with it.
  */
 import { afterEach, expect, it } from 'vitest';
-import { ADMIN_TOKEN, startGateway, type Gateway } from '../support/processes.js';
+import { ADMIN_TOKEN, startGateway, type Gateway } from '../../scripts/lib/processes.js';
 
 const gateways: Gateway[] = [];
 afterEach(async () => {

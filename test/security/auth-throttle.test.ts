@@ -7,7 +7,7 @@
 import { request, Agent } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
-import { ADMIN_TOKEN, startGateway, type Gateway } from '../support/processes.js';
+import { ADMIN_TOKEN, startGateway, type Gateway } from '../../scripts/lib/processes.js';
 
 const gateways: Gateway[] = [];
 afterEach(async () => {

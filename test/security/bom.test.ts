@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { kioskTopic } from '../../shared/src/index.js';
-import { registerKiosk, startGateway, until, type Gateway } from '../support/processes.js';
+import { registerKiosk, startGateway, until, type Gateway } from '../../scripts/lib/processes.js';
 import { batch, event, kiosk } from '../gateway/helpers.js';
 
 let gw: Gateway | undefined;

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { kioskTopic } from '../../shared/src/index.js';
-import { registerKiosk, startGateway, until, type Gateway } from '../support/processes.js';
+import { registerKiosk, startGateway, until, type Gateway } from '../../scripts/lib/processes.js';
 import { connect, persistentConnect, rawConnect } from './helpers.js';
 
 const prefix = 'lb/v1';

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type net from 'node:net';
-import { startGateway, until, type Gateway } from '../support/processes.js';
+import { startGateway, until, type Gateway } from '../../scripts/lib/processes.js';
 import { connect, partialConnect, rssMiB, sleep } from './helpers.js';
 
 const running: Gateway[] = [];

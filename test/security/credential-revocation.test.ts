@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
-import { registerKiosk, startGateway, startMosquitto, until, type Gateway, type Mosquitto } from '../support/processes.js';
+import { registerKiosk, startGateway, until, type Gateway } from '../../scripts/lib/processes.js';
+import { startMosquitto, type Mosquitto } from '../../scripts/lib/mosquitto.js';
 import { connect, loginOutcome } from './helpers.js';
 
 const cleanup: Array<() => Promise<unknown>> = [];

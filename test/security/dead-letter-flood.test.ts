@@ -8,7 +8,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { registerKiosk, startGateway, until, type Gateway } from '../support/processes.js';
+import { registerKiosk, startGateway, until, type Gateway } from '../../scripts/lib/processes.js';
 import { batch, event, kiosk } from '../gateway/helpers.js';
 import { connect } from './helpers.js';
 

@@ -7,7 +7,8 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { batch, event, kiosk } from '../gateway/helpers.js';
-import { ADMIN_TOKEN, startGateway, tempDir, type Gateway } from '../support/processes.js';
+import { ADMIN_TOKEN, startGateway, type Gateway } from '../../scripts/lib/processes.js';
+import { tempDir } from '../../scripts/lib/temp-dirs.js';
 
 let gw: Gateway | undefined;
 afterEach(async () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { join } from 'node:path';
 import { SqliteStore } from '../../gateway/src/store/sqlite.js';
-import { tempDir } from '../support/processes.js';
+import { tempDir } from '../../scripts/lib/temp-dirs.js';
 import { batch, event, kiosk, registerKiosk, startGateway, until } from '../gateway/helpers.js';
 
 let app: FastifyInstance;

@@ -10,7 +10,8 @@ import { request as plainRequest } from 'node:http';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ADMIN_TOKEN, startGateway, tempDir, type Gateway } from '../support/processes.js';
+import { ADMIN_TOKEN, startGateway, type Gateway } from '../../scripts/lib/processes.js';
+import { tempDir } from '../../scripts/lib/temp-dirs.js';
 
 let dir: string;
 const gateways: Gateway[] = [];

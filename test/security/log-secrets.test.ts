@@ -10,9 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, expect, it } from 'vitest';
 import { connect } from '../gateway/helpers.js';
 import { describeFindings, scanText } from '../support/secret-scan.js';
-import {
-  startAgent, startGateway, startMosquitto, type Agent, type Gateway, type LoggedProcess, type Mosquitto,
-} from '../support/processes.js';
+import { startAgent, startGateway, type Agent, type Gateway, type LoggedProcess } from '../../scripts/lib/processes.js';
+import { startMosquitto, type Mosquitto } from '../../scripts/lib/mosquitto.js';
 
 const secret = () => randomBytes(32).toString('base64url');
 const processes: LoggedProcess[] = [];
@@ -88,6 +87,12 @@ it('logs no password, token or key on any path that handles one', async () => {
   await good.committed(1);
   await good.proc.waitFor((l) => /acked/.test(String(l.msg)), 'press acked', 20_000).catch(() => undefined);
   await bad.proc.waitFor((l) => l.level === 40 || l.level === 50 || /refused|not authorized|error/i.test(String(l.msg)), 'login refused', 20_000).catch(() => undefined);
+  // An agent given its password inside the broker URL (mqtt://user:password@host), which MQTT.js accepts.
+  const k3 = (await api(gw, admin, 'POST', '/kiosks', { id: 'k-log-3' })).body.mqtt.password as string;
+  known.push(k3);
+  const inUrl: Agent = startAgent({ kioskId: 'k-log-3', password: '', mqttUrl: `mqtt://k-log-3:${k3}@127.0.0.1:${gw.mqttPort}`, env: { LB_LOG_LEVEL: 'trace' } });
+  processes.push(inUrl.proc);
+  expect((await inUrl.proc.waitFor((l) => l.msg === 'mqtt connected', 'agent connected with the password in its URL')).url).toBe(`mqtt://k-log-3:redacted@127.0.0.1:${gw.mqttPort}`);
 
   // A gateway without LB_ADMIN_TOKEN prints its generated key once, to stderr, for a person; never in the log.
   const fresh = await startGateway({ logLevel: 'trace', env: { LB_ADMIN_TOKEN: '' } });

@@ -5,7 +5,7 @@
  * again once it stops failing.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { registerKiosk, startGateway, until, type Gateway } from '../support/processes.js';
+import { registerKiosk, startGateway, until, type Gateway } from '../../scripts/lib/processes.js';
 import { connect, loginOutcome, rawConnect } from './helpers.js';
 
 let gw: Gateway | undefined;

@@ -6,7 +6,8 @@
  */
 import { chmodSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { registerKiosk, startAgent, startGateway, startMosquitto, until, type Agent, type Gateway, type Mosquitto } from '../support/processes.js';
+import { registerKiosk, startAgent, startGateway, until, type Agent, type Gateway } from '../../scripts/lib/processes.js';
+import { startMosquitto, type Mosquitto } from '../../scripts/lib/mosquitto.js';
 import { makeCertificates, type Certificates } from '../support/certificates.js';
 import { loginOutcome } from './helpers.js';
 

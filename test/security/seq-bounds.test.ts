@@ -5,7 +5,7 @@
  * Real gateway process, a real MQTT.js kiosk.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { registerKiosk, startGateway, type Gateway } from '../support/processes.js';
+import { registerKiosk, startGateway, type Gateway } from '../../scripts/lib/processes.js';
 import { batch, event, kiosk } from '../gateway/helpers.js';
 
 let gw: Gateway | undefined;

@@ -7,7 +7,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { kioskTopic } from '../../shared/src/index.js';
-import { registerKiosk, startGateway, startMosquitto, until, type Gateway, type Mosquitto } from '../support/processes.js';
+import { registerKiosk, startGateway, until, type Gateway } from '../../scripts/lib/processes.js';
+import { startMosquitto, type Mosquitto } from '../../scripts/lib/mosquitto.js';
 import { connect, loginOutcome, persistentConnect, rawConnect } from './helpers.js';
 
 const prefix = 'lb/v1';

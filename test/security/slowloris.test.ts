@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
 import { batch, event, kiosk } from '../gateway/helpers.js';
-import { registerKiosk, startGateway, type Gateway } from '../support/processes.js';
+import { registerKiosk, startGateway, type Gateway } from '../../scripts/lib/processes.js';
 
 const FD_LIMIT = 1024; // the gateway's RLIMIT_NOFILE: a small host's default
 const ATTACKERS = 1500; // more than it has file descriptors

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connect } from '../gateway/helpers.js';
-import { ADMIN_TOKEN, registerKiosk, startGateway, type Gateway } from '../support/processes.js';
+import { ADMIN_TOKEN, registerKiosk, startGateway, type Gateway } from '../../scripts/lib/processes.js';
 
 let gw: Gateway;
 let scoped: string;

@@ -1,6 +1,6 @@
 /**
  * The largest visitor uploads a manager may send (10 000 hourly entries each, four at once) against a
- * real gateway process while a kiosk presses (test/support/upload-stall.ts): ingest must not stall, and
+ * real gateway process while a kiosk presses (bench/upload-stall.ts): ingest must not stall, and
  * each upload is stored whole. Before, one such upload held the event loop for 10 s, four for 30 s, and no
  * press was acked meanwhile.
  *
@@ -10,7 +10,7 @@
  * `npm run bench -- --only uploads` reports the figures against the targets.
  */
 import { expect, it } from 'vitest';
-import { ENTRIES, hourlyEntries, runUploadStall } from '../support/upload-stall.js';
+import { ENTRIES, hourlyEntries, runUploadStall } from '../../bench/upload-stall.js';
 
 const UPLOADS = 4;
 const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(0.99 * xs.length))]!;

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from './processes.js';
+import { tempDir } from '../../scripts/lib/temp-dirs.js';
 
 export interface Certificates { dir: string; ca: string; cert: string; key: string; otherCa: string }
 

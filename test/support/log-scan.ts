@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeFindings, scanText } from './secret-scan.js';
-import { ADMIN_TOKEN, PROCESS_LOGS_ENV } from './processes.js';
+import { ADMIN_TOKEN, PROCESS_LOGS_ENV } from '../../scripts/lib/processes.js';
 
 export function setup(): () => void {
   const dir = mkdtempSync(join(tmpdir(), 'lb-process-logs-'));

@@ -1,8 +1,7 @@
 /**
- * Embedded MQTT broker (aedes, MQTT 3.1.1) with authentication from the first version: registered
- * kiosks (username = kiosk id = client id); nobody else. The gateway itself is inside the process and
- * reaches aedes directly (in-process-link.ts), never over TCP. Plain TCP, or TLS when given a
- * certificate and key (mqtts).
+ * Embedded MQTT broker (aedes, MQTT 3.1.1) that only registered kiosks may log in to (username = kiosk
+ * id = client id). The gateway itself is inside the process and reaches aedes directly
+ * (in-process-link.ts), never over TCP. Plain TCP, or TLS when given a certificate and key (mqtts).
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -181,7 +180,7 @@ export async function createBroker(o: BrokerOptions): Promise<EmbeddedBroker> {
     },
   });
   indexRetained((broker as unknown as { persistence: RetainedStore }).persistence);
-  broker.on('clientError', (client, err) => o.log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'));
+  broker.on('clientError', (client, err) => o.log.debug({ clientId: client.id, err }, 'mqtt client error'));
 
   const accept = (socket: net.Socket) => {
     if (!pending.admit(socket)) return;
@@ -197,7 +196,7 @@ export async function createBroker(o: BrokerOptions): Promise<EmbeddedBroker> {
     ? tls.createServer({ cert: o.tls.cert, key: o.tls.key, noDelay: true, handshakeTimeout: o.connectTimeoutMs }, accept)
     : net.createServer({ noDelay: true }, accept);
   server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
-    warnFrom(socket.remoteAddress ?? 'unknown', 'info', { err: err.message }, 'mqtt tls handshake failed');
+    warnFrom(socket.remoteAddress ?? 'unknown', 'info', { err }, 'mqtt tls handshake failed');
   });
   return {
     aedes: broker,

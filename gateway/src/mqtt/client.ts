@@ -79,7 +79,7 @@ export function mqttJsLink(o: MqttJsLinkOptions): BrokerLink {
         if (!connack.sessionPresent) subscribe(c, o);
         h.connected();
       });
-      c.on('error', (err) => o.log.warn({ err: err.message }, 'mqtt client error'));
+      c.on('error', (err) => o.log.warn({ err }, 'mqtt client error'));
       // Two gateways given one client id take the session from each other in a loop, each connection
       // closed by the broker as soon as the other reconnects. MQTT 5 brokers may say so (DISCONNECT
       // 0x8E, session taken over); Mosquitto 2.0.11 just closes the socket, so also notice connections
@@ -116,7 +116,7 @@ export function mqttJsLink(o: MqttJsLinkOptions): BrokerLink {
       return new Promise((resolve) => {
         if (!client) return resolve(false);
         client.publish(topic, payload, { qos: 1, retain }, (err) => {
-          if (err) o.log.warn({ topic, err: err.message }, 'mqtt publish failed');
+          if (err) o.log.warn({ topic, err }, 'mqtt publish failed');
           resolve(!err);
         });
       });
@@ -132,7 +132,7 @@ export function mqttJsLink(o: MqttJsLinkOptions): BrokerLink {
 function subscribe(client: MqttClient, o: MqttJsLinkOptions): void {
   const topics = gatewayTopics(o.prefix, o.shareGroup);
   client.subscribe(topics, { qos: 1 }, (err, granted) => {
-    if (err) return o.log.error({ err: err.message }, 'mqtt subscribe failed');
+    if (err) return o.log.error({ err }, 'mqtt subscribe failed');
     // 0x80 in MQTT 3.1.1; MQTT 5 reason codes ≥ 0x80 (e.g. 0x87 not authorized, 0x9E shared subscriptions unsupported).
     const refused = (granted ?? []).filter((g) => g.qos >= 0x80);
     if (refused.length) return o.log.error({ topics: refused.map((g) => g.topic) }, 'mqtt subscription refused by broker');

@@ -56,7 +56,7 @@ export function inProcessLink(broker: Aedes, prefix: string, log: Logger): Broke
       const sent = new Promise<boolean>((resolve) => {
         if (!running || broker.closed) return resolve(false);
         broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain, dup: false }, (err) => {
-          if (err) log.warn({ topic, err: err.message }, 'mqtt publish failed');
+          if (err) log.warn({ topic, err }, 'mqtt publish failed');
           resolve(!err);
         });
       });

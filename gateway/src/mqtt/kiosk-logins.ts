@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { kioskTopic } from '../../../shared/src/index.js';
+import { redactUrl } from '../../../shared/src/log.js';
 
 export interface KioskLogins {
   /** The broker accepts `password` for this kiosk from now on, and no other (live sessions with the old one dropped). */
@@ -86,7 +87,7 @@ export function dynsecLogins(o: DynsecOptions): KioskLogins {
       (err: Error) => o.log.error({ err }, 'subscribing to dynamic-security responses failed'),
     );
   });
-  client.on('error', (err) => o.log.warn({ err: err.message }, 'mqtt dynamic-security connection error'));
+  client.on('error', (err) => o.log.warn({ err }, 'mqtt dynamic-security connection error'));
   client.on('message', (_topic, payload) => {
     let answers: Answer[] = [];
     try {
@@ -102,7 +103,7 @@ export function dynsecLogins(o: DynsecOptions): KioskLogins {
 
   /** Sends the commands as one message; resolves with their answers in order. */
   async function run(commands: Command[]): Promise<Answer[]> {
-    if (!client.connected) throw new BrokerRefused(`not connected to the broker at ${o.url}`);
+    if (!client.connected) throw new BrokerRefused(`not connected to the broker at ${redactUrl(o.url)}`);
     await subscribed;
     const batch = randomUUID();
     const ids = commands.map((_, i) => `${batch}:${i}`);

@@ -68,7 +68,7 @@ export async function startMqtt(config: GatewayConfig, store: Store, log: Logger
   const republishConfigs = () =>
     store.allKioskConfigs().then(
       (all) => all.forEach((c) => void publishConfig(c.kioskId, c.config)),
-      (err: Error) => mqttLog.error({ err: err.message }, 'republishing configs failed'),
+      (err: Error) => mqttLog.error({ err }, 'republishing configs failed'),
     );
   let logins: KioskLogins;
   if (!config.mqtt.url) logins = sessionDropper((kioskId) => broker?.disconnectKiosk(kioskId));

@@ -10,7 +10,8 @@ import { mqttJsLink } from '../../../gateway/src/mqtt/client.js';
 import { gatewayTopics } from '../../../gateway/src/mqtt/link.js';
 import type { BrokerLink } from '../../../gateway/src/mqtt/link.js';
 import { kioskTopic } from '../../../shared/src/index.js';
-import { startMosquitto, until, type Mosquitto } from '../../support/processes.js';
+import { until } from '../../../scripts/lib/processes.js';
+import { startMosquitto, type Mosquitto } from '../../../scripts/lib/mosquitto.js';
 import { prefix } from '../helpers.js';
 
 const service = { username: 'lb-gateway', password: 'gateway-secret-0123456789' };

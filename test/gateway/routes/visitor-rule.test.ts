@@ -14,7 +14,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kiosk } from '../helpers.js';
 import { press } from '../org-helpers.js';
-import { registerKiosk, startGateway, type Gateway } from '../../support/processes.js';
+import { registerKiosk, startGateway, type Gateway } from '../../../scripts/lib/processes.js';
 import type { Event } from '../../../shared/src/index.js';
 
 let gw: Gateway;

@@ -1,10 +1,10 @@
 /**
- * The PostgreSQL test infrastructure itself (test/support/postgres.ts): a real throwaway cluster
+ * The PostgreSQL test infrastructure itself (scripts/lib/postgres.ts): a real throwaway cluster
  * whose fresh databases can be written and read, kept apart from each other, and gone after stop().
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { startPostgres, type Postgres } from '../../support/postgres.js';
+import { startPostgres, type Postgres } from '../../../scripts/lib/postgres.js';
 
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { PG_MIGRATIONS } from '../../../gateway/src/store/pg-migrations.js';
 import { PgStore } from '../../../gateway/src/store/postgres.js';
-import { startPostgres, type Postgres } from '../../support/postgres.js';
+import { startPostgres, type Postgres } from '../../../scripts/lib/postgres.js';
 import { event } from '../helpers.js';
 import { describeScoring } from './scoring-contract.js';
 import { describeOrgStore } from './org-contract.js';

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { DEFAULT_MISUSE_RULES, DEFAULT_SCORE_SETTINGS } from '../../../shared/src/index.js';
 import { PgStore } from '../../../gateway/src/store/postgres.js';
 import { SqliteStore } from '../../../gateway/src/store/sqlite.js';
-import { startPostgres, type Postgres } from '../../support/postgres.js';
+import { startPostgres, type Postgres } from '../../../scripts/lib/postgres.js';
 import { pgSchema, schemaDifferences, sqliteSchema, type Schema } from './schema-introspect.js';
 
 /**

@@ -11,7 +11,8 @@ import { chownSync, existsSync, readdirSync, readFileSync, realpathSync, rmSync 
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { freePort, tempDir, until } from './processes.js';
+import { freePort, until } from './processes.js';
+import { tempDir } from './temp-dirs.js';
 
 export interface Postgres {
   /** The server's maintenance database (`postgres`), superuser `postgres`, no password (trust, loopback only). */

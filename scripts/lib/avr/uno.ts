@@ -17,7 +17,7 @@ import { createInterface } from 'node:readline';
 import { ROOT } from '../processes.js';
 
 const CACHE = join(ROOT, '.cache/uno');
-const SOURCE = join(ROOT, 'test/support/avr/uno-emulator.c');
+const SOURCE = join(ROOT, 'scripts/lib/avr/uno-emulator.c');
 /** StandardFirmata 2.4 for the Uno, from the avrgirl-arduino 5.0.1 registry tarball (never installed). */
 const FIRMWARE = {
   pkg: 'avrgirl-arduino@5.0.1',

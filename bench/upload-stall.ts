@@ -8,8 +8,9 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { batch, event, kiosk } from '../gateway/helpers.js';
-import { ADMIN_TOKEN, LOOP_DELAY_PROBE, registerKiosk, startGateway, tempDir, type Gateway } from './processes.js';
+import { batch, event, kiosk } from '../scripts/lib/mqtt-kiosk.js';
+import { ADMIN_TOKEN, LOOP_DELAY_PROBE, registerKiosk, startGateway, type Gateway } from '../scripts/lib/processes.js';
+import { tempDir } from '../scripts/lib/temp-dirs.js';
 
 export const ENTRIES = 10_000; // CountsBody's maxItems
 
