@@ -12,7 +12,7 @@
  */
 import { join } from 'node:path';
 import { buildApp } from '../gateway/src/app.js';
-import { testConfig } from '../gateway/src/config.js';
+import { testConfig } from '../gateway/src/lib/config.js';
 import { SqliteStore } from '../gateway/src/store/sqlite.js';
 import type { Event } from '../shared/src/index.js';
 import { ProtocolKiosk, makeEvents } from '../scripts/protocol-kiosk.js';

@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import { createLogger } from '../../shared/src/log.js';
 import { bootstrapAdminKey, printAdminKeyOnce } from './bootstrap.js';
-import type { GatewayConfig } from './config.js';
+import type { GatewayConfig } from './lib/config.js';
 import { createHttpServer } from './http-server.js';
 import { startMqtt, type MqttRuntime } from './mqtt/runtime.js';
 import { roleGuard, type LoginThrottle } from './plugins/app/auth.js';

@@ -1,6 +1,6 @@
 /** The first admin API key: from LB_ADMIN_TOKEN, or generated once and shown once. */
 import { ConfigError } from '../../shared/src/config.js';
-import { hashSecret, newSecret } from './secrets.js';
+import { hashSecret, newSecret } from './lib/secrets.js';
 import type { Store } from './store/store.js';
 
 export const ENV_ADMIN_KEY_NAME = 'LB_ADMIN_TOKEN';

@@ -7,7 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Logger } from 'pino';
-import type { GatewayConfig } from './config.js';
+import type { GatewayConfig } from './lib/config.js';
 
 /** Headers come first and are small: they get at most this long even when the whole request may take longer. */
 const HEADERS_TIMEOUT_MS = 10_000;

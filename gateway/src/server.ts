@@ -2,7 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
+import { ConfigError, loadConfig, type GatewayConfig } from './lib/config.js';
 import { createLogger } from '../../shared/src/log.js';
 
 function exitOnConfigError(err: unknown): never {

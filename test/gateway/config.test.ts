@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../gateway/src/config.js';
+import { ConfigError, loadConfig } from '../../gateway/src/lib/config.js';
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {

@@ -2,7 +2,7 @@
 import type { MqttClient } from 'mqtt';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type BuildOptions } from '../../gateway/src/app.js';
-import { testConfig, type GatewayConfig } from '../../gateway/src/config.js';
+import { testConfig, type GatewayConfig } from '../../gateway/src/lib/config.js';
 import { DEFAULT_TOPIC_PREFIX } from '../../shared/src/index.js';
 
 export { batch, connect, event, kiosk } from '../../scripts/lib/mqtt-kiosk.js';

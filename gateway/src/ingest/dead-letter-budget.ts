@@ -8,7 +8,7 @@
  * kiosks are not affected. Rejected event ids are still acked by id whether or not their dead letter
  * was stored, so an honest kiosk with a bug stops resending them.
  */
-import { KeyedBuckets } from '../mqtt/rate-limit.js';
+import { KeyedBuckets } from '../lib/rate-limit.js';
 import type { NewDeadLetter } from '../store/store.js';
 
 export const DEAD_LETTER_BURST = 20;

@@ -11,11 +11,11 @@ import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client } f
 import type { Logger } from 'pino';
 import { KIOSK_ID_PATTERN_RE } from '../../../shared/src/index.js';
 import type { Store } from '../store/store.js';
-import { REVOKED, verifySecret } from '../secrets.js';
+import { REVOKED, verifySecret } from '../lib/secrets.js';
 import { clientIdProblem, maySubscribe, publishProblem, type Identity } from './acl.js';
 import { limitPacketSize, PendingConnections } from './connect-guard.js';
 import { LoginThrottle } from './login-throttle.js';
-import { KeyedBuckets } from './rate-limit.js';
+import { KeyedBuckets } from '../lib/rate-limit.js';
 
 export { MAX_PACKET_BYTES } from './connect-guard.js';
 

@@ -10,7 +10,7 @@
  * are refused with it while it keeps guessing: the price of not checking passwords for it.
  */
 import type { Logger } from 'pino';
-import { KeyedBuckets } from './rate-limit.js';
+import { KeyedBuckets } from '../lib/rate-limit.js';
 
 export const FAILED_LOGIN_BURST = 10;
 export const FAILED_LOGINS_PER_SECOND = 1;

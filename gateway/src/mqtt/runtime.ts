@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { kioskTopic, type KioskConfigMessage } from '../../../shared/src/index.js';
-import type { GatewayConfig } from '../config.js';
+import type { GatewayConfig } from '../lib/config.js';
 import { DeadLetterBudget } from '../ingest/dead-letter-budget.js';
 import { Ingest } from '../ingest/ingest.js';
 import type { Store } from '../store/store.js';

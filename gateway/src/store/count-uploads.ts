@@ -13,7 +13,7 @@
  * PostgreSQL, where several gateways read, maxRowsPerTransaction is unbounded: the apply is one transaction.
  */
 import { ulid } from 'ulid';
-import { nextTurn } from '../event-loop.js';
+import { nextTurn } from '../lib/event-loop.js';
 import { dayToUtc } from '../scoring/calendar.js';
 import type { DayCounts } from '../domain/score.js';
 import { all, insertMany, run, type Q, type SqlDriver } from './sql.js';

@@ -8,7 +8,7 @@ import type {
   Assignment, CompanySettings, DeskAssignment, OrgEntity, OrgKind, PanelBinding,
 } from '../domain/organisation.js';
 import type { DayCounts } from '../domain/score.js';
-import { nextTurn } from '../event-loop.js';
+import { nextTurn } from '../lib/event-loop.js';
 import type { CountUploads } from './count-uploads.js';
 import { SqlScoreReads } from './score-reads.js';
 import type { ScoringStore } from './scoring-store.js';

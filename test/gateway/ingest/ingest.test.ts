@@ -188,7 +188,7 @@ describe('config', () => {
 describe('a message the database refuses', () => {
   it('does not hold back the other messages of its group commit', async () => {
     const { buildApp } = await import('../../../gateway/src/app.js');
-    const { testConfig } = await import('../../../gateway/src/config.js');
+    const { testConfig } = await import('../../../gateway/src/lib/config.js');
     const { SqliteStore } = await import('../../../gateway/src/store/sqlite.js');
     const store = new SqliteStore(':memory:');
     await store.migrate();

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { kioskTopic, type AckMessage } from '../../../shared/src/index.js';
 import { QUEUE_HIGH_WATER } from '../../../gateway/src/ingest/ingest.js';
 import type { BatchOutcome, IngestWork } from '../../../gateway/src/store/store.js';
-import { testConfig } from '../../../gateway/src/config.js';
+import { testConfig } from '../../../gateway/src/lib/config.js';
 import { startMosquitto, type Mosquitto } from '../../../scripts/lib/mosquitto.js';
 import { batch, event, getJson, prefix, registerKiosk, startGateway, until } from '../helpers.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyedBuckets } from '../../../gateway/src/mqtt/rate-limit.js';
+import { KeyedBuckets } from '../../../gateway/src/lib/rate-limit.js';
 
 describe('KeyedBuckets', () => {
   it('allows a burst, then the refill rate; debts are paid back before the next token', () => {

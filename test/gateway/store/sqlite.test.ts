@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bootstrapAdminKey } from '../../../gateway/src/bootstrap.js';
-import { hashSecret } from '../../../gateway/src/secrets.js';
+import { hashSecret } from '../../../gateway/src/lib/secrets.js';
 import { MIGRATIONS } from '../../../gateway/src/store/migrations.js';
 import { SqliteStore } from '../../../gateway/src/store/sqlite.js';
 import type { Store } from '../../../gateway/src/store/store.js';

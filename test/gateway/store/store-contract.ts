@@ -3,7 +3,7 @@
  * in the spirit of MQTT.js's abstract store tests.
  */
 import { describe, expect, it } from 'vitest';
-import { hashSecret } from '../../../gateway/src/secrets.js';
+import { hashSecret } from '../../../gateway/src/lib/secrets.js';
 import type { IngestWork, Store } from '../../../gateway/src/store/store.js';
 import { event } from '../helpers.js';
 

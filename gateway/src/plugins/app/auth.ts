@@ -1,6 +1,6 @@
 /** API keys: `Authorization: Bearer <key>`, hashed at rest (see secrets.ts), with roles. */
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
-import { hashSecret, verifySecret } from '../../secrets.js';
+import { hashSecret, verifySecret } from '../../lib/secrets.js';
 import type { Role, Store } from '../../store/store.js';
 import { httpError } from './errors.js';
 

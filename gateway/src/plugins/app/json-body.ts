@@ -4,7 +4,7 @@
  * — and garbage-collected after — in one turn of the loop, with every kiosk ack waiting behind them.
  */
 import type { FastifyInstance } from 'fastify';
-import { nextTurn } from '../../event-loop.js';
+import { nextTurn } from '../../lib/event-loop.js';
 
 const LARGE = 64 * 1024;
 

@@ -6,7 +6,7 @@
  */
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { GatewayConfig } from '../../config.js';
+import type { GatewayConfig } from '../../lib/config.js';
 import type { LoginThrottle } from '../app/auth.js';
 
 export async function registerRateLimit(app: FastifyInstance, http: GatewayConfig['http']): Promise<LoginThrottle> {

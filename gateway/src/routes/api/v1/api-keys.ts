@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { httpError } from '../../../plugins/app/errors.js';
-import { ApiKey, errorReplies, NewApiKey, NewApiKeyBody } from '../../../schemas.js';
-import { hashSecret, newSecret } from '../../../secrets.js';
+import { ApiKey, errorReplies, NewApiKey, NewApiKeyBody } from '../../schemas.js';
+import { hashSecret, newSecret } from '../../../lib/secrets.js';
 import type { ApiDeps } from './deps.js';
 
 const tags = ['api keys'];

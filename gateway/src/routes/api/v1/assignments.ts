@@ -5,8 +5,8 @@ import Type from 'typebox';
 import { ulid } from 'ulid';
 import { canSeeOffice, visibleOffices } from '../../../plugins/app/auth.js';
 import { httpError } from '../../../plugins/app/errors.js';
-import { errorReplies } from '../../../schemas.js';
-import { Assignment, AssignmentBody, AssignmentPage, AssignmentQuery, AssignmentSaved } from '../../../schemas-org.js';
+import { errorReplies } from '../../schemas.js';
+import { Assignment, AssignmentBody, AssignmentPage, AssignmentQuery, AssignmentSaved } from '../../schemas-org.js';
 import type { Assignment as AssignmentRow } from '../../../domain/organisation.js';
 import type { ApiDeps } from './deps.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { DeadLetter, errorReplies } from '../../../schemas.js';
+import { DeadLetter, errorReplies } from '../../schemas.js';
 import type { ApiDeps } from './deps.js';
 
 const Query = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) });

@@ -1,4 +1,4 @@
-import type { GatewayConfig } from '../../../config.js';
+import type { GatewayConfig } from '../../../lib/config.js';
 import type { MqttRuntime } from '../../../mqtt/runtime.js';
 import type { RoleGuard } from '../../../plugins/app/auth.js';
 import type { Store } from '../../../store/store.js';

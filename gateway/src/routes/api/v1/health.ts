@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Health } from '../../../schemas.js';
+import { Health } from '../../schemas.js';
 import type { ApiDeps } from './deps.js';
 
 export const healthRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store, mqtt }) => {

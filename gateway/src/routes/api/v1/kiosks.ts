@@ -5,11 +5,11 @@ import { httpError } from '../../../plugins/app/errors.js';
 import {
   ErrorReply, errorReplies, EventPage, EventsQuery, KioskCredentials, KioskDetail, KioskIdParams, KioskPage, Page,
   PutConfigBody, RegisterKioskBody,
-} from '../../../schemas.js';
+} from '../../schemas.js';
 import Type from 'typebox';
-import { hashSecret, newSecret, REVOKED } from '../../../secrets.js';
+import { hashSecret, newSecret, REVOKED } from '../../../lib/secrets.js';
 import { BrokerRefused } from '../../../mqtt/kiosk-logins.js';
-import { Binding, BindingBody, BindingParams } from '../../../schemas-org.js';
+import { Binding, BindingBody, BindingParams } from '../../schemas-org.js';
 import type { PanelBinding } from '../../../domain/organisation.js';
 import type { Store } from '../../../store/store.js';
 import type { PanelKind } from '../../../../../shared/src/index.js';

@@ -4,11 +4,11 @@ import type { FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { canSeeOffice, canSeeRegion, visibleOffices, visibleRegions } from '../../../plugins/app/auth.js';
 import { httpError } from '../../../plugins/app/errors.js';
-import { errorReplies } from '../../../schemas.js';
+import { errorReplies } from '../../schemas.js';
 import {
   Desk, DeskBody, DeskPage, Employee, EmployeeBody, EmployeePage, IdParams, Office, OfficeBody, OfficePage, OrgPage,
   Region, RegionBody, RegionPage, Settings, SettingsPatch,
-} from '../../../schemas-org.js';
+} from '../../schemas-org.js';
 import { officeOf, type OrgEntity, type OrgKind } from '../../../domain/organisation.js';
 import { isTimeZone } from '../../../scoring/periods.js';
 import type { Store } from '../../../store/store.js';

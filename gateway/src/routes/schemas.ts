@@ -1,6 +1,6 @@
 /** REST-only schemas; message shapes come from the shared MQTT contract. */
 import Type from 'typebox';
-import { KioskConfigMessage, KioskId, MisuseRulesSchema, Panel, StatusMessage } from '../../shared/src/index.js';
+import { KioskConfigMessage, KioskId, MisuseRulesSchema, Panel, StatusMessage } from '../../../shared/src/index.js';
 
 export const ErrorReply = Type.Object({ error: Type.String(), message: Type.String() });
 export const errorReplies = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply };

@@ -10,8 +10,8 @@ import path from 'node:path';
 import Type, { type Static, type TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import Value from 'typebox/value';
-import { ConfigError, envValue, LogLevel } from '../../shared/src/config.js';
-import { DEFAULT_TOPIC_PREFIX } from '../../shared/src/index.js';
+import { ConfigError, envValue, LogLevel } from '../../../shared/src/config.js';
+import { DEFAULT_TOPIC_PREFIX } from '../../../shared/src/index.js';
 
 export { ConfigError };
 
