@@ -75,7 +75,11 @@ function sample(agentPid: number): Sample {
   const pids = tree(agentPid);
   const procs = pids.map((pid) => {
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    const name = cmd.find((a) => a.endsWith('.js'))?.split('/').pop() ?? cmd[0]!;
+    const name =
+      cmd
+        .find((a) => a.endsWith('.js'))
+        ?.split('/')
+        .pop() ?? cmd[0]!;
     return { pid, name, ...rollup(pid) };
   });
   const all = new Set<bigint>();
@@ -103,8 +107,12 @@ export async function benchAgentMemory(presses = 30): Promise<BenchResult> {
   try {
     const creds = await registerKiosk(gw, 'bench-memory');
     agent = startAgent({
-      kioskId: 'bench-memory', password: creds.password, mqttUrl: `mqtt://127.0.0.1:${gw.mqttPort}`,
-      dataDir: join(dir, 'data'), env: { LB_BOARD: real ? port : 'virtual' }, nodeArgs: KIOSK_NODE_ARGS,
+      kioskId: 'bench-memory',
+      password: creds.password,
+      mqttUrl: `mqtt://127.0.0.1:${gw.mqttPort}`,
+      dataDir: join(dir, 'data'),
+      env: { LB_BOARD: real ? port : 'virtual' },
+      nodeArgs: KIOSK_NODE_ARGS,
     });
     await agent.proc.waitFor((l) => l.msg === 'board connected', 'board connected', 30_000);
     const pid = agent.proc.child.pid!;

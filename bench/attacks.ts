@@ -34,7 +34,11 @@ export async function benchAttacks(o: { sockets: number; lanes: number; seconds:
     const t0 = performance.now();
     const lane = async () => {
       while (performance.now() - t0 < o.seconds * 1000) {
-        const r = await rawConnect(gw.mqttPort!, { clientId: 'k-victim', username: 'k-victim', password: Buffer.from(`${creds.password}x`) });
+        const r = await rawConnect(gw.mqttPort!, {
+          clientId: 'k-victim',
+          username: 'k-victim',
+          password: Buffer.from(`${creds.password}x`),
+        });
         r.socket.destroy();
         if ('closed' in r || r.connack.returnCode === 3) counts.throttled++;
         else if (r.connack.returnCode === 0) counts.accepted++;
@@ -47,7 +51,13 @@ export async function benchAttacks(o: { sockets: number; lanes: number; seconds:
     figures['attempts refused unchecked (throttled) per second'] = fmt(counts.throttled / s);
     figures['wrong logins accepted'] = counts.accepted;
     const pass = peak - before < 128 && counts.checked / s < 20 && counts.accepted === 0;
-    return { name: 'attacks: CONNECT flood memory, wrong-login rate', figures, target: 'RSS growth < 128 MB (at most LB_MQTT_MAX_PENDING sockets × one 64 KiB read); < 20 wrong logins checked per second from one source', pass };
+    return {
+      name: 'attacks: CONNECT flood memory, wrong-login rate',
+      figures,
+      target:
+        'RSS growth < 128 MB (at most LB_MQTT_MAX_PENDING sockets × one 64 KiB read); < 20 wrong logins checked per second from one source',
+      pass,
+    };
   } finally {
     for (const s of open) s.destroy();
     await gw.proc.kill();

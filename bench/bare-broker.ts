@@ -30,7 +30,14 @@ function ackAtOnce(packet: AedesPublishPacket, done: () => void): void {
       // not JSON: nothing to ack, as the gateway would dead-letter it
     }
     if (kioskId && ids.length > 0) {
-      const ack = { cmd: 'publish', topic: kioskTopic(prefix, kioskId, 'acks'), payload: Buffer.from(JSON.stringify({ v: 1, ids })), qos: 1, retain: false, dup: false } as const;
+      const ack = {
+        cmd: 'publish',
+        topic: kioskTopic(prefix, kioskId, 'acks'),
+        payload: Buffer.from(JSON.stringify({ v: 1, ids })),
+        qos: 1,
+        retain: false,
+        dup: false,
+      } as const;
       broker.publish(ack as AedesPublishPacket, () => undefined);
     }
     done();

@@ -59,7 +59,19 @@ function sameSchemaRate(slices: Row[][]): number {
   return timeSlices(db, slices, (slice) => {
     const receivedAt = Date.now();
     for (const { kioskId, e } of slice) {
-      insert.run(e.id, kioskId, e.seq, e.panel, e.button, Date.parse(e.at), e.clockSynced ? 1 : 0, e.bootId, e.uptimeMs, JSON.stringify(e.flags), receivedAt);
+      insert.run(
+        e.id,
+        kioskId,
+        e.seq,
+        e.panel,
+        e.button,
+        Date.parse(e.at),
+        e.clockSynced ? 1 : 0,
+        e.bootId,
+        e.uptimeMs,
+        JSON.stringify(e.flags),
+        receivedAt,
+      );
     }
   });
 }
@@ -82,7 +94,10 @@ function minimalTableRate(slices: Row[][]): number {
 }
 
 /** One gateway, fresh data dir, `kiosks` protocol kiosks delivering `perKiosk` events each; events/s. */
-async function gatewayRound(opts: { kiosks: number; perKiosk: number }): Promise<{ rate: number; fleet: { id: string; events: Event[] }[] }> {
+async function gatewayRound(opts: {
+  kiosks: number;
+  perKiosk: number;
+}): Promise<{ rate: number; fleet: { id: string; events: Event[] }[] }> {
   const gw = await startGateway({ env: { LB_LOG_LEVEL: 'warn' } });
   try {
     const url = `mqtt://127.0.0.1:${gw.mqttPort}`;

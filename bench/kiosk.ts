@@ -67,21 +67,34 @@ export async function benchBacklogDrain(events = 10_000): Promise<BenchResult> {
 
     const t0 = performance.now();
     const agent = startAgent({
-      kioskId: 'bench-backlog', password: creds.password, mqttUrl: `mqtt://127.0.0.1:${gw.mqttPort}`, dataDir,
-      env: { LB_LOG_LEVEL: 'info' }, nodeArgs: KIOSK_NODE_ARGS,
+      kioskId: 'bench-backlog',
+      password: creds.password,
+      mqttUrl: `mqtt://127.0.0.1:${gw.mqttPort}`,
+      dataDir,
+      env: { LB_LOG_LEVEL: 'info' },
+      nodeArgs: KIOSK_NODE_ARGS,
     });
     let connectedAt = 0;
     void agent.proc.waitFor((l) => l.msg === 'mqtt connected', 'mqtt connected', 60_000).then(() => (connectedAt = performance.now()));
-    await until(async () => {
-      const k = (await gw.api('GET', '/api/v1/kiosks/bench-backlog')).body;
-      return k.counters.received >= events ? k : undefined;
-    }, 'backlog in the gateway database', 60_000);
+    await until(
+      async () => {
+        const k = (await gw.api('GET', '/api/v1/kiosks/bench-backlog')).body;
+        return k.counters.received >= events ? k : undefined;
+      },
+      'backlog in the gateway database',
+      60_000,
+    );
     const total = (performance.now() - t0) / 1000;
     const fromConnect = connectedAt ? (performance.now() - connectedAt) / 1000 : NaN;
     await agent.proc.kill('SIGTERM');
     return {
       name: 'kiosk backlog drained end to end into the gateway database',
-      figures: { events, 's from agent start': fmt(total), 's from MQTT connect': fmt(fromConnect), 'events/s from connect': Math.round(events / fromConnect) },
+      figures: {
+        events,
+        's from agent start': fmt(total),
+        's from MQTT connect': fmt(fromConnect),
+        'events/s from connect': Math.round(events / fromConnect),
+      },
       target: '≤ 5 s for 10 000 events',
       pass: total <= 5,
     };
@@ -107,7 +120,9 @@ export async function benchAgentRss(seconds = 20): Promise<BenchResult> {
   try {
     const creds = await registerKiosk(gw, 'bench-rss');
     const agent = startAgent({
-      kioskId: 'bench-rss', password: creds.password, mqttUrl: `mqtt://127.0.0.1:${gw.mqttPort}`,
+      kioskId: 'bench-rss',
+      password: creds.password,
+      mqttUrl: `mqtt://127.0.0.1:${gw.mqttPort}`,
       nodeArgs: KIOSK_NODE_ARGS,
     });
     await agent.proc.waitFor((l) => l.msg === 'board connected', 'board connected');
@@ -134,9 +149,13 @@ export async function benchAgentRss(seconds = 20): Promise<BenchResult> {
     return {
       name: 'kiosk agent memory under steady pressing (10 presses/s)',
       figures: {
-        seconds, presses: i, committed,
-        'agent peak RSS MB': fmt(peak.rss, 1), 'agent peak private MB': fmt(peak.anon, 1),
-        'board child peak RSS MB': fmt(peak.childRss, 1), 'board child peak private MB': fmt(peak.childAnon, 1),
+        seconds,
+        presses: i,
+        committed,
+        'agent peak RSS MB': fmt(peak.rss, 1),
+        'agent peak private MB': fmt(peak.anon, 1),
+        'board child peak RSS MB': fmt(peak.childRss, 1),
+        'board child peak private MB': fmt(peak.childAnon, 1),
       },
       target: 'agent RSS ≤ 80 MB',
       pass: peak.rss <= 80,

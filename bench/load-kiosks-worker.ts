@@ -58,9 +58,15 @@ async function connectAll(a: ConnectArgs): Promise<ConnectResult> {
   kiosks = a.kiosks.map(
     (c, i) =>
       new WireKiosk({
-        host: url.hostname, port: Number(url.port || 1883), kioskId: c.id, password: c.password, prefix: a.prefix, keepaliveS: a.keepaliveS,
+        host: url.hostname,
+        port: Number(url.port || 1883),
+        kioskId: c.id,
+        password: c.password,
+        prefix: a.prefix,
+        keepaliveS: a.keepaliveS,
         ...(a.localAddresses.length ? { localAddress: a.localAddresses[(a.offset + i) % a.localAddresses.length] } : {}),
-        onAck, onClose: () => dropped++,
+        onAck,
+        onClose: () => dropped++,
       }),
   );
   let next = 0;
@@ -90,7 +96,12 @@ async function connectAll(a: ConnectArgs): Promise<ConnectResult> {
     }
   }, 1000);
   await Promise.all(Array.from({ length: a.concurrency }, lane));
-  return { connected: kiosks.filter((k) => k.connected).length, failed, errors: Object.fromEntries(errors), seconds: (performance.now() - t0) / 1000 };
+  return {
+    connected: kiosks.filter((k) => k.connected).length,
+    failed,
+    errors: Object.fromEntries(errors),
+    seconds: (performance.now() - t0) / 1000,
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -108,14 +119,33 @@ function finish(seconds: number): PhaseResult {
   const cpu = process.cpuUsage(p.cpu0);
   sentAt.clear(); // late acks of this phase must not count in the next one
   return {
-    pressed: p.pressed, acked: p.acked, ackedInWindow: p.ackedInWindow, rejected: p.rejected, unacked, seconds,
-    latenciesMs: p.latencies, connected: kiosks.filter((k) => k.connected).length, dropped, cpuS: (cpu.user + cpu.system) / 1e6,
+    pressed: p.pressed,
+    acked: p.acked,
+    ackedInWindow: p.ackedInWindow,
+    rejected: p.rejected,
+    unacked,
+    seconds,
+    latenciesMs: p.latencies,
+    connected: kiosks.filter((k) => k.connected).length,
+    dropped,
+    cpuS: (cpu.user + cpu.system) / 1e6,
   };
 }
 
 function start(closedLoop: boolean, seconds: number, warmupS = 0): void {
   const t0 = performance.now();
-  phase = { cpu0: process.cpuUsage(), t0, warmupMs: warmupS * 1000, pressed: 0, acked: 0, ackedInWindow: 0, rejected: 0, latencies: [], closedLoop, windowEnd: t0 + seconds * 1000 };
+  phase = {
+    cpu0: process.cpuUsage(),
+    t0,
+    warmupMs: warmupS * 1000,
+    pressed: 0,
+    acked: 0,
+    ackedInWindow: 0,
+    rejected: 0,
+    latencies: [],
+    closedLoop,
+    windowEnd: t0 + seconds * 1000,
+  };
 }
 
 const handlers = {

@@ -7,7 +7,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
-export interface KioskCredential { id: string; password: string }
+export interface KioskCredential {
+  id: string;
+  password: string;
+}
 
 export interface DriverOptions {
   url: string;
@@ -39,7 +42,12 @@ export interface ConnectArgs {
   offset: number;
 }
 
-export interface ConnectResult { connected: number; failed: number; errors: Record<string, number>; seconds: number }
+export interface ConnectResult {
+  connected: number;
+  failed: number;
+  errors: Record<string, number>;
+  seconds: number;
+}
 
 export interface PhaseResult {
   pressed: number;
@@ -89,35 +97,64 @@ class Worker {
 function merge(parts: PhaseResult[]): PhaseResult {
   const sum = (k: keyof PhaseResult) => parts.reduce((s, p) => s + (p[k] as number), 0);
   return {
-    pressed: sum('pressed'), acked: sum('acked'), ackedInWindow: sum('ackedInWindow'), rejected: sum('rejected'), unacked: sum('unacked'),
-    seconds: Math.max(...parts.map((p) => p.seconds)), latenciesMs: parts.flatMap((p) => p.latenciesMs).sort((a, b) => a - b),
-    connected: sum('connected'), dropped: sum('dropped'), cpuS: sum('cpuS'),
+    pressed: sum('pressed'),
+    acked: sum('acked'),
+    ackedInWindow: sum('ackedInWindow'),
+    rejected: sum('rejected'),
+    unacked: sum('unacked'),
+    seconds: Math.max(...parts.map((p) => p.seconds)),
+    latenciesMs: parts.flatMap((p) => p.latenciesMs).sort((a, b) => a - b),
+    connected: sum('connected'),
+    dropped: sum('dropped'),
+    cpuS: sum('cpuS'),
   };
 }
 
 export class KioskDriver {
-  private constructor(private readonly workers: Worker[], private readonly shares: number[], readonly connect: ConnectResult) {}
+  private constructor(
+    private readonly workers: Worker[],
+    private readonly shares: number[],
+    readonly connect: ConnectResult,
+  ) {}
 
   /** Forks the workers and connects every kiosk; resolves once all handshakes succeeded or failed. */
   static async start(o: DriverOptions): Promise<KioskDriver> {
     const per = Math.ceil(o.kiosks.length / o.workers);
-    const shares = Array.from({ length: o.workers }, (_, i) => ({ offset: i * per, kiosks: o.kiosks.slice(i * per, (i + 1) * per) })).filter((s) => s.kiosks.length);
-    const workers = shares.map(() => new Worker(fork(join(import.meta.dirname, 'load-kiosks-worker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })));
+    const shares = Array.from({ length: o.workers }, (_, i) => ({
+      offset: i * per,
+      kiosks: o.kiosks.slice(i * per, (i + 1) * per),
+    })).filter((s) => s.kiosks.length);
+    const workers = shares.map(
+      () => new Worker(fork(join(import.meta.dirname, 'load-kiosks-worker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })),
+    );
     const results = await Promise.all(
       workers.map((w, i) =>
         w.call<ConnectResult>('connect', {
-          url: o.url, kiosks: shares[i]!.kiosks, offset: shares[i]!.offset, prefix: o.prefix ?? 'lb/v1', keepaliveS: o.keepaliveS ?? 30, statusIntervalS: o.statusIntervalS ?? 30,
-          concurrency: o.connectConcurrency ?? 64, timeoutMs: o.connectTimeoutMs ?? 30_000, localAddresses: o.localAddresses ?? [],
+          url: o.url,
+          kiosks: shares[i]!.kiosks,
+          offset: shares[i]!.offset,
+          prefix: o.prefix ?? 'lb/v1',
+          keepaliveS: o.keepaliveS ?? 30,
+          statusIntervalS: o.statusIntervalS ?? 30,
+          concurrency: o.connectConcurrency ?? 64,
+          timeoutMs: o.connectTimeoutMs ?? 30_000,
+          localAddresses: o.localAddresses ?? [],
         } satisfies ConnectArgs),
       ),
     );
     const errors: Record<string, number> = {};
     for (const r of results) for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] ?? 0) + v;
     const connect = {
-      connected: results.reduce((s, r) => s + r.connected, 0), failed: results.reduce((s, r) => s + r.failed, 0), errors,
+      connected: results.reduce((s, r) => s + r.connected, 0),
+      failed: results.reduce((s, r) => s + r.failed, 0),
+      errors,
       seconds: Math.max(...results.map((r) => r.seconds)),
     };
-    return new KioskDriver(workers, shares.map((s) => s.kiosks.length), connect);
+    return new KioskDriver(
+      workers,
+      shares.map((s) => s.kiosks.length),
+      connect,
+    );
   }
 
   get pids(): number[] {
@@ -131,7 +168,11 @@ export class KioskDriver {
   /** Kiosks connected right now, and how many connections dropped since the start. */
   async status(): Promise<{ connected: number; dropped: number; workerRssMb: number[] }> {
     const s = await this.all<{ connected: number; dropped: number; rssMb: number }>('status');
-    return { connected: s.reduce((a, x) => a + x.connected, 0), dropped: s.reduce((a, x) => a + x.dropped, 0), workerRssMb: s.map((x) => x.rssMb) };
+    return {
+      connected: s.reduce((a, x) => a + x.connected, 0),
+      dropped: s.reduce((a, x) => a + x.dropped, 0),
+      workerRssMb: s.map((x) => x.rssMb),
+    };
   }
 
   /** Every connected kiosk presses once; `kiosksAcked` counts kiosks whose press the gateway acked. */
@@ -143,7 +184,11 @@ export class KioskDriver {
   /** `rate` presses/s over the whole fleet (each worker its share), one press per message. */
   async openLoop(rate: number, seconds: number, drainMs = 10_000): Promise<PhaseResult> {
     const total = this.shares.reduce((a, b) => a + b, 0);
-    return merge(await Promise.all(this.workers.map((w, i) => w.call<PhaseResult>('openLoop', { rate: (rate * this.shares[i]!) / total, seconds, drainMs }))));
+    return merge(
+      await Promise.all(
+        this.workers.map((w, i) => w.call<PhaseResult>('openLoop', { rate: (rate * this.shares[i]!) / total, seconds, drainMs })),
+      ),
+    );
   }
 
   /** Every kiosk keeps one press in flight for `seconds`; throughput counted after `warmupS`. */

@@ -64,7 +64,14 @@ export class WireKiosk {
       parser.on('packet', (p: Packet) => {
         if (p.cmd === 'connack') {
           if (p.returnCode !== 0) return fail(new Error(`${this.o.kioskId}: CONNACK ${p.returnCode}`));
-          this.write({ cmd: 'subscribe', messageId: this.nextId(), subscriptions: [{ topic: this.topics.acks, qos: 1 }, { topic: this.topics.config, qos: 1 }] });
+          this.write({
+            cmd: 'subscribe',
+            messageId: this.nextId(),
+            subscriptions: [
+              { topic: this.topics.acks, qos: 1 },
+              { topic: this.topics.config, qos: 1 },
+            ],
+          });
           this.status();
         } else if (p.cmd === 'suback') {
           if (settled) return;
@@ -89,8 +96,14 @@ export class WireKiosk {
       });
       socket.on('connect', () =>
         this.write({
-          cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: this.o.kioskId, clean: false, keepalive: this.o.keepaliveS,
-          username: this.o.kioskId, password: Buffer.from(this.o.password),
+          cmd: 'connect',
+          protocolId: 'MQTT',
+          protocolVersion: 4,
+          clientId: this.o.kioskId,
+          clean: false,
+          keepalive: this.o.keepaliveS,
+          username: this.o.kioskId,
+          password: Buffer.from(this.o.password),
           will: { topic: this.topics.status, payload: Buffer.from(JSON.stringify({ v: 1, state: 'offline' })), qos: 1, retain: true },
         }),
       );
@@ -102,10 +115,25 @@ export class WireKiosk {
     const seq = ++this.seq;
     const id = `${this.bootId}-${seq}`;
     const event = {
-      id, seq, panel: 'desk', button: BUTTONS[seq % 3], at: new Date().toISOString(), clockSynced: true,
-      bootId: this.bootId, uptimeMs: Math.round(performance.now()), flags: [],
+      id,
+      seq,
+      panel: 'desk',
+      button: BUTTONS[seq % 3],
+      at: new Date().toISOString(),
+      clockSynced: true,
+      bootId: this.bootId,
+      uptimeMs: Math.round(performance.now()),
+      flags: [],
     };
-    this.write({ cmd: 'publish', topic: this.topics.events, payload: JSON.stringify({ v: 1, kioskId: this.o.kioskId, events: [event] }), qos: 1, retain: false, dup: false, messageId: this.nextId() });
+    this.write({
+      cmd: 'publish',
+      topic: this.topics.events,
+      payload: JSON.stringify({ v: 1, kioskId: this.o.kioskId, events: [event] }),
+      qos: 1,
+      retain: false,
+      dup: false,
+      messageId: this.nextId(),
+    });
     return id;
   }
 
@@ -113,11 +141,26 @@ export class WireKiosk {
   status(): void {
     this.lastStatus = performance.now();
     const status = {
-      v: 1, state: 'online', at: new Date().toISOString(), version: '0.1.0', bootId: this.bootId, board: { connected: true, kind: 'virtual' },
-      outbox: { pending: 0, oldestPendingAgeMs: null, memoryHeld: 0, lastSeq: this.seq }, clockSynced: true, config: { rev: null },
+      v: 1,
+      state: 'online',
+      at: new Date().toISOString(),
+      version: '0.1.0',
+      bootId: this.bootId,
+      board: { connected: true, kind: 'virtual' },
+      outbox: { pending: 0, oldestPendingAgeMs: null, memoryHeld: 0, lastSeq: this.seq },
+      clockSynced: true,
+      config: { rev: null },
       counters: { batchesSent: this.seq, eventsSent: this.seq, eventsAcked: this.seq, eventsRejected: 0, retransmits: 0, connects: 1 },
     };
-    this.write({ cmd: 'publish', topic: this.topics.status, payload: JSON.stringify(status), qos: 1, retain: true, dup: false, messageId: this.nextId() });
+    this.write({
+      cmd: 'publish',
+      topic: this.topics.status,
+      payload: JSON.stringify(status),
+      qos: 1,
+      retain: true,
+      dup: false,
+      messageId: this.nextId(),
+    });
   }
 
   ping(): void {
@@ -133,7 +176,11 @@ export class WireKiosk {
   private onAckPayload(payload: Buffer | string): void {
     try {
       const msg = JSON.parse(payload.toString()) as { ids?: string[]; rejected?: { id: string }[] };
-      this.o.onAck(this, msg.ids ?? [], (msg.rejected ?? []).map((r) => r.id));
+      this.o.onAck(
+        this,
+        msg.ids ?? [],
+        (msg.rejected ?? []).map((r) => r.id),
+      );
     } catch {
       // not an ack we understand; the bench counts it as missing
     }

@@ -79,7 +79,14 @@ interface FleetRun {
 }
 
 /** The phases of the bench against whatever listens at `url` (pid: the process to measure). */
-async function runFleet(url: string, pid: number, who: string, creds: KioskCredential[], o: LoadOptions, alive: <T>(p: Promise<T>) => Promise<T>): Promise<FleetRun> {
+async function runFleet(
+  url: string,
+  pid: number,
+  who: string,
+  creds: KioskCredential[],
+  o: LoadOptions,
+  alive: <T>(p: Promise<T>) => Promise<T>,
+): Promise<FleetRun> {
   const driver = await alive(KioskDriver.start({ url, kiosks: creds, workers: o.workers }));
   try {
     const connectedRss = memoryMb(pid);
@@ -111,7 +118,8 @@ async function startBareBroker(): Promise<{ proc: LoggedProcess; mqttPort: numbe
 function watchdog(proc: LoggedProcess, what: string) {
   let stopping = false;
   const died = proc.exited.then((code) => {
-    if (!stopping) throw new Error(`${what} exited (${code ?? proc.child.signalCode}) during the load run: ${proc.stderr.join('').slice(-2000)}`);
+    if (!stopping)
+      throw new Error(`${what} exited (${code ?? proc.child.signalCode}) during the load run: ${proc.stderr.join('').slice(-2000)}`);
   });
   died.catch(() => undefined);
   return { alive: <T>(p: Promise<T>): Promise<T> => Promise.race([p, died.then(() => p)]), stop: () => void (stopping = true) };
@@ -158,7 +166,9 @@ export async function benchLoad(o: LoadOptions): Promise<BenchResult> {
 
   const { connect, each, steady, sat, end } = run;
   const held = Math.min(end.connected, each.kiosksAcked);
-  const errors = Object.entries(connect.errors).map(([k, v]) => `${v}× ${k}`).join('; ');
+  const errors = Object.entries(connect.errors)
+    .map(([k, v]) => `${v}× ${k}`)
+    .join('; ');
   const steadyFigures: Record<string, string> = {};
   for (const [i, { rate, r }] of steady.entries()) {
     const b = base.steady[i]!.r;

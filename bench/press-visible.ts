@@ -42,7 +42,7 @@ export async function benchPressVisible(presses = 200): Promise<BenchResult> {
       figures: {
         presses,
         'p50 / p99 / max ms': `${fmt(percentile(ms, 50), 1)} / ${fmt(p99, 1)} / ${fmt(ms.at(-1)!, 1)}`,
-        'includes': `stdin → board child → johnny-five debounce (7 ms) → outbox fsync → MQTT → gateway commit → API; polled every ${POLL_MS} ms`,
+        includes: `stdin → board child → johnny-five debounce (7 ms) → outbox fsync → MQTT → gateway commit → API; polled every ${POLL_MS} ms`,
       },
       target: 'p99 ≤ 500 ms',
       pass: p99 <= 500,

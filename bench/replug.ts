@@ -39,8 +39,12 @@ export async function benchReplug(replugs = 5): Promise<BenchResult> {
   let uno = await Uno.start(port);
   const launch = (creds: { password: string }) =>
     startAgent({
-      kioskId: 'bench-replug', password: creds.password, mqttUrl: `mqtt://127.0.0.1:${gw.mqttPort}`,
-      dataDir: join(dir, 'data'), env: { LB_BOARD: port }, nodeArgs: KIOSK_NODE_ARGS,
+      kioskId: 'bench-replug',
+      password: creds.password,
+      mqttUrl: `mqtt://127.0.0.1:${gw.mqttPort}`,
+      dataDir: join(dir, 'data'),
+      env: { LB_BOARD: port },
+      nodeArgs: KIOSK_NODE_ARGS,
     });
   let agent: Agent | undefined;
   try {
@@ -53,7 +57,10 @@ export async function benchReplug(replugs = 5): Promise<BenchResult> {
       'at once': { open: [], connected: [], accepted: [] },
     };
     const pins = [2, 3, 4];
-    for (const [when, pauseMs] of [['after 2 s', 2000], ['at once', 0]] as const) {
+    for (const [when, pauseMs] of [
+      ['after 2 s', 2000],
+      ['at once', 0],
+    ] as const) {
       for (let i = 0; i < replugs; i++) {
         const lost = nth(agent, 'board disconnected', connects);
         await uno.kill();
@@ -85,7 +92,7 @@ export async function benchReplug(replugs = 5): Promise<BenchResult> {
       noReset.push((connected.time as number) - opened.at);
     }
 
-    const figures: Record<string, string | number> = { replugs: `${replugs} per row`, 'columns': 'min / median / max s' };
+    const figures: Record<string, string | number> = { replugs: `${replugs} per row`, columns: 'min / median / max s' };
     for (const [when, r] of Object.entries(runs)) {
       figures[`plugged back ${when}: plug → port opened`] = spread(r.open);
       figures[`plugged back ${when}: plug → board connected`] = spread(r.connected);
@@ -96,7 +103,9 @@ export async function benchReplug(replugs = 5): Promise<BenchResult> {
     return { name, figures, target, pass: worst <= 5000 };
   } catch (err) {
     const lines = agent?.proc.lines.filter((l) => /board|press/.test(l.msg ?? '')).map((l) => `${l.time} ${l.msg} ${l.error ?? ''}`);
-    throw new Error(`${(err as Error).message}\nagent: ${lines?.join('\n')}\nuno: ${JSON.stringify(uno.events.filter((e) => e.type !== 'pin'))}`);
+    throw new Error(
+      `${(err as Error).message}\nagent: ${lines?.join('\n')}\nuno: ${JSON.stringify(uno.events.filter((e) => e.type !== 'pin'))}`,
+    );
   } finally {
     await agent?.proc.kill('SIGTERM');
     await uno.kill();

@@ -18,7 +18,10 @@ import type { BenchResult } from './stats.js';
 
 const program = new Command()
   .name('bench')
-  .option('--only <names>', 'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads')
+  .option(
+    '--only <names>',
+    'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads',
+  )
   .option('--quick', 'smaller workloads (for a smoke run)')
   .option('--load-kiosks <n>', 'kiosks for the load bench (default 10000, 1000 with --quick)')
   .option('--load-workers <n>', 'kiosk worker processes for the load bench', '2')
@@ -35,17 +38,32 @@ const benches: [string, () => Promise<BenchResult>][] = [
   ['agent-memory', () => benchAgentMemory(opts.quick ? 15 : 30)],
   ['replug', () => benchReplug(opts.quick ? 2 : 5)],
   ['scores', () => benchScores(opts.quick ? { kiosks: 200, pressesPerKiosk: 2500 } : { kiosks: 2000, pressesPerKiosk: 5000 })],
-  ['load', () => {
-    const kiosks = Number(opts.loadKiosks ?? (opts.quick ? 1000 : 10_000));
-    // Steady: each kiosk every 10 s (far busier than a service desk), then a fleet-wide 4 000/s.
-    const phases = opts.quick ? { steadyRates: [kiosks / 10, 2000], steadyS: 10, saturationS: 10 } : { steadyRates: [kiosks / 10, 4000], steadyS: 30, saturationS: 30 };
-    return benchLoad({ kiosks, workers: Number(opts.loadWorkers), ...phases });
-  }],
+  [
+    'load',
+    () => {
+      const kiosks = Number(opts.loadKiosks ?? (opts.quick ? 1000 : 10_000));
+      // Steady: each kiosk every 10 s (far busier than a service desk), then a fleet-wide 4 000/s.
+      const phases = opts.quick
+        ? { steadyRates: [kiosks / 10, 2000], steadyS: 10, saturationS: 10 }
+        : { steadyRates: [kiosks / 10, 4000], steadyS: 30, saturationS: 30 };
+      return benchLoad({ kiosks, workers: Number(opts.loadWorkers), ...phases });
+    },
+  ],
   // The same fleet and phases against one gateway + SQLite, Mosquitto + 1 gateway + PostgreSQL, Mosquitto + 2 gateways + PostgreSQL.
   // A CONNECT flood and a wrong-login loop against one gateway process (docs/security.md).
   ['attacks', () => benchAttacks(opts.quick ? { sockets: 300, lanes: 16, seconds: 5 } : { sockets: 1500, lanes: 32, seconds: 10 })],
   ['uploads', () => benchUploads(opts.quick ? 2 : 4)],
-  ['scaleout', () => benchScaleOut({ kiosks: opts.quick ? 500 : 2000, workers: Number(opts.loadWorkers), rate: 1000, steadyS: opts.quick ? 10 : 30, saturationS: opts.quick ? 10 : 30 })],
+  [
+    'scaleout',
+    () =>
+      benchScaleOut({
+        kiosks: opts.quick ? 500 : 2000,
+        workers: Number(opts.loadWorkers),
+        rate: 1000,
+        steadyS: opts.quick ? 10 : 30,
+        saturationS: opts.quick ? 10 : 30,
+      }),
+  ],
 ];
 
 const results: BenchResult[] = [];

@@ -63,7 +63,10 @@ async function setupA(): Promise<Setup> {
   // As bench/load.ts starts it.
   const gw = await startGateway({ env: { LB_LOG_LEVEL: 'warn' } });
   return {
-    key: 'A', label: 'one gateway, embedded broker, SQLite', url: `mqtt://127.0.0.1:${gw.mqttPort}`, gateways: [gw],
+    key: 'A',
+    label: 'one gateway, embedded broker, SQLite',
+    url: `mqtt://127.0.0.1:${gw.mqttPort}`,
+    gateways: [gw],
     addLogins: async () => undefined, // the embedded broker authenticates against the gateway's registry
     async stop() {
       await gw.proc.kill('SIGTERM');
@@ -90,12 +93,20 @@ async function setupMosquitto(key: Key, n: number): Promise<Setup> {
     const url = `mqtt://127.0.0.1:${mosq.port}`;
     // One after the other (they may start together; here start-up is not what is measured).
     for (let i = 1; i <= n; i++) {
-      gateways.push(await startGateway({ databaseUrl, mqtt: { url, ...service, clientId: `lb-gateway-${i}`, shareGroup: GROUP }, logLevel: 'info' }));
+      gateways.push(
+        await startGateway({ databaseUrl, mqtt: { url, ...service, clientId: `lb-gateway-${i}`, shareGroup: GROUP }, logLevel: 'info' }),
+      );
     }
     await Promise.all(gateways.map((g) => subscribed(g, 1)));
     const m = mosq;
     return {
-      key, label: `Mosquitto + ${n} gateway${n > 1 ? 's' : ''} (share group) + PostgreSQL`, url, gateways, mosquitto: m, postgres: pgServer, databaseUrl,
+      key,
+      label: `Mosquitto + ${n} gateway${n > 1 ? 's' : ''} (share group) + PostgreSQL`,
+      url,
+      gateways,
+      mosquitto: m,
+      postgres: pgServer,
+      databaseUrl,
       async addLogins(creds) {
         // One password-file conversion and one Mosquitto restart for the fleet; the gateways reconnect.
         await m.addUsers(creds.map((c) => ({ username: c.id, password: c.password })));
@@ -121,7 +132,9 @@ function procStat(pid: number): string[] | undefined {
 
 /** The PostgreSQL server listening on `port`: its postmaster and every child (backends, writers, …). */
 function postgresPids(port: string): number[] {
-  const pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  const pids = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number);
   const postmaster = pids.find((pid) => {
     try {
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
@@ -171,7 +184,12 @@ const pssOf = (pid: number): number => {
 
 /** CPU seconds the whole machine has been busy (all cores; /proc/stat, ticks of 1/100 s; idle and iowait left out). */
 function machineBusySeconds(): number {
-  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
   return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
 }
 
@@ -180,7 +198,10 @@ const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 /** Memory by role: RSS summed over the role's processes (PostgreSQL also as PSS: its shared buffers counted once). */
 function memory(r: Record<string, number[]>): Record<string, { rss: number; pss?: number }> {
   return Object.fromEntries(
-    Object.entries(r).map(([role, pids]) => [role, role === 'postgres' ? { rss: sum(pids.map(rssOf)), pss: sum(pids.map(pssOf)) } : { rss: sum(pids.map(rssOf)) }]),
+    Object.entries(r).map(([role, pids]) => [
+      role,
+      role === 'postgres' ? { rss: sum(pids.map(rssOf)), pss: sum(pids.map(pssOf)) } : { rss: sum(pids.map(rssOf)) },
+    ]),
   );
 }
 
@@ -233,7 +254,12 @@ async function measured(s: Setup, driver: KioskDriver, run: () => Promise<PhaseR
 
 // ---- exactly once, through the gateway API ----
 
-interface Counters { received: number; duplicates: number; rejected: number; lastSeq: number }
+interface Counters {
+  received: number;
+  duplicates: number;
+  rejected: number;
+  lastSeq: number;
+}
 
 interface Verification {
   pressed: number;
@@ -255,8 +281,10 @@ async function listCounters(gw: Gateway): Promise<Counters[]> {
   const all: Counters[] = [];
   let after: string | null = null;
   do {
-    const res: { status: number; body: { items: { counters: Counters }[]; next: string | null } } =
-      await gw.api('GET', `/api/v1/kiosks?limit=1000${after ? `&after=${after}` : ''}`);
+    const res: { status: number; body: { items: { counters: Counters }[]; next: string | null } } = await gw.api(
+      'GET',
+      `/api/v1/kiosks?limit=1000${after ? `&after=${after}` : ''}`,
+    );
     if (res.status !== 200) throw new Error(`GET /api/v1/kiosks: ${res.status}`);
     all.push(...res.body.items.map((k) => k.counters));
     after = res.body.next;
@@ -289,9 +317,27 @@ async function verify(s: Setup, creds: KioskCredential[], phases: PhaseResult[])
   };
   await Promise.all(Array.from({ length: 8 }, lane));
   const receivedPerGateway = await Promise.all(s.gateways.map(async (g) => sum((await listCounters(g)).map((c) => c.received))));
-  const v = { pressed: total('pressed'), acked: total('acked'), rejectedByAck: total('rejected'), unacked: total('unacked'), received, duplicates, rejected, kiosksOff, gaps, receivedPerGateway };
-  const ok = v.unacked === 0 && v.rejectedByAck === 0 && v.pressed === v.acked && v.received === v.acked && v.duplicates === 0 && v.rejected === 0 &&
-    v.kiosksOff === 0 && receivedPerGateway.every((x) => x === received);
+  const v = {
+    pressed: total('pressed'),
+    acked: total('acked'),
+    rejectedByAck: total('rejected'),
+    unacked: total('unacked'),
+    received,
+    duplicates,
+    rejected,
+    kiosksOff,
+    gaps,
+    receivedPerGateway,
+  };
+  const ok =
+    v.unacked === 0 &&
+    v.rejectedByAck === 0 &&
+    v.pressed === v.acked &&
+    v.received === v.acked &&
+    v.duplicates === 0 &&
+    v.rejected === 0 &&
+    v.kiosksOff === 0 &&
+    receivedPerGateway.every((x) => x === received);
   return { ...v, ok };
 }
 
@@ -356,10 +402,25 @@ async function runSetup(start: () => Promise<Setup>, o: ScaleOutOptions): Promis
     step(s.key, 'checking the stored presses through the API');
     const verification = await verify(s, creds, [each, steady, sat]);
     return {
-      s, registerS, loginsS, connected: d.connect.connected, connectS: d.connect.seconds,
-      connectErrors: Object.entries(d.connect.errors).map(([k, v]) => `${v}× ${k}`).join('; '),
-      each, steady, sat, held: Math.min(end.connected, each.kiosksAcked), dropped: end.dropped,
-      memIdle, memConnected, memEnd, peak, verification, load: [loadAtStart, loadAvg()],
+      s,
+      registerS,
+      loginsS,
+      connected: d.connect.connected,
+      connectS: d.connect.seconds,
+      connectErrors: Object.entries(d.connect.errors)
+        .map(([k, v]) => `${v}× ${k}`)
+        .join('; '),
+      each,
+      steady,
+      sat,
+      held: Math.min(end.connected, each.kiosksAcked),
+      dropped: end.dropped,
+      memIdle,
+      memConnected,
+      memEnd,
+      peak,
+      verification,
+      load: [loadAtStart, loadAvg()],
     };
   } finally {
     clearInterval(sampler);
@@ -394,22 +455,23 @@ function figuresOf(r: SetupResult, o: ScaleOutOptions): Record<string, string> {
   return {
     [`${k}: setup`]: r.s.label,
     [`${k}: kiosks registered (REST) / broker logins added`]: `${o.kiosks} in ${fmt(r.registerS, 1)} s / ${r.s.mosquitto ? `${fmt(r.loginsS, 1)} s (one mosquitto_passwd -U, one restart)` : 'n/a (embedded broker)'}`,
-    [`${k}: kiosks connected; held at the end; acked for one press each`]:
-      `${r.connected} in ${fmt(r.connectS, 1)} s${r.connectErrors ? ` (failed: ${r.connectErrors})` : ''}; ${r.held} (dropped ${r.dropped}); ${r.each.kiosksAcked} (p50 ${ms(r.each, 50)} ms, p99 ${ms(r.each, 99)} ms all at once)`,
-    [`${k}: ${o.rate}/s for ${o.steadyS} s: acked/s, ack p50 / p99 / max`]:
-      `${Math.round(rate(r.steady))}/s, ${ms(r.steady, 50)} / ${ms(r.steady, 99)} / ${ms(r.steady, 100)} ms; unacked ${r.steady.unacked}, rejected ${r.steady.rejected}`,
+    [`${k}: kiosks connected; held at the end; acked for one press each`]: `${r.connected} in ${fmt(r.connectS, 1)} s${r.connectErrors ? ` (failed: ${r.connectErrors})` : ''}; ${r.held} (dropped ${r.dropped}); ${r.each.kiosksAcked} (p50 ${ms(r.each, 50)} ms, p99 ${ms(r.each, 99)} ms all at once)`,
+    [`${k}: ${o.rate}/s for ${o.steadyS} s: acked/s, ack p50 / p99 / max`]: `${Math.round(rate(r.steady))}/s, ${ms(r.steady, 50)} / ${ms(r.steady, 99)} / ${ms(r.steady, 100)} ms; unacked ${r.steady.unacked}, rejected ${r.steady.rejected}`,
     [`${k}: ${o.rate}/s: CPU cores`]: coresLine(r.steady),
-    [`${k}: saturation (${o.kiosks} in flight, ${o.saturationS} s): acked presses/s, ack p50 / p99`]:
-      `${Math.round(rate(r.sat))}/s, ${ms(r.sat, 50)} / ${ms(r.sat, 99)} ms; unacked ${r.sat.unacked}, rejected ${r.sat.rejected}`,
+    [`${k}: saturation (${o.kiosks} in flight, ${o.saturationS} s): acked presses/s, ack p50 / p99`]: `${Math.round(rate(r.sat))}/s, ${ms(r.sat, 50)} / ${ms(r.sat, 99)} ms; unacked ${r.sat.unacked}, rejected ${r.sat.rejected}`,
     [`${k}: saturation: CPU cores`]: coresLine(r.sat),
     [`${k}: saturation: gateway main thread waiting for a CPU`]: r.sat.waited.map((w) => `${fmt(w, 0)} %`).join(', '),
-    ...(r.sat.commits !== undefined ? {
-      [`${k}: saturation: PostgreSQL write transactions (group commits), per second, presses per transaction`]:
-        `${r.sat.commits}, ${Math.round(r.sat.commits / r.sat.wall)}/s, ${fmt(r.sat.pressed / r.sat.commits, 1)}`,
-    } : {}),
+    ...(r.sat.commits !== undefined
+      ? {
+          [`${k}: saturation: PostgreSQL write transactions (group commits), per second, presses per transaction`]: `${r.sat.commits}, ${Math.round(r.sat.commits / r.sat.wall)}/s, ${fmt(r.sat.pressed / r.sat.commits, 1)}`,
+        }
+      : {}),
     [`${k}: RSS MB registered, idle`]: memLine(r.memIdle),
     [`${k}: RSS MB all connected`]: memLine(r.memConnected, notWorkers),
-    [`${k}: RSS MB at the end / peak`]: `${memLine(r.memEnd, notWorkers)} / ${Object.entries(r.peak).filter(([role]) => notWorkers(role)).map(([role, x]) => `${role} ${mb(x)}`).join(', ')}`,
+    [`${k}: RSS MB at the end / peak`]: `${memLine(r.memEnd, notWorkers)} / ${Object.entries(r.peak)
+      .filter(([role]) => notWorkers(role))
+      .map(([role, x]) => `${role} ${mb(x)}`)
+      .join(', ')}`,
     [`${k}: kiosk workers RSS MB`]: mb(r.memEnd['kiosk workers']?.rss ?? NaN),
     [`${k}: exactly once (gateway API)`]:
       `${v.ok ? 'OK' : 'FAILED'}: pressed ${v.pressed}, acked ${v.acked} (unacked ${v.unacked}, refused ${v.rejectedByAck}); stored ${v.received} ` +
@@ -423,7 +485,9 @@ export async function benchScaleOut(o: ScaleOutOptions): Promise<BenchResult> {
   for (const start of [setupA, () => setupMosquitto('B', 1), () => setupMosquitto('C', 2)]) {
     const r = await runSetup(start, o);
     results.push(r);
-    console.log(`scaleout ${r.s.key} (${r.s.label}): ${Math.round(rate(r.sat))} presses/s at saturation, exactly once ${r.verification.ok ? 'OK' : 'FAILED'}`);
+    console.log(
+      `scaleout ${r.s.key} (${r.s.label}): ${Math.round(rate(r.sat))} presses/s at saturation, exactly once ${r.verification.ok ? 'OK' : 'FAILED'}`,
+    );
   }
   const [a, b, c] = results as [SetupResult, SetupResult, SetupResult];
   const ratio = (x: SetupResult, y: SetupResult) => fmt(rate(x.sat) / rate(y.sat), 2);

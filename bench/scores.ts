@@ -27,11 +27,24 @@ const YEAR_START = Date.parse('2025-01-01T00:00:00Z');
 const DAY = 86_400_000;
 const ADMIN = 'bench-admin-token';
 
-interface Kiosk { id: string; office: number; panels: string[]; zoneOffsetH: number; seq: number }
+interface Kiosk {
+  id: string;
+  office: number;
+  panels: string[];
+  zoneOffsetH: number;
+  seq: number;
+}
 
 export async function seedOrg(store: SqliteStore, offices: number, bind: boolean): Promise<Kiosk[]> {
   const kiosks: Kiosk[] = [];
-  const offsets: Record<string, number> = { 'Europe/Moscow': 3, 'Europe/Berlin': 1, 'Asia/Yekaterinburg': 5, 'America/New_York': -5, 'Asia/Vladivostok': 10, 'Europe/London': 0 };
+  const offsets: Record<string, number> = {
+    'Europe/Moscow': 3,
+    'Europe/Berlin': 1,
+    'Asia/Yekaterinburg': 5,
+    'America/New_York': -5,
+    'Asia/Vladivostok': 10,
+    'Europe/London': 0,
+  };
   for (let o = 0; o < offices; o++) {
     const zone = ZONES[o % ZONES.length]!;
     const region = `r${Math.floor(o / 10)}`;
@@ -43,7 +56,13 @@ export async function seedOrg(store: SqliteStore, offices: number, bind: boolean
       for (const e of [0, 1]) await store.createOrg('employee', { id: `${desk}-e${e}`, name: 'e', officeId: `o${o}` });
       for (let m = 0; m < 12; m++) {
         const from = Date.UTC(2025, m, 1);
-        await store.putAssignment({ id: `${desk}-m${m}`, deskId: desk, employeeId: `${desk}-e${m % 2}`, from, to: Date.UTC(2025, m + 1, 1) });
+        await store.putAssignment({
+          id: `${desk}-m${m}`,
+          deskId: desk,
+          employeeId: `${desk}-e${m % 2}`,
+          from,
+          to: Date.UTC(2025, m + 1, 1),
+        });
       }
       const id = `k${o}-${d}`;
       await store.createKiosk({ id, officeId: `o${o}`, passwordHash: 'x' });
@@ -66,7 +85,10 @@ function week(k: Kiosk, day: number, days: number, perDay: number, random: () =>
   const out: Event[] = [];
   for (let d = day; d < day + days; d++) {
     const n = Math.round(perDay * (0.5 + random()));
-    const times = Array.from({ length: n }, () => YEAR_START + d * DAY + (9 - k.zoneOffsetH) * 3_600_000 + Math.floor(random() * 10 * 3_600_000)).sort((a, b) => a - b);
+    const times = Array.from(
+      { length: n },
+      () => YEAR_START + d * DAY + (9 - k.zoneOffsetH) * 3_600_000 + Math.floor(random() * 10 * 3_600_000),
+    ).sort((a, b) => a - b);
     for (const t0 of times) {
       const burst = random() < 0.05 ? 2 : 1;
       for (let b = 0; b < burst; b++) {
@@ -74,9 +96,15 @@ function week(k: Kiosk, day: number, days: number, perDay: number, random: () =>
         const r = random();
         out.push({
           // Unique and cheap (ulid's crypto randomness was half the generation time).
-          id: `ev-${k.id}-${++k.seq}`, seq: k.seq, panel: k.panels[Math.floor(random() * k.panels.length)]!,
+          id: `ev-${k.id}-${++k.seq}`,
+          seq: k.seq,
+          panel: k.panels[Math.floor(random() * k.panels.length)]!,
           button: r < 0.7 ? 'good' : r < 0.85 ? 'neutral' : 'bad',
-          at: new Date(t).toISOString(), clockSynced: true, bootId: `${k.id}-boot`, uptimeMs: t - YEAR_START, flags: [],
+          at: new Date(t).toISOString(),
+          clockSynced: true,
+          bootId: `${k.id}-boot`,
+          uptimeMs: t - YEAR_START,
+          flags: [],
         });
       }
     }
@@ -86,7 +114,13 @@ function week(k: Kiosk, day: number, days: number, perDay: number, random: () =>
 
 /** Writes the year through the ingest writer, `KIOSKS_PER_COMMIT` kiosks' weeks per transaction. Returns events/s (time inside the writer). */
 /** `rate`: events/s over the whole run; `lastRate`: over the last tenth, when the store is nearly full. */
-export async function generate(store: SqliteStore, kiosks: Kiosk[], perDay: number, days: number, limit = Infinity): Promise<{ events: number; rate: number; lastRate: number }> {
+export async function generate(
+  store: SqliteStore,
+  kiosks: Kiosk[],
+  perDay: number,
+  days: number,
+  limit = Infinity,
+): Promise<{ events: number; rate: number; lastRate: number }> {
   const prng = new Prng(42); // deterministic: every run generates the same year
   const random = () => prng.next();
   const KIOSKS_PER_COMMIT = 16;
@@ -135,28 +169,42 @@ async function ingestRatio(offices: number, perDay: number, sample: number): Pro
  * events, 500 per message): a gateway whose kiosks' staff panels are bound to desks (scored, rollups)
  * against one whose kiosks are unbound (stored only). Medians of 3 rounds, a fresh gateway each.
  */
-async function endToEndRatio(kiosks: number, perKiosk: number): Promise<{ rate: { scored: number; plain: number }; perCpu: { scored: number; plain: number } }> {
-  const perCpu = new Map<boolean, number[]>([[true, []], [false, []]]);
+async function endToEndRatio(
+  kiosks: number,
+  perKiosk: number,
+): Promise<{ rate: { scored: number; plain: number }; perCpu: { scored: number; plain: number } }> {
+  const perCpu = new Map<boolean, number[]>([
+    [true, []],
+    [false, []],
+  ]);
   const round = async (bind: boolean) => {
     const gw = await startGateway({ env: { LB_LOG_LEVEL: 'warn' } });
     try {
       if (bind) {
         await gw.api('POST', '/api/v1/offices', { id: 'o', name: 'o', timeZone: 'Europe/Berlin' });
       }
-      const fleet = await Promise.all(Array.from({ length: kiosks }, async (_, i) => {
-        const id = `e2e-${i}`;
-        const events = makeEvents(perKiosk); // before connecting: see bench/ingest.ts
-        if (bind) {
-          await gw.api('POST', '/api/v1/desks', { id: `d${i}`, officeId: 'o', name: 'd' });
-          await gw.api('POST', '/api/v1/employees', { id: `e${i}`, name: 'e', officeId: 'o' });
-          await gw.api('POST', '/api/v1/assignments', { deskId: `d${i}`, employeeId: `e${i}`, from: '2020-01-01T00:00:00Z' });
-        }
-        const panels = [{ id: 'desk', kind: 'staff', pins: { good: 2, neutral: 3, bad: 4 }, ...(bind ? { deskId: `d${i}` } : {}) }];
-        const creds = await registerKiosk(gw, id, bind ? { officeId: 'o', panels } : {});
-        const kiosk = new ProtocolKiosk({ url: `mqtt://127.0.0.1:${gw.mqttPort}`, kioskId: id, password: creds.password, window: 4, retransmitMs: 30_000 });
-        await kiosk.connect();
-        return { kiosk, events };
-      }));
+      const fleet = await Promise.all(
+        Array.from({ length: kiosks }, async (_, i) => {
+          const id = `e2e-${i}`;
+          const events = makeEvents(perKiosk); // before connecting: see bench/ingest.ts
+          if (bind) {
+            await gw.api('POST', '/api/v1/desks', { id: `d${i}`, officeId: 'o', name: 'd' });
+            await gw.api('POST', '/api/v1/employees', { id: `e${i}`, name: 'e', officeId: 'o' });
+            await gw.api('POST', '/api/v1/assignments', { deskId: `d${i}`, employeeId: `e${i}`, from: '2020-01-01T00:00:00Z' });
+          }
+          const panels = [{ id: 'desk', kind: 'staff', pins: { good: 2, neutral: 3, bad: 4 }, ...(bind ? { deskId: `d${i}` } : {}) }];
+          const creds = await registerKiosk(gw, id, bind ? { officeId: 'o', panels } : {});
+          const kiosk = new ProtocolKiosk({
+            url: `mqtt://127.0.0.1:${gw.mqttPort}`,
+            kioskId: id,
+            password: creds.password,
+            window: 4,
+            retransmitMs: 30_000,
+          });
+          await kiosk.connect();
+          return { kiosk, events };
+        }),
+      );
       const pid = gw.proc.child.pid!;
       const t0 = performance.now();
       const cpu0 = cpuSeconds(pid);
@@ -185,7 +233,15 @@ async function timeQueries(app: Awaited<ReturnType<typeof buildApp>>, urls: stri
   return times.sort((a, b) => a - b);
 }
 
-interface SizeFigures { events: number; genSeconds: number; rate: number; lastRate: number; office: number[]; employee: number[]; ranking: number[] }
+interface SizeFigures {
+  events: number;
+  genSeconds: number;
+  rate: number;
+  lastRate: number;
+  office: number[];
+  employee: number[];
+  ranking: number[];
+}
 
 /** A year for `kiosks` kiosks generated into a fresh store, then the score queries on it. */
 async function scoresAtSize(kiosks: number, pressesPerKiosk: number): Promise<SizeFigures> {
@@ -215,7 +271,10 @@ async function scoresAtSize(kiosks: number, pressesPerKiosk: number): Promise<Si
     });
     await timeQueries(app, officeUrls.slice(0, 10)); // warm-up: statement cache, page cache
     return {
-      events: gen.events, genSeconds, rate: gen.rate, lastRate: gen.lastRate,
+      events: gen.events,
+      genSeconds,
+      rate: gen.rate,
+      lastRate: gen.lastRate,
       office: await timeQueries(app, officeUrls),
       employee: await timeQueries(app, employeeUrls),
       ranking: await timeQueries(app, rankingUrls),
@@ -239,15 +298,17 @@ export async function benchScores(opts: { kiosks: number; pressesPerKiosk: numbe
   const p95 = (xs: number[]) => percentile(xs, 95);
   const pass = p95(big.office) <= 20 && p95(big.employee) <= 20 && p95(big.ranking) <= 100 && e2e.rate.scored / e2e.rate.plain >= 0.8;
   const million = (n: number) => `${fmt(n / 1e6, n < 1e6 ? 2 : 1)} M`;
-  const growth = Object.fromEntries([small, big].flatMap((f) => {
-    const at = `at ${million(f.events)} stored`;
-    return [
-      [`${at}: ingest writer events/s over the last tenth`, Math.round(f.lastRate)],
-      [`${at}: office year by month p95 ms`, fmt(p95(f.office))],
-      [`${at}: employee year by month p95 ms`, fmt(p95(f.employee))],
-      [`${at}: rankings p95 ms`, fmt(p95(f.ranking))],
-    ];
-  }));
+  const growth = Object.fromEntries(
+    [small, big].flatMap((f) => {
+      const at = `at ${million(f.events)} stored`;
+      return [
+        [`${at}: ingest writer events/s over the last tenth`, Math.round(f.lastRate)],
+        [`${at}: office year by month p95 ms`, fmt(p95(f.office))],
+        [`${at}: employee year by month p95 ms`, fmt(p95(f.employee))],
+        [`${at}: rankings p95 ms`, fmt(p95(f.ranking))],
+      ];
+    }),
+  );
   return {
     name: 'scores at scale (rollups)',
     figures: {
@@ -274,7 +335,8 @@ export async function benchScores(opts: { kiosks: number; pressesPerKiosk: numbe
       'writer only ratio with/without rollups (worst case, informational)': Number((ratio.scored / ratio.plain).toFixed(3)),
       'writer sample events': sample,
     },
-    target: 'scores p95 ≤ 20 ms (office and employee, year by month); rankings p95 ≤ 100 ms; end-to-end ingest with rollups ≥ 0.80 of without',
+    target:
+      'scores p95 ≤ 20 ms (office and employee, year by month); rankings p95 ≤ 100 ms; end-to-end ingest with rollups ≥ 0.80 of without',
     pass,
   };
 }

@@ -111,7 +111,9 @@ export async function runUploadStall(opts: { uploads: number; quietMs: number })
 
     const stored: UploadStall['stored'] = [];
     for (let o = 0; o < opts.uploads; o++) {
-      const items = (await gw.api('GET', `/api/v1/offices/o-${o}/visitors?from=2024-01-01&to=2025-03-01`)).body.items as Array<{ count: number }>;
+      const items = (await gw.api('GET', `/api/v1/offices/o-${o}/visitors?from=2024-01-01&to=2025-03-01`)).body.items as Array<{
+        count: number;
+      }>;
       stored.push({ rows: items.length, sum: items.reduce((s, c) => s + c.count, 0) });
     }
     return { uploads, uploadMs, quiet, busy, quietLoopMs, busyLoopMs, busyCpuMs, stored };

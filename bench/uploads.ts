@@ -9,7 +9,11 @@ import { fmt, median, percentile, type BenchResult } from './stats.js';
 
 export async function benchUploads(uploads = 4): Promise<BenchResult> {
   const r = await runUploadStall({ uploads, quietMs: 5000 });
-  const p99 = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 99);
+  const p99 = (xs: number[]) =>
+    percentile(
+      [...xs].sort((a, b) => a - b),
+      99,
+    );
   const whole = r.uploads.every((u) => u.status === 200) && r.stored.every((s) => s.rows === 10_000);
   return {
     name: `Ingest during ${uploads} visitor uploads of 10 000 entries`,

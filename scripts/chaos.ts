@@ -9,7 +9,17 @@ import { nonNegative, parseSeed } from './fleet/cli.js';
 import { formatReport, mosquittoAvailable, runChaos } from './chaos/run.js';
 import { FAULT_KINDS, type FaultKind } from './chaos/faults.js';
 
-interface Options { seed: string; faults: number; duration: number; kiosks: number; agents: number; broker?: 'mosquitto' | 'embedded'; rate: number; json: boolean; kinds?: string }
+interface Options {
+  seed: string;
+  faults: number;
+  duration: number;
+  kiosks: number;
+  agents: number;
+  broker?: 'mosquitto' | 'embedded';
+  rate: number;
+  json: boolean;
+  kinds?: string;
+}
 
 new Command()
   .name('chaos')
@@ -27,16 +37,29 @@ new Command()
     const seed = parseSeed(o.seed);
     const broker = o.broker ?? (mosquittoAvailable() ? 'mosquitto' : 'embedded');
     const report = await runChaos({
-      seed, faults: o.faults, kinds: o.kinds?.split(',').map((k) => {
+      seed,
+      faults: o.faults,
+      kinds: o.kinds?.split(',').map((k) => {
         if (!FAULT_KINDS.includes(k as FaultKind)) throw new Error(`unknown fault kind: ${k}`);
         return k as FaultKind;
-      }), durationMs: o.duration * 1000, kiosks: o.kiosks, agents: o.agents, broker, rate: o.rate,
+      }),
+      durationMs: o.duration * 1000,
+      kiosks: o.kiosks,
+      agents: o.agents,
+      broker,
+      rate: o.rate,
       log: (line) => console.log(line),
     });
     for (const line of formatReport(report)) console.log(line);
     if (o.json) console.log(JSON.stringify({ ...report, faults: report.faults.map(({ startedAt: _s, endedAt: _e, ...f }) => f) }, null, 2));
-    const ok = report.lost === 0 && report.duplicated === 0 && report.unknown === 0 && report.mismatches.length === 0 &&
-      report.unexpectedExits.length === 0 && report.settled && report.faults.every((f) => !f.error);
+    const ok =
+      report.lost === 0 &&
+      report.duplicated === 0 &&
+      report.unknown === 0 &&
+      report.mismatches.length === 0 &&
+      report.unexpectedExits.length === 0 &&
+      report.settled &&
+      report.faults.every((f) => !f.error);
     console.log(ok ? 'CHAOS OK: 0 lost, 0 duplicated, every gap explained' : 'CHAOS FAILED');
     process.exitCode = ok ? 0 : 1;
   })

@@ -36,7 +36,11 @@ async function startGateway(): Promise<{ http: string; mqttPort: number; stop: (
     if (line.msg === 'gateway ready') {
       lines.on('line', () => undefined); // keep draining the gateway's log
       const exited = once(gw, 'exit');
-      return { http: `http://127.0.0.1:${line.httpPort}`, mqttPort: line.mqttPort!, stop: async () => void (gw.kill('SIGTERM'), await exited) };
+      return {
+        http: `http://127.0.0.1:${line.httpPort}`,
+        mqttPort: line.mqttPort!,
+        stop: async () => void (gw.kill('SIGTERM'), await exited),
+      };
     }
   }
   throw new Error('the gateway exited before it was ready');
@@ -100,7 +104,11 @@ async function main(): Promise<void> {
 async function countLine(http: string): Promise<string> {
   const by = { good: 0, neutral: 0, bad: 0 };
   for (let after: number | null = 0; after !== null; ) {
-    const page: { items: { button: keyof typeof by }[]; nextAfterSeq: number | null } = await api(http, 'GET', `/api/v1/kiosks/${kioskId}/events?limit=1000&afterSeq=${after}`);
+    const page: { items: { button: keyof typeof by }[]; nextAfterSeq: number | null } = await api(
+      http,
+      'GET',
+      `/api/v1/kiosks/${kioskId}/events?limit=1000&afterSeq=${after}`,
+    );
     for (const e of page.items) by[e.button]++;
     after = page.nextAfterSeq;
   }

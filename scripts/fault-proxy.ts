@@ -33,7 +33,10 @@ interface Link {
   queues: { toUp: Chunk[]; toDown: Chunk[] };
 }
 
-interface Chunk { data: Buffer; due: number }
+interface Chunk {
+  data: Buffer;
+  due: number;
+}
 
 export class FaultProxy {
   port = 0;
@@ -154,11 +157,14 @@ export class FaultProxy {
     const queue = link.queues[dir];
     const head = queue[0];
     if (!head) return;
-    setTimeout(() => {
-      if (!this.links.has(link)) return;
-      while (queue.length > 0 && queue[0]!.due <= Date.now()) this.write(link, dir, queue.shift()!.data);
-      this.flushLater(link, dir);
-    }, Math.max(0, head.due - Date.now()));
+    setTimeout(
+      () => {
+        if (!this.links.has(link)) return;
+        while (queue.length > 0 && queue[0]!.due <= Date.now()) this.write(link, dir, queue.shift()!.data);
+        this.flushLater(link, dir);
+      },
+      Math.max(0, head.due - Date.now()),
+    );
   }
 
   private write(link: Link, dir: 'toUp' | 'toDown', data: Buffer): void {

@@ -23,9 +23,22 @@ import { bindKiosk, checkScores, employeeRanking, expectedByOffice, formatOffice
 import type { MisuseRules } from '../shared/src/index.js';
 
 interface Options {
-  kiosks: number; agents: number; seed: string; days: number; duration: number; rate: number;
-  offline: number; misuse: number; prefix?: string; embedded: boolean; dataDir?: string;
-  gateway?: string; mqttUrl?: string; adminToken?: string; settleTimeout: number; org: boolean;
+  kiosks: number;
+  agents: number;
+  seed: string;
+  days: number;
+  duration: number;
+  rate: number;
+  offline: number;
+  misuse: number;
+  prefix?: string;
+  embedded: boolean;
+  dataDir?: string;
+  gateway?: string;
+  mqttUrl?: string;
+  adminToken?: string;
+  settleTimeout: number;
+  org: boolean;
 }
 
 async function connectGateway(o: Options): Promise<{ api: GatewayApi; mqttUrl: string; gw?: Gateway }> {
@@ -34,7 +47,8 @@ async function connectGateway(o: Options): Promise<{ api: GatewayApi; mqttUrl: s
     return { api: new GatewayApi(`http://127.0.0.1:${gw.httpPort}`, ADMIN_TOKEN), mqttUrl: `mqtt://127.0.0.1:${gw.mqttPort}`, gw };
   }
   const token = o.adminToken ?? process.env.LB_ADMIN_TOKEN;
-  if (!o.gateway || !o.mqttUrl || !token) throw new Error('give --embedded, or --gateway <url> --mqtt-url <url> and --admin-token (or LB_ADMIN_TOKEN)');
+  if (!o.gateway || !o.mqttUrl || !token)
+    throw new Error('give --embedded, or --gateway <url> --mqtt-url <url> and --admin-token (or LB_ADMIN_TOKEN)');
   return { api: new GatewayApi(o.gateway.replace(/\/$/, ''), token), mqttUrl: o.mqttUrl };
 }
 
@@ -43,15 +57,24 @@ async function main(o: Options): Promise<number> {
   const prefix = o.prefix ?? `sim${seed}-${Date.now().toString(36)}-`;
   const to = Date.now();
   const plan = planFleet({
-    seed, kiosks: o.kiosks + o.agents, idPrefix: prefix, from: to - o.days * 86_400_000, to,
-    rate: o.rate, offlineChance: o.offline, misuseChance: o.misuse, agents: o.agents,
+    seed,
+    kiosks: o.kiosks + o.agents,
+    idPrefix: prefix,
+    from: to - o.days * 86_400_000,
+    to,
+    rate: o.rate,
+    offlineChance: o.offline,
+    misuseChance: o.misuse,
+    agents: o.agents,
   });
   const totals = planTotals(plan);
   const zones = [...new Set(plan.offices.map((x) => x.timeZone))];
-  console.log(`plan (seed ${seed}): ${o.kiosks} protocol kiosks + ${o.agents} agents in ${plan.offices.length} offices ` +
-    `(${plan.regions.length} regions; ${zones.join(', ')}), ` +
-    `${o.days} days → ${totals.presses} presses (good ${totals.good}, neutral ${totals.neutral}, bad ${totals.bad}; ` +
-    `${totals.misuse} in misuse bursts, ${totals.flagged} flagged), ${totals.offlineKiosks} kiosks offline for a while`);
+  console.log(
+    `plan (seed ${seed}): ${o.kiosks} protocol kiosks + ${o.agents} agents in ${plan.offices.length} offices ` +
+      `(${plan.regions.length} regions; ${zones.join(', ')}), ` +
+      `${o.days} days → ${totals.presses} presses (good ${totals.good}, neutral ${totals.neutral}, bad ${totals.bad}; ` +
+      `${totals.misuse} in misuse bursts, ${totals.flagged} flagged), ${totals.offlineKiosks} kiosks offline for a while`,
+  );
 
   const { api, mqttUrl, gw } = await connectGateway(o);
   const protocolIds = plan.kiosks.slice(0, o.kiosks).map((k) => k.id);
@@ -61,9 +84,11 @@ async function main(o: Options): Promise<number> {
     if (o.org) {
       const org = await seedOrganisation(api, plan);
       const rotations = [...new Set(plan.offices.map((x) => x.rotation))].join(', ');
-      console.log(`organisation: ${org.regions} regions, ${org.offices} offices, ${org.desks} desks, ${org.employees} employees, ` +
-        `${org.assignments} shift assignments (two shifts a day, rota rotating on ${rotations}), visitors for ${org.countDays} office days ` +
-        `(sales in ${org.salesOffices} offices)`);
+      console.log(
+        `organisation: ${org.regions} regions, ${org.offices} offices, ${org.desks} desks, ${org.employees} employees, ` +
+          `${org.assignments} shift assignments (two shifts a day, rota rotating on ${rotations}), visitors for ${org.countDays} office days ` +
+          `(sales in ${org.salesOffices} offices)`,
+      );
     }
     await fleet.register();
     if (o.org) for (const k of plan.kiosks.slice(0, o.kiosks)) await bindKiosk(api, k);
@@ -74,10 +99,14 @@ async function main(o: Options): Promise<number> {
       agents.push(agent);
       await agent.start();
     }
-    if (o.org) console.log(`panel bindings: ${plan.kiosks.length} (staff panels to their desks, office and loyalty panels to their offices)`);
+    if (o.org)
+      console.log(`panel bindings: ${plan.kiosks.length} (staff panels to their desks, office and loyalty panels to their offices)`);
     const replay = new AgentReplay(plan, agents, o.duration * 1000);
     const bar = process.stdout.isTTY
-      ? new cliProgress.SingleBar({ format: 'pressing {bar} {percentage}% | {presses} presses | {unsettled} awaiting ack' }, cliProgress.Presets.shades_classic)
+      ? new cliProgress.SingleBar(
+          { format: 'pressing {bar} {percentage}% | {presses} presses | {unsettled} awaiting ack' },
+          cliProgress.Presets.shades_classic,
+        )
       : undefined;
     bar?.start(100, 0, { presses: 0, unsettled: 0 });
     const started = Date.now();
@@ -96,13 +125,17 @@ async function main(o: Options): Promise<number> {
     }
 
     const ledger = fleet.ledger.totals();
-    console.log(`kiosks ${ledger.kiosks}, presses ${ledger.events} (expected stored ${ledger.stored}, rejected ${ledger.rejected}); ` +
-      `pressed over ${(pressedMs / 1000).toFixed(1)} s; time to settle ${(settleMs / 1000).toFixed(2)} s after the last press` +
-      `${settledOk && agentsOk ? '' : ' (TIMED OUT)'}; ${Math.round(ledger.events / ((pressedMs + settleMs) / 1000))} presses/s end to end`);
+    console.log(
+      `kiosks ${ledger.kiosks}, presses ${ledger.events} (expected stored ${ledger.stored}, rejected ${ledger.rejected}); ` +
+        `pressed over ${(pressedMs / 1000).toFixed(1)} s; time to settle ${(settleMs / 1000).toFixed(2)} s after the last press` +
+        `${settledOk && agentsOk ? '' : ' (TIMED OUT)'}; ${Math.round(ledger.events / ((pressedMs + settleMs) / 1000))} presses/s end to end`,
+    );
     const checks = await checkLedger(api, fleet.ledger);
     const sum = (f: (c: KioskCheck) => number) => checks.reduce((n, c) => n + f(c), 0);
-    console.log(`gateway: received ${sum((c) => c.gateway.received)}, rejected ${sum((c) => c.gateway.rejected)}, ` +
-      `lost ${sum((c) => c.lost)}, duplicated ${sum((c) => c.duplicated)}, unknown ${sum((c) => c.unknown)}`);
+    console.log(
+      `gateway: received ${sum((c) => c.gateway.received)}, rejected ${sum((c) => c.gateway.rejected)}, ` +
+        `lost ${sum((c) => c.lost)}, duplicated ${sum((c) => c.duplicated)}, unknown ${sum((c) => c.unknown)}`,
+    );
     const ok = printChecks(checks) && settledOk && agentsOk;
     console.log(ok ? 'OK: the gateway matches the ledger for every kiosk' : 'FAILED: the gateway does not match the ledger');
     const scoresOk = o.org ? await reportScores(api, fleet) : true;
@@ -122,16 +155,21 @@ async function reportScores(api: GatewayApi, fleet: ProtocolFleet): Promise<bool
   const now = Date.now();
   const expected = expectedByOffice(fleet.plan, fleet.ledger, settings.body.misuse);
   const checks = await checkScores(api, fleet.plan, expected, now);
-  console.log('per office: stored, excluded as misuse and counted as the ledger predicts (gateway misuse rules), ' +
-    'beside the gateway\'s counts and indices (GET /api/v1/offices/{id}/scores over the window, office-local dates):');
+  console.log(
+    'per office: stored, excluded as misuse and counted as the ledger predicts (gateway misuse rules), ' +
+      "beside the gateway's counts and indices (GET /api/v1/offices/{id}/scores over the window, office-local dates):",
+  );
   for (const line of formatOffices(checks)) console.log(line);
   const uncertain = [...expected.values()].reduce((n, e) => n + e.uncertain, 0);
   if (uncertain) console.log(`  (${uncertain} presses without a synced clock are not predicted)`);
   for (const line of await employeeRanking(api, fleet.plan, now)) console.log(line);
   const bad = checks.filter((c) => c.problems.length > 0);
   for (const c of bad) console.log(`  MISMATCH ${c.office.id}: ${c.problems.join('; ')}`);
-  console.log(bad.length === 0 ? `OK: the gateway's scores match the expected totals of every office`
-    : `FAILED: the gateway's scores differ from the expected totals in ${bad.length} offices`);
+  console.log(
+    bad.length === 0
+      ? `OK: the gateway's scores match the expected totals of every office`
+      : `FAILED: the gateway's scores differ from the expected totals in ${bad.length} offices`,
+  );
   return bad.length === 0;
 }
 

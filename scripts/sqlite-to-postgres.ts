@@ -14,7 +14,11 @@ import { SqliteSource } from './pg-migrate/source.js';
 import { Refusal } from './pg-migrate/tables.js';
 import { checkReachable, checkUrl, occupiedTables, refuseOccupied, showUrl } from './pg-migrate/target.js';
 
-interface Options { from: string; to?: string; batch: number }
+interface Options {
+  from: string;
+  to?: string;
+  batch: number;
+}
 
 function positiveInt(v: string): number {
   const n = Number(v);
@@ -66,8 +70,11 @@ function summary(r: CopyResult, seconds: number): string[] {
   const width = Math.max(...r.tables.map((t) => t.table.length));
   return [
     'rows per table:',
-    ...r.tables.map((t) => `  ${t.table.padEnd(width)} ${String(t.rows).padStart(10)}` +
-      (t.nulReplaced ? `  (${t.nulReplaced} values held NUL characters, which PostgreSQL text cannot: replaced by U+FFFD)` : '')),
+    ...r.tables.map(
+      (t) =>
+        `  ${t.table.padEnd(width)} ${String(t.rows).padStart(10)}` +
+        (t.nulReplaced ? `  (${t.nulReplaced} values held NUL characters, which PostgreSQL text cannot: replaced by U+FFFD)` : ''),
+    ),
     `verified: ${r.checks.length} checks equal (row counts of ${r.tables.length} tables; sums of rollup_day, rollup_hour and kiosk counters)`,
     `identity sequences continue at ${r.sequences.map((s) => `${s.column} ${s.next}`).join(', ')}`,
     `copied ${rows} rows in ${seconds.toFixed(2)} s (${Math.round(rows / Math.max(seconds, 0.001))} rows/s)`,
@@ -89,8 +96,10 @@ async function main(o: Options): Promise<number> {
         client.release();
       }
       if (source.walInUse) {
-        console.warn(`warning: ${o.from}-wal holds data: is a gateway still running on this file? Stop it first; ` +
-          'presses it acknowledges after this snapshot would not be copied');
+        console.warn(
+          `warning: ${o.from}-wal holds data: is a gateway still running on this file? Stop it first; ` +
+            'presses it acknowledges after this snapshot would not be copied',
+        );
       }
       console.log(`from ${o.from} (SQLite, read-only) to ${showUrl(url)}`);
       const started = Date.now();
@@ -125,6 +134,8 @@ new Command()
   .parseAsync()
   .catch((err: unknown) => {
     const refused = err instanceof Refusal;
-    console.error(`sqlite-to-postgres: ${refused ? 'refused: ' : 'failed, no data copied: '}${err instanceof Error ? err.message : String(err)}`);
+    console.error(
+      `sqlite-to-postgres: ${refused ? 'refused: ' : 'failed, no data copied: '}${err instanceof Error ? err.message : String(err)}`,
+    );
     process.exitCode = refused ? 2 : 1;
   });

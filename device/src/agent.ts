@@ -39,7 +39,10 @@ export class Agent {
   private stopped = false;
   private readonly version = packageVersion();
 
-  constructor(readonly config: AgentConfig, private readonly deps: AgentDeps) {
+  constructor(
+    readonly config: AgentConfig,
+    private readonly deps: AgentDeps,
+  ) {
     const { log } = deps;
     this.clock = deps.clock ?? new SystemClock(config.clockSynced);
     this.panels = config.panels;
@@ -49,7 +52,10 @@ export class Agent {
     this.outbox = new SqliteOutbox(join(config.dataDir, 'outbox.db'));
     this.source = deps.source ?? new BoardSupervisor({ board: config.board, panels: this.panels, log, childPath: deps.childPath });
     this.recorder = new PressRecorder({
-      outbox: this.outbox, clock: this.clock, log, rules: this.rules,
+      outbox: this.outbox,
+      clock: this.clock,
+      log,
+      rules: this.rules,
       feedback: {
         thank: (panel, button) => this.source.show(panel, button, 'thanks'),
         showError: (panel, button) => this.source.show(panel, button, 'error'),
@@ -61,8 +67,14 @@ export class Agent {
       },
     });
     this.publisher = new Publisher({
-      ...config.mqtt, kioskId: config.kioskId, outbox: this.outbox, log, ...config.outbox,
-      statusIntervalMs: config.statusIntervalMs, status: () => this.status(), onConfig: (raw) => this.onRemoteConfig(raw),
+      ...config.mqtt,
+      kioskId: config.kioskId,
+      outbox: this.outbox,
+      log,
+      ...config.outbox,
+      statusIntervalMs: config.statusIntervalMs,
+      status: () => this.status(),
+      onConfig: (raw) => this.onRemoteConfig(raw),
     });
   }
 
@@ -76,7 +88,10 @@ export class Agent {
     this.source.on('press', (panel, button) => this.onPress(panel, button));
     this.source.on('state', () => this.publisher.statusChanged());
     this.source.start();
-    this.deps.log.info({ board: this.config.board, panels: this.panels.map((p) => p.id), configRev: this.configRev }, 'kiosk agent started');
+    this.deps.log.info(
+      { board: this.config.board, panels: this.panels.map((p) => p.id), configRev: this.configRev },
+      'kiosk agent started',
+    );
   }
 
   private onPress(panel: string, button: Button): void {
@@ -95,7 +110,8 @@ export class Agent {
     await this.publisher.stop();
     this.recorder.stop();
     this.recorder.flush(); // last chance for presses held in memory
-    if (this.recorder.memoryHeld > 0) this.deps.log.error({ memoryHeld: this.recorder.memoryHeld }, 'stopping with presses the disk refused');
+    if (this.recorder.memoryHeld > 0)
+      this.deps.log.error({ memoryHeld: this.recorder.memoryHeld }, 'stopping with presses the disk refused');
     this.outbox.close();
     this.clock.stop?.();
     this.deps.log.info('kiosk agent stopped');

@@ -92,7 +92,10 @@ export class BoardSupervisor extends EventEmitter<ButtonSourceEvents> implements
     if (child !== this.child) return;
     if (message.type === 'press') this.emit('press', message.panel, message.button);
     else if (message.type === 'ignored') {
-      this.opts.log.warn({ panel: message.panel, button: message.button }, 'release ignored: the button was not seen up before it went down');
+      this.opts.log.warn(
+        { panel: message.panel, button: message.button },
+        'release ignored: the button was not seen up before it went down',
+      );
     } else if (message.type === 'ready') {
       this.ready = true;
       this.setState({ connected: true, kind: message.kind });

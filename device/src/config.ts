@@ -136,14 +136,20 @@ function envOverrides(env: NodeJS.ProcessEnv): Json {
 /** `panels/1/pins/bad: must be integer` → `panels[1].pins.bad: must be integer`. */
 export function dottedPath(problem: string): string {
   const at = problem.indexOf(': ');
-  const path = problem.slice(0, at).split('/').reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+  const path = problem
+    .slice(0, at)
+    .split('/')
+    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
   return `${path}${problem.slice(at)}`;
 }
 
 /** Over TLS the kiosk trusts only its configured CA (not the system's): a URL of TLS needs `mqtt.ca`. */
 export function tlsProblems(mqtt: AgentConfig['mqtt']): string[] {
   const tls = /^(mqtts|wss|ssl):/.test(mqtt.url);
-  if (tls && !mqtt.ca) return ['mqtt.ca: required with a TLS URL (mqtts://, wss://): the CA certificate (PEM file) that signed the gateway\'s certificate; the kiosk trusts only it'];
+  if (tls && !mqtt.ca)
+    return [
+      "mqtt.ca: required with a TLS URL (mqtts://, wss://): the CA certificate (PEM file) that signed the gateway's certificate; the kiosk trusts only it",
+    ];
   if (!tls && mqtt.ca) return [`mqtt.ca: only used with a TLS URL (mqtts://, wss://); mqtt.url is ${mqtt.url.split('://')[0]}://`];
   return [];
 }
@@ -202,7 +208,9 @@ function checkCaFile(file: string): void {
     new X509Certificate(readFileSync(file));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new ConfigError([`mqtt.ca: cannot use "${file}": ${e.code === 'ENOENT' || e.code === 'EACCES' ? e.code : `not a PEM certificate (${e.message})`}`]);
+    throw new ConfigError([
+      `mqtt.ca: cannot use "${file}": ${e.code === 'ENOENT' || e.code === 'EACCES' ? e.code : `not a PEM certificate (${e.message})`}`,
+    ]);
   }
 }
 

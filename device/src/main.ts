@@ -31,15 +31,19 @@ async function main(options: { config?: string }): Promise<void> {
   await agent.start();
   if (config.board === 'virtual' && agent.source instanceof BoardSupervisor) {
     const board = agent.source;
-    const control = new ConsoleControl(process.stdin, {
-      simulatePress: (panel, button) => board.simulatePress(panel, button),
-      unplug: () => board.unplug(),
-      replug: () => board.replug(),
-      firstPanelId: () => agent.currentPanels()[0]!.id,
-    }, () => {
-      control.stop();
-      quit();
-    });
+    const control = new ConsoleControl(
+      process.stdin,
+      {
+        simulatePress: (panel, button) => board.simulatePress(panel, button),
+        unplug: () => board.unplug(),
+        replug: () => board.replug(),
+        firstPanelId: () => agent.currentPanels()[0]!.id,
+      },
+      () => {
+        control.stop();
+        quit();
+      },
+    );
     control.start();
   }
 }

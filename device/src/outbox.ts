@@ -50,13 +50,27 @@ CREATE INDEX IF NOT EXISTS events_settled ON events (settled_ms) WHERE state <> 
 `;
 
 interface Row {
-  seq: number; id: string; panel: string; button: string; at: string;
-  clock_synced: number; boot_id: string; uptime_ms: number; flags: string;
+  seq: number;
+  id: string;
+  panel: string;
+  button: string;
+  at: string;
+  clock_synced: number;
+  boot_id: string;
+  uptime_ms: number;
+  flags: string;
 }
 
 const toEvent = (r: Row): Event => ({
-  id: r.id, seq: r.seq, panel: r.panel, button: r.button as Event['button'], at: r.at,
-  clockSynced: r.clock_synced === 1, bootId: r.boot_id, uptimeMs: r.uptime_ms, flags: JSON.parse(r.flags) as string[],
+  id: r.id,
+  seq: r.seq,
+  panel: r.panel,
+  button: r.button as Event['button'],
+  at: r.at,
+  clockSynced: r.clock_synced === 1,
+  bootId: r.boot_id,
+  uptimeMs: r.uptime_ms,
+  flags: JSON.parse(r.flags) as string[],
 });
 
 export class SqliteOutbox implements Outbox {
@@ -90,7 +104,10 @@ export class SqliteOutbox implements Outbox {
 
   append(press: PressRecord): Event {
     const info = this.insert.run({
-      ...press, atMs: Date.parse(press.at), clockSynced: press.clockSynced ? 1 : 0, flags: JSON.stringify(press.flags),
+      ...press,
+      atMs: Date.parse(press.at),
+      clockSynced: press.clockSynced ? 1 : 0,
+      flags: JSON.stringify(press.flags),
     });
     return { ...press, seq: Number(info.lastInsertRowid) };
   }
@@ -104,9 +121,7 @@ export class SqliteOutbox implements Outbox {
   }
 
   markRejected(rejections: readonly Rejection[], nowMs: number): number {
-    return this.db.transaction(() =>
-      rejections.reduce((n, r) => n + this.reject.run(r.reason.slice(0, 500), nowMs, r.id).changes, 0),
-    )();
+    return this.db.transaction(() => rejections.reduce((n, r) => n + this.reject.run(r.reason.slice(0, 500), nowMs, r.id).changes, 0))();
   }
 
   stats(nowMs: number): OutboxStats {

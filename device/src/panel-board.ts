@@ -39,7 +39,10 @@ export class PanelBoard extends EventEmitter<PanelBoardEvents> {
   private readonly ledTimers = new Map<string, NodeJS.Timeout>();
   private readyFallback: NodeJS.Timeout | undefined;
 
-  constructor(private readonly io: EventEmitter, private readonly panels: readonly Panel[]) {
+  constructor(
+    private readonly io: EventEmitter,
+    private readonly panels: readonly Panel[],
+  ) {
     super();
   }
 
@@ -128,7 +131,10 @@ export class PanelBoard extends EventEmitter<PanelBoardEvents> {
       if (!led) continue;
       clearTimeout(this.ledTimers.get(key));
       led.on().blink(blinkMs); // lit at once: the customer sees the thanks without a dark first phase
-      this.ledTimers.set(key, setTimeout(() => led.stop().off(), forMs));
+      this.ledTimers.set(
+        key,
+        setTimeout(() => led.stop().off(), forMs),
+      );
     }
   }
 

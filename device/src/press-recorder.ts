@@ -51,8 +51,14 @@ export class PressRecorder {
     const { flags, history } = flagPress(this.histories.get(panel) ?? emptyHistory(), clock.monotonicMs(), this.rules);
     this.histories.set(panel, history);
     const press: PressRecord = {
-      id: ulid(), panel, button, at: new Date(clock.wallMs()).toISOString(), clockSynced: clock.clockSynced(),
-      bootId: clock.bootId, uptimeMs: clock.uptimeMs(), flags,
+      id: ulid(),
+      panel,
+      button,
+      at: new Date(clock.wallMs()).toISOString(),
+      clockSynced: clock.clockSynced(),
+      bootId: clock.bootId,
+      uptimeMs: clock.uptimeMs(),
+      flags,
     };
     this.held.push(press); // in order behind any earlier held press, so seq follows press order
     const committed = this.flush().find((e) => e.id === press.id);
@@ -84,7 +90,8 @@ export class PressRecorder {
 
   private fail(err: Error & { code?: string }): void {
     const message = `${err.code ?? 'ERROR'}: ${err.message}`;
-    if (message !== this.lastError) this.opts.log.error({ err, memoryHeld: this.held.length }, 'outbox commit failed; press held in memory');
+    if (message !== this.lastError)
+      this.opts.log.error({ err, memoryHeld: this.held.length }, 'outbox commit failed; press held in memory');
     this.lastError = message;
     if (!this.retryTimer) {
       this.retryTimer = setTimeout(() => {

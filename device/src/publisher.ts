@@ -46,16 +46,24 @@ const checkAck = checker(AckMessage);
 
 /** OpenSSL's verification failures, as Node reports them on the TLS socket. */
 const UNTRUSTED = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'CERT_SIGNATURE_FAILURE',
-  'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
 /** A sentence naming what to check when the broker's certificate is refused; undefined for other errors. */
 export function tlsTrustProblem(err: NodeJS.ErrnoException, ca: string | undefined): string | undefined {
   if (!err.code || !UNTRUSTED.has(err.code)) return undefined;
-  if (err.code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'mqtt tls: the broker\'s certificate is not for the host in mqtt.url; refusing to connect';
-  if (err.code === 'CERT_HAS_EXPIRED' || err.code === 'CERT_NOT_YET_VALID') return 'mqtt tls: the broker\'s certificate is expired or not yet valid; refusing to connect';
+  if (err.code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return "mqtt tls: the broker's certificate is not for the host in mqtt.url; refusing to connect";
+  if (err.code === 'CERT_HAS_EXPIRED' || err.code === 'CERT_NOT_YET_VALID')
+    return "mqtt tls: the broker's certificate is expired or not yet valid; refusing to connect";
   return `mqtt tls: the broker's certificate is not signed by the CA in mqtt.ca (${ca ?? 'none'}); refusing to connect`;
 }
 

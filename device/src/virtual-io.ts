@@ -30,7 +30,11 @@ export class VirtualIO extends EventEmitter {
     super();
     // Digital only (no PWM): Leds then use OUTPUT + digitalWrite, which is all the kiosk needs.
     this.pins = Array.from({ length: pinCount }, () => ({
-      supportedModes: [MODES.INPUT, MODES.OUTPUT], mode: MODES.INPUT, value: 0, report: 1, analogChannel: 127,
+      supportedModes: [MODES.INPUT, MODES.OUTPUT],
+      mode: MODES.INPUT,
+      value: 0,
+      report: 1,
+      analogChannel: 127,
     }));
     setImmediate(() => {
       if (!plugged) return void this.emit('error', new Error('virtual board is unplugged'));

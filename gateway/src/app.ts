@@ -29,13 +29,22 @@ import { PgStore } from './store/postgres.js';
 import { SqliteStore } from './store/sqlite.js';
 import type { Store } from './store/store.js';
 
-export interface Gateway { config: GatewayConfig; store: Store; mqtt: MqttRuntime }
-
-declare module 'fastify' {
-  interface FastifyInstance { gateway: Gateway }
+export interface Gateway {
+  config: GatewayConfig;
+  store: Store;
+  mqtt: MqttRuntime;
 }
 
-export interface BuildOptions { logger?: Logger; store?: Store }
+declare module 'fastify' {
+  interface FastifyInstance {
+    gateway: Gateway;
+  }
+}
+
+export interface BuildOptions {
+  logger?: Logger;
+  store?: Store;
+}
 
 const DEAD_LETTER_PRUNE_MS = 60_000;
 

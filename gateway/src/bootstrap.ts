@@ -11,7 +11,9 @@ export async function bootstrapAdminKey(store: Store, adminToken: string | undef
     const hash = hashSecret(adminToken);
     // A token revoked (or rotated away) through the API stays dead: reinstating it would undo the revocation.
     if (await store.isRevokedApiKey(hash)) {
-      throw new ConfigError(['LB_ADMIN_TOKEN: this token was revoked or rotated through the API: set the new one, or unset LB_ADMIN_TOKEN to use the keys in the database']);
+      throw new ConfigError([
+        'LB_ADMIN_TOKEN: this token was revoked or rotated through the API: set the new one, or unset LB_ADMIN_TOKEN to use the keys in the database',
+      ]);
     }
     await store.upsertApiKey({ name: ENV_ADMIN_KEY_NAME, role: 'admin', hash });
     return undefined;

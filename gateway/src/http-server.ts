@@ -26,7 +26,10 @@ export function createHttpServer(config: GatewayConfig['http'], log: Logger, han
   };
   // HTTPS: a TLS handshake that has not finished within the headers' time is dropped too (node waits 120 s).
   const server = config.tls
-    ? (https.createServer({ ...limits, ...config.tls, handshakeTimeout: limits.headersTimeout, minVersion: 'TLSv1.2' }, handler) as unknown as http.Server)
+    ? (https.createServer(
+        { ...limits, ...config.tls, handshakeTimeout: limits.headersTimeout, minVersion: 'TLSv1.2' },
+        handler,
+      ) as unknown as http.Server)
     : http.createServer(limits, handler);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   // A connection silent for the whole request timeout is closed too (an idle one before that, by keep-alive).

@@ -32,10 +32,26 @@ async function main(): Promise<void> {
   });
   // The server is ours (http-server.ts), so fastify cannot tell it speaks HTTPS: the listening line says so.
   const scheme = config.http.tls ? 'https' : 'http';
-  await app.listen({ port: config.http.port, host: config.http.host, listenTextResolver: (address) => `Server listening at ${address.replace(/^https?:/, `${scheme}:`)}` });
+  await app.listen({
+    port: config.http.port,
+    host: config.http.host,
+    listenTextResolver: (address) => `Server listening at ${address.replace(/^https?:/, `${scheme}:`)}`,
+  });
   const httpPort = (app.server.address() as AddressInfo).port;
   // The ready line is an interface (process tests and scripts wait for it): printed at any LB_LOG_LEVEL.
-  log.child({}, { level: 'info' }).info({ httpPort, httpScheme: scheme, mqttPort: app.gateway.mqtt.brokerPort, mqttMode: app.gateway.mqtt.mode, mqttTls: app.gateway.mqtt.tls, dataDir: config.dataDir }, 'gateway ready');
+  log
+    .child({}, { level: 'info' })
+    .info(
+      {
+        httpPort,
+        httpScheme: scheme,
+        mqttPort: app.gateway.mqtt.brokerPort,
+        mqttMode: app.gateway.mqtt.mode,
+        mqttTls: app.gateway.mqtt.tls,
+        dataDir: config.dataDir,
+      },
+      'gateway ready',
+    );
 }
 
 main().catch((err: unknown) => {

@@ -11,12 +11,24 @@ import type { Prng } from '../fleet/prng.js';
 import type { SmallDisk } from './small-disk.js';
 
 export const FAULT_KINDS = [
-  'agent-kill', 'gateway-kill', 'mosquitto-kill', 'net-cut', 'net-down', 'net-stall', 'net-delay',
-  'disk-full', 'clock-jump', 'agent-clock-jump', 'board-unplug',
+  'agent-kill',
+  'gateway-kill',
+  'mosquitto-kill',
+  'net-cut',
+  'net-down',
+  'net-stall',
+  'net-delay',
+  'disk-full',
+  'clock-jump',
+  'agent-clock-jump',
+  'board-unplug',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-export interface ChaosAgent { kiosk: AgentKiosk; disk?: SmallDisk }
+export interface ChaosAgent {
+  kiosk: AgentKiosk;
+  disk?: SmallDisk;
+}
 
 export interface World {
   rng: Prng;
@@ -150,7 +162,8 @@ export const FAULTS: Record<FaultKind, (w: World, maxMs: number) => Promise<Faul
     a.disk!.free();
     const refused = diskRefusals(a.kiosk) - refusedBefore;
     return {
-      target: a.kiosk.id, agentBackMs: back,
+      target: a.kiosk.id,
+      agentBackMs: back,
       detail: `disk filled (${Math.round(bytes / 1024)} KiB filler)${reboot ? ', agent SIGKILLed and restarted on it' : ''}; outbox writes refused: ${refused}`,
     };
   },
@@ -168,12 +181,22 @@ export const FAULTS: Record<FaultKind, (w: World, maxMs: number) => Promise<Faul
     if (!a) return { target: '-', detail: 'no agent running' };
     // Back (synced or not), a little ahead, or more than the gateway's 24 h skew while claiming sync.
     const choice = w.rng.int(0, 3);
-    const offset = [-w.rng.between(2, 72) * HOUR, -w.rng.between(0.5, 3) * HOUR, w.rng.between(0.5, 12) * HOUR, w.rng.between(30, 60) * HOUR][choice]!;
+    const offset = [
+      -w.rng.between(2, 72) * HOUR,
+      -w.rng.between(0.5, 3) * HOUR,
+      w.rng.between(0.5, 12) * HOUR,
+      w.rng.between(30, 60) * HOUR,
+    ][choice]!;
     const synced = choice !== 0;
     await a.kiosk.stop();
     const liftedAt = Date.now();
     const back = await a.kiosk.start({ clockOffsetMs: Math.round(offset), clockSynced: synced });
-    return { target: a.kiosk.id, detail: `restarted with its clock ${(offset / HOUR).toFixed(1)} h off, clockSynced ${synced}`, liftedAt, agentBackMs: back };
+    return {
+      target: a.kiosk.id,
+      detail: `restarted with its clock ${(offset / HOUR).toFixed(1)} h off, clockSynced ${synced}`,
+      liftedAt,
+      agentBackMs: back,
+    };
   },
 
   async 'board-unplug'(w, maxMs) {

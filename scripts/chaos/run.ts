@@ -39,7 +39,11 @@ export interface ChaosOptions {
 }
 
 export interface FaultRecord {
-  kind: FaultKind; target: string; detail: string; startedAt: number; endedAt: number;
+  kind: FaultKind;
+  target: string;
+  detail: string;
+  startedAt: number;
+  endedAt: number;
   /** Agent faults: from the lift until the agent was back (board connected). */
   agentBackMs?: number;
   /** From the lift until every press made by then (by online protocol kiosks) was acked. */
@@ -70,7 +74,11 @@ export interface ChaosReport {
   durationMs: number;
 }
 
-interface Rig { world: World; api: GatewayApi; teardown(): Promise<void> }
+interface Rig {
+  world: World;
+  api: GatewayApi;
+  teardown(): Promise<void>;
+}
 
 async function setUp(o: ChaosOptions, rng: Prng): Promise<Rig> {
   // Everything started is stopped again, in reverse order, at the end or if the set-up itself fails.
@@ -92,17 +100,34 @@ async function setUp(o: ChaosOptions, rng: Prng): Promise<Rig> {
     closers.push(() => world.gateway.proc.kill('SIGKILL'));
     const ports = { httpPort: first.httpPort, ...(first.mqttPort ? { mqttPort: first.mqttPort } : {}) };
     const api = new GatewayApi(`http://127.0.0.1:${first.httpPort}`, ADMIN_TOKEN);
-    const proxy = new FaultProxy({ targetPort: mosquitto?.port ?? first.mqttPort!, maxFaultMs: 30_000, maxLifetimeMs: o.durationMs + 15 * 60_000 });
+    const proxy = new FaultProxy({
+      targetPort: mosquitto?.port ?? first.mqttPort!,
+      maxFaultMs: 30_000,
+      maxLifetimeMs: o.durationMs + 15 * 60_000,
+    });
     await proxy.start();
     closers.push(() => proxy.stop());
     const mqttUrl = `mqtt://127.0.0.1:${proxy.port}`;
 
     const to = Date.now();
     const plan = planFleet({
-      seed: o.seed, kiosks: o.kiosks + o.agents, idPrefix: `chaos${o.seed}-${to.toString(36)}-`, from: to - 3 * 86_400_000, to,
-      rate: o.rate ?? 1, offlineChance: 0.3, misuseChance: 0.03,
+      seed: o.seed,
+      kiosks: o.kiosks + o.agents,
+      idPrefix: `chaos${o.seed}-${to.toString(36)}-`,
+      from: to - 3 * 86_400_000,
+      to,
+      rate: o.rate ?? 1,
+      offlineChance: 0.3,
+      misuseChance: 0.03,
     });
-    const fleet = new ProtocolFleet({ plan, api, mqttUrl, kioskIds: plan.kiosks.slice(0, o.kiosks).map((k) => k.id), retransmitMs: 2000, keepaliveS: 3 });
+    const fleet = new ProtocolFleet({
+      plan,
+      api,
+      mqttUrl,
+      kioskIds: plan.kiosks.slice(0, o.kiosks).map((k) => k.id),
+      retransmitMs: 2000,
+      keepaliveS: 3,
+    });
     closers.push(() => fleet.close());
     const logins = await fleet.register();
     const agents: ChaosAgent[] = [];
@@ -120,7 +145,11 @@ async function setUp(o: ChaosOptions, rng: Prng): Promise<Rig> {
     await Promise.all(agents.map((a) => a.kiosk.start()));
 
     Object.assign(world, {
-      rng, mosquitto, proxy, fleet, agents,
+      rng,
+      mosquitto,
+      proxy,
+      fleet,
+      agents,
       async restartGateway() {
         world.gateway = await startGateway({ dataDir: first.dataDir, ...ports, env });
       },
@@ -137,7 +166,12 @@ async function reviveUnexpected(w: World, exits: string[]): Promise<void> {
   for (const a of w.agents) {
     if (a.kiosk.running || !a.kiosk.proc) continue;
     const fatal = a.kiosk.proc.lines.find((l) => l.msg === 'uncaught exception');
-    exits.push(`${a.kiosk.id} exited (${a.kiosk.proc.child.exitCode ?? a.kiosk.proc.child.signalCode}): ${JSON.stringify(fatal?.err ?? a.kiosk.proc.stderr.join('').slice(-300))}`.slice(0, 600));
+    exits.push(
+      `${a.kiosk.id} exited (${a.kiosk.proc.child.exitCode ?? a.kiosk.proc.child.signalCode}): ${JSON.stringify(fatal?.err ?? a.kiosk.proc.stderr.join('').slice(-300))}`.slice(
+        0,
+        600,
+      ),
+    );
     a.disk?.free();
     await a.kiosk.start({ clockOffsetMs: 0 });
   }
@@ -176,10 +210,27 @@ async function injectAll(o: ChaosOptions, w: World, records: FaultRecord[], exit
     try {
       const out = await FAULTS[kind](w, maxMs);
       const { liftedAt, agentBackMs, ...rest } = out;
-      records.push({ kind, ...rest, startedAt, endedAt: liftedAt ?? Date.now(), agentBackMs, ackCatchUpMs: 0, recoveryMs: agentBackMs ?? 0 });
+      records.push({
+        kind,
+        ...rest,
+        startedAt,
+        endedAt: liftedAt ?? Date.now(),
+        agentBackMs,
+        ackCatchUpMs: 0,
+        recoveryMs: agentBackMs ?? 0,
+      });
       log(`  fault ${i + 1}/${plan.length} ${kind} → ${out.target}: ${out.detail}`);
     } catch (err) {
-      records.push({ kind, target: '?', detail: 'failed', startedAt, endedAt: Date.now(), ackCatchUpMs: 0, recoveryMs: 0, error: String(err) });
+      records.push({
+        kind,
+        target: '?',
+        detail: 'failed',
+        startedAt,
+        endedAt: Date.now(),
+        ackCatchUpMs: 0,
+        recoveryMs: 0,
+        error: String(err),
+      });
       log(`  fault ${i + 1}/${plan.length} ${kind} FAILED: ${String(err).slice(0, 300)}`);
     }
   }
@@ -217,11 +268,20 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const kinds = availableKinds(w).filter((k) => !o.kinds || o.kinds.includes(k));
     const skippedKinds = [
       ...(w.mosquitto ? [] : ['mosquitto-kill (embedded broker: a gateway kill is the broker kill)']),
-      ...(w.agents.some((a) => a.disk) ? [] : [w.agents.length ? 'disk-full (needs root to mount a small tmpfs)' : 'agent faults (no agents)']),
+      ...(w.agents.some((a) => a.disk)
+        ? []
+        : [w.agents.length ? 'disk-full (needs root to mount a small tmpfs)' : 'agent faults (no agents)']),
     ];
-    log(`chaos: seed ${o.seed}, ${o.broker} broker, ${o.kiosks} protocol kiosks + ${o.agents} agents, ${o.faults} faults over ${Math.round(o.durationMs / 1000)} s; kinds: ${kinds.join(', ')}`);
+    log(
+      `chaos: seed ${o.seed}, ${o.broker} broker, ${o.kiosks} protocol kiosks + ${o.agents} agents, ${o.faults} faults over ${Math.round(o.durationMs / 1000)} s; kinds: ${kinds.join(', ')}`,
+    );
     const { plan } = w.fleet;
-    const replay = new AgentReplay(plan, w.agents.map((a) => a.kiosk), o.durationMs, 3);
+    const replay = new AgentReplay(
+      plan,
+      w.agents.map((a) => a.kiosk),
+      o.durationMs,
+      3,
+    );
     const pressing = w.fleet.replay(o.durationMs, (f) => replay.release(plan.from + f * (plan.to - plan.from)));
     await Promise.all([pressing, injectAll(o, w, records, exits, log)]);
 
@@ -247,12 +307,25 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const faultsByKind: Partial<Record<FaultKind, number>> = {};
     for (const r of records) if (!r.error) faultsByKind[r.kind] = (faultsByKind[r.kind] ?? 0) + 1;
     return {
-      seed: o.seed, broker: o.broker, faults: records, faultsByKind, skippedKinds,
-      presses: totals.events, stored: totals.stored, rejected: totals.rejected,
-      lost: sum((c) => c.lost), duplicated: sum((c) => c.duplicated), unknown: sum((c) => c.unknown),
+      seed: o.seed,
+      broker: o.broker,
+      faults: records,
+      faultsByKind,
+      skippedKinds,
+      presses: totals.events,
+      stored: totals.stored,
+      rejected: totals.rejected,
+      lost: sum((c) => c.lost),
+      duplicated: sum((c) => c.duplicated),
+      unknown: sum((c) => c.unknown),
       mismatches: checks.filter((c) => c.problems.length > 0),
-      maxRecoveryMs: worst?.recoveryMs ?? 0, maxRecoveryKind: worst?.kind,
-      settleMs, settled: fleetOk && agentsOk, unexpectedExits: exits, diskRefusals: refusals, durationMs: Date.now() - began,
+      maxRecoveryMs: worst?.recoveryMs ?? 0,
+      maxRecoveryKind: worst?.kind,
+      settleMs,
+      settled: fleetOk && agentsOk,
+      unexpectedExits: exits,
+      diskRefusals: refusals,
+      durationMs: Date.now() - began,
     };
   } finally {
     await rig.teardown();
@@ -264,7 +337,9 @@ export function mosquittoAvailable(): boolean {
 }
 
 export function formatReport(r: ChaosReport): string[] {
-  const kinds = Object.entries(r.faultsByKind).map(([k, n]) => `${k} ${n}`).join(', ');
+  const kinds = Object.entries(r.faultsByKind)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
   const failed = r.faults.filter((f) => f.error).length;
   const byKind = new Map<string, number>();
   for (const f of r.faults) byKind.set(f.kind, Math.max(byKind.get(f.kind) ?? 0, f.recoveryMs));

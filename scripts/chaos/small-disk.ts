@@ -31,7 +31,8 @@ export class SmallDisk {
     const chunk = Buffer.alloc(256 * 1024);
     let written = 0;
     try {
-      for (const size of [chunk.length, 4096, 512]) { // big chunks first, then the last partial pages
+      for (const size of [chunk.length, 4096, 512]) {
+        // big chunks first, then the last partial pages
         for (let i = 0; i < 100_000; i++) {
           try {
             written += writeSync(fd, chunk, 0, size);

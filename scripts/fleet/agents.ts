@@ -104,10 +104,19 @@ export class AgentKiosk {
   readOutbox(): LedgerEntry[] {
     const db = new Database(join(this.dataDir, 'outbox.db'), { fileMustExist: true });
     try {
-      const rows = db.prepare('SELECT seq, id, state, panel, button, at_ms, clock_synced FROM events ORDER BY seq').all() as
-        { seq: number; id: string; state: string; panel: string; button: Button; at_ms: number; clock_synced: number }[];
+      const rows = db.prepare('SELECT seq, id, state, panel, button, at_ms, clock_synced FROM events ORDER BY seq').all() as {
+        seq: number;
+        id: string;
+        state: string;
+        panel: string;
+        button: Button;
+        at_ms: number;
+        clock_synced: number;
+      }[];
       return rows.map((r) => ({
-        id: r.id, seq: r.seq, expect: r.state === 'rejected' ? 'rejected' : 'stored',
+        id: r.id,
+        seq: r.seq,
+        expect: r.state === 'rejected' ? 'rejected' : 'stored',
         press: { panel: r.panel, button: r.button, at: r.at_ms, clockSynced: r.clock_synced === 1 },
       }));
     } finally {

@@ -11,7 +11,10 @@ export interface AgentStatus {
 }
 
 export class GatewayApi {
-  constructor(readonly base: string, private readonly token: string) {}
+  constructor(
+    readonly base: string,
+    private readonly token: string,
+  ) {}
 
   async request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
     const res = await fetch(`${this.base}/api/v1${path}`, {
@@ -43,7 +46,8 @@ export class GatewayApi {
     let after = 0;
     for (let page = 0; page < max; page++) {
       const res = await this.request<{ items: { id: string; seq: number }[]; nextAfterSeq: number | null }>(
-        'GET', `/kiosks/${encodeURIComponent(id)}/events?afterSeq=${after}&limit=5000`,
+        'GET',
+        `/kiosks/${encodeURIComponent(id)}/events?afterSeq=${after}&limit=5000`,
       );
       if (res.status !== 200) throw new Error(`GET events ${id}: ${res.status}`);
       out.push(...res.body.items.map((e) => ({ id: e.id, seq: e.seq })));

@@ -18,7 +18,12 @@ const DAY = 24 * HOUR;
 export type ClockFaultKind = 'reboot-no-rtc' | 'ahead-unsynced' | 'ahead-claims-sync' | 'step-back';
 export const CLOCK_FAULT_KINDS: ClockFaultKind[] = ['reboot-no-rtc', 'ahead-unsynced', 'ahead-claims-sync', 'step-back'];
 
-interface ClockFault { kind: ClockFaultKind; offsetMs: number; bootId: string; remaining: number }
+interface ClockFault {
+  kind: ClockFaultKind;
+  offsetMs: number;
+  bootId: string;
+  remaining: number;
+}
 
 interface KioskState {
   plan: KioskPlan;
@@ -72,17 +77,24 @@ export class ProtocolFleet {
     const states = [...this.states.values()];
     const logins: { username: string; password: string }[] = [];
     for (let i = 0; i < states.length; i += 10) {
-      await Promise.all(states.slice(i, i + 10).map(async (s) => {
-        const password = await this.opts.api.registerKiosk(s.plan.id, {
-          panels: [{ id: s.plan.panel.id, kind: s.plan.panel.kind, pins: { good: 2, neutral: 3, bad: 4 } }],
-        });
-        logins.push({ username: s.plan.id, password });
-        s.kiosk = new ProtocolKiosk({
-          url: this.opts.mqttUrl, kioskId: s.plan.id, password, window: 4, batchSize: 200,
-          retransmitMs: this.opts.retransmitMs ?? 3000, keepaliveS: this.opts.keepaliveS ?? 5,
-          onSettle: (id) => this.settledAt.set(id, Date.now()),
-        });
-      }));
+      await Promise.all(
+        states.slice(i, i + 10).map(async (s) => {
+          const password = await this.opts.api.registerKiosk(s.plan.id, {
+            panels: [{ id: s.plan.panel.id, kind: s.plan.panel.kind, pins: { good: 2, neutral: 3, bad: 4 } }],
+          });
+          logins.push({ username: s.plan.id, password });
+          s.kiosk = new ProtocolKiosk({
+            url: this.opts.mqttUrl,
+            kioskId: s.plan.id,
+            password,
+            window: 4,
+            batchSize: 200,
+            retransmitMs: this.opts.retransmitMs ?? 3000,
+            keepaliveS: this.opts.keepaliveS ?? 5,
+            onSettle: (id) => this.settledAt.set(id, Date.now()),
+          });
+        }),
+      );
     }
     return logins;
   }
@@ -184,11 +196,17 @@ export class ProtocolFleet {
   private event(s: KioskState, p: PlannedPress): Event {
     const stamp = this.stamp(s, p);
     const event: Event = {
-      id: ulid(Math.max(0, Date.parse(stamp.at))), seq: ++s.seq, panel: p.panel, button: p.button,
-      flags: p.flags, ...stamp,
+      id: ulid(Math.max(0, Date.parse(stamp.at))),
+      seq: ++s.seq,
+      panel: p.panel,
+      button: p.button,
+      flags: p.flags,
+      ...stamp,
     };
     this.ledger.add(s.plan.id, {
-      id: event.id, seq: event.seq, expect: expectationOf(event, Date.now()),
+      id: event.id,
+      seq: event.seq,
+      expect: expectationOf(event, Date.now()),
       press: { panel: event.panel, button: event.button, at: Date.parse(event.at), clockSynced: event.clockSynced },
     });
     this.releasedAt.set(event.id, Date.now());
@@ -202,7 +220,12 @@ export class ProtocolFleet {
     if (--c.remaining <= 0) s.clock = undefined;
     switch (c.kind) {
       case 'reboot-no-rtc': // a Pi after a power cut: clock starts at the epoch until NTP syncs
-        return { at: new Date(c.offsetMs + 60_000 - c.remaining * 1000).toISOString(), clockSynced: false, bootId: c.bootId, uptimeMs: 60_000 };
+        return {
+          at: new Date(c.offsetMs + 60_000 - c.remaining * 1000).toISOString(),
+          clockSynced: false,
+          bootId: c.bootId,
+          uptimeMs: 60_000,
+        };
       case 'ahead-unsynced':
         return { ...normal, at: new Date(p.at + c.offsetMs).toISOString(), clockSynced: false };
       case 'ahead-claims-sync': // a wrong NTP answer: far ahead yet "synced" — the gateway must reject it
@@ -216,9 +239,13 @@ export class ProtocolFleet {
 /** A random clock fault offset that keeps each kind clear of the gateway's 24 h plausibility edge. */
 export function clockFaultOffset(kind: ClockFaultKind, unit: number): number {
   switch (kind) {
-    case 'reboot-no-rtc': return Math.round(unit * 10 * DAY); // days after 1970-01-01
-    case 'ahead-unsynced': return Math.round((1 + unit * 29) * DAY);
-    case 'ahead-claims-sync': return Math.round(unit * 3 * DAY);
-    case 'step-back': return Math.round((0.5 + unit * 2.5) * HOUR);
+    case 'reboot-no-rtc':
+      return Math.round(unit * 10 * DAY); // days after 1970-01-01
+    case 'ahead-unsynced':
+      return Math.round((1 + unit * 29) * DAY);
+    case 'ahead-claims-sync':
+      return Math.round(unit * 3 * DAY);
+    case 'step-back':
+      return Math.round((0.5 + unit * 2.5) * HOUR);
   }
 }

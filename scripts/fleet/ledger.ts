@@ -8,9 +8,19 @@ import type { GatewayApi } from './api.js';
 export type Expectation = 'stored' | 'rejected';
 
 /** What was pressed, for the expected scores (the simulator's figures; the delivery check needs none of it). */
-export interface LedgerPress { panel: string; button: Button; at: number; clockSynced: boolean }
+export interface LedgerPress {
+  panel: string;
+  button: Button;
+  at: number;
+  clockSynced: boolean;
+}
 
-export interface LedgerEntry { id: string; seq: number; expect: Expectation; press?: LedgerPress }
+export interface LedgerEntry {
+  id: string;
+  seq: number;
+  expect: Expectation;
+  press?: LedgerPress;
+}
 
 /** What the gateway will do with an event, by the contract's time rule (decided margins, no edge cases). */
 export function expectationOf(event: Pick<Event, 'at' | 'clockSynced'>, now: number): Expectation {
@@ -101,7 +111,9 @@ export async function checkKiosk(api: GatewayApi, kioskId: string, entries: Ledg
   };
   const gateway = { received: k.counters.received, rejected: k.counters.rejected, lastSeq: k.counters.lastSeq, gaps: gapText(k.gaps) };
   const check: KioskCheck = {
-    kioskId, expected, gateway,
+    kioskId,
+    expected,
+    gateway,
     lost: stored.filter((e) => !held.has(e.id)).length,
     duplicated: rows.length - held.size + (rows.length - seqs.size),
     unknown: rows.filter((r) => !known.has(r.id)).length,

@@ -5,9 +5,7 @@
  * from the ledger (what the kiosks really sent) with the gateway's own misuse rules, and the gateway's
  * scores to check them against.
  */
-import {
-  DEFAULT_MISUSE_RULES, emptyHistory, flagPress, type Button, type MisuseRules, type PanelKind,
-} from '../../shared/src/index.js';
+import { DEFAULT_MISUSE_RULES, emptyHistory, flagPress, type Button, type MisuseRules, type PanelKind } from '../../shared/src/index.js';
 import type { GatewayApi } from './api.js';
 import type { Ledger, LedgerPress } from './ledger.js';
 import type { FleetPlan, KioskPlan, Office } from './patterns.js';
@@ -30,25 +28,47 @@ async function batched<T>(items: T[], fn: (item: T) => Promise<unknown>, width =
   for (let i = 0; i < items.length; i += width) await Promise.all(items.slice(i, i + width).map(fn));
 }
 
-export interface OrgSummary { regions: number; offices: number; desks: number; employees: number; assignments: number; countDays: number; salesOffices: number }
+export interface OrgSummary {
+  regions: number;
+  offices: number;
+  desks: number;
+  employees: number;
+  assignments: number;
+  countDays: number;
+  salesOffices: number;
+}
 
 /** Creates regions, offices, desks, employees, shift assignments and visitor/sales counts. */
 export async function seedOrganisation(api: GatewayApi, plan: FleetPlan): Promise<OrgSummary> {
   await batched(plan.regions, (r) => call(api, 'POST', '/regions', { id: r.id, name: r.name }, 201));
-  await batched(plan.offices, (o) => call(api, 'POST', '/offices', { id: o.id, name: o.name, timeZone: o.timeZone, regionId: o.region.id }, 201));
+  await batched(plan.offices, (o) =>
+    call(api, 'POST', '/offices', { id: o.id, name: o.name, timeZone: o.timeZone, regionId: o.region.id }, 201),
+  );
   const desks = plan.kiosks.filter((k) => k.desk);
   await batched(desks, (k) => call(api, 'POST', '/desks', { id: k.desk!.id, officeId: k.office.id, name: k.desk!.name }, 201));
   const employees = plan.offices.flatMap((o) => o.employees.map((e) => ({ o, e })));
   await batched(employees, ({ o, e }) => call(api, 'POST', '/employees', { id: e.id, name: e.name, officeId: o.id }, 201));
-  const shifts = desks.flatMap((k) => k.shifts.map((s) => ({ deskId: k.desk!.id, employeeId: s.employee.id, from: new Date(s.from).toISOString(), to: new Date(s.to).toISOString() })));
+  const shifts = desks.flatMap((k) =>
+    k.shifts.map((s) => ({
+      deskId: k.desk!.id,
+      employeeId: s.employee.id,
+      from: new Date(s.from).toISOString(),
+      to: new Date(s.to).toISOString(),
+    })),
+  );
   await batched(shifts, (s) => call(api, 'POST', '/assignments', s, 201));
   for (const o of plan.offices) {
     await call(api, 'PUT', `/offices/${o.id}/visitors`, { entries: o.days.map((d) => ({ date: d.date, count: d.visitors })) }, 200);
-    if (o.conversion !== null) await call(api, 'PUT', `/offices/${o.id}/sales`, { entries: o.days.map((d) => ({ date: d.date, count: d.sales ?? 0 })) }, 200);
+    if (o.conversion !== null)
+      await call(api, 'PUT', `/offices/${o.id}/sales`, { entries: o.days.map((d) => ({ date: d.date, count: d.sales ?? 0 })) }, 200);
   }
   return {
-    regions: plan.regions.length, offices: plan.offices.length, desks: desks.length, employees: employees.length,
-    assignments: shifts.length, countDays: plan.offices.reduce((n, o) => n + o.days.length, 0),
+    regions: plan.regions.length,
+    offices: plan.offices.length,
+    desks: desks.length,
+    employees: employees.length,
+    assignments: shifts.length,
+    countDays: plan.offices.reduce((n, o) => n + o.days.length, 0),
     salesOffices: plan.offices.filter((o) => o.conversion !== null).length,
   };
 }
@@ -60,7 +80,12 @@ export async function bindKiosk(api: GatewayApi, k: KioskPlan): Promise<void> {
   await call(api, 'PUT', `/kiosks/${encodeURIComponent(k.id)}/panels/${panel.id}/binding`, body, 200);
 }
 
-export interface Tally { good: number; neutral: number; bad: number; excluded: number }
+export interface Tally {
+  good: number;
+  neutral: number;
+  bad: number;
+  excluded: number;
+}
 const emptyTally = (): Tally => ({ good: 0, neutral: 0, bad: 0, excluded: 0 });
 const counted = (t: Tally) => t.good + t.neutral + t.bad;
 
@@ -82,8 +107,14 @@ export interface OfficeExpectation {
  * only hints). Presses without a synced clock are left out (`uncertain`): the gateway corrects their time
  * from the boot's synced presses, which the simulator does not model.
  */
-export function expectedByOffice(plan: FleetPlan, ledger: Ledger, rules: MisuseRules = DEFAULT_MISUSE_RULES): Map<string, OfficeExpectation> {
-  const out = new Map<string, OfficeExpectation>(plan.offices.map((o) => [o.id, { office: o, stored: 0, byKind: new Map(), unattributed: emptyTally(), uncertain: 0 }]));
+export function expectedByOffice(
+  plan: FleetPlan,
+  ledger: Ledger,
+  rules: MisuseRules = DEFAULT_MISUSE_RULES,
+): Map<string, OfficeExpectation> {
+  const out = new Map<string, OfficeExpectation>(
+    plan.offices.map((o) => [o.id, { office: o, stored: 0, byKind: new Map(), unattributed: emptyTally(), uncertain: 0 }]),
+  );
   for (const k of plan.kiosks) {
     const e = out.get(k.office.id)!;
     const panel = gatewayPanel(k);
@@ -111,15 +142,38 @@ export function expectedByOffice(plan: FleetPlan, ledger: Ledger, rules: MisuseR
   return out;
 }
 
-interface Estimate { value: number; ci95: [number, number]; n: number }
+interface Estimate {
+  value: number;
+  ci95: [number, number];
+  n: number;
+}
 interface Score {
   counts: { good: number; neutral: number; bad: number; total: number; excluded: number };
-  ink: Estimate | null; iel: Estimate | null; csat: Estimate | null; coverage: Estimate | null; conversion: Estimate | null;
+  ink: Estimate | null;
+  iel: Estimate | null;
+  csat: Estimate | null;
+  coverage: Estimate | null;
+  conversion: Estimate | null;
 }
-interface SubjectScores { total: { scores: Partial<Record<PanelKind, Score>>; visitors: number | null; sales: number | null; unattributed: Tally & { total: number } } }
-interface Ranking { items: { rank: number; id: string; officeId: string; value: number; n: number }[]; leftOut: number }
+interface SubjectScores {
+  total: {
+    scores: Partial<Record<PanelKind, Score>>;
+    visitors: number | null;
+    sales: number | null;
+    unattributed: Tally & { total: number };
+  };
+}
+interface Ranking {
+  items: { rank: number; id: string; officeId: string; value: number; n: number }[];
+  leftOut: number;
+}
 
-export interface OfficeCheck { office: Office; expected: OfficeExpectation; scores: SubjectScores['total']; problems: string[] }
+export interface OfficeCheck {
+  office: Office;
+  expected: OfficeExpectation;
+  scores: SubjectScores['total'];
+  problems: string[];
+}
 
 /** The local dates [from, to) that cover the simulated window and everything pressed until `now`. */
 export function scorePeriod(o: Office, plan: FleetPlan, now: number): { from: string; to: string } {
@@ -127,7 +181,12 @@ export function scorePeriod(o: Office, plan: FleetPlan, now: number): { from: st
 }
 
 /** Fetches each office's scores (`GET /offices/{id}/scores`) and compares its counts with the expectation. */
-export async function checkScores(api: GatewayApi, plan: FleetPlan, expected: Map<string, OfficeExpectation>, now = Date.now()): Promise<OfficeCheck[]> {
+export async function checkScores(
+  api: GatewayApi,
+  plan: FleetPlan,
+  expected: Map<string, OfficeExpectation>,
+  now = Date.now(),
+): Promise<OfficeCheck[]> {
   const checks: OfficeCheck[] = [];
   for (const o of plan.offices) {
     const { from, to } = scorePeriod(o, plan, now);
@@ -159,20 +218,29 @@ const lpad = (text: string | number, width: number) => String(text).padStart(wid
 export function formatOffices(checks: OfficeCheck[]): string[] {
   const lines = [
     `  ${pad('office', 16)} ${pad('time zone', 18)} ${lpad('stored', 6)} ${lpad('misuse', 6)} ${lpad('counted', 7)}  ${lpad('gateway', 7)} ${lpad('excl.', 5)}  ` +
-    `${lpad('ИНК staff', 9)} ${lpad('ИНК office', 10)} ${lpad('ИЭЛ', 5)} ${lpad('CSAT', 5)} ${lpad('visitors', 8)} ${lpad('conv.', 5)}  id`,
+      `${lpad('ИНК staff', 9)} ${lpad('ИНК office', 10)} ${lpad('ИЭЛ', 5)} ${lpad('CSAT', 5)} ${lpad('visitors', 8)} ${lpad('conv.', 5)}  id`,
   ];
   for (const c of checks) {
     const tallies = [...c.expected.byKind.values()];
     const s = c.scores.scores;
     const gotCounted = Object.values(s).reduce((n, x) => n + (x?.counts.total ?? 0), 0);
     const gotExcluded = Object.values(s).reduce((n, x) => n + (x?.counts.excluded ?? 0), 0);
-    const all = Object.values(s).reduce((acc, x) => ({ good: acc.good + (x?.counts.good ?? 0), total: acc.total + (x?.counts.total ?? 0) }), { good: 0, total: 0 });
+    const all = Object.values(s).reduce(
+      (acc, x) => ({ good: acc.good + (x?.counts.good ?? 0), total: acc.total + (x?.counts.total ?? 0) }),
+      { good: 0, total: 0 },
+    );
     const conversion = s.staff?.conversion ?? s.office?.conversion ?? s.loyalty?.conversion;
     lines.push(
       `  ${pad(c.office.name.slice(0, 16), 16)} ${pad(c.office.timeZone, 18)} ${lpad(c.expected.stored, 6)} ` +
-      `${lpad(tallies.reduce((n, t) => n + t.excluded, 0), 6)} ${lpad(tallies.reduce((n, t) => n + counted(t), 0), 7)}  ${lpad(gotCounted, 7)} ${lpad(gotExcluded, 5)}  ` +
-      `${lpad(pct(s.staff?.ink), 9)} ${lpad(pct(s.office?.ink), 10)} ${lpad(s.loyalty?.iel ? Math.round(s.loyalty.iel.value) : '–', 5)} ` +
-      `${lpad(all.total ? `${Math.round((100 * all.good) / all.total)}%` : '–', 5)} ${lpad(c.scores.visitors ?? '–', 8)} ${lpad(pct(conversion), 5)}  ${c.office.id}`,
+        `${lpad(
+          tallies.reduce((n, t) => n + t.excluded, 0),
+          6,
+        )} ${lpad(
+          tallies.reduce((n, t) => n + counted(t), 0),
+          7,
+        )}  ${lpad(gotCounted, 7)} ${lpad(gotExcluded, 5)}  ` +
+        `${lpad(pct(s.staff?.ink), 9)} ${lpad(pct(s.office?.ink), 10)} ${lpad(s.loyalty?.iel ? Math.round(s.loyalty.iel.value) : '–', 5)} ` +
+        `${lpad(all.total ? `${Math.round((100 * all.good) / all.total)}%` : '–', 5)} ${lpad(c.scores.visitors ?? '–', 8)} ${lpad(pct(conversion), 5)}  ${c.office.id}`,
     );
   }
   return lines;
@@ -190,8 +258,10 @@ export async function employeeRanking(api: GatewayApi, plan: FleetPlan, now = Da
   };
   const items = r.items.filter((i) => employees.has(i.id)); // a shared gateway also ranks other runs' employees
   const others = r.items.length - items.length;
-  const lines = [`employees by CSAT (GET /api/v1/rankings?level=employee&index=csat&from=${from}&to=${to}): ${items.length} of this run ranked` +
-    `${others ? ` (and ${others} others)` : ''}, ${r.leftOut} left out (fewer presses than minSample)`];
+  const lines = [
+    `employees by CSAT (GET /api/v1/rankings?level=employee&index=csat&from=${from}&to=${to}): ${items.length} of this run ranked` +
+      `${others ? ` (and ${others} others)` : ''}, ${r.leftOut} left out (fewer presses than minSample)`,
+  ];
   if (items.length <= 2 * show) lines.push(...items.map(line));
   else lines.push(...items.slice(0, show).map(line), '    …', ...items.slice(-show).map(line));
   return lines;

@@ -13,13 +13,29 @@ import { addDays, localDate, localTime, zonedInstant, type LocalTime } from './z
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-export interface Mix { good: number; neutral: number; bad: number }
+export interface Mix {
+  good: number;
+  neutral: number;
+  bad: number;
+}
 /** How customers rate an employee: clearly better, typical, clearly worse. */
 export type Profile = 'star' | 'steady' | 'struggling';
-export interface Employee { id: string; name: string; profile: Profile; mix: Mix }
-export interface Region { id: string; name: string }
+export interface Employee {
+  id: string;
+  name: string;
+  profile: Profile;
+  mix: Mix;
+}
+export interface Region {
+  id: string;
+  name: string;
+}
 /** One office day's visitors (all of them, pressing or not) and, where the office reports them, sales. */
-export interface OfficeDay { date: string; visitors: number; sales: number | null }
+export interface OfficeDay {
+  date: string;
+  visitors: number;
+  sales: number | null;
+}
 export interface Office {
   id: string;
   name: string;
@@ -40,9 +56,16 @@ export interface Office {
   conversion: number | null;
   days: OfficeDay[];
 }
-export interface Desk { id: string; name: string }
+export interface Desk {
+  id: string;
+  name: string;
+}
 /** An employee at a desk over [from, to) (simulated ms): one assignment. */
-export interface Shift { employee: Employee; from: number; to: number }
+export interface Shift {
+  employee: Employee;
+  from: number;
+  to: number;
+}
 
 export interface KioskPlan {
   id: string;
@@ -102,7 +125,12 @@ export interface PlanOptions {
 }
 
 const REGIONS: Record<string, string> = {
-  central: 'Central', 'north-west': 'North-West', volga: 'Volga', urals: 'Urals', siberia: 'Siberia', 'far-east': 'Far East',
+  central: 'Central',
+  'north-west': 'North-West',
+  volga: 'Volga',
+  urals: 'Urals',
+  siberia: 'Siberia',
+  'far-east': 'Far East',
 };
 /** Cities in order of use: the first few already span four time zones. */
 const CITIES: { city: string; zone: string; region: keyof typeof REGIONS }[] = [
@@ -122,11 +150,31 @@ const FIRST = {
   f: ['Anna', 'Maria', 'Elena', 'Olga', 'Natalia', 'Irina', 'Svetlana', 'Daria', 'Ekaterina', 'Tatiana', 'Yulia', 'Polina'],
   m: ['Aleksei', 'Dmitry', 'Ivan', 'Sergei', 'Mikhail', 'Andrei', 'Nikolai', 'Pavel', 'Artem', 'Maksim', 'Roman', 'Kirill'],
 };
-const SURNAMES = ['Ivanov', 'Smirnov', 'Kuznetsov', 'Popov', 'Sokolov', 'Petrov', 'Volkov', 'Morozov', 'Novikov', 'Fedorov', 'Lebedev', 'Kozlov', 'Egorov', 'Pavlov', 'Orlov', 'Zaitsev'];
+const SURNAMES = [
+  'Ivanov',
+  'Smirnov',
+  'Kuznetsov',
+  'Popov',
+  'Sokolov',
+  'Petrov',
+  'Volkov',
+  'Morozov',
+  'Novikov',
+  'Fedorov',
+  'Lebedev',
+  'Kozlov',
+  'Egorov',
+  'Pavlov',
+  'Orlov',
+  'Zaitsev',
+];
 /** Profiles handed out in this order (shuffled per office): every office has someone clearly better and worse. */
 const PROFILES: Profile[] = ['star', 'struggling', 'steady', 'steady', 'steady'];
 const KINDS: { kind: PanelKind; panel: string }[] = [
-  { kind: 'staff', panel: 'desk' }, { kind: 'staff', panel: 'desk' }, { kind: 'office', panel: 'entrance' }, { kind: 'loyalty', panel: 'loyalty' },
+  { kind: 'staff', panel: 'desk' },
+  { kind: 'staff', panel: 'desk' },
+  { kind: 'office', panel: 'entrance' },
+  { kind: 'loyalty', panel: 'loyalty' },
 ];
 
 function mixBetween(rng: Prng, good: [number, number], bad: [number, number]): Mix {
@@ -137,9 +185,12 @@ function mixBetween(rng: Prng, good: [number, number], bad: [number, number]): M
 
 function profileMix(rng: Prng, profile: Profile): Mix {
   switch (profile) {
-    case 'star': return mixBetween(rng, [0.82, 0.92], [0.01, 0.04]);
-    case 'steady': return mixBetween(rng, [0.55, 0.72], [0.06, 0.14]);
-    case 'struggling': return mixBetween(rng, [0.3, 0.42], [0.28, 0.4]);
+    case 'star':
+      return mixBetween(rng, [0.82, 0.92], [0.01, 0.04]);
+    case 'steady':
+      return mixBetween(rng, [0.55, 0.72], [0.06, 0.14]);
+    case 'struggling':
+      return mixBetween(rng, [0.3, 0.42], [0.28, 0.4]);
   }
 }
 
@@ -151,15 +202,22 @@ function office(rng: Prng, index: number, prefix: string): Omit<Office, 'employe
   const name = round === 0 ? c.city : `${c.city} ${round + 1}`;
   const opens = rng.int(8, 10);
   return {
-    id: `${prefix}o${index + 1}-${slug(c.city)}`, name, region: { id: `${prefix}r-${c.region}`, name: REGIONS[c.region]! },
-    timeZone: c.zone, opens, closes: opens + rng.int(9, 11), saturday: rng.chance(0.4),
-    coverage: rng.between(0.25, 0.55), conversion: index % 2 === 0 ? rng.between(0.12, 0.3) : null,
+    id: `${prefix}o${index + 1}-${slug(c.city)}`,
+    name,
+    region: { id: `${prefix}r-${c.region}`, name: REGIONS[c.region]! },
+    timeZone: c.zone,
+    opens,
+    closes: opens + rng.int(9, 11),
+    saturday: rng.chance(0.4),
+    coverage: rng.between(0.25, 0.55),
+    conversion: index % 2 === 0 ? rng.between(0.12, 0.3) : null,
   };
 }
 
 function employees(rng: Prng, o: { id: string }, count: number): Employee[] {
   const profiles = Array.from({ length: count }, (_, i) => PROFILES[i % PROFILES.length]!);
-  for (let i = profiles.length - 1; i > 0; i--) { // Fisher–Yates, seeded
+  for (let i = profiles.length - 1; i > 0; i--) {
+    // Fisher–Yates, seeded
     const j = rng.int(0, i);
     [profiles[i], profiles[j]] = [profiles[j]!, profiles[i]!];
   }
@@ -197,14 +255,22 @@ function rota(o: Office, desks: number, from: number, to: number): Shift[][] {
   const n = o.employees.length;
   for (const date of windowDates(o.timeZone, from, to)) {
     const weekday = localTime(o.timeZone, zonedInstant(o.timeZone, date, 12)).weekday;
-    const spans = weekday >= 1 && weekday <= 5 ? [[o.opens, o.shiftChange], [o.shiftChange, o.closes]]
-      : weekday === 6 && o.saturday ? [[10, 14]] : [];
+    const spans =
+      weekday >= 1 && weekday <= 5
+        ? [
+            [o.opens, o.shiftChange],
+            [o.shiftChange, o.closes],
+          ]
+        : weekday === 6 && o.saturday
+          ? [[10, 14]]
+          : [];
     const shift = date >= o.rotation ? 1 : 0;
     for (let d = 0; d < desks; d++) {
       spans.forEach(([a, b], half) => {
         shifts[d]!.push({
           employee: o.employees[(2 * d + half + shift) % n]!,
-          from: zonedInstant(o.timeZone, date, a!), to: zonedInstant(o.timeZone, date, b!),
+          from: zonedInstant(o.timeZone, date, a!),
+          to: zonedInstant(o.timeZone, date, b!),
         });
       });
     }
@@ -223,7 +289,12 @@ function button(rng: Prng, m: Mix): Button {
   return x < m.good ? 'good' : x < m.good + m.neutral ? 'neutral' : 'bad';
 }
 
-interface RawPress { at: number; button: Button; misuse: boolean; employee?: Employee }
+interface RawPress {
+  at: number;
+  button: Button;
+  misuse: boolean;
+  employee?: Employee;
+}
 
 function pressTimes(rng: Prng, k: KioskPlan, opts: PlanOptions): RawPress[] {
   const out: RawPress[] = [];
@@ -285,10 +356,17 @@ export function planFleet(opts: PlanOptions): FleetPlan {
   const offices: Office[] = bases.map((b, oi) => {
     const rng = root.fork(`staff ${oi}`);
     const desks = drafts.filter((d) => d.officeIndex === oi && d.kind === 'staff').length;
-    const partial = { ...b, shiftChange: Math.round((b.opens + b.closes) / 2), rotation: localDate(b.timeZone, opts.from + (opts.to - opts.from) / 2), days: [] };
+    const partial = {
+      ...b,
+      shiftChange: Math.round((b.opens + b.closes) / 2),
+      rotation: localDate(b.timeZone, opts.from + (opts.to - opts.from) / 2),
+      days: [],
+    };
     return { ...partial, employees: employees(rng, b, 2 * desks) };
   });
-  const rotas = offices.map((o, oi) => rota(o, drafts.filter((d) => d.officeIndex === oi && d.kind === 'staff').length, opts.from, opts.to));
+  const rotas = offices.map((o, oi) =>
+    rota(o, drafts.filter((d) => d.officeIndex === oi && d.kind === 'staff').length, opts.from, opts.to),
+  );
 
   const kiosks: KioskPlan[] = [];
   const presses = new Map<string, PlannedPress[]>();
@@ -313,8 +391,15 @@ export function planFleet(opts: PlanOptions): FleetPlan {
       offline.push({ from, to: Math.min(from + length, opts.to - span * 0.05) });
     }
     const k: KioskPlan = {
-      id, office: o, panel: { id: d.panel, kind: d.kind }, ...(desk ? { desk } : {}), agent: d.agent,
-      perHour: rng.between(2, 12) * (opts.rate ?? 1), shifts, mix: mixBetween(rng, [0.5, 0.8], [0.05, 0.2]), offline,
+      id,
+      office: o,
+      panel: { id: d.panel, kind: d.kind },
+      ...(desk ? { desk } : {}),
+      agent: d.agent,
+      perHour: rng.between(2, 12) * (opts.rate ?? 1),
+      shifts,
+      mix: mixBetween(rng, [0.5, 0.8], [0.05, 0.2]),
+      offline,
       bootAt: opts.from - rng.between(1, 30) * DAY,
     };
     let history: PanelHistory = emptyHistory();
@@ -322,7 +407,12 @@ export function planFleet(opts: PlanOptions): FleetPlan {
       const flagged = flagPress(history, p.at, DEFAULT_MISUSE_RULES);
       history = flagged.history;
       return {
-        at: Math.round(p.at), panel: k.panel.id, button: p.button, flags: flagged.flags, uptimeMs: Math.round(p.at - k.bootAt), misuse: p.misuse,
+        at: Math.round(p.at),
+        panel: k.panel.id,
+        button: p.button,
+        flags: flagged.flags,
+        uptimeMs: Math.round(p.at - k.bootAt),
+        misuse: p.misuse,
         ...(p.employee ? { employee: p.employee.id } : {}),
       };
     });
@@ -334,12 +424,24 @@ export function planFleet(opts: PlanOptions): FleetPlan {
   return { from: opts.from, to: opts.to, regions, offices, kiosks, presses };
 }
 
-export function planTotals(plan: FleetPlan): { presses: number; good: number; neutral: number; bad: number; flagged: number; misuse: number; offlineKiosks: number } {
+export function planTotals(plan: FleetPlan): {
+  presses: number;
+  good: number;
+  neutral: number;
+  bad: number;
+  flagged: number;
+  misuse: number;
+  offlineKiosks: number;
+} {
   const all = [...plan.presses.values()].flat();
   const count = (b: Button) => all.filter((p) => p.button === b).length;
   return {
-    presses: all.length, good: count('good'), neutral: count('neutral'), bad: count('bad'),
-    flagged: all.filter((p) => p.flags.length > 0).length, misuse: all.filter((p) => p.misuse).length,
+    presses: all.length,
+    good: count('good'),
+    neutral: count('neutral'),
+    bad: count('bad'),
+    flagged: all.filter((p) => p.flags.length > 0).length,
+    misuse: all.filter((p) => p.misuse).length,
     offlineKiosks: plan.kiosks.filter((k) => k.offline.length > 0).length,
   };
 }

@@ -58,7 +58,11 @@ async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
 
 /** Where Debian (and most builds) put the dynamic-security plugin. */
 function dynsecPlugin(): string {
-  for (const dir of ['/usr/lib', '/usr/local/lib', ...['/usr/lib', '/usr/lib64'].flatMap((d) => (existsSync(d) ? readdirSync(d).map((x) => join(d, x)) : []))]) {
+  for (const dir of [
+    '/usr/lib',
+    '/usr/local/lib',
+    ...['/usr/lib', '/usr/lib64'].flatMap((d) => (existsSync(d) ? readdirSync(d).map((x) => join(d, x)) : [])),
+  ]) {
     const file = join(dir, 'mosquitto_dynamic_security.so');
     if (existsSync(file)) return file;
   }
@@ -100,7 +104,11 @@ export async function startMosquitto(gateway: { username: string; password: stri
     // does this with mosquitto_ctrl on the running broker; written into the file here (each
     // mosquitto_ctrl call takes a couple of seconds).
     const config = JSON.parse(readFileSync(dynsecFile, 'utf8'));
-    const acls = ['publishClientSend', 'publishClientReceive', 'subscribePattern'].map((acltype) => ({ acltype, topic: 'lb/v1/#', allow: true }));
+    const acls = ['publishClientSend', 'publishClientReceive', 'subscribePattern'].map((acltype) => ({
+      acltype,
+      topic: 'lb/v1/#',
+      allow: true,
+    }));
     config.roles.push({ rolename: 'lb-gateway', acls });
     config.clients.find((c: { username: string }) => c.username === gateway.username).roles.push({ rolename: 'lb-gateway' });
     writeFileSync(dynsecFile, JSON.stringify(config, null, 2));
@@ -109,11 +117,14 @@ export async function startMosquitto(gateway: { username: string; password: stri
   const security = opts.dynsec
     ? [`plugin ${dynsecPlugin()}`, `plugin_opt_config_file ${dynsecFile}`]
     : [`password_file ${passwd}`, `acl_file ${acl}`];
-  const kioskListener = kioskPort === port ? [] : [
-    `listener ${kioskPort} 127.0.0.1`,
-    'use_username_as_clientid true',
-    ...(opts.tls ? [`certfile ${opts.tls.certFile}`, `keyfile ${opts.tls.keyFile}`] : []),
-  ];
+  const kioskListener =
+    kioskPort === port
+      ? []
+      : [
+          `listener ${kioskPort} 127.0.0.1`,
+          'use_username_as_clientid true',
+          ...(opts.tls ? [`certfile ${opts.tls.certFile}`, `keyfile ${opts.tls.keyFile}`] : []),
+        ];
   writeFileSync(
     join(dir, 'mosquitto.conf'),
     [
@@ -149,7 +160,9 @@ export async function startMosquitto(gateway: { username: string; password: stri
         const fresh = join(dir, 'passwd.new');
         writeFileSync(fresh, [...latest].map(([u, p]) => `${u}:${p}\n`).join(''), { mode: 0o600 });
         await run('mosquitto_passwd', ['-U', fresh]);
-        const kept = readFileSync(passwd, 'utf8').split('\n').filter((l) => l && !latest.has(l.slice(0, l.indexOf(':'))));
+        const kept = readFileSync(passwd, 'utf8')
+          .split('\n')
+          .filter((l) => l && !latest.has(l.slice(0, l.indexOf(':'))));
         const added = readFileSync(fresh, 'utf8').split('\n').filter(Boolean);
         rmSync(fresh);
         writeFileSync(passwd, [...kept, ...added].map((l) => `${l}\n`).join(''));

@@ -31,7 +31,11 @@ export async function kiosk(url: string, id: string, password: string) {
   return {
     client,
     publishEvents: (payload: unknown) =>
-      client.publishAsync(kioskTopic(prefix, id, 'events'), typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload), { qos: 1 }),
+      client.publishAsync(
+        kioskTopic(prefix, id, 'events'),
+        typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload),
+        { qos: 1 },
+      ),
     /** The next ack message, waiting up to `ms`. */
     async nextAck(ms = 5000): Promise<AckMessage> {
       const deadline = Date.now() + ms;

@@ -32,7 +32,9 @@ export function postgresBinDir(): string {
   if (cfg.status === 0 && cfg.stdout.trim()) candidates.push(cfg.stdout.trim());
   const root = '/usr/lib/postgresql';
   if (existsSync(root)) {
-    const versions = readdirSync(root).filter((v) => /^\d+(\.\d+)?$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync(root)
+      .filter((v) => /^\d+(\.\d+)?$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
     candidates.push(...versions.map((v) => join(root, v, 'bin')));
   }
   // Last: an initdb on PATH (a symlink such as /usr/local/bin/initdb leads to the real bin dir).
@@ -110,10 +112,14 @@ export async function startPostgres(): Promise<Postgres> {
 
   const port = await freePort();
   const [cmd, args] = asOwner(join(bin, 'postgres'), [
-    '-D', data,
-    '-p', String(port),
-    '-c', 'listen_addresses=127.0.0.1',
-    '-c', `unix_socket_directories=${dir}`,
+    '-D',
+    data,
+    '-p',
+    String(port),
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    `unix_socket_directories=${dir}`,
   ]);
   const server = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let serverLog = '';

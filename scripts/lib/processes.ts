@@ -41,9 +41,14 @@ export class LoggedProcess {
   readonly exited: Promise<number | null>;
   private waiters: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
 
-  constructor(readonly name: string, readonly child: ChildProcess) {
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
     // The test suite's secret scan (test/support/log-scan.ts) reads what every process wrote.
-    const keep = process.env[PROCESS_LOGS_ENV] ? join(process.env[PROCESS_LOGS_ENV], `${name.replace(/[^\w.-]+/g, '_')}-${child.pid}`) : undefined;
+    const keep = process.env[PROCESS_LOGS_ENV]
+      ? join(process.env[PROCESS_LOGS_ENV], `${name.replace(/[^\w.-]+/g, '_')}-${child.pid}`)
+      : undefined;
     if (keep) child.stderr?.on('data', (d: Buffer) => appendFileSync(`${keep}.err`, d));
     createInterface({ input: child.stdout! }).on('line', (text) => {
       if (keep) appendFileSync(`${keep}.out`, `${text}\n`);

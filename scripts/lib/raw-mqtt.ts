@@ -12,7 +12,15 @@ export type ConnectOutcome = { connack: { returnCode: number; sessionPresent: bo
  * MQTT.js) refuses to generate but anyone can send.
  */
 export function persistentConnect(fields: Partial<mqttPacket.IConnectPacket>): Buffer {
-  const buf = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, keepalive: 30, clientId: '', ...fields, clean: true } as mqttPacket.IConnectPacket);
+  const buf = mqttPacket.generate({
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: 4,
+    keepalive: 30,
+    clientId: '',
+    ...fields,
+    clean: true,
+  } as mqttPacket.IConnectPacket);
   let at = 1;
   while (buf[at]! & 0x80) at++; // the remaining-length varint
   buf[at + 1 + 6 + 1]! &= ~0x02; // after the protocol name (2 + 4 bytes) and level: the connect flags
@@ -20,20 +28,37 @@ export function persistentConnect(fields: Partial<mqttPacket.IConnectPacket>): B
 }
 
 /** Sends one CONNECT (any fields, any length, or raw bytes) and resolves with the CONNACK, or `closed` without one. */
-export function rawConnect(port: number, fields: Partial<mqttPacket.IConnectPacket> | Buffer, timeoutMs = 10_000): Promise<ConnectOutcome & { socket: net.Socket }> {
+export function rawConnect(
+  port: number,
+  fields: Partial<mqttPacket.IConnectPacket> | Buffer,
+  timeoutMs = 10_000,
+): Promise<ConnectOutcome & { socket: net.Socket }> {
   const socket = net.connect(port, '127.0.0.1');
   const parser = mqttPacket.parser({ protocolVersion: 4 });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => (socket.destroy(), reject(new Error('no CONNACK and no close'))), timeoutMs);
     const done = (o: ConnectOutcome) => (clearTimeout(timer), resolve({ ...o, socket }));
     parser.on('packet', (p) => {
-      if (p.cmd === 'connack') done({ connack: { returnCode: (p as mqttPacket.IConnackPacket).returnCode ?? 0, sessionPresent: p.sessionPresent } });
+      if (p.cmd === 'connack')
+        done({ connack: { returnCode: (p as mqttPacket.IConnackPacket).returnCode ?? 0, sessionPresent: p.sessionPresent } });
     });
     socket.on('data', (d) => parser.parse(d));
     socket.on('error', () => undefined);
     socket.on('close', () => done({ closed: true }));
     socket.on('connect', () => {
-      socket.write(Buffer.isBuffer(fields) ? fields : mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 30, clientId: '', ...fields } as mqttPacket.IConnectPacket));
+      socket.write(
+        Buffer.isBuffer(fields)
+          ? fields
+          : mqttPacket.generate({
+              cmd: 'connect',
+              protocolId: 'MQTT',
+              protocolVersion: 4,
+              clean: true,
+              keepalive: 30,
+              clientId: '',
+              ...fields,
+            } as mqttPacket.IConnectPacket),
+      );
     });
   });
 }

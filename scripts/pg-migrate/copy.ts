@@ -20,9 +20,22 @@ export interface Progress {
 }
 
 /** `nulReplaced`: text values in which U+0000 was replaced (see `withoutNul`). */
-export interface TableResult { table: string; rows: number; ms: number; nulReplaced: number }
-export interface Check { what: string; sqlite: number; postgres: number }
-export interface CopyResult { tables: TableResult[]; checks: Check[]; sequences: Array<{ column: string; next: number }> }
+export interface TableResult {
+  table: string;
+  rows: number;
+  ms: number;
+  nulReplaced: number;
+}
+export interface Check {
+  what: string;
+  sqlite: number;
+  postgres: number;
+}
+export interface CopyResult {
+  tables: TableResult[];
+  checks: Check[];
+  sequences: Array<{ column: string; next: number }>;
+}
 
 function insertSql(table: string, columns: readonly string[], rows: number): string {
   let n = 0;
@@ -51,12 +64,20 @@ function withoutNul(rows: unknown[][]): number {
 
 async function targetColumns(client: pg.ClientBase, table: string): Promise<string[]> {
   const r = await client.query<{ column_name: string }>(
-    "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position", [table]);
+    "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position",
+    [table],
+  );
   return r.rows.map((c) => c.column_name);
 }
 
 /** Runs the whole copy on `client` (a connection of the migrated PgStore's pool). */
-export async function copyAll(source: SqliteSource, client: pg.ClientBase, url: string, batch: number, progress: Progress): Promise<CopyResult> {
+export async function copyAll(
+  source: SqliteSource,
+  client: pg.ClientBase,
+  url: string,
+  batch: number,
+  progress: Progress,
+): Promise<CopyResult> {
   const counts = new Map(TABLES.map((t) => [t.name, source.count(t.name)]));
   await client.query('BEGIN');
   try {
@@ -72,7 +93,9 @@ export async function copyAll(source: SqliteSource, client: pg.ClientBase, url: 
       const missing = columns.filter((c) => !pgColumns.includes(c));
       const extra = pgColumns.filter((c) => !columns.includes(c));
       if (missing.length || extra.length) {
-        throw new Error(`table ${t.name} differs between the databases (only in SQLite: ${missing.join(', ') || '-'}; only in PostgreSQL: ${extra.join(', ') || '-'})`);
+        throw new Error(
+          `table ${t.name} differs between the databases (only in SQLite: ${missing.join(', ') || '-'}; only in PostgreSQL: ${extra.join(', ') || '-'})`,
+        );
       }
       const started = Date.now();
       const rows = counts.get(t.name)!;
@@ -98,7 +121,9 @@ export async function copyAll(source: SqliteSource, client: pg.ClientBase, url: 
     const sequences: CopyResult['sequences'] = [];
     for (const t of TABLES.filter((x) => x.identity)) {
       const r = await client.query<{ next: number }>(
-        `SELECT setval(pg_get_serial_sequence($1, $2), coalesce(max(${t.identity}), 0) + 1, false) AS next FROM ${t.name}`, [t.name, t.identity]);
+        `SELECT setval(pg_get_serial_sequence($1, $2), coalesce(max(${t.identity}), 0) + 1, false) AS next FROM ${t.name}`,
+        [t.name, t.identity],
+      );
       sequences.push({ column: `${t.name}.${t.identity}`, next: Number(r.rows[0]!.next) });
     }
 
@@ -109,13 +134,18 @@ export async function copyAll(source: SqliteSource, client: pg.ClientBase, url: 
     }
     for (const s of SUMS) {
       const mine = source.sums(s.table, s.columns);
-      const r = await client.query({ text: `SELECT ${s.columns.map((c) => `coalesce(sum(${c}), 0)`).join(', ')} FROM ${s.table}`, rowMode: 'array' });
+      const r = await client.query({
+        text: `SELECT ${s.columns.map((c) => `coalesce(sum(${c}), 0)`).join(', ')} FROM ${s.table}`,
+        rowMode: 'array',
+      });
       const theirs = (r.rows[0] as unknown[]).map(Number);
       s.columns.forEach((c, i) => checks.push({ what: `sum(${s.table}.${c})`, sqlite: mine[i]!, postgres: theirs[i]! }));
     }
     const bad = checks.filter((c) => c.sqlite !== c.postgres);
     if (bad.length) {
-      throw new Error(`verification failed, nothing committed: ${bad.map((c) => `${c.what} SQLite ${c.sqlite} ≠ PostgreSQL ${c.postgres}`).join('; ')}`);
+      throw new Error(
+        `verification failed, nothing committed: ${bad.map((c) => `${c.what} SQLite ${c.sqlite} ≠ PostgreSQL ${c.postgres}`).join('; ')}`,
+      );
     }
     await client.query('COMMIT');
     return { tables, checks, sequences };

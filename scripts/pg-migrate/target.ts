@@ -66,6 +66,8 @@ export async function occupiedTables(client: pg.ClientBase): Promise<Array<{ tab
 
 export function refuseOccupied(url: string, occupied: Array<{ table: string; rows: number }>): void {
   if (occupied.length === 0) return;
-  throw new Refusal(`${showUrl(url)} already holds gateway data (${occupied.map((o) => `${o.table}: ${o.rows}`).join(', ')}); ` +
-    'this tool copies into an empty database only and never merges into a live one: create a new database and give that');
+  throw new Refusal(
+    `${showUrl(url)} already holds gateway data (${occupied.map((o) => `${o.table}: ${o.rows}`).join(', ')}); ` +
+      'this tool copies into an empty database only and never merges into a live one: create a new database and give that',
+  );
 }

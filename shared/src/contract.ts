@@ -103,9 +103,7 @@ export const StatusMessage = Type.Object({
   at: Type.Optional(Type.String()),
   version: Type.Optional(Type.String()),
   bootId: Type.Optional(Type.String()),
-  board: Type.Optional(
-    Type.Object({ connected: Type.Boolean(), kind: Type.String(), error: Type.Optional(Type.String()) }),
-  ),
+  board: Type.Optional(Type.Object({ connected: Type.Boolean(), kind: Type.String(), error: Type.Optional(Type.String()) })),
   outbox: Type.Optional(
     Type.Object({
       pending: Type.Integer(),
@@ -116,9 +114,7 @@ export const StatusMessage = Type.Object({
     }),
   ),
   clockSynced: Type.Optional(Type.Boolean()),
-  config: Type.Optional(
-    Type.Object({ rev: Type.Union([Type.Integer(), Type.Null()]), error: Type.Optional(Type.String()) }),
-  ),
+  config: Type.Optional(Type.Object({ rev: Type.Union([Type.Integer(), Type.Null()]), error: Type.Optional(Type.String()) })),
   /** The panels the kiosk runs now: the gateway learns their kinds from here (binding needs no `kind`). */
   panels: Type.Optional(Type.Array(Type.Object({ id: PanelId, kind: PanelKind }), { maxItems: 16 })),
   counters: Type.Optional(Type.Record(Type.String(), Type.Integer())),

@@ -155,8 +155,13 @@ export function scoreCounts(counts: Counts, input: ScoreInput): Score {
 
 function checkInput(c: Counts, input: ScoreInput, s: ScoreSettings): void {
   const counts: Array<[string, number | undefined]> = [
-    ['good', c.good], ['neutral', c.neutral], ['bad', c.bad], ['total', c.total], ['excluded', c.excluded],
-    ['visitors', input.visitors], ['sales', input.sales],
+    ['good', c.good],
+    ['neutral', c.neutral],
+    ['bad', c.bad],
+    ['total', c.total],
+    ['excluded', c.excluded],
+    ['visitors', input.visitors],
+    ['sales', input.sales],
   ];
   for (const [name, v] of counts) {
     if (v !== undefined && !(Number.isSafeInteger(v) && v >= 0)) {

@@ -30,11 +30,7 @@ export function emptyHistory(): PanelHistory {
  * Flags a press at `at` (ms) given the panel's history, and returns the history to keep.
  * A clock step backwards is treated as "no time passed", never as a negative gap.
  */
-export function flagPress(
-  history: PanelHistory,
-  at: number,
-  rules: MisuseRules,
-): { flags: MisuseFlag[]; history: PanelHistory } {
+export function flagPress(history: PanelHistory, at: number, rules: MisuseRules): { flags: MisuseFlag[]; history: PanelHistory } {
   const flags: MisuseFlag[] = [];
   if (history.lastAcceptedAt !== undefined && at - history.lastAcceptedAt < rules.lockoutMs) {
     flags.push('repeat');

@@ -14,10 +14,7 @@ export function fleetTopic(prefix: string, kind: KioskTopicKind): string {
 }
 
 /** Splits `{prefix}/kiosks/{kioskId}/{kind}`; undefined for anything else. */
-export function parseKioskTopic(
-  prefix: string,
-  topic: string,
-): { kioskId: string; kind: KioskTopicKind } | undefined {
+export function parseKioskTopic(prefix: string, topic: string): { kioskId: string; kind: KioskTopicKind } | undefined {
   const head = `${prefix}/kiosks/`;
   if (!topic.startsWith(head)) return undefined;
   const rest = topic.slice(head.length).split('/');

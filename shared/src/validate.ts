@@ -12,8 +12,6 @@ export function checker<S extends TSchema>(schema: S): Checker<Static<S>> {
   return {
     check: (value: unknown): value is Static<S> => compiled.Check(value),
     problems: (value: unknown) =>
-      compiled.Check(value)
-        ? []
-        : compiled.Errors(value).map((e) => `${e.instancePath.replace(/^\//, '') || '(root)'}: ${e.message}`),
+      compiled.Check(value) ? [] : compiled.Errors(value).map((e) => `${e.instancePath.replace(/^\//, '') || '(root)'}: ${e.message}`),
   };
 }

@@ -10,8 +10,15 @@ import { formatReport, mosquittoAvailable, runChaos } from '../../scripts/chaos/
 
 it('loses and duplicates nothing under a seeded storm of faults', async () => {
   const report = await runChaos({
-    seed: 20261124, faults: 14, durationMs: 22_000, kiosks: 8, agents: 2, rate: 2, maxFaultMs: 1500,
-    broker: mosquittoAvailable() ? 'mosquitto' : 'embedded', settleTimeoutMs: 40_000,
+    seed: 20261124,
+    faults: 14,
+    durationMs: 22_000,
+    kiosks: 8,
+    agents: 2,
+    rate: 2,
+    maxFaultMs: 1500,
+    broker: mosquittoAvailable() ? 'mosquitto' : 'embedded',
+    settleTimeoutMs: 40_000,
   });
   console.log(formatReport(report).join('\n'));
 

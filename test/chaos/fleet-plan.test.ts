@@ -33,7 +33,14 @@ it('presses only in opening hours of the kiosk office time zone, with misuse bur
 
 it('plans an organisation: regions, offices in Russian time zones, a staff desk in each, two named employees per desk', () => {
   const plan = planFleet({ seed: 3, kiosks: 24, idPrefix: 'k', ...window, agents: 2 });
-  expect(plan.offices.map((o) => o.timeZone)).toEqual(['Europe/Moscow', 'Asia/Yekaterinburg', 'Asia/Vladivostok', 'Europe/Kaliningrad', 'Europe/Moscow', 'Asia/Novosibirsk']);
+  expect(plan.offices.map((o) => o.timeZone)).toEqual([
+    'Europe/Moscow',
+    'Asia/Yekaterinburg',
+    'Asia/Vladivostok',
+    'Europe/Kaliningrad',
+    'Europe/Moscow',
+    'Asia/Novosibirsk',
+  ]);
   expect(plan.regions.map((r) => r.name)).toEqual(['Central', 'Urals', 'Far East', 'North-West', 'Siberia']);
   for (const o of plan.offices) {
     const desks = plan.kiosks.filter((k) => k.office === o && k.desk);
@@ -43,7 +50,10 @@ it('plans an organisation: regions, offices in Russian time zones, a staff desk 
     expect(o.employees.map((e) => e.profile)).toEqual(expect.arrayContaining(['star', 'struggling']));
   }
   // Full agents have one staff panel: their kiosks are desks.
-  expect(plan.kiosks.slice(-2).map((k) => [k.agent, k.panel.kind, !!k.desk])).toEqual([[true, 'staff', true], [true, 'staff', true]]);
+  expect(plan.kiosks.slice(-2).map((k) => [k.agent, k.panel.kind, !!k.desk])).toEqual([
+    [true, 'staff', true],
+    [true, 'staff', true],
+  ]);
   expect(plan.offices.filter((o) => o.conversion !== null).length).toBe(3);
 });
 
@@ -101,7 +111,14 @@ it('predicts from the ledger the same misuse exclusions per office as the plan f
   const plan = planFleet({ seed: 5, kiosks: 10, idPrefix: 'k', ...window, misuseChance: 0.2 });
   const ledger = new Ledger();
   for (const [id, presses] of plan.presses) {
-    presses.forEach((p, i) => ledger.add(id, { id: `${id}-${i}`, seq: i + 1, expect: 'stored', press: { panel: p.panel, button: p.button, at: p.at, clockSynced: true } }));
+    presses.forEach((p, i) =>
+      ledger.add(id, {
+        id: `${id}-${i}`,
+        seq: i + 1,
+        expect: 'stored',
+        press: { panel: p.panel, button: p.button, at: p.at, clockSynced: true },
+      }),
+    );
   }
   for (const [officeId, e] of expectedByOffice(plan, ledger)) {
     const presses = plan.kiosks.filter((k) => k.office.id === officeId).flatMap((k) => plan.presses.get(k.id)!);
@@ -123,7 +140,10 @@ it('expects a clock-synced press far ahead to be rejected, an unsynced one store
 it('explains seq gaps by rejected events only', () => {
   const e = (seq: number, expect: 'stored' | 'rejected') => ({ id: `id${seq}`, seq, expect });
   const entries = [e(1, 'stored'), e(2, 'rejected'), e(3, 'rejected'), e(4, 'stored'), e(6, 'stored'), e(7, 'rejected')];
-  expect(expectedGaps(entries)).toEqual([{ from: 2, to: 3 }, { from: 5, to: 5 }]);
+  expect(expectedGaps(entries)).toEqual([
+    { from: 2, to: 3 },
+    { from: 5, to: 5 },
+  ]);
   expect(unexplainedSeqs(entries)).toEqual([5]);
 });
 
@@ -132,14 +152,30 @@ it('reports a lost event, a duplicate and an unexplained gap against the ledger'
   const ledger = [e(1), e(2), e(3, 'rejected'), e(4), e(5)];
   const gateway = {
     kiosk: async () => ({ id: 'k', counters: { received: 4, duplicates: 0, rejected: 1, lastSeq: 5 }, gaps: [{ from: 3, to: 3 }] }),
-    events: async () => [{ id: 'id1', seq: 1 }, { id: 'id2', seq: 2 }, { id: 'id4', seq: 4 }, { id: 'id5', seq: 5 }],
+    events: async () => [
+      { id: 'id1', seq: 1 },
+      { id: 'id2', seq: 2 },
+      { id: 'id4', seq: 4 },
+      { id: 'id5', seq: 5 },
+    ],
   } as unknown as GatewayApi;
   expect((await checkKiosk(gateway, 'k', ledger)).problems).toEqual([]);
 
-  const lossy = { ...gateway, events: async () => [{ id: 'id1', seq: 1 }, { id: 'id4', seq: 4 }, { id: 'id4', seq: 4 }, { id: 'id5', seq: 5 }] } as unknown as GatewayApi;
+  const lossy = {
+    ...gateway,
+    events: async () => [
+      { id: 'id1', seq: 1 },
+      { id: 'id4', seq: 4 },
+      { id: 'id4', seq: 4 },
+      { id: 'id5', seq: 5 },
+    ],
+  } as unknown as GatewayApi;
   const check = await checkKiosk(lossy, 'k', ledger);
   expect(check.lost).toBe(1);
   expect(check.duplicated).toBe(2); // one id twice, one seq twice
-  const gappy = { ...gateway, kiosk: async () => ({ id: 'k', counters: { received: 4, duplicates: 0, rejected: 1, lastSeq: 5 }, gaps: [{ from: 2, to: 3 }] }) } as unknown as GatewayApi;
+  const gappy = {
+    ...gateway,
+    kiosk: async () => ({ id: 'k', counters: { received: 4, duplicates: 0, rejected: 1, lastSeq: 5 }, gaps: [{ from: 2, to: 3 }] }),
+  } as unknown as GatewayApi;
   expect((await checkKiosk(gappy, 'k', ledger)).problems).toEqual(['gaps: expected 3, gateway 2-3']);
 });

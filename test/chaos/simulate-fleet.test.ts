@@ -25,10 +25,28 @@ async function get<T>(path: string): Promise<T> {
 }
 
 beforeAll(async () => {
-  const child = spawn(process.execPath, [
-    join(ROOT, 'dist/scripts/simulate-fleet.js'), '--embedded', '--data-dir', dataDir, '--prefix', PREFIX,
-    '--kiosks', '6', '--agents', '1', '--days', '7', '--duration', '4', '--seed', '99',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'dist/scripts/simulate-fleet.js'),
+      '--embedded',
+      '--data-dir',
+      dataDir,
+      '--prefix',
+      PREFIX,
+      '--kiosks',
+      '6',
+      '--agents',
+      '1',
+      '--days',
+      '7',
+      '--duration',
+      '4',
+      '--seed',
+      '99',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   [code] = (await once(child, 'exit')) as [number | null];
@@ -48,11 +66,26 @@ it('simulates a small fleet against its own gateway and finds the gateway equal 
   expect(code).toBe(0);
 });
 
-interface Named { id: string; name: string }
-interface Office extends Named { timeZone: string; regionId: string | null }
-interface Desk extends Named { officeId: string }
-interface Employee extends Named { officeId: string | null }
-interface Assignment { deskId: string; employeeId: string; from: string; to: string | null }
+interface Named {
+  id: string;
+  name: string;
+}
+interface Office extends Named {
+  timeZone: string;
+  regionId: string | null;
+}
+interface Desk extends Named {
+  officeId: string;
+}
+interface Employee extends Named {
+  officeId: string | null;
+}
+interface Assignment {
+  deskId: string;
+  employeeId: string;
+  from: string;
+  to: string | null;
+}
 const page = <T>(path: string) => get<{ items: T[] }>(path).then((r) => r.items);
 
 it('seeds regions, offices in their time zones, desks, named employees on two shifts a day, bindings, visitors and sales', async () => {
@@ -61,7 +94,10 @@ it('seeds regions, offices in their time zones, desks, named employees on two sh
   const desks = await page<Desk>('/desks');
   const employees = await page<Employee>('/employees');
   expect(regions.map((r) => r.name).sort()).toEqual(['Central', 'Urals']);
-  expect(offices.map((o) => [o.name, o.timeZone])).toEqual([['Moscow', 'Europe/Moscow'], ['Yekaterinburg', 'Asia/Yekaterinburg']]);
+  expect(offices.map((o) => [o.name, o.timeZone])).toEqual([
+    ['Moscow', 'Europe/Moscow'],
+    ['Yekaterinburg', 'Asia/Yekaterinburg'],
+  ]);
   for (const o of offices) {
     expect(regions.map((r) => r.id)).toContain(o.regionId);
     const own = desks.filter((d) => d.officeId === o.id);
@@ -103,13 +139,22 @@ it('seeds regions, offices in their time zones, desks, named employees on two sh
   expect(sales.some((days) => days.reduce((n, d) => n + d.count, 0) > 0)).toBe(true);
 });
 
-interface Counts { good: number; neutral: number; bad: number; total: number; excluded: number }
-interface Scores { total: { scores: Record<string, { counts: Counts; csat: { value: number } | null } | undefined>; visitors: number | null } }
+interface Counts {
+  good: number;
+  neutral: number;
+  bad: number;
+  total: number;
+  excluded: number;
+}
+interface Scores {
+  total: { scores: Record<string, { counts: Counts; csat: { value: number } | null } | undefined>; visitors: number | null };
+}
 
 it("shows each office's presses in its scores: the ledger's stored presses there, less those excluded as misuse", async () => {
   // The simulator's table: office name, zone, stored (ledger), misuse (predicted), counted, gateway counted, excluded, …, id.
-  const rows = [...out.matchAll(/^ {2}\S.*? ((?:Europe|Asia)\/\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s.*\s(simtest-o\S+)$/gm)]
-    .map((m) => ({ zone: m[1]!, stored: Number(m[2]), misuse: Number(m[3]), id: m[7]! }));
+  const rows = [...out.matchAll(/^ {2}\S.*? ((?:Europe|Asia)\/\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s.*\s(simtest-o\S+)$/gm)].map(
+    (m) => ({ zone: m[1]!, stored: Number(m[2]), misuse: Number(m[3]), id: m[7]! }),
+  );
   expect(rows.map((r) => r.zone)).toEqual(ZONES);
   const from = new Date(Date.now() - 9 * 86_400_000).toISOString().slice(0, 10);
   const to = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);

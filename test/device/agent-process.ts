@@ -28,7 +28,10 @@ export class AgentProcess {
 
   /** `command` is how the agent is started: plain node by default, or e.g. the bin/lb-kiosk launcher. */
   constructor(env: Record<string, string>, args: string[] = [], command: string[] = [process.execPath, MAIN]) {
-    this.child = spawn(command[0]!, [...command.slice(1), ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(command[0]!, [...command.slice(1), ...args], {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let partial = '';
     this.child.stdout!.on('data', (chunk: Buffer) => {
       this.stdout += chunk.toString();

@@ -44,7 +44,11 @@ describe('Agent (in-process board: real johnny-five on the virtual IO plugin)', 
       await vi.waitFor(() => expect(agent.outbox.stats(Date.now()).lastSeq).toBe(i + 1));
     }
     await vi.waitFor(() => expect(gateway.received).toHaveLength(3), { timeout: 5000 });
-    expect(gateway.received.map((e) => [e.seq, e.flags])).toEqual([[1, []], [2, ['repeat']], [3, ['repeat']]]);
+    expect(gateway.received.map((e) => [e.seq, e.flags])).toEqual([
+      [1, []],
+      [2, ['repeat']],
+      [3, ['repeat']],
+    ]);
     expect(gateway.received.map((e) => `${e.panel}/${e.button}`)).toEqual(['desk/good', 'desk/good', 'desk/good']);
     const checkEvent = checker(Event);
     expect(gateway.received.flatMap((e) => checkEvent.problems(e))).toEqual([]); // the contract's Event, as sent
@@ -73,17 +77,27 @@ describe('Agent (in-process board: real johnny-five on the virtual IO plugin)', 
     const broken = { v: 1, rev: 3, panels: [{ ...lobby, pins: { ...lobby.pins, bad: 'x' } }] };
     await admin.publishAsync('lb/v1/kiosks/k1/config', JSON.stringify(broken), { qos: 1, retain: true });
     await vi.waitFor(() => expect(statuses.at(-1)?.config?.error).toContain('panels[0].pins.bad: must be integer'), { timeout: 5000 });
-    expect(statuses.at(-1)).toMatchObject({ state: 'online', config: { rev: 2 }, board: { connected: true }, outbox: { pending: 0, memoryHeld: 0 } });
+    expect(statuses.at(-1)).toMatchObject({
+      state: 'online',
+      config: { rev: 2 },
+      board: { connected: true },
+      outbox: { pending: 0, memoryHeld: 0 },
+    });
     expect(statuses.at(-1)?.panels).toEqual([{ id: 'lobby', kind: 'office' }]); // what it runs, for the gateway to learn
     expect(agent.currentPanels()).toEqual([lobby]); // the old one stays
     expect(checker(StatusMessage).problems(statuses.at(-1))).toEqual([]);
 
     const pinClash = { v: 1, rev: 4, panels: [lobby, { ...lobby, id: 'hall' }] };
     await admin.publishAsync('lb/v1/kiosks/k1/config', JSON.stringify(pinClash), { qos: 1, retain: true });
-    await vi.waitFor(() => expect(statuses.at(-1)?.config?.error).toContain('panels[1].pins.good: pin 5 is already used'), { timeout: 5000 });
+    await vi.waitFor(() => expect(statuses.at(-1)?.config?.error).toContain('panels[1].pins.good: pin 5 is already used'), {
+      timeout: 5000,
+    });
     await agent.stop(); // stop is idempotent: the deferred cleanup may call it again
 
-    const restarted = new Agent(resolveConfig({ kioskId: 'k1', dataDir, mqtt: { url: 'mqtt://127.0.0.1:1' } }, {}), { log: silentLog, source: new InProcessBoard([]) });
+    const restarted = new Agent(resolveConfig({ kioskId: 'k1', dataDir, mqtt: { url: 'mqtt://127.0.0.1:1' } }, {}), {
+      log: silentLog,
+      source: new InProcessBoard([]),
+    });
     expect(restarted.currentPanels()).toEqual([lobby]); // persisted: survives a restart without the broker
     restarted.outbox.close();
   });

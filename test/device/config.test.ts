@@ -32,8 +32,11 @@ describe('config', () => {
     expect(config.mqtt).toMatchObject({ url: 'mqtt://a:1', username: 'env', password: '123' });
   });
 
-  it('reads each variable as its field\'s type, the same way as the gateway', () => {
-    const config = resolveConfig({}, { LB_KIOSK_ID: '123', LB_MQTT_PASSWORD: '007', LB_CLOCK_SYNCED: 'off', LB_LOG_LEVEL: 'DEBUG', LB_RETENTION_DAYS: '0.5' });
+  it("reads each variable as its field's type, the same way as the gateway", () => {
+    const config = resolveConfig(
+      {},
+      { LB_KIOSK_ID: '123', LB_MQTT_PASSWORD: '007', LB_CLOCK_SYNCED: 'off', LB_LOG_LEVEL: 'DEBUG', LB_RETENTION_DAYS: '0.5' },
+    );
     expect(config).toMatchObject({ kioskId: '123', clockSynced: false, logLevel: 'debug', outbox: { retentionDays: 0.5 } });
     expect(config.mqtt).toMatchObject({ username: '123', password: '007' });
     expect(problemsOf({ kioskId: 'k' }, { LB_CLOCK_SYNCED: 'maybe' })).toEqual(['clockSynced: must be boolean']);
@@ -58,7 +61,10 @@ describe('config', () => {
   it('cross-field: duplicate panel ids and pins used twice', () => {
     const problems = problemsOf({
       kioskId: 'k',
-      panels: [{ ...panel('a', 2, 3, 4), leds: { good: 9 } }, { ...panel('a', 5, 3, 6), leds: { bad: 9 } }],
+      panels: [
+        { ...panel('a', 2, 3, 4), leds: { good: 9 } },
+        { ...panel('a', 5, 3, 6), leds: { bad: 9 } },
+      ],
     });
     expect(problems).toEqual([
       'panels[1].id: duplicate panel id "a"',
@@ -83,8 +89,12 @@ describe('loadConfig (file)', () => {
     expect(() => loadConfig(bad, {})).toThrow(/broken\.json: .*JSON/);
     // The CA for mqtts is read at start: a missing file or one that is no certificate is named.
     const tls = { LB_KIOSK_ID: 'k', LB_MQTT_URL: 'mqtts://gw:8883' };
-    expect(() => loadConfig(undefined, { ...tls, LB_MQTT_CA: join(dir, 'missing.pem') })).toThrow(/mqtt\.ca: cannot use ".*missing\.pem": ENOENT/);
-    expect(() => loadConfig(undefined, { ...tls, LB_MQTT_CA: good })).toThrow(/mqtt\.ca: cannot use ".*kiosk\.json": not a PEM certificate/);
+    expect(() => loadConfig(undefined, { ...tls, LB_MQTT_CA: join(dir, 'missing.pem') })).toThrow(
+      /mqtt\.ca: cannot use ".*missing\.pem": ENOENT/,
+    );
+    expect(() => loadConfig(undefined, { ...tls, LB_MQTT_CA: good })).toThrow(
+      /mqtt\.ca: cannot use ".*kiosk\.json": not a PEM certificate/,
+    );
     removeTempDirs();
   });
 
@@ -94,8 +104,14 @@ describe('loadConfig (file)', () => {
     const { loadConfig } = await import('../../device/src/config.js');
     const { tempDir, removeTempDirs } = await import('./helpers.js');
     const config = loadConfig('device/kiosk.example.json', {});
-    expect(config).toMatchObject({ kioskId: 'branch-12-desk-3', board: 'auto', mqtt: { username: 'branch-12-desk-3', password: 'paste-the-password-here' } });
-    expect(config.panels).toEqual([expect.objectContaining({ id: 'desk', kind: 'staff', pins: { good: 2, neutral: 3, bad: 4 }, pullup: true })]);
+    expect(config).toMatchObject({
+      kioskId: 'branch-12-desk-3',
+      board: 'auto',
+      mqtt: { username: 'branch-12-desk-3', password: 'paste-the-password-here' },
+    });
+    expect(config.panels).toEqual([
+      expect.objectContaining({ id: 'desk', kind: 'staff', pins: { good: 2, neutral: 3, bad: 4 }, pullup: true }),
+    ]);
     const dir = tempDir();
     const bad = join(dir, 'kiosk.json');
     writeFileSync(bad, '{\n  // a comment\n  "kioskId": "k1",\n  "board" "auto"\n}');

@@ -13,7 +13,12 @@ function setup(tty: boolean) {
   };
   const input = Object.assign(new PassThrough(), { isTTY: tty, setRawMode: () => input }) as unknown as NodeJS.ReadStream;
   let quit = 0;
-  const control = new ConsoleControl(input, controls, () => quit++, (text) => said.push(text));
+  const control = new ConsoleControl(
+    input,
+    controls,
+    () => quit++,
+    (text) => said.push(text),
+  );
   control.start();
   return { input, calls, said, control, quits: () => quit };
 }
@@ -21,7 +26,16 @@ function setup(tty: boolean) {
 describe('ConsoleControl', () => {
   it('piped stdin: exact line commands; anything else is refused with the syntax', async () => {
     const { input, calls, said, control } = setup(false);
-    const lines = ['press desk good', 'press desk  bad', 'press hall neutral', 'press desk great', 'unplug', 'replug', 'unplug now', 'quit'];
+    const lines = [
+      'press desk good',
+      'press desk  bad',
+      'press hall neutral',
+      'press desk great',
+      'unplug',
+      'replug',
+      'unplug now',
+      'quit',
+    ];
     const done = new Promise((resolve) => input.on('end', resolve));
     input.end(lines.join('\n') + '\n');
     await done;

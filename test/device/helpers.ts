@@ -28,8 +28,15 @@ let n = 0;
 export function press(over: Partial<PressRecord> = {}): PressRecord {
   n++;
   return {
-    id: `01TESTID${String(n).padStart(8, '0')}`, panel: 'desk', button: 'good', at: new Date(1_800_000_000_000 + n).toISOString(),
-    clockSynced: true, bootId: 'boot-1', uptimeMs: 1000 + n, flags: [], ...over,
+    id: `01TESTID${String(n).padStart(8, '0')}`,
+    panel: 'desk',
+    button: 'good',
+    at: new Date(1_800_000_000_000 + n).toISOString(),
+    clockSynced: true,
+    bootId: 'boot-1',
+    uptimeMs: 1000 + n,
+    flags: [],
+    ...over,
   };
 }
 

@@ -39,7 +39,13 @@ describe('built entry point under plain node (virtual board)', () => {
     const gateway = new FakeGateway(mq.url);
     await gateway.start();
     deferCleanup(() => gateway.stop());
-    const agent = startAgent({ LB_KIOSK_ID: 'smoke-1', LB_DATA_DIR: tempDir(), LB_MQTT_URL: mq.url, LB_MQTT_PASSWORD: 's3cret-pw', LB_BOARD: 'virtual' });
+    const agent = startAgent({
+      LB_KIOSK_ID: 'smoke-1',
+      LB_DATA_DIR: tempDir(),
+      LB_MQTT_URL: mq.url,
+      LB_MQTT_PASSWORD: 's3cret-pw',
+      LB_BOARD: 'virtual',
+    });
 
     agent.send('press desk good');
     const committed = await agent.waitForLog('press committed');

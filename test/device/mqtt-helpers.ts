@@ -34,7 +34,10 @@ export class FakeGateway {
   private deliveries = 0;
   client!: MqttClient;
 
-  constructor(private readonly url: string, public policy: AckPolicy = (events) => ({ ids: events.map((e) => e.id) })) {}
+  constructor(
+    private readonly url: string,
+    public policy: AckPolicy = (events) => ({ ids: events.map((e) => e.id) }),
+  ) {}
 
   async start(): Promise<void> {
     this.client = await mqtt.connectAsync(this.url, { clientId: `gw-${Math.random()}` });

@@ -4,7 +4,13 @@ import type { Panel } from '../../shared/src/index.js';
 import { PanelBoard, downLevel } from '../../device/src/panel-board.js';
 import { VirtualIO } from '../../device/src/virtual-io.js';
 
-const pullupPanel: Panel = { id: 'desk', kind: 'staff', pins: { good: 2, neutral: 3, bad: 4 }, leds: { good: 9, neutral: 10, bad: 11 }, pullup: true };
+const pullupPanel: Panel = {
+  id: 'desk',
+  kind: 'staff',
+  pins: { good: 2, neutral: 3, bad: 4 },
+  leds: { good: 9, neutral: 10, bad: 11 },
+  pullup: true,
+};
 const plainPanel: Panel = { id: 'hall', kind: 'office', pins: { good: 5, neutral: 6, bad: 7 } };
 
 async function readyBoard(panels: Panel[], io = new VirtualIO()) {

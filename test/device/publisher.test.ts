@@ -17,10 +17,21 @@ async function setup(gatewayPolicy?: ConstructorParameters<typeof FakeGateway>[1
   const outbox = new SqliteOutbox(join(tempDir(), 'outbox.db'));
   deferCleanup(() => outbox.close());
   const publisher = new Publisher({
-    url: mq.url, username: 'k1', kioskId: 'k1', topicPrefix: 'lb/v1', outbox, log: silentLog,
-    batchSize: 500, inFlightBatches: 4, ackTimeoutMs: 60_000, statusIntervalMs: 60_000,
-    status: () => ({ outbox: { ...outbox.stats(Date.now()), memoryHeld: 0 } }), onConfig: () => undefined,
-    reconnectMinMs: 20, reconnectMaxMs: 100, ...over,
+    url: mq.url,
+    username: 'k1',
+    kioskId: 'k1',
+    topicPrefix: 'lb/v1',
+    outbox,
+    log: silentLog,
+    batchSize: 500,
+    inFlightBatches: 4,
+    ackTimeoutMs: 60_000,
+    statusIntervalMs: 60_000,
+    status: () => ({ outbox: { ...outbox.stats(Date.now()), memoryHeld: 0 } }),
+    onConfig: () => undefined,
+    reconnectMinMs: 20,
+    reconnectMaxMs: 100,
+    ...over,
   });
   deferCleanup(() => publisher.stop());
   return { ...mq, gateway, outbox, publisher };
@@ -40,7 +51,10 @@ describe('Publisher against a real broker (aedes) and a fake gateway', () => {
   });
 
   it('a broker PUBACK alone marks nothing; unacked events are retransmitted after the ack timeout', async () => {
-    const { outbox, publisher, gateway } = await setup((events, delivery) => (delivery === 1 ? undefined : { ids: events.map((e) => e.id) }), { ackTimeoutMs: 300 });
+    const { outbox, publisher, gateway } = await setup(
+      (events, delivery) => (delivery === 1 ? undefined : { ids: events.map((e) => e.id) }),
+      { ackTimeoutMs: 300 },
+    );
     const event = outbox.append(press());
     publisher.start();
     await vi.waitFor(() => expect(gateway.received.length).toBe(1), { timeout: 5000 });
@@ -51,7 +65,9 @@ describe('Publisher against a real broker (aedes) and a fake gateway', () => {
   });
 
   it('retransmits unacked events immediately after a reconnect (long ack timeout)', async () => {
-    const { outbox, publisher, gateway, broker } = await setup((events, delivery) => (delivery === 1 ? undefined : { ids: events.map((e) => e.id) }));
+    const { outbox, publisher, gateway, broker } = await setup((events, delivery) =>
+      delivery === 1 ? undefined : { ids: events.map((e) => e.id) },
+    );
     const event = outbox.append(press());
     publisher.start();
     await vi.waitFor(() => expect(gateway.received.length).toBe(1), { timeout: 5000 });

@@ -20,7 +20,8 @@ function playStandardFirmata(port: SerialPortMock): (bytes: number[]) => void {
   const write = binding().write.bind(binding());
   binding().write = async (buffer: Buffer) => {
     await write(buffer);
-    if (buffer.includes(0x6b)) { // CAPABILITY_QUERY: every pin INPUT(0)/OUTPUT(1)/PULLUP(11)
+    if (buffer.includes(0x6b)) {
+      // CAPABILITY_QUERY: every pin INPUT(0)/OUTPUT(1)/PULLUP(11)
       const pins = Array.from({ length: PINS }, () => [0x00, 1, 0x01, 1, 0x0b, 1, 0x7f]).flat();
       setImmediate(() => send([0xf0, 0x6c, ...pins, 0xf7]));
     }

@@ -32,6 +32,9 @@ describe('serial port read (serialport 13 without its end-of-file spin)', () => 
   });
 
   it('end of file (an unplugged board) is a disconnect, not a retry', async () => {
-    await expect(portOn(Buffer.alloc(0)).read(Buffer.alloc(16), 0, 16)).rejects.toMatchObject({ disconnect: true, message: expect.stringContaining('unplugged') });
+    await expect(portOn(Buffer.alloc(0)).read(Buffer.alloc(16), 0, 16)).rejects.toMatchObject({
+      disconnect: true,
+      message: expect.stringContaining('unplugged'),
+    });
   });
 });

@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, ROOT, startGateway, type Gateway } from '../../scripts/lib/processes.js';
 
-interface Step { script: string; expected?: { lang: 'json' | 'csv'; text: string } }
+interface Step {
+  script: string;
+  expected?: { lang: 'json' | 'csv'; text: string };
+}
 
 /** The shell blocks of the doc's "Worked example" section, each with the answer block right after it. */
 export function exampleSteps(markdown: string): Step[] {
@@ -20,7 +23,8 @@ export function exampleSteps(markdown: string): Step[] {
   const steps: Step[] = [];
   for (const b of blocks) {
     if (b.lang === 'sh') steps.push({ script: b.text });
-    else if ((b.lang === 'json' || b.lang === 'csv') && steps.length && !steps.at(-1)!.expected) steps.at(-1)!.expected = { lang: b.lang, text: b.text };
+    else if ((b.lang === 'json' || b.lang === 'csv') && steps.length && !steps.at(-1)!.expected)
+      steps.at(-1)!.expected = { lang: b.lang, text: b.text };
     else throw new Error(`a \`\`\`${b.lang} block must follow a \`\`\`sh block`);
   }
   return steps;
@@ -51,7 +55,12 @@ describe('docs/scores.md worked example', () => {
   it('every request answers exactly what the doc shows', async () => {
     const steps = exampleSteps(readFileSync(join(ROOT, 'docs/scores.md'), 'utf8'));
     expect(steps.filter((s) => s.expected).length).toBeGreaterThanOrEqual(8);
-    const run = await runSteps(steps, { GW: `http://127.0.0.1:${gw.httpPort}`, TOKEN: ADMIN_TOKEN, MQTT_HOST: '127.0.0.1', MQTT_PORT: String(gw.mqttPort) });
+    const run = await runSteps(steps, {
+      GW: `http://127.0.0.1:${gw.httpPort}`,
+      TOKEN: ADMIN_TOKEN,
+      MQTT_HOST: '127.0.0.1',
+      MQTT_PORT: String(gw.mqttPort),
+    });
     expect(run.code, `bash failed: ${run.stderr}`).toBe(0);
     for (const [i, step] of steps.entries()) {
       const out = run.outputs[i] ?? '';

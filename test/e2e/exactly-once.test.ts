@@ -36,11 +36,15 @@ async function pressMany(agent: Agent, n: number, startCount: number): Promise<n
  * `outbox.lastSeq` and `pending`), then checks exactly-once from the gateway's own records.
  */
 async function expectExactlyOnce(gw: Gateway, id: string, atLeast: number) {
-  const k = await until(async () => {
-    const k = await kiosk(gw, id);
-    const out = k?.status?.payload?.outbox ?? k?.status?.outbox;
-    return out && out.pending === 0 && k.counters.received === out.lastSeq ? k : undefined;
-  }, `${id}: gateway has every committed press`, 30_000);
+  const k = await until(
+    async () => {
+      const k = await kiosk(gw, id);
+      const out = k?.status?.payload?.outbox ?? k?.status?.outbox;
+      return out && out.pending === 0 && k.counters.received === out.lastSeq ? k : undefined;
+    },
+    `${id}: gateway has every committed press`,
+    30_000,
+  );
   expect(k.counters.received).toBeGreaterThanOrEqual(atLeast);
   expect(k.counters.lastSeq).toBe(k.counters.received);
   expect(k.gaps).toEqual([]);
@@ -89,9 +93,7 @@ describe('press to gateway, exactly once (real processes)', () => {
   it('reports a board unplug in status and recovers within 5 s of the replug', async () => {
     const gw = track(await startGateway());
     const creds = await registerKiosk(gw, 'k-unplug');
-    const agent = track(
-      startAgent({ kioskId: 'k-unplug', password: creds.password, mqttUrl: `mqtt://127.0.0.1:${gw.mqttPort}` }),
-    );
+    const agent = track(startAgent({ kioskId: 'k-unplug', password: creds.password, mqttUrl: `mqtt://127.0.0.1:${gw.mqttPort}` }));
     await agent.proc.waitFor((l) => l.msg === 'board connected', 'board connected');
     let pressed = await pressMany(agent, 2, 0);
     agent.send('unplug');
@@ -104,11 +106,7 @@ describe('press to gateway, exactly once (real processes)', () => {
 
     const replugAt = Date.now();
     agent.send('replug');
-    await agent.proc.waitFor(
-      (l) => l.msg === 'board connected' && (l.time as number) >= replugAt,
-      'board connected after replug',
-      5_000,
-    );
+    await agent.proc.waitFor((l) => l.msg === 'board connected' && (l.time as number) >= replugAt, 'board connected after replug', 5_000);
     expect(Date.now() - replugAt).toBeLessThanOrEqual(5_000);
     pressed = await pressMany(agent, 3, pressed);
     await expectExactlyOnce(gw, 'k-unplug', pressed);

@@ -49,8 +49,12 @@ describe('real StandardFirmata on an emulated Uno (simavr) with the real agent a
     const dataDir = join(dir, 'data');
     const launch = () => {
       const agent = startAgent({
-        kioskId: 'k-uno', password: creds.password, mqttUrl: `mqtt://127.0.0.1:${gw.mqttPort}`, dataDir,
-        env: { LB_BOARD: port, LB_LOG_LEVEL: 'debug' }, args: ['--config', config],
+        kioskId: 'k-uno',
+        password: creds.password,
+        mqttUrl: `mqtt://127.0.0.1:${gw.mqttPort}`,
+        dataDir,
+        env: { LB_BOARD: port, LB_LOG_LEVEL: 'debug' },
+        args: ['--config', config],
       });
       cleanup.push(() => agent.proc.kill());
       return agent;
@@ -64,8 +68,20 @@ describe('real StandardFirmata on an emulated Uno (simavr) with the real agent a
     onTestFailed(() => {
       // What each side saw, in time order, to tell a phantom from a slow board.
       const lines = [
-        ...agents.flatMap((a, i) => a.proc.lines.filter((l) => /board|press|release/.test(l.msg ?? '')).map((l) => [l.time as number, `agent${i} ${l.msg} ${JSON.stringify({ ...l, msg: undefined, time: undefined, pid: undefined, hostname: undefined, level: undefined })}`] as const)),
-        ...boards.flatMap((b, i) => b.events.filter((e) => e.type !== 'pin' || e.pin !== 13).map((e) => [e.at, `uno${i} ${JSON.stringify(e)}`] as const)),
+        ...agents.flatMap((a, i) =>
+          a.proc.lines
+            .filter((l) => /board|press|release/.test(l.msg ?? ''))
+            .map(
+              (l) =>
+                [
+                  l.time as number,
+                  `agent${i} ${l.msg} ${JSON.stringify({ ...l, msg: undefined, time: undefined, pid: undefined, hostname: undefined, level: undefined })}`,
+                ] as const,
+            ),
+        ),
+        ...boards.flatMap((b, i) =>
+          b.events.filter((e) => e.type !== 'pin' || e.pin !== 13).map((e) => [e.at, `uno${i} ${JSON.stringify(e)}`] as const),
+        ),
       ].sort((a, b) => a[0] - b[0]);
       console.error(lines.map(([t, text]) => `${new Date(t).toISOString()} ${text}`).join('\n'));
     });
@@ -87,7 +103,10 @@ describe('real StandardFirmata on an emulated Uno (simavr) with the real agent a
       expect({ seq: committed.seq, button: committed.button, flags: committed.flags }).toEqual({ seq, button, flags: [] });
       const committedAt = committed.time as number;
       expect(committedAt).toBeGreaterThanOrEqual(Math.floor(downAt)); // pino's time is whole ms
-      const lit = await uno.waitFor((e) => e.type === 'pin' && e.pin === LED[button] && e.level === 1 && e.at >= connectedAt, `LED ${LED[button]} on`);
+      const lit = await uno.waitFor(
+        (e) => e.type === 'pin' && e.pin === LED[button] && e.level === 1 && e.at >= connectedAt,
+        `LED ${LED[button]} on`,
+      );
       expect(lit.at).toBeGreaterThanOrEqual(committedAt);
       // Nothing thanked anybody between the connect and this commit.
       for (const led of Object.values(LED)) expect(uno.litAt(led, connectedAt).filter((t) => t < committedAt)).toEqual([]);
@@ -131,10 +150,14 @@ describe('real StandardFirmata on an emulated Uno (simavr) with the real agent a
 
     // The gateway holds exactly the presses made, in order, none flagged.
     const stored = await until(async () => {
-      const page = (await gw.api('GET', '/api/v1/kiosks/k-uno/events?limit=100')).body as { items: { seq: number; button: string; flags: string[] }[] };
+      const page = (await gw.api('GET', '/api/v1/kiosks/k-uno/events?limit=100')).body as {
+        items: { seq: number; button: string; flags: string[] }[];
+      };
       return page.items.length >= expected.length ? page.items : undefined;
     }, 'every press at the gateway');
-    expect(stored.map((e) => ({ seq: e.seq, button: e.button, flags: e.flags }))).toEqual(expected.map((button, i) => ({ seq: i + 1, button, flags: [] })));
+    expect(stored.map((e) => ({ seq: e.seq, button: e.button, flags: e.flags }))).toEqual(
+      expected.map((button, i) => ({ seq: i + 1, button, flags: [] })),
+    );
     // The first reading of every button was "up" at every connect: nothing even looked like a phantom.
     for (const a of agents) expect(a.proc.lines.filter((l) => l.msg?.startsWith('release ignored'))).toEqual([]);
     // One log line per state change: an unplug is one "board disconnected" (a "board unavailable" used

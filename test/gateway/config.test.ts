@@ -4,7 +4,16 @@ import { ConfigError, loadConfig } from '../../gateway/src/lib/config.js';
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
     const c = loadConfig({});
-    expect(c.http).toEqual({ port: 8080, host: '0.0.0.0', requestTimeoutMs: 30_000, maxConnections: 512, authFailures: 10, authWindowMs: 60_000, trustProxy: undefined, tls: undefined });
+    expect(c.http).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      requestTimeoutMs: 30_000,
+      maxConnections: 512,
+      authFailures: 10,
+      authWindowMs: 60_000,
+      trustProxy: undefined,
+      tls: undefined,
+    });
     expect(c.mqtt).toMatchObject({ port: 1883, url: undefined, clientId: 'lb-gateway' });
     expect(c.dbFile).toMatch(/data[/\\]gateway\.db$/);
     expect(c).toMatchObject({ devMode: false, topicPrefix: 'lb/v1', logLevel: 'info', adminToken: undefined });
@@ -12,16 +21,42 @@ describe('loadConfig', () => {
 
   it('reads every LB_ variable', () => {
     const c = loadConfig({
-      LB_HTTP_PORT: '0', LB_HTTP_HOST: '127.0.0.1', LB_MQTT_PORT: '0', LB_MQTT_URL: 'mqtt://broker:1883',
-      LB_MQTT_USERNAME: 'gw', LB_MQTT_PASSWORD: 'pw', LB_DATA_DIR: '/tmp/lb', LB_ADMIN_TOKEN: 'long-enough-and-varied-0123',
-      LB_DEV_MODE: 'true', LB_TOPIC_PREFIX: 'acme/lb', LB_LOG_LEVEL: 'debug', LB_DEAD_LETTERS_MAX: '500',
-      LB_HTTP_REQUEST_TIMEOUT_MS: '5000', LB_HTTP_MAX_CONNECTIONS: '64', LB_HTTP_AUTH_FAILURES: '3', LB_HTTP_AUTH_WINDOW_MS: '5000',
+      LB_HTTP_PORT: '0',
+      LB_HTTP_HOST: '127.0.0.1',
+      LB_MQTT_PORT: '0',
+      LB_MQTT_URL: 'mqtt://broker:1883',
+      LB_MQTT_USERNAME: 'gw',
+      LB_MQTT_PASSWORD: 'pw',
+      LB_DATA_DIR: '/tmp/lb',
+      LB_ADMIN_TOKEN: 'long-enough-and-varied-0123',
+      LB_DEV_MODE: 'true',
+      LB_TOPIC_PREFIX: 'acme/lb',
+      LB_LOG_LEVEL: 'debug',
+      LB_DEAD_LETTERS_MAX: '500',
+      LB_HTTP_REQUEST_TIMEOUT_MS: '5000',
+      LB_HTTP_MAX_CONNECTIONS: '64',
+      LB_HTTP_AUTH_FAILURES: '3',
+      LB_HTTP_AUTH_WINDOW_MS: '5000',
       LB_HTTP_TRUST_PROXY: '10.0.0.1,192.168.0.0/16',
     });
     expect(c).toMatchObject({
-      http: { port: 0, host: '127.0.0.1', requestTimeoutMs: 5000, maxConnections: 64, authFailures: 3, authWindowMs: 5000, trustProxy: '10.0.0.1,192.168.0.0/16', tls: undefined },
+      http: {
+        port: 0,
+        host: '127.0.0.1',
+        requestTimeoutMs: 5000,
+        maxConnections: 64,
+        authFailures: 3,
+        authWindowMs: 5000,
+        trustProxy: '10.0.0.1,192.168.0.0/16',
+        tls: undefined,
+      },
       mqtt: { port: 0, url: 'mqtt://broker:1883', username: 'gw', password: 'pw' },
-      dataDir: '/tmp/lb', adminToken: 'long-enough-and-varied-0123', devMode: true, topicPrefix: 'acme/lb', logLevel: 'debug', deadLettersMax: 500,
+      dataDir: '/tmp/lb',
+      adminToken: 'long-enough-and-varied-0123',
+      devMode: true,
+      topicPrefix: 'acme/lb',
+      logLevel: 'debug',
+      deadLettersMax: 500,
     });
   });
 
@@ -74,7 +109,9 @@ describe('loadConfig', () => {
   it('wants both TLS files or neither, and names the one it cannot read', () => {
     expect(() => loadConfig({ LB_HTTP_TLS_CERT: '/nonexistent/cert.pem' })).toThrow(/^LB_HTTP_TLS_KEY: must be set with LB_HTTP_TLS_CERT/);
     expect(() => loadConfig({ LB_HTTP_TLS_KEY: '/nonexistent/key.pem' })).toThrow(/^LB_HTTP_TLS_CERT: must be set with LB_HTTP_TLS_KEY/);
-    expect(() => loadConfig({ LB_HTTP_TLS_CERT: '/nonexistent/cert.pem', LB_HTTP_TLS_KEY: '/nonexistent/key.pem' })).toThrow('LB_HTTP_TLS_CERT: cannot read "/nonexistent/cert.pem": ENOENT');
+    expect(() => loadConfig({ LB_HTTP_TLS_CERT: '/nonexistent/cert.pem', LB_HTTP_TLS_KEY: '/nonexistent/key.pem' })).toThrow(
+      'LB_HTTP_TLS_CERT: cannot read "/nonexistent/cert.pem": ENOENT',
+    );
   });
 });
 
@@ -85,9 +122,17 @@ describe('TLS settings (certificates made with openssl)', () => {
     const c = loadConfig({ LB_MQTT_TLS_CERT: certs.cert, LB_MQTT_TLS_KEY: certs.key, LB_MQTT_CA: certs.ca });
     expect(c.mqtt).toMatchObject({ port: 8883, tls: { certFile: certs.cert, keyFile: certs.key }, ca: { file: certs.ca } });
     expect(() => loadConfig({ LB_MQTT_TLS_CERT: certs.cert })).toThrow(/^LB_MQTT_TLS_KEY: must be set with LB_MQTT_TLS_CERT/);
-    expect(() => loadConfig({ LB_MQTT_TLS_CERT: '/nonexistent/cert.pem', LB_MQTT_TLS_KEY: certs.key })).toThrow('LB_MQTT_TLS_CERT: cannot read "/nonexistent/cert.pem": ENOENT');
-    expect(() => loadConfig({ LB_MQTT_TLS_CERT: certs.cert, LB_MQTT_TLS_KEY: certs.ca })).toThrow(/^LB_MQTT_TLS_KEY: .* is not an unencrypted PEM private key/);
-    expect(() => loadConfig({ LB_MQTT_TLS_CERT: certs.key, LB_MQTT_TLS_KEY: certs.key })).toThrow(/^LB_MQTT_TLS_CERT: .* is not a PEM certificate/);
-    expect(() => loadConfig({ LB_MQTT_TLS_CERT: certs.cert, LB_MQTT_TLS_KEY: certs.key, LB_MQTT_URL: 'mqtts://broker:8883' })).toThrow(/^LB_MQTT_TLS_CERT: configures the embedded broker/);
+    expect(() => loadConfig({ LB_MQTT_TLS_CERT: '/nonexistent/cert.pem', LB_MQTT_TLS_KEY: certs.key })).toThrow(
+      'LB_MQTT_TLS_CERT: cannot read "/nonexistent/cert.pem": ENOENT',
+    );
+    expect(() => loadConfig({ LB_MQTT_TLS_CERT: certs.cert, LB_MQTT_TLS_KEY: certs.ca })).toThrow(
+      /^LB_MQTT_TLS_KEY: .* is not an unencrypted PEM private key/,
+    );
+    expect(() => loadConfig({ LB_MQTT_TLS_CERT: certs.key, LB_MQTT_TLS_KEY: certs.key })).toThrow(
+      /^LB_MQTT_TLS_CERT: .* is not a PEM certificate/,
+    );
+    expect(() => loadConfig({ LB_MQTT_TLS_CERT: certs.cert, LB_MQTT_TLS_KEY: certs.key, LB_MQTT_URL: 'mqtts://broker:8883' })).toThrow(
+      /^LB_MQTT_TLS_CERT: configures the embedded broker/,
+    );
   });
 });

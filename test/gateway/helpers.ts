@@ -11,7 +11,10 @@ export const ADMIN_TOKEN = 'test-admin-token';
 export const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 export const prefix = DEFAULT_TOPIC_PREFIX;
 
-export async function startGateway(overrides: Partial<GatewayConfig> = {}, opts: BuildOptions = {}): Promise<{ app: FastifyInstance; mqttUrl: string }> {
+export async function startGateway(
+  overrides: Partial<GatewayConfig> = {},
+  opts: BuildOptions = {},
+): Promise<{ app: FastifyInstance; mqttUrl: string }> {
   const app = await buildApp(testConfig({ adminToken: ADMIN_TOKEN, ...overrides }), opts);
   await app.ready();
   return { app, mqttUrl: `mqtt://127.0.0.1:${app.gateway.mqtt.brokerPort}` };

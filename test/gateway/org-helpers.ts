@@ -7,7 +7,11 @@ import { admin, prefix } from './helpers.js';
 
 export async function call(app: FastifyInstance, method: Method, url: string, payload?: unknown, headers: Record<string, string> = admin) {
   const res = await app.inject({ method, url: `/api/v1${url}`, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
-  return { status: res.statusCode, body: String(res.headers['content-type'] ?? '').startsWith('application/json') ? res.json() : res.body, headers: res.headers };
+  return {
+    status: res.statusCode,
+    body: String(res.headers['content-type'] ?? '').startsWith('application/json') ? res.json() : res.body,
+    headers: res.headers,
+  };
 }
 
 /** Like `call`, but the request must succeed. */
@@ -25,7 +29,18 @@ const seqs = new Map<string, number>();
 export function press(kioskId: string, panel: string, button: Event['button'], at: string, extra: Partial<Event> = {}): Event {
   const seq = extra.seq ?? (seqs.get(kioskId) ?? 0) + 1;
   seqs.set(kioskId, Math.max(seq, seqs.get(kioskId) ?? 0));
-  return { id: ulid(), seq, panel, button, at, clockSynced: true, bootId: 'boot-1', uptimeMs: Date.parse(at) % 1_000_000_000, flags: [], ...extra };
+  return {
+    id: ulid(),
+    seq,
+    panel,
+    button,
+    at,
+    clockSynced: true,
+    bootId: 'boot-1',
+    uptimeMs: Date.parse(at) % 1_000_000_000,
+    flags: [],
+    ...extra,
+  };
 }
 
 /** Ingests events through the gateway's own ingest pipeline (validate → commit) and waits for the commit. */

@@ -28,7 +28,11 @@ const FROM_DAY = 20260301;
 const TO_DAY = 20260401;
 const BUTTONS = ['good', 'neutral', 'bad'] as const;
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** The built CLI under plain node, as an operator runs it (no LB_DATABASE_URL inherited). */
 async function cli(...args: string[]): Promise<Run> {
@@ -45,15 +49,28 @@ async function cli(...args: string[]): Promise<Run> {
 
 function press(seq: number, at: number, panel: string, i: number, extra: Partial<Event> = {}): Event {
   return {
-    id: ulid(), seq, panel, button: BUTTONS[i % 3]!, at: new Date(at).toISOString(), clockSynced: true,
-    bootId: 'boot-1', uptimeMs: 1_000_000 + (at - T0), flags: [], ...extra,
+    id: ulid(),
+    seq,
+    panel,
+    button: BUTTONS[i % 3]!,
+    at: new Date(at).toISOString(),
+    clockSynced: true,
+    bootId: 'boot-1',
+    uptimeMs: 1_000_000 + (at - T0),
+    flags: [],
+    ...extra,
   };
 }
 
 /** A gateway database as a customer's would look after some weeks, written only through the store. */
 async function fillGateway(store: SqliteStore): Promise<void> {
   await store.migrate();
-  await store.putSettings({ k: 0.25, neutralCountsAsDissatisfied: true, minSample: 12, misuse: { lockoutMs: 3000, burstCount: 4, burstWindowMs: 8000 } });
+  await store.putSettings({
+    k: 0.25,
+    neutralCountsAsDissatisfied: true,
+    minSample: 12,
+    misuse: { lockoutMs: 3000, burstCount: 4, burstWindowMs: 8000 },
+  });
   await store.createOrg('region', { id: 'north', name: 'North' });
   await store.createOrg('office', { id: 'berlin', name: 'Berlin', timeZone: 'Europe/Berlin', regionId: 'north', k: 0.5 });
   await store.createOrg('office', { id: 'lisbon', name: 'Lisbon', timeZone: 'Europe/Lisbon', regionId: null, k: null });
@@ -67,7 +84,16 @@ async function fillGateway(store: SqliteStore): Promise<void> {
   await store.putBinding({ kioskId: 'k-berlin', panel: 'loy', kind: 'loyalty', officeId: 'berlin', deskId: null });
   await store.putBinding({ kioskId: 'k-lisbon', panel: 'front', kind: 'office', officeId: 'lisbon', deskId: null });
   await store.putKioskConfig('k-berlin', { panels: [{ id: 'desk', kind: 'staff', pins: { good: 2, neutral: 3, bad: 4 } }] });
-  await store.putCounts('visitors', [{ officeId: 'berlin', deskId: null, day: 20260310, hourly: false, replaceAll: false, counts: [{ start: T0 - 3_600_000, end: T0 + 20 * 3_600_000, count: 140 }] }]);
+  await store.putCounts('visitors', [
+    {
+      officeId: 'berlin',
+      deskId: null,
+      day: 20260310,
+      hourly: false,
+      replaceAll: false,
+      counts: [{ start: T0 - 3_600_000, end: T0 + 20 * 3_600_000, count: 140 }],
+    },
+  ]);
   await store.createApiKey({ name: 'berlin-manager', role: 'manager', hash: 'sha256-manager', offices: ['berlin'], regions: ['north'] });
   await store.upsertApiKey({ name: 'bootstrap-admin', role: 'admin', hash: 'sha256-admin' });
   const leaked = await store.createApiKey({ name: 'leaked', role: 'technician', hash: 'sha256-leaked' });
@@ -81,12 +107,24 @@ async function fillGateway(store: SqliteStore): Promise<void> {
     i++;
   }
   // k-lisbon: 120 presses, among them a burst that the misuse rules exclude.
-  const lisbon = Array.from({ length: 120 }, (_, i) => press(i + 1, T0 + (i < 110 ? i * 120_000 : 110 * 120_000 + (i - 110) * 500), 'front', i, { bootId: 'boot-l' }));
+  const lisbon = Array.from({ length: 120 }, (_, i) =>
+    press(i + 1, T0 + (i < 110 ? i * 120_000 : 110 * 120_000 + (i - 110) * 500), 'front', i, { bootId: 'boot-l' }),
+  );
   for (let i = 0; i < berlin.length; i += 25) {
-    await store.commitIngest({ batches: [{ kioskId: 'k-berlin', events: berlin.slice(i, i + 25), rejected: [] }], statuses: [], deadLetters: [] });
+    await store.commitIngest({
+      batches: [{ kioskId: 'k-berlin', events: berlin.slice(i, i + 25), rejected: [] }],
+      statuses: [],
+      deadLetters: [],
+    });
   }
   await store.commitIngest({
-    batches: [{ kioskId: 'k-lisbon', events: lisbon, rejected: [{ id: 'broken-1', seq: 500, reason: 'schema: button must be good, neutral or bad' }] }],
+    batches: [
+      {
+        kioskId: 'k-lisbon',
+        events: lisbon,
+        rejected: [{ id: 'broken-1', seq: 500, reason: 'schema: button must be good, neutral or bad' }],
+      },
+    ],
     statuses: [{ kioskId: 'k-lisbon', payload: { v: 1, state: 'online', version: '0.1.0' } }],
     deadLetters: [
       { topic: 'lb/v1/kiosks/ghost/events', kioskId: 'ghost', reason: 'kiosk is not registered', payload: '{"v":1}' },
@@ -95,7 +133,11 @@ async function fillGateway(store: SqliteStore): Promise<void> {
     ],
   });
   // A resend (duplicates) and a late press filling part of a gap.
-  await store.commitIngest({ batches: [{ kioskId: 'k-berlin', events: [berlin[0]!, press(105, T0 + 60_000, 'desk', 7)], rejected: [] }], statuses: [], deadLetters: [] });
+  await store.commitIngest({
+    batches: [{ kioskId: 'k-berlin', events: [berlin[0]!, press(105, T0 + 60_000, 'desk', 7)], rejected: [] }],
+    statuses: [],
+    deadLetters: [],
+  });
 }
 
 const sortRows = <T>(rows: T[]): T[] => [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
@@ -105,16 +147,31 @@ async function snapshot(store: SqlStore) {
   const kiosks = await store.listKiosks(undefined, 100);
   const perKiosk: Record<string, unknown> = {};
   for (const k of kiosks) {
-    perKiosk[k.id] = { gaps: await store.kioskGaps(k.id), events: await store.listEvents(k.id, 0, 10_000), bindings: await store.listBindings(k.id),
-      passwordHash: await store.kioskPasswordHash(k.id) };
+    perKiosk[k.id] = {
+      gaps: await store.kioskGaps(k.id),
+      events: await store.listEvents(k.id, 0, 10_000),
+      bindings: await store.listBindings(k.id),
+      passwordHash: await store.kioskPasswordHash(k.id),
+    };
   }
-  const subjects = [{ level: 'company' }, { level: 'region', id: 'north' }, { level: 'office', id: 'lisbon' }, { level: 'employee', id: 'anna' }, { level: 'desk', id: 'desk-1' }] as const;
+  const subjects = [
+    { level: 'company' },
+    { level: 'region', id: 'north' },
+    { level: 'office', id: 'lisbon' },
+    { level: 'employee', id: 'anna' },
+    { level: 'desk', id: 'desk-1' },
+  ] as const;
   const counts: Record<string, unknown> = {};
   for (const s of subjects) {
-    counts[JSON.stringify(s)] = { byDay: sortRows(await store.countsByDay(s, FROM_DAY, TO_DAY)), byHour: sortRows(await store.countsByHour(s, T0 - 86_400_000, T0 + 86_400_000)) };
+    counts[JSON.stringify(s)] = {
+      byDay: sortRows(await store.countsByDay(s, FROM_DAY, TO_DAY)),
+      byHour: sortRows(await store.countsByHour(s, T0 - 86_400_000, T0 + 86_400_000)),
+    };
   }
   return {
-    kiosks, perKiosk, counts,
+    kiosks,
+    perKiosk,
+    counts,
     rankEmployees: sortRows(await store.rankCounts('employee', 'staff', FROM_DAY, TO_DAY)),
     rankOffices: sortRows(await store.rankCounts('office', 'office', FROM_DAY, TO_DAY)),
     settings: await store.getSettings(),
@@ -165,7 +222,9 @@ describe('npm run migrate-to-postgres', () => {
     expect(run.stdout).toMatch(/^ {2}kiosks +3$/m);
     expect(run.stdout).toMatch(/^ {2}api_key_scopes +2$/m);
     expect(run.stdout).toMatch(/^ {2}revoked_api_keys +1$/m);
-    expect(run.stdout).toMatch(/^ {2}dead_letters +2 {2}\(1 values held NUL characters, which PostgreSQL text cannot: replaced by U\+FFFD\)$/m);
+    expect(run.stdout).toMatch(
+      /^ {2}dead_letters +2 {2}\(1 values held NUL characters, which PostgreSQL text cannot: replaced by U\+FFFD\)$/m,
+    );
     expect(run.stdout).toMatch(/^ {2}rollup_day +[1-9]\d*$/m);
     expect(run.stdout).toMatch(/^verified: \d+ checks equal/m);
     expect(run.stdout).toMatch(/^copied \d+ rows in \d+\.\d\d s \(\d+ rows\/s\)$/m);
@@ -184,9 +243,18 @@ describe('npm run migrate-to-postgres', () => {
       // The data is really there, not two empty answers that agree.
       expect(after.kiosks.find((k) => k.id === 'k-berlin')!.counters).toEqual({ received: 301, duplicates: 1, rejected: 0, lastSeq: 320 });
       expect(after.kiosks.find((k) => k.id === 'k-lisbon')!.status?.payload.state).toBe('online');
-      expect(after.perKiosk['k-berlin']).toMatchObject({ gaps: [{ from: 101, to: 104 }, { from: 106, to: 110 }, { from: 201, to: 210 }] });
+      expect(after.perKiosk['k-berlin']).toMatchObject({
+        gaps: [
+          { from: 101, to: 104 },
+          { from: 106, to: 110 },
+          { from: 201, to: 210 },
+        ],
+      });
       expect(after.rankEmployees.map((r) => r.id)).toEqual(['anna', 'ben']);
-      const excluded = (after.counts['{"level":"office","id":"lisbon"}'] as { byDay: Array<{ excluded: number }> }).byDay.reduce((n, r) => n + r.excluded, 0);
+      const excluded = (after.counts['{"level":"office","id":"lisbon"}'] as { byDay: Array<{ excluded: number }> }).byDay.reduce(
+        (n, r) => n + r.excluded,
+        0,
+      );
       expect(excluded).toBeGreaterThan(0);
       expect(after.settings).toMatchObject({ k: 0.25, neutralCountsAsDissatisfied: true, minSample: 12 });
     } finally {
@@ -211,7 +279,12 @@ describe('npm run migrate-to-postgres', () => {
       const good = (rows: typeof dayBefore) => rows.filter((r) => r.kind === 'staff').reduce((n, r) => n + r.good, 0);
       expect(good(await store.countsByDay({ level: 'employee', id: 'ben' }, FROM_DAY, TO_DAY))).toBe(good(dayBefore) + 1);
 
-      expect(await store.apiKeyByHash('sha256-manager')).toMatchObject({ name: 'berlin-manager', role: 'manager', offices: ['berlin'], regions: ['north'] });
+      expect(await store.apiKeyByHash('sha256-manager')).toMatchObject({
+        name: 'berlin-manager',
+        role: 'manager',
+        offices: ['berlin'],
+        regions: ['north'],
+      });
       expect(await store.apiKeyByHash('sha256-admin')).toMatchObject({ name: 'bootstrap-admin', role: 'admin' });
       expect(await store.kioskPasswordHash('k-lisbon')).toBe('pw-hash-k-lisbon');
       expect(await store.isRevokedApiKey('sha256-leaked')).toBe(true); // a revoked LB_ADMIN_TOKEN stays revoked
@@ -240,7 +313,11 @@ describe('npm run migrate-to-postgres on a file a gateway still has open', () =>
     try {
       await open.migrate();
       await open.createKiosk({ id: 'k', passwordHash: 'h' });
-      await open.commitIngest({ batches: [{ kioskId: 'k', events: [1, 2, 3].map((n) => press(n, T0 + n * 60_000, 'p', n)), rejected: [] }], statuses: [], deadLetters: [] });
+      await open.commitIngest({
+        batches: [{ kioskId: 'k', events: [1, 2, 3].map((n) => press(n, T0 + n * 60_000, 'p', n)), rejected: [] }],
+        statuses: [],
+        deadLetters: [],
+      });
       const run = await cli('--from', open.db.name, '--to', await server.newDatabase());
       expect(run.code).toBe(0);
       expect(run.stderr).toMatch(/^warning: .*gateway\.db-wal holds data: is a gateway still running on this file\? Stop it first/);
@@ -269,7 +346,10 @@ describe('npm run migrate-to-postgres refuses clearly (exit 2, one line) and wri
     oneLine(await cli('--from', text, '--to', server.url), /refused: .*notes\.txt is not a gateway database/);
     const other = join(dir, 'other.db');
     new Database(other).exec('CREATE TABLE t (x)').close();
-    oneLine(await cli('--from', other, '--to', server.url), /refused: .*other\.db is not a gateway database \(no kiosks and events tables\)/);
+    oneLine(
+      await cli('--from', other, '--to', server.url),
+      /refused: .*other\.db is not a gateway database \(no kiosks and events tables\)/,
+    );
   });
 
   it('when the file is at an older schema version: start the current gateway on it first', async () => {
@@ -279,8 +359,12 @@ describe('npm run migrate-to-postgres refuses clearly (exit 2, one line) and wri
     db.pragma(`user_version = ${MIGRATIONS.length - 1}`);
     db.close();
     const target = await server.newDatabase();
-    oneLine(await cli('--from', old, '--to', target),
-      new RegExp(`refused: .*old\\.db has schema version ${MIGRATIONS.length - 1}, this tool copies version ${MIGRATIONS.length}: start the current gateway once on it`));
+    oneLine(
+      await cli('--from', old, '--to', target),
+      new RegExp(
+        `refused: .*old\\.db has schema version ${MIGRATIONS.length - 1}, this tool copies version ${MIGRATIONS.length}: start the current gateway once on it`,
+      ),
+    );
     const store = new PgStore(target);
     try {
       expect(await store.driver.query(() => value<string | null>("SELECT to_regclass('public.kiosks')::text"))).toBeNull(); // not even the schema
@@ -296,8 +380,10 @@ describe('npm run migrate-to-postgres refuses clearly (exit 2, one line) and wri
     db.pragma('foreign_keys = OFF'); // as in the sqlite3 shell
     db.exec("DELETE FROM regions WHERE id = 'north'"); // an office still refers to it
     db.close();
-    oneLine(await cli('--from', broken, '--to', await server.newDatabase()),
-      /refused: .*broken\.db has rows whose referenced row is missing, which PostgreSQL would refuse \(offices → regions: 1\)/);
+    oneLine(
+      await cli('--from', broken, '--to', await server.newDatabase()),
+      /refused: .*broken\.db has rows whose referenced row is missing, which PostgreSQL would refuse \(offices → regions: 1\)/,
+    );
   });
 
   it('when no, an invalid or an unreachable PostgreSQL URL is given', async () => {
@@ -305,7 +391,13 @@ describe('npm run migrate-to-postgres refuses clearly (exit 2, one line) and wri
     oneLine(await cli('--from', file, '--to', 'mysql://db/x'), /refused: --to must be a postgres:\/\/ or postgresql:\/\/ URL/);
     oneLine(await cli('--from', file, '--to', 'not a url'), /refused: --to is not a URL/);
     const port = await freePort(); // nothing listens there
-    oneLine(await cli('--from', file, '--to', `postgres://lb:secret@127.0.0.1:${port}/lb`), new RegExp(`refused: cannot reach PostgreSQL at postgres://lb:\\*\\*\\*@127\\.0\\.0\\.1:${port}/lb: `));
-    oneLine(await cli('--from', file, '--to', server.url.replace(/\/postgres$/, '/missing_db')), /refused: cannot reach PostgreSQL .*missing_db.*does not exist \(create it first/);
+    oneLine(
+      await cli('--from', file, '--to', `postgres://lb:secret@127.0.0.1:${port}/lb`),
+      new RegExp(`refused: cannot reach PostgreSQL at postgres://lb:\\*\\*\\*@127\\.0\\.0\\.1:${port}/lb: `),
+    );
+    oneLine(
+      await cli('--from', file, '--to', server.url.replace(/\/postgres$/, '/missing_db')),
+      /refused: cannot reach PostgreSQL .*missing_db.*does not exist \(create it first/,
+    );
   });
 });

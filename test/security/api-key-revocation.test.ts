@@ -58,7 +58,10 @@ it('rotates the LB_ADMIN_TOKEN key; the old token stays dead across a restart, a
   await gw.proc.kill('SIGTERM');
 
   // Restarted with the old token still in its environment: it refuses to start rather than revive it.
-  const refused = await startGateway({ dataDir: gw.dataDir }).then(() => 'started', (err: Error) => err.message);
+  const refused = await startGateway({ dataDir: gw.dataDir }).then(
+    () => 'started',
+    (err: Error) => err.message,
+  );
   expect(refused).toMatch(/exited with 2.*LB_ADMIN_TOKEN.*revoked/s);
 
   gw = await startGateway({ dataDir: gw.dataDir, env: { LB_ADMIN_TOKEN: newToken } });

@@ -37,17 +37,21 @@ it('limits failed logins per source, answers 429 even to the right key meanwhile
   const guesses: string[] = [];
   const statuses = new Map<number, number>();
   const until = Date.now() + ATTACK_MS;
-  await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
-    while (Date.now() < until) {
-      const guess = randomBytes(32).toString('base64url');
-      guesses.push(guess);
-      const { status } = await get(gw.httpPort, guess, attacker);
-      statuses.set(status, (statuses.get(status) ?? 0) + 1);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (Date.now() < until) {
+        const guess = randomBytes(32).toString('base64url');
+        guesses.push(guess);
+        const { status } = await get(gw.httpPort, guess, attacker);
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      }
+    }),
+  );
   const evaluated = statuses.get(401) ?? 0;
-  console.log(`auth throttle: ${guesses.length} wrong keys in ${ATTACK_MS} ms over ${CONNECTIONS} connections: ` +
-    `${evaluated} evaluated (401, ${(evaluated / (ATTACK_MS / 1000)).toFixed(0)}/s), ${statuses.get(429) ?? 0} refused (429)`);
+  console.log(
+    `auth throttle: ${guesses.length} wrong keys in ${ATTACK_MS} ms over ${CONNECTIONS} connections: ` +
+      `${evaluated} evaluated (401, ${(evaluated / (ATTACK_MS / 1000)).toFixed(0)}/s), ${statuses.get(429) ?? 0} refused (429)`,
+  );
 
   expect(evaluated).toBeLessThanOrEqual(10);
   expect(statuses.get(429)).toBe(guesses.length - evaluated);
@@ -68,8 +72,14 @@ it('limits failed logins per source, answers 429 even to the right key meanwhile
   bystander.destroy();
 }, 60_000);
 
-it.each(['12345678', 'password-password', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'])('refuses to start with the weak LB_ADMIN_TOKEN %s', async (token) => {
-  const refused = await startGateway({ env: { LB_ADMIN_TOKEN: token } }).then((g) => (gateways.push(g), 'started'), (err: Error) => err.message);
-  expect(refused).toMatch(/exited with 2.*LB_ADMIN_TOKEN/s);
-  expect(refused).not.toContain(token);
-});
+it.each(['12345678', 'password-password', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'])(
+  'refuses to start with the weak LB_ADMIN_TOKEN %s',
+  async (token) => {
+    const refused = await startGateway({ env: { LB_ADMIN_TOKEN: token } }).then(
+      (g) => (gateways.push(g), 'started'),
+      (err: Error) => err.message,
+    );
+    expect(refused).toMatch(/exited with 2.*LB_ADMIN_TOKEN/s);
+    expect(refused).not.toContain(token);
+  },
+);

@@ -23,7 +23,10 @@ describe('a UTF-8 BOM before the JSON', () => {
     const e = event(1);
     await k.publishEvents(Buffer.concat([BOM, Buffer.from(JSON.stringify(batch('k-bom', [e])))]));
     expect(await k.nextAck()).toEqual({ v: 1, ids: [e.id] });
-    await k.client.publishAsync(kioskTopic('lb/v1', 'k-bom', 'status'), Buffer.concat([BOM, Buffer.from('{"v":1,"state":"online"}')]), { qos: 1, retain: true });
+    await k.client.publishAsync(kioskTopic('lb/v1', 'k-bom', 'status'), Buffer.concat([BOM, Buffer.from('{"v":1,"state":"online"}')]), {
+      qos: 1,
+      retain: true,
+    });
     const status = await until(async () => (await gw!.api('GET', '/api/v1/kiosks/k-bom')).body.status ?? undefined, 'status stored');
     expect(status.payload).toEqual({ v: 1, state: 'online' });
     expect((await gw.api('GET', '/api/v1/dead-letters')).body.items).toEqual([]);

@@ -42,7 +42,9 @@ describe('CONNECT flood before authentication', () => {
     sockets.push(...flood);
     const peak = await peakRss(pid, 3000);
     const growth = peak - before;
-    console.log(`connect flood: RSS ${before.toFixed(0)} MiB → peak ${peak.toFixed(0)} MiB (+${growth.toFixed(0)} MiB) for 400 × 900 KB partial CONNECTs; ${closedCount(flood)} of 400 closed by the gateway`);
+    console.log(
+      `connect flood: RSS ${before.toFixed(0)} MiB → peak ${peak.toFixed(0)} MiB (+${growth.toFixed(0)} MiB) for 400 × 900 KB partial CONNECTs; ${closedCount(flood)} of 400 closed by the gateway`,
+    );
     expect(growth).toBeLessThan(64);
     // Refused on the length its header announces, not after buffering it.
     expect(closedCount(flood)).toBe(400);

@@ -43,11 +43,21 @@ function revocationSuite(setup: () => Promise<{ gw: Gateway; url: string }>) {
     const gone = dropped(live);
     expect((await gw.api('DELETE', '/api/v1/kiosks/k-stolen/credentials')).status).toBe(204);
     expect(await gone()).toBeLessThan(2000);
-    expect(await loginOutcome(url, { clientId: 'k-stolen', username: 'k-stolen', password })).toMatch(/Not authorized|Bad username or password/);
+    expect(await loginOutcome(url, { clientId: 'k-stolen', username: 'k-stolen', password })).toMatch(
+      /Not authorized|Bad username or password/,
+    );
     // New credentials bring it back; the revoked ones stay refused.
     const fresh = (await gw.api('POST', '/api/v1/kiosks/k-stolen/credentials')).body.mqtt.password as string;
-    expect(await until(async () => ((await loginOutcome(url, { clientId: 'k-stolen', username: 'k-stolen', password: fresh })) === 'accepted' ? true : undefined), 'new password accepted')).toBe(true);
-    expect(await loginOutcome(url, { clientId: 'k-stolen', username: 'k-stolen', password })).toMatch(/Not authorized|Bad username or password/);
+    expect(
+      await until(
+        async () =>
+          (await loginOutcome(url, { clientId: 'k-stolen', username: 'k-stolen', password: fresh })) === 'accepted' ? true : undefined,
+        'new password accepted',
+      ),
+    ).toBe(true);
+    expect(await loginOutcome(url, { clientId: 'k-stolen', username: 'k-stolen', password })).toMatch(
+      /Not authorized|Bad username or password/,
+    );
   });
 
   it('rotating drops the live session at once and refuses the old password', async () => {
@@ -58,7 +68,9 @@ function revocationSuite(setup: () => Promise<{ gw: Gateway; url: string }>) {
     const res = await gw.api('POST', '/api/v1/kiosks/k-rotated/credentials');
     expect(res.status).toBe(200);
     expect(await gone()).toBeLessThan(2000);
-    expect(await loginOutcome(url, { clientId: 'k-rotated', username: 'k-rotated', password })).toMatch(/Not authorized|Bad username or password/);
+    expect(await loginOutcome(url, { clientId: 'k-rotated', username: 'k-rotated', password })).toMatch(
+      /Not authorized|Bad username or password/,
+    );
     expect(await loginOutcome(url, { clientId: 'k-rotated', username: 'k-rotated', password: res.body.mqtt.password })).toBe('accepted');
   });
 
@@ -80,7 +92,10 @@ describe('external Mosquitto, kiosk logins managed through dynamic security', ()
     const mosq: Mosquitto = await startMosquitto(service, { dynsec: true });
     cleanup.push(() => mosq.kill());
     const gw = await gateway({ mqtt: { url: `mqtt://127.0.0.1:${mosq.port}`, ...service }, env: { LB_MQTT_DYNSEC: 'true' } });
-    await until(async () => ((await gw.api('GET', '/api/v1/health')).body.broker.connected ? true : undefined), 'gateway connected to Mosquitto');
+    await until(
+      async () => ((await gw.api('GET', '/api/v1/health')).body.broker.connected ? true : undefined),
+      'gateway connected to Mosquitto',
+    );
     return { gw, url: `mqtt://127.0.0.1:${mosq.port}` };
   });
 });

@@ -51,19 +51,27 @@ describe('a kiosk flooding malformed messages', () => {
     attacker.end(true);
     const seconds = (Date.now() - t0) / 1000;
 
-    const letters = async () => ((await gw!.api('GET', '/api/v1/dead-letters?limit=1000')).body.items as Array<{ kioskId: string; reason: string; payload: string }>)
-      .filter((d) => d.kioskId === 'k-flood');
+    const letters = async () =>
+      (
+        (await gw!.api('GET', '/api/v1/dead-letters?limit=1000')).body.items as Array<{ kioskId: string; reason: string; payload: string }>
+      ).filter((d) => d.kioskId === 'k-flood');
     const stored = await letters();
     const storedBytes = stored.reduce((n, d) => n + d.payload.length, 0);
     const growth = dbBytes(gw.dataDir) - before;
-    console.log(`dead-letter flood: ${acked} messages of 20 KB taken by the broker in ${seconds.toFixed(1)} s; ${stored.length} dead letters stored (${storedBytes} payload chars); database +${(growth / 1e6).toFixed(2)} MB; good kiosk acked in ${goodAckMs} ms`);
+    console.log(
+      `dead-letter flood: ${acked} messages of 20 KB taken by the broker in ${seconds.toFixed(1)} s; ${stored.length} dead letters stored (${storedBytes} payload chars); database +${(growth / 1e6).toFixed(2)} MB; good kiosk acked in ${goodAckMs} ms`,
+    );
     expect(acked).toBeLessThan(300); // throttled (unthrottled: thousands)
     expect(stored.length).toBeLessThanOrEqual(25);
     expect(storedBytes).toBeLessThan(64 * 1024);
     expect(growth).toBeLessThan(8e6);
     expect(goodAckMs).toBeLessThan(2000);
     // What was not stored is counted, in a dead letter of its own.
-    const summary = await until(async () => (await letters()).find((d) => /more dead letters from kiosk "k-flood" were not stored/.test(d.reason)), 'the count of suppressed dead letters', 20_000);
+    const summary = await until(
+      async () => (await letters()).find((d) => /more dead letters from kiosk "k-flood" were not stored/.test(d.reason)),
+      'the count of suppressed dead letters',
+      20_000,
+    );
     expect(Number(/(\d+) more dead letters/.exec(summary.reason)![1])).toBeGreaterThan(0);
   }, 60_000);
 });

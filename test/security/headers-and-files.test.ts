@@ -22,7 +22,11 @@ async function send(method: string, path: string, body?: unknown) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text,
+  };
 }
 
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
@@ -40,7 +44,12 @@ it('sends security headers and no-store, and keeps its database files to itself'
     await send('POST', `/api/v1/api-keys/${created.body.id}/rotate`),
   ];
   expect(secretAnswers.map((r) => r.status)).toEqual([201, 200, 201, 200]);
-  for (const r of [...secretAnswers, await send('GET', '/api/v1/kiosks'), await send('GET', '/api/v1/health'), await send('GET', '/api/v1/nowhere')]) {
+  for (const r of [
+    ...secretAnswers,
+    await send('GET', '/api/v1/kiosks'),
+    await send('GET', '/api/v1/health'),
+    await send('GET', '/api/v1/nowhere'),
+  ]) {
     expect(r.headers.get('cache-control')).toBe('no-store');
     expect(r.headers.get('x-content-type-options')).toBe('nosniff');
     expect(r.headers.get('x-frame-options')).toBe('SAMEORIGIN');

@@ -40,7 +40,11 @@ describe('/health while ingest commits fail', () => {
       const h = await health();
       return h.code === 503 ? h : undefined;
     }, '/health degraded');
-    expect(degraded.body).toMatchObject({ status: 'degraded', database: { ok: true }, ingest: { ok: false, error: expect.stringMatching(/database or disk is full/) } });
+    expect(degraded.body).toMatchObject({
+      status: 'degraded',
+      database: { ok: true },
+      ingest: { ok: false, error: expect.stringMatching(/database or disk is full/) },
+    });
 
     store.db.pragma('max_page_count = 1073741823'); // space freed
     await k.publishEvents(batch('k-full', events)); // the kiosk resends after its ack timeout

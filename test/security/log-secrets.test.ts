@@ -33,7 +33,10 @@ async function api(gw: Gateway, key: string, method: string, path: string, body?
 }
 
 const refusedLogin = (url: string, username: string, password: string) =>
-  connect(url, { clientId: username, username, password }).then((c) => (c.end(true), 'connected'), () => 'refused');
+  connect(url, { clientId: username, username, password }).then(
+    (c) => (c.end(true), 'connected'),
+    () => 'refused',
+  );
 
 it('logs no password, token or key on any path that handles one', async () => {
   const adminToken = `${secret()}-admin`; // an operator's own token: not the generated shape, found by value
@@ -86,13 +89,22 @@ it('logs no password, token or key on any path that handles one', async () => {
   good.press('desk', 'good');
   await good.committed(1);
   await good.proc.waitFor((l) => /acked/.test(String(l.msg)), 'press acked', 20_000).catch(() => undefined);
-  await bad.proc.waitFor((l) => l.level === 40 || l.level === 50 || /refused|not authorized|error/i.test(String(l.msg)), 'login refused', 20_000).catch(() => undefined);
+  await bad.proc
+    .waitFor((l) => l.level === 40 || l.level === 50 || /refused|not authorized|error/i.test(String(l.msg)), 'login refused', 20_000)
+    .catch(() => undefined);
   // An agent given its password inside the broker URL (mqtt://user:password@host), which MQTT.js accepts.
   const k3 = (await api(gw, admin, 'POST', '/kiosks', { id: 'k-log-3' })).body.mqtt.password as string;
   known.push(k3);
-  const inUrl: Agent = startAgent({ kioskId: 'k-log-3', password: '', mqttUrl: `mqtt://k-log-3:${k3}@127.0.0.1:${gw.mqttPort}`, env: { LB_LOG_LEVEL: 'trace' } });
+  const inUrl: Agent = startAgent({
+    kioskId: 'k-log-3',
+    password: '',
+    mqttUrl: `mqtt://k-log-3:${k3}@127.0.0.1:${gw.mqttPort}`,
+    env: { LB_LOG_LEVEL: 'trace' },
+  });
   processes.push(inUrl.proc);
-  expect((await inUrl.proc.waitFor((l) => l.msg === 'mqtt connected', 'agent connected with the password in its URL')).url).toBe(`mqtt://k-log-3:redacted@127.0.0.1:${gw.mqttPort}`);
+  expect((await inUrl.proc.waitFor((l) => l.msg === 'mqtt connected', 'agent connected with the password in its URL')).url).toBe(
+    `mqtt://k-log-3:redacted@127.0.0.1:${gw.mqttPort}`,
+  );
 
   // A gateway without LB_ADMIN_TOKEN prints its generated key once, to stderr, for a person; never in the log.
   const fresh = await startGateway({ logLevel: 'trace', env: { LB_ADMIN_TOKEN: '' } });
@@ -109,33 +121,50 @@ it('logs no password, token or key on any path that handles one', async () => {
   const dbPassword = secret();
   known.push(brokerPassword, wrongBrokerPassword, dbPassword);
   mosquitto = await startMosquitto({ username: 'lb-gateway', password: brokerPassword });
-  const external = await startGateway({ logLevel: 'trace', mqtt: { url: `mqtt://127.0.0.1:${mosquitto.port}`, username: 'lb-gateway', password: brokerPassword } });
+  const external = await startGateway({
+    logLevel: 'trace',
+    mqtt: { url: `mqtt://127.0.0.1:${mosquitto.port}`, username: 'lb-gateway', password: brokerPassword },
+  });
   processes.push(external.proc);
-  const refusedBroker = await startGateway({ logLevel: 'trace', mqtt: { url: `mqtt://127.0.0.1:${mosquitto.port}`, username: 'lb-gateway', password: wrongBrokerPassword } })
-    .then((g) => (processes.push(g.proc), 'started'), (err: Error) => err.message);
-  const refusedDb = await startGateway({ logLevel: 'trace', databaseUrl: `postgres://lb:${dbPassword}@127.0.0.1:1/lb` })
-    .then((g) => (processes.push(g.proc), 'started'), (err: Error) => err.message);
+  const refusedBroker = await startGateway({
+    logLevel: 'trace',
+    mqtt: { url: `mqtt://127.0.0.1:${mosquitto.port}`, username: 'lb-gateway', password: wrongBrokerPassword },
+  }).then(
+    (g) => (processes.push(g.proc), 'started'),
+    (err: Error) => err.message,
+  );
+  const refusedDb = await startGateway({ logLevel: 'trace', databaseUrl: `postgres://lb:${dbPassword}@127.0.0.1:1/lb` }).then(
+    (g) => (processes.push(g.proc), 'started'),
+    (err: Error) => err.message,
+  );
   expect(refusedDb).toMatch(/exited with/);
   for (const message of [refusedBroker, refusedDb]) expect(known.filter((s) => message.includes(s))).toEqual([]);
 
   await Promise.all(processes.map((p) => p.kill('SIGTERM')));
-  const written = processes.map((p) => ({ name: p.name, text: `${p.lines.map((l) => JSON.stringify(l)).join('\n')}\n${p.stderr.join('')}` }));
+  const written = processes.map((p) => ({
+    name: p.name,
+    text: `${p.lines.map((l) => JSON.stringify(l)).join('\n')}\n${p.stderr.join('')}`,
+  }));
   const findings = written.flatMap((w) => scanText(w.name, w.text, known));
-  console.log(`log secrets: ${processes.length} processes, ${written.reduce((n, w) => n + w.text.split('\n').length, 0)} lines, ` +
-    `${known.length} secrets looked for, ${findings.length} found`);
+  console.log(
+    `log secrets: ${processes.length} processes, ${written.reduce((n, w) => n + w.text.split('\n').length, 0)} lines, ` +
+      `${known.length} secrets looked for, ${findings.length} found`,
+  );
   expect(describeFindings(findings)).toBe('');
   // The scan did see the paths it was meant to: the failures were logged, without their keys.
   expect(gw.proc.lines.filter((l) => l.msg === 'authentication failed').length).toBeGreaterThanOrEqual(4);
 }, 120_000);
 
-it('finds what it looks for: a secret\'s shape, a known value, an unredacted field; not the bootstrap print', () => {
+it("finds what it looks for: a secret's shape, a known value, an unredacted field; not the bootstrap print", () => {
   const key = secret();
   const print = `\nGenerated the first admin API key (shown only now, stored only as a hash):\n\n  ${key}\n\nUse it as …`;
   expect(scanText('p', print)).toEqual([]);
   expect(scanText('p', `{"msg":"x","note":"${key}"}`).map((f) => f.what)).toEqual(['a 43-character base64url token']);
   expect(scanText('p', 'token=hunter2-but-longer', ['hunter2-but-longer']).map((f) => f.what)).toEqual(['a known secret']);
   expect(scanText('p', '{"mqtt":{"password":"pw"}}').map((f) => f.what)).toEqual(['the unredacted field mqtt.password']);
-  expect(scanText('p', '{"req":{"headers":{"authorization":"[redacted]"}},"ulid":"01KA2B3C4D5E6F7G8H9J0KMNPQ","hash":"' + 'a'.repeat(64) + '"}')).toEqual([]);
+  expect(
+    scanText('p', '{"req":{"headers":{"authorization":"[redacted]"}},"ulid":"01KA2B3C4D5E6F7G8H9J0KMNPQ","hash":"' + 'a'.repeat(64) + '"}'),
+  ).toEqual([]);
   // A report never repeats the secret it found.
   expect(JSON.stringify(scanText('p', `x ${key} y`))).not.toContain(key);
 });

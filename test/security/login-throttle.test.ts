@@ -46,9 +46,14 @@ describe('failed MQTT logins from one source', () => {
     expect(gw.proc.lines.map((l) => JSON.stringify(l)).join('\n')).not.toContain(wrong);
 
     // While throttled even the right password is refused unchecked; after a pause it is accepted.
-    expect(await loginOutcome(`mqtt://127.0.0.1:${gw.mqttPort}`, { clientId: 'k-guessed', username: 'k-guessed', password })).toMatch(/Server unavailable/);
+    expect(await loginOutcome(`mqtt://127.0.0.1:${gw.mqttPort}`, { clientId: 'k-guessed', username: 'k-guessed', password })).toMatch(
+      /Server unavailable/,
+    );
     await until(
-      async () => ((await loginOutcome(`mqtt://127.0.0.1:${gw!.mqttPort}`, { clientId: 'k-guessed', username: 'k-guessed', password })) === 'accepted' ? true : undefined),
+      async () =>
+        (await loginOutcome(`mqtt://127.0.0.1:${gw!.mqttPort}`, { clientId: 'k-guessed', username: 'k-guessed', password })) === 'accepted'
+          ? true
+          : undefined,
       'the right password accepted again',
       15_000,
     );
@@ -56,10 +61,17 @@ describe('failed MQTT logins from one source', () => {
 
   it('do not stop a fleet behind one address from logging in at once', async () => {
     gw = await startGateway();
-    const kiosks = await Promise.all(Array.from({ length: 40 }, (_, i) => registerKiosk(gw!, `k-fleet-${i}`).then((c) => ({ id: `k-fleet-${i}`, ...c }))));
+    const kiosks = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => registerKiosk(gw!, `k-fleet-${i}`).then((c) => ({ id: `k-fleet-${i}`, ...c }))),
+    );
     // A few failures first (a kiosk with an old password), then everyone reconnects together.
-    for (let i = 0; i < 5; i++) expect(await loginOutcome(`mqtt://127.0.0.1:${gw.mqttPort}`, { clientId: 'k-fleet-0', username: 'k-fleet-0', password: 'old' })).toMatch(/Bad username or password/);
-    const clients = await Promise.all(kiosks.map((k) => connect(`mqtt://127.0.0.1:${gw!.mqttPort}`, { clientId: k.id, username: k.id, password: k.password })));
+    for (let i = 0; i < 5; i++)
+      expect(
+        await loginOutcome(`mqtt://127.0.0.1:${gw.mqttPort}`, { clientId: 'k-fleet-0', username: 'k-fleet-0', password: 'old' }),
+      ).toMatch(/Bad username or password/);
+    const clients = await Promise.all(
+      kiosks.map((k) => connect(`mqtt://127.0.0.1:${gw!.mqttPort}`, { clientId: k.id, username: k.id, password: k.password })),
+    );
     expect(clients.every((c) => c.connected)).toBe(true);
     await Promise.all(clients.map((c) => c.endAsync()));
   });

@@ -30,7 +30,10 @@ function track<T extends Gateway | Agent>(x: T): T {
 }
 
 async function received(gw: Gateway, id: string, n: number): Promise<void> {
-  await until(async () => ((await gw.api('GET', `/api/v1/kiosks/${id}`)).body.counters.received >= n ? true : undefined), `${n} presses of ${id} stored`);
+  await until(
+    async () => ((await gw.api('GET', `/api/v1/kiosks/${id}`)).body.counters.received >= n ? true : undefined),
+    `${n} presses of ${id} stored`,
+  );
 }
 
 describe('MQTT over TLS', () => {
@@ -38,20 +41,29 @@ describe('MQTT over TLS', () => {
     const gw = track(await startGateway({ env: { LB_MQTT_TLS_CERT: certs.cert, LB_MQTT_TLS_KEY: certs.key } }));
     expect(gw.proc.lines.find((l) => l.msg === 'gateway ready')).toMatchObject({ mqttTls: true });
     const { password } = await registerKiosk(gw, 'k-tls');
-    const agent = track(startAgent({ kioskId: 'k-tls', password, mqttUrl: `mqtts://127.0.0.1:${gw.mqttPort}`, env: { LB_MQTT_CA: certs.ca } }));
+    const agent = track(
+      startAgent({ kioskId: 'k-tls', password, mqttUrl: `mqtts://127.0.0.1:${gw.mqttPort}`, env: { LB_MQTT_CA: certs.ca } }),
+    );
     await agent.proc.waitFor((l) => l.msg === 'mqtt connected', 'agent connected over TLS');
     agent.press('desk', 'good');
     await received(gw, 'k-tls', 1);
     // The same login in plain MQTT to the TLS port: no CONNACK, the TLS listener hangs up.
-    expect(await loginOutcome(`mqtt://127.0.0.1:${gw.mqttPort}`, { clientId: 'k-tls', username: 'k-tls', password, connectTimeout: 3000 })).not.toBe('accepted');
+    expect(
+      await loginOutcome(`mqtt://127.0.0.1:${gw.mqttPort}`, { clientId: 'k-tls', username: 'k-tls', password, connectTimeout: 3000 }),
+    ).not.toBe('accepted');
   });
 
   it('an agent that trusts another CA refuses the gateway with a clear error and never logs in', async () => {
     const gw = track(await startGateway({ env: { LB_MQTT_TLS_CERT: certs.cert, LB_MQTT_TLS_KEY: certs.key } }));
     const { password } = await registerKiosk(gw, 'k-wrong-ca');
-    const agent = track(startAgent({ kioskId: 'k-wrong-ca', password, mqttUrl: `mqtts://127.0.0.1:${gw.mqttPort}`, env: { LB_MQTT_CA: certs.otherCa } }));
+    const agent = track(
+      startAgent({ kioskId: 'k-wrong-ca', password, mqttUrl: `mqtts://127.0.0.1:${gw.mqttPort}`, env: { LB_MQTT_CA: certs.otherCa } }),
+    );
     const refused = await agent.proc.waitFor((l) => typeof l.msg === 'string' && l.msg.startsWith('mqtt tls:'), 'certificate refused');
-    expect(refused).toMatchObject({ level: 50, msg: `mqtt tls: the broker's certificate is not signed by the CA in mqtt.ca (${certs.otherCa}); refusing to connect` });
+    expect(refused).toMatchObject({
+      level: 50,
+      msg: `mqtt tls: the broker's certificate is not signed by the CA in mqtt.ca (${certs.otherCa}); refusing to connect`,
+    });
     expect(agent.proc.count('mqtt connected')).toBe(0);
     await gw.proc.waitFor((l) => l.msg === 'mqtt tls handshake failed', 'the gateway saw the handshake fail');
   });
@@ -60,18 +72,29 @@ describe('MQTT over TLS', () => {
     const service = { username: 'lb-gateway', password: 'gateway-secret-0123456789' };
     const mosq: Mosquitto = await startMosquitto(service, { tls: { certFile: certs.cert, keyFile: certs.key } });
     running.push({ kill: () => mosq.kill() });
-    const gw = track(await startGateway({ mqtt: { url: `mqtts://127.0.0.1:${mosq.kioskPort}`, ...service }, env: { LB_MQTT_CA: certs.ca } }));
-    await until(async () => ((await gw.api('GET', '/api/v1/health')).body.broker.connected ? true : undefined), 'gateway connected over TLS');
+    const gw = track(
+      await startGateway({ mqtt: { url: `mqtts://127.0.0.1:${mosq.kioskPort}`, ...service }, env: { LB_MQTT_CA: certs.ca } }),
+    );
+    await until(
+      async () => ((await gw.api('GET', '/api/v1/health')).body.broker.connected ? true : undefined),
+      'gateway connected over TLS',
+    );
     const { password } = await registerKiosk(gw, 'k-mosq-tls');
     await mosq.addUser('k-mosq-tls', password);
-    const agent = track(startAgent({ kioskId: 'k-mosq-tls', password, mqttUrl: `mqtts://127.0.0.1:${mosq.kioskPort}`, env: { LB_MQTT_CA: certs.ca } }));
+    const agent = track(
+      startAgent({ kioskId: 'k-mosq-tls', password, mqttUrl: `mqtts://127.0.0.1:${mosq.kioskPort}`, env: { LB_MQTT_CA: certs.ca } }),
+    );
     await agent.proc.waitFor((l) => l.msg === 'mqtt connected', 'agent connected to Mosquitto over TLS');
     agent.press('desk', 'bad');
     await received(gw, 'k-mosq-tls', 1);
     // And an agent given another CA refuses Mosquitto too, with the same clear error.
-    const wrong = track(startAgent({ kioskId: 'k-mosq-tls', password, mqttUrl: `mqtts://127.0.0.1:${mosq.kioskPort}`, env: { LB_MQTT_CA: certs.otherCa } }));
+    const wrong = track(
+      startAgent({ kioskId: 'k-mosq-tls', password, mqttUrl: `mqtts://127.0.0.1:${mosq.kioskPort}`, env: { LB_MQTT_CA: certs.otherCa } }),
+    );
     const refused = await wrong.proc.waitFor((l) => typeof l.msg === 'string' && l.msg.startsWith('mqtt tls:'), 'certificate refused');
-    expect(refused.msg).toBe(`mqtt tls: the broker's certificate is not signed by the CA in mqtt.ca (${certs.otherCa}); refusing to connect`);
+    expect(refused.msg).toBe(
+      `mqtt tls: the broker's certificate is not signed by the CA in mqtt.ca (${certs.otherCa}); refusing to connect`,
+    );
     expect(wrong.proc.count('mqtt connected')).toBe(0);
   });
 });

@@ -44,7 +44,13 @@ describe('session takeover on the embedded broker', () => {
     const b = await registerKiosk(gw, 'kiosk-b');
     const B = await victim(url, 'kiosk-b', b.password);
     // Something queued for B: a config published retained to its topic.
-    expect((await gw.api('PUT', '/api/v1/kiosks/kiosk-b/config', { panels: [{ id: 'desk', kind: 'staff', pins: { good: 2, neutral: 3, bad: 4 } }] })).status).toBe(200);
+    expect(
+      (
+        await gw.api('PUT', '/api/v1/kiosks/kiosk-b/config', {
+          panels: [{ id: 'desk', kind: 'staff', pins: { good: 2, neutral: 3, bad: 4 } }],
+        })
+      ).status,
+    ).toBe(200);
 
     // The attack, in a loop as it was found: A's password, B's client id, a persistent session.
     const outcomes: string[] = [];
@@ -56,7 +62,11 @@ describe('session takeover on the embedded broker', () => {
     expect(B.client.connected).toBe(true);
     // Logged under the login that tried, with the client id it asked for.
     const refused = gw.proc.lines.find((l) => l.msg === 'mqtt login refused');
-    expect(refused).toMatchObject({ kioskId: 'kiosk-a', clientId: 'kiosk-b', reason: expect.stringMatching(/client id must be the kiosk id/) });
+    expect(refused).toMatchObject({
+      kioskId: 'kiosk-a',
+      clientId: 'kiosk-b',
+      reason: expect.stringMatching(/client id must be the kiosk id/),
+    });
   });
 
   it('derives the client id from the login when a kiosk sends none, and logs refused publishes under the login', async () => {
@@ -90,7 +100,10 @@ describe('session takeover on an external Mosquitto', () => {
   async function setup(opts: Parameters<typeof startMosquitto>[1], env: Record<string, string> = {}) {
     mosq = await startMosquitto(service, opts);
     gw = await startGateway({ mqtt: { url: `mqtt://127.0.0.1:${mosq.port}`, ...service }, env });
-    await until(async () => ((await gw.api('GET', '/api/v1/health')).body.broker.connected ? true : undefined), 'gateway connected to Mosquitto');
+    await until(
+      async () => ((await gw.api('GET', '/api/v1/health')).body.broker.connected ? true : undefined),
+      'gateway connected to Mosquitto',
+    );
     return `mqtt://127.0.0.1:${mosq.kioskPort}`;
   }
 
@@ -100,7 +113,9 @@ describe('session takeover on an external Mosquitto', () => {
     const b = await registerKiosk(gw, 'kiosk-b');
     const B = await victim(url, 'kiosk-b', b.password);
     for (let i = 0; i < 5; i++) {
-      expect(await loginOutcome(url, { clientId: 'kiosk-b', username: 'kiosk-a', password: a.password, clean: false })).toMatch(/Not authorized/);
+      expect(await loginOutcome(url, { clientId: 'kiosk-b', username: 'kiosk-a', password: a.password, clean: false })).toMatch(
+        /Not authorized/,
+      );
     }
     expect(B.closes()).toBe(0);
     expect(B.client.connected).toBe(true);
@@ -110,7 +125,10 @@ describe('session takeover on an external Mosquitto', () => {
     const url = await setup({ kioskListener: true });
     const a = await registerKiosk(gw, 'kiosk-a');
     const b = await registerKiosk(gw, 'kiosk-b');
-    await mosq.addUsers([{ username: 'kiosk-a', password: a.password }, { username: 'kiosk-b', password: b.password }]);
+    await mosq.addUsers([
+      { username: 'kiosk-a', password: a.password },
+      { username: 'kiosk-b', password: b.password },
+    ]);
     const B = await victim(url, 'kiosk-b', b.password);
     for (let i = 0; i < 5; i++) {
       const attacker = track(await connect(url, { clientId: 'kiosk-b', username: 'kiosk-a', password: a.password, clean: false }));

@@ -24,7 +24,11 @@ afterEach(async () => {
 
 const openFiles = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 
-interface Attacker { socket: Socket; received: string; closedAt?: number }
+interface Attacker {
+  socket: Socket;
+  received: string;
+  closedAt?: number;
+}
 
 /** A request whose body never finishes arriving: headers at once, then one byte every 500 ms. */
 function slowBody(port: number): Promise<Attacker> {
@@ -42,7 +46,9 @@ function slowBody(port: number): Promise<Attacker> {
       resolve(a);
     });
     socket.on('connect', () => {
-      socket.write('PUT /api/v1/offices/o-1/visitors HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n');
+      socket.write(
+        'PUT /api/v1/offices/o-1/visitors HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n',
+      );
       trickle = setInterval(() => socket.writable && socket.write('{'), 500);
       resolve(a);
     });
@@ -50,7 +56,10 @@ function slowBody(port: number): Promise<Attacker> {
 }
 
 it('closes slow-body connections by its timeouts, caps its open files, and keeps MQTT and /health working', async () => {
-  gw = await startGateway({ fdLimit: FD_LIMIT, env: { LB_HTTP_MAX_CONNECTIONS: String(CAP), LB_HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) } });
+  gw = await startGateway({
+    fdLimit: FD_LIMIT,
+    env: { LB_HTTP_MAX_CONNECTIONS: String(CAP), LB_HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) },
+  });
   const pid = gw.proc.child.pid!;
   const password = await registerKiosk(gw, 'k-under-attack');
   const idleFiles = openFiles(pid);
@@ -78,8 +87,10 @@ it('closes slow-body connections by its timeouts, caps its open files, and keeps
   const open = attackers.filter((a) => a.closedAt === undefined).length;
   // (An early 401 may come first: node keeps reading the announced body after a response.)
   const held = attackers.filter((a) => a.received.includes('HTTP/1.1 408 '));
-  console.log(`slowloris: ${ATTACKERS} attackers; gateway files ${idleFiles} idle, max ${maxFiles}; kiosk press: ${JSON.stringify(acked)} ` +
-    `with ${heldDuringAck} attackers open; ${held.length} closed with 408, ${open} still open after ${deadline} ms`);
+  console.log(
+    `slowloris: ${ATTACKERS} attackers; gateway files ${idleFiles} idle, max ${maxFiles}; kiosk press: ${JSON.stringify(acked)} ` +
+      `with ${heldDuringAck} attackers open; ${held.length} closed with 408, ${open} still open after ${deadline} ms`,
+  );
 
   expect(acked).toEqual([e.id]);
   expect(heldDuringAck).toBeGreaterThanOrEqual(CAP / 2); // the ack came while the attack held the gateway

@@ -33,12 +33,20 @@ const ok = async (method: string, path: string, body?: unknown) => {
 beforeAll(async () => {
   gw = await startGateway();
   await ok('POST', '/regions', { id: 'north', name: 'North' });
-  for (const [office, region] of [['north-1', 'north'], ['north-2', 'north'], ['south-1', null]] as const) {
+  for (const [office, region] of [
+    ['north-1', 'north'],
+    ['north-2', 'north'],
+    ['south-1', null],
+  ] as const) {
     await ok('POST', '/offices', { id: office, name: office, timeZone: 'Europe/Moscow', ...(region ? { regionId: region } : {}) });
     await ok('POST', '/desks', { id: `${office}-d`, officeId: office, name: 'Desk' });
   }
-  passwords['k-north'] = (await registerKiosk(gw, 'k-north', { officeId: 'north-1', panels: [{ ...staff, deskId: 'north-1-d' }] })).password;
-  passwords['k-south'] = (await registerKiosk(gw, 'k-south', { officeId: 'south-1', panels: [{ ...staff, deskId: 'south-1-d' }] })).password;
+  passwords['k-north'] = (
+    await registerKiosk(gw, 'k-north', { officeId: 'north-1', panels: [{ ...staff, deskId: 'north-1-d' }] })
+  ).password;
+  passwords['k-south'] = (
+    await registerKiosk(gw, 'k-south', { officeId: 'south-1', panels: [{ ...staff, deskId: 'south-1-d' }] })
+  ).password;
   // Labelled north, but one panel scores for south: not wholly in the north technician's scope.
   passwords['k-straddling'] = (await registerKiosk(gw, 'k-straddling', { officeId: 'north-2', panels: [staff] })).password;
   await ok('PUT', '/kiosks/k-straddling/panels/desk/binding', { officeId: 'south-1', deskId: 'south-1-d' });
@@ -53,15 +61,23 @@ it('cannot touch a kiosk outside its offices: 404, and nothing changes', async (
   for (const kiosk of ['k-south', 'k-straddling']) {
     expect((await as(scoped, 'POST', `/kiosks/${kiosk}/credentials`)).status).toBe(404);
     expect((await as(scoped, 'DELETE', `/kiosks/${kiosk}/credentials`)).status).toBe(404); // revoking
-    expect((await as(scoped, 'PUT', `/kiosks/${kiosk}/panels/desk/binding`, { officeId: 'north-1', deskId: 'north-1-d' })).status).toBe(404);
+    expect((await as(scoped, 'PUT', `/kiosks/${kiosk}/panels/desk/binding`, { officeId: 'north-1', deskId: 'north-1-d' })).status).toBe(
+      404,
+    );
     expect((await as(scoped, 'DELETE', `/kiosks/${kiosk}/panels/desk/binding`)).status).toBe(404);
     expect((await as(scoped, 'PUT', `/kiosks/${kiosk}/config`, { panels: [staff] })).status).toBe(404);
     for (const path of ['', '/events', '/bindings']) expect((await as(scoped, 'GET', `/kiosks/${kiosk}${path}`)).status).toBe(404);
   }
   // The south kiosk's password still works, its binding is untouched.
-  const client = await connect(`mqtt://127.0.0.1:${gw.mqttPort}`, { clientId: 'k-south', username: 'k-south', password: passwords['k-south'] });
+  const client = await connect(`mqtt://127.0.0.1:${gw.mqttPort}`, {
+    clientId: 'k-south',
+    username: 'k-south',
+    password: passwords['k-south'],
+  });
   await client.endAsync();
-  expect((await ok('GET', '/kiosks/k-south/bindings')).items).toEqual([expect.objectContaining({ officeId: 'south-1', deskId: 'south-1-d' })]);
+  expect((await ok('GET', '/kiosks/k-south/bindings')).items).toEqual([
+    expect.objectContaining({ officeId: 'south-1', deskId: 'south-1-d' }),
+  ]);
 });
 
 it('lists and manages only its kiosks, and cannot bind them or register new ones elsewhere', async () => {
@@ -73,12 +89,16 @@ it('lists and manages only its kiosks, and cannot bind them or register new ones
   expect((await as(scoped, 'PUT', '/kiosks/k-north/panels/desk/binding', { deskId: 'north-1-d' })).status).toBe(200);
   expect((await as(scoped, 'POST', '/kiosks', { id: 'k-new-south', officeId: 'south-1' })).status).toBe(404);
   expect((await as(scoped, 'POST', '/kiosks', { id: 'k-new-anywhere' })).status).toBe(400);
-  expect((await as(scoped, 'POST', '/kiosks', { id: 'k-new-north', officeId: 'north-2', panels: [{ ...staff, deskId: 'north-2-d' }] })).status).toBe(201);
+  expect(
+    (await as(scoped, 'POST', '/kiosks', { id: 'k-new-north', officeId: 'north-2', panels: [{ ...staff, deskId: 'north-2-d' }] })).status,
+  ).toBe(201);
   expect((await as(scoped, 'GET', '/kiosks')).body.items.map((k: { id: string }) => k.id)).toEqual(['k-new-north', 'k-north']);
 });
 
 it('leaves an unscoped technician key the whole fleet', async () => {
-  expect((await as(fleetWide, 'GET', '/kiosks')).body.items.map((k: { id: string }) => k.id)).toEqual(expect.arrayContaining(['k-north', 'k-south', 'k-straddling']));
+  expect((await as(fleetWide, 'GET', '/kiosks')).body.items.map((k: { id: string }) => k.id)).toEqual(
+    expect.arrayContaining(['k-north', 'k-south', 'k-straddling']),
+  );
   expect((await as(fleetWide, 'POST', '/kiosks/k-south/credentials')).status).toBe(200);
   expect((await as(fleetWide, 'POST', '/kiosks', { id: 'k-unplaced' })).status).toBe(201);
 });

@@ -19,13 +19,17 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 it('acks presses while four of the largest visitor uploads run, and stores each whole', async () => {
   const r = await runUploadStall({ uploads: UPLOADS, quietMs: 3000 });
   const idle = p99(r.quiet) <= 25 && r.quietLoopMs <= 15;
-  console.log(`upload stall: ${UPLOADS} × ${ENTRIES} entries at once, done in ${r.uploadMs.toFixed(0)} ms. Gateway event loop, longest block: ` +
-    `${r.busyLoopMs.toFixed(1)} ms during the uploads (CPU used in the longest stall: ${r.busyCpuMs.toFixed(1)} ms), ${r.quietLoopMs.toFixed(1)} ms in the quiet phase. Press acks: during ` +
-    `n=${r.busy.length} p50 ${median(r.busy).toFixed(1)} p99 ${p99(r.busy).toFixed(1)} ms; quiet n=${r.quiet.length} p50 ${median(r.quiet).toFixed(1)} ` +
-    `p99 ${p99(r.quiet).toFixed(1)} ms. Checked against ${idle ? 'the targets' : '1 s (the machine stalls without uploads)'}`);
+  console.log(
+    `upload stall: ${UPLOADS} × ${ENTRIES} entries at once, done in ${r.uploadMs.toFixed(0)} ms. Gateway event loop, longest block: ` +
+      `${r.busyLoopMs.toFixed(1)} ms during the uploads (CPU used in the longest stall: ${r.busyCpuMs.toFixed(1)} ms), ${r.quietLoopMs.toFixed(1)} ms in the quiet phase. Press acks: during ` +
+      `n=${r.busy.length} p50 ${median(r.busy).toFixed(1)} p99 ${p99(r.busy).toFixed(1)} ms; quiet n=${r.quiet.length} p50 ${median(r.quiet).toFixed(1)} ` +
+      `p99 ${p99(r.quiet).toFixed(1)} ms. Checked against ${idle ? 'the targets' : '1 s (the machine stalls without uploads)'}`,
+  );
 
   expect(r.uploads.map((u) => [u.status, u.body.stored])).toEqual(Array(UPLOADS).fill([200, ENTRIES]));
-  expect(r.stored).toEqual(Array.from({ length: UPLOADS }, (_, o) => ({ rows: ENTRIES, sum: hourlyEntries(ENTRIES, o).reduce((s, e) => s + e.count, 0) })));
+  expect(r.stored).toEqual(
+    Array.from({ length: UPLOADS }, (_, o) => ({ rows: ENTRIES, sum: hourlyEntries(ENTRIES, o).reduce((s, e) => s + e.count, 0) })),
+  );
   expect(r.busy.length).toBeGreaterThan(5);
   expect(p99(r.busy)).toBeLessThanOrEqual(idle ? 100 : 1000);
   expect(r.busyLoopMs).toBeLessThanOrEqual(idle ? 50 : 1000);

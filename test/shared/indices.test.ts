@@ -3,12 +3,15 @@ import type { Static } from 'typebox';
 import { ScoreSchema } from '../../shared/src/score-schema.js';
 import { checker } from '../../shared/src/validate.js';
 import fc from 'fast-check';
-import {
-  ielEstimate, scoreCounts, wilson, type Counts, type Estimate, type Interval, type Score,
-} from '../../shared/src/indices.js';
+import { ielEstimate, scoreCounts, wilson, type Counts, type Estimate, type Interval, type Score } from '../../shared/src/indices.js';
 
-const counts = (good: number, neutral: number, bad: number, excluded = 0): Counts =>
-  ({ good, neutral, bad, total: good + neutral + bad, excluded });
+const counts = (good: number, neutral: number, bad: number, excluded = 0): Counts => ({
+  good,
+  neutral,
+  bad,
+  total: good + neutral + bad,
+  excluded,
+});
 
 function expectInterval(actual: Interval, lo: number, hi: number, digits = 4): void {
   expect(actual[0]).toBeCloseTo(lo, digits);
@@ -47,30 +50,35 @@ describe('wilson', () => {
   });
 });
 
-const trial = fc.integer({ min: 1, max: 5000 }).chain((n) =>
-  fc.tuple(fc.double({ min: 0, max: n, noNaN: true }), fc.constant(n)));
+const trial = fc.integer({ min: 1, max: 5000 }).chain((n) => fc.tuple(fc.double({ min: 0, max: n, noNaN: true }), fc.constant(n)));
 
 describe('wilson properties', () => {
   it('contains the proportion and stays in [0, 1], fractional successes included', () => {
-    fc.assert(fc.property(trial, ([s, n]) => {
-      const [lo, hi] = wilson(s, n);
-      expect(0 <= lo && lo <= s / n && s / n <= hi && hi <= 1).toBe(true);
-    }));
+    fc.assert(
+      fc.property(trial, ([s, n]) => {
+        const [lo, hi] = wilson(s, n);
+        expect(0 <= lo && lo <= s / n && s / n <= hi && hi <= 1).toBe(true);
+      }),
+    );
   });
 
   it('narrows as n grows for a fixed proportion', () => {
-    fc.assert(fc.property(trial, fc.integer({ min: 2, max: 50 }), ([s, n], m) => {
-      const [lo, hi] = wilson(s, n);
-      const [loM, hiM] = wilson(s * m, n * m);
-      expect(hiM - loM).toBeLessThan(hi - lo);
-    }));
+    fc.assert(
+      fc.property(trial, fc.integer({ min: 2, max: 50 }), ([s, n], m) => {
+        const [lo, hi] = wilson(s, n);
+        const [loM, hiM] = wilson(s * m, n * m);
+        expect(hiM - loM).toBeLessThan(hi - lo);
+      }),
+    );
   });
 
   it('is symmetric under swapping successes and failures', () => {
-    fc.assert(fc.property(trial, ([s, n]) => {
-      const [lo, hi] = wilson(s, n);
-      expectInterval(wilson(n - s, n), 1 - hi, 1 - lo, 9);
-    }));
+    fc.assert(
+      fc.property(trial, ([s, n]) => {
+        const [lo, hi] = wilson(s, n);
+        expectInterval(wilson(n - s, n), 1 - hi, 1 - lo, 9);
+      }),
+    );
   });
 });
 
@@ -95,21 +103,25 @@ describe('ИЭЛ (adjusted Wald, Rocks 2016)', () => {
   const trinomial = fc.tuple(fc.nat(2000), fc.nat(2000), fc.nat(2000)).filter(([g, n, b]) => g + n + b > 0);
 
   it('contains the value, stays in [−100, 100] and mirrors when G and B swap', () => {
-    fc.assert(fc.property(trinomial, ([g, n, b]) => {
-      const e = ielEstimate(g, b, g + n + b)!;
-      const [lo, hi] = e.ci95;
-      expect(-100 <= lo && lo <= e.value && e.value <= hi && hi <= 100).toBe(true);
-      const m = ielEstimate(b, g, g + n + b)!;
-      expectInterval(m.ci95, -hi, -lo, 9);
-    }));
+    fc.assert(
+      fc.property(trinomial, ([g, n, b]) => {
+        const e = ielEstimate(g, b, g + n + b)!;
+        const [lo, hi] = e.ci95;
+        expect(-100 <= lo && lo <= e.value && e.value <= hi && hi <= 100).toBe(true);
+        const m = ielEstimate(b, g, g + n + b)!;
+        expectInterval(m.ci95, -hi, -lo, 9);
+      }),
+    );
   });
 
   it('narrows as the sample grows with the same shares', () => {
-    fc.assert(fc.property(trinomial, fc.integer({ min: 2, max: 50 }), ([g, n, b], m) => {
-      const [lo, hi] = ielEstimate(g, b, g + n + b)!.ci95;
-      const [loM, hiM] = ielEstimate(g * m, b * m, (g + n + b) * m)!.ci95;
-      expect(hiM - loM).toBeLessThanOrEqual(hi - lo);
-    }));
+    fc.assert(
+      fc.property(trinomial, fc.integer({ min: 2, max: 50 }), ([g, n, b], m) => {
+        const [lo, hi] = ielEstimate(g, b, g + n + b)!.ci95;
+        const [loM, hiM] = ielEstimate(g * m, b * m, (g + n + b) * m)!.ci95;
+        expect(hiM - loM).toBeLessThanOrEqual(hi - lo);
+      }),
+    );
   });
 });
 
@@ -207,31 +219,48 @@ describe('scoreCounts', () => {
   });
 
   it('ИНК falls as k rises, and k does not matter without silent visitors', () => {
-    fc.assert(fc.property(fc.nat(200), fc.nat(200), fc.nat(200), fc.nat(1000), fc.double({ min: 0, max: 1, noNaN: true }),
-      fc.double({ min: 0, max: 1, noNaN: true }), (g, n, b, v, k1, k2) => {
-        fc.pre(g + n + b > 0);
-        const ink = (k: number) => scoreCounts(counts(g, n, b), { panelKind: 'staff', visitors: v, settings: { k } }).ink!.value;
-        const [lo, hi] = k1 <= k2 ? [k1, k2] : [k2, k1];
-        expect(ink(hi)).toBeLessThanOrEqual(ink(lo));
-        if (v <= g + n + b) expect(ink(hi)).toBe(ink(lo));
-      }));
+    fc.assert(
+      fc.property(
+        fc.nat(200),
+        fc.nat(200),
+        fc.nat(200),
+        fc.nat(1000),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (g, n, b, v, k1, k2) => {
+          fc.pre(g + n + b > 0);
+          const ink = (k: number) => scoreCounts(counts(g, n, b), { panelKind: 'staff', visitors: v, settings: { k } }).ink!.value;
+          const [lo, hi] = k1 <= k2 ? [k1, k2] : [k2, k1];
+          expect(ink(hi)).toBeLessThanOrEqual(ink(lo));
+          if (v <= g + n + b) expect(ink(hi)).toBe(ink(lo));
+        },
+      ),
+    );
   });
 
   it('every index stays in range for any counts, visitors and k', () => {
     const arb = fc.record({
-      g: fc.nat(500), n: fc.nat(500), b: fc.nat(500), v: fc.option(fc.nat(3000), { nil: undefined }),
-      k: fc.double({ min: 0, max: 1, noNaN: true }), neutral: fc.boolean(),
+      g: fc.nat(500),
+      n: fc.nat(500),
+      b: fc.nat(500),
+      v: fc.option(fc.nat(3000), { nil: undefined }),
+      k: fc.double({ min: 0, max: 1, noNaN: true }),
+      neutral: fc.boolean(),
     });
-    fc.assert(fc.property(arb, ({ g, n, b, v, k, neutral }) => {
-      const score = scoreCounts(counts(g, n, b), {
-        panelKind: 'office', visitors: v, settings: { k, neutralCountsAsDissatisfied: neutral },
-      });
-      for (const e of [score.ink, score.coverage, score.csat]) {
-        if (e === null) continue;
-        expect(0 <= e.ci95[0] && e.ci95[0] <= e.value && e.value <= e.ci95[1] && e.ci95[1] <= 1).toBe(true);
-      }
-      expect(score.ink === null).toBe(v === undefined ? g + n + b === 0 : Math.max(v, g + n + b) === 0);
-    }));
+    fc.assert(
+      fc.property(arb, ({ g, n, b, v, k, neutral }) => {
+        const score = scoreCounts(counts(g, n, b), {
+          panelKind: 'office',
+          visitors: v,
+          settings: { k, neutralCountsAsDissatisfied: neutral },
+        });
+        for (const e of [score.ink, score.coverage, score.csat]) {
+          if (e === null) continue;
+          expect(0 <= e.ci95[0] && e.ci95[0] <= e.value && e.value <= e.ci95[1] && e.ci95[1] <= 1).toBe(true);
+        }
+        expect(score.ink === null).toBe(v === undefined ? g + n + b === 0 : Math.max(v, g + n + b) === 0);
+      }),
+    );
   });
 });
 

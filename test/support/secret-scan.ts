@@ -12,7 +12,11 @@ const BOOTSTRAP_PRINT = /Generated the first admin API key \(shown only now, sto
 const SECRET_FIELD = /pass(word)?|secret|token|authorization|cookie|private/i;
 const REDACTED = '[redacted]';
 
-export interface Finding { where: string; what: string; excerpt: string }
+export interface Finding {
+  where: string;
+  what: string;
+  excerpt: string;
+}
 
 /** Masks a found secret in an excerpt: the report must not leak it again. */
 const mask = (text: string, secret: string) => text.split(secret).join(`${secret.slice(0, 4)}…(${secret.length} chars)`);
@@ -37,7 +41,8 @@ export function scanText(where: string, text: string, known: readonly string[] =
     const at = scanned.indexOf(secret);
     if (at >= 0) findings.push({ where, what: 'a known secret', excerpt: excerpt(scanned, at, secret) });
   }
-  for (const m of scanned.matchAll(SECRET_SHAPE)) findings.push({ where, what: 'a 43-character base64url token', excerpt: excerpt(scanned, m.index, m[0]) });
+  for (const m of scanned.matchAll(SECRET_SHAPE))
+    findings.push({ where, what: 'a 43-character base64url token', excerpt: excerpt(scanned, m.index, m[0]) });
   for (const line of scanned.split('\n')) {
     if (!line.startsWith('{')) continue;
     let parsed: unknown;
@@ -52,4 +57,7 @@ export function scanText(where: string, text: string, known: readonly string[] =
 }
 
 export const describeFindings = (findings: Finding[]): string =>
-  findings.slice(0, 20).map((f) => `${f.where}: ${f.what}: ${f.excerpt}`).join('\n');
+  findings
+    .slice(0, 20)
+    .map((f) => `${f.where}: ${f.what}: ${f.excerpt}`)
+    .join('\n');

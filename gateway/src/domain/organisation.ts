@@ -11,10 +11,27 @@ export interface CompanySettings {
   misuse: MisuseRules;
 }
 
-export interface Region { id: string; name: string }
-export interface Office { id: string; name: string; timeZone: string; regionId: string | null; k: number | null }
-export interface Desk { id: string; officeId: string; name: string }
-export interface Employee { id: string; name: string; officeId: string | null }
+export interface Region {
+  id: string;
+  name: string;
+}
+export interface Office {
+  id: string;
+  name: string;
+  timeZone: string;
+  regionId: string | null;
+  k: number | null;
+}
+export interface Desk {
+  id: string;
+  officeId: string;
+  name: string;
+}
+export interface Employee {
+  id: string;
+  name: string;
+  officeId: string | null;
+}
 
 /** An employee at a desk over [from, to): half-open, so at a shift change the incoming employee has the desk. */
 export interface DeskAssignment {
@@ -25,10 +42,18 @@ export interface DeskAssignment {
   /** Epoch ms, exclusive; null = still assigned. */
   to: number | null;
 }
-export interface Assignment extends DeskAssignment { id: string }
+export interface Assignment extends DeskAssignment {
+  id: string;
+}
 
 /** A kiosk's panel scores for an office, or (staff panels) for a desk of it. */
-export interface PanelBinding { kioskId: string; panel: string; kind: PanelKind; officeId: string; deskId: string | null }
+export interface PanelBinding {
+  kioskId: string;
+  panel: string;
+  kind: PanelKind;
+  officeId: string;
+  deskId: string | null;
+}
 
 export type OrgKind = 'region' | 'office' | 'desk' | 'employee';
 export type OrgEntity<K extends OrgKind> = K extends 'region' ? Region : K extends 'office' ? Office : K extends 'desk' ? Desk : Employee;

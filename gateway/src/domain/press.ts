@@ -12,7 +12,10 @@ export const TIME_SOURCE = {
 } as const;
 
 /** A boot's earliest synced press: pins uptime to wall time for the boot's unsynced presses. */
-export interface BootAnchor { uptimeMs: number; at: number }
+export interface BootAnchor {
+  uptimeMs: number;
+  at: number;
+}
 
 /** A stored press of a bound panel with its scoring: office, desk, kind, corrected time, employee, misuse flag. */
 export interface ScoredPress {

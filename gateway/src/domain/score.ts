@@ -12,15 +12,39 @@ export type Subject =
   | { level: 'desk'; id: string }
   | { level: 'employee'; id: string };
 
-export interface RawCounts { good: number; neutral: number; bad: number; excluded: number }
+export interface RawCounts {
+  good: number;
+  neutral: number;
+  bad: number;
+  excluded: number;
+}
 /** One rollup group: `unattributed` = staff presses with no employee assigned at the press time. */
-export interface CountRow extends RawCounts { kind: PanelKind; unattributed: boolean }
-export interface DayRow extends CountRow { day: number }
-export interface HourRow extends CountRow { hourStart: number; localHour: number; weekday: number }
-export interface RankRow extends RawCounts { id: string; officeId: string }
+export interface CountRow extends RawCounts {
+  kind: PanelKind;
+  unattributed: boolean;
+}
+export interface DayRow extends CountRow {
+  day: number;
+}
+export interface HourRow extends CountRow {
+  hourStart: number;
+  localHour: number;
+  weekday: number;
+}
+export interface RankRow extends RawCounts {
+  id: string;
+  officeId: string;
+}
 
 /** Visitors or sales over [start, end) (a local hour or day) for an office, or one of its desks. */
-export interface PeriodCount { officeId: string; deskId: string | null; start: number; end: number; day: number; count: number }
+export interface PeriodCount {
+  officeId: string;
+  deskId: string | null;
+  start: number;
+  end: number;
+  day: number;
+  count: number;
+}
 
 /**
  * What an upload does to the counts of one local day of an office (deskId null) or desk: the stored rows of

@@ -17,7 +17,11 @@ export const SUMMARY_INTERVAL_MS = 10_000;
 /** A kiosk out of dead-letter budget may send one message per this long. */
 export const THROTTLED_MESSAGE_INTERVAL_MS = 1000;
 
-interface Suppressed { topic: string; count: number; lastReason: string }
+interface Suppressed {
+  topic: string;
+  count: number;
+  lastReason: string;
+}
 
 export class DeadLetterBudget {
   private readonly stored = new KeyedBuckets({ burst: DEAD_LETTER_BURST, perSecond: DEAD_LETTERS_PER_MINUTE / 60 });
@@ -37,12 +41,14 @@ export class DeadLetterBudget {
 
   /** One dead letter per kiosk that had some counted instead of stored since the last call. */
   takeSummaries(): NewDeadLetter[] {
-    const out = [...this.suppressed].map(([key, s]): NewDeadLetter => ({
-      topic: s.topic,
-      kioskId: key || null,
-      reason: `${s.count} more dead letters from ${key ? `kiosk "${key}"` : 'unknown topics'} were not stored (each kiosk: ${DEAD_LETTER_BURST} at once, then ${DEAD_LETTERS_PER_MINUTE} a minute); the last: ${s.lastReason}`,
-      payload: '',
-    }));
+    const out = [...this.suppressed].map(
+      ([key, s]): NewDeadLetter => ({
+        topic: s.topic,
+        kioskId: key || null,
+        reason: `${s.count} more dead letters from ${key ? `kiosk "${key}"` : 'unknown topics'} were not stored (each kiosk: ${DEAD_LETTER_BURST} at once, then ${DEAD_LETTERS_PER_MINUTE} a minute); the last: ${s.lastReason}`,
+        payload: '',
+      }),
+    );
     this.suppressed.clear();
     return out;
   }

@@ -20,9 +20,15 @@ export interface IngestDeps {
 }
 
 /** The last commit failed: what the database said, and since when commits have been failing. */
-export interface CommitFailure { error: string; since: string }
+export interface CommitFailure {
+  error: string;
+  since: string;
+}
 
-interface Incoming { topic: string; payload: Buffer }
+interface Incoming {
+  topic: string;
+  payload: Buffer;
+}
 
 /** Above this many queued messages the MQTT adapter holds PUBACKs, so the broker stops sending. */
 export const QUEUE_HIGH_WATER = 64;
@@ -135,7 +141,9 @@ export class Ingest {
       // One message the database refuses must not hold back everyone else's: commit them one by one.
       this.deps.log.warn({ err, messages: classified.length }, 'group commit failed; committing its messages one by one');
       for (const c of classified) {
-        await this.commit([c]).catch((e: Error) => this.deps.log.error({ err: e, kioskId: c.batch?.kioskId ?? c.status?.kioskId }, 'ingest commit failed; the kiosk will resend'));
+        await this.commit([c]).catch((e: Error) =>
+          this.deps.log.error({ err: e, kioskId: c.batch?.kioskId ?? c.status?.kioskId }, 'ingest commit failed; the kiosk will resend'),
+        );
       }
     }
   }
@@ -166,7 +174,11 @@ export class Ingest {
   private async classify(m: Incoming): Promise<Classified> {
     const parsed = parseKioskTopic(this.deps.prefix, m.topic);
     if (!parsed || (parsed.kind !== 'events' && parsed.kind !== 'status')) {
-      return { deadLetters: [{ topic: m.topic, kioskId: null, reason: 'not an events or status topic of contract v1', payload: preview(m.payload) }] };
+      return {
+        deadLetters: [
+          { topic: m.topic, kioskId: null, reason: 'not an events or status topic of contract v1', payload: preview(m.payload) },
+        ],
+      };
     }
     // An empty retained message only clears the broker's copy: nothing to store.
     if (parsed.kind === 'status' && m.payload.length === 0) return { deadLetters: [] };
@@ -175,7 +187,16 @@ export class Ingest {
       return parsed.kind === 'events' ? classifyEvents(ctx, m.payload) : classifyStatus(ctx, m.payload);
     } catch (err) {
       this.deps.log.error({ err, topic: m.topic }, 'classifying a message failed');
-      return { deadLetters: [{ topic: m.topic, kioskId: parsed.kioskId, reason: `gateway could not classify: ${(err as Error).message}`, payload: preview(m.payload) }] };
+      return {
+        deadLetters: [
+          {
+            topic: m.topic,
+            kioskId: parsed.kioskId,
+            reason: `gateway could not classify: ${(err as Error).message}`,
+            payload: preview(m.payload),
+          },
+        ],
+      };
     }
   }
 

@@ -4,8 +4,16 @@
  * kiosks are registered.
  */
 import {
-  checker, EARLIEST_PLAUSIBLE_PRESS, Event, EventId, EventsEnvelope, MAX_EVENTS_PER_BATCH,
-  MAX_FUTURE_SKEW_MS, MAX_PAYLOAD_BYTES, MAX_STATUS_BYTES, StatusMessage,
+  checker,
+  EARLIEST_PLAUSIBLE_PRESS,
+  Event,
+  EventId,
+  EventsEnvelope,
+  MAX_EVENTS_PER_BATCH,
+  MAX_FUTURE_SKEW_MS,
+  MAX_PAYLOAD_BYTES,
+  MAX_STATUS_BYTES,
+  StatusMessage,
 } from '../../../shared/src/index.js';
 import type { EventsBatch, NewDeadLetter, RejectedEvent, StatusUpdate } from '../store/store.js';
 
@@ -27,7 +35,12 @@ export interface Classified {
   deadLetters: NewDeadLetter[];
 }
 
-export interface Context { topic: string; topicKioskId: string; registered: boolean; now: number }
+export interface Context {
+  topic: string;
+  topicKioskId: string;
+  registered: boolean;
+  now: number;
+}
 
 export function preview(payload: Buffer | string): string {
   const text = typeof payload === 'string' ? payload : payload.toString('utf8', 0, DEAD_LETTER_PAYLOAD_CHARS * 4);
@@ -149,7 +162,12 @@ function classifyBatch(ctx: Context, raws: unknown[]): Classified {
       events.push(verdict.event);
       continue;
     }
-    deadLetters.push({ topic: ctx.topic, kioskId: ctx.topicKioskId, reason: verdict.reason, payload: preview(JSON.stringify(raw) ?? 'null') });
+    deadLetters.push({
+      topic: ctx.topic,
+      kioskId: ctx.topicKioskId,
+      reason: verdict.reason,
+      payload: preview(JSON.stringify(raw) ?? 'null'),
+    });
     const id = (raw as { id?: unknown } | null)?.id;
     const seq = (raw as { seq?: unknown } | null)?.seq;
     if (eventIdCheck.check(id)) rejected.push({ id, reason: verdict.reason, ...(Number.isSafeInteger(seq) ? { seq: seq as number } : {}) });

@@ -103,23 +103,29 @@ export const GatewayEnv = Type.Object({
   LB_HTTP_MAX_CONNECTIONS: int(1, 1_000_000, 512),
   LB_HTTP_AUTH_FAILURES: int(1, 1_000_000, 10),
   LB_HTTP_AUTH_WINDOW_MS: int(1000, 86_400_000, 60_000),
-  LB_HTTP_TRUST_PROXY: Type.Optional(checked(
-    (raw) => raw.split(',').every((a) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(a.trim())),
-    (raw) => `must be proxy addresses or CIDRs separated by commas, got "${raw}"`,
-  )),
+  LB_HTTP_TRUST_PROXY: Type.Optional(
+    checked(
+      (raw) => raw.split(',').every((a) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(a.trim())),
+      (raw) => `must be proxy addresses or CIDRs separated by commas, got "${raw}"`,
+    ),
+  ),
   LB_HTTP_TLS_CERT: Type.Optional(Type.String()),
   LB_HTTP_TLS_KEY: Type.Optional(Type.String()),
   // Default 1883, or 8883 (MQTT over TLS's registered port) with LB_MQTT_TLS_CERT.
   LB_MQTT_PORT: Type.Optional(int(0, 65535)),
   LB_MQTT_HOST: Type.String({ default: '0.0.0.0' }),
-  LB_MQTT_URL: Type.Optional(url(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:'], 'mqtt:, mqtts:, ws: or wss:', (raw) => `not a URL: "${raw}"`)),
+  LB_MQTT_URL: Type.Optional(
+    url(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:'], 'mqtt:, mqtts:, ws: or wss:', (raw) => `not a URL: "${raw}"`),
+  ),
   LB_MQTT_USERNAME: Type.Optional(Type.String()),
   LB_MQTT_PASSWORD: Type.Optional(Type.String()),
   LB_MQTT_CLIENT_ID: Type.String({ default: 'lb-gateway' }),
-  LB_MQTT_SHARE_GROUP: Type.Optional(checked(
-    (raw) => /^[A-Za-z0-9_.-]+$/.test(raw),
-    (raw) => `must be one topic level without wildcards or "/", got "${raw}"`,
-  )),
+  LB_MQTT_SHARE_GROUP: Type.Optional(
+    checked(
+      (raw) => /^[A-Za-z0-9_.-]+$/.test(raw),
+      (raw) => `must be one topic level without wildcards or "/", got "${raw}"`,
+    ),
+  ),
   LB_MQTT_TLS_CERT: Type.Optional(Type.String()),
   LB_MQTT_TLS_KEY: Type.Optional(Type.String()),
   LB_MQTT_CA: Type.Optional(Type.String()),
@@ -128,9 +134,13 @@ export const GatewayEnv = Type.Object({
   LB_MQTT_DYNSEC: Type.Boolean({ default: false }),
   LB_DATA_DIR: Type.String({ default: './data' }),
   // The value is not echoed: it may hold a password.
-  LB_DATABASE_URL: Type.Optional(url(['postgres:', 'postgresql:'], 'postgres: or postgresql:', () => 'not a URL (expected postgres://user:password@host:port/database)')),
+  LB_DATABASE_URL: Type.Optional(
+    url(['postgres:', 'postgresql:'], 'postgres: or postgresql:', () => 'not a URL (expected postgres://user:password@host:port/database)'),
+  ),
   // Never echoed.
-  LB_ADMIN_TOKEN: Type.Optional(checked(strongToken, () => 'too weak: use 20 or more characters, not a pattern (e.g. the output of `openssl rand -base64 32`)')),
+  LB_ADMIN_TOKEN: Type.Optional(
+    checked(strongToken, () => 'too weak: use 20 or more characters, not a pattern (e.g. the output of `openssl rand -base64 32`)'),
+  ),
   LB_DEV_MODE: Type.Boolean({ default: false }),
   LB_TOPIC_PREFIX: checked(
     (raw) => /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(raw),
@@ -165,7 +175,10 @@ function readVars(env: Env): Vars {
     const name = error.instancePath.slice(1);
     if (problems.has(name)) continue; // one problem per variable: the first
     const schema = GatewayEnv.properties[name as keyof Vars];
-    problems.set(name, error.keyword === '~refine' ? `${name}: ${error.message}` : `${name}: ${expected(schema, error.message)}, got "${env[name]}"`);
+    problems.set(
+      name,
+      error.keyword === '~refine' ? `${name}: ${error.message}` : `${name}: ${expected(schema, error.message)}, got "${env[name]}"`,
+    );
   }
   if (problems.size > 0) throw new ConfigError([...problems.values()]);
   return vars as Vars;
@@ -231,7 +244,10 @@ function caFile(vars: Vars): { file: string; pem: Buffer } | undefined {
 /** LB_MQTT_TLS_CERT + LB_MQTT_TLS_KEY: the embedded broker's certificate. */
 function brokerTls(vars: Vars): GatewayConfig['mqtt']['tls'] {
   if (vars.LB_MQTT_URL && (vars.LB_MQTT_TLS_CERT || vars.LB_MQTT_TLS_KEY)) {
-    fail(vars.LB_MQTT_TLS_CERT ? 'LB_MQTT_TLS_CERT' : 'LB_MQTT_TLS_KEY', 'configures the embedded broker; with LB_MQTT_URL the external broker terminates TLS (use an mqtts:// URL and LB_MQTT_CA)');
+    fail(
+      vars.LB_MQTT_TLS_CERT ? 'LB_MQTT_TLS_CERT' : 'LB_MQTT_TLS_KEY',
+      'configures the embedded broker; with LB_MQTT_URL the external broker terminates TLS (use an mqtts:// URL and LB_MQTT_CA)',
+    );
   }
   return certificateAndKey(vars, 'LB_MQTT_TLS_CERT', 'LB_MQTT_TLS_KEY');
 }
@@ -243,7 +259,8 @@ function httpTls(vars: Vars): { cert: Buffer; key: Buffer } | undefined {
 }
 
 function dynsec(vars: Vars): boolean {
-  if (vars.LB_MQTT_DYNSEC && !vars.LB_MQTT_URL) fail('LB_MQTT_DYNSEC', 'manages kiosk logins on an external Mosquitto; set LB_MQTT_URL too');
+  if (vars.LB_MQTT_DYNSEC && !vars.LB_MQTT_URL)
+    fail('LB_MQTT_DYNSEC', 'manages kiosk logins on an external Mosquitto; set LB_MQTT_URL too');
   return vars.LB_MQTT_DYNSEC;
 }
 
@@ -265,7 +282,12 @@ function allRules<T extends Record<string, () => unknown>>(rules: T): { [K in ke
 
 export function loadConfig(env: Env = process.env): GatewayConfig {
   const vars = readVars(env);
-  const ruled = allRules({ brokerTls: () => brokerTls(vars), httpTls: () => httpTls(vars), ca: () => caFile(vars), dynsec: () => dynsec(vars) });
+  const ruled = allRules({
+    brokerTls: () => brokerTls(vars),
+    httpTls: () => httpTls(vars),
+    ca: () => caFile(vars),
+    dynsec: () => dynsec(vars),
+  });
   const dataDir = path.resolve(vars.LB_DATA_DIR);
   return {
     http: {

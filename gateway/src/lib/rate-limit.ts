@@ -12,12 +12,18 @@ export interface BucketOptions {
   maxKeys?: number;
 }
 
-interface Bucket { tokens: number; at: number }
+interface Bucket {
+  tokens: number;
+  at: number;
+}
 
 export class KeyedBuckets {
   private readonly buckets = new Map<string, Bucket>();
 
-  constructor(private readonly o: BucketOptions, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly o: BucketOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   private bucket(key: string): Bucket {
     const t = this.now();

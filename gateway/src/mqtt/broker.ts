@@ -162,7 +162,9 @@ export async function createBroker(o: BrokerOptions): Promise<EmbeddedBroker> {
     authorizePublish(client, packet, done) {
       if (!client) return done(null); // the gateway, in-process
       const who = identities.get(client);
-      const problem = who ? publishProblem(o.prefix, who, { topic: packet.topic, retain: packet.retain, bytes: packet.payload.length }) : 'not logged in';
+      const problem = who
+        ? publishProblem(o.prefix, who, { topic: packet.topic, retain: packet.retain, bytes: packet.payload.length })
+        : 'not logged in';
       if (problem || !who) {
         o.log.warn({ kioskId: who?.kioskId ?? null, clientId: client.id, topic: packet.topic, reason: problem }, 'mqtt publish refused');
         return done(new Error(`publish not authorized: ${problem}`));

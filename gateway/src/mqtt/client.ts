@@ -86,7 +86,10 @@ export function mqttJsLink(o: MqttJsLinkOptions): BrokerLink {
       // that keep closing right after they were established.
       c.on('disconnect', (packet) => {
         if (packet.reasonCode === 0x8e) {
-          o.log.error({ clientId: o.clientId }, 'mqtt session taken over by another client with the same id; give each gateway its own LB_MQTT_CLIENT_ID');
+          o.log.error(
+            { clientId: o.clientId },
+            'mqtt session taken over by another client with the same id; give each gateway its own LB_MQTT_CLIENT_ID',
+          );
         } else {
           o.log.warn({ reasonCode: packet.reasonCode }, 'mqtt broker disconnected us');
         }

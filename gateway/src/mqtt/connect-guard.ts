@@ -43,7 +43,10 @@ export class PendingConnections {
   private warnedAt = 0;
   private readonly settlers = new WeakMap<Client, () => void>();
 
-  constructor(private readonly max: number, private readonly log: Logger) {}
+  constructor(
+    private readonly max: number,
+    private readonly log: Logger,
+  ) {}
 
   /** False (and the socket destroyed) when the cap is reached. */
   admit(socket: Socket): boolean {

@@ -39,7 +39,11 @@ const RESPONSE = `${REQUEST}/response`;
 const ANSWER_MS = 5000;
 
 type Command = Record<string, unknown> & { command: string };
-interface Answer { command: string; error?: string; correlationData?: string }
+interface Answer {
+  command: string;
+  error?: string;
+  correlationData?: string;
+}
 
 export interface DynsecOptions {
   url: string;
@@ -82,7 +86,8 @@ export function dynsecLogins(o: DynsecOptions): KioskLogins {
   client.on('connect', () => {
     subscribed = client.subscribeAsync(RESPONSE, { qos: 1 }).then(
       (granted) => {
-        if (granted.some((g) => g.qos >= 0x80)) o.log.error('dynamic-security responses not readable: give the gateway login the dynsec admin role');
+        if (granted.some((g) => g.qos >= 0x80))
+          o.log.error('dynamic-security responses not readable: give the gateway login the dynsec admin role');
       },
       (err: Error) => o.log.error({ err }, 'subscribing to dynamic-security responses failed'),
     );
@@ -110,10 +115,20 @@ export function dynsecLogins(o: DynsecOptions): KioskLogins {
     const answers = ids.map((id) => new Promise<Answer>((resolve) => waiting.set(id, resolve)));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new BrokerRefused(`the broker did not answer the dynamic-security commands within ${ANSWER_MS} ms (is the plugin loaded and the gateway login its admin?)`)), ANSWER_MS);
+      timer = setTimeout(
+        () =>
+          reject(
+            new BrokerRefused(
+              `the broker did not answer the dynamic-security commands within ${ANSWER_MS} ms (is the plugin loaded and the gateway login its admin?)`,
+            ),
+          ),
+        ANSWER_MS,
+      );
     });
     try {
-      await client.publishAsync(REQUEST, JSON.stringify({ commands: commands.map((c, i) => ({ ...c, correlationData: ids[i] })) }), { qos: 1 });
+      await client.publishAsync(REQUEST, JSON.stringify({ commands: commands.map((c, i) => ({ ...c, correlationData: ids[i] })) }), {
+        qos: 1,
+      });
       return await Promise.race([Promise.all(answers), timeout]);
     } finally {
       clearTimeout(timer);
@@ -136,7 +151,10 @@ export function dynsecLogins(o: DynsecOptions): KioskLogins {
       if (!failed(created!, ['Client already exists'])) {
         if (created!.error === undefined) return o.log.info({ kioskId }, 'kiosk login created on the broker');
         // Known already (a rotation, or revoked): new password and client id, roles, enabled; modifyClient disconnects it.
-        for (const a of await run([{ command: 'modifyClient', ...login }, { command: 'enableClient', username: kioskId }])) {
+        for (const a of await run([
+          { command: 'modifyClient', ...login },
+          { command: 'enableClient', username: kioskId },
+        ])) {
           if (failed(a)) throw refuse(a);
         }
         return o.log.info({ kioskId }, 'kiosk login replaced on the broker; its live sessions were dropped');

@@ -41,11 +41,20 @@ export async function startMqtt(config: GatewayConfig, store: Store, log: Logger
   } else {
     if (config.mqtt.shareGroup) {
       // Kiosks connect to this gateway's own broker: there is nothing to share with other gateways.
-      mqttLog.warn({ shareGroup: config.mqtt.shareGroup }, 'LB_MQTT_SHARE_GROUP needs an external broker (LB_MQTT_URL); ignored with the embedded one');
+      mqttLog.warn(
+        { shareGroup: config.mqtt.shareGroup },
+        'LB_MQTT_SHARE_GROUP needs an external broker (LB_MQTT_URL); ignored with the embedded one',
+      );
     }
     const { host, port, tls, connectTimeoutMs, maxPending } = config.mqtt;
     broker = await createBroker({
-      host, port, prefix, store, log: mqttLog, connectTimeoutMs, maxPending,
+      host,
+      port,
+      prefix,
+      store,
+      log: mqttLog,
+      connectTimeoutMs,
+      maxPending,
       ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
       publishDelayMs: (kioskId) => deadLetterBudget.publishDelayMs(kioskId),
     });

@@ -32,7 +32,10 @@ export const OfficeBody = Type.Object({
 export const Desk = Type.Object({ id: EntityId, officeId: EntityId, name: Type.String({ minLength: 1, maxLength: 200 }) });
 export const DeskBody = Type.Object({ officeId: EntityId, name: Type.String({ minLength: 1, maxLength: 200 }) });
 export const Employee = Type.Object({ id: EntityId, name: Type.String({ minLength: 1, maxLength: 200 }), officeId: Nullable(EntityId) });
-export const EmployeeBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), officeId: Type.Optional(Nullable(EntityId)) });
+export const EmployeeBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  officeId: Type.Optional(Nullable(EntityId)),
+});
 export const RegionPage = page(Region);
 export const OfficePage = page(Office);
 export const DeskPage = page(Desk);
@@ -53,9 +56,18 @@ export const AssignmentQuery = Type.Object({
   employeeId: Type.Optional(EntityId),
 });
 export const AssignmentPage = page(Assignment);
-export const AssignmentSaved = Type.Object({ assignment: Assignment, reattributed: Type.Integer({ description: 'Presses whose employee changed' }) });
+export const AssignmentSaved = Type.Object({
+  assignment: Assignment,
+  reattributed: Type.Integer({ description: 'Presses whose employee changed' }),
+});
 
-export const Binding = Type.Object({ kioskId: Type.String(), panel: PanelId, kind: PanelKind, officeId: EntityId, deskId: Nullable(EntityId) });
+export const Binding = Type.Object({
+  kioskId: Type.String(),
+  panel: PanelId,
+  kind: PanelKind,
+  officeId: EntityId,
+  deskId: Nullable(EntityId),
+});
 export const BindingBody = Type.Object({
   kind: Type.Optional(PanelKind),
   officeId: Type.Optional(EntityId),
@@ -75,7 +87,14 @@ export const CountsQuery = Type.Object({
   to: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }),
   deskId: Type.Optional(EntityId),
 });
-export const CountRow = Type.Object({ officeId: Type.String(), deskId: Nullable(Type.String()), start: Instant, end: Instant, date: Type.String(), count: Type.Integer() });
+export const CountRow = Type.Object({
+  officeId: Type.String(),
+  deskId: Nullable(Type.String()),
+  start: Instant,
+  end: Instant,
+  date: Type.String(),
+  count: Type.Integer(),
+});
 export const CountPage = Type.Object({ items: Type.Array(CountRow) });
 
 export const Settings = Type.Object({
@@ -87,23 +106,51 @@ export const Settings = Type.Object({
 
 /** PATCH /settings: any subset of the settings (and of the misuse rules); the rest stays as it is. */
 export const SettingsPatch = Type.Partial(
-  Type.Object({ k: K, neutralCountsAsDissatisfied: Settings.properties.neutralCountsAsDissatisfied, minSample: Settings.properties.minSample, misuse: Type.Partial(MisuseRulesSchema) }),
+  Type.Object({
+    k: K,
+    neutralCountsAsDissatisfied: Settings.properties.neutralCountsAsDissatisfied,
+    minSample: Settings.properties.minSample,
+    misuse: Type.Partial(MisuseRulesSchema),
+  }),
   { minProperties: 1, additionalProperties: false },
 );
 
 export const ScoreQuery = Type.Object({
   from: Type.String({ maxLength: 40, description: 'Local date YYYY-MM-DD (inclusive) or ISO date-time' }),
   to: Type.String({ maxLength: 40, description: 'Local date YYYY-MM-DD (exclusive) or ISO date-time' }),
-  bucket: Type.Union([Type.Literal('none'), Type.Literal('hour'), Type.Literal('day'), Type.Literal('week'), Type.Literal('month')], { default: 'none' }),
+  bucket: Type.Union([Type.Literal('none'), Type.Literal('hour'), Type.Literal('day'), Type.Literal('week'), Type.Literal('month')], {
+    default: 'none',
+  }),
 });
-const Counts = Type.Object({ good: Type.Integer(), neutral: Type.Integer(), bad: Type.Integer(), total: Type.Integer(), excluded: Type.Integer() });
+const Counts = Type.Object({
+  good: Type.Integer(),
+  neutral: Type.Integer(),
+  bad: Type.Integer(),
+  total: Type.Integer(),
+  excluded: Type.Integer(),
+});
 const Scores = Type.Object({ staff: Type.Optional(ScoreSchema), office: Type.Optional(ScoreSchema), loyalty: Type.Optional(ScoreSchema) });
-const LocalTime = (what: string) => Type.Optional(Type.String({ description: `${what} as a local date-time with its UTC offset, e.g. 2026-03-02T09:00:00+03:00 (single-office subjects; absent for regions and the company)` }));
-const Missing = (what: string) => Type.Optional(Type.Array(Type.Object({
-  officeId: Type.String(),
-  days: Type.Optional(Type.Array(Type.String(), { description: 'Local dates YYYY-MM-DD (from/to given as dates)' })),
-  hours: Type.Optional(Type.Array(Type.String(), { description: 'Local hours, as local date-times with offset (hour buckets, date-time ranges)' })),
-}), { description: `Per office, the local days (or hours) on which it had presses but no ${what} count: why ${what} are unknown. Absent for employees` }));
+const LocalTime = (what: string) =>
+  Type.Optional(
+    Type.String({
+      description: `${what} as a local date-time with its UTC offset, e.g. 2026-03-02T09:00:00+03:00 (single-office subjects; absent for regions and the company)`,
+    }),
+  );
+const Missing = (what: string) =>
+  Type.Optional(
+    Type.Array(
+      Type.Object({
+        officeId: Type.String(),
+        days: Type.Optional(Type.Array(Type.String(), { description: 'Local dates YYYY-MM-DD (from/to given as dates)' })),
+        hours: Type.Optional(
+          Type.Array(Type.String(), { description: 'Local hours, as local date-times with offset (hour buckets, date-time ranges)' }),
+        ),
+      }),
+      {
+        description: `Per office, the local days (or hours) on which it had presses but no ${what} count: why ${what} are unknown. Absent for employees`,
+      },
+    ),
+  );
 const PeriodScore = Type.Object({
   start: Type.String({ description: 'Local date (from/to given as dates) or UTC instant' }),
   end: Type.String({ description: 'Exclusive' }),
@@ -112,23 +159,34 @@ const PeriodScore = Type.Object({
   scores: Scores,
   unattributed: Counts,
   visitors: Type.Union([Type.Integer(), Type.Null()], {
-    description: 'Sum of the period\'s visitor counts; null (coverage unknown, ИНК = B′/P) when a day with presses has no count, or there is no count at all',
+    description:
+      "Sum of the period's visitor counts; null (coverage unknown, ИНК = B′/P) when a day with presses has no count, or there is no count at all",
   }),
   sales: Type.Union([Type.Integer(), Type.Null()], { description: 'Known only with visitors, by the same rule' }),
   visitorsMissing: Missing('visitor'),
   salesMissing: Missing('sales'),
 });
-const Change = Type.Object({ ink: Nullable(Type.Number()), iel: Nullable(Type.Number()), csat: Nullable(Type.Number()), coverage: Nullable(Type.Number()) });
+const Change = Type.Object({
+  ink: Nullable(Type.Number()),
+  iel: Nullable(Type.Number()),
+  csat: Nullable(Type.Number()),
+  coverage: Nullable(Type.Number()),
+});
 export const SubjectScores = Type.Object({
   subject: Type.Object({ level: Type.String(), id: Nullable(Type.String()) }),
-  from: Type.String(), to: Type.String(), bucket: Type.String(), timeZone: Nullable(Type.String()),
+  from: Type.String(),
+  to: Type.String(),
+  bucket: Type.String(),
+  timeZone: Nullable(Type.String()),
   total: PeriodScore,
   previous: PeriodScore,
   change: Type.Object({ staff: Type.Optional(Change), office: Type.Optional(Change), loyalty: Type.Optional(Change) }),
   buckets: Type.Array(PeriodScore),
   byHourOfDay: Type.Array(Type.Object({ hour: Type.Integer(), scores: Scores })),
   byWeekday: Type.Array(Type.Object({ weekday: Type.Integer({ description: 'ISO: Monday = 1' }), scores: Scores })),
-  timeUncertain: Type.Integer({ description: 'Presses timed before clock sync that no synced event of their boot could correct yet; not counted' }),
+  timeUncertain: Type.Integer({
+    description: 'Presses timed before clock sync that no synced event of their boot could correct yet; not counted',
+  }),
 });
 
 export const RankingQuery = Type.Object({
@@ -136,34 +194,58 @@ export const RankingQuery = Type.Object({
   index: Type.Union([Type.Literal('ink'), Type.Literal('iel'), Type.Literal('csat')], {
     description: 'Order: ink ascending (least dissatisfied first), iel and csat descending; ties by id',
   }),
-  kind: Type.Optional(Type.Union(PanelKind.anyOf, {
-    description: 'Panel kind. Default: loyalty for iel; else staff for employee and desk, office for office and region. Employees and desks: staff only',
-  })),
-  basis: Type.Optional(Type.Union([Type.Literal('visitors'), Type.Literal('presses')], {
-    description: 'What ИНК is over, the same for every item: visitors = (B′ + (1 − k)·S) / V, subjects whose visitors are unknown left out; '
-      + 'presses = B′ / P. Default: visitors for office and region ИНК rankings, presses otherwise. visitors is refused (400) for employees (no visitor counts) and for iel/csat (shares of presses)',
-  })),
+  kind: Type.Optional(
+    Type.Union(PanelKind.anyOf, {
+      description:
+        'Panel kind. Default: loyalty for iel; else staff for employee and desk, office for office and region. Employees and desks: staff only',
+    }),
+  ),
+  basis: Type.Optional(
+    Type.Union([Type.Literal('visitors'), Type.Literal('presses')], {
+      description:
+        'What ИНК is over, the same for every item: visitors = (B′ + (1 − k)·S) / V, subjects whose visitors are unknown left out; ' +
+        'presses = B′ / P. Default: visitors for office and region ИНК rankings, presses otherwise. visitors is refused (400) for employees (no visitor counts) and for iel/csat (shares of presses)',
+    }),
+  ),
   from: Type.String({ maxLength: 40, description: 'Local date YYYY-MM-DD, inclusive' }),
   to: Type.String({ maxLength: 40, description: 'Local date YYYY-MM-DD, exclusive' }),
 });
 export const Ranking = Type.Object({
-  level: Type.String(), index: Type.String(), kind: PanelKind,
-  basis: Type.Union([Type.Literal('visitors'), Type.Literal('presses')], { description: 'What every item\'s value is over (ИЭЛ and CSAT: presses)' }),
-  from: Type.String(), to: Type.String(),
-  items: Type.Array(Type.Object({
-    rank: Type.Integer(), id: Type.String(),
-    officeId: Type.Union([Type.String(), Type.Null()], { description: 'null for regions' }),
-    value: Type.Number(), ci95: Type.Tuple([Type.Number(), Type.Number()]), n: Type.Integer(), counts: Counts,
-    coverageKnown: Type.Boolean({ description: 'The subject\'s visitors are known for the period (always false for employees), whatever the basis' }),
-  })),
-  leftOut: Type.Integer({ description: 'Subjects with presses that are not ranked: fewer than minSample, or (basis=visitors) visitors unknown' }),
+  level: Type.String(),
+  index: Type.String(),
+  kind: PanelKind,
+  basis: Type.Union([Type.Literal('visitors'), Type.Literal('presses')], {
+    description: "What every item's value is over (ИЭЛ and CSAT: presses)",
+  }),
+  from: Type.String(),
+  to: Type.String(),
+  items: Type.Array(
+    Type.Object({
+      rank: Type.Integer(),
+      id: Type.String(),
+      officeId: Type.Union([Type.String(), Type.Null()], { description: 'null for regions' }),
+      value: Type.Number(),
+      ci95: Type.Tuple([Type.Number(), Type.Number()]),
+      n: Type.Integer(),
+      counts: Counts,
+      coverageKnown: Type.Boolean({
+        description: "The subject's visitors are known for the period (always false for employees), whatever the basis",
+      }),
+    }),
+  ),
+  leftOut: Type.Integer({
+    description: 'Subjects with presses that are not ranked: fewer than minSample, or (basis=visitors) visitors unknown',
+  }),
   leftOutReasons: Type.Object({
     insufficientSample: Type.Integer({ description: 'Fewer counted presses than minSample' }),
     visitorsUnknown: Type.Integer({ description: 'basis=visitors: a day with presses lacks a visitor count, or there is none' }),
   }),
-  leftOutSubjects: Type.Array(Type.Object({
-    id: Type.String(), officeId: Type.Union([Type.String(), Type.Null()]),
-    reason: Type.Union([Type.Literal('insufficientSample'), Type.Literal('visitorsUnknown')]),
-    visitorsMissing: Missing('visitor'),
-  })),
+  leftOutSubjects: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      officeId: Type.Union([Type.String(), Type.Null()]),
+      reason: Type.Union([Type.Literal('insufficientSample'), Type.Literal('visitorsUnknown')]),
+      visitorsMissing: Missing('visitor'),
+    }),
+  ),
 });

@@ -89,14 +89,28 @@ export const DeadLetter = Type.Object({
 
 const ScopeIds = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 1000 });
 export const ApiKey = Type.Object({
-  id: Type.String(), name: Type.String(), role: Role, createdAt: Type.String(),
-  offices: ScopeIds, regions: ScopeIds,
+  id: Type.String(),
+  name: Type.String(),
+  role: Role,
+  createdAt: Type.String(),
+  offices: ScopeIds,
+  regions: ScopeIds,
 });
 export const NewApiKeyBody = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 100 }),
   role: Role,
-  offices: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 1000, description: 'manager, technician: offices it may see (a technician without offices or regions: the whole fleet)' })),
-  regions: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 1000, description: 'manager, technician: regions whose offices it may see' })),
+  offices: Type.Optional(
+    Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+      maxItems: 1000,
+      description: 'manager, technician: offices it may see (a technician without offices or regions: the whole fleet)',
+    }),
+  ),
+  regions: Type.Optional(
+    Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+      maxItems: 1000,
+      description: 'manager, technician: regions whose offices it may see',
+    }),
+  ),
 });
 export const NewApiKey = Type.Intersect([ApiKey, Type.Object({ key: Type.String({ description: 'Shown only in this response' }) })]);
 
@@ -109,7 +123,9 @@ export const Health = Type.Object({
     port: Type.Union([Type.Integer(), Type.Null()]),
   }),
   ingest: Type.Object({
-    ok: Type.Boolean({ description: 'false while commits of received presses fail (a full disk, say); they are not acked, so kiosks keep them' }),
+    ok: Type.Boolean({
+      description: 'false while commits of received presses fail (a full disk, say); they are not acked, so kiosks keep them',
+    }),
     error: Type.Optional(Type.String({ description: 'what the database said at the last failed commit' })),
     since: Type.Optional(Type.String({ format: 'date-time', description: 'when commits started failing' })),
   }),

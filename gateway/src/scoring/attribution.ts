@@ -28,16 +28,20 @@ export function validateAssignments(assignments: readonly DeskAssignment[], opti
   for (const [deskId, group] of groupIndexes(assignments, (a) => a.deskId)) {
     for (const [i, j] of overlaps(assignments, group)) {
       const [a, b] = [assignments[i]!, assignments[j]!];
-      problems.push(`assignments[${j}]: desk ${deskId} already has employee ${a.employeeId} for ${span(a)} ` +
-        `(assignments[${i}]), which overlaps ${b.employeeId} for ${span(b)}`);
+      problems.push(
+        `assignments[${j}]: desk ${deskId} already has employee ${a.employeeId} for ${span(a)} ` +
+          `(assignments[${i}]), which overlaps ${b.employeeId} for ${span(b)}`,
+      );
     }
   }
   if (options.allowEmployeeAtTwoDesks) return problems;
   for (const [employeeId, group] of groupIndexes(assignments, (a) => a.employeeId)) {
     for (const [i, j] of overlaps(assignments, group)) {
       const [a, b] = [assignments[i]!, assignments[j]!];
-      problems.push(`assignments[${j}]: employee ${employeeId} is at desk ${a.deskId} for ${span(a)} ` +
-        `(assignments[${i}]), which overlaps desk ${b.deskId} for ${span(b)}`);
+      problems.push(
+        `assignments[${j}]: employee ${employeeId} is at desk ${a.deskId} for ${span(a)} ` +
+          `(assignments[${i}]), which overlaps desk ${b.deskId} for ${span(b)}`,
+      );
     }
   }
   return problems;

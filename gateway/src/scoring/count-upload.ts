@@ -11,7 +11,14 @@ import { localHour, nextBucketStart, type Span } from './periods.js';
 const HOUR = 3_600_000;
 
 /** One entry placed in time: a local hour (`hourly`) or a whole local day of a desk (null: the office). */
-export interface PlacedEntry { deskId: string | null; day: number; hourly: boolean; start: number; end: number; count: number }
+export interface PlacedEntry {
+  deskId: string | null;
+  day: number;
+  hourly: boolean;
+  start: number;
+  end: number;
+  count: number;
+}
 
 /** Each (desk, day) the entries touch, with its end state: later entries win, and a change of granularity clears the day. */
 export function dayReplacements(officeId: string, entries: Iterable<PlacedEntry>): DayCounts[] {
@@ -19,7 +26,8 @@ export function dayReplacements(officeId: string, entries: Iterable<PlacedEntry>
   for (const e of entries) {
     const key = `${e.deskId ?? ''}\u0000${e.day}`;
     let d = days.get(key);
-    if (!d) days.set(key, (d = { officeId, deskId: e.deskId, day: e.day, hourly: e.hourly, replaceAll: false, counts: [], byStart: new Map() }));
+    if (!d)
+      days.set(key, (d = { officeId, deskId: e.deskId, day: e.day, hourly: e.hourly, replaceAll: false, counts: [], byStart: new Map() }));
     if (d.hourly !== e.hourly) {
       // This entry deletes every row of the other granularity: the day's stored rows and the upload's own so far.
       d.hourly = e.hourly;

@@ -3,7 +3,12 @@ import { dayNumber } from './calendar.js';
 import { bucketStart, localTime } from './periods.js';
 
 /** A local clock hour: the rollup_hour row a press at some instant belongs to. */
-export interface HourKey { hourStart: number; day: number; localHour: number; weekday: number }
+export interface HourKey {
+  hourStart: number;
+  day: number;
+  localHour: number;
+  weekday: number;
+}
 
 const SLOT_MS = 15 * 60_000;
 

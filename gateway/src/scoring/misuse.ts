@@ -79,7 +79,12 @@ export class PanelReplay {
   private lastChange: number;
 
   /** `history`: the state before `min`, historyFromStored of the presses with t in [min − quietGapMs, min − 1]. */
-  constructor(private history: PanelHistory, min: number, max: number, private readonly rules: MisuseRules) {
+  constructor(
+    private history: PanelHistory,
+    min: number,
+    max: number,
+    private readonly rules: MisuseRules,
+  ) {
     this.quiet = quietGapMs(rules);
     this.from = min;
     this.to = max + this.quiet;

@@ -13,12 +13,30 @@ import type { HourKey } from './hour-buckets.js';
 import type { NewScoring, Scorer } from './scorer.js';
 
 /** A panel to re-flag from `min` (`max`: the latest change); presses are judged in (t, seq, arrival) order, as flagPresses does. */
-export interface PanelStretch { kioskId: string; panel: string; min: number; max: number }
+export interface PanelStretch {
+  kioskId: string;
+  panel: string;
+  min: number;
+  max: number;
+}
 
 /** What to add to one rollup row; desk and employee '' when none (as stored). */
-export interface RollupDelta { office: string; kind: string; desk: string; employee: string; good: number; neutral: number; bad: number; excl: number }
-export interface HourDelta extends RollupDelta { hour: HourKey }
-export interface DayDelta extends RollupDelta { day: number }
+export interface RollupDelta {
+  office: string;
+  kind: string;
+  desk: string;
+  employee: string;
+  good: number;
+  neutral: number;
+  bad: number;
+  excl: number;
+}
+export interface HourDelta extends RollupDelta {
+  hour: HourKey;
+}
+export interface DayDelta extends RollupDelta {
+  day: number;
+}
 
 /** Past any press time, with room to add a quiet gap: the store then reads the panel's presses in one go. */
 const WHOLE = Number.MAX_SAFE_INTEGER / 2;
@@ -129,7 +147,17 @@ export class Pass {
       const key = `${d.office}\u0000${d.hour.day}\u0000${d.kind}\u0000${d.desk}\u0000${d.employee}`;
       const acc = days.get(key);
       if (!acc) {
-        days.set(key, { office: d.office, day: d.hour.day, kind: d.kind, desk: d.desk, employee: d.employee, good: d.good, neutral: d.neutral, bad: d.bad, excl: d.excl });
+        days.set(key, {
+          office: d.office,
+          day: d.hour.day,
+          kind: d.kind,
+          desk: d.desk,
+          employee: d.employee,
+          good: d.good,
+          neutral: d.neutral,
+          bad: d.bad,
+          excl: d.excl,
+        });
       } else {
         acc.good += d.good;
         acc.neutral += d.neutral;
@@ -145,8 +173,16 @@ export class Pass {
     this.count(p.officeId, p.t, p.kind, p.deskId, p.employeeId, p.excl, p.button, sign);
   }
 
-  private count(office: string | null, t: number | null, kind: PanelKind | null, deskId: string | null, employeeId: string | null,
-    excl: number, button: ScoredPress['button'], sign: number): void {
+  private count(
+    office: string | null,
+    t: number | null,
+    kind: PanelKind | null,
+    deskId: string | null,
+    employeeId: string | null,
+    excl: number,
+    button: ScoredPress['button'],
+    sign: number,
+  ): void {
     if (office === null || t === null || kind === null) return;
     const hour = this.scorer.hourKey(office, t);
     const desk = deskId ?? '';

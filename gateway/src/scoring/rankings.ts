@@ -42,7 +42,12 @@ export interface RankedItem {
   coverageKnown: boolean;
 }
 
-export interface LeftOut { id: string; officeId: string | null; reason: LeftOutReason; visitorsMissing?: MissingCounts[] }
+export interface LeftOut {
+  id: string;
+  officeId: string | null;
+  reason: LeftOutReason;
+  visitorsMissing?: MissingCounts[];
+}
 
 export interface Ranking {
   items: RankedItem[];
@@ -65,7 +70,12 @@ export function rankSubjects(subjects: readonly RankSubject[], o: RankOptions): 
   for (const s of subjects) {
     const useVisitors = o.index === 'ink' && o.basis === 'visitors';
     if (useVisitors && s.visitors === null) {
-      leftOut.push({ id: s.id, officeId: s.officeId, reason: 'visitorsUnknown', ...(s.visitorsMissing ? { visitorsMissing: s.visitorsMissing } : {}) });
+      leftOut.push({
+        id: s.id,
+        officeId: s.officeId,
+        reason: 'visitorsUnknown',
+        ...(s.visitorsMissing ? { visitorsMissing: s.visitorsMissing } : {}),
+      });
       continue;
     }
     const score = scoreCounts(s.counts, {
@@ -78,7 +88,15 @@ export function rankSubjects(subjects: readonly RankSubject[], o: RankOptions): 
       if (s.counts.total > 0 || s.counts.excluded > 0) leftOut.push({ id: s.id, officeId: s.officeId, reason: 'insufficientSample' });
       continue;
     }
-    items.push({ id: s.id, officeId: s.officeId, value: estimate.value, ci95: estimate.ci95, n: estimate.n, counts: s.counts, coverageKnown: s.visitors !== null });
+    items.push({
+      id: s.id,
+      officeId: s.officeId,
+      value: estimate.value,
+      ci95: estimate.ci95,
+      n: estimate.n,
+      counts: s.counts,
+      coverageKnown: s.visitors !== null,
+    });
   }
   // Lower dissatisfaction ranks first; for ИЭЛ and CSAT higher is better. Ties by id, so the order is stable.
   items.sort((a, b) => (o.index === 'ink' ? a.value - b.value : b.value - a.value) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -95,50 +113,85 @@ export function rankSubjects(subjects: readonly RankSubject[], o: RankOptions): 
 }
 
 export type RankLevel = 'employee' | 'desk' | 'office' | 'region';
-export interface RankingQuery { level: RankLevel; index: RankIndex; kind?: PanelKind; basis?: Basis; from: string; to: string }
+export interface RankingQuery {
+  level: RankLevel;
+  index: RankIndex;
+  kind?: PanelKind;
+  basis?: Basis;
+  from: string;
+  to: string;
+}
 /** A ranking query made whole: local days [from, to), its panel kind and basis decided. */
-export interface RankingRequest { level: RankLevel; index: RankIndex; kind: PanelKind; basis: Basis; from: number; to: number }
+export interface RankingRequest {
+  level: RankLevel;
+  index: RankIndex;
+  kind: PanelKind;
+  basis: Basis;
+  from: number;
+  to: number;
+}
 
 /** The query's defaults filled in and its mistakes refused (ScoreInputError naming the field). */
 export function rankingRequest(q: RankingQuery): RankingRequest {
   const { level, index } = q;
   const from = parseDate(q.from);
   const to = parseDate(q.to);
-  if (from === undefined || to === undefined) throw new ScoreInputError('from, to: local dates YYYY-MM-DD (each subject in its office time zone)');
+  if (from === undefined || to === undefined)
+    throw new ScoreInputError('from, to: local dates YYYY-MM-DD (each subject in its office time zone)');
   if (to <= from) throw new ScoreInputError('to must be after from');
   if (daysBetween(from, to) > 3 * 366) throw new ScoreInputError('the period may span at most 1098 days');
   const staffLevel = level === 'employee' || level === 'desk';
-  const kind: PanelKind = index === 'iel' ? 'loyalty' : q.kind ?? (staffLevel ? 'staff' : 'office');
+  const kind: PanelKind = index === 'iel' ? 'loyalty' : (q.kind ?? (staffLevel ? 'staff' : 'office'));
   if (index === 'iel' && kind !== 'loyalty') throw new ScoreInputError('kind: ИЭЛ comes from loyalty panels only');
   if (index === 'ink' && kind === 'loyalty') throw new ScoreInputError('kind: ИНК comes from staff or office panels');
   if (staffLevel && kind !== 'staff') throw new ScoreInputError(`kind: ${level}s are scored on staff panels only`);
   const basis: Basis = q.basis ?? (index === 'ink' && !staffLevel ? 'visitors' : 'presses');
-  if (basis === 'visitors' && index !== 'ink') throw new ScoreInputError('basis: ИЭЛ and CSAT are shares of presses; basis=visitors applies to ИНК only');
-  if (basis === 'visitors' && level === 'employee') throw new ScoreInputError('basis: employees have no visitor counts; rank employees with basis=presses (B′/P), or rank desks or offices by visitors');
+  if (basis === 'visitors' && index !== 'ink')
+    throw new ScoreInputError('basis: ИЭЛ and CSAT are shares of presses; basis=visitors applies to ИНК only');
+  if (basis === 'visitors' && level === 'employee')
+    throw new ScoreInputError(
+      'basis: employees have no visitor counts; rank employees with basis=presses (B′/P), or rank desks or offices by visitors',
+    );
   return { level, index, kind, basis, from, to };
 }
 
 /** What a caller may see: undefined = everything (see plugins/app/auth.ts). */
-export interface RankScope { offices: readonly string[] | undefined; regions: readonly string[] | undefined }
+export interface RankScope {
+  offices: readonly string[] | undefined;
+  regions: readonly string[] | undefined;
+}
 
 /** A subject to rank, before its visitors are known; `visitorsOf`: whose visitor counts apply (null: none, employees). */
 export interface RankCandidate extends Omit<RankSubject, 'visitors' | 'visitorsMissing'> {
   visitorsOf: { officeIds: string[]; deskId: string | null } | null;
 }
 
-const countsOf = (r: RankRow): Counts => ({ good: r.good, neutral: r.neutral, bad: r.bad, total: r.good + r.neutral + r.bad, excluded: r.excluded });
+const countsOf = (r: RankRow): Counts => ({
+  good: r.good,
+  neutral: r.neutral,
+  bad: r.bad,
+  total: r.good + r.neutral + r.bad,
+  excluded: r.excluded,
+});
 
 /**
  * The subjects to rank from the rollups' rank rows (per office for regions) within the caller's scope:
  * employees, desks and offices by their office, regions by the region (summing their offices, those with
  * presses only). k is the office's, else the company's; a region's is the company's.
  */
-export function rankCandidates(level: RankLevel, rows: readonly RankRow[], offices: readonly Office[], companyK: number, scope: RankScope): RankCandidate[] {
+export function rankCandidates(
+  level: RankLevel,
+  rows: readonly RankRow[],
+  offices: readonly Office[],
+  companyK: number,
+  scope: RankScope,
+): RankCandidate[] {
   const visible = scope.offices && new Set(scope.offices);
   const byId = new Map(offices.map((o) => [o.id, o]));
   const kOf = (officeId: string | null) => (officeId ? byId.get(officeId)?.k : null) ?? companyK;
   if (level === 'employee') {
-    return rows.filter((r) => !visible || visible.has(r.officeId))
+    return rows
+      .filter((r) => !visible || visible.has(r.officeId))
       .map((r) => ({ id: r.id, officeId: r.officeId, counts: countsOf(r), k: kOf(r.officeId), visitorsOf: null }));
   }
   if (level === 'region') {
@@ -155,26 +208,54 @@ export function rankCandidates(level: RankLevel, rows: readonly RankRow[], offic
       const c = countsOf(r);
       for (const f of ['good', 'neutral', 'bad', 'total', 'excluded'] as const) g.counts[f] += c[f];
     }
-    return [...byRegion].filter(([, g]) => g.counts.total + g.counts.excluded > 0)
+    return [...byRegion]
+      .filter(([, g]) => g.counts.total + g.counts.excluded > 0)
       .map(([id, g]) => ({ id, officeId: null, counts: g.counts, k: companyK, visitorsOf: { officeIds: g.officeIds, deskId: null } }));
   }
-  return rows.filter((r) => !visible || visible.has(r.officeId))
-    .map((r) => ({ id: r.id, officeId: r.officeId, counts: countsOf(r), k: kOf(r.officeId), visitorsOf: { officeIds: [r.officeId], deskId: level === 'desk' ? r.id : null } }));
+  return rows
+    .filter((r) => !visible || visible.has(r.officeId))
+    .map((r) => ({
+      id: r.id,
+      officeId: r.officeId,
+      counts: countsOf(r),
+      k: kOf(r.officeId),
+      visitorsOf: { officeIds: [r.officeId], deskId: level === 'desk' ? r.id : null },
+    }));
 }
 
 /** A subject's visitors of the period, or why they are unknown. */
-export interface PeriodVisitors { visitors: number | null; visitorsMissing?: MissingCounts[] }
+export interface PeriodVisitors {
+  visitors: number | null;
+  visitorsMissing?: MissingCounts[];
+}
 
 /**
  * Each subject's visitors over local days [from, to), by the rule of visitors.ts: office-wide counts of its
  * offices, or one desk's own counts (a desk's days needing a count are its office's). `days`: the offices'
  * days with presses; `entries`: their office-wide counts, or (when any subject is a desk) their desks' own.
  */
-export function periodVisitors(subjects: ReadonlyArray<{ officeIds: string[]; deskId: string | null }>, days: ReadonlyArray<{ officeId: string; day: number }>,
-  entries: readonly PeriodCount[], from: number, to: number): PeriodVisitors[] {
+export function periodVisitors(
+  subjects: ReadonlyArray<{ officeIds: string[]; deskId: string | null }>,
+  days: ReadonlyArray<{ officeId: string; day: number }>,
+  entries: readonly PeriodCount[],
+  from: number,
+  to: number,
+): PeriodVisitors[] {
   const desks = subjects.some((s) => s.deskId !== null);
-  const unitsOf = groupBy(days.map((d) => ({ officeId: d.officeId, at: d.day })), (u) => u.officeId);
-  const entriesOf = groupBy(entries.map((c) => ({ officeId: c.officeId, start: c.day, end: c.day + 1, count: c.count, key: desks ? `${c.officeId}/${c.deskId}` : c.officeId })), (c) => c.key);
+  const unitsOf = groupBy(
+    days.map((d) => ({ officeId: d.officeId, at: d.day })),
+    (u) => u.officeId,
+  );
+  const entriesOf = groupBy(
+    entries.map((c) => ({
+      officeId: c.officeId,
+      start: c.day,
+      end: c.day + 1,
+      count: c.count,
+      key: desks ? `${c.officeId}/${c.deskId}` : c.officeId,
+    })),
+    (c) => c.key,
+  );
   const period = [{ start: from, end: to }];
   return subjects.map((s) => {
     const units = s.officeIds.flatMap((o) => unitsOf.get(o) ?? []);
@@ -185,10 +266,24 @@ export function periodVisitors(subjects: ReadonlyArray<{ officeIds: string[]; de
 }
 
 /** The ranking of the candidates, `visitors` holding the periodVisitors of those with `visitorsOf`, in order. */
-export function rankingOf(r: RankingRequest, settings: CompanySettings, candidates: readonly RankCandidate[], visitors: readonly PeriodVisitors[]): Ranking {
+export function rankingOf(
+  r: RankingRequest,
+  settings: CompanySettings,
+  candidates: readonly RankCandidate[],
+  visitors: readonly PeriodVisitors[],
+): Ranking {
   let next = 0;
-  const subjects: RankSubject[] = candidates.map(({ visitorsOf, ...c }) => ({ ...c, ...(visitorsOf ? visitors[next++]! : { visitors: null }) }));
-  return rankSubjects(subjects, { index: r.index, kind: r.kind, basis: r.basis, neutralCountsAsDissatisfied: settings.neutralCountsAsDissatisfied, minSample: settings.minSample });
+  const subjects: RankSubject[] = candidates.map(({ visitorsOf, ...c }) => ({
+    ...c,
+    ...(visitorsOf ? visitors[next++]! : { visitors: null }),
+  }));
+  return rankSubjects(subjects, {
+    index: r.index,
+    kind: r.kind,
+    basis: r.basis,
+    neutralCountsAsDissatisfied: settings.neutralCountsAsDissatisfied,
+    minSample: settings.minSample,
+  });
 }
 
 function groupBy<T>(list: readonly T[], key: (t: T) => string): Map<string, T[]> {

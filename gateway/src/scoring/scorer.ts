@@ -18,18 +18,33 @@ import type { Pass } from './pass.js';
 export const MISS = Symbol('cache miss');
 
 /** The misuse rules' state after the latest timed press of a panel. */
-export interface PanelState { kioskId: string; panel: string; lastT: number; lastSeq: number; history: PanelHistory }
+export interface PanelState {
+  kioskId: string;
+  panel: string;
+  lastT: number;
+  lastSeq: number;
+  history: PanelHistory;
+}
 
 /** The scoring columns of a new press, before it is inserted. */
 export interface NewScoring {
-  officeId: string; deskId: string | null; kind: PanelKind; employeeId: string | null; t: number | null; timeSource: number;
+  officeId: string;
+  deskId: string | null;
+  kind: PanelKind;
+  employeeId: string | null;
+  t: number | null;
+  timeSource: number;
   /** The misuse flag, final when `inOrder` (the press follows every timed press of its panel). */
   excl: number;
   inOrder: PanelState | null;
 }
 
 /** What is held per kiosk: valid while its `received` counter equals `stamp`. */
-interface KioskState { stamp: number | undefined; panels: Map<string, PanelState | null>; anchors: Map<string, BootAnchor | null> }
+interface KioskState {
+  stamp: number | undefined;
+  panels: Map<string, PanelState | null>;
+  anchors: Map<string, BootAnchor | null>;
+}
 
 export class Scorer {
   private orgRev: number | undefined;

@@ -10,14 +10,26 @@ import { PANEL_KINDS, scoreCounts, type Counts, type PanelKind, type Score } fro
 import type { CompanySettings, Office } from '../domain/organisation.js';
 import type { CountRow, DayRow, HourRow, PeriodCount, Subject } from '../domain/score.js';
 import {
-  addDays, calendarSpans, dayOf, daysBetween, formatDay, parseDate, previousDates, startOfDay, type CalendarBucket,
+  addDays,
+  calendarSpans,
+  dayOf,
+  daysBetween,
+  formatDay,
+  parseDate,
+  previousDates,
+  startOfDay,
+  type CalendarBucket,
 } from './calendar.js';
 import { bucketStart, bucketsBetween, localIso, nextBucketStart, previousPeriod, type Granularity, type Span } from './periods.js';
 import { countsBySpan, nameMissing, type ActiveUnit, type CountEntry, type MissingCounts, type SpanCount } from './visitors.js';
 
 export class ScoreInputError extends Error {}
 
-export interface ScoreQuery { from: string; to: string; bucket: Granularity }
+export interface ScoreQuery {
+  from: string;
+  to: string;
+  bucket: Granularity;
+}
 export interface SubjectInfo {
   subject: Subject;
   /** The subject's time zone; null for region/company (offices may differ). */
@@ -104,7 +116,11 @@ function accumulate(acc: Acc, r: CountRow): void {
 }
 
 /** Sums rollup rows into the whole range and into the span (sorted, contiguous) each row falls in. */
-function sumBySpan<R extends CountRow>(rows: readonly R[], spans: { start: number }[], keyOf: (row: R) => number): { total: Acc; accs: Acc[] } {
+function sumBySpan<R extends CountRow>(
+  rows: readonly R[],
+  spans: { start: number }[],
+  keyOf: (row: R) => number,
+): { total: Acc; accs: Acc[] } {
   const starts = spans.map((s) => s.start);
   const accs = spans.map(newAcc);
   const total = newAcc();
@@ -131,8 +147,17 @@ function spanIndex(starts: number[], key: number): number {
 const MAX_DAYS = 3 * 366;
 const MAX_HOUR_DAYS = 93;
 
-interface Range { kind: 'calendar'; fromDay: number; toDay: number }
-interface InstantRange { kind: 'instant'; from: number; to: number; zone: string }
+interface Range {
+  kind: 'calendar';
+  fromDay: number;
+  toDay: number;
+}
+interface InstantRange {
+  kind: 'instant';
+  from: number;
+  to: number;
+  zone: string;
+}
 
 function parseRange(q: ScoreQuery, zone: string | null): Range | InstantRange {
   const fromDay = parseDate(q.from);
@@ -140,7 +165,8 @@ function parseRange(q: ScoreQuery, zone: string | null): Range | InstantRange {
   const instant = (text: string, day: number | undefined): number => {
     if (day !== undefined) return startOfDay(day, zone!);
     const t = /^\d{4}-\d{2}-\d{2}T/.test(text) ? Date.parse(text) : NaN;
-    if (!Number.isFinite(t) || t < 0 || t > 253_402_300_799_999) throw new ScoreInputError(`"${text}" is neither a date (YYYY-MM-DD) nor a date-time (ISO 8601 with offset)`);
+    if (!Number.isFinite(t) || t < 0 || t > 253_402_300_799_999)
+      throw new ScoreInputError(`"${text}" is neither a date (YYYY-MM-DD) nor a date-time (ISO 8601 with offset)`);
     return t;
   };
   if (fromDay !== undefined && toDay !== undefined && q.bucket !== 'hour') {
@@ -148,12 +174,14 @@ function parseRange(q: ScoreQuery, zone: string | null): Range | InstantRange {
     if (daysBetween(fromDay, toDay) > MAX_DAYS) throw new ScoreInputError(`the period may span at most ${MAX_DAYS} days`);
     return { kind: 'calendar', fromDay, toDay };
   }
-  if (zone === null) throw new ScoreInputError('regions and the company span time zones: give from and to as dates (YYYY-MM-DD), and no hour buckets');
+  if (zone === null)
+    throw new ScoreInputError('regions and the company span time zones: give from and to as dates (YYYY-MM-DD), and no hour buckets');
   const rawFrom = instant(q.from, fromDay);
   const rawTo = instant(q.to, toDay);
   if (!(rawTo > rawFrom)) throw new ScoreInputError('to must be after from');
   const maxDays = q.bucket === 'hour' ? MAX_HOUR_DAYS : MAX_DAYS;
-  if (rawTo - rawFrom > maxDays * 86_400_000) throw new ScoreInputError(`with bucket=${q.bucket} the period may span at most ${maxDays} days`);
+  if (rawTo - rawFrom > maxDays * 86_400_000)
+    throw new ScoreInputError(`with bucket=${q.bucket} the period may span at most ${maxDays} days`);
   const from = bucketStart(rawFrom, zone, 'hour');
   const lastHour = bucketStart(rawTo - 1, zone, 'hour');
   return { kind: 'instant', from, to: nextBucketStart(lastHour, zone, 'hour'), zone };
@@ -182,9 +210,19 @@ export interface ScorePlan {
  * What was read for a period: its rollup rows (day rows on the calendar path, hour rows on the instant
  * path), and when the plan asks, the units with presses and the visitor and sales counts.
  */
-export interface PeriodData { rows: ReadonlyArray<DayRow | HourRow>; pressed?: ActiveUnit[]; visitors?: PeriodCount[]; sales?: PeriodCount[] }
+export interface PeriodData {
+  rows: ReadonlyArray<DayRow | HourRow>;
+  pressed?: ActiveUnit[];
+  visitors?: PeriodCount[];
+  sales?: PeriodCount[];
+}
 
-export interface ScoreData { period: PeriodData; previous: PeriodData; breakdown: HourRow[]; timeUncertain: number }
+export interface ScoreData {
+  period: PeriodData;
+  previous: PeriodData;
+  breakdown: HourRow[];
+  timeUncertain: number;
+}
 
 /** Parses the query (ScoreInputError, or RangeError for too many buckets) and says what to read. */
 export function planScores(info: SubjectInfo, q: ScoreQuery): ScorePlan {
@@ -193,7 +231,12 @@ export function planScores(info: SubjectInfo, q: ScoreQuery): ScorePlan {
     const counts = info.visitorsApply && info.officeIds.length > 0;
     const readPressed = info.subject.level !== 'office';
     if (r.kind === 'calendar') {
-      return { ...r, spans: calendarSpans(r.fromDay, r.toDay, bucket as CalendarBucket), counts: counts ? { fromDay: r.fromDay, toDay: r.toDay } : null, readPressed };
+      return {
+        ...r,
+        spans: calendarSpans(r.fromDay, r.toDay, bucket as CalendarBucket),
+        counts: counts ? { fromDay: r.fromDay, toDay: r.toDay } : null,
+        readPressed,
+      };
     }
     const spans = bucketsBetween(r.from, r.to, r.zone, bucket);
     return { ...r, spans, counts: counts ? { fromDay: dayOf(r.from, r.zone), toDay: addDays(dayOf(r.to, r.zone), 1) } : null, readPressed };
@@ -212,14 +255,23 @@ export function planScores(info: SubjectInfo, q: ScoreQuery): ScorePlan {
 }
 
 export function scoreSubject(info: SubjectInfo, settings: CompanySettings, plan: ScorePlan, data: ScoreData): SubjectScores {
-  const scoreSettings = { k: info.k ?? settings.k, neutralCountsAsDissatisfied: settings.neutralCountsAsDissatisfied, minSample: settings.minSample };
+  const scoreSettings = {
+    k: info.k ?? settings.k,
+    neutralCountsAsDissatisfied: settings.neutralCountsAsDissatisfied,
+    minSample: settings.minSample,
+  };
   const period = periodScore(info, plan.period, data.period);
   const previous = periodScore(info, plan.previous, data.previous);
   const kinds = new Set<PanelKind>([...period.total.acc.kinds.keys(), ...previous.total.acc.kinds.keys()]);
   if (info.subject.level === 'employee' || info.subject.level === 'desk') kinds.add('staff');
   if (kinds.size === 0) PANEL_KINDS.forEach((k) => kinds.add(k));
   const finish = (p: RawPeriod): PeriodScore => ({
-    start: p.start, end: p.end, ...p.local, unattributed: p.acc.unattributed, visitors: p.visitors, sales: p.sales,
+    start: p.start,
+    end: p.end,
+    ...p.local,
+    unattributed: p.acc.unattributed,
+    visitors: p.visitors,
+    sales: p.sales,
     ...p.missing,
     scores: scoresOf(p.acc, kinds, p, scoreSettings),
   });
@@ -250,14 +302,25 @@ export function scoreSubject(info: SubjectInfo, settings: CompanySettings, plan:
 
 function change(now: Score, before: Score) {
   const diff = (a: { value: number } | null, b: { value: number } | null) => (a && b ? a.value - b.value : null);
-  return { ink: diff(now.ink, before.ink), iel: diff(now.iel, before.iel), csat: diff(now.csat, before.csat), coverage: diff(now.coverage, before.coverage) };
+  return {
+    ink: diff(now.ink, before.ink),
+    iel: diff(now.iel, before.iel),
+    csat: diff(now.csat, before.csat),
+    coverage: diff(now.coverage, before.coverage),
+  };
 }
 
-function scoresOf(acc: Acc, kinds: Set<PanelKind>, vs: { visitors: number | null; sales: number | null }, settings: { k: number; neutralCountsAsDissatisfied: boolean; minSample: number }) {
+function scoresOf(
+  acc: Acc,
+  kinds: Set<PanelKind>,
+  vs: { visitors: number | null; sales: number | null },
+  settings: { k: number; neutralCountsAsDissatisfied: boolean; minSample: number },
+) {
   const out: Partial<Record<PanelKind, Score>> = {};
   for (const kind of kinds) {
     out[kind] = scoreCounts(acc.kinds.get(kind) ?? zero(), {
-      panelKind: kind, settings,
+      panelKind: kind,
+      settings,
       ...(vs.visitors !== null ? { visitors: vs.visitors } : {}),
       ...(vs.sales !== null && vs.visitors !== null ? { sales: vs.sales } : {}),
     });
@@ -266,8 +329,17 @@ function scoresOf(acc: Acc, kinds: Set<PanelKind>, vs: { visitors: number | null
 }
 
 /** Visitors and sales of each span, by the rule of visitors.ts; `missing` names what lacks a count. */
-interface SpanCounts { visitors: number | null; sales: number | null; missing?: { visitorsMissing: MissingCounts[]; salesMissing: MissingCounts[] } }
-interface RawPeriod extends SpanCounts { start: string; end: string; local?: { localStart: string; localEnd: string }; acc: Acc }
+interface SpanCounts {
+  visitors: number | null;
+  sales: number | null;
+  missing?: { visitorsMissing: MissingCounts[]; salesMissing: MissingCounts[] };
+}
+interface RawPeriod extends SpanCounts {
+  start: string;
+  end: string;
+  local?: { localStart: string; localEnd: string };
+  acc: Acc;
+}
 
 /**
  * Visitors and sales for each span (the period first, then its buckets), by the pure rule of visitors.ts.
@@ -275,11 +347,16 @@ interface RawPeriod extends SpanCounts { start: string; end: string; local?: { l
  * presses, `entry` puts a stored count on the same units, `unit` says how missing ones are named.
  */
 function spanCounts(
-  info: SubjectInfo, spans: Array<{ start: number; end: number }>, data: PeriodData,
-  units: () => ActiveUnit[], entry: (c: PeriodCount) => CountEntry, unit: 'day' | { hourIn: string },
+  info: SubjectInfo,
+  spans: Array<{ start: number; end: number }>,
+  data: PeriodData,
+  units: () => ActiveUnit[],
+  entry: (c: PeriodCount) => CountEntry,
+  unit: 'day' | { hourIn: string },
 ): SpanCounts[] {
   if (!info.visitorsApply) return spans.map(() => ({ visitors: null, sales: null }));
-  if (info.officeIds.length === 0) return spans.map(() => ({ visitors: null, sales: null, missing: { visitorsMissing: [], salesMissing: [] } }));
+  if (info.officeIds.length === 0)
+    return spans.map(() => ({ visitors: null, sales: null, missing: { visitorsMissing: [], salesMissing: [] } }));
   const active = units();
   const visitors = data.visitors!;
   const sales = data.sales!;
@@ -299,19 +376,30 @@ function periodScore(info: SubjectInfo, p: PeriodPlan, data: PeriodData): { tota
   return p.kind === 'calendar' ? calendarPeriod(info, p, data) : instantPeriod(info, p, data);
 }
 
-function calendarPeriod(info: SubjectInfo, p: PeriodPlan & { kind: 'calendar' }, data: PeriodData): { total: RawPeriod; buckets: RawPeriod[] } {
+function calendarPeriod(
+  info: SubjectInfo,
+  p: PeriodPlan & { kind: 'calendar' },
+  data: PeriodData,
+): { total: RawPeriod; buckets: RawPeriod[] } {
   const rows = data.rows as readonly DayRow[];
   const { total, accs } = sumBySpan(rows, p.spans, (row) => row.day);
-  const counts = spanCounts(info, [{ start: p.fromDay, end: p.toDay }, ...p.spans], data,
+  const counts = spanCounts(
+    info,
+    [{ start: p.fromDay, end: p.toDay }, ...p.spans],
+    data,
     // An office's own day rollups, just read, are its days with presses; desks, regions and the company ask per office.
     () => data.pressed ?? [...new Set(rows.map((row) => row.day))].map((day) => ({ officeId: info.officeIds[0]!, at: day })),
     // A day entry, or an hourly one, makes its day counted: [day, day + 1) holds only that yyyymmdd.
     (c) => ({ officeId: c.officeId, start: c.day, end: c.day + 1, count: c.count }),
-    'day');
+    'day',
+  );
   const zone = info.zone;
   const label = (s: { start: number; end: number }) => ({
-    start: formatDay(s.start), end: formatDay(s.end),
-    ...(zone ? { local: { localStart: localIso(startOfDay(s.start, zone), zone), localEnd: localIso(startOfDay(s.end, zone), zone) } } : {}),
+    start: formatDay(s.start),
+    end: formatDay(s.end),
+    ...(zone
+      ? { local: { localStart: localIso(startOfDay(s.start, zone), zone), localEnd: localIso(startOfDay(s.end, zone), zone) } }
+      : {}),
   });
   return {
     total: { ...label({ start: p.fromDay, end: p.toDay }), acc: total, ...counts[0]! },
@@ -319,16 +407,28 @@ function calendarPeriod(info: SubjectInfo, p: PeriodPlan & { kind: 'calendar' },
   };
 }
 
-function instantPeriod(info: SubjectInfo, p: PeriodPlan & { kind: 'instant' }, data: PeriodData): { total: RawPeriod; buckets: RawPeriod[] } {
+function instantPeriod(
+  info: SubjectInfo,
+  p: PeriodPlan & { kind: 'instant' },
+  data: PeriodData,
+): { total: RawPeriod; buckets: RawPeriod[] } {
   const rows = data.rows as readonly HourRow[];
   const { total, accs } = sumBySpan(rows, p.spans, (row) => row.hourStart);
   // Hour level: each local hour with presses needs an entry (hourly, or a day entry) lying wholly inside the span.
-  const counts = spanCounts(info, [{ start: p.from, end: p.to }, ...p.spans], data,
+  const counts = spanCounts(
+    info,
+    [{ start: p.from, end: p.to }, ...p.spans],
+    data,
     () => data.pressed ?? [...new Set(rows.map((row) => row.hourStart))].map((hour) => ({ officeId: info.officeIds[0]!, at: hour })),
     (c) => ({ officeId: c.officeId, start: c.start, end: c.end, count: c.count }),
-    { hourIn: p.zone });
+    { hourIn: p.zone },
+  );
   const iso = (t: number) => new Date(t).toISOString();
-  const label = (s: { start: number; end: number }) => ({ start: iso(s.start), end: iso(s.end), local: { localStart: localIso(s.start, p.zone), localEnd: localIso(s.end, p.zone) } });
+  const label = (s: { start: number; end: number }) => ({
+    start: iso(s.start),
+    end: iso(s.end),
+    local: { localStart: localIso(s.start, p.zone), localEnd: localIso(s.end, p.zone) },
+  });
   return {
     total: { ...label({ start: p.from, end: p.to }), acc: total, ...counts[0]! },
     buckets: p.spans.map((s, i) => ({ ...label(s), acc: accs[i]!, ...counts[i + 1]! })),

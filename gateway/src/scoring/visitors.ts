@@ -13,11 +13,22 @@
 import { formatDay } from './calendar.js';
 import { localIso } from './periods.js';
 
-export interface Span { start: number; end: number }
+export interface Span {
+  start: number;
+  end: number;
+}
 /** A unit (local day, or hour start) in which an office had presses. */
-export interface ActiveUnit { officeId: string; at: number }
+export interface ActiveUnit {
+  officeId: string;
+  at: number;
+}
 /** A visitor (or sales) count over [start, end) for an office. */
-export interface CountEntry { officeId: string; start: number; end: number; count: number }
+export interface CountEntry {
+  officeId: string;
+  start: number;
+  end: number;
+  count: number;
+}
 export interface SpanCount {
   /** Sum of the span's entries when known, else null. */
   total: number | null;
@@ -82,11 +93,15 @@ function lowerBound<T>(sorted: readonly T[], value: number, key: (t: T) => numbe
 }
 
 /** Per office, the local days (YYYY-MM-DD) or hours (local date-time with offset) with presses but no count. */
-export interface MissingCounts { officeId: string; days?: string[]; hours?: string[] }
+export interface MissingCounts {
+  officeId: string;
+  days?: string[];
+  hours?: string[];
+}
 
 /** Missing units named for people: local dates, or an hour's local start with its offset in `zone`. */
 export function nameMissing(missing: SpanCount['missing'], unit: 'day' | { hourIn: string }): MissingCounts[] {
-  return missing.map(({ officeId, units }) => unit === 'day'
-    ? { officeId, days: units.map(formatDay) }
-    : { officeId, hours: units.map((t) => localIso(t, unit.hourIn)) });
+  return missing.map(({ officeId, units }) =>
+    unit === 'day' ? { officeId, days: units.map(formatDay) } : { officeId, hours: units.map((t) => localIso(t, unit.hourIn)) },
+  );
 }

@@ -23,20 +23,42 @@ const tableName = (table: string): CountTable => (table === 'sales' ? 'sales' : 
 
 const HOUR = 3_600_000;
 const STALE_MS = HOUR;
-const COLUMNS = ['i', 'upload', 'chunk', 'office_id', 'desk_id', 'day', 'from_ms', 'to_ms', 'hourly', 'replace_all', 'start_ms', 'end_ms', 'count'];
+const COLUMNS = [
+  'i',
+  'upload',
+  'chunk',
+  'office_id',
+  'desk_id',
+  'day',
+  'from_ms',
+  'to_ms',
+  'hourly',
+  'replace_all',
+  'start_ms',
+  'end_ms',
+  'count',
+];
 const PG_TYPES = ['int', 'text', 'int', 'text', 'text', 'int', 'bigint', 'bigint', 'int', 'int', 'bigint', 'bigint', 'bigint'];
 
 /** Replaces the counts of one chunk's days by its staged rows, then forgets them. */
 function* applyChunk(table: CountTable, upload: string, chunk: number): Q<void> {
   // A day's stored rows are found through the primary key: from_ms/to_ms bound where any zone's local day
   // can start, `day` picks the day exactly. A row of over two hours is a day's; shorter, an hour's.
-  yield* run(`DELETE FROM ${table} WHERE (office_id, desk_id, start_ms) IN (SELECT c.office_id, c.desk_id, c.start_ms
+  yield* run(
+    `DELETE FROM ${table} WHERE (office_id, desk_id, start_ms) IN (SELECT c.office_id, c.desk_id, c.start_ms
     FROM (SELECT DISTINCT office_id, desk_id, day, from_ms, to_ms, hourly, replace_all FROM staged_counts WHERE upload = ? AND chunk = ?) d
     JOIN ${table} c ON c.office_id = d.office_id AND c.desk_id = d.desk_id AND c.start_ms >= d.from_ms AND c.start_ms < d.to_ms AND c.day = d.day
-    WHERE d.replace_all = 1 OR (CASE WHEN c.end_ms - c.start_ms > 7200000 THEN 0 ELSE 1 END) <> d.hourly)`, upload, chunk);
-  yield* run(`INSERT INTO ${table} (office_id, desk_id, start_ms, end_ms, day, count)
+    WHERE d.replace_all = 1 OR (CASE WHEN c.end_ms - c.start_ms > 7200000 THEN 0 ELSE 1 END) <> d.hourly)`,
+    upload,
+    chunk,
+  );
+  yield* run(
+    `INSERT INTO ${table} (office_id, desk_id, start_ms, end_ms, day, count)
     SELECT office_id, desk_id, start_ms, end_ms, day, count FROM staged_counts WHERE upload = ? AND chunk = ?
-    ON CONFLICT (office_id, desk_id, start_ms) DO UPDATE SET end_ms = excluded.end_ms, day = excluded.day, count = excluded.count`, upload, chunk);
+    ON CONFLICT (office_id, desk_id, start_ms) DO UPDATE SET end_ms = excluded.end_ms, day = excluded.day, count = excluded.count`,
+    upload,
+    chunk,
+  );
   yield* run('DELETE FROM staged_counts WHERE upload = ? AND chunk = ?', upload, chunk);
 }
 
@@ -47,7 +69,21 @@ function stagedRows(upload: string, chunk: number, days: DayCounts[]): unknown[]
     const from = dayToUtc(d.day) - 15 * HOUR; // zones run from UTC−12 to UTC+14
     const to = dayToUtc(d.day) + 39 * HOUR;
     for (const c of d.counts) {
-      rows.push([rows.length, upload, chunk, d.officeId, d.deskId ?? '', d.day, from, to, d.hourly ? 1 : 0, d.replaceAll ? 1 : 0, c.start, c.end, c.count]);
+      rows.push([
+        rows.length,
+        upload,
+        chunk,
+        d.officeId,
+        d.deskId ?? '',
+        d.day,
+        from,
+        to,
+        d.hourly ? 1 : 0,
+        d.replaceAll ? 1 : 0,
+        c.start,
+        c.end,
+        c.count,
+      ]);
     }
   }
   return rows;
@@ -80,19 +116,37 @@ export class CountUploads {
     for (const [c, chunk] of chunks.entries()) {
       await nextTurn();
       const rows = stagedRows(upload, c, chunk);
-      await this.driver.transaction(() => insertMany({ table: 'staged_counts', columns: COLUMNS, pgTypes: PG_TYPES, rows }), { lazy: true });
+      await this.driver.transaction(() => insertMany({ table: 'staged_counts', columns: COLUMNS, pgTypes: PG_TYPES, rows }), {
+        lazy: true,
+      });
     }
-    await this.serially(() => this.apply(table, upload, chunks.map((_, c) => c)));
+    await this.serially(() =>
+      this.apply(
+        table,
+        upload,
+        chunks.map((_, c) => c),
+      ),
+    );
   }
 
   /** Applies uploads that passed their commit point before a crash; drops stale staged ones. */
   async finishPending(): Promise<void> {
     const now = Date.now();
     await this.driver.transaction(() => dropStale(now));
-    const pending = await this.driver.query(() => all<{ id: string; tbl: string }>('SELECT id, tbl FROM count_uploads WHERE ready = 1 ORDER BY created_ms, id'));
+    const pending = await this.driver.query(() =>
+      all<{ id: string; tbl: string }>('SELECT id, tbl FROM count_uploads WHERE ready = 1 ORDER BY created_ms, id'),
+    );
     for (const u of pending) {
-      const left = await this.driver.query(() => all<{ chunk: number }>('SELECT DISTINCT chunk FROM staged_counts WHERE upload = ? ORDER BY chunk', u.id));
-      await this.serially(() => this.apply(tableName(u.tbl), u.id, left.map((r) => r.chunk)));
+      const left = await this.driver.query(() =>
+        all<{ chunk: number }>('SELECT DISTINCT chunk FROM staged_counts WHERE upload = ? ORDER BY chunk', u.id),
+      );
+      await this.serially(() =>
+        this.apply(
+          tableName(u.tbl),
+          u.id,
+          left.map((r) => r.chunk),
+        ),
+      );
     }
   }
 
@@ -105,11 +159,14 @@ export class CountUploads {
   private async apply(table: CountTable, upload: string, chunks: number[]): Promise<void> {
     if (chunks.length === 0) chunks = [-1]; // nothing (left) to apply: only the upload's record to drop
     for (const [n, chunk] of chunks.entries()) {
-      await this.driver.transaction(function* () {
-        if (n === 0) yield* run('UPDATE count_uploads SET ready = 1 WHERE id = ?', upload);
-        yield* applyChunk(table, upload, chunk);
-        if (n === chunks.length - 1) yield* run('DELETE FROM count_uploads WHERE id = ?', upload);
-      }, { lazy: n > 0 });
+      await this.driver.transaction(
+        function* () {
+          if (n === 0) yield* run('UPDATE count_uploads SET ready = 1 WHERE id = ?', upload);
+          yield* applyChunk(table, upload, chunk);
+          if (n === chunks.length - 1) yield* run('DELETE FROM count_uploads WHERE id = ?', upload);
+        },
+        { lazy: n > 0 },
+      );
       if (n < chunks.length - 1) await nextTurn();
     }
   }

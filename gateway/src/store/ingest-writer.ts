@@ -30,7 +30,12 @@ const SQL = {
 };
 
 /** A locked kiosk row as read, moved on by this transaction's batches; `delta`: what to add to its counters. */
-interface KioskRow { id: string; last_seq: number; received: number; delta?: { received: number; duplicates: number; rejected: number } }
+interface KioskRow {
+  id: string;
+  last_seq: number;
+  received: number;
+  delta?: { received: number; duplicates: number; rejected: number };
+}
 
 /**
  * One UPDATE for every kiosk of the flush (a round trip per flush, not per message, on PostgreSQL).
@@ -40,11 +45,14 @@ function* updateKiosks(rows: KioskRow[]): Q<void> {
   const touched = rows.filter((k) => k.delta);
   if (touched.length === 0) return;
   const values = touched.map(() => '(?, CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))').join(', ');
-  yield* run(`WITH v (id, received, duplicates, rejected, last_seq) AS (VALUES ${values})
+  yield* run(
+    `WITH v (id, received, duplicates, rejected, last_seq) AS (VALUES ${values})
     UPDATE kiosks SET received = kiosks.received + v.received, duplicates = kiosks.duplicates + v.duplicates,
       rejected = kiosks.rejected + v.rejected,
       last_seq = CASE WHEN kiosks.last_seq > v.last_seq THEN kiosks.last_seq ELSE v.last_seq END
-    FROM v WHERE kiosks.id = v.id`, ...touched.flatMap((k) => [k.id, k.delta!.received, k.delta!.duplicates, k.delta!.rejected, k.last_seq]));
+    FROM v WHERE kiosks.id = v.id`,
+    ...touched.flatMap((k) => [k.id, k.delta!.received, k.delta!.duplicates, k.delta!.rejected, k.last_seq]),
+  );
 }
 
 /** The last status of each kiosk in the flush, in one UPDATE. */
@@ -52,9 +60,12 @@ function* updateStatuses(statuses: IngestWork['statuses'], nowIso: string): Q<vo
   const last = new Map(statuses.map((st) => [st.kioskId, st.payload]));
   if (last.size === 0) return;
   const values = [...last.keys()].map(() => '(?, ?, ?)').join(', ');
-  yield* run(`WITH v (id, status, state) AS (VALUES ${values})
+  yield* run(
+    `WITH v (id, status, state) AS (VALUES ${values})
     UPDATE kiosks SET status = v.status, status_state = v.state, status_at = ? FROM v WHERE kiosks.id = v.id`,
-  ...[...last].flatMap(([id, payload]) => [id, JSON.stringify(payload), payload.state]), nowIso);
+    ...[...last].flatMap(([id, payload]) => [id, JSON.stringify(payload), payload.state]),
+    nowIso,
+  );
 }
 
 /** A late event (seq at or below last_seq) fills its place in a recorded gap, if there is one. */
@@ -70,7 +81,13 @@ function* fillGap(kioskId: string, seq: number, nowIso: string): Q<void> {
   }
 }
 
-interface BatchContext { scoring: ScoringStore; pass: Pass; kiosk: KioskRow | undefined; receivedAt: number; nowIso: string }
+interface BatchContext {
+  scoring: ScoringStore;
+  pass: Pass;
+  kiosk: KioskRow | undefined;
+  receivedAt: number;
+  nowIso: string;
+}
 
 /**
  * A kiosk's batch: every press scored first (each panel's rule state moving on as if all were new), then
@@ -104,7 +121,8 @@ function* writeBatch(b: EventsBatch, c: BatchContext): Q<BatchOutcome> {
       } else out.rejected.push({ id: e.id, seq: e.seq, reason: 'event id is already used by another kiosk' });
       continue;
     }
-    if (e.clockSynced && !scorer.anchorHolds(b.kioskId, e.bootId, e.uptimeMs)) yield* scoring.offerAnchor(pass, b.kioskId, e.bootId, e.uptimeMs, ats[i]!);
+    if (e.clockSynced && !scorer.anchorHolds(b.kioskId, e.bootId, e.uptimeMs))
+      yield* scoring.offerAnchor(pass, b.kioskId, e.bootId, e.uptimeMs, ats[i]!);
     if (sc) {
       pass.addNew(b.kioskId, e, sc);
       const first = firstStored.get(e.panel);
@@ -152,13 +170,28 @@ function* insertBatch(b: EventsBatch, ats: number[], scored: Array<NewScoring | 
   const scoredRows: unknown[][] = [];
   b.events.forEach((e, i) => {
     const sc = scored[i];
-    const row: unknown[] = [e.id, b.kioskId, e.seq, e.panel, e.button, ats[i], e.clockSynced ? 1 : 0, e.bootId, e.uptimeMs,
-      e.flags.length === 0 ? '[]' : JSON.stringify(e.flags), receivedAt];
+    const row: unknown[] = [
+      e.id,
+      b.kioskId,
+      e.seq,
+      e.panel,
+      e.button,
+      ats[i],
+      e.clockSynced ? 1 : 0,
+      e.bootId,
+      e.uptimeMs,
+      e.flags.length === 0 ? '[]' : JSON.stringify(e.flags),
+      receivedAt,
+    ];
     if (sc) row.push(sc.officeId, sc.deskId, sc.employeeId, sc.kind, sc.t, sc.timeSource, sc.excl);
     (sc ? scoredRows : plainRows).push(row);
   });
-  const scoredRids = scoredRows.length ? yield* insertMany({ table: 'events', columns: SCORED_COLUMNS, pgTypes: SCORED_TYPES, rows: scoredRows }) : [];
-  const plainRids = plainRows.length ? yield* insertMany({ table: 'events', columns: EVENT_COLUMNS, pgTypes: EVENT_TYPES, rows: plainRows }) : [];
+  const scoredRids = scoredRows.length
+    ? yield* insertMany({ table: 'events', columns: SCORED_COLUMNS, pgTypes: SCORED_TYPES, rows: scoredRows })
+    : [];
+  const plainRids = plainRows.length
+    ? yield* insertMany({ table: 'events', columns: EVENT_COLUMNS, pgTypes: EVENT_TYPES, rows: plainRows })
+    : [];
   let nextScored = 0;
   let nextPlain = 0;
   return scored.map((sc) => (sc ? scoredRids[nextScored++] : plainRids[nextPlain++]));
@@ -169,7 +202,8 @@ function* ownersOf(ids: string[]): Q<Map<string, string>> {
   const owners = new Map<string, string>();
   if (ids.length === 0) return owners;
   const list = inList('id', ids);
-  for (const r of yield* all<{ id: string; kiosk_id: string }>(`SELECT id, kiosk_id FROM events WHERE ${list.sql}`, ...list.args)) owners.set(r.id, r.kiosk_id);
+  for (const r of yield* all<{ id: string; kiosk_id: string }>(`SELECT id, kiosk_id FROM events WHERE ${list.sql}`, ...list.args))
+    owners.set(r.id, r.kiosk_id);
   return owners;
 }
 
@@ -188,7 +222,10 @@ export function ingestWriter(driver: SqlDriver, scoring: ScoringStore): (work: I
     const ids = [...new Set([...work.batches.map((b) => b.kioskId), ...work.statuses.map((s) => s.kioskId)])].sort();
     if (ids.length) {
       const list = inList('id', ids);
-      for (const k of yield* all<KioskRow>(`SELECT id, last_seq, received FROM kiosks WHERE ${list.sql} ORDER BY id${driver.forUpdate}`, ...list.args)) {
+      for (const k of yield* all<KioskRow>(
+        `SELECT id, last_seq, received FROM kiosks WHERE ${list.sql} ORDER BY id${driver.forUpdate}`,
+        ...list.args,
+      )) {
         scorer.checkKiosk(k.id, k.received);
         kiosks.set(k.id, k);
       }

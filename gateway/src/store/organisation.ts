@@ -4,9 +4,7 @@
  * other gateways' scorers notice; what it means for stored presses the scoring core decides.
  */
 import { attributionChanges, validateAssignments } from '../scoring/attribution.js';
-import type {
-  Assignment, CompanySettings, DeskAssignment, OrgEntity, OrgKind, PanelBinding,
-} from '../domain/organisation.js';
+import type { Assignment, CompanySettings, DeskAssignment, OrgEntity, OrgKind, PanelBinding } from '../domain/organisation.js';
 import type { DayCounts } from '../domain/score.js';
 import { nextTurn } from '../lib/event-loop.js';
 import type { CountUploads } from './count-uploads.js';
@@ -18,14 +16,37 @@ import type { AssignmentResult, OrgStore } from './store.js';
 const TABLES: Record<OrgKind, { table: string; columns: Record<string, string>; scope: string | null; refs: Array<[string, string]> }> = {
   region: { table: 'regions', columns: { id: 'id', name: 'name' }, scope: 'id', refs: [['offices', 'region_id']] },
   office: {
-    table: 'offices', columns: { id: 'id', name: 'name', timeZone: 'time_zone', regionId: 'region_id', k: 'k' }, scope: 'id',
-    refs: [['desks', 'office_id'], ['employees', 'office_id'], ['panel_bindings', 'office_id'], ['events', 'office_id']],
+    table: 'offices',
+    columns: { id: 'id', name: 'name', timeZone: 'time_zone', regionId: 'region_id', k: 'k' },
+    scope: 'id',
+    refs: [
+      ['desks', 'office_id'],
+      ['employees', 'office_id'],
+      ['panel_bindings', 'office_id'],
+      ['events', 'office_id'],
+    ],
   },
-  desk: { table: 'desks', columns: { id: 'id', officeId: 'office_id', name: 'name' }, scope: 'office_id', refs: [['assignments', 'desk_id'], ['panel_bindings', 'desk_id']] },
-  employee: { table: 'employees', columns: { id: 'id', name: 'name', officeId: 'office_id' }, scope: 'office_id', refs: [['assignments', 'employee_id']] },
+  desk: {
+    table: 'desks',
+    columns: { id: 'id', officeId: 'office_id', name: 'name' },
+    scope: 'office_id',
+    refs: [
+      ['assignments', 'desk_id'],
+      ['panel_bindings', 'desk_id'],
+    ],
+  },
+  employee: {
+    table: 'employees',
+    columns: { id: 'id', name: 'name', officeId: 'office_id' },
+    scope: 'office_id',
+    refs: [['assignments', 'employee_id']],
+  },
 };
 
-const select = (kind: OrgKind) => Object.entries(TABLES[kind].columns).map(([f, c]) => `${c} AS "${f}"`).join(', ');
+const select = (kind: OrgKind) =>
+  Object.entries(TABLES[kind].columns)
+    .map(([f, c]) => `${c} AS "${f}"`)
+    .join(', ');
 const ASSIGNMENT = 'id, desk_id AS "deskId", employee_id AS "employeeId", from_ms AS "from", to_ms AS "to"';
 export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
   abstract override readonly driver: SqlDriver;
@@ -58,9 +79,22 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
 
   async putSettings(s: CompanySettings): Promise<{ reflagged: number }> {
     const before = (await this.getSettings()).misuse;
-    await this.orgChange(() => run(`UPDATE settings SET k = ?, neutral_dissatisfied = ?, min_sample = ?, lockout_ms = ?, burst_count = ?,
-      burst_window_ms = ? WHERE id = 1`, s.k, s.neutralCountsAsDissatisfied ? 1 : 0, s.minSample, s.misuse.lockoutMs, s.misuse.burstCount, s.misuse.burstWindowMs));
-    const same = before.lockoutMs === s.misuse.lockoutMs && before.burstCount === s.misuse.burstCount && before.burstWindowMs === s.misuse.burstWindowMs;
+    await this.orgChange(() =>
+      run(
+        `UPDATE settings SET k = ?, neutral_dissatisfied = ?, min_sample = ?, lockout_ms = ?, burst_count = ?,
+      burst_window_ms = ? WHERE id = 1`,
+        s.k,
+        s.neutralCountsAsDissatisfied ? 1 : 0,
+        s.minSample,
+        s.misuse.lockoutMs,
+        s.misuse.burstCount,
+        s.misuse.burstWindowMs,
+      ),
+    );
+    const same =
+      before.lockoutMs === s.misuse.lockoutMs &&
+      before.burstCount === s.misuse.burstCount &&
+      before.burstWindowMs === s.misuse.burstWindowMs;
     return { reflagged: same ? 0 : await this.reflagAll() };
   }
 
@@ -77,7 +111,9 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
     let changed = 0;
     for (const k of kiosks) {
       await nextTurn();
-      const panels = await this.driver.query(() => all<{ panel: string }>('SELECT DISTINCT panel FROM events WHERE kiosk_id = ? AND t IS NOT NULL', k.id));
+      const panels = await this.driver.query(() =>
+        all<{ panel: string }>('SELECT DISTINCT panel FROM events WHERE kiosk_id = ? AND t IS NOT NULL', k.id),
+      );
       for (const p of panels) {
         await nextTurn();
         changed += await this.orgChange(function* () {
@@ -91,11 +127,22 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
     return changed;
   }
 
-  async listOrg<K extends OrgKind>(kind: K, after: string | undefined, limit: number, visible?: readonly string[]): Promise<OrgEntity<K>[]> {
+  async listOrg<K extends OrgKind>(
+    kind: K,
+    after: string | undefined,
+    limit: number,
+    visible?: readonly string[],
+  ): Promise<OrgEntity<K>[]> {
     const t = TABLES[kind];
     const scope = visible && t.scope ? inList(t.scope, visible) : { sql: '1 = 1', args: [] };
-    return this.driver.query(() => all<OrgEntity<K>>(`SELECT ${select(kind)} FROM ${t.table} WHERE id > ? AND ${scope.sql} ORDER BY id LIMIT ?`,
-      after ?? '', ...scope.args, limit));
+    return this.driver.query(() =>
+      all<OrgEntity<K>>(
+        `SELECT ${select(kind)} FROM ${t.table} WHERE id > ? AND ${scope.sql} ORDER BY id LIMIT ?`,
+        after ?? '',
+        ...scope.args,
+        limit,
+      ),
+    );
   }
 
   async getOrg<K extends OrgKind>(kind: K, id: string): Promise<OrgEntity<K> | undefined> {
@@ -120,7 +167,8 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
     const t = TABLES[kind];
     return this.orgChange(function* () {
       for (const [table, column] of t.refs) {
-        if (yield* get(`SELECT 1 AS x FROM ${table} WHERE ${column} = ? LIMIT 1`, id)) return { result: 'referenced' as const, by: table.replace('_', ' ') };
+        if (yield* get(`SELECT 1 AS x FROM ${table} WHERE ${column} = ? LIMIT 1`, id))
+          return { result: 'referenced' as const, by: table.replace('_', ' ') };
       }
       const gone = (yield* run(`DELETE FROM ${t.table} WHERE id = ?`, id)) === 1;
       return { result: gone ? ('deleted' as const) : ('missing' as const) };
@@ -133,18 +181,34 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
     return rows.map((r) => r.id);
   }
 
-  async listAssignments(filter: { deskId?: string; employeeId?: string; officeIds?: readonly string[] }, after: string | undefined, limit: number): Promise<Assignment[]> {
+  async listAssignments(
+    filter: { deskId?: string; employeeId?: string; officeIds?: readonly string[] },
+    after: string | undefined,
+    limit: number,
+  ): Promise<Assignment[]> {
     const where = ['a.id > ?'];
     const args: unknown[] = [after ?? ''];
-    if (filter.deskId) { where.push('a.desk_id = ?'); args.push(filter.deskId); }
-    if (filter.employeeId) { where.push('a.employee_id = ?'); args.push(filter.employeeId); }
+    if (filter.deskId) {
+      where.push('a.desk_id = ?');
+      args.push(filter.deskId);
+    }
+    if (filter.employeeId) {
+      where.push('a.employee_id = ?');
+      args.push(filter.employeeId);
+    }
     if (filter.officeIds) {
       const offices = inList('d.office_id', filter.officeIds);
       where.push(offices.sql);
       args.push(...offices.args);
     }
-    return this.driver.query(() => all<Assignment>(`SELECT a.id, a.desk_id AS "deskId", a.employee_id AS "employeeId", a.from_ms AS "from", a.to_ms AS "to"
-      FROM assignments a JOIN desks d ON d.id = a.desk_id WHERE ${where.join(' AND ')} ORDER BY a.id LIMIT ?`, ...args, limit));
+    return this.driver.query(() =>
+      all<Assignment>(
+        `SELECT a.id, a.desk_id AS "deskId", a.employee_id AS "employeeId", a.from_ms AS "from", a.to_ms AS "to"
+      FROM assignments a JOIN desks d ON d.id = a.desk_id WHERE ${where.join(' AND ')} ORDER BY a.id LIMIT ?`,
+        ...args,
+        limit,
+      ),
+    );
   }
 
   async getAssignment(id: string): Promise<Assignment | undefined> {
@@ -155,16 +219,30 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
     const scoring = this.scoring;
     return this.orgChange(function* (): Q<AssignmentResult> {
       const old = yield* get<Assignment>(`SELECT ${ASSIGNMENT} FROM assignments WHERE id = ?`, a.id);
-      const related = yield* all<Assignment>(`SELECT ${ASSIGNMENT} FROM assignments
-        WHERE (desk_id = ? OR employee_id = ?) AND id <> ? ORDER BY from_ms`, a.deskId, a.employeeId, a.id);
+      const related = yield* all<Assignment>(
+        `SELECT ${ASSIGNMENT} FROM assignments
+        WHERE (desk_id = ? OR employee_id = ?) AND id <> ? ORDER BY from_ms`,
+        a.deskId,
+        a.employeeId,
+        a.id,
+      );
       const list = [...related, a];
-      const problems = validateAssignments(list).map((p) => p.replace(/assignments\[(\d+)\]/g, (_, i: string) => `assignment ${list[Number(i)]!.id}`));
+      const problems = validateAssignments(list).map((p) =>
+        p.replace(/assignments\[(\d+)\]/g, (_, i: string) => `assignment ${list[Number(i)]!.id}`),
+      );
       if (problems.length) return { ok: false, problems };
       const desks = [...new Set([a.deskId, ...(old ? [old.deskId] : [])])];
       const before = yield* assignmentsOf(scoring, desks);
-      yield* run(`INSERT INTO assignments (id, desk_id, employee_id, from_ms, to_ms) VALUES (?, ?, ?, ?, ?)
+      yield* run(
+        `INSERT INTO assignments (id, desk_id, employee_id, from_ms, to_ms) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET desk_id = excluded.desk_id, employee_id = excluded.employee_id,
-        from_ms = excluded.from_ms, to_ms = excluded.to_ms`, a.id, a.deskId, a.employeeId, a.from, a.to);
+        from_ms = excluded.from_ms, to_ms = excluded.to_ms`,
+        a.id,
+        a.deskId,
+        a.employeeId,
+        a.from,
+        a.to,
+      );
       return { ok: true, assignment: a, reattributed: yield* reattribute(scoring, desks, before) };
     });
   }
@@ -189,8 +267,13 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
   }
 
   async listBindings(kioskId: string): Promise<PanelBinding[]> {
-    return this.driver.query(() => all<PanelBinding>(`SELECT kiosk_id AS "kioskId", panel, kind, office_id AS "officeId", desk_id AS "deskId"
-      FROM panel_bindings WHERE kiosk_id = ? ORDER BY panel`, kioskId));
+    return this.driver.query(() =>
+      all<PanelBinding>(
+        `SELECT kiosk_id AS "kioskId", panel, kind, office_id AS "officeId", desk_id AS "deskId"
+      FROM panel_bindings WHERE kiosk_id = ? ORDER BY panel`,
+        kioskId,
+      ),
+    );
   }
 
   async putCounts(table: 'visitors' | 'sales', days: DayCounts[]): Promise<void> {
@@ -215,9 +298,16 @@ function* reattribute(scoring: ScoringStore, desks: string[], before: DeskAssign
 
 /** Binds (or re-binds) a panel; inside an organisation change. */
 export function* bindPanel(b: PanelBinding): Q<void> {
-  yield* run(`INSERT INTO panel_bindings (kiosk_id, panel, kind, office_id, desk_id) VALUES (?, ?, ?, ?, ?)
+  yield* run(
+    `INSERT INTO panel_bindings (kiosk_id, panel, kind, office_id, desk_id) VALUES (?, ?, ?, ?, ?)
     ON CONFLICT (kiosk_id, panel) DO UPDATE SET kind = excluded.kind, office_id = excluded.office_id, desk_id = excluded.desk_id`,
-  b.kioskId, b.panel, b.kind, b.officeId, b.deskId);
+    b.kioskId,
+    b.panel,
+    b.kind,
+    b.officeId,
+    b.deskId,
+  );
   // Every panel ever bound to a desk, kept after re-binding: its stored presses keep the desk (see migrations).
-  if (b.deskId) yield* run('INSERT INTO desk_panels (desk_id, kiosk_id, panel) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', b.deskId, b.kioskId, b.panel);
+  if (b.deskId)
+    yield* run('INSERT INTO desk_panels (desk_id, kiosk_id, panel) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', b.deskId, b.kioskId, b.panel);
 }

@@ -16,7 +16,10 @@ const types = {
 /** Errors after which the whole transaction may simply be run again. */
 const TRANSIENT = new Set(['40001', '40P01']); // serialization failure, deadlock detected
 
-interface Prepared { name: string; text: string }
+interface Prepared {
+  name: string;
+  text: string;
+}
 
 /**
  * PostgreSQL text cannot hold U+0000 (SQLite can): a NUL from a kiosk's payload (a dead letter's

@@ -19,11 +19,16 @@ const countsTable = (table: 'visitors' | 'sales') => (table === 'sales' ? 'sales
 
 function subjectWhere(s: Subject): { sql: string; args: unknown[] } {
   switch (s.level) {
-    case 'company': return { sql: '1 = 1', args: [] };
-    case 'region': return { sql: 'office_id IN (SELECT id FROM offices WHERE region_id = ?)', args: [s.id] };
-    case 'office': return { sql: 'office_id = ?', args: [s.id] };
-    case 'desk': return { sql: `desk_id = ? AND desk_id <> ''`, args: [s.id] };
-    case 'employee': return { sql: `employee_id = ? AND employee_id <> ''`, args: [s.id] };
+    case 'company':
+      return { sql: '1 = 1', args: [] };
+    case 'region':
+      return { sql: 'office_id IN (SELECT id FROM offices WHERE region_id = ?)', args: [s.id] };
+    case 'office':
+      return { sql: 'office_id = ?', args: [s.id] };
+    case 'desk':
+      return { sql: `desk_id = ? AND desk_id <> ''`, args: [s.id] };
+    case 'employee':
+      return { sql: `employee_id = ? AND employee_id <> ''`, args: [s.id] };
   }
 }
 
@@ -34,74 +39,140 @@ export abstract class SqlScoreReads {
   abstract readonly driver: SqlDriver;
   protected abstract countUploads: CountUploads;
 
-  async listCounts(table: 'visitors' | 'sales', officeIds: readonly string[], deskId: string | null, fromDay: number, toDay: number): Promise<PeriodCount[]> {
+  async listCounts(
+    table: 'visitors' | 'sales',
+    officeIds: readonly string[],
+    deskId: string | null,
+    fromDay: number,
+    toDay: number,
+  ): Promise<PeriodCount[]> {
     await this.countUploads.settled(); // never half an upload
     const offices = inList('office_id', officeIds);
     // The start_ms bounds only narrow the key range scanned (office, desk, start): a local day starts within
     // a day either side of its UTC date in every zone, so they keep every entry of the days asked for.
-    const rows = await this.driver.query(() => all<PeriodCount>(`SELECT office_id AS "officeId", desk_id AS "deskId", start_ms AS start, end_ms AS "end", day, count
+    const rows = await this.driver.query(() =>
+      all<PeriodCount>(
+        `SELECT office_id AS "officeId", desk_id AS "deskId", start_ms AS start, end_ms AS "end", day, count
       FROM ${countsTable(table)} WHERE ${offices.sql} AND desk_id = ? AND start_ms >= ? AND start_ms < ? AND day >= ? AND day < ?
-      ORDER BY office_id, start_ms`, ...offices.args, deskId ?? '', dayToUtc(fromDay) - DAY_MS, dayToUtc(toDay) + DAY_MS, fromDay, toDay));
+      ORDER BY office_id, start_ms`,
+        ...offices.args,
+        deskId ?? '',
+        dayToUtc(fromDay) - DAY_MS,
+        dayToUtc(toDay) + DAY_MS,
+        fromDay,
+        toDay,
+      ),
+    );
     return rows.map((r) => ({ ...r, deskId: r.deskId || null }));
   }
 
   async listDeskCounts(table: 'visitors' | 'sales', officeIds: readonly string[], fromDay: number, toDay: number): Promise<PeriodCount[]> {
     const offices = inList('office_id', officeIds);
-    return this.driver.query(() => all<PeriodCount>(`SELECT office_id AS "officeId", desk_id AS "deskId", start_ms AS start, end_ms AS "end", day, count
+    return this.driver.query(() =>
+      all<PeriodCount>(
+        `SELECT office_id AS "officeId", desk_id AS "deskId", start_ms AS start, end_ms AS "end", day, count
       FROM ${countsTable(table)} WHERE ${offices.sql} AND desk_id <> '' AND day >= ? AND day < ?
-      ORDER BY office_id, desk_id, start_ms`, ...offices.args, fromDay, toDay));
+      ORDER BY office_id, desk_id, start_ms`,
+        ...offices.args,
+        fromDay,
+        toDay,
+      ),
+    );
   }
 
   async pressDays(officeIds: readonly string[], fromDay: number, toDay: number): Promise<Array<{ officeId: string; day: number }>> {
     const offices = inList('office_id', officeIds);
     // DISTINCT over the non-empty rows: a quarter cheaper than GROUP BY … HAVING sum(…) (counts are never negative).
-    return this.driver.query(() => all<{ officeId: string; day: number }>(`SELECT DISTINCT office_id AS "officeId", day FROM rollup_day
-      WHERE ${offices.sql} AND day >= ? AND day < ? AND ${NON_EMPTY_ROW}`, ...offices.args, fromDay, toDay));
+    return this.driver.query(() =>
+      all<{ officeId: string; day: number }>(
+        `SELECT DISTINCT office_id AS "officeId", day FROM rollup_day
+      WHERE ${offices.sql} AND day >= ? AND day < ? AND ${NON_EMPTY_ROW}`,
+        ...offices.args,
+        fromDay,
+        toDay,
+      ),
+    );
   }
 
   async pressHours(officeIds: readonly string[], from: number, to: number): Promise<Array<{ officeId: string; hourStart: number }>> {
     const offices = inList('office_id', officeIds);
-    return this.driver.query(() => all<{ officeId: string; hourStart: number }>(`SELECT DISTINCT office_id AS "officeId", hour_start AS "hourStart" FROM rollup_hour
-      WHERE ${offices.sql} AND hour_start >= ? AND hour_start < ? AND ${NON_EMPTY_ROW}`, ...offices.args, from, to));
+    return this.driver.query(() =>
+      all<{ officeId: string; hourStart: number }>(
+        `SELECT DISTINCT office_id AS "officeId", hour_start AS "hourStart" FROM rollup_hour
+      WHERE ${offices.sql} AND hour_start >= ? AND hour_start < ? AND ${NON_EMPTY_ROW}`,
+        ...offices.args,
+        from,
+        to,
+      ),
+    );
   }
 
   async countsByDay(subject: Subject, fromDay: number, toDay: number): Promise<DayRow[]> {
     const w = subjectWhere(subject);
-    const rows = await this.driver.query(() => all(`SELECT day, kind, ${UNATTRIBUTED}, ${SUMS} FROM rollup_day WHERE ${w.sql} AND day >= ? AND day < ?
-      GROUP BY day, kind, unattributed ${NON_EMPTY}`, ...w.args, fromDay, toDay));
+    const rows = await this.driver.query(() =>
+      all(
+        `SELECT day, kind, ${UNATTRIBUTED}, ${SUMS} FROM rollup_day WHERE ${w.sql} AND day >= ? AND day < ?
+      GROUP BY day, kind, unattributed ${NON_EMPTY}`,
+        ...w.args,
+        fromDay,
+        toDay,
+      ),
+    );
     return rows.map((r) => toCounts<DayRow>(r));
   }
 
   async countsByHour(subject: Subject, from: number, to: number): Promise<HourRow[]> {
     const w = subjectWhere(subject);
-    const rows = await this.driver.query(() => all(`SELECT hour_start AS "hourStart", local_hour AS "localHour", weekday, kind, ${UNATTRIBUTED}, ${SUMS}
+    const rows = await this.driver.query(() =>
+      all(
+        `SELECT hour_start AS "hourStart", local_hour AS "localHour", weekday, kind, ${UNATTRIBUTED}, ${SUMS}
       FROM rollup_hour WHERE ${w.sql} AND hour_start >= ? AND hour_start < ?
-      GROUP BY hour_start, local_hour, weekday, kind, unattributed ${NON_EMPTY}`, ...w.args, from, to));
+      GROUP BY hour_start, local_hour, weekday, kind, unattributed ${NON_EMPTY}`,
+        ...w.args,
+        from,
+        to,
+      ),
+    );
     return rows.map((r) => toCounts<HourRow>(r));
   }
 
   async breakdown(subject: Subject, range: { fromDay: number; toDay: number } | { from: number; to: number }): Promise<HourRow[]> {
     const w = subjectWhere(subject);
-    const [cond, a, b] = 'fromDay' in range ? ['day >= ? AND day < ?', range.fromDay, range.toDay] : ['hour_start >= ? AND hour_start < ?', range.from, range.to];
-    const rows = await this.driver.query(() => all(`SELECT 0 AS "hourStart", local_hour AS "localHour", weekday, kind, ${UNATTRIBUTED}, ${SUMS}
-      FROM rollup_hour WHERE ${w.sql} AND ${cond} GROUP BY local_hour, weekday, kind, unattributed ${NON_EMPTY}`, ...w.args, a, b));
+    const [cond, a, b] =
+      'fromDay' in range
+        ? ['day >= ? AND day < ?', range.fromDay, range.toDay]
+        : ['hour_start >= ? AND hour_start < ?', range.from, range.to];
+    const rows = await this.driver.query(() =>
+      all(
+        `SELECT 0 AS "hourStart", local_hour AS "localHour", weekday, kind, ${UNATTRIBUTED}, ${SUMS}
+      FROM rollup_hour WHERE ${w.sql} AND ${cond} GROUP BY local_hour, weekday, kind, unattributed ${NON_EMPTY}`,
+        ...w.args,
+        a,
+        b,
+      ),
+    );
     return rows.map((r) => toCounts<HourRow>(r));
   }
 
   async rankCounts(level: 'employee' | 'office' | 'desk', kind: PanelKind, fromDay: number, toDay: number): Promise<RankRow[]> {
-    const sql = level === 'desk'
-      ? `SELECT desk_id AS id, min(office_id) AS "officeId", ${SUMS} FROM rollup_day
+    const sql =
+      level === 'desk'
+        ? `SELECT desk_id AS id, min(office_id) AS "officeId", ${SUMS} FROM rollup_day
          WHERE kind = ? AND day >= ? AND day < ? AND desk_id <> '' GROUP BY desk_id ${NON_EMPTY}`
-      : level === 'employee'
-      ? `SELECT r.id, coalesce(e.office_id, r."anyOffice") AS "officeId", r.good, r.neutral, r.bad, r.excluded
+        : level === 'employee'
+          ? `SELECT r.id, coalesce(e.office_id, r."anyOffice") AS "officeId", r.good, r.neutral, r.bad, r.excluded
          FROM (SELECT employee_id AS id, min(office_id) AS "anyOffice", ${SUMS} FROM rollup_day
          WHERE kind = ? AND day >= ? AND day < ? AND employee_id <> '' GROUP BY employee_id ${NON_EMPTY}) r LEFT JOIN employees e ON e.id = r.id`
-      : `SELECT office_id AS id, office_id AS "officeId", ${SUMS} FROM rollup_day WHERE kind = ? AND day >= ? AND day < ? GROUP BY office_id ${NON_EMPTY}`;
+          : `SELECT office_id AS id, office_id AS "officeId", ${SUMS} FROM rollup_day WHERE kind = ? AND day >= ? AND day < ? GROUP BY office_id ${NON_EMPTY}`;
     return this.driver.query(() => all<RankRow>(sql, kind, fromDay, toDay));
   }
 
   async timeUncertain(officeIds: readonly string[]): Promise<number> {
     const offices = inList('office_id', officeIds);
-    return (await this.driver.query(() => value<number>(`SELECT count(*) FROM events WHERE time_source = ${TIME_SOURCE.uncertain} AND ${offices.sql}`, ...offices.args))) ?? 0;
+    return (
+      (await this.driver.query(() =>
+        value<number>(`SELECT count(*) FROM events WHERE time_source = ${TIME_SOURCE.uncertain} AND ${offices.sql}`, ...offices.args),
+      )) ?? 0
+    );
   }
 }

@@ -4,9 +4,23 @@
  */
 import type { ActiveUnit } from '../scoring/visitors.js';
 import {
-  periodVisitors, rankCandidates, rankingOf, type PeriodVisitors, type Ranking, type RankingRequest, type RankScope,
+  periodVisitors,
+  rankCandidates,
+  rankingOf,
+  type PeriodVisitors,
+  type Ranking,
+  type RankingRequest,
+  type RankScope,
 } from '../scoring/rankings.js';
-import { planScores, scoreSubject, type PeriodData, type PeriodPlan, type ScoreQuery, type SubjectInfo, type SubjectScores } from '../scoring/scores.js';
+import {
+  planScores,
+  scoreSubject,
+  type PeriodData,
+  type PeriodPlan,
+  type ScoreQuery,
+  type SubjectInfo,
+  type SubjectScores,
+} from '../scoring/scores.js';
 import type { OrgStore } from './store.js';
 
 /** Scores of a subject over the query's period (ScoreInputError or RangeError: the query cannot be answered). */
@@ -20,11 +34,15 @@ export async function subjectScores(store: OrgStore, info: SubjectInfo, query: S
 }
 
 async function readPeriod(store: OrgStore, info: SubjectInfo, p: PeriodPlan): Promise<PeriodData> {
-  const rows = p.kind === 'calendar' ? await store.countsByDay(info.subject, p.fromDay, p.toDay) : await store.countsByHour(info.subject, p.from, p.to);
+  const rows =
+    p.kind === 'calendar'
+      ? await store.countsByDay(info.subject, p.fromDay, p.toDay)
+      : await store.countsByHour(info.subject, p.from, p.to);
   if (!p.counts) return { rows };
   const pressed = async (): Promise<ActiveUnit[] | undefined> => {
     if (!p.readPressed) return undefined;
-    if (p.kind === 'calendar') return (await store.pressDays(info.officeIds, p.fromDay, p.toDay)).map((d) => ({ officeId: d.officeId, at: d.day }));
+    if (p.kind === 'calendar')
+      return (await store.pressDays(info.officeIds, p.fromDay, p.toDay)).map((d) => ({ officeId: d.officeId, at: d.day }));
     return (await store.pressHours(info.officeIds, p.from, p.to)).map((h) => ({ officeId: h.officeId, at: h.hourStart }));
   };
   const [units, visitors, sales] = await Promise.all([
@@ -46,12 +64,19 @@ export async function ranking(store: OrgStore, r: RankingRequest, scope: RankSco
 }
 
 /** What periodVisitors decides from: the offices' days with presses, and their office-wide (or desks') visitor counts. */
-async function readVisitors(store: OrgStore, subjects: Array<{ officeIds: string[]; deskId: string | null }>, from: number, to: number): Promise<PeriodVisitors[]> {
+async function readVisitors(
+  store: OrgStore,
+  subjects: Array<{ officeIds: string[]; deskId: string | null }>,
+  from: number,
+  to: number,
+): Promise<PeriodVisitors[]> {
   if (subjects.length === 0) return [];
   const officeIds = [...new Set(subjects.flatMap((s) => s.officeIds))];
   const [days, entries] = await Promise.all([
     store.pressDays(officeIds, from, to),
-    subjects.some((s) => s.deskId !== null) ? store.listDeskCounts('visitors', officeIds, from, to) : store.listCounts('visitors', officeIds, null, from, to),
+    subjects.some((s) => s.deskId !== null)
+      ? store.listDeskCounts('visitors', officeIds, from, to)
+      : store.listCounts('visitors', officeIds, null, from, to),
   ]);
   return periodVisitors(subjects, days, entries, from, to);
 }

@@ -19,9 +19,21 @@ import { all, get, run, type Q, type Row, type SqlDriver } from './sql.js';
 
 /** The events columns of a scored press, as ScoredPress fields. */
 const PRESS_FIELDS: Array<[column: string, field: string]> = [
-  ['rid', 'rid'], ['kiosk_id', 'kioskId'], ['panel', 'panel'], ['seq', 'seq'], ['button', 'button'], ['boot_id', 'bootId'],
-  ['uptime_ms', 'uptimeMs'], ['at', 'at'], ['office_id', 'officeId'], ['desk_id', 'deskId'], ['employee_id', 'employeeId'],
-  ['kind', 'kind'], ['t', 't'], ['time_source', 'timeSource'], ['excl', 'excl'],
+  ['rid', 'rid'],
+  ['kiosk_id', 'kioskId'],
+  ['panel', 'panel'],
+  ['seq', 'seq'],
+  ['button', 'button'],
+  ['boot_id', 'bootId'],
+  ['uptime_ms', 'uptimeMs'],
+  ['at', 'at'],
+  ['office_id', 'officeId'],
+  ['desk_id', 'deskId'],
+  ['employee_id', 'employeeId'],
+  ['kind', 'kind'],
+  ['t', 't'],
+  ['time_source', 'timeSource'],
+  ['excl', 'excl'],
 ];
 const pressColumns = (prefix = '') => PRESS_FIELDS.map(([c, f]) => `${prefix}${c} AS "${f}"`).join(', ');
 const PRESS = pressColumns();
@@ -29,7 +41,8 @@ const PRESS = pressColumns();
 const SQL = {
   binding: 'SELECT kind, office_id, desk_id FROM panel_bindings WHERE kiosk_id = ? AND panel = ?',
   zones: 'SELECT id, time_zone AS "timeZone" FROM offices',
-  assignments: 'SELECT desk_id AS "deskId", employee_id AS "employeeId", from_ms AS "from", to_ms AS "to" FROM assignments WHERE desk_id = ?',
+  assignments:
+    'SELECT desk_id AS "deskId", employee_id AS "employeeId", from_ms AS "from", to_ms AS "to" FROM assignments WHERE desk_id = ?',
   settings: 'SELECT * FROM settings WHERE id = 1',
   anchor: 'SELECT uptime_ms AS "uptimeMs", at FROM boot_anchors WHERE kiosk_id = ? AND boot_id = ?',
   putAnchor: `INSERT INTO boot_anchors (kiosk_id, boot_id, uptime_ms, at) VALUES (?, ?, ?, ?)
@@ -58,7 +71,9 @@ const SQL = {
 
 function settingsFromRow(r: Row): CompanySettings {
   return {
-    k: r.k as number, neutralCountsAsDissatisfied: r.neutral_dissatisfied === 1, minSample: r.min_sample as number,
+    k: r.k as number,
+    neutralCountsAsDissatisfied: r.neutral_dissatisfied === 1,
+    minSample: r.min_sample as number,
     misuse: { lockoutMs: r.lockout_ms as number, burstCount: r.burst_count as number, burstWindowMs: r.burst_window_ms as number },
   };
 }
@@ -179,7 +194,21 @@ export class ScoringStore {
     }
     const { hours, days } = pass.rollupDeltas();
     for (const d of hours) {
-      yield* run(SQL.hour, d.office, d.hour.hourStart, d.kind, d.desk, d.employee, d.hour.day, d.hour.localHour, d.hour.weekday, d.good, d.neutral, d.bad, d.excl);
+      yield* run(
+        SQL.hour,
+        d.office,
+        d.hour.hourStart,
+        d.kind,
+        d.desk,
+        d.employee,
+        d.hour.day,
+        d.hour.localHour,
+        d.hour.weekday,
+        d.good,
+        d.neutral,
+        d.bad,
+        d.excl,
+      );
     }
     for (const d of days) yield* run(SQL.day, d.office, d.day, d.kind, d.desk, d.employee, d.good, d.neutral, d.bad, d.excl);
     return pass.changed;

@@ -10,7 +10,17 @@ import { bindPanel, SqlOrgStore } from './organisation.js';
 import { ScoringStore } from './scoring-store.js';
 import { all, get, inList, run, value, type Q, type Row, type SqlDriver } from './sql.js';
 import type {
-  ApiKey, ApiKeyScope, BatchOutcome, DeadLetter, IngestWork, Kiosk, NewKiosk, Role, SeqGap, Store, StoredEvent,
+  ApiKey,
+  ApiKeyScope,
+  BatchOutcome,
+  DeadLetter,
+  IngestWork,
+  Kiosk,
+  NewKiosk,
+  Role,
+  SeqGap,
+  Store,
+  StoredEvent,
 } from './store.js';
 
 const now = (): string => new Date().toISOString();
@@ -49,7 +59,10 @@ function eventFromRow(r: Row): StoredEvent {
 }
 
 function* withScope<K extends { id: string }>(key: K): Q<K & ApiKeyScope> {
-  const rows = yield* all<{ scope: string; ref_id: string }>('SELECT scope, ref_id FROM api_key_scopes WHERE key_id = ? ORDER BY ref_id', key.id);
+  const rows = yield* all<{ scope: string; ref_id: string }>(
+    'SELECT scope, ref_id FROM api_key_scopes WHERE key_id = ? ORDER BY ref_id',
+    key.id,
+  );
   const pick = (scope: string) => rows.filter((r) => r.scope === scope).map((r) => r.ref_id);
   return { ...key, offices: pick('office'), regions: pick('region') };
 }
@@ -82,8 +95,15 @@ export class SqlStore extends SqlOrgStore implements Store {
   }
 
   async createKiosk(k: NewKiosk): Promise<boolean> {
-    const insert = () => run('INSERT INTO kiosks (id, office_id, panels, password_hash, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-      k.id, k.officeId ?? null, k.panels ? JSON.stringify(k.panels) : null, k.passwordHash, now());
+    const insert = () =>
+      run(
+        'INSERT INTO kiosks (id, office_id, panels, password_hash, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+        k.id,
+        k.officeId ?? null,
+        k.panels ? JSON.stringify(k.panels) : null,
+        k.passwordHash,
+        now(),
+      );
     const bindings = k.bindings ?? [];
     if (bindings.length === 0) return (await this.driver.query(insert)) === 1;
     // The kiosk and its bindings in one transaction: a failed binding leaves no kiosk behind.
@@ -118,11 +138,19 @@ export class SqlStore extends SqlOrgStore implements Store {
     }
     const label = inList('k.office_id', offices);
     const bound = inList('b.office_id', offices);
-    const rows = await this.driver.query(() => all(`SELECT k.* FROM kiosks k WHERE k.id > ?
+    const rows = await this.driver.query(() =>
+      all(
+        `SELECT k.* FROM kiosks k WHERE k.id > ?
       AND (k.office_id IS NOT NULL OR EXISTS (SELECT 1 FROM panel_bindings b WHERE b.kiosk_id = k.id))
       AND (k.office_id IS NULL OR ${label.sql})
       AND NOT EXISTS (SELECT 1 FROM panel_bindings b WHERE b.kiosk_id = k.id AND NOT (${bound.sql}))
-      ORDER BY k.id LIMIT ?`, after ?? '', ...label.args, ...bound.args, limit));
+      ORDER BY k.id LIMIT ?`,
+        after ?? '',
+        ...label.args,
+        ...bound.args,
+        limit,
+      ),
+    );
     return rows.map(kioskFromRow);
   }
 
@@ -136,12 +164,17 @@ export class SqlStore extends SqlOrgStore implements Store {
   }
 
   async kioskGaps(id: string): Promise<SeqGap[]> {
-    return this.driver.query(() => all<SeqGap>('SELECT from_seq AS "from", to_seq AS "to" FROM seq_gaps WHERE kiosk_id = ? ORDER BY from_seq', id));
+    return this.driver.query(() =>
+      all<SeqGap>('SELECT from_seq AS "from", to_seq AS "to" FROM seq_gaps WHERE kiosk_id = ? ORDER BY from_seq', id),
+    );
   }
 
   async fleetSummary(): Promise<{ registered: number; online: number }> {
-    return (await this.driver.query(() => get<{ registered: number; online: number }>(
-      `SELECT count(*) AS registered, coalesce(sum(CASE WHEN status_state = 'online' THEN 1 ELSE 0 END), 0) AS online FROM kiosks`)))!;
+    return (await this.driver.query(() =>
+      get<{ registered: number; online: number }>(
+        `SELECT count(*) AS registered, coalesce(sum(CASE WHEN status_state = 'online' THEN 1 ELSE 0 END), 0) AS online FROM kiosks`,
+      ),
+    ))!;
   }
 
   async putKioskConfig(id: string, cfg: Omit<KioskConfigMessage, 'v' | 'rev'>): Promise<KioskConfigMessage | undefined> {
@@ -156,12 +189,16 @@ export class SqlStore extends SqlOrgStore implements Store {
   }
 
   async allKioskConfigs(): Promise<Array<{ kioskId: string; config: KioskConfigMessage }>> {
-    const rows = await this.driver.query(() => all<{ id: string; config: string }>('SELECT id, config FROM kiosks WHERE config IS NOT NULL'));
+    const rows = await this.driver.query(() =>
+      all<{ id: string; config: string }>('SELECT id, config FROM kiosks WHERE config IS NOT NULL'),
+    );
     return rows.map((r) => ({ kioskId: r.id, config: JSON.parse(r.config) }));
   }
 
   async listEvents(kioskId: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {
-    const rows = await this.driver.query(() => all('SELECT * FROM events WHERE kiosk_id = ? AND seq > ? ORDER BY seq, id LIMIT ?', kioskId, afterSeq, limit));
+    const rows = await this.driver.query(() =>
+      all('SELECT * FROM events WHERE kiosk_id = ? AND seq > ? ORDER BY seq, id LIMIT ?', kioskId, afterSeq, limit),
+    );
     return rows.map(eventFromRow);
   }
 
@@ -170,8 +207,13 @@ export class SqlStore extends SqlOrgStore implements Store {
   }
 
   async listDeadLetters(limit: number): Promise<DeadLetter[]> {
-    return this.driver.query(() => all<DeadLetter>(`SELECT id, received_at AS "receivedAt", topic, kiosk_id AS "kioskId", reason, payload
-      FROM dead_letters ORDER BY id DESC LIMIT ?`, limit));
+    return this.driver.query(() =>
+      all<DeadLetter>(
+        `SELECT id, received_at AS "receivedAt", topic, kiosk_id AS "kioskId", reason, payload
+      FROM dead_letters ORDER BY id DESC LIMIT ?`,
+        limit,
+      ),
+    );
   }
 
   async pruneDeadLetters(keep: number): Promise<number> {
@@ -182,7 +224,14 @@ export class SqlStore extends SqlOrgStore implements Store {
     const key: ApiKey = { id: ulid(), name: k.name, role: k.role, createdAt: now(), offices: k.offices ?? [], regions: k.regions ?? [] };
     const scope = 'INSERT INTO api_key_scopes (key_id, scope, ref_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING';
     await this.driver.transaction(function* () {
-      yield* run('INSERT INTO api_keys (id, name, role, hash, created_at) VALUES (?, ?, ?, ?, ?)', key.id, key.name, key.role, k.hash, key.createdAt);
+      yield* run(
+        'INSERT INTO api_keys (id, name, role, hash, created_at) VALUES (?, ?, ?, ?, ?)',
+        key.id,
+        key.name,
+        key.role,
+        k.hash,
+        key.createdAt,
+      );
       for (const o of key.offices) yield* run(scope, key.id, 'office', o);
       for (const r of key.regions) yield* run(scope, key.id, 'region', r);
     });
@@ -193,8 +242,15 @@ export class SqlStore extends SqlOrgStore implements Store {
     await this.driver.transaction(function* () {
       yield* run('DELETE FROM api_keys WHERE name = ? AND hash <> ?', k.name, k.hash);
       // ON CONFLICT, not delete-then-insert: gateways starting together on one database all bootstrap the same key.
-      yield* run(`INSERT INTO api_keys (id, name, role, hash, created_at) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (hash) DO UPDATE SET name = excluded.name, role = excluded.role`, ulid(), k.name, k.role, k.hash, now());
+      yield* run(
+        `INSERT INTO api_keys (id, name, role, hash, created_at) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (hash) DO UPDATE SET name = excluded.name, role = excluded.role`,
+        ulid(),
+        k.name,
+        k.role,
+        k.hash,
+        now(),
+      );
     });
   }
 
@@ -210,9 +266,16 @@ export class SqlStore extends SqlOrgStore implements Store {
       const key = yield* get<ApiKey & { hash: string }>(`SELECT ${API_KEY}, hash FROM api_keys WHERE id = ?`, id);
       if (!key) return 'missing' as const;
       // Counted in the same transaction that deletes: two admins revoking each other cannot both succeed.
-      if (key.role === 'admin' && (yield* value<number>(`SELECT count(*) FROM api_keys WHERE role = 'admin'`)) === 1) return 'last admin' as const;
+      if (key.role === 'admin' && (yield* value<number>(`SELECT count(*) FROM api_keys WHERE role = 'admin'`)) === 1)
+        return 'last admin' as const;
       const scoped = yield* withScope(key);
-      yield* run('INSERT INTO revoked_api_keys (hash, key_id, name, revoked_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', key.hash, key.id, key.name, now());
+      yield* run(
+        'INSERT INTO revoked_api_keys (hash, key_id, name, revoked_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+        key.hash,
+        key.id,
+        key.name,
+        now(),
+      );
       yield* run('DELETE FROM api_keys WHERE id = ?', id); // its scopes go with it (ON DELETE CASCADE)
       const { hash: _, ...out } = scoped;
       return out;
@@ -223,7 +286,13 @@ export class SqlStore extends SqlOrgStore implements Store {
     return this.driver.transaction(function* () {
       const key = yield* get<ApiKey & { hash: string }>(`SELECT ${API_KEY}, hash FROM api_keys WHERE id = ?`, id);
       if (!key) return undefined;
-      yield* run('INSERT INTO revoked_api_keys (hash, key_id, name, revoked_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', key.hash, key.id, key.name, now());
+      yield* run(
+        'INSERT INTO revoked_api_keys (hash, key_id, name, revoked_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+        key.hash,
+        key.id,
+        key.name,
+        now(),
+      );
       yield* run('UPDATE api_keys SET hash = ? WHERE id = ?', hash, id);
       const { hash: _, ...out } = yield* withScope(key);
       return out;

@@ -6,9 +6,7 @@
  */
 export type Row = Record<string, unknown>;
 
-export type Op =
-  | { op: 'get' | 'all' | 'value' | 'run'; sql: string; args: readonly unknown[] }
-  | InsertMany;
+export type Op = { op: 'get' | 'all' | 'value' | 'run'; sql: string; args: readonly unknown[] } | InsertMany;
 
 /**
  * Many rows into a table with a `rid` column, ignoring conflicts; answers each row's new rid or
@@ -16,7 +14,13 @@ export type Op =
  * SQLite runs one prepared INSERT per row; PostgreSQL one statement for all (`unnest` of typed arrays):
  * one round trip per batch instead of one per press.
  */
-export interface InsertMany { op: 'insertMany'; table: string; columns: readonly string[]; pgTypes: readonly string[]; rows: unknown[][] }
+export interface InsertMany {
+  op: 'insertMany';
+  table: string;
+  columns: readonly string[];
+  pgTypes: readonly string[];
+  rows: unknown[][];
+}
 
 /** The one-row INSERT that `insertMany` runs per row on SQLite. */
 export const insertRowSql = (table: string, columns: readonly string[]): string =>

@@ -9,9 +9,23 @@ import type { DayCounts, DayRow, HourRow, PeriodCount, RankRow, Subject } from '
 export type Role = 'admin' | 'technician' | 'manager';
 export const ROLES: readonly Role[] = ['admin', 'technician', 'manager'];
 
-export interface NewKiosk { id: string; officeId?: string; panels?: Panel[]; passwordHash: string; bindings?: PanelBinding[] }
-export interface KioskCounters { received: number; duplicates: number; rejected: number; lastSeq: number }
-export interface SeqGap { from: number; to: number }
+export interface NewKiosk {
+  id: string;
+  officeId?: string;
+  panels?: Panel[];
+  passwordHash: string;
+  bindings?: PanelBinding[];
+}
+export interface KioskCounters {
+  received: number;
+  duplicates: number;
+  rejected: number;
+  lastSeq: number;
+}
+export interface SeqGap {
+  from: number;
+  to: number;
+}
 
 export interface Kiosk {
   id: string;
@@ -23,7 +37,10 @@ export interface Kiosk {
   counters: KioskCounters;
 }
 
-export interface StoredEvent extends Omit<Event, 'at'> { at: string; receivedAt: string }
+export interface StoredEvent extends Omit<Event, 'at'> {
+  at: string;
+  receivedAt: string;
+}
 
 export interface DeadLetter {
   id: number;
@@ -35,14 +52,38 @@ export interface DeadLetter {
 }
 
 /** A manager key sees only these offices and the offices of these regions; other roles ignore them. */
-export interface ApiKeyScope { offices: string[]; regions: string[] }
-export interface ApiKey extends ApiKeyScope { id: string; name: string; role: Role; createdAt: string }
+export interface ApiKeyScope {
+  offices: string[];
+  regions: string[];
+}
+export interface ApiKey extends ApiKeyScope {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+}
 
 /** One accepted `events` message, already validated. */
-export interface EventsBatch { kioskId: string; events: Event[]; rejected: RejectedEvent[] }
-export interface RejectedEvent { id: string; seq?: number; reason: string }
-export interface NewDeadLetter { topic: string; kioskId: string | null; reason: string; payload: string }
-export interface StatusUpdate { kioskId: string; payload: StatusMessage }
+export interface EventsBatch {
+  kioskId: string;
+  events: Event[];
+  rejected: RejectedEvent[];
+}
+export interface RejectedEvent {
+  id: string;
+  seq?: number;
+  reason: string;
+}
+export interface NewDeadLetter {
+  topic: string;
+  kioskId: string | null;
+  reason: string;
+  payload: string;
+}
+export interface StatusUpdate {
+  kioskId: string;
+  payload: StatusMessage;
+}
 
 export interface IngestWork {
   batches: EventsBatch[];
@@ -51,12 +92,16 @@ export interface IngestWork {
 }
 
 /** Per batch, in input order: ids now committed (new or duplicate) and ids refused. */
-export interface BatchOutcome { kioskId: string; ids: string[]; rejected: RejectedEvent[]; inserted: number; duplicates: number }
+export interface BatchOutcome {
+  kioskId: string;
+  ids: string[];
+  rejected: RejectedEvent[];
+  inserted: number;
+  duplicates: number;
+}
 
 /** Result of an assignment change: the problems (nothing written) or the presses re-attributed. */
-export type AssignmentResult =
-  | { ok: true; assignment: Assignment; reattributed: number }
-  | { ok: false; problems: string[] };
+export type AssignmentResult = { ok: true; assignment: Assignment; reattributed: number } | { ok: false; problems: string[] };
 
 /** The organisation, visitor counts, and the rollup reads that scores are computed from. */
 export interface OrgStore {
@@ -74,7 +119,11 @@ export interface OrgStore {
   deleteOrg(kind: OrgKind, id: string): Promise<{ result: 'missing' | 'deleted' } | { result: 'referenced'; by: string }>;
   officesInRegions(regionIds: readonly string[]): Promise<string[]>;
 
-  listAssignments(filter: { deskId?: string; employeeId?: string; officeIds?: readonly string[] }, after: string | undefined, limit: number): Promise<Assignment[]>;
+  listAssignments(
+    filter: { deskId?: string; employeeId?: string; officeIds?: readonly string[] },
+    after: string | undefined,
+    limit: number,
+  ): Promise<Assignment[]>;
   getAssignment(id: string): Promise<Assignment | undefined>;
   /** Validates against every assignment (overlaps refused) and re-attributes affected presses, atomically. */
   putAssignment(a: Assignment): Promise<AssignmentResult>;
@@ -87,7 +136,13 @@ export interface OrgStore {
   /** All days or none: a restart after a failure part-way finishes the upload (see docs/gateway.md). */
   putCounts(table: 'visitors' | 'sales', days: DayCounts[]): Promise<void>;
   /** The office-wide counts (`deskId` null) or one desk's, of local days [fromDay, toDay). */
-  listCounts(table: 'visitors' | 'sales', officeIds: readonly string[], deskId: string | null, fromDay: number, toDay: number): Promise<PeriodCount[]>;
+  listCounts(
+    table: 'visitors' | 'sales',
+    officeIds: readonly string[],
+    deskId: string | null,
+    fromDay: number,
+    toDay: number,
+  ): Promise<PeriodCount[]>;
   /** Every desk's own counts in these offices (none of the office-wide ones), local days [fromDay, toDay). */
   listDeskCounts(table: 'visitors' | 'sales', officeIds: readonly string[], fromDay: number, toDay: number): Promise<PeriodCount[]>;
   /**

@@ -48,7 +48,9 @@ export function ensureFirmware(): string {
 
 function simavrFlags(): string[] {
   try {
-    return execFileSync('pkg-config', ['--cflags', '--libs', 'simavr'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split(/\s+/);
+    return execFileSync('pkg-config', ['--cflags', '--libs', 'simavr'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split(/\s+/);
   } catch {
     return ['-I/usr/include/simavr', '-lsimavr']; // Debian's layout; its .pc wants libelf-dev only for static linking
   }
@@ -83,7 +85,10 @@ export class Uno {
   /** When the port appeared (epoch ms). */
   pluggedAt = 0;
 
-  private constructor(private readonly child: ChildProcess, readonly path: string) {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly path: string,
+  ) {
     this.exited = once(child, 'exit');
     child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     let ready: (line: string) => void;
@@ -129,7 +134,10 @@ export class Uno {
     const level = down ? 0 : 1;
     const n = this.events.length;
     this.child.stdin!.write(`${down ? 'press' : 'release'} ${pin}\n`);
-    const applied = await this.waitFor((e) => e.type === 'input' && e.pin === pin && e.level === level && this.events.indexOf(e) >= n, `${pin} ${down ? 'press' : 'release'}`);
+    const applied = await this.waitFor(
+      (e) => e.type === 'input' && e.pin === pin && e.level === level && this.events.indexOf(e) >= n,
+      `${pin} ${down ? 'press' : 'release'}`,
+    );
     return applied.at;
   }
 

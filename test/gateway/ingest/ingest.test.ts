@@ -56,7 +56,10 @@ describe('events ingest', () => {
     const k = await newKiosk('k-gap');
     await k.publishEvents(batch('k-gap', [event(1), event(5), event(9)]));
     await k.nextAck();
-    expect((await getJson(app, '/api/v1/kiosks/k-gap')).gaps).toEqual([{ from: 2, to: 4 }, { from: 6, to: 8 }]);
+    expect((await getJson(app, '/api/v1/kiosks/k-gap')).gaps).toEqual([
+      { from: 2, to: 4 },
+      { from: 6, to: 8 },
+    ]);
     await k.publishEvents(batch('k-gap', [event(2), event(7), event(6), event(8)]));
     await k.nextAck();
     const detail = await getJson(app, '/api/v1/kiosks/k-gap');
@@ -67,7 +70,11 @@ describe('events ingest', () => {
 
   it('stores the last status of a kiosk', async () => {
     const k = await newKiosk('k-status');
-    await k.client.publishAsync(kioskTopic(prefix, 'k-status', 'status'), JSON.stringify({ v: 1, state: 'online', version: '1.0.0', extra: 'ignored' }), { qos: 1, retain: true });
+    await k.client.publishAsync(
+      kioskTopic(prefix, 'k-status', 'status'),
+      JSON.stringify({ v: 1, state: 'online', version: '1.0.0', extra: 'ignored' }),
+      { qos: 1, retain: true },
+    );
     const detail = await until(async () => {
       const d = await getJson(app, '/api/v1/kiosks/k-status');
       return d.status ? d : undefined;
@@ -94,10 +101,33 @@ describe('events ingest', () => {
 describe('bad input', () => {
   const cases: Array<{ name: string; payload: (id: string) => unknown; reason: RegExp; rejectsIds?: boolean }> = [
     { name: 'malformed JSON', payload: () => '{"v":1,"kioskId":', reason: /malformed JSON/ },
-    { name: 'a schema violation of the envelope', payload: (id) => ({ v: 2, kioskId: id, events: [event(1)] }), reason: /invalid events message: v/, rejectsIds: true },
-    { name: 'a kioskId mismatch between topic and payload', payload: () => batch('someone-else', [event(1)]), reason: /does not match topic kiosk/, rejectsIds: true },
-    { name: 'more than 500 events', payload: (id) => batch(id, Array.from({ length: 501 }, (_, i) => event(i + 1))), reason: /501 events; at most 500/, rejectsIds: true },
-    { name: 'an oversized payload', payload: (id) => JSON.stringify({ ...batch(id, [event(1)]), pad: 'x'.repeat(MAX_PAYLOAD_BYTES) }), reason: /bytes; the limit is/ },
+    {
+      name: 'a schema violation of the envelope',
+      payload: (id) => ({ v: 2, kioskId: id, events: [event(1)] }),
+      reason: /invalid events message: v/,
+      rejectsIds: true,
+    },
+    {
+      name: 'a kioskId mismatch between topic and payload',
+      payload: () => batch('someone-else', [event(1)]),
+      reason: /does not match topic kiosk/,
+      rejectsIds: true,
+    },
+    {
+      name: 'more than 500 events',
+      payload: (id) =>
+        batch(
+          id,
+          Array.from({ length: 501 }, (_, i) => event(i + 1)),
+        ),
+      reason: /501 events; at most 500/,
+      rejectsIds: true,
+    },
+    {
+      name: 'an oversized payload',
+      payload: (id) => JSON.stringify({ ...batch(id, [event(1)]), pad: 'x'.repeat(MAX_PAYLOAD_BYTES) }),
+      reason: /bytes; the limit is/,
+    },
     { name: 'a non-object payload', payload: () => '42', reason: /invalid events message/ },
   ];
 
@@ -151,7 +181,10 @@ describe('bad input', () => {
   it('dead-letters an invalid status message', async () => {
     const k = await newKiosk('k-bad-status');
     await k.client.publishAsync(kioskTopic(prefix, 'k-bad-status', 'status'), JSON.stringify({ v: 1, state: 'sleepy' }), { qos: 1 });
-    const letters = await until(async () => ((await deadLetters('k-bad-status')).length ? deadLetters('k-bad-status') : undefined), 'dead letter');
+    const letters = await until(
+      async () => ((await deadLetters('k-bad-status')).length ? deadLetters('k-bad-status') : undefined),
+      'dead letter',
+    );
     expect(letters[0]!.reason).toMatch(/invalid status message: state/);
     await k.close();
   });
@@ -168,9 +201,15 @@ describe('config', () => {
     const panels = [{ id: 'desk', kind: 'staff', pins: { good: 2, neutral: 3, bad: 4 } }];
     const put = await app.inject({ method: 'PUT', url: '/api/v1/kiosks/k-config/config', headers: admin, payload: { panels } });
     expect(put.json()).toEqual({ rev: 1 });
-    const again = await app.inject({ method: 'PUT', url: '/api/v1/kiosks/k-config/config', headers: admin, payload: { panels, misuse: { lockoutMs: 3000, burstCount: 5, burstWindowMs: 10_000 } } });
+    const again = await app.inject({
+      method: 'PUT',
+      url: '/api/v1/kiosks/k-config/config',
+      headers: admin,
+      payload: { panels, misuse: { lockoutMs: 3000, burstCount: 5, burstWindowMs: 10_000 } },
+    });
     expect(again.json()).toEqual({ rev: 2 });
-    const password = (await app.inject({ method: 'POST', url: '/api/v1/kiosks/k-config/credentials', headers: admin })).json().mqtt.password;
+    const password = (await app.inject({ method: 'POST', url: '/api/v1/kiosks/k-config/credentials', headers: admin })).json().mqtt
+      .password;
     const k = await kiosk(url, 'k-config', password);
     const message = new Promise<{ retain: boolean; body: unknown }>((resolve) =>
       k.client.on('message', (topic, payload, packet) => {
@@ -199,7 +238,8 @@ describe('a message the database refuses', () => {
       for (const id of ['k-poison', 'k-fine']) await gw.inject({ method: 'POST', url: '/api/v1/kiosks', headers: admin, payload: { id } });
       const { ingest } = gw.gateway.mqtt;
       // Both messages queued before the next flush: one group commit.
-      for (const id of ['k-poison', 'k-fine']) ingest.handle(kioskTopic(prefix, id, 'events'), Buffer.from(JSON.stringify(batch(id, [event(1), event(2)]))));
+      for (const id of ['k-poison', 'k-fine'])
+        ingest.handle(kioskTopic(prefix, id, 'events'), Buffer.from(JSON.stringify(batch(id, [event(1), event(2)]))));
       await ingest.idle();
       expect((await getJson(gw, '/api/v1/kiosks/k-fine')).counters).toMatchObject({ received: 2, lastSeq: 2 });
       expect((await getJson(gw, '/api/v1/kiosks/k-poison')).counters).toMatchObject({ received: 0 });

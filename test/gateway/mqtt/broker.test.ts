@@ -52,8 +52,13 @@ describe('embedded broker authorization', () => {
   it('refuses subscriptions to another kiosk’s acks, wildcards and the fleet topics', async () => {
     const client = await connect(url, { clientId: 'kiosk-a', username: 'kiosk-a', password: passwordA });
     const refused = await client
-      .subscribeAsync([kioskTopic(prefix, 'kiosk-b', 'acks'), `${prefix}/kiosks/+/acks`, '#', kioskTopic(prefix, 'kiosk-a', 'events')], { qos: 1 })
-      .then(() => [], (err: { packet?: { granted?: number[] } }) => err.packet?.granted);
+      .subscribeAsync([kioskTopic(prefix, 'kiosk-b', 'acks'), `${prefix}/kiosks/+/acks`, '#', kioskTopic(prefix, 'kiosk-a', 'events')], {
+        qos: 1,
+      })
+      .then(
+        () => [],
+        (err: { packet?: { granted?: number[] } }) => err.packet?.granted,
+      );
     expect(refused).toEqual([128, 128, 128, 128]);
     expect(client.connected).toBe(true); // refused, not disconnected
     const own = await client.subscribeAsync([kioskTopic(prefix, 'kiosk-a', 'acks'), kioskTopic(prefix, 'kiosk-a', 'config')], { qos: 1 });

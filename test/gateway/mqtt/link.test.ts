@@ -55,7 +55,14 @@ async function external(): Promise<Setup> {
 
 /** A kiosk with a persistent session; its ack listener is attached before the CONNACK arrives. */
 async function sessionKiosk(url: string, id: string, password: string) {
-  const client: MqttClient = mqtt.connect(url, { clientId: id, username: id, password, clean: false, protocolVersion: 4, reconnectPeriod: 0 });
+  const client: MqttClient = mqtt.connect(url, {
+    clientId: id,
+    username: id,
+    password,
+    clean: false,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+  });
   const acks: AckMessage[] = [];
   client.on('message', (topic, payload) => {
     if (topic === kioskTopic(prefix, id, 'acks')) acks.push(JSON.parse(payload.toString()) as AckMessage);
@@ -151,7 +158,9 @@ describe.each([
       const messages = 3 * QUEUE_HIGH_WATER;
       const events = Array.from({ length: messages * 5 }, (_, i) => event(i + 1));
       for (let m = 0; m < messages; m++) {
-        void k.client.publish(kioskTopic(prefix, 'l-bp', 'events'), JSON.stringify(batch('l-bp', events.slice(m * 5, m * 5 + 5))), { qos: 1 });
+        void k.client.publish(kioskTopic(prefix, 'l-bp', 'events'), JSON.stringify(batch('l-bp', events.slice(m * 5, m * 5 + 5))), {
+          qos: 1,
+        });
       }
       await until(() => (held > 0 ? true : undefined), 'a message held back at the high-water mark');
       expect(k.ackedIds()).toEqual([]); // nothing acked before the commit

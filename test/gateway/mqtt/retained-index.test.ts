@@ -47,7 +47,9 @@ describe('retained messages for exact-topic subscriptions', () => {
     await publish('lb/v1/kiosks/k7/config', '{"v":1,"rev":3}');
     await publish('lb/v1/kiosks/k8/config', '{"v":1,"rev":1}', false); // not retained: not kept
 
-    expect(await retained(persistence, ['lb/v1/kiosks/k7/acks', 'lb/v1/kiosks/k7/config'])).toEqual({ 'lb/v1/kiosks/k7/config': '{"v":1,"rev":3}' });
+    expect(await retained(persistence, ['lb/v1/kiosks/k7/acks', 'lb/v1/kiosks/k7/config'])).toEqual({
+      'lb/v1/kiosks/k7/config': '{"v":1,"rev":3}',
+    });
     expect(await retained(persistence, ['lb/v1/kiosks/k8/acks', 'lb/v1/kiosks/k8/config'])).toEqual({});
     expect(scans()).toBe(0);
   });
@@ -66,8 +68,15 @@ describe('retained messages for exact-topic subscriptions', () => {
     await publish('lb/v1/kiosks/k1/status', 'a');
     await publish('lb/v1/kiosks/k2/status', 'b');
     await publish('lb/v1/kiosks/k2/config', 'c');
-    expect(await retained(persistence, ['lb/v1/kiosks/+/status'])).toEqual({ 'lb/v1/kiosks/k1/status': 'a', 'lb/v1/kiosks/k2/status': 'b' });
-    expect(await retained(persistence, ['lb/v1/#'])).toEqual({ 'lb/v1/kiosks/k1/status': 'a', 'lb/v1/kiosks/k2/status': 'b', 'lb/v1/kiosks/k2/config': 'c' });
+    expect(await retained(persistence, ['lb/v1/kiosks/+/status'])).toEqual({
+      'lb/v1/kiosks/k1/status': 'a',
+      'lb/v1/kiosks/k2/status': 'b',
+    });
+    expect(await retained(persistence, ['lb/v1/#'])).toEqual({
+      'lb/v1/kiosks/k1/status': 'a',
+      'lb/v1/kiosks/k2/status': 'b',
+      'lb/v1/kiosks/k2/config': 'c',
+    });
     expect(scans()).toBe(2);
   });
 });

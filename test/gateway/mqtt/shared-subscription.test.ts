@@ -71,11 +71,15 @@ let probeNo = 0;
 async function untilEachHas(members: Gw[], kind: 'probe' | 'marker') {
   const topic = kioskTopic(prefix, 'k-probe', 'events');
   const before = members.map((m) => m.probes.filter((p) => p.startsWith(kind)).length);
-  await until(async () => {
-    if (members.every((m, i) => m.probes.filter((p) => p.startsWith(kind)).length > before[i]!)) return true;
-    await publisher.publishAsync(topic, `${kind}-${++probeNo}`, { qos: 1 });
-    return undefined;
-  }, `every gateway of the group handed a ${kind}`, 10_000);
+  await until(
+    async () => {
+      if (members.every((m, i) => m.probes.filter((p) => p.startsWith(kind)).length > before[i]!)) return true;
+      await publisher.publishAsync(topic, `${kind}-${++probeNo}`, { qos: 1 });
+      return undefined;
+    },
+    `every gateway of the group handed a ${kind}`,
+    10_000,
+  );
 }
 
 async function publishMany(from: number, count: number): Promise<string[]> {

@@ -19,7 +19,11 @@ beforeAll(async () => {
   ({ app, mqttUrl } = await startGateway());
   await ok(app, 'POST', '/regions', { id: 'r-east', name: 'East' });
   await ok(app, 'POST', '/regions', { id: 'r-west', name: 'West' });
-  for (const [id, region] of [['mine', 'r-east'], ['other', 'r-west'], ['east-2', 'r-east']]) {
+  for (const [id, region] of [
+    ['mine', 'r-east'],
+    ['other', 'r-west'],
+    ['east-2', 'r-east'],
+  ]) {
     await ok(app, 'POST', '/offices', { id, name: id, timeZone: 'Asia/Yekaterinburg', regionId: region });
     await ok(app, 'POST', '/desks', { id: `${id}-d`, officeId: id, name: 'desk' });
     await ok(app, 'POST', '/employees', { id: `${id}-e`, name: 'someone', officeId: id });
@@ -37,9 +41,16 @@ const q = '?from=2026-01-01&to=2026-02-01';
 
 describe('manager scope', () => {
   it.each([
-    ['/offices/other'], ['/desks/other-d'], ['/employees/other-e'], ['/regions/r-west'],
-    [`/offices/other/scores${q}`], [`/desks/other-d/scores${q}`], [`/employees/other-e/scores${q}`], [`/regions/r-west/scores${q}`],
-    ['/offices/other/visitors?from=2026-01-01&to=2026-02-01'], ['/offices/other/sales?from=2026-01-01&to=2026-02-01'],
+    ['/offices/other'],
+    ['/desks/other-d'],
+    ['/employees/other-e'],
+    ['/regions/r-west'],
+    [`/offices/other/scores${q}`],
+    [`/desks/other-d/scores${q}`],
+    [`/employees/other-e/scores${q}`],
+    [`/regions/r-west/scores${q}`],
+    ['/offices/other/visitors?from=2026-01-01&to=2026-02-01'],
+    ['/offices/other/sales?from=2026-01-01&to=2026-02-01'],
   ])('404 outside its scope: GET %s', async (url) => {
     const res = await call(app, 'GET', url, undefined, keys.inScope);
     expect(res.status).toBe(404);
@@ -75,13 +86,20 @@ describe('manager scope', () => {
       ['POST', '/offices', { id: 'x', name: 'x', timeZone: 'UTC' }, 403],
       ['PUT', '/offices/mine', { name: 'x', timeZone: 'UTC' }, 403],
       ['DELETE', '/desks/mine-d', undefined, 403],
-      ['PUT', '/settings', { k: 0, neutralCountsAsDissatisfied: false, minSample: 1, misuse: { lockoutMs: 1, burstCount: 2, burstWindowMs: 1 } }, 403],
+      [
+        'PUT',
+        '/settings',
+        { k: 0, neutralCountsAsDissatisfied: false, minSample: 1, misuse: { lockoutMs: 1, burstCount: 2, burstWindowMs: 1 } },
+        403,
+      ],
       ['PATCH', '/settings', { minSample: 1 }, 403],
     ];
     for (const [method, url, body, status] of writes) {
       expect((await call(app, method as 'PUT', url, body, keys.inScope)).status, `${method} ${url}`).toBe(status);
     }
-    expect((await call(app, 'PUT', '/offices/mine/visitors', { entries: [{ date: '2026-01-05', count: 5 }] }, keys.inScope)).status).toBe(200);
+    expect((await call(app, 'PUT', '/offices/mine/visitors', { entries: [{ date: '2026-01-05', count: 5 }] }, keys.inScope)).status).toBe(
+      200,
+    );
   });
 
   it('company scores are admin only; kiosks are not for managers; rankings show only its scope', async () => {
@@ -95,8 +113,16 @@ describe('manager scope', () => {
   it('a technician manages kiosks only', async () => {
     expect((await call(app, 'GET', '/offices', undefined, keys.technician)).status).toBe(403);
     expect((await call(app, 'GET', `/offices/mine/scores${q}`, undefined, keys.technician)).status).toBe(403);
-    expect((await call(app, 'GET', '/rankings?level=office&index=ink&from=2026-01-01&to=2026-02-01', undefined, keys.technician)).status).toBe(403);
-    const reg = await call(app, 'POST', '/kiosks', { id: 'k-tech', officeId: 'mine', panels: [{ ...staffPanel(), deskId: 'mine-d' }] }, keys.technician);
+    expect(
+      (await call(app, 'GET', '/rankings?level=office&index=ink&from=2026-01-01&to=2026-02-01', undefined, keys.technician)).status,
+    ).toBe(403);
+    const reg = await call(
+      app,
+      'POST',
+      '/kiosks',
+      { id: 'k-tech', officeId: 'mine', panels: [{ ...staffPanel(), deskId: 'mine-d' }] },
+      keys.technician,
+    );
     expect(reg.status).toBe(201);
     expect((await call(app, 'GET', '/kiosks/k-tech/bindings', undefined, keys.technician)).body.items).toEqual([
       { kioskId: 'k-tech', panel: 'desk', kind: 'staff', officeId: 'mine', deskId: 'mine-d' },
@@ -109,7 +135,9 @@ describe('organisation CRUD validation', () => {
     const bad = await call(app, 'POST', '/offices', { id: 'mars', name: 'Mars', timeZone: 'Mars/Olympus' });
     expect(bad.status).toBe(400);
     expect(bad.body.message).toMatch(/timeZone: "Mars\/Olympus" is not an IANA time zone/);
-    expect((await call(app, 'POST', '/desks', { id: 'd-x', officeId: 'nowhere', name: 'x' })).body.message).toMatch(/officeId: office "nowhere" does not exist/);
+    expect((await call(app, 'POST', '/desks', { id: 'd-x', officeId: 'nowhere', name: 'x' })).body.message).toMatch(
+      /officeId: office "nowhere" does not exist/,
+    );
     expect((await call(app, 'POST', '/offices', { id: 'mine', name: 'again', timeZone: 'UTC' })).status).toBe(409);
     const del = await call(app, 'DELETE', '/offices/mine');
     expect(del.status).toBe(409);
@@ -121,9 +149,15 @@ describe('organisation CRUD validation', () => {
 
   it('binds panels: staff to a desk, others to an office, with clear refusals', async () => {
     await ok(app, 'POST', '/kiosks', { id: 'k-bind', panels: [staffPanel(), { ...staffPanel('office'), kind: 'office' }] });
-    expect((await call(app, 'PUT', '/kiosks/k-bind/panels/office/binding', { deskId: 'mine-d' })).body.message).toMatch(/only staff panels are bound to a desk/);
+    expect((await call(app, 'PUT', '/kiosks/k-bind/panels/office/binding', { deskId: 'mine-d' })).body.message).toMatch(
+      /only staff panels are bound to a desk/,
+    );
     expect((await call(app, 'PUT', '/kiosks/k-bind/panels/desk/binding', {})).body.message).toMatch(/needs an officeId/);
-    expect(await ok(app, 'PUT', '/kiosks/k-bind/panels/desk/binding', { deskId: 'mine-d' })).toMatchObject({ officeId: 'mine', deskId: 'mine-d', kind: 'staff' });
+    expect(await ok(app, 'PUT', '/kiosks/k-bind/panels/desk/binding', { deskId: 'mine-d' })).toMatchObject({
+      officeId: 'mine',
+      deskId: 'mine-d',
+      kind: 'staff',
+    });
     expect((await call(app, 'PUT', '/kiosks/k-bind/panels/ghost/binding', { officeId: 'mine' })).body.message).toMatch(/give its kind/);
   });
 
@@ -131,12 +165,29 @@ describe('organisation CRUD validation', () => {
     const password = await registerKiosk(app, 'k-learn'); // registered without panels
     expect((await call(app, 'PUT', '/kiosks/k-learn/panels/lobby/binding', { officeId: 'mine' })).body.message).toMatch(/give its kind/);
     const kiosk = await connect(mqttUrl, { clientId: 'k-learn', username: 'k-learn', password });
-    const status = { v: 1, state: 'online', panels: [{ id: 'lobby', kind: 'office' }, { id: 'desk', kind: 'staff' }] };
+    const status = {
+      v: 1,
+      state: 'online',
+      panels: [
+        { id: 'lobby', kind: 'office' },
+        { id: 'desk', kind: 'staff' },
+      ],
+    };
     await kiosk.publishAsync(kioskTopic(DEFAULT_TOPIC_PREFIX, 'k-learn', 'status'), JSON.stringify(status), { qos: 1, retain: true });
     await until(async () => (await ok(app, 'GET', '/kiosks/k-learn')).status?.payload.panels, 'the status with panels');
-    expect(await ok(app, 'PUT', '/kiosks/k-learn/panels/lobby/binding', { officeId: 'mine' })).toMatchObject({ panel: 'lobby', kind: 'office', officeId: 'mine' });
-    expect(await ok(app, 'PUT', '/kiosks/k-learn/panels/desk/binding', { deskId: 'mine-d' })).toMatchObject({ panel: 'desk', kind: 'staff', deskId: 'mine-d' });
-    expect((await call(app, 'PUT', '/kiosks/k-learn/panels/lobby/binding', { officeId: 'mine', kind: 'staff' })).body.message).toMatch(/panel "lobby" is of kind office/);
+    expect(await ok(app, 'PUT', '/kiosks/k-learn/panels/lobby/binding', { officeId: 'mine' })).toMatchObject({
+      panel: 'lobby',
+      kind: 'office',
+      officeId: 'mine',
+    });
+    expect(await ok(app, 'PUT', '/kiosks/k-learn/panels/desk/binding', { deskId: 'mine-d' })).toMatchObject({
+      panel: 'desk',
+      kind: 'staff',
+      deskId: 'mine-d',
+    });
+    expect((await call(app, 'PUT', '/kiosks/k-learn/panels/lobby/binding', { officeId: 'mine', kind: 'staff' })).body.message).toMatch(
+      /panel "lobby" is of kind office/,
+    );
     await kiosk.endAsync();
   });
 
@@ -167,23 +218,53 @@ describe('organisation CRUD validation', () => {
 describe('no input yields a 500', () => {
   const text = fc.oneof(
     fc.string({ maxLength: 30 }),
-    fc.constantFrom('2026-01-01', '2026-03-29', '2026-02-29', '0000-01-01', '9999-12-31', '2026-01-01T00:00:00Z', '2026-13-01', '1e9', '-1', ''),
+    fc.constantFrom(
+      '2026-01-01',
+      '2026-03-29',
+      '2026-02-29',
+      '0000-01-01',
+      '9999-12-31',
+      '2026-01-01T00:00:00Z',
+      '2026-13-01',
+      '1e9',
+      '-1',
+      '',
+    ),
     fc.date({ min: new Date(-1e13), max: new Date(3e14), noInvalidDate: true }).map((d) => d.toISOString()),
   );
-  const param = (name: string, values: fc.Arbitrary<string>) => fc.option(values.map((v) => `${name}=${encodeURIComponent(v)}`), { nil: undefined });
-  const query = fc.tuple(
-    param('from', text), param('to', text),
-    param('bucket', fc.oneof(fc.constantFrom('none', 'hour', 'day', 'week', 'month'), fc.string({ maxLength: 8 }))),
-    param('level', fc.oneof(fc.constantFrom('employee', 'office'), fc.string({ maxLength: 8 }))),
-    param('index', fc.oneof(fc.constantFrom('ink', 'iel', 'csat'), fc.string({ maxLength: 8 }))),
-    param('kind', fc.oneof(fc.constantFrom('staff', 'office', 'loyalty'), fc.string({ maxLength: 8 }))),
-  ).map((parts) => parts.filter(Boolean).join('&'));
-  const path = fc.constantFrom('/offices/mine/scores', '/desks/mine-d/scores', '/employees/mine-e/scores', '/regions/r-east/scores', '/company/scores', '/rankings', '/offices/%00/scores');
+  const param = (name: string, values: fc.Arbitrary<string>) =>
+    fc.option(
+      values.map((v) => `${name}=${encodeURIComponent(v)}`),
+      { nil: undefined },
+    );
+  const query = fc
+    .tuple(
+      param('from', text),
+      param('to', text),
+      param('bucket', fc.oneof(fc.constantFrom('none', 'hour', 'day', 'week', 'month'), fc.string({ maxLength: 8 }))),
+      param('level', fc.oneof(fc.constantFrom('employee', 'office'), fc.string({ maxLength: 8 }))),
+      param('index', fc.oneof(fc.constantFrom('ink', 'iel', 'csat'), fc.string({ maxLength: 8 }))),
+      param('kind', fc.oneof(fc.constantFrom('staff', 'office', 'loyalty'), fc.string({ maxLength: 8 }))),
+    )
+    .map((parts) => parts.filter(Boolean).join('&'));
+  const path = fc.constantFrom(
+    '/offices/mine/scores',
+    '/desks/mine-d/scores',
+    '/employees/mine-e/scores',
+    '/regions/r-east/scores',
+    '/company/scores',
+    '/rankings',
+    '/offices/%00/scores',
+  );
 
   it('fuzzed query parameters of score and ranking endpoints give 2xx or 4xx with a JSON message', async () => {
     await fc.assert(
       fc.asyncProperty(path, query, fc.boolean(), async (p, qs, csv) => {
-        const res = await app.inject({ method: 'GET', url: `/api/v1${p}?${qs}`, headers: { ...admin, ...(csv ? { accept: 'text/csv' } : {}) } });
+        const res = await app.inject({
+          method: 'GET',
+          url: `/api/v1${p}?${qs}`,
+          headers: { ...admin, ...(csv ? { accept: 'text/csv' } : {}) },
+        });
         expect(res.statusCode, `${p}?${qs}: ${res.body}`).toBeLessThan(500);
         if (res.statusCode >= 400) expect(res.json()).toEqual({ error: expect.any(String), message: expect.any(String) });
       }),

@@ -76,7 +76,12 @@ describe('authentication and roles', () => {
 
 describe('kiosks', () => {
   it('registers a kiosk once and shows its password only at registration', async () => {
-    const res = await app.inject({ method: 'POST', url: '/api/v1/kiosks', headers: admin, payload: { id: 'k-1', officeId: 'office-7', panels } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/kiosks',
+      headers: admin,
+      payload: { id: 'k-1', officeId: 'office-7', panels },
+    });
     expect(res.statusCode).toBe(201);
     const body = res.json();
     expect(body).toEqual({ id: 'k-1', mqtt: { username: 'k-1', password: expect.stringMatching(/^[\w-]{40,}$/) } });
@@ -86,7 +91,12 @@ describe('kiosks', () => {
     const detail = await app.inject({ method: 'GET', url: '/api/v1/kiosks/k-1', headers: admin });
     expect(detail.body).not.toContain(body.mqtt.password);
     expect(detail.json()).toMatchObject({
-      id: 'k-1', officeId: 'office-7', panels, status: null, config: null, gaps: [],
+      id: 'k-1',
+      officeId: 'office-7',
+      panels,
+      status: null,
+      config: null,
+      gaps: [],
       counters: { received: 0, duplicates: 0, rejected: 0, lastSeq: 0 },
     });
   });
@@ -104,9 +114,19 @@ describe('kiosks', () => {
   });
 
   it('400 for malformed JSON, 404 for unknown kiosks and routes', async () => {
-    const bad = await app.inject({ method: 'POST', url: '/api/v1/kiosks', headers: { ...admin, 'content-type': 'application/json' }, payload: '{"id":' });
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/api/v1/kiosks',
+      headers: { ...admin, 'content-type': 'application/json' },
+      payload: '{"id":',
+    });
     expect(bad.statusCode).toBe(400);
-    for (const [method, url] of [['GET', '/api/v1/kiosks/ghost'], ['GET', '/api/v1/kiosks/ghost/events'], ['POST', '/api/v1/kiosks/ghost/credentials'], ['GET', '/api/v1/nothing']] as const) {
+    for (const [method, url] of [
+      ['GET', '/api/v1/kiosks/ghost'],
+      ['GET', '/api/v1/kiosks/ghost/events'],
+      ['POST', '/api/v1/kiosks/ghost/credentials'],
+      ['GET', '/api/v1/nothing'],
+    ] as const) {
       const res = await app.inject({ method, url, headers: admin });
       expect(res.statusCode, url).toBe(404);
       expect(res.json().error).toBe('Not Found');
@@ -127,10 +147,19 @@ describe('kiosks', () => {
   });
 
   it('names the allowed values when a field takes one of a few (body and query alike)', async () => {
-    const body = await app.inject({ method: 'POST', url: '/api/v1/kiosks', headers: admin, payload: { id: 'k-enum', panels: [{ ...panels[0], kind: 'staf' }] } });
+    const body = await app.inject({
+      method: 'POST',
+      url: '/api/v1/kiosks',
+      headers: admin,
+      payload: { id: 'k-enum', panels: [{ ...panels[0], kind: 'staf' }] },
+    });
     expect(body.statusCode).toBe(400);
     expect(body.json().message).toBe('body/panels/0/kind must be one of: staff, office, loyalty');
-    const query = await app.inject({ method: 'GET', url: '/api/v1/rankings?level=office&index=nps&from=2026-01-01&to=2026-02-01', headers: admin });
+    const query = await app.inject({
+      method: 'GET',
+      url: '/api/v1/rankings?level=office&index=nps&from=2026-01-01&to=2026-02-01',
+      headers: admin,
+    });
     expect(query.statusCode).toBe(400);
     expect(query.json().message).toBe('querystring/index must be one of: ink, iel, csat');
   });
@@ -162,15 +191,36 @@ describe('api keys and docs', () => {
 
   it('summarises every operation, describes every response, and marks query parameters that have a default as optional', async () => {
     const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
-    const operations = Object.entries(doc.paths as Record<string, Record<string, { summary?: string; responses: Record<string, { description: string }>; parameters?: { name: string; in: string; required?: boolean }[] }>>)
-      .flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ at: `${method.toUpperCase()} ${path}`, ...op })));
+    const operations = Object.entries(
+      doc.paths as Record<
+        string,
+        Record<
+          string,
+          {
+            summary?: string;
+            responses: Record<string, { description: string }>;
+            parameters?: { name: string; in: string; required?: boolean }[];
+          }
+        >
+      >,
+    ).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ at: `${method.toUpperCase()} ${path}`, ...op })));
     expect(operations.length).toBeGreaterThan(30);
     expect(operations.filter((op) => !op.summary).map((op) => op.at)).toEqual([]);
-    expect(operations.find((op) => op.at === 'GET /api/v1/employees/{employeeId}/scores')!.summary).toMatch(/^Scores of an employee over a period/);
-    const undescribed = operations.flatMap((op) => Object.entries(op.responses).filter(([, r]) => !r.description || r.description === 'Default Response').map(([code]) => `${op.at} ${code}`));
+    expect(operations.find((op) => op.at === 'GET /api/v1/employees/{employeeId}/scores')!.summary).toMatch(
+      /^Scores of an employee over a period/,
+    );
+    const undescribed = operations.flatMap((op) =>
+      Object.entries(op.responses)
+        .filter(([, r]) => !r.description || r.description === 'Default Response')
+        .map(([code]) => `${op.at} ${code}`),
+    );
     expect(undescribed).toEqual([]);
-    const bucket = operations.find((op) => op.at === 'GET /api/v1/offices/{officeId}/scores')!.parameters!.find((p) => p.name === 'bucket')!;
+    const bucket = operations
+      .find((op) => op.at === 'GET /api/v1/offices/{officeId}/scores')!
+      .parameters!.find((p) => p.name === 'bucket')!;
     expect(bucket.required).toBeFalsy();
-    expect(operations.find((op) => op.at === 'GET /api/v1/offices/{officeId}/scores')!.parameters!.find((p) => p.name === 'from')!.required).toBe(true);
+    expect(
+      operations.find((op) => op.at === 'GET /api/v1/offices/{officeId}/scores')!.parameters!.find((p) => p.name === 'from')!.required,
+    ).toBe(true);
   });
 });

@@ -33,7 +33,11 @@ function parse(text: string, sep: ',' | ';'): string[][] {
       for (;;) {
         if (i >= text.length) break;
         if (text[i] === '"') {
-          if (text[i + 1] === '"') { value += '"'; i += 2; continue; }
+          if (text[i + 1] === '"') {
+            value += '"';
+            i += 2;
+            continue;
+          }
           i++;
           break;
         }
@@ -42,7 +46,10 @@ function parse(text: string, sep: ',' | ';'): string[][] {
     }
     while (i < text.length && text[i] !== sep && text[i] !== '\r' && text[i] !== '\n') value += text[i++];
     row.push(value);
-    if (text[i] === sep) { i++; continue; }
+    if (text[i] === sep) {
+      i++;
+      continue;
+    }
     rows.push(row);
     row = [];
     if (text[i] === '\r' && text[i + 1] === '\n') i += 2;
@@ -64,7 +71,12 @@ beforeAll(async () => {
   await ingest(app, 'k-msk', spaced('k-msk', 'desk', ['good', 'good', 'neutral', 'bad', 'good', 'bad', 'bad'], '2026-03-10T07:00:00Z'));
   await ingest(app, 'k-msk', spaced('k-msk', 'loyalty', ['good', 'good', 'bad', 'good', 'good'], '2026-03-10T09:00:00Z'));
   await ok(app, 'PUT', '/offices/msk/visitors', { entries: [{ date: '2026-03-10', count: 20 }] });
-  await ok(app, 'PUT', '/settings', { k: 0, neutralCountsAsDissatisfied: false, minSample: 5, misuse: { lockoutMs: 5000, burstCount: 5, burstWindowMs: 10000 } });
+  await ok(app, 'PUT', '/settings', {
+    k: 0,
+    neutralCountsAsDissatisfied: false,
+    minSample: 5,
+    misuse: { lockoutMs: 5000, burstCount: 5, burstWindowMs: 10000 },
+  });
 });
 afterAll(async () => {
   await app?.close();
@@ -72,10 +84,26 @@ afterAll(async () => {
 
 describe('CSV columns', () => {
   it.each([
-    ['office scores', '/offices/msk/scores?from=2026-03-10&to=2026-03-12&bucket=day', '/offices/empty/scores?from=2026-03-10&to=2026-03-11'],
-    ['employee scores (no visitor fields in JSON)', '/employees/elena/scores?from=2026-03-10&to=2026-03-12&bucket=day', '/offices/empty/scores?from=2026-01-01&to=2026-02-01&bucket=month'],
-    ['region and company scores', '/regions/north/scores?from=2026-03-10&to=2026-03-11', '/company/scores?from=2025-03-10&to=2025-03-13&bucket=day'],
-    ['rankings', '/rankings?level=employee&index=ink&from=2026-03-01&to=2026-04-01', '/rankings?level=region&index=csat&from=2020-03-01&to=2020-04-01'],
+    [
+      'office scores',
+      '/offices/msk/scores?from=2026-03-10&to=2026-03-12&bucket=day',
+      '/offices/empty/scores?from=2026-03-10&to=2026-03-11',
+    ],
+    [
+      'employee scores (no visitor fields in JSON)',
+      '/employees/elena/scores?from=2026-03-10&to=2026-03-12&bucket=day',
+      '/offices/empty/scores?from=2026-01-01&to=2026-02-01&bucket=month',
+    ],
+    [
+      'region and company scores',
+      '/regions/north/scores?from=2026-03-10&to=2026-03-11',
+      '/company/scores?from=2025-03-10&to=2025-03-13&bucket=day',
+    ],
+    [
+      'rankings',
+      '/rankings?level=employee&index=ink&from=2026-03-01&to=2026-04-01',
+      '/rankings?level=region&index=csat&from=2020-03-01&to=2020-04-01',
+    ],
     ['visitor counts', '/offices/msk/visitors?from=2026-03-01&to=2026-04-01', '/offices/empty/visitors?from=2026-03-01&to=2026-04-01'],
     ['offices', '/offices', '/offices?after=zzz'],
     ['kiosks', '/kiosks', '/kiosks?after=zzz'],
@@ -128,7 +156,12 @@ describe('CSV injection', () => {
       const [columns, ...rows] = parse(text, ',');
       const byId = new Map(rows.map((r) => [r[columns!.indexOf('id')], r[columns!.indexOf('name')]]));
       expect(names.map((_, i) => byId.get(`evil-${i}`))).toEqual([
-        'x;\'=1+1;', '\'=HYPERLINK("http://evil.example")', '\'+1;\'-2;\'@SUM(A1)', 'ok; "\'=1+1"', 'a\n\'=1+1', 'plain, with comma',
+        "x;'=1+1;",
+        '\'=HYPERLINK("http://evil.example")',
+        "'+1;'-2;'@SUM(A1)",
+        'ok; "\'=1+1"',
+        "a\n'=1+1",
+        'plain, with comma',
       ]);
     }
   });

@@ -21,7 +21,11 @@ beforeAll(async () => {
   // 2026-03-10, Moscow (UTC+3): 3 good, 1 neutral, 2 bad on the staff panel, a minute apart…
   await ingest(app, 'k-msk', spaced('k-msk', 'desk', ['good', 'good', 'neutral', 'bad', 'good', 'bad'], '2026-03-10T07:00:00Z'));
   // …then a child presses "bad" three times within two seconds: the first counts, two are misuse.
-  await ingest(app, 'k-msk', ['08:00:00', '08:00:01', '08:00:02'].map((t) => press('k-msk', 'desk', 'bad', `2026-03-10T${t}Z`)));
+  await ingest(
+    app,
+    'k-msk',
+    ['08:00:00', '08:00:01', '08:00:02'].map((t) => press('k-msk', 'desk', 'bad', `2026-03-10T${t}Z`)),
+  );
   // Loyalty panel: 4 good, 1 bad.
   await ingest(app, 'k-msk', spaced('k-msk', 'loyalty', ['good', 'good', 'bad', 'good', 'good'], '2026-03-10T09:00:00Z'));
   await ok(app, 'PUT', '/offices/msk/visitors', { entries: [{ date: '2026-03-10', count: 20 }] });
@@ -127,14 +131,28 @@ describe('office scores, hand-computed', () => {
     await ok(app, 'PUT', '/settings', { ...settings, minSample: 7 });
     try {
       const again = await ok(app, 'GET', '/rankings?level=employee&index=ink&from=2026-03-01&to=2026-04-01');
-      expect(again.items).toEqual([{ rank: 1, id: 'elena', officeId: 'msk', value: 3 / 7, ci95: wilson(3, 7), n: 7, counts: { good: 3, neutral: 1, bad: 3, total: 7, excluded: 2 }, coverageKnown: false }]);
+      expect(again.items).toEqual([
+        {
+          rank: 1,
+          id: 'elena',
+          officeId: 'msk',
+          value: 3 / 7,
+          ci95: wilson(3, 7),
+          n: 7,
+          counts: { good: 3, neutral: 1, bad: 3, total: 7, excluded: 2 },
+          coverageKnown: false,
+        },
+      ]);
     } finally {
       await ok(app, 'PUT', '/settings', settings);
     }
   });
 
   it('CSV: one row per bucket, flattened columns', async () => {
-    const res = await call(app, 'GET', '/offices/msk/scores?from=2026-03-10&to=2026-03-12&bucket=day', undefined, { ...(await import('../helpers.js')).admin, accept: 'text/csv' });
+    const res = await call(app, 'GET', '/offices/msk/scores?from=2026-03-10&to=2026-03-12&bucket=day', undefined, {
+      ...(await import('../helpers.js')).admin,
+      accept: 'text/csv',
+    });
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
     const [header, first, second, end] = (res.body as string).split('\r\n');
     const columns = header!.split(',');

@@ -45,7 +45,10 @@ describe('time zones and DST', () => {
 
   it('fall back: the repeated hour is two buckets, the day 25', async () => {
     // 2026-10-25: 02:00–03:00 happens twice. 00:30Z = 02:30 CEST, 01:30Z = 02:30 CET.
-    await ingest(app, 'k-ber', [press('k-ber', 'desk', 'good', '2026-10-25T00:30:00Z'), press('k-ber', 'desk', 'good', '2026-10-25T01:30:00Z')]);
+    await ingest(app, 'k-ber', [
+      press('k-ber', 'desk', 'good', '2026-10-25T00:30:00Z'),
+      press('k-ber', 'desk', 'good', '2026-10-25T01:30:00Z'),
+    ]);
     const hours = await ok(app, 'GET', '/offices/ber/scores?from=2026-10-25&to=2026-10-26&bucket=hour');
     expect(hours.buckets).toHaveLength(25);
     expect(staff(hours.buckets[2])).toBe(1);
@@ -64,7 +67,12 @@ describe('time zones and DST', () => {
   });
 
   it('refuses impossible ranges with a 400 and a message', async () => {
-    for (const q of ['from=2026-03-02&to=2026-03-01', 'from=2026-02-30&to=2026-03-01', 'from=yesterday&to=2026-03-01', 'from=2020-01-01&to=2026-01-01&bucket=hour']) {
+    for (const q of [
+      'from=2026-03-02&to=2026-03-01',
+      'from=2026-02-30&to=2026-03-01',
+      'from=yesterday&to=2026-03-01',
+      'from=2020-01-01&to=2026-01-01&bucket=hour',
+    ]) {
       const res = await call(app, 'GET', `/offices/ber/scores?${q}`);
       expect(res.status, q).toBe(400);
       expect(res.body.message, q).toMatch(/\w/);
@@ -74,9 +82,22 @@ describe('time zones and DST', () => {
 
 describe('attribution', () => {
   it('a press exactly at the shift change goes to the incoming employee', async () => {
-    await ok(app, 'POST', '/assignments', { deskId: 'ber-1', employeeId: 'anna', from: '2026-05-04T06:00:00Z', to: '2026-05-04T12:00:00Z' });
-    await ok(app, 'POST', '/assignments', { deskId: 'ber-1', employeeId: 'bernd', from: '2026-05-04T12:00:00Z', to: '2026-05-04T18:00:00Z' });
-    await ingest(app, 'k-ber', [press('k-ber', 'desk', 'good', '2026-05-04T11:59:30Z'), press('k-ber', 'desk', 'bad', '2026-05-04T12:00:00.000Z')]);
+    await ok(app, 'POST', '/assignments', {
+      deskId: 'ber-1',
+      employeeId: 'anna',
+      from: '2026-05-04T06:00:00Z',
+      to: '2026-05-04T12:00:00Z',
+    });
+    await ok(app, 'POST', '/assignments', {
+      deskId: 'ber-1',
+      employeeId: 'bernd',
+      from: '2026-05-04T12:00:00Z',
+      to: '2026-05-04T18:00:00Z',
+    });
+    await ingest(app, 'k-ber', [
+      press('k-ber', 'desk', 'good', '2026-05-04T11:59:30Z'),
+      press('k-ber', 'desk', 'bad', '2026-05-04T12:00:00.000Z'),
+    ]);
     const anna = await ok(app, 'GET', '/employees/anna/scores?from=2026-05-04&to=2026-05-05');
     const bernd = await ok(app, 'GET', '/employees/bernd/scores?from=2026-05-04&to=2026-05-05');
     expect(anna.total.scores.staff.counts).toMatchObject({ good: 1, bad: 0 });
@@ -84,7 +105,12 @@ describe('attribution', () => {
   });
 
   it('refuses overlapping assignments with a message naming both', async () => {
-    const res = await call(app, 'POST', '/assignments', { deskId: 'ber-1', employeeId: 'anna', from: '2026-05-04T17:00:00Z', to: '2026-05-04T19:00:00Z' });
+    const res = await call(app, 'POST', '/assignments', {
+      deskId: 'ber-1',
+      employeeId: 'anna',
+      from: '2026-05-04T17:00:00Z',
+      to: '2026-05-04T19:00:00Z',
+    });
     expect(res.status).toBe(409);
     expect(res.body.message).toMatch(/desk ber-1 already has employee bernd/);
   });
@@ -103,8 +129,18 @@ describe('attribution', () => {
     const annaShift = list.find((a) => a.employeeId === 'anna')!;
     const berndShift = list.find((a) => a.employeeId === 'bernd')!;
     // Anna actually left at 11:00 and Bernd started then: the 11:59:30 press is Bernd's.
-    await ok(app, 'PUT', `/assignments/${annaShift.id}`, { deskId: 'ber-1', employeeId: 'anna', from: '2026-05-04T06:00:00Z', to: '2026-05-04T11:00:00Z' });
-    const saved = await ok(app, 'PUT', `/assignments/${berndShift.id}`, { deskId: 'ber-1', employeeId: 'bernd', from: '2026-05-04T11:00:00Z', to: '2026-05-04T18:00:00Z' });
+    await ok(app, 'PUT', `/assignments/${annaShift.id}`, {
+      deskId: 'ber-1',
+      employeeId: 'anna',
+      from: '2026-05-04T06:00:00Z',
+      to: '2026-05-04T11:00:00Z',
+    });
+    const saved = await ok(app, 'PUT', `/assignments/${berndShift.id}`, {
+      deskId: 'ber-1',
+      employeeId: 'bernd',
+      from: '2026-05-04T11:00:00Z',
+      to: '2026-05-04T18:00:00Z',
+    });
     expect(saved.reattributed).toBe(1);
     const anna = await ok(app, 'GET', '/employees/anna/scores?from=2026-05-04&to=2026-05-05');
     const bernd = await ok(app, 'GET', '/employees/bernd/scores?from=2026-05-04&to=2026-05-05');
@@ -127,7 +163,9 @@ describe('late events and clock correction', () => {
     await ingest(app, 'k-ber', [press('k-ber', 'desk', 'bad', '2026-06-10T08:00:00Z', { seq: 1 })]);
     day = await ok(app, 'GET', '/offices/ber/scores?from=2026-06-10&to=2026-06-11&bucket=hour');
     expect(day.total.scores.staff.counts).toMatchObject({ good: 1, bad: 1, total: 2, excluded: 1 });
-    expect(day.buckets.filter((b: { scores: { staff: { counts: { total: number } } } }) => staff(b) > 0).map((b: { start: string }) => b.start)).toEqual(['2026-06-10T08:00:00.000Z']);
+    expect(
+      day.buckets.filter((b: { scores: { staff: { counts: { total: number } } } }) => staff(b) > 0).map((b: { start: string }) => b.start),
+    ).toEqual(['2026-06-10T08:00:00.000Z']);
   });
 
   it('presses before clock sync are reported as time-uncertain, then corrected from the boot once a synced event arrives', async () => {
@@ -143,7 +181,9 @@ describe('late events and clock correction', () => {
     expect(r.total.scores.staff.counts).toMatchObject({ good: 1, bad: 1 });
     expect(r.buckets.find((b: { start: string }) => b.start === '2026-07-01T09:00:00.000Z').scores.staff.counts.total).toBe(2);
     // A later unsynced press of that boot is corrected at once.
-    await ingest(app, 'k-ber', [press('k-ber', 'desk', 'neutral', '2021-01-01T00:10:00Z', { clockSynced: false, bootId: 'boot-9', uptimeMs: 3_670_000 })]);
+    await ingest(app, 'k-ber', [
+      press('k-ber', 'desk', 'neutral', '2021-01-01T00:10:00Z', { clockSynced: false, bootId: 'boot-9', uptimeMs: 3_670_000 }),
+    ]);
     r = await ok(app, 'GET', '/offices/ber/scores?from=2026-07-01T10:00:00Z&to=2026-07-01T11:00:00Z');
     expect(r.total.scores.staff.counts).toMatchObject({ neutral: 1, total: 1 });
   });

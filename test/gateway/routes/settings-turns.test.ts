@@ -30,7 +30,18 @@ it('acks a press while new misuse rules re-judge the stored presses of many pane
   const password = await registerKiosk(app, 'k-live');
   const k = await kiosk(mqttUrl, 'k-live', password);
   const order: string[] = [];
-  const settings = app.inject({ method: 'PUT', url: '/api/v1/settings', headers: admin, payload: { k: 0, neutralCountsAsDissatisfied: false, minSample: 30, misuse: { lockoutMs: 61_000, burstCount: 5, burstWindowMs: 10_000 } } })
+  const settings = app
+    .inject({
+      method: 'PUT',
+      url: '/api/v1/settings',
+      headers: admin,
+      payload: {
+        k: 0,
+        neutralCountsAsDissatisfied: false,
+        minSample: 30,
+        misuse: { lockoutMs: 61_000, burstCount: 5, burstWindowMs: 10_000 },
+      },
+    })
     .then((res) => order.push(`settings ${res.statusCode}`));
   const e = event(1);
   await k.publishEvents(batch('k-live', [e]));
@@ -41,5 +52,8 @@ it('acks a press while new misuse rules re-judge the stored presses of many pane
   expect(order).toEqual(['ack', 'settings 200']);
   // Re-judged all the same: every other press of every panel is within the 61 s lock-out of the one before.
   const day = dayNumber(2026, 3, 2);
-  expect((await app.gateway.store.rankCounts('office', 'staff', day, day + 1))[0]).toMatchObject({ good: PANELS * 150, excluded: PANELS * 150 });
+  expect((await app.gateway.store.rankCounts('office', 'staff', day, day + 1))[0]).toMatchObject({
+    good: PANELS * 150,
+    excluded: PANELS * 150,
+  });
 });

@@ -43,31 +43,75 @@ beforeAll(async () => {
   gw = await startGateway({ logLevel: 'warn' }); // a real process on a SQLite file in its data dir
   await api('/regions', { id: 'north', name: 'North' });
   await api('/regions', { id: 'west', name: 'West' });
-  for (const [id, region] of [['msk', 'north'], ['spb', 'north'], ['spb2', 'west'], ['kzn', null], ['nsk', 'west']] as const) {
+  for (const [id, region] of [
+    ['msk', 'north'],
+    ['spb', 'north'],
+    ['spb2', 'west'],
+    ['kzn', null],
+    ['nsk', 'west'],
+  ] as const) {
     await api('/offices', { id, name: id, timeZone: 'Europe/Moscow', regionId: region });
     await api('/desks', { id: `${id}-1`, officeId: id, name: 'Window 1' });
-    const creds = await registerKiosk(gw, `k-${id}`, { officeId: id, panels: [{ id: 'desk', kind: 'staff', pins: { good: 2, neutral: 3, bad: 4 }, deskId: `${id}-1` }] });
+    const creds = await registerKiosk(gw, `k-${id}`, {
+      officeId: id,
+      panels: [{ id: 'desk', kind: 'staff', pins: { good: 2, neutral: 3, bad: 4 }, deskId: `${id}-1` }],
+    });
     passwords.set(`k-${id}`, creds.password);
   }
-  await api('/settings', { k: 0, neutralCountsAsDissatisfied: false, minSample: 3, misuse: { lockoutMs: 5000, burstCount: 5, burstWindowMs: 10000 } }, 'PUT');
+  await api(
+    '/settings',
+    { k: 0, neutralCountsAsDissatisfied: false, minSample: 3, misuse: { lockoutMs: 5000, burstCount: 5, burstWindowMs: 10000 } },
+    'PUT',
+  );
 
   await pressAt('k-msk', [
-    ['2026-03-02', '10:00', 'good'], ['2026-03-02', '10:01', 'good'], ['2026-03-02', '10:02', 'bad'],
-    ['2026-03-03', '10:00', 'good'], ['2026-03-03', '10:01', 'bad'], ['2026-03-03', '10:02', 'bad'],
-    ['2026-03-04', '10:00', 'good'], ['2026-03-04', '10:01', 'good'], ['2026-03-04', '10:02', 'good'], ['2026-03-04', '10:03', 'bad'],
+    ['2026-03-02', '10:00', 'good'],
+    ['2026-03-02', '10:01', 'good'],
+    ['2026-03-02', '10:02', 'bad'],
+    ['2026-03-03', '10:00', 'good'],
+    ['2026-03-03', '10:01', 'bad'],
+    ['2026-03-03', '10:02', 'bad'],
+    ['2026-03-04', '10:00', 'good'],
+    ['2026-03-04', '10:01', 'good'],
+    ['2026-03-04', '10:02', 'good'],
+    ['2026-03-04', '10:03', 'bad'],
   ]);
-  await api('/offices/msk/visitors', { entries: [{ date: '2026-03-02', count: 10 }, { date: '2026-03-03', count: 8 }] }, 'PUT');
+  await api(
+    '/offices/msk/visitors',
+    {
+      entries: [
+        { date: '2026-03-02', count: 10 },
+        { date: '2026-03-03', count: 8 },
+      ],
+    },
+    'PUT',
+  );
   for (const office of ['spb', 'spb2']) {
     await pressAt(`k-${office}`, [
-      ['2026-03-02', '10:00', 'good'], ['2026-03-02', '10:01', 'good'], ['2026-03-02', '10:02', 'bad'], ['2026-03-02', '10:03', 'neutral'],
-      ['2026-03-03', '10:00', 'good'], ['2026-03-03', '10:01', 'good'], ['2026-03-03', '11:00', 'good'],
-      ['2026-03-05', '10:00', 'bad'], ['2026-03-05', '10:01', 'good'],
+      ['2026-03-02', '10:00', 'good'],
+      ['2026-03-02', '10:01', 'good'],
+      ['2026-03-02', '10:02', 'bad'],
+      ['2026-03-02', '10:03', 'neutral'],
+      ['2026-03-03', '10:00', 'good'],
+      ['2026-03-03', '10:01', 'good'],
+      ['2026-03-03', '11:00', 'good'],
+      ['2026-03-05', '10:00', 'bad'],
+      ['2026-03-05', '10:01', 'good'],
     ]);
-    const entries = [{ date: '2026-03-02', count: 12 }, { date: '2026-03-03', hour: 10, count: 5 }, { date: '2026-03-03', hour: 11, count: 4 }, { date: '2026-03-05', count: 6 }];
+    const entries = [
+      { date: '2026-03-02', count: 12 },
+      { date: '2026-03-03', hour: 10, count: 5 },
+      { date: '2026-03-03', hour: 11, count: 4 },
+      { date: '2026-03-05', count: 6 },
+    ];
     await api(`/offices/${office}/visitors`, { entries }, 'PUT');
     await api(`/offices/${office}/visitors`, { entries: entries.map((e) => ({ ...e, deskId: `${office}-1` })) }, 'PUT');
   }
-  await pressAt('k-kzn', [['2026-03-02', '10:00', 'bad'], ['2026-03-02', '10:01', 'bad'], ['2026-03-02', '10:02', 'good']]);
+  await pressAt('k-kzn', [
+    ['2026-03-02', '10:00', 'bad'],
+    ['2026-03-02', '10:01', 'bad'],
+    ['2026-03-02', '10:02', 'good'],
+  ]);
 }, 60_000);
 
 afterAll(async () => {
@@ -76,9 +120,15 @@ afterAll(async () => {
 });
 
 const period = 'from=2026-03-02&to=2026-03-06';
-const staff = (p: { scores: { staff: Record<string, unknown> } }) => p.scores.staff as { ink: { value: number; n: number }; coverageKnown: boolean; coverage: unknown; counts: { total: number; bad: number } };
+const staff = (p: { scores: { staff: Record<string, unknown> } }) =>
+  p.scores.staff as {
+    ink: { value: number; n: number };
+    coverageKnown: boolean;
+    coverage: unknown;
+    counts: { total: number; bad: number };
+  };
 
-describe('a period\'s visitors: known only when every day with presses has a count', () => {
+describe("a period's visitors: known only when every day with presses has a count", () => {
   it('Moscow with counts for 2 of 3 days with presses: visitors unknown, ИНК = B/P, the missing day named', async () => {
     const r = await api(`/offices/msk/scores?${period}`);
     // P = 10, B = 4 → ИНК = 4/10 (not (4 + 8)/18 from the 2 days' 18 visitors).
@@ -125,8 +175,13 @@ describe('a period\'s visitors: known only when every day with presses has a cou
 
   it('day buckets follow the rule each on its own', async () => {
     const r = await api(`/offices/msk/scores?${period}&bucket=day`);
-    const rows = r.buckets.map((b: Parameters<typeof staff>[0] & { start: string; visitors: number | null; visitorsMissing: unknown }) =>
-      [b.start, b.visitors, staff(b).ink?.value ?? null, staff(b).coverageKnown, b.visitorsMissing]);
+    const rows = r.buckets.map((b: Parameters<typeof staff>[0] & { start: string; visitors: number | null; visitorsMissing: unknown }) => [
+      b.start,
+      b.visitors,
+      staff(b).ink?.value ?? null,
+      staff(b).coverageKnown,
+      b.visitorsMissing,
+    ]);
     expect(rows).toEqual([
       ['2026-03-02', 10, (1 + 7) / 10, true, []], // P 3, B 1, S 7
       ['2026-03-03', 8, (2 + 5) / 8, true, []], // P 3, B 2, S 5
@@ -164,12 +219,16 @@ describe('a period\'s visitors: known only when every day with presses has a cou
 
 describe('rankings compare like with like', () => {
   const rank = (q: string) => api(`/rankings?index=ink&kind=staff&${period}&${q}`);
-  const rows = (r: { items: Array<{ rank: number; id: string; value: number; coverageKnown: boolean }> }) => r.items.map((i) => [i.rank, i.id, i.value, i.coverageKnown]);
+  const rows = (r: { items: Array<{ rank: number; id: string; value: number; coverageKnown: boolean }> }) =>
+    r.items.map((i) => [i.rank, i.id, i.value, i.coverageKnown]);
 
   it('offices by visitors (the default): offices without complete counts are left out, counted, and said why', async () => {
     const r = await rank('level=office');
     expect(r.basis).toBe('visitors');
-    expect(rows(r)).toEqual([[1, 'spb', 20 / 27, true], [2, 'spb2', 20 / 27, true]]);
+    expect(rows(r)).toEqual([
+      [1, 'spb', 20 / 27, true],
+      [2, 'spb2', 20 / 27, true],
+    ]);
     expect(r.leftOut).toBe(2);
     expect(r.leftOutReasons).toEqual({ visitorsUnknown: 2, insufficientSample: 0 });
     expect(r.leftOutSubjects).toEqual([
@@ -182,37 +241,61 @@ describe('rankings compare like with like', () => {
     const r = await rank('level=office&basis=presses');
     // spb, spb2 2/9 = 0.22; msk 4/10; kzn 2/3.
     expect(r.basis).toBe('presses');
-    expect(rows(r)).toEqual([[1, 'spb', 2 / 9, true], [2, 'spb2', 2 / 9, true], [3, 'msk', 4 / 10, false], [4, 'kzn', 2 / 3, false]]);
+    expect(rows(r)).toEqual([
+      [1, 'spb', 2 / 9, true],
+      [2, 'spb2', 2 / 9, true],
+      [3, 'msk', 4 / 10, false],
+      [4, 'kzn', 2 / 3, false],
+    ]);
     expect(r.leftOut).toBe(0);
   });
 
   it('regions: by visitors north (msk lacks a day) is left out; by presses both rank', async () => {
     const r = await rank('level=region');
     expect(rows(r)).toEqual([[1, 'west', 20 / 27, true]]);
-    expect(r.leftOutSubjects).toEqual([{ id: 'north', officeId: null, reason: 'visitorsUnknown', visitorsMissing: [{ officeId: 'msk', days: ['2026-03-04'] }] }]);
+    expect(r.leftOutSubjects).toEqual([
+      { id: 'north', officeId: null, reason: 'visitorsUnknown', visitorsMissing: [{ officeId: 'msk', days: ['2026-03-04'] }] },
+    ]);
     const p = await rank('level=region&basis=presses');
-    expect(rows(p)).toEqual([[1, 'west', 2 / 9, true], [2, 'north', 6 / 19, false]]); // north: 6/19 = 0.32
+    expect(rows(p)).toEqual([
+      [1, 'west', 2 / 9, true],
+      [2, 'north', 6 / 19, false],
+    ]); // north: 6/19 = 0.32
   });
 
   it('desks default to presses; by visitors only desks with their own counts rank', async () => {
     const d = await rank('level=desk');
     expect(d.basis).toBe('presses');
-    expect(rows(d)).toEqual([[1, 'spb-1', 2 / 9, true], [2, 'spb2-1', 2 / 9, true], [3, 'msk-1', 4 / 10, false], [4, 'kzn-1', 2 / 3, false]]);
+    expect(rows(d)).toEqual([
+      [1, 'spb-1', 2 / 9, true],
+      [2, 'spb2-1', 2 / 9, true],
+      [3, 'msk-1', 4 / 10, false],
+      [4, 'kzn-1', 2 / 3, false],
+    ]);
     const v = await rank('level=desk&basis=visitors');
-    expect(rows(v)).toEqual([[1, 'spb-1', 20 / 27, true], [2, 'spb2-1', 20 / 27, true]]);
+    expect(rows(v)).toEqual([
+      [1, 'spb-1', 20 / 27, true],
+      [2, 'spb2-1', 20 / 27, true],
+    ]);
     expect(v.leftOutReasons).toEqual({ visitorsUnknown: 2, insufficientSample: 0 });
   });
 
   it('a manager ranks only its scope, left-out subjects included', async () => {
     const asKey = async (scope: Record<string, string[]>) => {
       const { key } = await api('/api-keys', { name: `manager ${JSON.stringify(scope)}`, role: 'manager', ...scope });
-      return (q: string) => fetch(`http://127.0.0.1:${gw.httpPort}/api/v1/rankings?index=ink&kind=staff&${period}&${q}`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.json() as Promise<any>);
+      return (q: string) =>
+        fetch(`http://127.0.0.1:${gw.httpPort}/api/v1/rankings?index=ink&kind=staff&${period}&${q}`, {
+          headers: { authorization: `Bearer ${key}` },
+        }).then((r) => r.json() as Promise<any>);
     };
     const mine = await asKey({ offices: ['msk', 'spb'] });
     const offices = await mine('level=office');
     expect(rows(offices)).toEqual([[1, 'spb', 20 / 27, true]]);
     expect(offices.leftOutSubjects.map((s: { id: string }) => s.id)).toEqual(['msk']); // not kzn
-    expect(rows(await mine('level=desk&basis=presses'))).toEqual([[1, 'spb-1', 2 / 9, true], [2, 'msk-1', 4 / 10, false]]);
+    expect(rows(await mine('level=desk&basis=presses'))).toEqual([
+      [1, 'spb-1', 2 / 9, true],
+      [2, 'msk-1', 4 / 10, false],
+    ]);
     expect((await mine('level=region&basis=presses')).items).toEqual([]); // its key names no region
     const north = await asKey({ regions: ['north'] });
     expect(rows(await north('level=region&basis=presses'))).toEqual([[1, 'north', 6 / 19, false]]);

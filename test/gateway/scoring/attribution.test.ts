@@ -4,8 +4,12 @@ import type { DeskAssignment } from '../../../gateway/src/domain/organisation.js
 import { attributionChanges, employeeAt, validateAssignments } from '../../../gateway/src/scoring/attribution.js';
 
 const t = (hhmm: string) => Date.parse(`2026-03-02T${hhmm}:00Z`);
-const assign = (deskId: string, employeeId: string, from: string, to: string | null): DeskAssignment =>
-  ({ deskId, employeeId, from: t(from), to: to === null ? null : t(to) });
+const assign = (deskId: string, employeeId: string, from: string, to: string | null): DeskAssignment => ({
+  deskId,
+  employeeId,
+  from: t(from),
+  to: to === null ? null : t(to),
+});
 
 const shifts = [
   assign('d1', 'elena', '08:00', '14:00'),
@@ -56,8 +60,11 @@ describe('validateAssignments', () => {
 
   it.each([
     ['a later shift under an open-ended one', [assign('d1', 'a', '08:00', null), assign('d1', 'b', '20:00', '21:00')], 1],
-    ['two shifts inside a long one', [assign('d1', 'a', '08:00', '20:00'), assign('d1', 'b', '09:00', '10:00'),
-      assign('d1', 'c', '11:00', '12:00')], 2],
+    [
+      'two shifts inside a long one',
+      [assign('d1', 'a', '08:00', '20:00'), assign('d1', 'b', '09:00', '10:00'), assign('d1', 'c', '11:00', '12:00')],
+      2,
+    ],
     ['identical shifts of one person', [assign('d1', 'a', '08:00', '10:00'), assign('d1', 'a', '08:00', '10:00')], 2],
   ])('refuses %s', (_name, list, count) => {
     expect(validateAssignments(list)).toHaveLength(count);
@@ -73,18 +80,19 @@ describe('validateAssignments', () => {
   });
 
   it('refuses an empty or reversed interval and a missing start', () => {
-    expect(validateAssignments([assign('d1', 'a', '10:00', '10:00'), { ...assign('d1', 'b', '11:00', null), from: Number.NaN }]))
-      .toEqual([
-        'assignments[0].to: must be after from (2026-03-02T10:00:00.000Z – 2026-03-02T10:00:00.000Z)',
-        'assignments[1].from: must be a time',
-      ]);
+    expect(validateAssignments([assign('d1', 'a', '10:00', '10:00'), { ...assign('d1', 'b', '11:00', null), from: Number.NaN }])).toEqual([
+      'assignments[0].to: must be after from (2026-03-02T10:00:00.000Z – 2026-03-02T10:00:00.000Z)',
+      'assignments[1].from: must be a time',
+    ]);
   });
 });
 
 describe('attributionChanges (retroactive corrections)', () => {
   it('finds the hour that moves from elena to ivan when the handover is corrected to 13:00', () => {
-    const corrected = [assign('d1', 'elena', '08:00', '13:00'), ...shifts.slice(1).map((a, i) =>
-      (i === 0 ? { ...a, from: t('13:00') } : a))];
+    const corrected = [
+      assign('d1', 'elena', '08:00', '13:00'),
+      ...shifts.slice(1).map((a, i) => (i === 0 ? { ...a, from: t('13:00') } : a)),
+    ];
     expect(attributionChanges(shifts, corrected)).toEqual([{ deskId: 'd1', from: t('13:00'), to: t('14:00') }]);
   });
 
@@ -99,28 +107,40 @@ describe('attributionChanges (retroactive corrections)', () => {
   });
 
   const day = (h: number) => t('00:00') + h * 3_600_000;
-  const timeline = fc.array(fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 1, max: 6 }),
-    fc.constantFrom('a', 'b', 'c'), fc.constantFrom('d1', 'd2')), { maxLength: 6 })
+  const timeline = fc
+    .array(
+      fc.tuple(
+        fc.integer({ min: 0, max: 23 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.constantFrom('a', 'b', 'c'),
+        fc.constantFrom('d1', 'd2'),
+      ),
+      { maxLength: 6 },
+    )
     .map((list) => list.map(([h, len, employeeId, deskId]) => ({ deskId, employeeId, from: day(h), to: day(h + len) })));
 
   it('a press is re-attributed exactly when it falls inside a reported span', () => {
-    fc.assert(fc.property(timeline, timeline, fc.integer({ min: 0, max: 30 * 60 }), fc.constantFrom('d1', 'd2'),
-      (before, after, minute, desk) => {
+    fc.assert(
+      fc.property(timeline, timeline, fc.integer({ min: 0, max: 30 * 60 }), fc.constantFrom('d1', 'd2'), (before, after, minute, desk) => {
         const press = t('00:00') + minute * 60_000;
         const changed = employeeAt(before, desk, press) !== employeeAt(after, desk, press);
-        const inSpan = attributionChanges(before, after)
-          .some((c) => c.deskId === desk && c.from <= press && press < (c.to ?? Infinity));
+        const inSpan = attributionChanges(before, after).some((c) => c.deskId === desk && c.from <= press && press < (c.to ?? Infinity));
         expect(inSpan).toBe(changed);
-      }), { numRuns: 500 });
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('on a valid timeline the press goes to the one covering assignment, or to nobody', () => {
-    fc.assert(fc.property(timeline, fc.integer({ min: 0, max: 30 * 60 }), (list, minute) => {
-      fc.pre(validateAssignments(list).length === 0);
-      const press = t('00:00') + minute * 60_000;
-      const covering = list.filter((a) => a.deskId === 'd1' && a.from <= press && press < a.to);
-      expect(covering.length).toBeLessThanOrEqual(1);
-      expect(employeeAt(list, 'd1', press)).toBe(covering[0]?.employeeId);
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(timeline, fc.integer({ min: 0, max: 30 * 60 }), (list, minute) => {
+        fc.pre(validateAssignments(list).length === 0);
+        const press = t('00:00') + minute * 60_000;
+        const covering = list.filter((a) => a.deskId === 'd1' && a.from <= press && press < a.to);
+        expect(covering.length).toBeLessThanOrEqual(1);
+        expect(employeeAt(list, 'd1', press)).toBe(covering[0]?.employeeId);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -4,8 +4,7 @@ import { correctClock, type BootTimedEvent } from '../../../gateway/src/scoring/
 
 const T = Date.parse('2026-03-02T10:00:00Z');
 const BOGUS = Date.parse('2000-01-01T00:00:00Z'); // an RTC-less board before NTP
-const ev = (id: string, bootId: string, uptimeMs: number, at: number, clockSynced: boolean) =>
-  ({ id, bootId, uptimeMs, at, clockSynced });
+const ev = (id: string, bootId: string, uptimeMs: number, at: number, clockSynced: boolean) => ({ id, bootId, uptimeMs, at, clockSynced });
 
 describe('correctClock', () => {
   it('corrects from a later synced event of the same boot', () => {
@@ -36,7 +35,9 @@ describe('correctClock', () => {
 
   it('keeps input order and every other field, and handles no events', () => {
     const events = [ev('z', 'b1', 3, BOGUS, false), ev('y', 'b1', 1, T, true), ev('x', 'b9', 2, BOGUS, false)];
-    expect(correctClock(events).map((e) => [e.id, e.bootId, e.uptimeMs, e.at])).toEqual(events.map((e) => [e.id, e.bootId, e.uptimeMs, e.at]));
+    expect(correctClock(events).map((e) => [e.id, e.bootId, e.uptimeMs, e.at])).toEqual(
+      events.map((e) => [e.id, e.bootId, e.uptimeMs, e.at]),
+    );
     expect(correctClock([])).toEqual([]);
   });
 
@@ -45,11 +46,17 @@ describe('correctClock', () => {
       start: fc.integer({ min: T, max: T + 1e10 }),
       presses: fc.array(fc.tuple(fc.nat(10_000_000), fc.boolean(), fc.integer({ min: -1e9, max: 1e9 })), { minLength: 1, maxLength: 30 }),
     });
-    fc.assert(fc.property(boot, ({ start, presses }) => {
-      fc.pre(presses.some(([, synced]) => synced));
-      const events: BootTimedEvent[] = presses.map(([uptimeMs, synced, skew]) =>
-        ({ bootId: 'b', uptimeMs, at: start + uptimeMs + (synced ? 0 : skew), clockSynced: synced }));
-      for (const e of correctClock(events)) expect(e.correctedAt).toBe(start + e.uptimeMs);
-    }));
+    fc.assert(
+      fc.property(boot, ({ start, presses }) => {
+        fc.pre(presses.some(([, synced]) => synced));
+        const events: BootTimedEvent[] = presses.map(([uptimeMs, synced, skew]) => ({
+          bootId: 'b',
+          uptimeMs,
+          at: start + uptimeMs + (synced ? 0 : skew),
+          clockSynced: synced,
+        }));
+        for (const e of correctClock(events)) expect(e.correctedAt).toBe(start + e.uptimeMs);
+      }),
+    );
   });
 });

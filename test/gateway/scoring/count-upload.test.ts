@@ -10,7 +10,13 @@ import { startOfDay, utcToDay } from '../../../gateway/src/scoring/calendar.js';
 import { localHour, nextBucketStart } from '../../../gateway/src/scoring/periods.js';
 import type { DayCounts } from '../../../gateway/src/domain/score.js';
 
-interface Row { desk: string; day: number; start: number; hourly: boolean; count: number }
+interface Row {
+  desk: string;
+  day: number;
+  start: number;
+  hourly: boolean;
+  count: number;
+}
 type Table = Map<string, Row>;
 const key = (desk: string, start: number) => `${desk} ${start}`;
 
@@ -37,21 +43,56 @@ function applyDays(table: Table, days: DayCounts[]): Table {
 }
 
 // A day's row starts at its midnight (hour 0's start too), as in the real tables.
-const entry = fc.record({ desk: fc.constantFrom(null, 'd1'), day: fc.constantFrom(1, 2), hour: fc.option(fc.integer({ min: 0, max: 3 })), count: fc.nat(9) })
-  .map(({ desk, day, hour, count }): PlacedEntry => ({ deskId: desk, day, hourly: hour !== null, start: day * 100 + (hour ?? 0), end: 0, count }));
+const entry = fc
+  .record({
+    desk: fc.constantFrom(null, 'd1'),
+    day: fc.constantFrom(1, 2),
+    hour: fc.option(fc.integer({ min: 0, max: 3 })),
+    count: fc.nat(9),
+  })
+  .map(
+    ({ desk, day, hour, count }): PlacedEntry => ({
+      deskId: desk,
+      day,
+      hourly: hour !== null,
+      start: day * 100 + (hour ?? 0),
+      end: 0,
+      count,
+    }),
+  );
 
 describe('dayReplacements', () => {
   it('leaves the stored counts as entering the entries one by one did', () => {
-    fc.assert(fc.property(fc.array(entry, { maxLength: 6 }), fc.array(entry, { minLength: 1, maxLength: 12 }), (before, upload) => {
-      const stored = oneByOne(new Map(), before);
-      expect(applyDays(stored, dayReplacements('o', upload))).toEqual(oneByOne(stored, upload));
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 6 }), fc.array(entry, { minLength: 1, maxLength: 12 }), (before, upload) => {
+        const stored = oneByOne(new Map(), before);
+        expect(applyDays(stored, dayReplacements('o', upload))).toEqual(oneByOne(stored, upload));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
-  it('keeps one row per start, the last entry\'s, and lists each (desk, day) once', () => {
-    const e = (hour: number | null, count: number, deskId: string | null = null): PlacedEntry => ({ deskId, day: 1, hourly: hour !== null, start: 100 + (hour ?? 0), end: 0, count });
+  it("keeps one row per start, the last entry's, and lists each (desk, day) once", () => {
+    const e = (hour: number | null, count: number, deskId: string | null = null): PlacedEntry => ({
+      deskId,
+      day: 1,
+      hourly: hour !== null,
+      start: 100 + (hour ?? 0),
+      end: 0,
+      count,
+    });
     expect(dayReplacements('o', [e(9, 1), e(9, 2), e(10, 3), e(9, 4, 'd1')])).toEqual([
-      { officeId: 'o', deskId: null, day: 1, hourly: true, replaceAll: false, counts: [{ start: 109, end: 0, count: 2 }, { start: 110, end: 0, count: 3 }] },
+      {
+        officeId: 'o',
+        deskId: null,
+        day: 1,
+        hourly: true,
+        replaceAll: false,
+        counts: [
+          { start: 109, end: 0, count: 2 },
+          { start: 110, end: 0, count: 3 },
+        ],
+      },
       { officeId: 'o', deskId: 'd1', day: 1, hourly: true, replaceAll: false, counts: [{ start: 109, end: 0, count: 4 }] },
     ]);
   });
@@ -69,18 +110,22 @@ function hourByHour(day: number, zone: string): Map<number, { start: number; end
 }
 
 describe('localDay', () => {
-  it.each(['Europe/Berlin', 'America/Santiago', 'Australia/Lord_Howe', 'Asia/Kolkata', 'Pacific/Chatham'])('gives the days of 2024 in %s the hours Intl gives one by one', (zone) => {
-    // Every clock-change day and the days either side, and every fifth day.
-    const days: number[] = [];
-    for (let t = Date.UTC(2024, 0, 1), i = 0; t < Date.UTC(2025, 0, 1); t += 86_400_000, i++) {
-      const { span } = localDay(utcToDay(t), zone);
-      if (span.end - span.start !== 86_400_000) days.push(utcToDay(t - 86_400_000), utcToDay(t), utcToDay(t + 86_400_000));
-      else if (i % 5 === 0) days.push(utcToDay(t));
-    }
-    for (const day of days) expect(localDay(day, zone).hours, `${day}`).toEqual(hourByHour(day, zone));
-  });
+  it.each(['Europe/Berlin', 'America/Santiago', 'Australia/Lord_Howe', 'Asia/Kolkata', 'Pacific/Chatham'])(
+    'gives the days of 2024 in %s the hours Intl gives one by one',
+    (zone) => {
+      // Every clock-change day and the days either side, and every fifth day.
+      const days: number[] = [];
+      for (let t = Date.UTC(2024, 0, 1), i = 0; t < Date.UTC(2025, 0, 1); t += 86_400_000, i++) {
+        const { span } = localDay(utcToDay(t), zone);
+        if (span.end - span.start !== 86_400_000) days.push(utcToDay(t - 86_400_000), utcToDay(t), utcToDay(t + 86_400_000));
+        else if (i % 5 === 0) days.push(utcToDay(t));
+      }
+      for (const day of days) expect(localDay(day, zone).hours, `${day}`).toEqual(hourByHour(day, zone));
+    },
+  );
 
-  const hours = (day: number, zone: string) => [...localDay(day, zone).hours].map(([h, s]) => [h, new Date(s.start).toISOString().slice(11, 16), (s.end - s.start) / 3_600_000]);
+  const hours = (day: number, zone: string) =>
+    [...localDay(day, zone).hours].map(([h, s]) => [h, new Date(s.start).toISOString().slice(11, 16), (s.end - s.start) / 3_600_000]);
   it.each([
     ['a 24-hour day', 20240115, 'Europe/Berlin', 24, [0, '23:00', 1], [23, '22:00', 1]],
     ['spring forward: 2:00 is skipped', 20240331, 'Europe/Berlin', 23, [1, '00:00', 1], [3, '01:00', 1]],

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  bucketStart, bucketsBetween, isTimeZone, isoWeekday, localHour, localIso, localTime, nextBucketStart, previousPeriod,
+  bucketStart,
+  bucketsBetween,
+  isTimeZone,
+  isoWeekday,
+  localHour,
+  localIso,
+  localTime,
+  nextBucketStart,
+  previousPeriod,
   type Bucket,
 } from '../../../gateway/src/scoring/periods.js';
 
@@ -60,8 +68,9 @@ describe('bucketsBetween', () => {
     expect(spring).toEqual(Array(23).fill(1));
     const fall = durations('2026-10-24T22:00:00Z', '2026-10-25T23:00:00Z', 'Europe/Berlin', 'hour');
     expect(fall).toEqual(Array(25).fill(1));
-    const hours = bucketsBetween(at('2026-10-24T22:00:00Z'), at('2026-10-25T23:00:00Z'), 'Europe/Berlin', 'hour')
-      .map((s) => localHour(s.start, 'Europe/Berlin'));
+    const hours = bucketsBetween(at('2026-10-24T22:00:00Z'), at('2026-10-25T23:00:00Z'), 'Europe/Berlin', 'hour').map((s) =>
+      localHour(s.start, 'Europe/Berlin'),
+    );
     expect(hours.slice(0, 5)).toEqual([0, 1, 2, 2, 3]);
   });
 
@@ -77,8 +86,7 @@ describe('bucketsBetween', () => {
   });
 
   it('months of 28, 31 and a DST month of 743 hours', () => {
-    expect(durations('2026-01-31T23:00:00Z', '2026-04-30T22:00:00Z', 'Europe/Berlin', 'month'))
-      .toEqual([28 * 24, 31 * 24 - 1, 30 * 24]);
+    expect(durations('2026-01-31T23:00:00Z', '2026-04-30T22:00:00Z', 'Europe/Berlin', 'month')).toEqual([28 * 24, 31 * 24 - 1, 30 * 24]);
   });
 
   it('clips the first and last bucket to the range', () => {
@@ -95,30 +103,43 @@ describe('bucketsBetween', () => {
     expect(() => bucketsBetween(0, 200 * 365 * 24 * H, 'UTC', 'hour')).toThrow(RangeError);
   });
 
-  const zones = ['Europe/Berlin', 'America/New_York', 'Europe/Moscow', 'America/Santiago', 'America/Havana',
-    'Asia/Kolkata', 'Australia/Lord_Howe', 'UTC'];
+  const zones = [
+    'Europe/Berlin',
+    'America/New_York',
+    'Europe/Moscow',
+    'America/Santiago',
+    'America/Havana',
+    'Asia/Kolkata',
+    'Australia/Lord_Howe',
+    'UTC',
+  ];
   const instant = fc.integer({ min: at('2024-01-01T00:00:00Z'), max: at('2028-12-31T00:00:00Z') });
 
   it('partitions any range, every bucket starting where the last ended, and holds its own instants', () => {
-    fc.assert(fc.property(
-      fc.constantFrom(...zones), fc.constantFrom<Bucket>('hour', 'day', 'week', 'month'), instant,
-      fc.integer({ min: 1, max: 40 * 24 * H }),
-      (zone, bucket, from, length) => {
-        const spans = bucketsBetween(from, from + length, zone, bucket);
-        expect(spans[0]!.start).toBe(from);
-        expect(spans.at(-1)!.end).toBe(from + length);
-        spans.forEach((s, i) => {
-          expect(s.start).toBeLessThan(s.end);
-          if (i > 0) expect(s.start).toBe(spans[i - 1]!.end);
-          expect(bucketStart(s.end - 1, zone, bucket)).toBe(bucketStart(s.start, zone, bucket));
-        });
-      },
-    ), { numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...zones),
+        fc.constantFrom<Bucket>('hour', 'day', 'week', 'month'),
+        instant,
+        fc.integer({ min: 1, max: 40 * 24 * H }),
+        (zone, bucket, from, length) => {
+          const spans = bucketsBetween(from, from + length, zone, bucket);
+          expect(spans[0]!.start).toBe(from);
+          expect(spans.at(-1)!.end).toBe(from + length);
+          spans.forEach((s, i) => {
+            expect(s.start).toBeLessThan(s.end);
+            if (i > 0) expect(s.start).toBe(spans[i - 1]!.end);
+            expect(bucketStart(s.end - 1, zone, bucket)).toBe(bucketStart(s.start, zone, bucket));
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('bucketStart reads as the start of its calendar unit, and the instant before it does not', () => {
-    fc.assert(fc.property(fc.constantFrom(...zones), fc.constantFrom<Bucket>('hour', 'day', 'week', 'month'), instant,
-      (zone, bucket, t) => {
+    fc.assert(
+      fc.property(fc.constantFrom(...zones), fc.constantFrom<Bucket>('hour', 'day', 'week', 'month'), instant, (zone, bucket, t) => {
         const start = bucketStart(t, zone, bucket);
         const [here, before, atT] = [localTime(start, zone), localTime(start - 1000, zone), localTime(t, zone)];
         expect(here.second).toBe(0);
@@ -132,17 +153,21 @@ describe('bucketsBetween', () => {
           if (bucket === 'week') expect(here.weekday).toBe(1);
           if (bucket === 'month') expect([here.month, here.day]).toEqual([atT.month, 1]);
         }
-      }), { numRuns: 1000 });
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it('bucketStart is idempotent, at or before the instant, and less than one bucket away', () => {
-    fc.assert(fc.property(fc.constantFrom(...zones), fc.constantFrom<Bucket>('hour', 'day', 'week', 'month'), instant,
-      (zone, bucket, t) => {
+    fc.assert(
+      fc.property(fc.constantFrom(...zones), fc.constantFrom<Bucket>('hour', 'day', 'week', 'month'), instant, (zone, bucket, t) => {
         const start = bucketStart(t, zone, bucket);
         expect(start).toBeLessThanOrEqual(t);
         expect(bucketStart(start, zone, bucket)).toBe(start);
         expect(nextBucketStart(start, zone, bucket)).toBeGreaterThan(t);
-      }), { numRuns: 500 });
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
@@ -159,8 +184,15 @@ describe('local hour and weekday', () => {
   });
 
   it('reads the full wall clock', () => {
-    expect(localTime(at('2026-03-29T01:00:00Z'), 'Europe/Berlin'))
-      .toEqual({ year: 2026, month: 3, day: 29, hour: 3, minute: 0, second: 0, weekday: 7 });
+    expect(localTime(at('2026-03-29T01:00:00Z'), 'Europe/Berlin')).toEqual({
+      year: 2026,
+      month: 3,
+      day: 29,
+      hour: 3,
+      minute: 0,
+      second: 0,
+      weekday: 7,
+    });
   });
 });
 
@@ -168,11 +200,31 @@ describe('previousPeriod', () => {
   const iso = (span: { start: number; end: number }) => [new Date(span.start).toISOString(), new Date(span.end).toISOString()];
 
   it.each([
-    ['March → February (28 days)', '2026-02-28T23:00:00Z', '2026-03-31T22:00:00Z', ['2026-01-31T23:00:00.000Z', '2026-02-28T23:00:00.000Z']],
+    [
+      'March → February (28 days)',
+      '2026-02-28T23:00:00Z',
+      '2026-03-31T22:00:00Z',
+      ['2026-01-31T23:00:00.000Z', '2026-02-28T23:00:00.000Z'],
+    ],
     ['Q2 → Q1', '2026-03-31T22:00:00Z', '2026-06-30T22:00:00Z', ['2025-12-31T23:00:00.000Z', '2026-03-31T22:00:00.000Z']],
-    ['the week after spring-forward → the 7 local days before', '2026-03-29T22:00:00Z', '2026-04-05T22:00:00Z', ['2026-03-22T23:00:00.000Z', '2026-03-29T22:00:00.000Z']],
-    ['the 23-hour day → the whole day before', '2026-03-28T23:00:00Z', '2026-03-29T22:00:00Z', ['2026-03-27T23:00:00.000Z', '2026-03-28T23:00:00.000Z']],
-    ['an arbitrary range → the same duration before', '2026-03-29T10:15:00Z', '2026-03-29T12:15:00Z', ['2026-03-29T08:15:00.000Z', '2026-03-29T10:15:00.000Z']],
+    [
+      'the week after spring-forward → the 7 local days before',
+      '2026-03-29T22:00:00Z',
+      '2026-04-05T22:00:00Z',
+      ['2026-03-22T23:00:00.000Z', '2026-03-29T22:00:00.000Z'],
+    ],
+    [
+      'the 23-hour day → the whole day before',
+      '2026-03-28T23:00:00Z',
+      '2026-03-29T22:00:00Z',
+      ['2026-03-27T23:00:00.000Z', '2026-03-28T23:00:00.000Z'],
+    ],
+    [
+      'an arbitrary range → the same duration before',
+      '2026-03-29T10:15:00Z',
+      '2026-03-29T12:15:00Z',
+      ['2026-03-29T08:15:00.000Z', '2026-03-29T10:15:00.000Z'],
+    ],
   ])('%s', (_name, from, to, expected) => {
     expect(iso(previousPeriod(at(from), at(to), 'Europe/Berlin'))).toEqual(expected);
   });
@@ -196,13 +248,32 @@ describe('localIso', () => {
     expect(localIso(at(instant), zone)).toBe(expected);
   });
 
-  it('agrees with Intl\'s own offset name for any second in any of these zones', () => {
+  it("agrees with Intl's own offset name for any second in any of these zones", () => {
     const zones = ['Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kolkata', 'Europe/Moscow', 'America/Santiago'];
-    fc.assert(fc.property(fc.integer({ min: at('2020-01-01T00:00:00Z') / 1000, max: at('2030-01-01T00:00:00Z') / 1000 }), fc.constantFrom(...zones), (s, zone) => {
-      const f = new Intl.DateTimeFormat('sv-SE', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'longOffset' });
-      const parts = Object.fromEntries(f.formatToParts(s * 1000).map((p) => [p.type, p.value]));
-      const offset = parts.timeZoneName === 'GMT' ? '+00:00' : parts.timeZoneName!.slice(3).replace('\u2212', '-');
-      expect(localIso(s * 1000, zone)).toBe(`${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}${offset}`);
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: at('2020-01-01T00:00:00Z') / 1000, max: at('2030-01-01T00:00:00Z') / 1000 }),
+        fc.constantFrom(...zones),
+        (s, zone) => {
+          const f = new Intl.DateTimeFormat('sv-SE', {
+            timeZone: zone,
+            hourCycle: 'h23',
+            year: 'numeric',
+            month: '2-digit',
+            day: '2-digit',
+            hour: '2-digit',
+            minute: '2-digit',
+            second: '2-digit',
+            timeZoneName: 'longOffset',
+          });
+          const parts = Object.fromEntries(f.formatToParts(s * 1000).map((p) => [p.type, p.value]));
+          const offset = parts.timeZoneName === 'GMT' ? '+00:00' : parts.timeZoneName!.slice(3).replace('\u2212', '-');
+          expect(localIso(s * 1000, zone)).toBe(
+            `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}${offset}`,
+          );
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -5,13 +5,23 @@
 import { describe, expect, it } from 'vitest';
 import { rankCandidates, rankSubjects, type RankOptions, type RankSubject } from '../../../gateway/src/scoring/rankings.js';
 
-const counts = (good: number, neutral: number, bad: number, excluded = 0) => ({ good, neutral, bad, total: good + neutral + bad, excluded });
+const counts = (good: number, neutral: number, bad: number, excluded = 0) => ({
+  good,
+  neutral,
+  bad,
+  total: good + neutral + bad,
+  excluded,
+});
 
 // The honest office has visitor counts: P = 30, B = 5, V = 60 → S = 30, ИНК = (5 + 30) / 60 = 0.58…;
 // B/P = 5/30 = 0.17. The other has none: B/P = 9/30 = 0.3. Mixed, the honest one would rank last.
 const honest: RankSubject = { id: 'spb', officeId: 'spb', counts: counts(20, 5, 5), k: 0, visitors: 60 };
 const uncounted: RankSubject = {
-  id: 'msk', officeId: 'msk', counts: counts(15, 6, 9), k: 0, visitors: null,
+  id: 'msk',
+  officeId: 'msk',
+  counts: counts(15, 6, 9),
+  k: 0,
+  visitors: null,
   visitorsMissing: [{ officeId: 'msk', days: ['2026-03-04'] }],
 };
 const thin: RankSubject = { id: 'kzn', officeId: 'kzn', counts: counts(1, 0, 1), k: 0, visitors: 10 };
@@ -36,7 +46,10 @@ describe('rankings', () => {
 
   it('basis=presses: B′ / P for every subject, each saying whether its visitors are known', () => {
     const r = rankSubjects([uncounted, honest, thin], { ...base, basis: 'presses' });
-    expect(r.items.map((i) => [i.rank, i.id, i.value, i.n, i.coverageKnown])).toEqual([[1, 'spb', 5 / 30, 30, true], [2, 'msk', 9 / 30, 30, false]]);
+    expect(r.items.map((i) => [i.rank, i.id, i.value, i.n, i.coverageKnown])).toEqual([
+      [1, 'spb', 5 / 30, 30, true],
+      [2, 'msk', 9 / 30, 30, false],
+    ]);
     expect(r.leftOutReasons).toEqual({ visitorsUnknown: 0, insufficientSample: 1 });
   });
 
@@ -45,11 +58,19 @@ describe('rankings', () => {
     const b: RankSubject = { id: 'b', officeId: 'o', counts: counts(24, 3, 3), k: 0, visitors: null };
     const c: RankSubject = { id: 'c', officeId: 'o', counts: counts(24, 3, 3), k: 0, visitors: null };
     const r = rankSubjects([a, c, b], { ...base, index: 'csat', basis: 'presses' });
-    expect(r.items.map((i) => [i.id, i.value])).toEqual([['b', 24 / 30], ['c', 24 / 30], ['a', 20 / 30]]);
+    expect(r.items.map((i) => [i.id, i.value])).toEqual([
+      ['b', 24 / 30],
+      ['c', 24 / 30],
+      ['a', 20 / 30],
+    ]);
   });
 
   it('a subject whose presses were all misuse is left out as insufficient', () => {
-    const r = rankSubjects([{ id: 'x', officeId: 'o', counts: counts(0, 0, 0, 4), k: 0, visitors: null }], { ...base, basis: 'presses', minSample: 1 });
+    const r = rankSubjects([{ id: 'x', officeId: 'o', counts: counts(0, 0, 0, 4), k: 0, visitors: null }], {
+      ...base,
+      basis: 'presses',
+      minSample: 1,
+    });
     expect(r.items).toEqual([]);
     expect(r.leftOutSubjects).toEqual([{ id: 'x', officeId: 'o', reason: 'insufficientSample' }]);
   });
@@ -61,21 +82,26 @@ describe('ranking candidates', () => {
   const row = (id: string, officeId: string, good: number) => ({ id, officeId, good, neutral: 0, bad: 1, excluded: 0 });
   const rows = [row('a', 'a', 3), row('b', 'b', 4), row('c', 'c', 5), row('d', 'd', 6)];
 
-  it('regions sum their offices within the caller\'s regions, at the company k; a region without presses is no candidate', () => {
+  it("regions sum their offices within the caller's regions, at the company k; a region without presses is no candidate", () => {
     const all = rankCandidates('region', rows, [...offices, office('e', 'east')], 0.2, { offices: undefined, regions: undefined });
     expect(all.map((c) => [c.id, c.counts.total, c.k, c.visitorsOf])).toEqual([
       ['north', 9, 0.2, { officeIds: ['a', 'b'], deskId: null }],
       ['south', 6, 0.2, { officeIds: ['c'], deskId: null }],
     ]);
-    expect(rankCandidates('region', rows, offices, 0.2, { offices: ['a', 'b', 'c'], regions: ['south'] }).map((c) => c.id)).toEqual(['south']);
+    expect(rankCandidates('region', rows, offices, 0.2, { offices: ['a', 'b', 'c'], regions: ['south'] }).map((c) => c.id)).toEqual([
+      'south',
+    ]);
   });
 
-  it('offices and desks within the caller\'s offices, each at its office k; employees have no visitor counts', () => {
+  it("offices and desks within the caller's offices, each at its office k; employees have no visitor counts", () => {
     const scope = { offices: ['a', 'b'], regions: [] };
     expect(rankCandidates('office', rows, offices, 0.2, scope).map((c) => [c.id, c.k, c.visitorsOf])).toEqual([
-      ['a', 0.5, { officeIds: ['a'], deskId: null }], ['b', 0.2, { officeIds: ['b'], deskId: null }],
+      ['a', 0.5, { officeIds: ['a'], deskId: null }],
+      ['b', 0.2, { officeIds: ['b'], deskId: null }],
     ]);
     expect(rankCandidates('desk', [row('a-d1', 'a', 1)], offices, 0.2, scope)[0]!.visitorsOf).toEqual({ officeIds: ['a'], deskId: 'a-d1' });
-    expect(rankCandidates('employee', [row('ann', 'a', 1), row('zoe', 'c', 1)], offices, 0.2, scope).map((c) => [c.id, c.visitorsOf])).toEqual([['ann', null]]);
+    expect(
+      rankCandidates('employee', [row('ann', 'a', 1), row('zoe', 'c', 1)], offices, 0.2, scope).map((c) => [c.id, c.visitorsOf]),
+    ).toEqual([['ann', null]]);
   });
 });

@@ -18,13 +18,25 @@ function scorer(): Scorer {
   s.setOrg(1, settings, [{ id: 'o', timeZone: 'Europe/Berlin' }]);
   s.putBinding('k', 'desk', { kioskId: 'k', panel: 'desk', kind: 'staff', officeId: 'o', deskId: 'd' });
   s.putBinding('k', 'free', null);
-  s.putAssignments('d', [{ deskId: 'd', employeeId: 'ann', from: T - 3_600_000, to: T + 60_000 }, { deskId: 'd', employeeId: 'bob', from: T + 60_000, to: null }]);
+  s.putAssignments('d', [
+    { deskId: 'd', employeeId: 'ann', from: T - 3_600_000, to: T + 60_000 },
+    { deskId: 'd', employeeId: 'bob', from: T + 60_000, to: null },
+  ]);
   return s;
 }
 
 let seq = 0;
 const event = (over: Partial<Event> = {}): Event => ({
-  id: `e${++seq}`, seq, panel: 'desk', button: 'good', at: new Date(T).toISOString(), clockSynced: true, bootId: 'b1', uptimeMs: 1_000, flags: [], ...over,
+  id: `e${++seq}`,
+  seq,
+  panel: 'desk',
+  button: 'good',
+  at: new Date(T).toISOString(),
+  clockSynced: true,
+  bootId: 'b1',
+  uptimeMs: 1_000,
+  flags: [],
+  ...over,
 });
 
 describe('Scorer.scoreCached', () => {
@@ -41,7 +53,15 @@ describe('Scorer.scoreCached', () => {
     expect(s.scoreCached('k', event(), T, pass)).toBe(MISS); // the panel's rule state is not held yet
     s.putPanelState('k', 'desk', null); // no timed press on it so far
     const first = s.scoreCached('k', event(), T, pass);
-    expect(first).toMatchObject({ officeId: 'o', deskId: 'd', kind: 'staff', employeeId: 'ann', t: T, timeSource: TIME_SOURCE.synced, excl: 0 });
+    expect(first).toMatchObject({
+      officeId: 'o',
+      deskId: 'd',
+      kind: 'staff',
+      employeeId: 'ann',
+      t: T,
+      timeSource: TIME_SOURCE.synced,
+      excl: 0,
+    });
     if (first === MISS || !first?.inOrder) throw new Error('expected an in-order press');
     s.advance(first.inOrder);
     // 2 s later, inside the 5 s lock-out: a repeat; 2 min later the next shift's employee, counted.
@@ -56,12 +76,18 @@ describe('Scorer.scoreCached', () => {
     const unsynced = event({ clockSynced: false, bootId: 'b2', uptimeMs: 5_000, at: new Date(BOGUS).toISOString() });
     expect(s.scoreCached('k', unsynced, BOGUS, pass)).toBe(MISS); // the boot's anchor is not held
     s.putAnchor('k', 'b2', null);
-    expect(s.scoreCached('k', unsynced, BOGUS, pass)).toMatchObject({ t: null, timeSource: TIME_SOURCE.uncertain, employeeId: null, excl: 0, inOrder: null });
+    expect(s.scoreCached('k', unsynced, BOGUS, pass)).toMatchObject({
+      t: null,
+      timeSource: TIME_SOURCE.uncertain,
+      employeeId: null,
+      excl: 0,
+      inOrder: null,
+    });
     s.putAnchor('k', 'b2', { uptimeMs: 65_000, at: T + 60_000 }); // a synced press one minute of uptime later
     expect(s.scoreCached('k', unsynced, BOGUS, pass)).toMatchObject({ t: T, timeSource: TIME_SOURCE.corrected, employeeId: 'ann' });
   });
 
-  it('a press older than its panel\'s latest is left for the pass to judge, with the panel\'s later presses', () => {
+  it("a press older than its panel's latest is left for the pass to judge, with the panel's later presses", () => {
     const s = scorer();
     const pass = new Pass(s);
     s.putPanelState('k', 'desk', { kioskId: 'k', panel: 'desk', lastT: T, lastSeq: 9, history: { lastAcceptedAt: T, recent: [T] } });
@@ -75,8 +101,22 @@ describe('Scorer.scoreCached', () => {
 
 describe('Pass', () => {
   const stored = (over: Partial<ScoredPress>): ScoredPress => ({
-    rid: 1, kioskId: 'k', panel: 'desk', seq: 1, button: 'good', bootId: 'b2', uptimeMs: 5_000, at: BOGUS, officeId: 'o', deskId: 'd',
-    employeeId: 'ann', kind: 'staff', t: T, timeSource: TIME_SOURCE.corrected, excl: 0, ...over,
+    rid: 1,
+    kioskId: 'k',
+    panel: 'desk',
+    seq: 1,
+    button: 'good',
+    bootId: 'b2',
+    uptimeMs: 5_000,
+    at: BOGUS,
+    officeId: 'o',
+    deskId: 'd',
+    employeeId: 'ann',
+    kind: 'staff',
+    t: T,
+    timeSource: TIME_SOURCE.corrected,
+    excl: 0,
+    ...over,
   });
 
   it('moves a re-corrected press from its old hour to its new one; rows that net to zero are left out', () => {
@@ -98,7 +138,10 @@ describe('Pass', () => {
       [hourStart('2026-03-02T10:00:00Z'), 11, 'bob', 1, 0],
     ]);
     // One local day: ann's vote goes, bob's comes.
-    expect(days.map((d) => [d.day, d.employee, d.good])).toEqual([[20260302, 'ann', -1], [20260302, 'bob', 1]]);
+    expect(days.map((d) => [d.day, d.employee, d.good])).toEqual([
+      [20260302, 'ann', -1],
+      [20260302, 'bob', 1],
+    ]);
     // Re-flagged from the old time to the new.
     expect([...pass.stretches()]).toEqual([{ kioskId: 'k', panel: 'desk', min: T, max: T + 45 * 60_000 }]);
   });

@@ -110,7 +110,11 @@ const cases: Case[] = [
   },
   {
     name: 'hour level: every hour with presses needs an hourly count',
-    spans: [{ start: hour(0), end: hour(24) }, { start: hour(10), end: hour(11) }, { start: hour(11), end: hour(12) }],
+    spans: [
+      { start: hour(0), end: hour(24) },
+      { start: hour(10), end: hour(11) },
+      { start: hour(11), end: hour(12) },
+    ],
     active: hours('msk', 10, 11),
     entries: [hourCount('msk', 10, 5)],
     expected: [
@@ -120,8 +124,12 @@ const cases: Case[] = [
     ],
   },
   {
-    name: 'hour level: a day entry covers the day\'s hours when the span holds the whole day, never an hour bucket',
-    spans: [{ start: hour(0), end: hour(24) }, { start: hour(10), end: hour(11) }, { start: hour(12), end: hour(13) }],
+    name: "hour level: a day entry covers the day's hours when the span holds the whole day, never an hour bucket",
+    spans: [
+      { start: hour(0), end: hour(24) },
+      { start: hour(10), end: hour(11) },
+      { start: hour(12), end: hour(13) },
+    ],
     active: hours('msk', 10),
     entries: [wholeDay('msk', 10)],
     expected: [
@@ -151,11 +159,16 @@ describe('period visitors: known only when every day (hour) with presses has a c
   });
 
   it('names missing days as local dates and hours as local times with their offset', () => {
-    expect(nameMissing([{ officeId: 'msk', units: [day(4), day(31)] }], 'day')).toEqual([{ officeId: 'msk', days: ['2026-03-04', '2026-03-31'] }]);
-    expect(nameMissing([{ officeId: 'msk', units: [hour(11)] }], { hourIn: 'Europe/Moscow' })).toEqual([{ officeId: 'msk', hours: ['2026-03-02T11:00:00+03:00'] }]);
+    expect(nameMissing([{ officeId: 'msk', units: [day(4), day(31)] }], 'day')).toEqual([
+      { officeId: 'msk', days: ['2026-03-04', '2026-03-31'] },
+    ]);
+    expect(nameMissing([{ officeId: 'msk', units: [hour(11)] }], { hourIn: 'Europe/Moscow' })).toEqual([
+      { officeId: 'msk', hours: ['2026-03-02T11:00:00+03:00'] },
+    ]);
     // Berlin on the spring-forward night: 01:00 CET, then 03:00 CEST.
     const berlin = Date.parse('2026-03-29T00:00:00Z');
-    expect(nameMissing([{ officeId: 'ber', units: [berlin, berlin + H] }], { hourIn: 'Europe/Berlin' }))
-      .toEqual([{ officeId: 'ber', hours: ['2026-03-29T01:00:00+01:00', '2026-03-29T03:00:00+02:00'] }]);
+    expect(nameMissing([{ officeId: 'ber', units: [berlin, berlin + H] }], { hourIn: 'Europe/Berlin' })).toEqual([
+      { officeId: 'ber', hours: ['2026-03-29T01:00:00+01:00', '2026-03-29T03:00:00+02:00'] },
+    ]);
   });
 });

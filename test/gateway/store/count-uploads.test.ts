@@ -22,10 +22,15 @@ function tempFile(): string {
 const H = 3_600_000;
 const FROM = Date.UTC(2026, 0, 1);
 /** `n` office days of 24 hourly counts each (Europe/London in winter: local days are UTC days). */
-const hourlyDays = (n: number, count: number): DayCounts[] => Array.from({ length: n }, (_, i) => ({
-  officeId: 'o', deskId: null, day: dayNumber(2026, 1, 1 + i), hourly: true, replaceAll: false,
-  counts: Array.from({ length: 24 }, (_, h) => ({ start: FROM + (i * 24 + h) * H, end: FROM + (i * 24 + h + 1) * H, count })),
-}));
+const hourlyDays = (n: number, count: number): DayCounts[] =>
+  Array.from({ length: n }, (_, i) => ({
+    officeId: 'o',
+    deskId: null,
+    day: dayNumber(2026, 1, 1 + i),
+    hourly: true,
+    replaceAll: false,
+    counts: Array.from({ length: 24 }, (_, h) => ({ start: FROM + (i * 24 + h) * H, end: FROM + (i * 24 + h + 1) * H, count })),
+  }));
 
 async function openStore(file: string): Promise<SqliteStore> {
   const store = new SqliteStore(file);

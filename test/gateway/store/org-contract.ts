@@ -28,7 +28,8 @@ async function seed(store: Store): Promise<void> {
   await store.putBinding({ kioskId: 'k', panel: 'door', kind: 'office', officeId: 'b-office', deskId: null });
 }
 
-const ingest = (store: Store, events: Event[]) => store.commitIngest({ batches: [{ kioskId: 'k', events, rejected: [] }], statuses: [], deadLetters: [] });
+const ingest = (store: Store, events: Event[]) =>
+  store.commitIngest({ batches: [{ kioskId: 'k', events, rejected: [] }], statuses: [], deadLetters: [] });
 
 export function describeOrgStore(name: string, open: () => Promise<Store>): void {
   describe(`Store contract, organisation and scores: ${name}`, () => {
@@ -71,18 +72,25 @@ export function describeOrgStore(name: string, open: () => Promise<Store>): void
         press(3, 'door', 'neutral', '2026-05-01T05:30:00Z'),
       ]);
       const day = dayNumber(2026, 5, 1);
-      const byDay = async (s: Parameters<Store['countsByDay']>[0]) => (await store.countsByDay(s, day, day + 1))
-        .map((r) => ({ kind: r.kind, unattributed: r.unattributed, good: r.good, neutral: r.neutral, bad: r.bad, excluded: r.excluded }))
-        .sort((a, b) => `${a.kind}${a.unattributed}`.localeCompare(`${b.kind}${b.unattributed}`));
-      expect(await byDay({ level: 'employee', id: 'elena' })).toEqual([{ kind: 'staff', unattributed: false, good: 1, neutral: 0, bad: 0, excluded: 0 }]);
+      const byDay = async (s: Parameters<Store['countsByDay']>[0]) =>
+        (await store.countsByDay(s, day, day + 1))
+          .map((r) => ({ kind: r.kind, unattributed: r.unattributed, good: r.good, neutral: r.neutral, bad: r.bad, excluded: r.excluded }))
+          .sort((a, b) => `${a.kind}${a.unattributed}`.localeCompare(`${b.kind}${b.unattributed}`));
+      expect(await byDay({ level: 'employee', id: 'elena' })).toEqual([
+        { kind: 'staff', unattributed: false, good: 1, neutral: 0, bad: 0, excluded: 0 },
+      ]);
       expect(await byDay({ level: 'office', id: 'b-office' })).toEqual([
         { kind: 'office', unattributed: false, good: 0, neutral: 1, bad: 0, excluded: 0 },
         { kind: 'staff', unattributed: false, good: 1, neutral: 0, bad: 0, excluded: 0 },
         { kind: 'staff', unattributed: true, good: 0, neutral: 0, bad: 1, excluded: 0 },
       ]);
       // Ivan was at the desk after all from 04:00: the 05:00 press becomes his.
-      expect(await store.putAssignment({ id: 's2', deskId: 'd1', employeeId: 'ivan', from: at('2026-05-01T04:00:00Z'), to: null })).toMatchObject({ ok: true, reattributed: 1 });
-      expect(await byDay({ level: 'employee', id: 'ivan' })).toEqual([{ kind: 'staff', unattributed: false, good: 0, neutral: 0, bad: 1, excluded: 0 }]);
+      expect(
+        await store.putAssignment({ id: 's2', deskId: 'd1', employeeId: 'ivan', from: at('2026-05-01T04:00:00Z'), to: null }),
+      ).toMatchObject({ ok: true, reattributed: 1 });
+      expect(await byDay({ level: 'employee', id: 'ivan' })).toEqual([
+        { kind: 'staff', unattributed: false, good: 0, neutral: 0, bad: 1, excluded: 0 },
+      ]);
       expect((await store.listAssignments({ officeIds: ['b-office'] }, undefined, 10)).map((a) => a.id)).toEqual(['s1', 's2']);
       expect(await store.listAssignments({ officeIds: ['a-office'] }, undefined, 10)).toEqual([]);
       expect(await store.deleteAssignment('s2')).toEqual({ reattributed: 1 });
@@ -103,13 +111,25 @@ export function describeOrgStore(name: string, open: () => Promise<Store>): void
       ]);
       const hours = await store.countsByHour({ level: 'office', id: 'b-office' }, at('2026-05-01T00:00:00Z'), at('2026-05-02T00:00:00Z'));
       expect(hours.map((h) => [h.hourStart, h.localHour, h.good, h.bad, h.excluded])).toEqual(
-        expect.arrayContaining([[at('2026-05-01T01:00:00Z'), 11, 2, 0, 0], [at('2026-05-01T02:00:00Z'), 12, 0, 1, 1]]),
+        expect.arrayContaining([
+          [at('2026-05-01T01:00:00Z'), 11, 2, 0, 0],
+          [at('2026-05-01T02:00:00Z'), 12, 0, 1, 1],
+        ]),
       );
       const day = dayNumber(2026, 5, 1);
       const split = await store.breakdown({ level: 'employee', id: 'elena' }, { fromDay: day, toDay: day + 1 });
-      expect(split.map((h) => [h.localHour, h.weekday, h.good, h.bad])).toEqual(expect.arrayContaining([[11, 5, 2, 0], [12, 5, 0, 1]]));
-      expect(await store.rankCounts('employee', 'staff', day, day + 1)).toEqual([{ id: 'elena', officeId: 'b-office', good: 2, neutral: 0, bad: 1, excluded: 1 }]);
-      expect(await store.rankCounts('office', 'staff', day, day + 1)).toEqual([{ id: 'b-office', officeId: 'b-office', good: 2, neutral: 0, bad: 1, excluded: 1 }]);
+      expect(split.map((h) => [h.localHour, h.weekday, h.good, h.bad])).toEqual(
+        expect.arrayContaining([
+          [11, 5, 2, 0],
+          [12, 5, 0, 1],
+        ]),
+      );
+      expect(await store.rankCounts('employee', 'staff', day, day + 1)).toEqual([
+        { id: 'elena', officeId: 'b-office', good: 2, neutral: 0, bad: 1, excluded: 1 },
+      ]);
+      expect(await store.rankCounts('office', 'staff', day, day + 1)).toEqual([
+        { id: 'b-office', officeId: 'b-office', good: 2, neutral: 0, bad: 1, excluded: 1 },
+      ]);
       expect(await store.timeUncertain(['b-office'])).toBe(1);
       expect(await store.timeUncertain([])).toBe(0);
       await store.close();
@@ -126,7 +146,13 @@ export function describeOrgStore(name: string, open: () => Promise<Store>): void
       expect(await store.listBindings('k3')).toEqual([desk]);
       // The second binding names an office that does not exist: the whole registration is undone.
       const good = { kioskId: 'k4', panel: 'desk', kind: 'staff' as const, officeId: 'b-office', deskId: 'd1' };
-      await expect(store.createKiosk({ id: 'k4', passwordHash: 'h', bindings: [good, { ...good, panel: 'door', kind: 'office', officeId: 'ghost', deskId: null }] })).rejects.toThrow();
+      await expect(
+        store.createKiosk({
+          id: 'k4',
+          passwordHash: 'h',
+          bindings: [good, { ...good, panel: 'door', kind: 'office', officeId: 'ghost', deskId: null }],
+        }),
+      ).rejects.toThrow();
       expect(await store.kioskExists('k4')).toBe(false);
       expect(await store.listBindings('k4')).toEqual([]);
       await store.close();
@@ -150,15 +176,21 @@ export function describeOrgStore(name: string, open: () => Promise<Store>): void
       await store.close();
     });
 
-    it('keeps one visitor figure per period: a day entry replaces that day\'s hourly ones', async () => {
+    it("keeps one visitor figure per period: a day entry replaces that day's hourly ones", async () => {
       const store = await open();
       await seed(store);
       const day = dayNumber(2026, 5, 1);
-      const hour = (h: number, count: number) => ({ start: at('2026-04-30T14:00:00Z') + h * 3_600_000, end: at('2026-04-30T14:00:00Z') + (h + 1) * 3_600_000, count });
+      const hour = (h: number, count: number) => ({
+        start: at('2026-04-30T14:00:00Z') + h * 3_600_000,
+        end: at('2026-04-30T14:00:00Z') + (h + 1) * 3_600_000,
+        count,
+      });
       const office = { officeId: 'b-office', deskId: null, day, replaceAll: false };
       await store.putCounts('visitors', [{ ...office, hourly: true, counts: [hour(9, 10), hour(10, 12)] }]);
       expect((await store.listCounts('visitors', ['b-office'], null, day, day + 1)).map((c) => c.count)).toEqual([10, 12]);
-      await store.putCounts('visitors', [{ ...office, hourly: false, counts: [{ start: at('2026-04-30T14:00:00Z'), end: at('2026-05-01T14:00:00Z'), count: 30 }] }]);
+      await store.putCounts('visitors', [
+        { ...office, hourly: false, counts: [{ start: at('2026-04-30T14:00:00Z'), end: at('2026-05-01T14:00:00Z'), count: 30 }] },
+      ]);
       expect(await store.listCounts('visitors', ['b-office'], null, day, day + 1)).toEqual([
         { officeId: 'b-office', deskId: null, start: at('2026-04-30T14:00:00Z'), end: at('2026-05-01T14:00:00Z'), day, count: 30 },
       ]);
@@ -170,15 +202,24 @@ export function describeOrgStore(name: string, open: () => Promise<Store>): void
         { officeId: 'a-office', deskId: null, start: at('2026-05-01T10:00:00Z'), end: at('2026-05-02T10:00:00Z'), day: may2, count: 1 }, // UTC+14
         { officeId: 'B-office', deskId: null, start: at('2026-05-03T11:00:00Z'), end: at('2026-05-03T12:00:00Z'), day: may2, count: 2 }, // 23:00 at UTC−12
       ];
-      await store.putCounts('visitors', far.map(({ start, end, count, ...key }) => ({ ...key, hourly: end - start < 86_400_000, replaceAll: false, counts: [{ start, end, count }] })));
-      const both = async (from: number, to: number) => (await store.listCounts('visitors', ['a-office', 'B-office'], null, from, to)).sort((a, b) => a.count - b.count);
+      await store.putCounts(
+        'visitors',
+        far.map(({ start, end, count, ...key }) => ({
+          ...key,
+          hourly: end - start < 86_400_000,
+          replaceAll: false,
+          counts: [{ start, end, count }],
+        })),
+      );
+      const both = async (from: number, to: number) =>
+        (await store.listCounts('visitors', ['a-office', 'B-office'], null, from, to)).sort((a, b) => a.count - b.count);
       expect(await both(may2, may2 + 1)).toEqual(far);
       expect(await both(may2 + 1, may2 + 2)).toEqual([]);
       expect(await both(day, may2)).toEqual([]);
       await store.close();
     });
 
-    it('tells the local days and hours on which each office had presses (misuse too), and lists desks\' own counts', async () => {
+    it("tells the local days and hours on which each office had presses (misuse too), and lists desks' own counts", async () => {
       const store = await open();
       await seed(store);
       await store.createOrg('office', { id: 'idle', name: 'idle', timeZone: ZONE, regionId: null, k: null });
@@ -193,13 +234,16 @@ export function describeOrgStore(name: string, open: () => Promise<Store>): void
         press(6, 'desk', 'good', '2021-01-01T00:00:00Z', { clockSynced: false, bootId: 'never-synced' }), // time unknown: no day
         press(7, 'loose', 'good', '2026-05-04T00:30:00Z'), // unbound panel: stored, scored nowhere
       ]);
-      const byOffice = <T extends { officeId: string }>(rows: T[]) => [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+      const byOffice = <T extends { officeId: string }>(rows: T[]) =>
+        [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
       expect(byOffice(await store.pressDays(['b-office', 'idle'], dayNumber(2026, 4, 1), dayNumber(2026, 6, 1)))).toEqual([
         { officeId: 'b-office', day: dayNumber(2026, 5, 1) },
         { officeId: 'b-office', day: dayNumber(2026, 5, 2) },
         { officeId: 'b-office', day: dayNumber(2026, 5, 3) },
       ]);
-      expect(await store.pressDays(['b-office'], dayNumber(2026, 5, 2), dayNumber(2026, 5, 3))).toEqual([{ officeId: 'b-office', day: dayNumber(2026, 5, 2) }]);
+      expect(await store.pressDays(['b-office'], dayNumber(2026, 5, 2), dayNumber(2026, 5, 3))).toEqual([
+        { officeId: 'b-office', day: dayNumber(2026, 5, 2) },
+      ]);
       expect(await store.pressDays(['idle'], dayNumber(2026, 1, 1), dayNumber(2027, 1, 1))).toEqual([]);
       expect(byOffice(await store.pressHours(['b-office', 'idle'], at('2026-05-01T00:00:00Z'), at('2026-05-02T00:00:00Z')))).toEqual([
         { officeId: 'b-office', hourStart: at('2026-05-01T01:00:00Z') },
@@ -207,13 +251,24 @@ export function describeOrgStore(name: string, open: () => Promise<Store>): void
         { officeId: 'b-office', hourStart: at('2026-05-01T13:00:00Z') },
         { officeId: 'b-office', hourStart: at('2026-05-01T14:00:00Z') },
       ]);
-      expect(await store.rankCounts('desk', 'staff', dayNumber(2026, 5, 1), dayNumber(2026, 5, 3))).toEqual([{ id: 'd1', officeId: 'b-office', good: 2, neutral: 0, bad: 0, excluded: 1 }]);
+      expect(await store.rankCounts('desk', 'staff', dayNumber(2026, 5, 1), dayNumber(2026, 5, 3))).toEqual([
+        { id: 'd1', officeId: 'b-office', good: 2, neutral: 0, bad: 0, excluded: 1 },
+      ]);
 
       const day = dayNumber(2026, 5, 1);
       const span = { start: at('2026-04-30T14:00:00Z'), end: at('2026-05-01T14:00:00Z'), day };
-      const wholeDay = (deskId: string | null, count: number) => ({ officeId: 'b-office', deskId, day, hourly: false, replaceAll: false, counts: [{ start: span.start, end: span.end, count }] });
+      const wholeDay = (deskId: string | null, count: number) => ({
+        officeId: 'b-office',
+        deskId,
+        day,
+        hourly: false,
+        replaceAll: false,
+        counts: [{ start: span.start, end: span.end, count }],
+      });
       await store.putCounts('visitors', [wholeDay(null, 30), wholeDay('d1', 12)]);
-      expect(await store.listDeskCounts('visitors', ['b-office', 'idle'], day, day + 1)).toEqual([{ officeId: 'b-office', deskId: 'd1', ...span, count: 12 }]);
+      expect(await store.listDeskCounts('visitors', ['b-office', 'idle'], day, day + 1)).toEqual([
+        { officeId: 'b-office', deskId: 'd1', ...span, count: 12 },
+      ]);
       expect(await store.listDeskCounts('sales', ['b-office'], day, day + 1)).toEqual([]);
       await store.close();
     });
@@ -223,12 +278,19 @@ export function describeOrgStore(name: string, open: () => Promise<Store>): void
       await seed(store);
       const H = 3_600_000;
       const from = at('2026-01-01T00:00:00Z');
-      const days = (n: number, hourly: boolean, count: number, deskId: string | null = null) => Array.from({ length: n }, (_, i) => ({
-        officeId: 'b-office', deskId, day: dayNumber(2026, 1, 1 + i), hourly, replaceAll: false,
-        counts: hourly ? Array.from({ length: 24 }, (_, h) => ({ start: from + i * 24 * H + h * H, end: from + i * 24 * H + (h + 1) * H, count }))
-          : [{ start: from + i * 24 * H, end: from + (i + 1) * 24 * H, count }],
-      }));
-      const list = (deskId: string | null = null) => store.listCounts('visitors', ['b-office'], deskId, dayNumber(2026, 1, 1), dayNumber(2026, 2, 1));
+      const days = (n: number, hourly: boolean, count: number, deskId: string | null = null) =>
+        Array.from({ length: n }, (_, i) => ({
+          officeId: 'b-office',
+          deskId,
+          day: dayNumber(2026, 1, 1 + i),
+          hourly,
+          replaceAll: false,
+          counts: hourly
+            ? Array.from({ length: 24 }, (_, h) => ({ start: from + i * 24 * H + h * H, end: from + i * 24 * H + (h + 1) * H, count }))
+            : [{ start: from + i * 24 * H, end: from + (i + 1) * 24 * H, count }],
+        }));
+      const list = (deskId: string | null = null) =>
+        store.listCounts('visitors', ['b-office'], deskId, dayNumber(2026, 1, 1), dayNumber(2026, 2, 1));
       await store.putCounts('visitors', [...days(30, true, 2), ...days(30, true, 5, 'd1')]); // 1 440 rows
       expect((await list()).length).toBe(720);
       expect((await list('d1')).reduce((s, c) => s + c.count, 0)).toBe(720 * 5);
@@ -245,11 +307,19 @@ export function describeOrgStore(name: string, open: () => Promise<Store>): void
       const store = await open();
       await seed(store);
       // Every 3 s: under the default 5 s lock-out every other press is a repeat.
-      await ingest(store, [0, 3, 6, 9].map((s, i) => press(i + 1, 'door', 'good', new Date(at('2026-05-01T01:00:00Z') + s * 1000).toISOString())));
+      await ingest(
+        store,
+        [0, 3, 6, 9].map((s, i) => press(i + 1, 'door', 'good', new Date(at('2026-05-01T01:00:00Z') + s * 1000).toISOString())),
+      );
       const day = dayNumber(2026, 5, 1);
       const office = async () => (await store.rankCounts('office', 'office', day, day + 1))[0];
       expect(await office()).toMatchObject({ good: 2, excluded: 2 });
-      const s = { k: 0.25, neutralCountsAsDissatisfied: true, minSample: 12, misuse: { lockoutMs: 2000, burstCount: 5, burstWindowMs: 10000 } };
+      const s = {
+        k: 0.25,
+        neutralCountsAsDissatisfied: true,
+        minSample: 12,
+        misuse: { lockoutMs: 2000, burstCount: 5, burstWindowMs: 10000 },
+      };
       expect(await store.putSettings(s)).toEqual({ reflagged: 2 });
       expect(await store.getSettings()).toEqual(s);
       expect(await office()).toMatchObject({ good: 4, excluded: 0 });

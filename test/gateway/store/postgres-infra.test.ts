@@ -46,7 +46,11 @@ describe('throwaway PostgreSQL cluster', () => {
       { id: 'b', seq: 2, button: 'bad' },
       { id: 'c', seq: 3, button: 'neutral ☺' },
     ]);
-    const info = await withClient(url, (c) => c.query("SELECT current_setting('fsync') AS fsync, pg_encoding_to_char(encoding) AS enc FROM pg_database WHERE datname = current_database()"));
+    const info = await withClient(url, (c) =>
+      c.query(
+        "SELECT current_setting('fsync') AS fsync, pg_encoding_to_char(encoding) AS enc FROM pg_database WHERE datname = current_database()",
+      ),
+    );
     expect(info.rows[0]).toEqual({ fsync: 'on', enc: 'UTF8' });
   });
 

@@ -73,7 +73,8 @@ describe('PgStore specifics', () => {
     const store = await freshStore();
     await store.createKiosk({ id: 'k', passwordHash: 'h' });
     const [out] = await store.commitIngest({
-      batches: [{ kioskId: 'k', events: [event(1)], rejected: [] }], statuses: [],
+      batches: [{ kioskId: 'k', events: [event(1)], rejected: [] }],
+      statuses: [],
       deadLetters: [{ topic: 'lb/v1/k/events', kioskId: 'k', reason: 'not JSON', payload: 'ab\u0000cd' }],
     });
     expect(out!.inserted).toBe(1);
@@ -81,7 +82,7 @@ describe('PgStore specifics', () => {
     await store.close();
   });
 
-  it('two stores on one database (two gateways) store a kiosk\'s interleaved batches exactly once, seq gaps exact', async () => {
+  it("two stores on one database (two gateways) store a kiosk's interleaved batches exactly once, seq gaps exact", async () => {
     const url = await server.newDatabase();
     const [a, b] = [new PgStore(url), new PgStore(url)];
     await a.migrate();

@@ -38,17 +38,39 @@ function sqliteAffinity(declared: string): string {
 
 /** A PostgreSQL type as the SQLite affinity that stores the same values; anything else stays itself, so it differs. */
 const PG_AFFINITY: Record<string, string> = {
-  smallint: 'INTEGER', integer: 'INTEGER', bigint: 'INTEGER',
-  text: 'TEXT', 'character varying': 'TEXT',
-  real: 'REAL', 'double precision': 'REAL',
-  bytea: 'BLOB', numeric: 'NUMERIC',
+  smallint: 'INTEGER',
+  integer: 'INTEGER',
+  bigint: 'INTEGER',
+  text: 'TEXT',
+  'character varying': 'TEXT',
+  real: 'REAL',
+  'double precision': 'REAL',
+  bytea: 'BLOB',
+  numeric: 'NUMERIC',
 };
 
 const FK_ACTIONS: Record<string, string> = { a: 'NO ACTION', r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
 
-interface Column { name: string; type: string; notNull: boolean; default: string | null; generated: boolean }
-interface Index { table: string; columns: string[]; unique: boolean; where: string | null }
-interface ForeignKey { columns: string[]; refTable: string; refColumns: string[]; onDelete: string; onUpdate: string }
+interface Column {
+  name: string;
+  type: string;
+  notNull: boolean;
+  default: string | null;
+  generated: boolean;
+}
+interface Index {
+  table: string;
+  columns: string[];
+  unique: boolean;
+  where: string | null;
+}
+interface ForeignKey {
+  columns: string[];
+  refTable: string;
+  refColumns: string[];
+  onDelete: string;
+  onUpdate: string;
+}
 interface Table {
   columns: Column[];
   primaryKey: string[];
@@ -91,8 +113,18 @@ function checksOf(createSql: string): string[] {
   return out;
 }
 
-interface SqliteColumn { name: string; type: string; notnull: number; dflt_value: string | null; pk: number }
-const primaryKeyOf = (info: SqliteColumn[]) => info.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+interface SqliteColumn {
+  name: string;
+  type: string;
+  notnull: number;
+  dflt_value: string | null;
+  pk: number;
+}
+const primaryKeyOf = (info: SqliteColumn[]) =>
+  info
+    .filter((c) => c.pk > 0)
+    .sort((a, b) => a.pk - b.pk)
+    .map((c) => c.name);
 
 export function sqliteSchema(db: Database.Database): Schema {
   const tables = new Map<string, Table>();
@@ -105,9 +137,8 @@ export function sqliteSchema(db: Database.Database): Schema {
     const info = db.pragma(`table_xinfo("${name}")`) as SqliteColumn[];
     const primaryKey = primaryKeyOf(info);
     // INTEGER PRIMARY KEY of a rowid table is the rowid: never NULL, assigned when not given.
-    const rowidAlias = !withoutRowid && primaryKey.length === 1
-      ? info.find((c) => c.pk === 1 && c.type.toUpperCase() === 'INTEGER')?.name
-      : undefined;
+    const rowidAlias =
+      !withoutRowid && primaryKey.length === 1 ? info.find((c) => c.pk === 1 && c.type.toUpperCase() === 'INTEGER')?.name : undefined;
     const columns = info.map((c) => ({
       name: c.name,
       type: sqliteAffinity(c.type),
@@ -145,7 +176,11 @@ export function sqliteSchema(db: Database.Database): Schema {
     });
     tables.set(name, { columns, primaryKey, uniques, foreignKeys, checks: checksOf(sql!) });
   }
-  return toSchema(tables, indexes, objects.filter((o) => o.type === 'trigger').map((o) => o.name));
+  return toSchema(
+    tables,
+    indexes,
+    objects.filter((o) => o.type === 'trigger').map((o) => o.name),
+  );
 }
 
 /** SQL for the names of table `rel`'s columns numbered in `cols` (an int2[] of attnums), in that order. */
@@ -161,7 +196,14 @@ export async function pgSchema(client: pg.ClientBase): Promise<Schema> {
     LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
     WHERE c.relkind IN ('r', 'p') AND ${inSchema} ORDER BY c.relname, a.attnum`);
   type Constraint = {
-    tbl: string; type: string; cols: string[]; ref: string | null; refcols: string[]; upd: string; del: string; def: string;
+    tbl: string;
+    type: string;
+    cols: string[];
+    ref: string | null;
+    refcols: string[];
+    upd: string;
+    del: string;
+    def: string;
   };
   const cons = await client.query<Constraint>(`
     SELECT c.relname AS tbl, k.contype AS type, ${attnames('k.conkey', 'k.conrelid')} AS cols,
@@ -211,7 +253,11 @@ export async function pgSchema(client: pg.ClientBase): Promise<Schema> {
       where: normExpr(i.pred),
     });
   }
-  return toSchema(tables, indexes, trg.rows.map((t) => t.name));
+  return toSchema(
+    tables,
+    indexes,
+    trg.rows.map((t) => t.name),
+  );
 }
 
 /** Every fact that is not the same on both, as `what: SQLite …, PostgreSQL …`. */

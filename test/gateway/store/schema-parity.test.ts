@@ -22,7 +22,14 @@ import { pgSchema, schemaDifferences, sqliteSchema, type Schema } from './schema
  * transaction does not allow: more risk to installed gateways than the quirk is worth.
  */
 const NULLABLE_TEXT_KEYS_ON_SQLITE = [
-  'api_keys.id', 'assignments.id', 'count_uploads.id', 'desks.id', 'employees.id', 'kiosks.id', 'offices.id', 'regions.id',
+  'api_keys.id',
+  'assignments.id',
+  'count_uploads.id',
+  'desks.id',
+  'employees.id',
+  'kiosks.id',
+  'offices.id',
+  'regions.id',
   'revoked_api_keys.hash',
 ];
 const ACCEPTED = new Map<string, string>([
@@ -94,9 +101,12 @@ describe('one schema on SQLite and PostgreSQL', () => {
     }
     // The columns' DEFAULTs too (a settings row inserted without values gets them).
     const columns = {
-      lockout_ms: DEFAULT_MISUSE_RULES.lockoutMs, burst_count: DEFAULT_MISUSE_RULES.burstCount,
-      burst_window_ms: DEFAULT_MISUSE_RULES.burstWindowMs, min_sample: DEFAULT_SCORE_SETTINGS.minSample,
-      k: DEFAULT_SCORE_SETTINGS.k, neutral_dissatisfied: DEFAULT_SCORE_SETTINGS.neutralCountsAsDissatisfied ? 1 : 0,
+      lockout_ms: DEFAULT_MISUSE_RULES.lockoutMs,
+      burst_count: DEFAULT_MISUSE_RULES.burstCount,
+      burst_window_ms: DEFAULT_MISUSE_RULES.burstWindowMs,
+      min_sample: DEFAULT_SCORE_SETTINGS.minSample,
+      k: DEFAULT_SCORE_SETTINGS.k,
+      neutral_dissatisfied: DEFAULT_SCORE_SETTINGS.neutralCountsAsDissatisfied ? 1 : 0,
     };
     for (const schema of [await readSqlite(), await readPostgres()]) {
       for (const [column, value] of Object.entries(columns)) {
@@ -107,7 +117,11 @@ describe('one schema on SQLite and PostgreSQL', () => {
 
   it('finds a difference in any table, column, type, default, nullability, key, check, index or trigger', async () => {
     const pristine = { sqlite: await readSqlite(), postgres: await readPostgres() };
-    const found = (differences: string[]) => differences.filter((d) => !ACCEPTED.has(d)).map(keyOf).sort();
+    const found = (differences: string[]) =>
+      differences
+        .filter((d) => !ACCEPTED.has(d))
+        .map(keyOf)
+        .sort();
     const column = (c: string) => [`${c} default`, `${c} generated`, `${c} not null`, `${c} type`];
 
     const postgres = await readPostgres(`
@@ -126,15 +140,29 @@ describe('one schema on SQLite and PostgreSQL', () => {
       DROP INDEX events_unsynced; CREATE INDEX events_unsynced ON events (kiosk_id, boot_id) WHERE time_source > 1;
       CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
       CREATE TRIGGER kiosks_touch BEFORE INSERT ON kiosks FOR EACH ROW EXECUTE FUNCTION touch();`);
-    expect(found(schemaDifferences(pristine.sqlite, postgres))).toEqual([
-      'api_keys unique', 'boot_anchors primary key', ...column('count_uploads.note'), 'dead_letters.id generated',
-      'desks foreign keys', 'events.kind not null', 'index desks_office', 'index events_kiosk_seq', 'index events_unsynced',
-      'index staged_counts_chunk', 'kiosks.status type', 'settings checks', 'settings.burst_count default',
-      'table count_uploads', 'triggers',
-    ].sort());
+    expect(found(schemaDifferences(pristine.sqlite, postgres))).toEqual(
+      [
+        'api_keys unique',
+        'boot_anchors primary key',
+        ...column('count_uploads.note'),
+        'dead_letters.id generated',
+        'desks foreign keys',
+        'events.kind not null',
+        'index desks_office',
+        'index events_kiosk_seq',
+        'index events_unsynced',
+        'index staged_counts_chunk',
+        'kiosks.status type',
+        'settings checks',
+        'settings.burst_count default',
+        'table count_uploads',
+        'triggers',
+      ].sort(),
+    );
 
     // SQLite alters little in place: the tables whose keys, constraints and column types change are made anew.
-    const sqlite = await readSqlite((db) => db.exec(`
+    const sqlite = await readSqlite((db) =>
+      db.exec(`
       ALTER TABLE count_uploads ADD COLUMN note TEXT DEFAULT 'x';
       DROP TABLE revoked_api_keys;
       CREATE TABLE revoked_api_keys (hash TEXT PRIMARY KEY, key_id INTEGER NOT NULL, name TEXT, revoked_at TEXT NOT NULL DEFAULT 'now');
@@ -150,12 +178,27 @@ describe('one schema on SQLite and PostgreSQL', () => {
       DROP INDEX events_kiosk_seq; CREATE INDEX events_kiosk_seq ON events (kiosk_id, seq DESC);
       DROP INDEX staged_counts_chunk; CREATE UNIQUE INDEX staged_counts_chunk ON staged_counts (upload, chunk);
       DROP INDEX events_unsynced; CREATE INDEX events_unsynced ON events (kiosk_id, boot_id) WHERE time_source > 1;
-      CREATE TRIGGER kiosks_touch AFTER INSERT ON kiosks BEGIN SELECT 1; END;`));
-    expect(found(schemaDifferences(sqlite, pristine.postgres))).toEqual([
-      'api_key_scopes checks', 'api_key_scopes foreign keys', 'api_key_scopes primary key', 'api_key_scopes unique',
-      ...column('count_uploads.note'), 'dead_letters.id generated', 'dead_letters.id not null', 'index desks_office',
-      'index events_kiosk_seq', 'index events_unsynced', 'index staged_counts_chunk', 'revoked_api_keys.key_id type',
-      'revoked_api_keys.name not null', 'revoked_api_keys.revoked_at default', 'table count_uploads', 'triggers',
-    ].sort());
+      CREATE TRIGGER kiosks_touch AFTER INSERT ON kiosks BEGIN SELECT 1; END;`),
+    );
+    expect(found(schemaDifferences(sqlite, pristine.postgres))).toEqual(
+      [
+        'api_key_scopes checks',
+        'api_key_scopes foreign keys',
+        'api_key_scopes primary key',
+        'api_key_scopes unique',
+        ...column('count_uploads.note'),
+        'dead_letters.id generated',
+        'dead_letters.id not null',
+        'index desks_office',
+        'index events_kiosk_seq',
+        'index events_unsynced',
+        'index staged_counts_chunk',
+        'revoked_api_keys.key_id type',
+        'revoked_api_keys.name not null',
+        'revoked_api_keys.revoked_at default',
+        'table count_uploads',
+        'triggers',
+      ].sort(),
+    );
   });
 });

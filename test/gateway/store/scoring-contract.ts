@@ -36,12 +36,18 @@ const pressArb = fc.record({
   synced: fc.boolean(),
   boot: fc.constantFrom('b1', 'b2'),
 });
-const assignmentArb = fc.record({ employee: fc.constantFrom('e1', 'e2'), fromS: fc.integer({ min: 0, max: 4 * 3600 }), lenS: fc.integer({ min: 1, max: 3 * 3600 }) });
+const assignmentArb = fc.record({
+  employee: fc.constantFrom('e1', 'e2'),
+  fromS: fc.integer({ min: 0, max: 4 * 3600 }),
+  lenS: fc.integer({ min: 1, max: 3 * 3600 }),
+});
 
 async function recheck(store: SqlStore): Promise<void> {
   const q = <T = Row>(sql: string) => store.driver.query(() => all<T>(sql));
   const events = await q('SELECT * FROM events ORDER BY rid');
-  const assignments = await q<DeskAssignment>('SELECT desk_id AS "deskId", employee_id AS "employeeId", from_ms AS "from", to_ms AS "to" FROM assignments');
+  const assignments = await q<DeskAssignment>(
+    'SELECT desk_id AS "deskId", employee_id AS "employeeId", from_ms AS "from", to_ms AS "to" FROM assignments',
+  );
   // Clock: the earliest synced event of each boot is the anchor.
   const anchors = new Map<string, Row>();
   for (const e of events) {
@@ -54,10 +60,13 @@ async function recheck(store: SqlStore): Promise<void> {
     const a = anchors.get(e.boot_id as string);
     const t = e.clock_synced === 1 ? e.at : a ? (a.at as number) - ((a.uptime_ms as number) - (e.uptime_ms as number)) : null;
     expect(e.t).toBe(t);
-    expect(e.employee_id).toBe(e.desk_id && t !== null ? employeeAt(assignments, 'd', t as number) ?? null : null);
+    expect(e.employee_id).toBe(e.desk_id && t !== null ? (employeeAt(assignments, 'd', t as number) ?? null) : null);
   }
   const timed = scored.filter((e) => e.t !== null);
-  const flags = flagPresses(timed.map((e) => ({ kioskId: 'k', panel: e.panel as string, at: e.t as number, seq: e.seq as number, e })), DEFAULT_MISUSE_RULES);
+  const flags = flagPresses(
+    timed.map((e) => ({ kioskId: 'k', panel: e.panel as string, at: e.t as number, seq: e.seq as number, e })),
+    DEFAULT_MISUSE_RULES,
+  );
   const recount = new Map<string, number[]>();
   for (const f of flags) {
     expect(f.e.excl, `rid ${f.e.rid}`).toBe(f.misuseFlags.length ? 1 : 0);
@@ -93,9 +102,15 @@ export function describeScoring(name: string, open: () => Promise<SqlStore>): vo
               const events: Event[] = presses.map((p, i) => {
                 const real = T0 + p.offsetS * 1000;
                 return {
-                  id: ulid(), seq: i + 1, panel: p.panel, button: p.button as Event['button'],
+                  id: ulid(),
+                  seq: i + 1,
+                  panel: p.panel,
+                  button: p.button as Event['button'],
                   at: new Date(p.synced ? real : Date.parse('2021-06-01T00:00:00Z') + p.offsetS).toISOString(),
-                  clockSynced: p.synced, bootId: p.boot, uptimeMs: uptimeBase[p.boot] + p.offsetS * 1000, flags: [],
+                  clockSynced: p.synced,
+                  bootId: p.boot,
+                  uptimeMs: uptimeBase[p.boot] + p.offsetS * 1000,
+                  flags: [],
                 };
               });
               // Deliver in a shuffled order, in batches; interleave assignment changes.
@@ -108,9 +123,17 @@ export function describeScoring(name: string, open: () => Promise<SqlStore>): vo
                 const resent = order.slice(Math.max(0, i - 2), i);
                 const batch = [...fresh.slice(0, 1), ...resent, ...fresh.slice(1)];
                 i += n;
-                if (batch.length) await store.commitIngest({ batches: [{ kioskId: 'k', events: batch, rejected: [] }], statuses: [], deadLetters: [] });
+                if (batch.length)
+                  await store.commitIngest({ batches: [{ kioskId: 'k', events: batch, rejected: [] }], statuses: [], deadLetters: [] });
                 const s = shifts[shift++];
-                if (s) await store.putAssignment({ id: `a${shift}`, deskId: 'd', employeeId: s.employee, from: T0 + s.fromS * 1000, to: T0 + (s.fromS + s.lenS) * 1000 });
+                if (s)
+                  await store.putAssignment({
+                    id: `a${shift}`,
+                    deskId: 'd',
+                    employeeId: s.employee,
+                    from: T0 + s.fromS * 1000,
+                    to: T0 + (s.fromS + s.lenS) * 1000,
+                  });
                 if (i >= order.length && shift >= shifts.length) break;
               }
               // One more correction of an existing assignment, retroactively.

@@ -56,7 +56,11 @@ describe('SqliteStore specifics', () => {
     await store.migrate();
     await store.createKiosk({ id: 'k', passwordHash: hashSecret('p') });
     store.db.exec(`CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.seq = 3 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`);
-    const work = { batches: [{ kioskId: 'k', events: [event(1), event(2), event(3)], rejected: [] }], statuses: [], deadLetters: [{ topic: 't', kioskId: 'k', reason: 'r', payload: 'p' }] };
+    const work = {
+      batches: [{ kioskId: 'k', events: [event(1), event(2), event(3)], rejected: [] }],
+      statuses: [],
+      deadLetters: [{ topic: 't', kioskId: 'k', reason: 'r', payload: 'p' }],
+    };
     await expect(store.commitIngest(work)).rejects.toThrow(/disk on fire/);
     expect(await store.listEvents('k', 0, 10)).toEqual([]);
     expect(await store.listDeadLetters(10)).toEqual([]);

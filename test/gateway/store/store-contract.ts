@@ -60,7 +60,14 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       { name: 'a first event past 1', batches: [[3]], gaps: [{ from: 1, to: 2 }] },
       { name: 'a fill at the gap start', batches: [[1, 5], [2]], gaps: [{ from: 3, to: 4 }] },
       { name: 'a fill at the gap end', batches: [[1, 5], [4]], gaps: [{ from: 2, to: 3 }] },
-      { name: 'a fill in the middle (split)', batches: [[1, 6], [3]], gaps: [{ from: 2, to: 2 }, { from: 4, to: 5 }] },
+      {
+        name: 'a fill in the middle (split)',
+        batches: [[1, 6], [3]],
+        gaps: [
+          { from: 2, to: 2 },
+          { from: 4, to: 5 },
+        ],
+      },
       { name: 'a complete fill', batches: [[1, 3], [2]], gaps: [] },
       { name: 'out of order within a batch', batches: [[1, 4, 3, 2]], gaps: [] },
       { name: 'two gaps, one filled', batches: [[1, 3, 5], [4]], gaps: [{ from: 2, to: 2 }] },
@@ -76,7 +83,11 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
     it('counts a rejected event once however often it is resent', async () => {
       const store = await open();
       await store.createKiosk({ id: 'k', passwordHash: 'h' });
-      const rejectedOnce = { batches: [{ kioskId: 'k', events: [], rejected: [{ id: 'evt-00000001', reason: 'bad' }] }], statuses: [], deadLetters: [] };
+      const rejectedOnce = {
+        batches: [{ kioskId: 'k', events: [], rejected: [{ id: 'evt-00000001', reason: 'bad' }] }],
+        statuses: [],
+        deadLetters: [],
+      };
       await store.commitIngest(rejectedOnce);
       await store.commitIngest(rejectedOnce);
       expect((await store.getKiosk('k'))!.counters.rejected).toBe(1);
@@ -96,15 +107,18 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       await store.close();
     });
 
-    it('keeps the last status of each kiosk when one flush carries several, and counts each kiosk\'s batches', async () => {
+    it("keeps the last status of each kiosk when one flush carries several, and counts each kiosk's batches", async () => {
       const store = await open();
       await store.createKiosk({ id: 'a', passwordHash: 'h' });
       await store.createKiosk({ id: 'b', passwordHash: 'h' });
       const [a1, a2, b1] = [work('a', [1, 2]).batches[0]!, work('a', [3]).batches[0]!, work('b', [1]).batches[0]!];
       await store.commitIngest({
         batches: [a1, b1, a2, a1],
-        statuses: [{ kioskId: 'a', payload: { v: 1, state: 'online' } }, { kioskId: 'b', payload: { v: 1, state: 'online' } },
-          { kioskId: 'a', payload: { v: 1, state: 'offline' } }],
+        statuses: [
+          { kioskId: 'a', payload: { v: 1, state: 'online' } },
+          { kioskId: 'b', payload: { v: 1, state: 'online' } },
+          { kioskId: 'a', payload: { v: 1, state: 'offline' } },
+        ],
         deadLetters: [],
       });
       expect((await store.getKiosk('a'))!.status!.payload.state).toBe('offline');
@@ -137,13 +151,18 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       expect(await store.revokeApiKey(tech.id)).toBe('missing');
       expect(await store.rotateApiKey(tech.id, 'h')).toBeUndefined();
       expect(await store.revokeApiKey(admin.id)).toBe('last admin');
-      expect([await store.isRevokedApiKey('h-tech'), await store.isRevokedApiKey('h-tech-2'), await store.isRevokedApiKey('h-admin')]).toEqual([true, true, false]);
+      expect([
+        await store.isRevokedApiKey('h-tech'),
+        await store.isRevokedApiKey('h-tech-2'),
+        await store.isRevokedApiKey('h-admin'),
+      ]).toEqual([true, true, false]);
       await store.close();
     });
 
-    it('lists the kiosks wholly within some offices: by their officeId and their panels\' bindings', async () => {
+    it("lists the kiosks wholly within some offices: by their officeId and their panels' bindings", async () => {
       const store = await open();
-      for (const office of ['n1', 'n2', 's1']) await store.createOrg('office', { id: office, name: office, timeZone: 'UTC', regionId: null, k: null });
+      for (const office of ['n1', 'n2', 's1'])
+        await store.createOrg('office', { id: office, name: office, timeZone: 'UTC', regionId: null, k: null });
       await store.createKiosk({ id: 'a-north', officeId: 'n1', passwordHash: 'h' });
       await store.createKiosk({ id: 'b-bound-north', passwordHash: 'h' });
       await store.putBinding({ kioskId: 'b-bound-north', panel: 'p', kind: 'office', officeId: 'n2', deskId: null });

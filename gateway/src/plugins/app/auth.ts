@@ -4,10 +4,18 @@ import { hashSecret, verifySecret } from '../../lib/secrets.js';
 import type { Role, Store } from '../../store/store.js';
 import { httpError } from './errors.js';
 
-export interface Principal { keyId: string; name: string; role: Role; offices: string[]; regions: string[] }
+export interface Principal {
+  keyId: string;
+  name: string;
+  role: Role;
+  offices: string[];
+  regions: string[];
+}
 
 declare module 'fastify' {
-  interface FastifyRequest { principal?: Principal }
+  interface FastifyRequest {
+    principal?: Principal;
+  }
 }
 
 /** Runs at onRequest, before the body is parsed or validated: an anonymous caller learns nothing but 401. */

@@ -10,16 +10,32 @@
 import type { FastifyInstance } from 'fastify';
 
 declare module 'fastify' {
-  interface FastifyContextConfig { csv?: boolean; csvTable?: CsvTable }
+  interface FastifyContextConfig {
+    csv?: boolean;
+    csvTable?: CsvTable;
+  }
 }
 
 type Schema = {
-  type?: string | string[]; properties?: Record<string, Schema>; items?: Schema | Schema[];
-  anyOf?: Schema[]; oneOf?: Schema[]; allOf?: Schema[]; const?: unknown; enum?: unknown[];
+  type?: string | string[];
+  properties?: Record<string, Schema>;
+  items?: Schema | Schema[];
+  anyOf?: Schema[];
+  oneOf?: Schema[];
+  allOf?: Schema[];
+  const?: unknown;
+  enum?: unknown[];
 };
 
-interface Column { name: string; path: Array<string | number>; format: 'value' | 'list' | 'json' }
-export interface CsvTable { rows: 'items' | 'buckets' | 'self'; columns: Column[] }
+interface Column {
+  name: string;
+  path: Array<string | number>;
+  format: 'value' | 'list' | 'json';
+}
+export interface CsvTable {
+  rows: 'items' | 'buckets' | 'self';
+  columns: Column[];
+}
 
 /** Decimal places of non-integer numbers in CSV (indices, intervals, changes). */
 export const CSV_DECIMALS = 4;
@@ -28,8 +44,16 @@ const isNull = (s: Schema) => s.type === 'null';
 const variants = (s: Schema): Schema[] => (s.anyOf ?? s.oneOf ?? [s]).filter((v) => !isNull(v));
 const isPlain = (s: Schema): boolean => {
   const vs = variants(s);
-  return vs.length > 0 && vs.every((v) => v.anyOf || v.oneOf ? isPlain(v) : v.const !== undefined || v.enum !== undefined
-    || (typeof v.type === 'string' && ['string', 'number', 'integer', 'boolean'].includes(v.type)));
+  return (
+    vs.length > 0 &&
+    vs.every((v) =>
+      v.anyOf || v.oneOf
+        ? isPlain(v)
+        : v.const !== undefined ||
+          v.enum !== undefined ||
+          (typeof v.type === 'string' && ['string', 'number', 'integer', 'boolean'].includes(v.type)),
+    )
+  );
 };
 
 /** Properties of an object schema, intersections and unions of objects merged (first declaration wins the order). */
@@ -50,7 +74,8 @@ function columnsOf(s: Schema, path: Array<string | number>, out: Column[]): Colu
   const array = variants(s).find((v) => v.type === 'array');
   if (array && Array.isArray(array.items)) {
     // A [lo, hi] interval is two columns; any other tuple one column per place.
-    if (path.at(-1) === 'ci95' && array.items.length === 2) out.push({ name: `${name}_lo`, path: [...path, 0], format: 'value' }, { name: `${name}_hi`, path: [...path, 1], format: 'value' });
+    if (path.at(-1) === 'ci95' && array.items.length === 2)
+      out.push({ name: `${name}_lo`, path: [...path, 0], format: 'value' }, { name: `${name}_hi`, path: [...path, 1], format: 'value' });
     else array.items.forEach((item, i) => columnsOf(item, [...path, i], out));
     return out;
   }
@@ -102,13 +127,19 @@ export function toCsv(payload: unknown, table: CsvTable): string {
   const body = payload as Record<string, unknown> | null;
   const rows = table.rows === 'self' ? [payload] : Array.isArray(body?.[table.rows]) ? (body[table.rows] as unknown[]) : [];
   const line = (cells: string[]) => cells.join(',');
-  return [
-    line(table.columns.map((c) => cell(c.name, false))),
-    ...rows.map((r) => line(table.columns.map((c) => {
-      const v = read(r, c.path);
-      return cell(text(v, c.format), typeof v === 'string' || c.format !== 'value');
-    }))),
-  ].join('\r\n') + '\r\n';
+  return (
+    [
+      line(table.columns.map((c) => cell(c.name, false))),
+      ...rows.map((r) =>
+        line(
+          table.columns.map((c) => {
+            const v = read(r, c.path);
+            return cell(text(v, c.format), typeof v === 'string' || c.format !== 'value');
+          }),
+        ),
+      ),
+    ].join('\r\n') + '\r\n'
+  );
 }
 
 export function wantsCsv(accept: string | undefined): boolean {

@@ -29,7 +29,8 @@ export function describeValidation(errors: FastifySchemaValidationError[], conte
   const allowed = new Map<string, unknown[]>();
   for (const e of errors) {
     if (e.keyword === 'const') allowed.set(e.instancePath, [...(allowed.get(e.instancePath) ?? []), e.params.allowedValue]);
-    if (e.keyword === 'enum') allowed.set(e.instancePath, [...(allowed.get(e.instancePath) ?? []), ...(e.params.allowedValues as unknown[])]);
+    if (e.keyword === 'enum')
+      allowed.set(e.instancePath, [...(allowed.get(e.instancePath) ?? []), ...(e.params.allowedValues as unknown[])]);
   }
   const messages = new Set<string>();
   for (const e of errors) {

@@ -11,7 +11,11 @@ import type { LoginThrottle } from '../app/auth.js';
 
 export async function registerRateLimit(app: FastifyInstance, http: GatewayConfig['http']): Promise<LoginThrottle> {
   await app.register(rateLimit, { global: false });
-  const failures = app.createRateLimit({ max: http.authFailures, timeWindow: http.authWindowMs, keyGenerator: (req: FastifyRequest) => req.ip });
+  const failures = app.createRateLimit({
+    max: http.authFailures,
+    timeWindow: http.authWindowMs,
+    keyGenerator: (req: FastifyRequest) => req.ip,
+  });
   return {
     async wait(req) {
       const r = await failures(req, { increment: false });

@@ -32,9 +32,12 @@ export function documentRoute(schema: FastifySchema): FastifySchema {
   }
   const responses = schema.response as Record<string, JsonObject> | undefined;
   if (responses) {
-    out.response = Object.fromEntries(Object.entries(responses).map(([code, body]) => [
-      code, { ...body, 'x-response-description': body['x-response-description'] ?? RESPONSE_DESCRIPTIONS[code] ?? `HTTP ${code}` },
-    ]));
+    out.response = Object.fromEntries(
+      Object.entries(responses).map(([code, body]) => [
+        code,
+        { ...body, 'x-response-description': body['x-response-description'] ?? RESPONSE_DESCRIPTIONS[code] ?? `HTTP ${code}` },
+      ]),
+    );
   }
   return out;
 }
@@ -45,7 +48,8 @@ export async function registerSwagger(app: FastifyInstance): Promise<void> {
       info: {
         title: 'Loyalty Button gateway',
         version: '1',
-        description: 'Kiosks, organisation, scores and rankings. Every call but /api/v1/health needs `Authorization: Bearer <API key>`; errors are `{ error, message }`. CSV with `Accept: text/csv` where noted.',
+        description:
+          'Kiosks, organisation, scores and rankings. Every call but /api/v1/health needs `Authorization: Bearer <API key>`; errors are `{ error, message }`. CSV with `Accept: text/csv` where noted.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],

@@ -44,23 +44,88 @@ export const assignmentRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, 
     return { assignment: out(result.assignment), reattributed: result.reattributed };
   };
 
-  app.get('/assignments', { onRequest: allowed, config: { csv: true }, schema: { tags, summary: 'List shift assignments (employee at desk from/to), filtered by desk or employee. Admin, manager (its offices)', querystring: AssignmentQuery, response: { 200: AssignmentPage, ...errorReplies } } }, async (req) => {
-    const { deskId, employeeId, limit, after } = req.query;
-    const officeIds = await visibleOffices(store, req.principal);
-    const items = await store.listAssignments({ ...(deskId ? { deskId } : {}), ...(employeeId ? { employeeId } : {}), ...(officeIds ? { officeIds } : {}) }, after, limit);
-    return { items: items.map(out), next: items.length === limit ? items[items.length - 1]!.id : null };
-  });
-  app.get('/assignments/:id', { onRequest: allowed, schema: { tags, summary: 'One shift assignment. Admin, manager (its offices)', params: IdParams, response: { 200: Assignment, ...errorReplies } } }, async (req) => out(await loadVisible(req, req.params.id)));
-  app.post('/assignments', { onRequest: allowed, schema: { tags, summary: 'Assign an employee to a desk from/to; presses in that span are re-attributed. Admin, manager (its offices)', body: AssignmentBody, response: { 201: AssignmentSaved, ...errorReplies } } }, async (req, reply) =>
-    reply.code(201).send(await save(req, ulid(), req.body)));
-  app.put('/assignments/:id', { onRequest: allowed, schema: { tags, summary: 'Correct an assignment; presses are re-attributed. Admin, manager (its offices)', params: IdParams, body: AssignmentBody, response: { 200: AssignmentSaved, ...errorReplies } } }, async (req) => {
-    await loadVisible(req, req.params.id);
-    return save(req, req.params.id, req.body);
-  });
-  app.delete('/assignments/:id', { onRequest: allowed, schema: { tags, summary: 'Delete an assignment; its presses become unattributed. Admin, manager (its offices)', params: IdParams, response: { 200: Type.Object({ reattributed: Type.Integer() }), ...errorReplies } } }, async (req) => {
-    await loadVisible(req, req.params.id);
-    const r = await store.deleteAssignment(req.params.id);
-    if (!r) throw httpError(404, `assignment "${req.params.id}" not found`);
-    return r;
-  });
+  app.get(
+    '/assignments',
+    {
+      onRequest: allowed,
+      config: { csv: true },
+      schema: {
+        tags,
+        summary: 'List shift assignments (employee at desk from/to), filtered by desk or employee. Admin, manager (its offices)',
+        querystring: AssignmentQuery,
+        response: { 200: AssignmentPage, ...errorReplies },
+      },
+    },
+    async (req) => {
+      const { deskId, employeeId, limit, after } = req.query;
+      const officeIds = await visibleOffices(store, req.principal);
+      const items = await store.listAssignments(
+        { ...(deskId ? { deskId } : {}), ...(employeeId ? { employeeId } : {}), ...(officeIds ? { officeIds } : {}) },
+        after,
+        limit,
+      );
+      return { items: items.map(out), next: items.length === limit ? items[items.length - 1]!.id : null };
+    },
+  );
+  app.get(
+    '/assignments/:id',
+    {
+      onRequest: allowed,
+      schema: {
+        tags,
+        summary: 'One shift assignment. Admin, manager (its offices)',
+        params: IdParams,
+        response: { 200: Assignment, ...errorReplies },
+      },
+    },
+    async (req) => out(await loadVisible(req, req.params.id)),
+  );
+  app.post(
+    '/assignments',
+    {
+      onRequest: allowed,
+      schema: {
+        tags,
+        summary: 'Assign an employee to a desk from/to; presses in that span are re-attributed. Admin, manager (its offices)',
+        body: AssignmentBody,
+        response: { 201: AssignmentSaved, ...errorReplies },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await save(req, ulid(), req.body)),
+  );
+  app.put(
+    '/assignments/:id',
+    {
+      onRequest: allowed,
+      schema: {
+        tags,
+        summary: 'Correct an assignment; presses are re-attributed. Admin, manager (its offices)',
+        params: IdParams,
+        body: AssignmentBody,
+        response: { 200: AssignmentSaved, ...errorReplies },
+      },
+    },
+    async (req) => {
+      await loadVisible(req, req.params.id);
+      return save(req, req.params.id, req.body);
+    },
+  );
+  app.delete(
+    '/assignments/:id',
+    {
+      onRequest: allowed,
+      schema: {
+        tags,
+        summary: 'Delete an assignment; its presses become unattributed. Admin, manager (its offices)',
+        params: IdParams,
+        response: { 200: Type.Object({ reattributed: Type.Integer() }), ...errorReplies },
+      },
+    },
+    async (req) => {
+      await loadVisible(req, req.params.id);
+      const r = await store.deleteAssignment(req.params.id);
+      if (!r) throw httpError(404, `assignment "${req.params.id}" not found`);
+      return r;
+    },
+  );
 };

@@ -4,4 +4,9 @@ import type { RoleGuard } from '../../../plugins/app/auth.js';
 import type { Store } from '../../../store/store.js';
 
 /** What every route module gets: passed as plugin options, no global decorations. */
-export interface ApiDeps { config: GatewayConfig; store: Store; mqtt: MqttRuntime; guard: RoleGuard }
+export interface ApiDeps {
+  config: GatewayConfig;
+  store: Store;
+  mqtt: MqttRuntime;
+  guard: RoleGuard;
+}

@@ -49,22 +49,63 @@ export const scoreRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
     return { subject: { level: info.subject.level, id: 'id' in info.subject ? info.subject.id : null }, ...scores };
   };
 
-  for (const [level, plural, param] of [['office', 'offices', 'officeId'], ['desk', 'desks', 'deskId'], ['employee', 'employees', 'employeeId'], ['region', 'regions', 'regionId']] as const) {
-    app.get(`/${plural}/:${param}/scores`, { onRequest: allowed, config: { csv: true }, schema: { ...schema, summary: `Scores of ${level === 'office' || level === 'employee' ? 'an' : 'a'} ${level} over a period: ИНК, ИЭЛ, CSAT, coverage with 95 % intervals, buckets, breakdowns, change. Admin, manager (its scope)`, params: Type.Object({ [param]: EntityId }) } }, async (req) => {
-      const id = (req.params as Record<string, string>)[param]!;
-      return run(await subjectInfo(store, req, level, id), req.query);
-    });
+  for (const [level, plural, param] of [
+    ['office', 'offices', 'officeId'],
+    ['desk', 'desks', 'deskId'],
+    ['employee', 'employees', 'employeeId'],
+    ['region', 'regions', 'regionId'],
+  ] as const) {
+    app.get(
+      `/${plural}/:${param}/scores`,
+      {
+        onRequest: allowed,
+        config: { csv: true },
+        schema: {
+          ...schema,
+          summary: `Scores of ${level === 'office' || level === 'employee' ? 'an' : 'a'} ${level} over a period: ИНК, ИЭЛ, CSAT, coverage with 95 % intervals, buckets, breakdowns, change. Admin, manager (its scope)`,
+          params: Type.Object({ [param]: EntityId }),
+        },
+      },
+      async (req) => {
+        const id = (req.params as Record<string, string>)[param]!;
+        return run(await subjectInfo(store, req, level, id), req.query);
+      },
+    );
   }
 
-  app.get('/company/scores', { onRequest: guard('admin'), config: { csv: true }, schema: { ...schema, summary: 'Scores of the whole company over a period (local dates of each office). Admin' } }, async (req) => {
-    const officeIds = (await store.listOrg('office', undefined, 1_000_000)).map((o) => o.id);
-    return run(companySubject(officeIds), req.query);
-  });
+  app.get(
+    '/company/scores',
+    {
+      onRequest: guard('admin'),
+      config: { csv: true },
+      schema: { ...schema, summary: 'Scores of the whole company over a period (local dates of each office). Admin' },
+    },
+    async (req) => {
+      const officeIds = (await store.listOrg('office', undefined, 1_000_000)).map((o) => o.id);
+      return run(companySubject(officeIds), req.query);
+    },
+  );
 
-  app.get('/rankings', { onRequest: allowed, config: { csv: true }, schema: { tags, summary: 'Rank offices, regions, desks or employees by ИНК, ИЭЛ or CSAT on one basis; insufficient samples left out. Admin, manager (its scope)', querystring: RankingQuery, response: { 200: Ranking, ...errorReplies } } }, async (req) => {
-    const r = await fromQuery(() => rankingRequest(req.query));
-    const result = await ranking(store, r, { offices: await visibleOffices(store, req.principal), regions: visibleRegions(req.principal) });
-    return { level: r.level, index: r.index, kind: r.kind, basis: r.basis, from: formatDay(r.from), to: formatDay(r.to), ...result };
-  });
+  app.get(
+    '/rankings',
+    {
+      onRequest: allowed,
+      config: { csv: true },
+      schema: {
+        tags,
+        summary:
+          'Rank offices, regions, desks or employees by ИНК, ИЭЛ or CSAT on one basis; insufficient samples left out. Admin, manager (its scope)',
+        querystring: RankingQuery,
+        response: { 200: Ranking, ...errorReplies },
+      },
+    },
+    async (req) => {
+      const r = await fromQuery(() => rankingRequest(req.query));
+      const result = await ranking(store, r, {
+        offices: await visibleOffices(store, req.principal),
+        regions: visibleRegions(req.principal),
+      });
+      return { level: r.level, index: r.index, kind: r.kind, basis: r.basis, from: formatDay(r.from), to: formatDay(r.to), ...result };
+    },
+  );
 };
-
