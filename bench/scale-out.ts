@@ -150,7 +150,7 @@ function postgresPids(port: string): number[] {
 /** Processes by role; re-read on every call (Mosquitto restarts, PostgreSQL backends come and go). */
 function roles(s: Setup, driver?: KioskDriver): Record<string, number[]> {
   const r: Record<string, number[]> = {};
-  s.gateways.forEach((g, i) => (r[s.gateways.length > 1 ? `gateway ${i + 1}` : 'gateway'] = [g.proc.child.pid!]));
+  for (const [i, g] of s.gateways.entries()) r[s.gateways.length > 1 ? `gateway ${i + 1}` : 'gateway'] = [g.proc.child.pid!];
   if (s.mosquitto) r.mosquitto = [s.mosquitto.proc.pid!];
   if (s.postgres) r.postgres = postgresPids(new URL(s.postgres.url).port);
   if (driver) r['kiosk workers'] = driver.pids;

@@ -41,7 +41,10 @@ export class ConsoleControl {
   }
 
   private key(key: string): void {
-    if (key === 'q' || key === '\u0003') return this.quit();
+    if (key === 'q' || key === '\u0003') {
+      this.quit();
+      return;
+    }
     const button = KEYS[key];
     if (key === 'u' || key === 'r') this.command(key === 'u' ? 'unplug' : 'replug');
     else if (button) this.press(this.controls.firstPanelId(), button);

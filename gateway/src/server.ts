@@ -39,19 +39,17 @@ async function main(): Promise<void> {
   });
   const httpPort = (app.server.address() as AddressInfo).port;
   // The ready line is an interface (process tests and scripts wait for it): printed at any LB_LOG_LEVEL.
-  log
-    .child({}, { level: 'info' })
-    .info(
-      {
-        httpPort,
-        httpScheme: scheme,
-        mqttPort: app.gateway.mqtt.brokerPort,
-        mqttMode: app.gateway.mqtt.mode,
-        mqttTls: app.gateway.mqtt.tls,
-        dataDir: config.dataDir,
-      },
-      'gateway ready',
-    );
+  log.child({}, { level: 'info' }).info(
+    {
+      httpPort,
+      httpScheme: scheme,
+      mqttPort: app.gateway.mqtt.brokerPort,
+      mqttMode: app.gateway.mqtt.mode,
+      mqttTls: app.gateway.mqtt.tls,
+      dataDir: config.dataDir,
+    },
+    'gateway ready',
+  );
 }
 
 main().catch((err: unknown) => {

@@ -6,7 +6,7 @@
  * agents: their own outboxes). Used by `npm run chaos` and by test/chaos/chaos.test.ts.
  */
 import { spawnSync } from 'node:child_process';
-import { ADMIN_TOKEN, startGateway, type Gateway } from '../lib/processes.js';
+import { ADMIN_TOKEN, startGateway } from '../lib/processes.js';
 import { tempDir } from '../lib/temp-dirs.js';
 import { startMosquitto, type Mosquitto } from '../lib/mosquitto.js';
 import { FaultProxy } from '../fault-proxy.js';

@@ -25,7 +25,7 @@ export async function kiosk(url: string, id: string, password: string) {
   const waiters: Array<() => void> = [];
   client.on('message', (topic, payload) => {
     if (topic === kioskTopic(prefix, id, 'acks')) received.push(JSON.parse(payload.toString()) as AckMessage);
-    waiters.splice(0).forEach((w) => w());
+    for (const w of waiters.splice(0)) w();
   });
   await client.subscribeAsync(kioskTopic(prefix, id, 'acks'), { qos: 1 });
   return {

@@ -99,6 +99,7 @@ export interface Gateway {
   httpPort: number;
   mqttPort: number | undefined;
   dataDir: string;
+  // biome-ignore lint/suspicious/noExplicitAny: callers name the body type they expect; untyped by default for quick checks.
   api<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
 }
 

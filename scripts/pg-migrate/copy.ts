@@ -139,7 +139,7 @@ export async function copyAll(
         rowMode: 'array',
       });
       const theirs = (r.rows[0] as unknown[]).map(Number);
-      s.columns.forEach((c, i) => checks.push({ what: `sum(${s.table}.${c})`, sqlite: mine[i]!, postgres: theirs[i]! }));
+      for (const [i, c] of s.columns.entries()) checks.push({ what: `sum(${s.table}.${c})`, sqlite: mine[i]!, postgres: theirs[i]! });
     }
     const bad = checks.filter((c) => c.sqlite !== c.postgres);
     if (bad.length) {

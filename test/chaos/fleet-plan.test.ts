@@ -111,14 +111,14 @@ it('predicts from the ledger the same misuse exclusions per office as the plan f
   const plan = planFleet({ seed: 5, kiosks: 10, idPrefix: 'k', ...window, misuseChance: 0.2 });
   const ledger = new Ledger();
   for (const [id, presses] of plan.presses) {
-    presses.forEach((p, i) =>
+    for (const [i, p] of presses.entries()) {
       ledger.add(id, {
         id: `${id}-${i}`,
         seq: i + 1,
         expect: 'stored',
         press: { panel: p.panel, button: p.button, at: p.at, clockSynced: true },
-      }),
-    );
+      });
+    }
   }
   for (const [officeId, e] of expectedByOffice(plan, ledger)) {
     const presses = plan.kiosks.filter((k) => k.office.id === officeId).flatMap((k) => plan.presses.get(k.id)!);

@@ -37,7 +37,7 @@ describe('ConsoleControl', () => {
       'quit',
     ];
     const done = new Promise((resolve) => input.on('end', resolve));
-    input.end(lines.join('\n') + '\n');
+    input.end(`${lines.join('\n')}\n`);
     await done;
     await new Promise(setImmediate);
     expect(calls).toEqual(['press desk good', 'press desk bad', 'press hall neutral', 'unplug', 'replug']);

@@ -12,9 +12,9 @@ export { removeTempDirs };
 
 export const silentLog = pino({ level: 'silent' });
 
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups: (() => unknown)[] = [];
 /** Registers teardown work; `runCleanups` (in afterEach) runs it newest first, then removes temp dirs. */
-export function deferCleanup(fn: () => Promise<unknown> | void): void {
+export function deferCleanup(fn: () => unknown): void {
   cleanups.push(fn);
 }
 export async function runCleanups(): Promise<void> {

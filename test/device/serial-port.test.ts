@@ -9,7 +9,9 @@ import { endOfFileDisconnects, type UnixPortBinding } from '../../device/src/ser
 import { tempDir } from './helpers.js';
 
 const fds: number[] = [];
-afterEach(() => fds.splice(0).forEach((fd) => closeSync(fd)));
+afterEach(() => {
+  for (const fd of fds.splice(0)) closeSync(fd);
+});
 
 function portOn(content: Buffer): UnixPortBinding {
   const file = join(tempDir(), 'tty');

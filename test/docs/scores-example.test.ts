@@ -16,7 +16,7 @@ interface Step {
 }
 
 /** The shell blocks of the doc's "Worked example" section, each with the answer block right after it. */
-export function exampleSteps(markdown: string): Step[] {
+function exampleSteps(markdown: string): Step[] {
   const section = markdown.split(/^## /m).find((s) => s.startsWith('Worked example'));
   if (!section) throw new Error('docs/scores.md has no "## Worked example" section');
   const blocks = [...section.matchAll(/^```(\w+)\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1]!, text: m[2]! }));
@@ -33,7 +33,7 @@ export function exampleSteps(markdown: string): Step[] {
 const MARK = '@@ step done @@';
 
 /** Runs every step in one bash (variables carry over), stopping at the first failing command. */
-export function runSteps(steps: Step[], env: Record<string, string>): Promise<{ outputs: string[]; code: number | null; stderr: string }> {
+function runSteps(steps: Step[], env: Record<string, string>): Promise<{ outputs: string[]; code: number | null; stderr: string }> {
   const script = ['set -euo pipefail', ...steps.flatMap((s) => [s.script, `printf '\\n%s\\n' '${MARK}'`])].join('\n');
   const child = spawn('bash', ['-c', script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

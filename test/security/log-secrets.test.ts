@@ -163,7 +163,7 @@ it("finds what it looks for: a secret's shape, a known value, an unredacted fiel
   expect(scanText('p', 'token=hunter2-but-longer', ['hunter2-but-longer']).map((f) => f.what)).toEqual(['a known secret']);
   expect(scanText('p', '{"mqtt":{"password":"pw"}}').map((f) => f.what)).toEqual(['the unredacted field mqtt.password']);
   expect(
-    scanText('p', '{"req":{"headers":{"authorization":"[redacted]"}},"ulid":"01KA2B3C4D5E6F7G8H9J0KMNPQ","hash":"' + 'a'.repeat(64) + '"}'),
+    scanText('p', `{"req":{"headers":{"authorization":"[redacted]"}},"ulid":"01KA2B3C4D5E6F7G8H9J0KMNPQ","hash":"${'a'.repeat(64)}"}`),
   ).toEqual([]);
   // A report never repeats the secret it found.
   expect(JSON.stringify(scanText('p', `x ${key} y`))).not.toContain(key);

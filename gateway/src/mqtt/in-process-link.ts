@@ -32,7 +32,10 @@ export function inProcessLink(broker: Aedes, prefix: string, log: Logger): Broke
 
   function deliver(packet: AedesPublishPacket, callback: () => void): void {
     const h = handlers;
-    if (!running || !h) return callback();
+    if (!running || !h) {
+      callback();
+      return;
+    }
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     h.ready().then(
       () => {

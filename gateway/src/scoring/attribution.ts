@@ -49,7 +49,7 @@ export function validateAssignments(assignments: readonly DeskAssignment[], opti
 
 function groupIndexes(list: readonly DeskAssignment[], key: (a: DeskAssignment) => string): Map<string, number[]> {
   const groups = new Map<string, number[]>();
-  list.forEach((a, i) => groups.set(key(a), [...(groups.get(key(a)) ?? []), i]));
+  for (const [i, a] of list.entries()) groups.set(key(a), [...(groups.get(key(a)) ?? []), i]);
   return groups;
 }
 

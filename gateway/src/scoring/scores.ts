@@ -264,7 +264,7 @@ export function scoreSubject(info: SubjectInfo, settings: CompanySettings, plan:
   const previous = periodScore(info, plan.previous, data.previous);
   const kinds = new Set<PanelKind>([...period.total.acc.kinds.keys(), ...previous.total.acc.kinds.keys()]);
   if (info.subject.level === 'employee' || info.subject.level === 'desk') kinds.add('staff');
-  if (kinds.size === 0) PANEL_KINDS.forEach((k) => kinds.add(k));
+  if (kinds.size === 0) for (const k of PANEL_KINDS) kinds.add(k);
   const finish = (p: RawPeriod): PeriodScore => ({
     start: p.start,
     end: p.end,

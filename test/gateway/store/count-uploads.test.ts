@@ -12,7 +12,9 @@ import type { DayCounts } from '../../../gateway/src/domain/score.js';
 import { dayNumber } from '../../../gateway/src/scoring/calendar.js';
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 function tempFile(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'lb-uploads-'));
   dirs.push(dir);

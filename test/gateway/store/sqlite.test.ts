@@ -13,7 +13,9 @@ import { describeOrgStore } from './org-contract.js';
 import { describeStore } from './store-contract.js';
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 function tempFile(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'lb-gw-store-'));
   dirs.push(dir);

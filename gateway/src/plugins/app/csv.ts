@@ -76,7 +76,7 @@ function columnsOf(s: Schema, path: Array<string | number>, out: Column[]): Colu
     // A [lo, hi] interval is two columns; any other tuple one column per place.
     if (path.at(-1) === 'ci95' && array.items.length === 2)
       out.push({ name: `${name}_lo`, path: [...path, 0], format: 'value' }, { name: `${name}_hi`, path: [...path, 1], format: 'value' });
-    else array.items.forEach((item, i) => columnsOf(item, [...path, i], out));
+    else for (const [i, item] of array.items.entries()) columnsOf(item, [...path, i], out);
     return out;
   }
   if (array) out.push({ name, path, format: array.items && !Array.isArray(array.items) && isPlain(array.items) ? 'list' : 'json' });
@@ -127,19 +127,17 @@ export function toCsv(payload: unknown, table: CsvTable): string {
   const body = payload as Record<string, unknown> | null;
   const rows = table.rows === 'self' ? [payload] : Array.isArray(body?.[table.rows]) ? (body[table.rows] as unknown[]) : [];
   const line = (cells: string[]) => cells.join(',');
-  return (
-    [
-      line(table.columns.map((c) => cell(c.name, false))),
-      ...rows.map((r) =>
-        line(
-          table.columns.map((c) => {
-            const v = read(r, c.path);
-            return cell(text(v, c.format), typeof v === 'string' || c.format !== 'value');
-          }),
-        ),
+  return `${[
+    line(table.columns.map((c) => cell(c.name, false))),
+    ...rows.map((r) =>
+      line(
+        table.columns.map((c) => {
+          const v = read(r, c.path);
+          return cell(text(v, c.format), typeof v === 'string' || c.format !== 'value');
+        }),
       ),
-    ].join('\r\n') + '\r\n'
-  );
+    ),
+  ].join('\r\n')}\r\n`;
 }
 
 export function wantsCsv(accept: string | undefined): boolean {
