@@ -24,7 +24,17 @@ function importsOf(file: string): string[] {
 
 const TOP_FLOORS: Record<string, number> = { shared: 0, device: 1, gateway: 1, scripts: 2, bench: 3, test: 4 };
 /** gateway/src folders, bottom up; the root files (app, server, …) are the top. */
-const GATEWAY_FLOORS: Record<string, number> = { lib: 1, domain: 1, scoring: 2, store: 3, ingest: 4, mqtt: 5, plugins: 6, routes: 7, '': 8 };
+const GATEWAY_FLOORS: Record<string, number> = {
+  lib: 1,
+  domain: 1,
+  scoring: 2,
+  store: 3,
+  ingest: 4,
+  mqtt: 5,
+  plugins: 6,
+  routes: 7,
+  '': 8,
+};
 
 const top = (p: string) => p.split(path.sep)[0]!;
 const gatewayFolder = (p: string) => {
