@@ -27,6 +27,7 @@ const TABLES: Record<OrgKind, { table: string; columns: Record<string, string>; 
 
 const select = (kind: OrgKind) => Object.entries(TABLES[kind].columns).map(([f, c]) => `${c} AS "${f}"`).join(', ');
 const ASSIGNMENT = 'id, desk_id AS "deskId", employee_id AS "employeeId", from_ms AS "from", to_ms AS "to"';
+
 export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
   abstract override readonly driver: SqlDriver;
   protected abstract scoring: ScoringStore;
