@@ -48,6 +48,7 @@ const select = (kind: OrgKind) =>
     .map(([f, c]) => `${c} AS "${f}"`)
     .join(', ');
 const ASSIGNMENT = 'id, desk_id AS "deskId", employee_id AS "employeeId", from_ms AS "from", to_ms AS "to"';
+
 export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
   abstract override readonly driver: SqlDriver;
   protected abstract scoring: ScoringStore;
