@@ -69,6 +69,17 @@ function* withScope<K extends { id: string }>(key: K): Q<K & ApiKeyScope> {
 
 const API_KEY = 'id, name, role, created_at AS "createdAt"';
 
+/** A key's hash stops working for good (revoked or rotated): remembered so it is refused, not "unknown". */
+function* retireHash(key: { hash: string; id: string; name: string }): Q<void> {
+  yield* run(
+    'INSERT INTO revoked_api_keys (hash, key_id, name, revoked_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    key.hash,
+    key.id,
+    key.name,
+    now(),
+  );
+}
+
 export class SqlStore extends SqlOrgStore implements Store {
   protected scoring: ScoringStore;
   protected countUploads: CountUploads;
@@ -269,13 +280,7 @@ export class SqlStore extends SqlOrgStore implements Store {
       if (key.role === 'admin' && (yield* value<number>(`SELECT count(*) FROM api_keys WHERE role = 'admin'`)) === 1)
         return 'last admin' as const;
       const scoped = yield* withScope(key);
-      yield* run(
-        'INSERT INTO revoked_api_keys (hash, key_id, name, revoked_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
-        key.hash,
-        key.id,
-        key.name,
-        now(),
-      );
+      yield* retireHash(key);
       yield* run('DELETE FROM api_keys WHERE id = ?', id); // its scopes go with it (ON DELETE CASCADE)
       const { hash: _, ...out } = scoped;
       return out;
@@ -286,13 +291,7 @@ export class SqlStore extends SqlOrgStore implements Store {
     return this.driver.transaction(function* () {
       const key = yield* get<ApiKey & { hash: string }>(`SELECT ${API_KEY}, hash FROM api_keys WHERE id = ?`, id);
       if (!key) return undefined;
-      yield* run(
-        'INSERT INTO revoked_api_keys (hash, key_id, name, revoked_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
-        key.hash,
-        key.id,
-        key.name,
-        now(),
-      );
+      yield* retireHash(key);
       yield* run('UPDATE api_keys SET hash = ? WHERE id = ?', hash, id);
       const { hash: _, ...out } = yield* withScope(key);
       return out;
