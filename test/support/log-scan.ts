@@ -3,6 +3,7 @@
  * those the chaos and simulator scripts start) keeps a copy of its stdout and stderr in one folder; after
  * the last test file, all of it is scanned for secrets (secret-scan.ts), and any find fails the run
  * (exit code 1, the findings printed with the secrets masked, the logs kept for a look).
+ * LB_KEEP_PROCESS_LOGS=1 keeps them after a clean run too, to read why a test failed.
  * test/security/log-secrets.test.ts drives every secret-bearing path on purpose; this covers the rest.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -24,6 +25,7 @@ export function setup(): () => void {
       process.exitCode = 1;
       return;
     }
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env.LB_KEEP_PROCESS_LOGS) console.log(`process logs kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   };
 }
