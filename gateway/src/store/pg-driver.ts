@@ -16,6 +16,15 @@ const types = {
 /** Errors after which the whole transaction may simply be run again. */
 const TRANSIENT = new Set(['40001', '40P01']); // serialization failure, deadlock detected
 
+/**
+ * A transaction left idle this long is ended by the server and its row locks released. Our transactions
+ * run their statements back to back (idle between them only for an event-loop turn), so only a gateway
+ * that stopped mid-transaction (frozen by SIGSTOP, a suspended VM) reaches it. Without it, the kiosk
+ * rows such a gateway locked would stall every other gateway's ingest of those kiosks until it died or
+ * came back (test/gateway/store/pg-frozen-holder.test.ts).
+ */
+export const IDLE_IN_TRANSACTION_MS = 10_000;
+
 interface Prepared {
   name: string;
   text: string;
@@ -36,7 +45,7 @@ export class PgDriver implements SqlDriver {
   private readonly prepared = new Map<string, Prepared>();
 
   constructor(url: string) {
-    this.pool = new pg.Pool({ connectionString: url, types, max: 8 });
+    this.pool = new pg.Pool({ connectionString: url, types, max: 8, idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS });
     // An idle connection that dies (database restart) must not crash the gateway; the next query reconnects.
     this.pool.on('error', () => {});
   }
@@ -64,7 +73,7 @@ export class PgDriver implements SqlDriver {
   }
 
   async transaction<T>(work: () => Q<T>, opts: { lazy?: boolean } = {}): Promise<T> {
-    const client = await this.pool.connect();
+    const { client, lost, release } = await this.checkout();
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
@@ -75,9 +84,9 @@ export class PgDriver implements SqlDriver {
       return out;
     } catch (err) {
       await client.query('ROLLBACK').catch((e: Error) => (broken = e));
-      throw err;
+      throw lost() ?? err; // the server's reason (e.g. 57P05, idle in transaction) over "not queryable"
     } finally {
-      client.release(broken);
+      release(broken ?? lost());
     }
   }
 
@@ -86,12 +95,34 @@ export class PgDriver implements SqlDriver {
   }
 
   async query<T>(work: () => Q<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const { client, lost, release } = await this.checkout();
     try {
       return await this.drive(client, work());
+    } catch (err) {
+      throw lost() ?? err;
     } finally {
-      client.release();
+      release(lost());
     }
+  }
+
+  /**
+   * A pooled connection, listened to while it is ours: the pool only listens to idle ones, and a
+   * connection the server ends while we hold it (idle-in-transaction timeout, a database restart)
+   * emits 'error' — unheard, that would crash the gateway. Its queries then fail; `lost()` says why.
+   */
+  private async checkout(): Promise<{ client: pg.PoolClient; lost: () => Error | undefined; release: (err?: Error) => void }> {
+    const client = await this.pool.connect();
+    let lostWith: Error | undefined;
+    const onError = (err: Error) => (lostWith ??= err);
+    client.on('error', onError);
+    return {
+      client,
+      lost: () => lostWith,
+      release: (err) => {
+        client.off('error', onError);
+        client.release(err);
+      },
+    };
   }
 
   async close(): Promise<void> {
