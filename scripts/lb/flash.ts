@@ -86,12 +86,24 @@ async function readHex(path: string, code: number): Promise<Buffer> {
 async function findBoard(code: number): Promise<string> {
   const { SerialPort } = await import('serialport');
   const { ARDUINO_VENDORS } = await import('../../device/src/board-io.js');
-  const ports = await SerialPort.list();
-  const describe = (p: (typeof ports)[number]) =>
+  type Seen = { path: string; vendorId?: string; productId?: string; manufacturer?: string };
+  let ports: Seen[];
+  try {
+    ports = await SerialPort.list();
+  } catch {
+    // serialport lists through udevadm; without it, USB serial devices still show by name (no ids).
+    const { readdirSync } = await import('node:fs');
+    ports = readdirSync('/dev')
+      .filter((name) => /^tty(ACM|USB)\d+$/.test(name))
+      .map((name) => ({ path: `/dev/${name}` }));
+    if (ports.length === 1) return ports[0]!.path;
+  }
+  const describe = (p: Seen) =>
     `${p.path} (${p.vendorId ? `${p.vendorId}:${p.productId}` : 'no USB id'}${p.manufacturer ? `, ${p.manufacturer}` : ''})`;
   const boards = ports.filter((p) => ARDUINO_VENDORS.includes((p.vendorId ?? '').toLowerCase()));
   if (boards.length === 1) return boards[0]!.path;
-  if (boards.length > 1) throw new CliError(`several boards found: ${boards.map(describe).join(', ')}; pick one with --port`, code);
+  const several = boards.length > 1 ? boards : ports.length > 1 && ports.every((p) => !p.vendorId) ? ports : [];
+  if (several.length) throw new CliError(`several boards found: ${several.map(describe).join(', ')}; pick one with --port`, code);
   const seen = ports.length ? `serial ports seen: ${ports.map(describe).join(', ')}` : 'no serial ports at all';
   throw new CliError(`no Arduino found (${seen}); plug it in with a data USB cable, or name the port with --port`, code);
 }
