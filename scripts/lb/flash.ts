@@ -36,6 +36,7 @@ async function flash(opts: FlashOptions, json: boolean): Promise<void> {
   const bar = !json && process.stderr.isTTY ? await progressBar() : undefined;
   const started = performance.now();
   const result = await flashImage(port, board, image, bar?.update).finally(() => bar?.stop());
+  if (bar && opts.handshake) process.stderr.write('waiting for the Firmata handshake (the board restarts)…\n');
   const firmware = opts.handshake ? await firmataHandshake(port) : null;
   const totalMs = performance.now() - started;
 
