@@ -13,7 +13,7 @@ export interface OpenedIO {
 }
 
 // Arduino, Arduino.org, WCH CH340, FTDI, Silicon Labs CP210x: what Firmata boards enumerate as.
-const ARDUINO_VENDORS = ['2341', '2a03', '1a86', '0403', '10c4'];
+export const ARDUINO_VENDORS = ['2341', '2a03', '1a86', '0403', '10c4'];
 
 export async function findArduinoPort(): Promise<string | undefined> {
   const ports = await SerialPort.list();

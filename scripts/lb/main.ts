@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { run } from './cli.js';
+import { register as flash } from './flash.js';
 
 const program = new Command('lb')
   .description('Loyalty Button technician tool: flash, provision, self-test and watch kiosks')
@@ -13,7 +14,7 @@ const program = new Command('lb')
   .configureOutput({ outputError: (text, write) => write(text) });
 
 // One line per command: its module registers its options and loads its work lazily.
-const commands: ((program: Command) => void)[] = [];
+const commands: ((program: Command) => void)[] = [flash];
 for (const register of commands) register(program);
 
 await run(program, process.argv);

@@ -2,7 +2,14 @@
  * uno-emulator: an Arduino Uno (ATmega328P, 16 MHz) running a firmware .hex on simavr, in real time,
  * with USART0 on a pseudo-terminal: the kiosk agent opens it as it opens /dev/ttyACM0.
  *
- *   uno-emulator [--no-reset] <firmware.hex> <link>   <link> becomes a symlink to the pty slave (the "port")
+ *   uno-emulator [--no-reset] [--boot <bootloader.hex>] <firmware.hex|-> <link>
+ *                                  <link> becomes a symlink to the pty slave (the "port")
+ *
+ * With --boot the chip is an Uno as it leaves the factory: the bootloader (optiboot) sits in the boot
+ * section and the reset vector points at it (BOOTRST fuse programmed), the application flash holds
+ * `<firmware.hex>` or nothing (`-`). optiboot's SPM page writes land in simavr's flash (its self-
+ * programming module), and its watchdog reset after programming starts the new application: optiboot
+ * reads MCUSR to tell a DTR (external) reset, which stays in the bootloader, from the others.
  *
  * What a real Uno on USB does, and this does too:
  *   - the board runs from power-up (process start), even with no host on the port;
@@ -66,6 +73,10 @@ static avr_irq_t *uart_in;
 static int trace; /* UNO_TRACE=1: every byte each way on stderr */
 static int reset_on_open = 1;
 static const char *link_path;
+static int bootloader; /* --boot: reset into the boot section, flag resets as a real chip does */
+
+/* MCUSR (reset cause) and its bits: optiboot runs the application unless EXTRF is set. */
+enum { MCUSR = 0x54, PORF = 1 << 0, EXTRF = 1 << 1 };
 
 static double epoch_ms(void) {
 	struct timespec t;
@@ -154,6 +165,7 @@ static void host_opened(void) {
 	if (reset_on_open) {
 		xon = 1;
 		avr_reset(avr);
+		if (bootloader) avr->data[MCUSR] |= EXTRF; /* the DTR pulse is an external reset */
 	}
 	host_open = 1;
 	printf("open %.3f\n", epoch_ms());
@@ -214,6 +226,7 @@ static void report_outputs(void) {
 }
 
 static void load_hex(const char *path) {
+	if (!strcmp(path, "-")) return; /* empty application flash */
 	ihex_chunk_p chunks = NULL;
 	int count = read_ihex_chunks(path, &chunks);
 	if (count <= 0) {
@@ -224,13 +237,20 @@ static void load_hex(const char *path) {
 }
 
 int main(int argc, char **argv) {
-	if (argc == 4 && !strcmp(argv[1], "--no-reset")) {
-		reset_on_open = 0;
-		argv++;
-		argc--;
+	const char *boot_hex = NULL;
+	for (;;) {
+		if (argc >= 4 && !strcmp(argv[1], "--no-reset")) {
+			reset_on_open = 0;
+			argv++;
+			argc--;
+		} else if (argc >= 5 && !strcmp(argv[1], "--boot")) {
+			boot_hex = argv[2];
+			argv += 2;
+			argc -= 2;
+		} else break;
 	}
 	if (argc != 3) {
-		fprintf(stderr, "usage: uno-emulator [--no-reset] <firmware.hex> <link>\n");
+		fprintf(stderr, "usage: uno-emulator [--no-reset] [--boot <bootloader.hex>] <firmware.hex|-> <link>\n");
 		return 2;
 	}
 	trace = getenv("UNO_TRACE") && atoi(getenv("UNO_TRACE"));
@@ -240,6 +260,13 @@ int main(int argc, char **argv) {
 	avr->frequency = FREQUENCY;
 	avr->log = LOG_ERROR;
 	load_hex(argv[1]);
+	if (boot_hex) {
+		/* optiboot's 512-byte boot section: BOOTSZ = 256 words, BOOTRST programmed (the Uno's fuses). */
+		bootloader = 1;
+		load_hex(boot_hex);
+		avr->reset_pc = avr->pc = 0x7e00;
+		avr->data[MCUSR] = PORF; /* power-on: optiboot starts the application at once */
+	}
 
 	for (int i = 0; i < 3; i++) {
 		avr->io[AVR_DATA_TO_IO(ports[i].pin)].r.c = pin_read; /* replaces simavr's PIN read (see top) */

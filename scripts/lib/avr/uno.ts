@@ -4,42 +4,72 @@
  * behind a stable symlink that the agent opens as its LB_BOARD. Kill it to unplug the board; start
  * another at the same path to plug it back in.
  *
- * Needs gcc and Debian's libsimavr-dev (`.ci/run` installs them). The hex and the compiled emulator
- * are cached in `.cache/uno/` (git-ignored).
+ * Needs gcc and Debian's libsimavr-dev (`.ci/run` installs them), and for the bootloader Debian's
+ * arduino-core-avr (optiboot's source, gcc-avr). The hexes and the compiled emulator are cached in
+ * `.cache/uno/` (git-ignored).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { BOARDS, ensureFirmware as ensureBoardFirmware, ensureHex } from '../../lb/firmware.js';
 import { ROOT } from '../processes.js';
 
 const CACHE = join(ROOT, '.cache/uno');
 const SOURCE = join(ROOT, 'scripts/lib/avr/uno-emulator.c');
-/** StandardFirmata 2.4 for the Uno, from the avrgirl-arduino 5.0.1 registry tarball (never installed). */
-const FIRMWARE = {
-  pkg: 'avrgirl-arduino@5.0.1',
-  path: 'package/junk/hex/uno/StandardFirmata.cpp.hex',
-  sha256: '6d57ea7cf30e26c9c2f3a01ee37907d2c951f8bc9c27f84dddad12fa9c8b8f36',
-};
+/** Debian's arduino-core-avr: optiboot's source and Makefile (and gcc-avr, which it depends on). */
+const OPTIBOOT_SOURCE = '/usr/share/arduino/hardware/arduino/avr/bootloaders/optiboot';
+/**
+ * The Makefile's flags plus -fno-inline-functions-called-once: Debian's prebuilt optiboot_atmega328.hex
+ * (avr-gcc 5.4) is 532 bytes, 20 past the end of flash (appStart and watchdogConfig fall off the chip),
+ * so it cannot boot; with this flag the same source builds to 500 bytes and fits the 512-byte boot section.
+ */
+const OPTIBOOT_OPTIMIZE = '-Os -fno-inline-small-functions -fno-split-wide-types -mshort-calls -fno-inline-functions-called-once';
 
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 
-/** Downloads the StandardFirmata hex once (npm pack, not npm install) and checks its digest. */
+/** StandardFirmata for the Uno (the registry of scripts/lb/firmware.ts), downloaded once into .cache/uno. */
 export function ensureFirmware(): string {
-  const target = join(CACHE, 'StandardFirmata.cpp.hex');
-  if (existsSync(target) && sha256(readFileSync(target)) === FIRMWARE.sha256) return target;
+  return ensureBoardFirmware(BOARDS.uno!, join(ROOT, '.cache'));
+}
+
+/**
+ * Blink, what an Uno runs as it leaves the factory (from the same tarball): the application a flash test
+ * starts from. Not an erased chip: optiboot's appStart is an rcall, so on erased flash (0xffff runs on
+ * into the bootloader) each pass leaves two bytes on the stack and after ~1 s simavr stops the CPU for
+ * writing below the registers, where a real chip would wrap around.
+ */
+export function ensureBlink(): string {
+  return ensureHex(
+    { path: 'package/junk/hex/uno/Blink.cpp.hex', sha256: 'ebc22be95deaebf9dec9ee9c8d99bda57cfc20cc37efbc72b959afaa88278404' },
+    join(ROOT, '.cache'),
+  );
+}
+
+/** optiboot for the ATmega328P at 115200 baud, built once from Debian's source (see OPTIBOOT_OPTIMIZE). */
+export function ensureOptiboot(): string {
+  if (!existsSync(join(OPTIBOOT_SOURCE, 'optiboot.c'))) {
+    throw new Error(`${OPTIBOOT_SOURCE} not found: apt-get install arduino-core-avr (as .ci/run does)`);
+  }
+  const key = sha256(readFileSync(join(OPTIBOOT_SOURCE, 'optiboot.c')) + OPTIBOOT_OPTIMIZE).slice(0, 12);
+  const target = join(CACHE, `optiboot_atmega328-${key}.hex`);
+  if (existsSync(target)) return target;
   mkdirSync(CACHE, { recursive: true });
-  const tmp = mkdtempSync(join(tmpdir(), 'lb-firmata-'));
+  const tmp = mkdtempSync(join(tmpdir(), 'lb-optiboot-'));
   try {
-    const out = execFileSync('npm', ['pack', FIRMWARE.pkg, '--pack-destination', tmp, '--silent'], { cwd: tmp, encoding: 'utf8' });
-    execFileSync('tar', ['-xzf', join(tmp, out.trim().split('\n').pop()!), '-C', tmp, FIRMWARE.path]);
-    const hex = readFileSync(join(tmp, FIRMWARE.path));
-    if (sha256(hex) !== FIRMWARE.sha256) throw new Error(`${FIRMWARE.pkg} ${FIRMWARE.path}: unexpected sha256 ${sha256(hex)}`);
-    renameSync(join(tmp, FIRMWARE.path), `${target}.tmp`);
-    renameSync(`${target}.tmp`, target); // atomic: parallel test files see all of it or nothing
+    cpSync(OPTIBOOT_SOURCE, tmp, { recursive: true });
+    execFileSync('make', ['-C', tmp, 'atmega328', `OPTIMIZE=${OPTIBOOT_OPTIMIZE}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const hex = readFileSync(join(tmp, 'optiboot_atmega328.hex'), 'utf8');
+    // Every data record must lie in the boot section, 0x7e00..0x7fff (the check Debian's hex fails).
+    for (const line of hex.split('\n').filter((l) => l.slice(7, 9) === '00')) {
+      const end = Number.parseInt(line.slice(3, 7), 16) + Number.parseInt(line.slice(1, 3), 16);
+      if (end > 0x8000) throw new Error(`optiboot built past the end of flash (record ${line})`);
+    }
+    writeFileSync(`${target}.${process.pid}`, hex);
+    renameSync(`${target}.${process.pid}`, target);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -111,9 +141,14 @@ export class Uno {
   /**
    * Plugs a board in: resolves once the port exists at `path` (a symlink to the pty). `resetOnOpen:
    * false` is a board without auto-reset (no DTR capacitor): opening the port does not restart it.
+   * `bootloader: true` is an Uno as shipped: optiboot in the boot section, the reset vector on it, and
+   * `firmware` (StandardFirmata by default, `null` = erased) in the application flash.
    */
-  static async start(path: string, { resetOnOpen = true } = {}): Promise<Uno> {
-    const args = [...(resetOnOpen ? [] : ['--no-reset']), ensureFirmware(), path];
+  static async start(
+    path: string,
+    { resetOnOpen = true, bootloader = false, firmware = ensureFirmware() as string | null } = {},
+  ): Promise<Uno> {
+    const args = [...(resetOnOpen ? [] : ['--no-reset']), ...(bootloader ? ['--boot', ensureOptiboot()] : []), firmware ?? '-', path];
     const uno = new Uno(spawn(ensureEmulator(), args, { stdio: ['pipe', 'pipe', 'pipe'] }), path);
     await uno.ready;
     uno.pluggedAt = Date.now();
