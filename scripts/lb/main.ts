@@ -8,6 +8,7 @@ import { run } from './cli.js';
 import { register as fleet } from './fleet.js';
 import { register as keys } from './keys.js';
 import { register as provision } from './provision.js';
+import { register as remoteConfig } from './remote-config.js';
 
 const program = new Command('lb')
   .description('Loyalty Button technician tool: flash, provision, self-test and watch kiosks')
@@ -16,7 +17,7 @@ const program = new Command('lb')
   .configureOutput({ outputError: (text, write) => write(text) });
 
 // One line per command: its module registers its options and loads its work lazily.
-const commands: ((program: Command) => void)[] = [provision, fleet, keys];
+const commands: ((program: Command) => void)[] = [provision, fleet, keys, remoteConfig];
 for (const register of commands) register(program);
 
 await run(program, process.argv);
