@@ -9,6 +9,7 @@ import { register as fleet } from './fleet.js';
 import { register as keys } from './keys.js';
 import { register as provision } from './provision.js';
 import { register as remoteConfig } from './remote-config.js';
+import { register as selftest } from './selftest.js';
 
 const program = new Command('lb')
   .description('Loyalty Button technician tool: flash, provision, self-test and watch kiosks')
@@ -17,7 +18,7 @@ const program = new Command('lb')
   .configureOutput({ outputError: (text, write) => write(text) });
 
 // One line per command: its module registers its options and loads its work lazily.
-const commands: ((program: Command) => void)[] = [provision, fleet, keys, remoteConfig];
+const commands: ((program: Command) => void)[] = [provision, selftest, fleet, keys, remoteConfig];
 for (const register of commands) register(program);
 
 await run(program, process.argv);
