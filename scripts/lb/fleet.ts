@@ -79,7 +79,7 @@ export async function fetchFleet(api: Api, opts: FleetOptions): Promise<FleetKio
   do {
     if (after) query.set('after', after);
     const page: { items: FleetKiosk[]; next: string | null } = await api.request('GET', `/kiosks?${query}`);
-    all.push(...page.items);
+    for (const k of page.items) all.push(k);
     after = page.next;
   } while (after);
   return all;
