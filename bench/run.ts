@@ -15,13 +15,14 @@ import { benchScores } from './scores.js';
 import { benchScaleOut } from './scale-out.js';
 import { benchPressVisible } from './press-visible.js';
 import { benchUploads } from './uploads.js';
+import { benchLbFleet } from './lb-fleet.js';
 import type { BenchResult } from './stats.js';
 
 const program = new Command()
   .name('bench')
   .option(
     '--only <names>',
-    'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads,flash',
+    'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads,flash,lb-fleet',
   )
   .option('--quick', 'smaller workloads (for a smoke run)')
   .option('--load-kiosks <n>', 'kiosks for the load bench (default 10000, 1000 with --quick)')
@@ -55,6 +56,8 @@ const benches: [string, () => Promise<BenchResult>][] = [
   ['attacks', () => benchAttacks(opts.quick ? { sockets: 300, lanes: 16, seconds: 5 } : { sockets: 1500, lanes: 32, seconds: 10 })],
   ['uploads', () => benchUploads(opts.quick ? 2 : 4)],
   ['flash', () => benchFlash(opts.quick ? 1 : 3)],
+  // `lb fleet` as a technician runs it (a new process) against a gateway holding 10 000 kiosks.
+  ['lb-fleet', () => benchLbFleet(opts.quick ? 2000 : 10_000, opts.quick ? 3 : 7)],
   [
     'scaleout',
     () =>

@@ -36,7 +36,7 @@ function readBootUptimeMs(): number {
 }
 
 /** `timedatectl show -p NTPSynchronized --value` → true/false; undefined when there is no systemd. */
-function queryNtpSynchronized(): Promise<boolean | undefined> {
+export function queryNtpSynchronized(): Promise<boolean | undefined> {
   return new Promise((resolve) => {
     execFile('timedatectl', ['show', '-p', 'NTPSynchronized', '--value'], { timeout: 2000 }, (err, stdout) => {
       const answer = stdout?.trim();

@@ -28,8 +28,8 @@ export function printTable(rows: Record<string, unknown>[], columns: string[]): 
       .map((v, i) => v.padEnd(widths[i]!))
       .join('  ')
       .trimEnd();
-  console.log(line(columns));
-  for (const r of rows) console.log(line(columns.map((c) => cell(r[c]))));
+  // One write: 10 000 rows as 10 000 console.log calls cost more than fetching them.
+  console.log([line(columns), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n'));
 }
 
 export function printJson(value: unknown): void {

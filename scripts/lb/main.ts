@@ -6,6 +6,11 @@
 import { Command } from 'commander';
 import { run } from './cli.js';
 import { register as flash } from './flash.js';
+import { register as fleet } from './fleet.js';
+import { register as keys } from './keys.js';
+import { register as provision } from './provision.js';
+import { register as remoteConfig } from './remote-config.js';
+import { register as selftest } from './selftest.js';
 
 const program = new Command('lb')
   .description('Loyalty Button technician tool: flash, provision, self-test and watch kiosks')
@@ -14,7 +19,7 @@ const program = new Command('lb')
   .configureOutput({ outputError: (text, write) => write(text) });
 
 // One line per command: its module registers its options and loads its work lazily.
-const commands: ((program: Command) => void)[] = [flash];
+const commands: ((program: Command) => void)[] = [flash, provision, selftest, fleet, keys, remoteConfig];
 for (const register of commands) register(program);
 
 await run(program, process.argv);
