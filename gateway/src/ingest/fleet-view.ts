@@ -19,6 +19,15 @@ interface KioskView {
 
 const PAGE = 500;
 
+interface Snapshot {
+  online: number;
+  offline: number;
+  neverSeen: number;
+  problems: Map<string, number>;
+  unsynced: number;
+  boardDown: number;
+}
+
 export class FleetView {
   private kiosks = new Map<string, KioskView>();
   /** Agent versions running, with how many kiosks run each (kept as statuses arrive). */
@@ -108,21 +117,20 @@ export class FleetView {
     return this.kiosks.size;
   }
 
+  /** The kiosk gauges' values of the current scrape, computed by the first gauge that needs them. */
+  private snapshot: Snapshot | undefined;
+
+  /** Call before each scrape: the gauges then share one fresh pass over the map. */
+  newScrape(): void {
+    this.snapshot = undefined;
+  }
+
   /** Registers the kiosk gauges on `metrics`; each scrape makes one pass over the map. */
   registerGauges(metrics: GatewayMetrics): void {
-    type Snapshot = {
-      online: number;
-      offline: number;
-      neverSeen: number;
-      problems: Map<string, number>;
-      unsynced: number;
-      boardDown: number;
-    };
-    let snapshot: { at: number; value: Snapshot } | undefined;
-    // The gauges of one scrape share one pass (prom-client calls each gauge's collect in turn).
+    // prom-client calls each gauge's collect in turn; the first computes, the others reuse.
     const take = (): Snapshot => {
+      if (this.snapshot) return this.snapshot;
       const now = Date.now();
-      if (snapshot && now - snapshot.at < 1000) return snapshot.value;
       const value: Snapshot = { online: 0, offline: 0, neverSeen: 0, problems: new Map(), unsynced: 0, boardDown: 0 };
       const newest = this.newestVersion();
       for (const k of this.kiosks.values()) {
@@ -136,7 +144,7 @@ export class FleetView {
           if (p.rule === 'board-disconnected') value.boardDown++;
         }
       }
-      snapshot = { at: now, value };
+      this.snapshot = value;
       return value;
     };
     metrics.gauge('lb_kiosks', 'Registered kiosks by state: online, offline (or silent), never_seen', ['state'], (g) => {

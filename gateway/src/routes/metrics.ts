@@ -7,7 +7,7 @@ import Type from 'typebox';
 import { errorReplies } from './schemas.js';
 import type { ApiDeps } from './api/v1/deps.js';
 
-export const metricsRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { config, guard, metrics }) => {
+export const metricsRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { config, guard, metrics, fleet }) => {
   app.get(
     '/metrics',
     {
@@ -20,6 +20,7 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { c
       },
     },
     async (_req, reply) => {
+      fleet.newScrape();
       const body = await metrics.registry.metrics();
       return reply.type(metrics.registry.contentType).send(body);
     },
