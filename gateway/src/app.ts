@@ -9,6 +9,8 @@ import { createLogger } from '../../shared/src/log.js';
 import { bootstrapAdminKey, printAdminKeyOnce } from './bootstrap.js';
 import type { GatewayConfig } from './lib/config.js';
 import { createHttpServer } from './http-server.js';
+import { FleetView } from './ingest/fleet-view.js';
+import { GatewayMetrics } from './lib/metrics.js';
 import { startMqtt, type MqttRuntime } from './mqtt/runtime.js';
 import { roleGuard, type LoginThrottle } from './plugins/app/auth.js';
 import { registerCsv } from './plugins/app/csv.js';
@@ -25,6 +27,7 @@ import { scoreRoutes } from './routes/api/v1/scores.js';
 import { deadLetterRoutes } from './routes/api/v1/dead-letters.js';
 import { healthRoutes } from './routes/api/v1/health.js';
 import { kioskRoutes } from './routes/api/v1/kiosks.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { PgStore } from './store/postgres.js';
 import { SqliteStore } from './store/sqlite.js';
 import type { Store } from './store/store.js';
@@ -33,6 +36,8 @@ export interface Gateway {
   config: GatewayConfig;
   store: Store;
   mqtt: MqttRuntime;
+  metrics: GatewayMetrics;
+  fleet: FleetView;
 }
 
 declare module 'fastify' {
@@ -52,12 +57,17 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   const log = opts.logger ?? createLogger({ level: config.logLevel });
   const store = opts.store ?? (config.databaseUrl ? new PgStore(config.databaseUrl) : new SqliteStore(config.dbFile));
   let mqtt: MqttRuntime;
+  const metrics = new GatewayMetrics();
+  const fleet = new FleetView(store, config.health, log.child({ component: 'fleet' }));
+  fleet.registerGauges(metrics);
   try {
     await store.migrate();
     const generated = await bootstrapAdminKey(store, config.adminToken);
     if (generated) printAdminKeyOnce(generated);
-    mqtt = await startMqtt(config, store, log);
+    await fleet.start();
+    mqtt = await startMqtt(config, store, log, { metrics, fleet });
   } catch (err) {
+    fleet.stop();
     await store.close();
     throw err;
   }
@@ -68,7 +78,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     // req.ip, which failed logins are counted by, is the TCP peer unless it is a proxy named here.
     trustProxy: config.http.trustProxy ?? false,
   });
-  app.decorate('gateway', { config, store, mqtt });
+  app.decorate('gateway', { config, store, mqtt, metrics, fleet });
   await registerHelmet(app, config.http.tls !== undefined);
   registerErrorHandling(app);
   registerJsonBody(app);
@@ -76,15 +86,17 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   await registerSwagger(app);
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const throttle: LoginThrottle = await registerRateLimit(app, config.http);
-  const deps = { config, store, mqtt, guard: roleGuard(store, config.devMode, throttle) };
+  const deps = { config, store, mqtt, metrics, fleet, guard: roleGuard(store, config.devMode, throttle) };
   for (const routes of [healthRoutes, kioskRoutes, deadLetterRoutes, apiKeyRoutes, orgRoutes, assignmentRoutes, countRoutes, scoreRoutes]) {
     await api.register(routes, { prefix: '/api/v1', ...deps });
   }
+  await api.register(metricsRoutes, deps);
   const prune = setInterval(() => {
     store.pruneDeadLetters(config.deadLettersMax).catch((err: Error) => log.warn({ err }, 'pruning dead letters failed'));
   }, DEAD_LETTER_PRUNE_MS).unref();
   app.addHook('onClose', async () => {
     clearInterval(prune);
+    fleet.stop();
     await mqtt.stop();
     await store.close();
   });

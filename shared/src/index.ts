@@ -5,3 +5,4 @@ export * from './contract.js';
 export * from './validate.js';
 export * from './indices.js';
 export * from './score-schema.js';
+export * from './health.js';

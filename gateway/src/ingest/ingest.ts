@@ -5,8 +5,10 @@
  */
 import type { Logger } from 'pino';
 import { kioskTopic, parseKioskTopic, type AckMessage } from '../../../shared/src/index.js';
+import { deadLetterReason, type GatewayMetrics } from '../lib/metrics.js';
 import type { BatchOutcome, IngestWork, NewDeadLetter, Store } from '../store/store.js';
 import { DeadLetterBudget, SUMMARY_INTERVAL_MS } from './dead-letter-budget.js';
+import type { FleetView } from './fleet-view.js';
 import { classifyEvents, classifyStatus, preview, type Classified } from './validate.js';
 
 export interface IngestDeps {
@@ -17,6 +19,10 @@ export interface IngestDeps {
   log: Logger;
   /** Per-kiosk caps on stored dead letters (shared with the broker, which paces kiosks out of budget). */
   deadLetterBudget?: DeadLetterBudget;
+  /** Counted as ingest works (lib/metrics.ts). */
+  metrics?: GatewayMetrics;
+  /** Told every status committed (ingest/fleet-view.ts). */
+  fleet?: FleetView;
 }
 
 /** The last commit failed: what the database said, and since when commits have been failing. */
@@ -28,6 +34,8 @@ export interface CommitFailure {
 interface Incoming {
   topic: string;
   payload: Buffer;
+  /** performance.now() when it arrived: the ack latency starts here. */
+  arrived: number;
 }
 
 /** Above this many queued messages the MQTT adapter holds PUBACKs, so the broker stops sending. */
@@ -66,7 +74,7 @@ export class Ingest {
   handle(topic: string, payload: Buffer): void {
     // After close: never acked, so the kiosk resends it to whoever ingests next.
     if (this.closed) return;
-    this.queue.push({ topic, payload });
+    this.queue.push({ topic, payload, arrived: performance.now() });
     if (!this.flushing) this.schedule();
   }
 
@@ -127,11 +135,21 @@ export class Ingest {
     // admitting one high-water's worth made commits too small to amortise their fsync.
     for (const w of this.drainWaiters.splice(0, ADMIT_PER_FLUSH)) w();
     const classified: Classified[] = [];
+    /** Per classified message, when it arrived (undefined: the summaries). */
+    const arrivals: Array<number | undefined> = [];
     // Summaries ride along once; if their commit fails they are lost, which costs a count, not a press.
-    if (this.summaries.length) classified.push({ deadLetters: this.summaries.splice(0) });
+    if (this.summaries.length) {
+      classified.push({ deadLetters: this.summaries.splice(0) });
+      arrivals.push(undefined);
+    }
     try {
-      for (const m of messages) classified.push(this.withinBudget(await this.classify(m)));
-      await this.commit(classified);
+      for (const m of messages) {
+        const c = await this.classify(m);
+        for (const d of c.deadLetters) this.deps.metrics?.deadLetters.inc({ reason: deadLetterReason(d.reason) });
+        classified.push(this.withinBudget(c));
+        arrivals.push(m.arrived);
+      }
+      await this.commit(classified, arrivals);
     } catch (err) {
       if (classified.length < 2) {
         // Nothing was acked: the kiosks resend, and the events are inserted idempotently then.
@@ -140,8 +158,8 @@ export class Ingest {
       }
       // One message the database refuses must not hold back everyone else's: commit them one by one.
       this.deps.log.warn({ err, messages: classified.length }, 'group commit failed; committing its messages one by one');
-      for (const c of classified) {
-        await this.commit([c]).catch((e: Error) =>
+      for (const [i, c] of classified.entries()) {
+        await this.commit([c], [arrivals[i]]).catch((e: Error) =>
           this.deps.log.error({ err: e, kioskId: c.batch?.kioskId ?? c.status?.kioskId }, 'ingest commit failed; the kiosk will resend'),
         );
       }
@@ -154,13 +172,14 @@ export class Ingest {
     return { ...c, deadLetters: c.deadLetters.filter((d) => this.deadLetterBudget.admit(d)) };
   }
 
-  private async commit(classified: Classified[]): Promise<void> {
+  private async commit(classified: Classified[], arrivals: Array<number | undefined>): Promise<void> {
     const work: IngestWork = { batches: [], statuses: [], deadLetters: [] };
     for (const c of classified) this.addTo(work, c);
     let outcomes: BatchOutcome[];
     try {
       outcomes = await this.deps.store.commitIngest(work);
     } catch (err) {
+      this.deps.metrics?.commitFailures.inc();
       this.failing ??= { error: (err as Error).message, since: new Date().toISOString() };
       this.failing.error = (err as Error).message;
       throw err;
@@ -169,6 +188,28 @@ export class Ingest {
     this.failing = undefined;
     this.report(work, outcomes);
     for (const o of outcomes) this.ack(o);
+    this.deps.fleet?.applied(work.statuses, new Date().toISOString());
+    this.count(classified, arrivals, outcomes);
+  }
+
+  private count(classified: Classified[], arrivals: Array<number | undefined>, outcomes: BatchOutcome[]): void {
+    const m = this.deps.metrics;
+    if (!m) return;
+    const now = performance.now();
+    for (const [i, c] of classified.entries()) {
+      const arrived = arrivals[i];
+      if (arrived === undefined) continue;
+      if (c.status) m.messages.inc({ kind: 'status' });
+      else if (c.batch) {
+        m.messages.inc({ kind: 'events' });
+        m.ackLatency.observe((now - arrived) / 1000);
+      }
+    }
+    for (const o of outcomes) {
+      m.presses.inc({ outcome: 'stored' }, o.inserted);
+      m.presses.inc({ outcome: 'duplicate' }, o.duplicates);
+      m.presses.inc({ outcome: 'rejected' }, o.rejected.length);
+    }
   }
 
   private async classify(m: Incoming): Promise<Classified> {

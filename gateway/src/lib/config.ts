@@ -11,7 +11,7 @@ import Type, { type Static, type TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import Value from 'typebox/value';
 import { ConfigError, envValue, LogLevel } from '../../../shared/src/config.js';
-import { DEFAULT_TOPIC_PREFIX } from '../../../shared/src/index.js';
+import { DEFAULT_HEALTH_THRESHOLDS, DEFAULT_TOPIC_PREFIX, type HealthThresholds } from '../../../shared/src/index.js';
 
 export { ConfigError };
 
@@ -63,6 +63,10 @@ export interface GatewayConfig {
   logLevel: string;
   /** Oldest dead letters are pruned beyond this count. */
   deadLettersMax: number;
+  /** Kiosk health rules' thresholds (docs/gateway.md#kiosk-health). */
+  health: HealthThresholds;
+  /** GET /metrics answers without an API key (for a Prometheus on a trusted network only). */
+  metricsAnonymous: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -149,6 +153,16 @@ export const GatewayEnv = Type.Object({
   ),
   LB_LOG_LEVEL: Type.Enum(LogLevel.enum, { default: 'info' }),
   LB_DEAD_LETTERS_MAX: int(100, 100_000_000, 100_000),
+  LB_HEALTH_OFFLINE_SECONDS: int(1, 604_800, DEFAULT_HEALTH_THRESHOLDS.offlineAfterMs / 1000),
+  LB_HEALTH_OLDEST_PENDING_SECONDS: int(1, 604_800, DEFAULT_HEALTH_THRESHOLDS.oldestPendingMs / 1000),
+  LB_HEALTH_BACKLOG_RISES: int(2, 1000, DEFAULT_HEALTH_THRESHOLDS.backlogRises),
+  LB_HEALTH_MIN_AGENT_VERSION: Type.Optional(
+    checked(
+      (raw) => /^v?\d+(\.\d+){0,2}(-[0-9A-Za-z.-]+)?$/.test(raw.trim()),
+      (raw) => `must be a version like 1.4.0, got "${raw}"`,
+    ),
+  ),
+  LB_METRICS_ANONYMOUS: Type.Boolean({ default: false }),
 });
 type Vars = Static<typeof GatewayEnv>;
 const checkEnv = Compile(GatewayEnv);
@@ -322,6 +336,13 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     topicPrefix: vars.LB_TOPIC_PREFIX,
     logLevel: vars.LB_LOG_LEVEL,
     deadLettersMax: vars.LB_DEAD_LETTERS_MAX,
+    health: {
+      offlineAfterMs: vars.LB_HEALTH_OFFLINE_SECONDS * 1000,
+      oldestPendingMs: vars.LB_HEALTH_OLDEST_PENDING_SECONDS * 1000,
+      backlogRises: vars.LB_HEALTH_BACKLOG_RISES,
+      minAgentVersion: vars.LB_HEALTH_MIN_AGENT_VERSION?.trim() ?? DEFAULT_HEALTH_THRESHOLDS.minAgentVersion,
+    },
+    metricsAnonymous: vars.LB_METRICS_ANONYMOUS,
   };
 }
 

@@ -6,7 +6,9 @@ import type { Logger } from 'pino';
 import { kioskTopic, type KioskConfigMessage } from '../../../shared/src/index.js';
 import type { GatewayConfig } from '../lib/config.js';
 import { DeadLetterBudget } from '../ingest/dead-letter-budget.js';
+import type { FleetView } from '../ingest/fleet-view.js';
 import { Ingest } from '../ingest/ingest.js';
+import type { GatewayMetrics } from '../lib/metrics.js';
 import type { Store } from '../store/store.js';
 import { createBroker, type EmbeddedBroker } from './broker.js';
 import { mqttJsLink } from './client.js';
@@ -29,7 +31,12 @@ export interface MqttRuntime {
   stop(): Promise<void>;
 }
 
-export async function startMqtt(config: GatewayConfig, store: Store, log: Logger): Promise<MqttRuntime> {
+export async function startMqtt(
+  config: GatewayConfig,
+  store: Store,
+  log: Logger,
+  observers: { metrics?: GatewayMetrics; fleet?: FleetView } = {},
+): Promise<MqttRuntime> {
   const prefix = config.topicPrefix;
   const mqttLog = log.child({ component: 'mqtt' });
   let broker: EmbeddedBroker | undefined;
@@ -66,6 +73,7 @@ export async function startMqtt(config: GatewayConfig, store: Store, log: Logger
     publish: (t, p) => void link.publish(t, p, { retain: false }),
     log: log.child({ component: 'ingest' }),
     deadLetterBudget,
+    ...observers,
   });
   const publishConfig = (kioskId: string, msg: KioskConfigMessage, waitMs = 2000): Promise<boolean> => {
     let timer: NodeJS.Timeout | undefined;

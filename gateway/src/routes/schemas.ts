@@ -1,11 +1,13 @@
 /** REST-only schemas; message shapes come from the shared MQTT contract. */
 import Type from 'typebox';
-import { KioskConfigMessage, KioskId, MisuseRulesSchema, Panel, StatusMessage } from '../../../shared/src/index.js';
+import { HEALTH_RULES, KioskConfigMessage, KioskId, MisuseRulesSchema, Panel, StatusMessage } from '../../../shared/src/index.js';
 
 export const ErrorReply = Type.Object({ error: Type.String(), message: Type.String() });
 export const errorReplies = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply };
 
-export const Role = Type.Union([Type.Literal('admin'), Type.Literal('technician'), Type.Literal('manager')]);
+export const Role = Type.Union([Type.Literal('admin'), Type.Literal('technician'), Type.Literal('manager'), Type.Literal('metrics')], {
+  description: 'metrics: may only scrape GET /metrics',
+});
 export const OfficeId = Type.String({ minLength: 1, maxLength: 64 });
 
 export const KioskIdParams = Type.Object({ id: KioskId });
@@ -35,6 +37,31 @@ export const Counters = Type.Object({
 
 export const Gap = Type.Object({ from: Type.Integer(), to: Type.Integer() });
 
+export const HealthRule = Type.Enum(HEALTH_RULES, { description: 'A kiosk health rule (docs/gateway.md#kiosk-health)' });
+export const KioskHealth = Type.Object({
+  online: Type.Boolean({ description: 'online and heard from within the offline threshold' }),
+  since: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description: 'when it came online, or went offline (or fell silent); null if never seen',
+  }),
+  problems: Type.Array(
+    Type.Object({
+      rule: HealthRule,
+      since: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+      detail: Type.String(),
+    }),
+  ),
+});
+export const ConfigState = Type.Object({
+  rev: Type.Integer({ description: 'the gateway’s latest config revision for this kiosk' }),
+  sentAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'when it was stored and sent (retained)' }),
+  state: Type.Union([Type.Literal('pending'), Type.Literal('accepted'), Type.Literal('refused')]),
+  reason: Type.Optional(Type.String({ description: 'refused: what the kiosk said' })),
+  kioskRev: Type.Union([Type.Integer(), Type.Null()], { description: 'the revision the kiosk reports running' }),
+  appliedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description: 'accepted: when the kiosk first reported running it',
+  }),
+});
+
 export const KioskSummary = Type.Object({
   id: KioskId,
   officeId: Type.Union([OfficeId, Type.Null()]),
@@ -42,13 +69,20 @@ export const KioskSummary = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   status: Type.Union([Type.Object({ payload: StatusMessage, receivedAt: Type.String({ format: 'date-time' }) }), Type.Null()]),
   config: Type.Union([KioskConfigMessage, Type.Null()]),
+  configState: Type.Union([ConfigState, Type.Null()], { description: 'null until a config is PUT' }),
   counters: Counters,
+  health: KioskHealth,
 });
 export const KioskDetail = Type.Intersect([KioskSummary, Type.Object({ gaps: Type.Array(Gap) })]);
 
 export const Page = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
   after: Type.Optional(KioskId),
+});
+export const KioskListQuery = Type.Object({
+  ...Page.properties,
+  problem: Type.Optional(HealthRule),
+  online: Type.Optional(Type.Boolean()),
 });
 export const KioskPage = Type.Object({ items: Type.Array(KioskSummary), next: Type.Union([Type.String(), Type.Null()]) });
 

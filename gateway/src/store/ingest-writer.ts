@@ -4,6 +4,7 @@
  * so gateways sharing a PostgreSQL database serialise per kiosk and cannot deadlock on each other. Round
  * trips per flush, not per press or message: lock, one insert per batch, one counters update, one status update.
  */
+import { track, type HealthTrack } from '../domain/kiosk-health.js';
 import type { Pass } from '../scoring/pass.js';
 import { MISS, type NewScoring } from '../scoring/scorer.js';
 import type { ScoringStore } from './scoring-store.js';
@@ -34,6 +35,8 @@ interface KioskRow {
   id: string;
   last_seq: number;
   received: number;
+  /** HealthTrack as JSON (null before the first status since migration 6). */
+  health: string | null;
   delta?: { received: number; duplicates: number; rejected: number };
 }
 
@@ -55,15 +58,27 @@ function* updateKiosks(rows: KioskRow[]): Q<void> {
   );
 }
 
-/** The last status of each kiosk in the flush, in one UPDATE. */
-function* updateStatuses(statuses: IngestWork['statuses'], nowIso: string): Q<void> {
-  const last = new Map(statuses.map((st) => [st.kioskId, st.payload]));
+/**
+ * The last status of each kiosk in the flush, in one UPDATE, with the health memory moved on by every
+ * status of the flush in order (a backlog rise between two statuses of one flush still counts).
+ */
+function* updateStatuses(statuses: IngestWork['statuses'], kiosks: Map<string, KioskRow>, nowIso: string): Q<void> {
+  if (statuses.length === 0) return;
+  const health = new Map<string, HealthTrack | null>();
+  const last = new Map<string, IngestWork['statuses'][number]['payload']>();
+  for (const st of statuses) {
+    const row = kiosks.get(st.kioskId);
+    if (!row) continue; // not registered (any more): nothing to update
+    const prev = health.has(st.kioskId) ? health.get(st.kioskId)! : row.health ? (JSON.parse(row.health) as HealthTrack) : null;
+    health.set(st.kioskId, track(prev, st.payload, nowIso));
+    last.set(st.kioskId, st.payload);
+  }
   if (last.size === 0) return;
-  const values = [...last.keys()].map(() => '(?, ?, ?)').join(', ');
+  const values = [...last.keys()].map(() => '(?, ?, ?, ?)').join(', ');
   yield* run(
-    `WITH v (id, status, state) AS (VALUES ${values})
-    UPDATE kiosks SET status = v.status, status_state = v.state, status_at = ? FROM v WHERE kiosks.id = v.id`,
-    ...[...last].flatMap(([id, payload]) => [id, JSON.stringify(payload), payload.state]),
+    `WITH v (id, status, state, health) AS (VALUES ${values})
+    UPDATE kiosks SET status = v.status, status_state = v.state, status_at = ?, health = v.health FROM v WHERE kiosks.id = v.id`,
+    ...[...last].flatMap(([id, payload]) => [id, JSON.stringify(payload), payload.state, JSON.stringify(health.get(id))]),
     nowIso,
   );
 }
@@ -223,7 +238,7 @@ export function ingestWriter(driver: SqlDriver, scoring: ScoringStore): (work: I
     if (ids.length) {
       const list = inList('id', ids);
       for (const k of yield* all<KioskRow>(
-        `SELECT id, last_seq, received FROM kiosks WHERE ${list.sql} ORDER BY id${driver.forUpdate}`,
+        `SELECT id, last_seq, received, health FROM kiosks WHERE ${list.sql} ORDER BY id${driver.forUpdate}`,
         ...list.args,
       )) {
         scorer.checkKiosk(k.id, k.received);
@@ -237,7 +252,7 @@ export function ingestWriter(driver: SqlDriver, scoring: ScoringStore): (work: I
     }
     yield* scoring.finish(pass);
     yield* updateKiosks([...kiosks.values()]);
-    yield* updateStatuses(work.statuses, nowIso);
+    yield* updateStatuses(work.statuses, kiosks, nowIso);
     for (const d of work.deadLetters) yield* run(SQL.deadLetter, nowIso, d.topic, d.kioskId, d.reason, d.payload);
     return { outcomes, kiosks };
   }

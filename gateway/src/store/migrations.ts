@@ -210,4 +210,9 @@ export const MIGRATIONS: readonly string[] = [
   /* 5: hashes of revoked and rotated-away API keys: a revoked LB_ADMIN_TOKEN must not come back at the next start */ `
   CREATE TABLE revoked_api_keys (hash TEXT PRIMARY KEY, key_id TEXT NOT NULL, name TEXT NOT NULL, revoked_at TEXT NOT NULL);
   `,
+  /* 6: kiosk health: what the rules remember between statuses (domain/kiosk-health.ts HealthTrack, JSON),
+     and when the current config revision was stored and sent */ `
+  ALTER TABLE kiosks ADD COLUMN health TEXT;
+  ALTER TABLE kiosks ADD COLUMN config_at TEXT;
+  `,
 ];

@@ -114,4 +114,8 @@ export const PG_MIGRATIONS: readonly string[] = [
   /* 3: SQLite's migration 5, revoked API key hashes */ `
   CREATE TABLE revoked_api_keys (hash TEXT PRIMARY KEY, key_id TEXT NOT NULL, name TEXT NOT NULL, revoked_at TEXT NOT NULL);
   `,
+  /* 4: SQLite's migration 6, kiosk health memory and config send time */ `
+  ALTER TABLE kiosks ADD COLUMN health TEXT;
+  ALTER TABLE kiosks ADD COLUMN config_at TEXT;
+  `,
 ];

@@ -4,6 +4,7 @@
  */
 import { ulid } from 'ulid';
 import type { KioskConfigMessage, Panel } from '../../../shared/src/index.js';
+import type { HealthTrack } from '../domain/kiosk-health.js';
 import { CountUploads } from './count-uploads.js';
 import { ingestWriter } from './ingest-writer.js';
 import { bindPanel, SqlOrgStore } from './organisation.js';
@@ -34,6 +35,8 @@ function kioskFromRow(r: Row): Kiosk {
     createdAt: r.created_at as string,
     status: r.status ? { payload: JSON.parse(r.status as string), receivedAt: r.status_at as string } : null,
     config: json<KioskConfigMessage>(r.config),
+    configAt: (r.config_at as string | null) ?? null,
+    track: json<HealthTrack>(r.health),
     counters: {
       received: r.received as number,
       duplicates: r.duplicates as number,
@@ -194,7 +197,7 @@ export class SqlStore extends SqlOrgStore implements Store {
       const rev = yield* value<number>(`SELECT config_rev FROM kiosks WHERE id = ?${forUpdate}`, id);
       if (rev === undefined) return undefined;
       const msg: KioskConfigMessage = { v: 1, rev: rev + 1, ...cfg };
-      yield* run('UPDATE kiosks SET config = ?, config_rev = ? WHERE id = ?', JSON.stringify(msg), msg.rev, id);
+      yield* run('UPDATE kiosks SET config = ?, config_rev = ?, config_at = ? WHERE id = ?', JSON.stringify(msg), msg.rev, now(), id);
       return msg;
     });
   }

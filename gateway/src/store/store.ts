@@ -3,11 +3,13 @@
  * domain terms (../domain/), never SQL. Ingest writes go through `commitIngest`, one transaction per call.
  */
 import type { Event, KioskConfigMessage, Panel, PanelKind, StatusMessage } from '../../../shared/src/index.js';
+import type { HealthTrack } from '../domain/kiosk-health.js';
 import type { Assignment, CompanySettings, OrgEntity, OrgKind, PanelBinding } from '../domain/organisation.js';
 import type { DayCounts, DayRow, HourRow, PeriodCount, RankRow, Subject } from '../domain/score.js';
 
-export type Role = 'admin' | 'technician' | 'manager';
-export const ROLES: readonly Role[] = ['admin', 'technician', 'manager'];
+/** `metrics`: may only scrape GET /metrics (a Prometheus server's key). */
+export type Role = 'admin' | 'technician' | 'manager' | 'metrics';
+export const ROLES: readonly Role[] = ['admin', 'technician', 'manager', 'metrics'];
 
 export interface NewKiosk {
   id: string;
@@ -34,6 +36,10 @@ export interface Kiosk {
   createdAt: string;
   status: { payload: StatusMessage; receivedAt: string } | null;
   config: KioskConfigMessage | null;
+  /** When `config` (its current revision) was stored and handed to the broker. */
+  configAt: string | null;
+  /** What the health rules remember between statuses (domain/kiosk-health.ts); null before the first status. */
+  track: HealthTrack | null;
   counters: KioskCounters;
 }
 

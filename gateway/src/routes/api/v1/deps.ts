@@ -1,4 +1,6 @@
+import type { FleetView } from '../../../ingest/fleet-view.js';
 import type { GatewayConfig } from '../../../lib/config.js';
+import type { GatewayMetrics } from '../../../lib/metrics.js';
 import type { MqttRuntime } from '../../../mqtt/runtime.js';
 import type { RoleGuard } from '../../../plugins/app/auth.js';
 import type { Store } from '../../../store/store.js';
@@ -9,4 +11,7 @@ export interface ApiDeps {
   store: Store;
   mqtt: MqttRuntime;
   guard: RoleGuard;
+  metrics: GatewayMetrics;
+  /** The fleet in memory: newest agent version, kiosk gauges. */
+  fleet: FleetView;
 }

@@ -10,8 +10,8 @@ import {
   KioskCredentials,
   KioskDetail,
   KioskIdParams,
+  KioskListQuery,
   KioskPage,
-  Page,
   PutConfigBody,
   RegisterKioskBody,
 } from '../../schemas.js';
@@ -19,8 +19,10 @@ import Type from 'typebox';
 import { hashSecret, newSecret, REVOKED } from '../../../lib/secrets.js';
 import { BrokerRefused } from '../../../mqtt/kiosk-logins.js';
 import { Binding, BindingBody, BindingParams } from '../../schemas-org.js';
+import { configState, kioskHealth } from '../../../domain/kiosk-health.js';
 import type { PanelBinding } from '../../../domain/organisation.js';
-import type { Store } from '../../../store/store.js';
+import { slicer } from '../../../lib/event-loop.js';
+import type { Kiosk, Store } from '../../../store/store.js';
 import type { PanelKind } from '../../../../../shared/src/index.js';
 import type { ApiDeps } from './deps.js';
 
@@ -28,7 +30,19 @@ const tags = ['kiosks'];
 /** The database has the change but the broker did not confirm it (an external broker unreachable, say). */
 const brokerReplies = { 502: ErrorReply };
 
-export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store, mqtt, guard }) => {
+/** Kiosks read per query while a filtered listing looks for a page's worth of matches. */
+const SCAN_PAGE = 500;
+
+export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store, mqtt, guard, config, fleet }) => {
+  /** A stored kiosk as the API shows it: health judged now, config state; the health memory stays inside. */
+  const present = (k: Kiosk, now: number) => {
+    const { track, configAt, ...rest } = k;
+    return {
+      ...rest,
+      configState: configState(k.config, configAt, k.status, track),
+      health: kioskHealth({ status: k.status, track, thresholds: config.health, newestVersion: fleet.newestVersion(), now }),
+    };
+  };
   // Kiosks are for admins and technicians; a technician key with offices or regions reaches only their kiosks.
   const staff = guard('admin', 'technician');
   /** 404 for a kiosk that does not exist or is outside the key's scope: the two look alike. */
@@ -111,6 +125,7 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
       });
       if (!created) throw httpError(409, `kiosk "${req.body.id}" is already registered`);
       req.log.info({ kioskId: req.body.id }, 'kiosk registered');
+      fleet.registered(id);
       if (
         !(await onBroker(
           reply,
@@ -176,14 +191,37 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
       config: { csv: true },
       schema: {
         tags,
-        summary: 'List kiosks with their last status and counters. Admin, technician (its offices)',
-        querystring: Page,
+        summary:
+          'List kiosks with their last status, health and counters; ?problem=<rule> and ?online= filter by health. Admin, technician (its offices)',
+        querystring: KioskListQuery,
         response: { 200: KioskPage, ...errorReplies },
       },
     },
     async (req) => {
-      const items = await store.listKiosks(req.query.after, req.query.limit, await visibleOffices(store, req.principal));
-      return { items, next: items.length === req.query.limit ? items[items.length - 1]!.id : null };
+      const { after, limit, problem, online } = req.query;
+      const offices = await visibleOffices(store, req.principal);
+      const now = Date.now();
+      if (problem === undefined && online === undefined) {
+        const items = (await store.listKiosks(after, limit, offices)).map((k) => present(k, now));
+        return { items, next: items.length === limit ? items[items.length - 1]!.id : null };
+      }
+      // Health depends on `now`, so it is judged here, not in SQL: read pages in id order until `limit` match.
+      const pause = slicer();
+      const items: ReturnType<typeof present>[] = [];
+      let cursor = after;
+      for (;;) {
+        const page = await store.listKiosks(cursor, SCAN_PAGE, offices);
+        for (const k of page) {
+          const shown = present(k, now);
+          if (online !== undefined && shown.health.online !== online) continue;
+          if (problem !== undefined && !shown.health.problems.some((p) => p.rule === problem)) continue;
+          items.push(shown);
+          if (items.length === limit) return { items, next: shown.id };
+        }
+        if (page.length < SCAN_PAGE) return { items, next: null };
+        cursor = page[page.length - 1]!.id;
+        await pause();
+      }
     },
   );
 
@@ -202,7 +240,7 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
       await visible(req, req.params.id);
       const kiosk = await store.getKiosk(req.params.id);
       if (!kiosk) throw notFound(req.params.id);
-      return { ...kiosk, gaps: await store.kioskGaps(req.params.id) };
+      return { ...present(kiosk, Date.now()), gaps: await store.kioskGaps(req.params.id) };
     },
   );
 
@@ -232,10 +270,19 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
       onRequest: staff,
       schema: {
         tags,
-        summary: 'Set the kiosk’s panels and misuse rules; sent as its retained config. Admin, technician (its offices)',
+        summary:
+          'Set the kiosk’s panels and misuse rules; sent as its retained config, applied without a restart (GET …/:id configState says whether it was). Admin, technician (its offices)',
         params: KioskIdParams,
         body: PutConfigBody,
-        response: { 200: Type.Object({ rev: Type.Integer() }), ...errorReplies },
+        response: {
+          200: Type.Object({
+            rev: Type.Integer(),
+            published: Type.Boolean({
+              description: 'the broker took it; if false it is sent when the broker is reachable again',
+            }),
+          }),
+          ...errorReplies,
+        },
       },
     },
     async (req) => {
@@ -245,7 +292,7 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
       // Stored first: if the broker is unreachable now, the config is republished on reconnect.
       const published = await mqtt.publishConfig(req.params.id, msg);
       req.log.info({ kioskId: req.params.id, rev: msg.rev, published }, 'kiosk config stored');
-      return { rev: msg.rev };
+      return { rev: msg.rev, published };
     },
   );
 
