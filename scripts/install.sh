@@ -34,13 +34,13 @@ while [ $# -gt 0 ]; do
   --prefix) [ $# -ge 2 ] || usage; prefix=$2; shift ;;
   --root) [ $# -ge 2 ] || usage; root=$2; shift ;;
   --no-enable) enable=no ;;
-  -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
+  -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
   *) usage ;;
   esac
   shift
 done
 [ -n "$roles" ] || usage
-case "$prefix" in /*) ;; *) die "--prefix must be an absolute path: $prefix" ;; esac
+case "$prefix" in /?*) prefix=${prefix%/} ;; *) die "--prefix must be an absolute path below /: $prefix" ;; esac
 if [ -n "$root" ]; then
   [ -d "$root" ] || die "--root $root: no such directory"
   root=$(cd "$root" && pwd)

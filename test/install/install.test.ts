@@ -308,6 +308,25 @@ describe('scripts/install.sh into a throwaway root', () => {
   }, 120_000);
 });
 
+describe('scripts/install.sh gateway --prefix /srv/lb --no-enable', () => {
+  it('installs only the gateway, at that prefix, disabled', () => {
+    const root = bareRoot('install-gateway');
+    const r = install(root, ['gateway', '--prefix', '/srv/lb', '--no-enable']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/not enabled \(--no-enable\): systemctl enable --now loyalty-button-gateway\.service/);
+    expect(existsSync(join(root, 'srv/lb/dist/gateway/src/server.js'))).toBe(true);
+    expect(existsSync(join(root, PREFIX))).toBe(false);
+    const unit = readFileSync(join(root, 'etc/systemd/system', UNITS[1]!), 'utf8');
+    expect(unitValues(unit, 'ExecStart')).toEqual([`${hostNode} /srv/lb/dist/gateway/src/server.js`]);
+    expect(unit).not.toContain(PREFIX);
+    expect(readlinkSync(join(root, 'usr/local/bin/lb'))).toBe('/srv/lb/bin/lb');
+    expect(existsSync(join(root, 'etc/systemd/system/multi-user.target.wants'))).toBe(false);
+    expect(existsSync(join(root, 'etc/systemd/system', UNITS[0]!))).toBe(false);
+    expect(account(root, 'passwd', 'lb-kiosk')).toBeUndefined();
+    expect(account(root, 'passwd', 'lb-gateway')).toBeDefined();
+  }, 120_000);
+});
+
 describe('scripts/install.sh refuses', () => {
   it('without root, before touching anything', () => {
     const root = bareRoot('install-nonroot');
