@@ -45,7 +45,7 @@ export function register(program: Command): void {
     .option('--config <path>', 'where to write the agent config', DEFAULT_CONFIG_PATH)
     .option('--mqtt-url <url>', "the broker the kiosk connects to (default: the gateway's embedded broker)")
     .option('--mqtt-ca <file>', 'over mqtts://: the CA certificate (PEM) that signed the broker’s')
-    .option('--data-dir <dir>', 'where the agent keeps its outbox (the systemd unit'\''s StateDirectory)', '/var/lib/loyalty-button-kiosk')
+    .option('--data-dir <dir>', "where the agent keeps its outbox (the systemd unit's StateDirectory)", '/var/lib/loyalty-button-kiosk')
     .option('--board <board>', 'auto, a serial port path, virtual, or io:<package>', 'auto')
     .option('--panels-file <file>', 'the panels as a JSON array (default: one staff panel "desk", buttons 2/3/4, LEDs 9/10/11)')
     .option('--force', 'overwrite a config that belongs to another kiosk id')
