@@ -74,13 +74,38 @@ interface Session {
   leave(): Promise<void>;
 }
 
-const TIMEOUT_MS = 1000;
-const SYNC_ATTEMPTS = 5;
-const SYNC_TIMEOUT_MS = 300;
+/** avrdude's serial receive timeout: a busy host (or emulator) may answer late, not wrongly. */
+const TIMEOUT_MS = 5000;
+/** avrdude's 10 sync attempts; 10 × 250 ms also spans optiboot's 1 s wait after the reset. */
+const SYNC_ATTEMPTS = 10;
+const SYNC_TIMEOUT_MS = 250;
+
+/** Waits until nothing has arrived for `quietMs` (at most 2 s): answers to earlier sync attempts. */
+async function drain(port: SerialPort, quietMs = 100): Promise<void> {
+  let last = performance.now();
+  const seen = () => (last = performance.now());
+  port.on('data', seen);
+  const until = last + 2000;
+  while (performance.now() - last < quietMs && performance.now() < until) await sleep(quietMs / 2);
+  port.off('data', seen);
+}
 
 /** optiboot (Uno, new Nano) and ATmegaBOOT (old Nano): STK500v1. Resolves null if nothing answers. */
-async function stk500v1Session(port: SerialPort): Promise<Session | null> {
+async function stk500v1Session(serial: SerialPort): Promise<Session | null> {
   const stk = new Stk500({ quiet: true });
+  // stk500 starts listening for an answer in the write's callback, which serialport calls once the bytes
+  // have left: a quick bootloader's answer can arrive first and be lost (a 5 s timeout, seen on the
+  // emulated Uno about once a run). So call back as soon as the write is queued; a failed write shows
+  // as that command's timeout.
+  const port = {
+    write(data: Buffer, done: () => void) {
+      serial.write(data);
+      process.nextTick(done);
+      return true;
+    },
+    on: (event: string, fn: (data: Buffer) => void) => serial.on(event, fn),
+    removeListener: (event: string, fn: (data: Buffer) => void) => serial.removeListener(event, fn),
+  } as unknown as NodeJS.ReadWriteStream;
   const call = <T>(fn: (done: (err: Error | null | undefined, data: T) => void) => void) =>
     new Promise<T>((resolve, reject) => fn((err, data) => (err ? reject(err) : resolve(data))));
   try {
@@ -88,9 +113,10 @@ async function stk500v1Session(port: SerialPort): Promise<Session | null> {
   } catch {
     return null;
   }
-  // Answers to sync attempts sent while the bootloader was still starting may trail in: let them.
-  await sleep(50);
-  await call((done) => stk.sync(port, 3, SYNC_TIMEOUT_MS, done));
+  // Answers to sync attempts sent while the bootloader was still starting may trail in: let them pass,
+  // then one more sync, so that every later answer belongs to its own command.
+  await drain(serial);
+  await call((done) => stk.sync(port, 3, TIMEOUT_MS, done));
   return {
     async signature() {
       const data = await call<Buffer>((done) => stk.verifySignature(port, Buffer.alloc(3), TIMEOUT_MS, done));
@@ -210,6 +236,7 @@ export async function flashImage(path: string, board: Board, image: Buffer, prog
     );
   }
   const { port, session } = found;
+  let doing = 'reading the signature';
   try {
     const signature = await session.signature();
     if (signature !== board.signature) {
@@ -222,11 +249,13 @@ export async function flashImage(path: string, board: Board, image: Buffer, prog
     const total = all.length * board.pageSize;
     const t0 = performance.now();
     for (const [i, page] of all.entries()) {
+      doing = `writing the page at 0x${(i * board.pageSize).toString(16)}`;
       await session.writePage(i * board.pageSize, page);
       progress('write', (i + 1) * board.pageSize, total);
     }
     const t1 = performance.now();
     for (const [i, page] of all.entries()) {
+      doing = `reading back the page at 0x${(i * board.pageSize).toString(16)}`;
       const back = await session.readPage(i * board.pageSize, page.length);
       if (!back.equals(page)) {
         const at = i * board.pageSize + [...page].findIndex((b, j) => back[j] !== b);
@@ -238,8 +267,15 @@ export async function flashImage(path: string, board: Board, image: Buffer, prog
       progress('verify', (i + 1) * board.pageSize, total);
     }
     const t2 = performance.now();
+    doing = 'leaving the bootloader';
     await session.leave(); // the bootloader starts the new firmware (watchdog reset)
     return { baud, signature, bytes: total, writeMs: t1 - t0, verifyMs: t2 - t1 };
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw new CliError(
+      `lost the bootloader on ${path} while ${doing} (${(err as Error).message}): unplugged, or a flaky cable or hub? run lb flash again`,
+      EXIT.noAnswer,
+    );
   } finally {
     await closePort(port);
   }
@@ -249,7 +285,7 @@ export async function flashImage(path: string, board: Board, image: Buffer, prog
  * Opens the port as the kiosk agent does (57600 baud, which resets an Uno once more) and waits for the
  * Firmata handshake: the firmware's name and version, then its pin capabilities.
  */
-export async function firmataHandshake(path: string, timeoutMs = 10_000): Promise<{ name: string; version: string }> {
+export async function firmataHandshake(path: string, timeoutMs = 15_000): Promise<{ name: string; version: string }> {
   const { default: firmataIo } = await import('firmata-io');
   const port = await openPort(path, 57600);
   try {

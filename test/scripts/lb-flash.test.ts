@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import firmataIo from 'firmata-io';
@@ -28,7 +28,15 @@ interface Run {
 }
 
 async function lb(...args: string[]): Promise<Run> {
-  const child = spawn(process.execPath, [LB, ...args], { env: { ...process.env, LB_CACHE_DIR: CACHE }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return lbAs({}, ...args);
+}
+
+async function lbAs(user: { uid?: number; gid?: number }, ...args: string[]): Promise<Run> {
+  const child = spawn(process.execPath, [LB, ...args], {
+    ...user,
+    env: { ...process.env, LB_CACHE_DIR: CACHE },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -56,12 +64,13 @@ async function factoryUno(): Promise<Uno> {
   return uno;
 }
 
+// Flashing takes ~3 s here, but the emulator slows down with the machine: under the full suite up to ~30 s.
 describe('lb flash against optiboot on an emulated Uno', () => {
   it('writes and verifies StandardFirmata, and the board then answers Firmata and drives its pins', async () => {
     const uno = await factoryUno();
     const run = await lb('flash', '--port', uno.path, '--board', 'uno', '--json');
     expect(run.stderr).toBe(''); // no progress bar with --json
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout);
     // The whole firmware, in whole 128-byte pages, written and read back.
     const hexBytes = readFileSync(ensureFirmware(), 'utf8')
@@ -92,20 +101,20 @@ describe('lb flash against optiboot on an emulated Uno', () => {
     board.pinMode(9, 1);
     board.digitalWrite(9, 1);
     await uno.waitFor((e) => e.type === 'pin' && e.pin === 9 && e.level === 1 && e.at >= since, 'LED 9 on');
-  });
+  }, 90_000);
 
   it('prints what it did for people: bytes written and verified, then the firmware and port', async () => {
     const uno = await factoryUno();
     const run = await lb('flash', '--port', uno.path);
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^StandardFirmata \(uno\) → \S+: \d+ bytes written and verified in [\d.]+ s\n/);
     expect(run.stdout).toContain(`StandardFirmata 2.4 on ${uno.path}\n`);
-  });
+  }, 90_000);
 
   it("--board mega (STK500v2) on an Uno's optiboot: wrong board, named, and which --board to use", async () => {
     const uno = await factoryUno();
     const run = await lb('flash', '--port', uno.path, '--board', 'mega');
-    expect(run.code).toBe(5);
+    expect(run.code, run.stderr).toBe(5);
     expect(run.stderr).toMatch(
       /^lb: wrong board: the board on \S+ answers as ATmega328P \(Uno, Nano\) over stk500v1, not as an Arduino Mega 2560; use --board uno or --board nano\n$/,
     );
@@ -117,9 +126,9 @@ describe('lb flash: what goes wrong, one line and an exit code each', () => {
     const uno = await Uno.start(join(tempDir('flash'), 'ttyACM0'), { firmware: ensureBlink() });
     cleanup.push(() => uno.kill());
     const run = await lb('flash', '--port', uno.path);
-    expect(run.code).toBe(4);
+    expect(run.code, run.stderr).toBe(4);
     expect(run.stderr).toMatch(
-      /^lb: no answer from a bootloader on \S+ \(stk500v1 at 115200 baud, 5 tries each\): not an Arduino, .*press its reset button.*\n$/,
+      /^lb: no answer from a bootloader on \S+ \(stk500v1 at 115200 baud, 10 tries each\): not an Arduino, .*press its reset button.*\n$/,
     );
   });
 
@@ -129,13 +138,25 @@ describe('lb flash: what goes wrong, one line and an exit code each', () => {
     await once(holder, 'open');
     cleanup.push(() => promisify(holder.close.bind(holder))());
     const run = await lb('flash', '--port', uno.path);
-    expect(run.code).toBe(3);
+    expect(run.code, run.stderr).toBe(3);
     expect(run.stderr).toMatch(/^lb: \S+ is busy: another program has it open .*\n$/);
+  });
+
+  it('a port the user may not open: permission denied, with the dialout fix', async () => {
+    const uno = await factoryUno();
+    // As root, run lb as nobody (the pty is root's, mode 620); as anyone else, take the pty's permissions away.
+    const root = process.getuid?.() === 0;
+    if (!root) chmodSync(realpathSync(uno.path), 0o000);
+    const run = await lbAs(root ? { uid: 65534, gid: 65534 } : {}, 'flash', '--port', uno.path);
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stderr).toBe(
+      `lb: permission denied on ${uno.path}: add yourself to the dialout group: sudo usermod -aG dialout $USER, then log in again\n`,
+    );
   });
 
   it('no such port', async () => {
     const run = await lb('flash', '--port', '/dev/ttyACM99');
-    expect(run.code).toBe(3);
+    expect(run.code, run.stderr).toBe(3);
     expect(run.stderr).toBe('lb: no serial port /dev/ttyACM99: is the board plugged in?\n');
   });
 
@@ -146,13 +167,13 @@ describe('lb flash: what goes wrong, one line and an exit code each', () => {
     const bad = join(tempDir('flash'), 'bad.hex');
     writeFileSync(bad, lines.join('\n'));
     const run = await lb('flash', '--port', '/dev/ttyACM99', '--hex', bad);
-    expect(run.code).toBe(2);
+    expect(run.code, run.stderr).toBe(2);
     expect(run.stderr).toMatch(/^lb: \S+bad\.hex is not a valid Intel HEX file: Invalid checksum on line 3\b.*\n$/);
   });
 
   it('an unknown board', async () => {
     const run = await lb('flash', '--board', 'leonardo');
-    expect(run.code).toBe(2);
+    expect(run.code, run.stderr).toBe(2);
     expect(run.stderr).toBe('lb: unknown board "leonardo": one of uno, nano, mega\n');
   });
 });
