@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { benchAttacks } from './attacks.js';
+import { benchFleetHealth } from './fleet-health.js';
 import { benchIngest } from './ingest.js';
 import { benchLoad } from './load.js';
 import { benchAgentMemory } from './agent-memory.js';
@@ -20,7 +21,7 @@ const program = new Command()
   .name('bench')
   .option(
     '--only <names>',
-    'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads',
+    'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads,fleet-health',
   )
   .option('--quick', 'smaller workloads (for a smoke run)')
   .option('--load-kiosks <n>', 'kiosks for the load bench (default 10000, 1000 with --quick)')
@@ -53,6 +54,7 @@ const benches: [string, () => Promise<BenchResult>][] = [
   // A CONNECT flood and a wrong-login loop against one gateway process (docs/security.md).
   ['attacks', () => benchAttacks(opts.quick ? { sockets: 300, lanes: 16, seconds: 5 } : { sockets: 1500, lanes: 32, seconds: 10 })],
   ['uploads', () => benchUploads(opts.quick ? 2 : 4)],
+  ['fleet-health', () => benchFleetHealth(opts.quick ? 2000 : 10_000)],
   [
     'scaleout',
     () =>
