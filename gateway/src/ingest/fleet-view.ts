@@ -1,8 +1,8 @@
 /**
  * The fleet in memory, for /metrics and "newest agent version": per kiosk its latest status, receipt
  * time and health memory. Loaded from the database at start in small pages (the event loop gets a turn
- * between them), moved on by every status this gateway commits, and reloaded the same way every
- * `refreshMs` (gateways sharing a database each ingest only some kiosks' statuses). A scrape reads this
+ * between them), moved on by every status this gateway commits, and, on a database that several gateways
+ * may share (PostgreSQL), reloaded the same way every minute: each of them ingests only some kiosks' statuses. A scrape reads this
  * map, never the database: 10 000 kiosks cost one pass over it.
  */
 import type { Logger } from 'pino';
@@ -42,9 +42,10 @@ export class FleetView {
     private readonly log: Logger,
   ) {}
 
-  /** Loads the fleet, then reloads it every `refreshMs` in the background. */
-  async start(refreshMs = 60_000): Promise<void> {
+  /** Loads the fleet, then (with `refreshMs`) reloads it that often in the background. */
+  async start(refreshMs?: number): Promise<void> {
     await this.refresh();
+    if (refreshMs === undefined) return;
     this.timer = setInterval(() => {
       this.refresh().catch((err: Error) => this.log.warn({ err }, 'reloading the fleet view failed'));
     }, refreshMs).unref();
