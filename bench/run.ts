@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { benchAttacks } from './attacks.js';
 import { benchFlash } from './flash.js';
+import { benchFleetHealth } from './fleet-health.js';
 import { benchIngest } from './ingest.js';
 import { benchLoad } from './load.js';
 import { benchAgentMemory } from './agent-memory.js';
@@ -22,7 +23,7 @@ const program = new Command()
   .name('bench')
   .option(
     '--only <names>',
-    'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads,flash,lb-fleet',
+    'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads,flash,lb-fleet,fleet-health',
   )
   .option('--quick', 'smaller workloads (for a smoke run)')
   .option('--load-kiosks <n>', 'kiosks for the load bench (default 10000, 1000 with --quick)')
@@ -58,6 +59,7 @@ const benches: [string, () => Promise<BenchResult>][] = [
   ['flash', () => benchFlash(opts.quick ? 1 : 3)],
   // `lb fleet` as a technician runs it (a new process) against a gateway holding 10 000 kiosks.
   ['lb-fleet', () => benchLbFleet(opts.quick ? 2000 : 10_000, opts.quick ? 3 : 7)],
+  ['fleet-health', () => benchFleetHealth(opts.quick ? 2000 : 10_000)],
   [
     'scaleout',
     () =>

@@ -64,7 +64,8 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     await store.migrate();
     const generated = await bootstrapAdminKey(store, config.adminToken);
     if (generated) printAdminKeyOnce(generated);
-    await fleet.start();
+    // On PostgreSQL other gateways may ingest some kiosks' statuses: reread the fleet every minute.
+    await fleet.start(config.databaseUrl ? 60_000 : undefined);
     mqtt = await startMqtt(config, store, log, { metrics, fleet });
   } catch (err) {
     fleet.stop();

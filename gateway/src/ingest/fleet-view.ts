@@ -1,8 +1,8 @@
 /**
  * The fleet in memory, for /metrics and "newest agent version": per kiosk its latest status, receipt
  * time and health memory. Loaded from the database at start in small pages (the event loop gets a turn
- * between them), moved on by every status this gateway commits, and reloaded the same way every
- * `refreshMs` (gateways sharing a database each ingest only some kiosks' statuses). A scrape reads this
+ * between them), moved on by every status this gateway commits, and, on a database that several gateways
+ * may share (PostgreSQL), reloaded the same way every minute: each of them ingests only some kiosks' statuses. A scrape reads this
  * map, never the database: 10 000 kiosks cost one pass over it.
  */
 import type { Logger } from 'pino';
@@ -42,9 +42,10 @@ export class FleetView {
     private readonly log: Logger,
   ) {}
 
-  /** Loads the fleet, then reloads it every `refreshMs` in the background. */
-  async start(refreshMs = 60_000): Promise<void> {
+  /** Loads the fleet, then (with `refreshMs`) reloads it that often in the background. */
+  async start(refreshMs?: number): Promise<void> {
     await this.refresh();
+    if (refreshMs === undefined) return;
     this.timer = setInterval(() => {
       this.refresh().catch((err: Error) => this.log.warn({ err }, 'reloading the fleet view failed'));
     }, refreshMs).unref();
@@ -117,59 +118,68 @@ export class FleetView {
     return this.kiosks.size;
   }
 
-  /** The kiosk gauges' values of the current scrape, computed by the first gauge that needs them. */
-  private snapshot: Snapshot | undefined;
+  /** The kiosk gauges' values for the current scrape (newScrape computes them). */
+  private snapshot: Snapshot = { online: 0, offline: 0, neverSeen: 0, problems: new Map(), unsynced: 0, boardDown: 0 };
 
-  /** Call before each scrape: the gauges then share one fresh pass over the map. */
-  newScrape(): void {
-    this.snapshot = undefined;
+  /**
+   * Call before each scrape: judges every kiosk's health once for all the kiosk gauges, giving the event
+   * loop a turn every few ms (10 000 kiosks take ~20 ms in all).
+   */
+  async newScrape(): Promise<void> {
+    const pause = slicer();
+    const now = Date.now();
+    const value: Snapshot = { online: 0, offline: 0, neverSeen: 0, problems: new Map(), unsynced: 0, boardDown: 0 };
+    const newest = this.newestVersion();
+    let i = 0;
+    for (const k of [...this.kiosks.values()]) {
+      const h = kioskHealth({ status: k.status, track: k.track, thresholds: this.thresholds, newestVersion: newest, now });
+      if (!k.status) value.neverSeen++;
+      else if (h.online) value.online++;
+      else value.offline++;
+      for (const p of h.problems) {
+        value.problems.set(p.rule, (value.problems.get(p.rule) ?? 0) + 1);
+        if (p.rule === 'clock-unsynced') value.unsynced++;
+        if (p.rule === 'board-disconnected') value.boardDown++;
+      }
+      if (++i % 256 === 0) await pause();
+    }
+    this.snapshot = value;
   }
 
-  /** Registers the kiosk gauges on `metrics`; each scrape makes one pass over the map. */
+  /**
+   * lb_kiosk_backlog, one series per kiosk that reported a backlog, as exposition text: written here, a
+   * slice at a time, because prom-client formats a 10 000-series metric in one ~60 ms block. Kiosk ids
+   * (KIOSK_ID_PATTERN) need no escaping in a label value.
+   */
+  async backlogText(): Promise<string> {
+    const pause = slicer();
+    const lines = [
+      '# HELP lb_kiosk_backlog Presses waiting in each kiosk’s outbox (unacknowledged), from its last status',
+      '# TYPE lb_kiosk_backlog gauge',
+    ];
+    let i = 0;
+    for (const [kiosk, k] of [...this.kiosks]) {
+      const pending = k.status?.payload.outbox?.pending;
+      if (pending !== undefined) lines.push(`lb_kiosk_backlog{kiosk="${kiosk}"} ${pending}`);
+      if (++i % 1000 === 0) await pause();
+    }
+    return `${lines.join('\n')}\n`;
+  }
+
+  /** Registers the kiosk gauges on `metrics`; they read the snapshot of newScrape, never the database. */
   registerGauges(metrics: GatewayMetrics): void {
-    // prom-client calls each gauge's collect in turn; the first computes, the others reuse.
-    const take = (): Snapshot => {
-      if (this.snapshot) return this.snapshot;
-      const now = Date.now();
-      const value: Snapshot = { online: 0, offline: 0, neverSeen: 0, problems: new Map(), unsynced: 0, boardDown: 0 };
-      const newest = this.newestVersion();
-      for (const k of this.kiosks.values()) {
-        const h = kioskHealth({ status: k.status, track: k.track, thresholds: this.thresholds, newestVersion: newest, now });
-        if (!k.status) value.neverSeen++;
-        else if (h.online) value.online++;
-        else value.offline++;
-        for (const p of h.problems) {
-          value.problems.set(p.rule, (value.problems.get(p.rule) ?? 0) + 1);
-          if (p.rule === 'clock-unsynced') value.unsynced++;
-          if (p.rule === 'board-disconnected') value.boardDown++;
-        }
-      }
-      this.snapshot = value;
-      return value;
-    };
     metrics.gauge('lb_kiosks', 'Registered kiosks by state: online, offline (or silent), never_seen', ['state'], (g) => {
-      const s = take();
-      g.set({ state: 'online' }, s.online);
-      g.set({ state: 'offline' }, s.offline);
-      g.set({ state: 'never_seen' }, s.neverSeen);
+      g.set({ state: 'online' }, this.snapshot.online);
+      g.set({ state: 'offline' }, this.snapshot.offline);
+      g.set({ state: 'never_seen' }, this.snapshot.neverSeen);
     });
-    metrics.gauge('lb_kiosks_clock_unsynced', 'Online kiosks whose clock is not synchronised', [], (g) => g.set(take().unsynced));
-    metrics.gauge('lb_kiosks_board_disconnected', 'Online kiosks whose button board is disconnected', [], (g) => g.set(take().boardDown));
+    metrics.gauge('lb_kiosks_clock_unsynced', 'Online kiosks whose clock is not synchronised', [], (g) => g.set(this.snapshot.unsynced));
+    metrics.gauge('lb_kiosks_board_disconnected', 'Online kiosks whose button board is disconnected', [], (g) =>
+      g.set(this.snapshot.boardDown),
+    );
     metrics.gauge('lb_kiosks_with_problem', 'Kiosks with each health problem (see GET /api/v1/kiosks?problem=)', ['rule'], (g) => {
       g.reset();
-      for (const [rule, n] of take().problems) g.set({ rule }, n);
+      for (const [rule, n] of this.snapshot.problems) g.set({ rule }, n);
     });
-    metrics.gauge(
-      'lb_kiosk_backlog',
-      'Presses waiting in each kiosk’s outbox (unacknowledged), from its last status; one series per kiosk that reported one',
-      ['kiosk'],
-      (g) => {
-        g.reset();
-        for (const [id, k] of this.kiosks) {
-          const pending = k.status?.payload.outbox?.pending;
-          if (pending !== undefined) g.set({ kiosk: id }, pending);
-        }
-      },
-    );
   }
 }

