@@ -83,6 +83,48 @@ describe('lb selftest', () => {
     }
   }, 90_000);
 
+  it('an LED not seen and a wrong button: FAIL rows naming them, exit 1', async () => {
+    const { dir, path } = kioskConfig('ttyACM0');
+    const uno = await Uno.start(join(dir, 'ttyACM0'));
+    try {
+      const run = startLb(['--json', 'selftest', '--config', path, '--button-timeout', '15']);
+      const prompts = () => run.stdout.join('');
+      const errText: string[] = [];
+      run.child.stderr!.on('data', (d: Buffer) => errText.push(d.toString()));
+      const stderrSeen = async (re: RegExp) => {
+        const deadline = Date.now() + 30_000;
+        while (!re.test(errText.join(''))) {
+          if (Date.now() > deadline) throw new Error(`no ${re} in ${errText.join('')}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      // With --json the prompts are on stderr; stdout keeps only the JSON verdict.
+      await stderrSeen(/LED GOOD on panel desk/);
+      run.child.stdin!.write('n\n');
+      await stderrSeen(/LED NEUTRAL on panel desk/);
+      run.child.stdin!.write('y\n');
+      await stderrSeen(/LED BAD on panel desk/);
+      run.child.stdin!.write('y\n');
+      await stderrSeen(/press GOOD on panel desk/);
+      await uno.press(4); // BAD instead of GOOD
+      await stderrSeen(/press NEUTRAL on panel desk/);
+      await uno.press(3);
+      await stderrSeen(/press BAD on panel desk/);
+      await uno.press(4);
+      const res = await run.done;
+      expect(res.code).toBe(1);
+      expect(prompts()).not.toMatch(/is blinking|press GOOD/); // no prompt mixed into the JSON
+      const by = Object.fromEntries(
+        (JSON.parse(res.stdout) as { checks: { check: string; result: string; detail: string }[] }).checks.map((c) => [c.check, c]),
+      );
+      expect(by.LEDs).toEqual({ check: 'LEDs', result: 'FAIL', detail: 'not seen: desk/good (pin 9)' });
+      expect(by.buttons).toEqual({ check: 'buttons', result: 'FAIL', detail: 'desk/good: got desk/bad instead' });
+      expect(by.board).toMatchObject({ result: 'PASS' });
+    } finally {
+      await uno.kill();
+    }
+  }, 90_000);
+
   it('no board and a wrong password: FAIL rows saying why, the board checks skipped, exit 1', async () => {
     const { path } = kioskConfig('ttyACM9', { mqtt: { url: `mqtt://127.0.0.1:${gw.mqttPort}`, username: 'k-self', password: 'wrong' } });
     const res = await lb(['--json', 'selftest', '--config', path], {}, '');
