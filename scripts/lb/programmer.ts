@@ -117,6 +117,7 @@ async function stk500v1Session(serial: SerialPort): Promise<Session | null> {
   // then one more sync, so that every later answer belongs to its own command.
   await drain(serial);
   await call((done) => stk.sync(port, 3, TIMEOUT_MS, done));
+  await call((done) => stk.enterProgrammingMode(port, TIMEOUT_MS, done)); // as avrdude does; optiboot just says OK
   return {
     async signature() {
       const data = await call<Buffer>((done) => stk.verifySignature(port, Buffer.alloc(3), TIMEOUT_MS, done));
