@@ -104,8 +104,7 @@ export function filter(kiosks: FleetKiosk[], opts: FleetOptions, staleMs: number
 export function row(k: FleetKiosk, now: number): Record<string, string> {
   const p = k.status?.payload;
   const since = k.health?.since ?? (p?.state === 'offline' ? k.status!.receivedAt : null);
-  const online =
-    !k.status && !k.health ? 'never seen' : `${isOnline(k) ? 'online' : 'offline'}${since ? ` ${age(now - Date.parse(since))}` : ''}`;
+  const online = !k.status ? 'never seen' : `${isOnline(k) ? 'online' : 'offline'}${since ? ` ${age(now - Date.parse(since))}` : ''}`;
   const board = !p?.board ? '-' : p.board.connected ? p.board.kind : `unplugged${p.board.error ? ` (${p.board.error})` : ''}`;
   const outbox = p?.outbox;
   const backlog = !outbox

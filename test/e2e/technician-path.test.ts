@@ -118,11 +118,16 @@ it('flash → provision → agent → presses stored once → fleet healthy → 
     .poll(
       async () => {
         const k = await fleetOf();
-        return { online: k?.health?.online, problems: k?.health?.problems, board: k?.status?.payload?.board?.connected };
+        return {
+          online: k?.health?.online,
+          problems: k?.health?.problems,
+          board: k?.status?.payload?.board?.connected,
+          lastPressAt: k?.lastPressAt,
+        };
       },
       { timeout: 15_000 },
     )
-    .toEqual({ online: true, problems: [], board: true });
+    .toEqual({ online: true, problems: [], board: true, lastPressAt: (await stored())[2].at });
   const table = await lb(['fleet', '--office', 'branch-9'], tech);
   expect(table.stdout).toMatch(/k-path-1\s+branch-9\s+online/);
 

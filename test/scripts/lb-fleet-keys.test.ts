@@ -23,7 +23,7 @@ afterAll(async () => {
   await gw?.proc.kill();
 });
 
-type Row = { id: string; status: { payload: { state: string } } | null };
+type Row = { id: string; status: { payload: { state: string; board?: { connected: boolean } } } | null };
 const fleetJson = async (args: string[] = [], e = env) => {
   const res = await lb(['--json', 'fleet', ...args], e);
   expect(res.stderr).toBe('');
@@ -38,7 +38,9 @@ describe('lb fleet', () => {
     const agent = startAgent({ kioskId: 'f-north-1', password, mqttUrl: `mqtt://127.0.0.1:${gw.mqttPort}` });
     try {
       await agent.proc.waitFor((l) => l.msg === 'board connected', 'board connected');
-      await until(async () => ((await fleetJson(['--online'])).some((k) => k.id === 'f-north-1') ? true : undefined), 'f-north-1 online');
+      // The agent's first status (at connect) may precede its board's; wait for the one that has the board.
+      const ready = (k: Row) => k.id === 'f-north-1' && k.status?.payload.board?.connected === true;
+      await until(async () => ((await fleetJson(['--online'])).some(ready) ? true : undefined), 'f-north-1 online with its board');
       const table = await lb(['fleet'], env);
       expect(table.code).toBe(0);
       const lines = table.stdout.split('\n');

@@ -71,6 +71,9 @@ export const KioskSummary = Type.Object({
   config: Type.Union([KioskConfigMessage, Type.Null()]),
   configState: Type.Union([ConfigState, Type.Null()], { description: 'null until a config is PUT' }),
   counters: Counters,
+  lastPressAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description: 'the press time (kiosk clock) of its newest stored press; null before its first',
+  }),
   health: KioskHealth,
 });
 export const KioskDetail = Type.Intersect([KioskSummary, Type.Object({ gaps: Type.Array(Gap) })]);

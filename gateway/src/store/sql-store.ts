@@ -27,6 +27,14 @@ import type {
 const now = (): string => new Date().toISOString();
 const json = <T>(text: unknown): T | null => (typeof text === 'string' ? (JSON.parse(text) as T) : null);
 
+/**
+ * A kiosk's columns for the API (never its password hash), and when its last press happened: the newest
+ * stored event by seq, one step down the (kiosk_id, seq) index.
+ */
+const KIOSK_COLUMNS = `k.id, k.office_id, k.panels, k.created_at, k.status, k.status_at, k.config, k.config_at, k.health,
+  k.received, k.duplicates, k.rejected, k.last_seq,
+  (SELECT e.at FROM events e WHERE e.kiosk_id = k.id ORDER BY e.seq DESC LIMIT 1) AS last_press_at`;
+
 function kioskFromRow(r: Row): Kiosk {
   return {
     id: r.id as string,
@@ -37,6 +45,7 @@ function kioskFromRow(r: Row): Kiosk {
     config: json<KioskConfigMessage>(r.config),
     configAt: (r.config_at as string | null) ?? null,
     track: json<HealthTrack>(r.health),
+    lastPressAt: r.last_press_at == null ? null : new Date(r.last_press_at as number).toISOString(),
     counters: {
       received: r.received as number,
       duplicates: r.duplicates as number,
@@ -141,20 +150,22 @@ export class SqlStore extends SqlOrgStore implements Store {
   }
 
   async getKiosk(id: string): Promise<Kiosk | undefined> {
-    const r = await this.driver.query(() => get('SELECT * FROM kiosks WHERE id = ?', id));
+    const r = await this.driver.query(() => get(`SELECT ${KIOSK_COLUMNS} FROM kiosks k WHERE k.id = ?`, id));
     return r && kioskFromRow(r);
   }
 
   async listKiosks(after: string | undefined, limit: number, offices?: readonly string[]): Promise<Kiosk[]> {
     if (!offices) {
-      const rows = await this.driver.query(() => all('SELECT * FROM kiosks WHERE id > ? ORDER BY id LIMIT ?', after ?? '', limit));
+      const rows = await this.driver.query(() =>
+        all(`SELECT ${KIOSK_COLUMNS} FROM kiosks k WHERE k.id > ? ORDER BY k.id LIMIT ?`, after ?? '', limit),
+      );
       return rows.map(kioskFromRow);
     }
     const label = inList('k.office_id', offices);
     const bound = inList('b.office_id', offices);
     const rows = await this.driver.query(() =>
       all(
-        `SELECT k.* FROM kiosks k WHERE k.id > ?
+        `SELECT ${KIOSK_COLUMNS} FROM kiosks k WHERE k.id > ?
       AND (k.office_id IS NOT NULL OR EXISTS (SELECT 1 FROM panel_bindings b WHERE b.kiosk_id = k.id))
       AND (k.office_id IS NULL OR ${label.sql})
       AND NOT EXISTS (SELECT 1 FROM panel_bindings b WHERE b.kiosk_id = k.id AND NOT (${bound.sql}))

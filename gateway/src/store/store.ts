@@ -40,6 +40,8 @@ export interface Kiosk {
   configAt: string | null;
   /** What the health rules remember between statuses (domain/kiosk-health.ts); null before the first status. */
   track: HealthTrack | null;
+  /** The press time of its newest stored event (by seq); null before its first. */
+  lastPressAt: string | null;
   counters: KioskCounters;
 }
 
