@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { ensureBlink, ensureEmulator, ensureFirmware, ensureOptiboot, Uno } from '../scripts/lib/avr/uno.js';
+import { ensureBlink, prepareUno, Uno } from '../scripts/lib/avr/uno.js';
 import { ROOT } from '../scripts/lib/processes.js';
 import { tempDir } from '../scripts/lib/temp-dirs.js';
 import { type BenchResult, fmt, median } from './stats.js';
@@ -53,10 +53,7 @@ export async function benchFlash(runs = 3): Promise<BenchResult> {
   const name = 'lb flash: StandardFirmata to an Uno through optiboot at 115 200 baud (emulated ATmega328P)';
   const target = 'write + verify within 2× the UART time of the bytes on the wire';
   try {
-    ensureFirmware();
-    ensureBlink();
-    ensureOptiboot();
-    ensureEmulator();
+    prepareUno({ bootloader: true });
   } catch (err) {
     return { name, figures: { skipped: `needs gcc, libsimavr-dev and arduino-core-avr (${(err as Error).message})` }, target, pass: false };
   }

@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeAll, expect, it } from 'vitest';
-import { ensureBlink, ensureEmulator, ensureFirmware, ensureOptiboot, Uno } from '../../scripts/lib/avr/uno.js';
+import { ensureBlink, prepareUno, Uno } from '../../scripts/lib/avr/uno.js';
 import { ADMIN_TOKEN, type Gateway, LoggedProcess, ROOT, startGateway, until } from '../../scripts/lib/processes.js';
 import { tempDir } from '../../scripts/lib/temp-dirs.js';
 import { lb } from '../scripts/lb-run.js';
@@ -20,10 +20,7 @@ afterEach(async () => {
 });
 
 beforeAll(() => {
-  ensureFirmware();
-  ensureBlink();
-  ensureOptiboot();
-  ensureEmulator();
+  prepareUno({ bootloader: true }); // optiboot built from Debian's arduino-core-avr source, once
 }, 120_000);
 
 const BUTTON_PIN = { good: 2, neutral: 3, bad: 4 } as const;

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import firmataIo from 'firmata-io';
 import { SerialPort } from 'serialport';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBlink, ensureEmulator, ensureFirmware, ensureOptiboot, Uno } from '../../scripts/lib/avr/uno.js';
+import { ensureBlink, ensureFirmware, prepareUno, Uno } from '../../scripts/lib/avr/uno.js';
 import { ROOT } from '../../scripts/lib/processes.js';
 import { tempDir } from '../../scripts/lib/temp-dirs.js';
 
@@ -51,10 +51,7 @@ afterEach(async () => {
 });
 
 beforeAll(() => {
-  ensureFirmware();
-  ensureBlink();
-  ensureOptiboot(); // built from Debian's arduino-core-avr source, once
-  ensureEmulator();
+  prepareUno({ bootloader: true }); // optiboot built from Debian's arduino-core-avr source, once
 }, 120_000);
 
 /** An Uno as shipped: optiboot in the boot section, Blink in the application flash. */

@@ -100,6 +100,19 @@ export function ensureEmulator(): string {
   return binary;
 }
 
+/**
+ * Everything an emulated Uno needs, fetched or built once, before the clock of a test or bench starts:
+ * the StandardFirmata hex and the emulator, and with `bootloader` also optiboot and Blink (an Uno as shipped).
+ */
+export function prepareUno({ bootloader = false } = {}): void {
+  ensureFirmware();
+  if (bootloader) {
+    ensureBlink();
+    ensureOptiboot();
+  }
+  ensureEmulator();
+}
+
 export type UnoEvent =
   | { type: 'open' | 'close'; at: number }
   | { type: 'pin'; pin: number; level: 0 | 1; at: number } // a level the board drives (LEDs)
