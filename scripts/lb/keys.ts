@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { Api, gatewayOptions } from './api.js';
 import { CliError, globals, printJson, printTable } from './cli.js';
+import { ROLES } from '../../gateway/src/store/store.js';
 
 interface ApiKey {
   id: string;
@@ -16,19 +17,19 @@ interface ApiKey {
   key?: string;
 }
 
-const ROLES = ['admin', 'technician', 'manager'];
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').filter(Boolean)];
 
 export function register(program: Command): void {
   const keys = program.command('keys').description('create, list, revoke and rotate API keys (admin)');
 
   gatewayOptions(keys.command('create').description('create a key with a role and scope; the key is shown once'))
-    .requiredOption('--role <role>', `admin, technician or manager`)
+    .requiredOption('--role <role>', ROLES.join(' | '))
     .option('--office <officeId>', 'scope it to an office (repeat, or comma-separated)', collect)
     .option('--region <regionId>', 'scope it to a region (repeat, or comma-separated)', collect)
     .option('--name <name>', 'a label to know it by (who or what uses it; default: role and date)')
     .action(async (opts: { role: string; office?: string[]; region?: string[]; name?: string }, cmd: Command) => {
-      if (!ROLES.includes(opts.role)) throw new CliError(`--role: "${opts.role}" is not one of ${ROLES.join(', ')}`, 2);
+      if (!(ROLES as readonly string[]).includes(opts.role))
+        throw new CliError(`--role: "${opts.role}" is not one of ${ROLES.join(', ')}`, 2);
       const created: ApiKey = await new Api(cmd.opts()).request('POST', '/api-keys', {
         role: opts.role,
         name: opts.name ?? `${opts.role} key made by lb on ${new Date().toISOString().slice(0, 10)}`,
