@@ -79,6 +79,8 @@ const TIMEOUT_MS = 5000;
 /** avrdude's 10 sync attempts; 10 × 250 ms also spans optiboot's 1 s wait after the reset. */
 const SYNC_ATTEMPTS = 10;
 const SYNC_TIMEOUT_MS = 250;
+/** The wrong-board probe's sync attempts (10 s). */
+const PROBE_SYNC_ATTEMPTS = 40;
 
 /** Waits until nothing has arrived for `quietMs` (at most 2 s): answers to earlier sync attempts. */
 async function drain(port: SerialPort, quietMs = 100): Promise<void> {
@@ -91,7 +93,7 @@ async function drain(port: SerialPort, quietMs = 100): Promise<void> {
 }
 
 /** optiboot (Uno, new Nano) and ATmegaBOOT (old Nano): STK500v1. Resolves null if nothing answers. */
-async function stk500v1Session(serial: SerialPort): Promise<Session | null> {
+async function stk500v1Session(serial: SerialPort, attempts = SYNC_ATTEMPTS): Promise<Session | null> {
   const stk = new Stk500({ quiet: true });
   // stk500 starts listening for an answer in the write's callback, which serialport calls once the bytes
   // have left: a quick bootloader's answer can arrive first and be lost (a 5 s timeout, seen on the
@@ -109,7 +111,7 @@ async function stk500v1Session(serial: SerialPort): Promise<Session | null> {
   const call = <T>(fn: (done: (err: Error | null | undefined, data: T) => void) => void) =>
     new Promise<T>((resolve, reject) => fn((err, data) => (err ? reject(err) : resolve(data))));
   try {
-    await call((done) => stk.sync(port, SYNC_ATTEMPTS, SYNC_TIMEOUT_MS, done));
+    await call((done) => stk.sync(port, attempts, SYNC_TIMEOUT_MS, done));
   } catch {
     return null;
   }
@@ -139,12 +141,12 @@ async function stk500v1Session(serial: SerialPort): Promise<Session | null> {
 }
 
 /** The Mega 2560's bootloader: STK500v2. Resolves null if nothing answers. */
-async function stk500v2Session(port: SerialPort): Promise<Session | null> {
+async function stk500v2Session(port: SerialPort, attempts = SYNC_ATTEMPTS): Promise<Session | null> {
   const stk = stk500v2(port);
   const call = <T>(fn: (done: (err: Error | null | undefined | false, data: T) => void) => void) =>
     new Promise<T>((resolve, reject) => fn((err, data) => (err ? reject(err) : resolve(data))));
   try {
-    await call((done) => stk.sync(SYNC_ATTEMPTS, done));
+    await call((done) => stk.sync(attempts, done));
   } catch {
     return null;
   }
@@ -172,11 +174,11 @@ async function stk500v2Session(port: SerialPort): Promise<Session | null> {
 const SESSIONS = { stk500v1: stk500v1Session, stk500v2: stk500v2Session };
 
 /** Opens the port at `baud`, resets the board and tries one protocol. The port stays open on success. */
-async function connect(path: string, baud: number, protocol: Board['protocol']) {
+async function connect(path: string, baud: number, protocol: Board['protocol'], attempts = SYNC_ATTEMPTS) {
   const port = await openPort(path, baud);
   try {
     await resetIntoBootloader(port);
-    const session = await SESSIONS[protocol](port);
+    const session = await SESSIONS[protocol](port, attempts);
     if (session) return { port, session };
   } catch (err) {
     await closePort(port);
@@ -198,7 +200,9 @@ async function wrongProtocol(path: string, board: Board): Promise<CliError | nul
   const other = board.protocol === 'stk500v1' ? 'stk500v2' : 'stk500v1';
   const bauds = [...new Set(Object.values(BOARDS).flatMap((b) => (b.protocol === other ? b.bauds : [])))];
   for (const baud of bauds) {
-    const found = await connect(path, baud, other).catch(() => null);
+    // Only on the way to an error, so it may take its time: a busy host can start the board's bootloader
+    // late after the reset, and a probe that gives up early turns "wrong board" into "no bootloader".
+    const found = await connect(path, baud, other, PROBE_SYNC_ATTEMPTS).catch(() => null);
     if (!found) continue;
     const signature = await found.session.signature().catch(() => '');
     await closePort(found.port);
