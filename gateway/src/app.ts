@@ -11,6 +11,7 @@ import type { GatewayConfig } from './lib/config.js';
 import { createHttpServer } from './http-server.js';
 import { FleetView } from './ingest/fleet-view.js';
 import { GatewayMetrics } from './lib/metrics.js';
+import { PressFeed } from './lib/press-feed.js';
 import { startMqtt, type MqttRuntime } from './mqtt/runtime.js';
 import { roleGuard, type LoginThrottle } from './plugins/app/auth.js';
 import { registerCsv } from './plugins/app/csv.js';
@@ -38,6 +39,8 @@ export interface Gateway {
   mqtt: MqttRuntime;
   metrics: GatewayMetrics;
   fleet: FleetView;
+  /** Every press and status committed, by this gateway (and on PostgreSQL by the others). */
+  feed: PressFeed;
 }
 
 declare module 'fastify' {
@@ -60,13 +63,14 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   const metrics = new GatewayMetrics();
   const fleet = new FleetView(store, config.health, log.child({ component: 'fleet' }));
   fleet.registerGauges(metrics);
+  const feed = new PressFeed();
   try {
     await store.migrate();
     const generated = await bootstrapAdminKey(store, config.adminToken);
     if (generated) printAdminKeyOnce(generated);
     // On PostgreSQL other gateways may ingest some kiosks' statuses: reread the fleet every minute.
     await fleet.start(config.databaseUrl ? 60_000 : undefined);
-    mqtt = await startMqtt(config, store, log, { metrics, fleet });
+    mqtt = await startMqtt(config, store, log, { metrics, fleet, feed });
   } catch (err) {
     fleet.stop();
     await store.close();
@@ -79,7 +83,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     // req.ip, which failed logins are counted by, is the TCP peer unless it is a proxy named here.
     trustProxy: config.http.trustProxy ?? false,
   });
-  app.decorate('gateway', { config, store, mqtt, metrics, fleet });
+  app.decorate('gateway', { config, store, mqtt, metrics, fleet, feed });
   await registerHelmet(app, config.http.tls !== undefined);
   registerErrorHandling(app);
   registerJsonBody(app);
@@ -87,7 +91,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   await registerSwagger(app);
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const throttle: LoginThrottle = await registerRateLimit(app, config.http);
-  const deps = { config, store, mqtt, metrics, fleet, guard: roleGuard(store, config.devMode, throttle) };
+  const deps = { config, store, mqtt, metrics, fleet, feed, guard: roleGuard(store, config.devMode, throttle) };
   for (const routes of [healthRoutes, kioskRoutes, deadLetterRoutes, apiKeyRoutes, orgRoutes, assignmentRoutes, countRoutes, scoreRoutes]) {
     await api.register(routes, { prefix: '/api/v1', ...deps });
   }

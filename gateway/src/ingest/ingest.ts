@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { kioskTopic, parseKioskTopic, type AckMessage } from '../../../shared/src/index.js';
 import { deadLetterReason, type GatewayMetrics } from '../lib/metrics.js';
+import type { FeedItem, PressFeed } from '../lib/press-feed.js';
 import type { BatchOutcome, IngestWork, NewDeadLetter, Store } from '../store/store.js';
 import { DeadLetterBudget, SUMMARY_INTERVAL_MS } from './dead-letter-budget.js';
 import type { FleetView } from './fleet-view.js';
@@ -23,6 +24,8 @@ export interface IngestDeps {
   metrics?: GatewayMetrics;
   /** Told every status committed (ingest/fleet-view.ts). */
   fleet?: FleetView;
+  /** Told every press and status committed (lib/press-feed.ts), after the acks are sent. */
+  feed?: PressFeed;
 }
 
 /** The last commit failed: what the database said, and since when commits have been failing. */
@@ -190,6 +193,24 @@ export class Ingest {
     for (const o of outcomes) this.ack(o);
     this.deps.fleet?.applied(work.statuses, new Date().toISOString());
     this.count(classified, arrivals, outcomes);
+    this.tell(work, outcomes);
+  }
+
+  /** Batches are committed in order and answered in order: outcome i is batch i's. */
+  private tell(work: IngestWork, outcomes: BatchOutcome[]): void {
+    const feed = this.deps.feed;
+    if (!feed || feed.size === 0) return;
+    const items: FeedItem[] = [];
+    outcomes.forEach((o, i) => {
+      const events = work.batches[i]?.events;
+      if (events && o.stored.length > 0) items.push({ kind: 'presses', kioskId: o.kioskId, events: o.stored.map((j) => events[j]!) });
+    });
+    for (const s of work.statuses) items.push({ kind: 'status', kioskId: s.kioskId, payload: s.payload });
+    try {
+      feed.publish(items);
+    } catch (err) {
+      this.deps.log.error({ err }, 'a press feed listener failed');
+    }
   }
 
   private count(classified: Classified[], arrivals: Array<number | undefined>, outcomes: BatchOutcome[]): void {

@@ -9,6 +9,7 @@ import { DeadLetterBudget } from '../ingest/dead-letter-budget.js';
 import type { FleetView } from '../ingest/fleet-view.js';
 import { Ingest } from '../ingest/ingest.js';
 import type { GatewayMetrics } from '../lib/metrics.js';
+import type { PressFeed } from '../lib/press-feed.js';
 import type { Store } from '../store/store.js';
 import { createBroker, type EmbeddedBroker } from './broker.js';
 import { mqttJsLink } from './client.js';
@@ -35,7 +36,7 @@ export async function startMqtt(
   config: GatewayConfig,
   store: Store,
   log: Logger,
-  observers: { metrics?: GatewayMetrics; fleet?: FleetView } = {},
+  observers: { metrics?: GatewayMetrics; fleet?: FleetView; feed?: PressFeed } = {},
 ): Promise<MqttRuntime> {
   const prefix = config.topicPrefix;
   const mqttLog = log.child({ component: 'mqtt' });

@@ -111,7 +111,7 @@ interface BatchContext {
  * dropped and, if the batch stored other presses on it, they are judged again at the end of the pass.
  */
 function* writeBatch(b: EventsBatch, c: BatchContext): Q<BatchOutcome> {
-  const out: BatchOutcome = { kioskId: b.kioskId, ids: [], rejected: [...b.rejected], inserted: 0, duplicates: 0 };
+  const out: BatchOutcome = { kioskId: b.kioskId, ids: [], stored: [], rejected: [...b.rejected], inserted: 0, duplicates: 0 };
   if (!c.kiosk) {
     for (const e of b.events) out.rejected.push({ id: e.id, seq: e.seq, reason: 'kiosk is not registered' });
     return out;
@@ -145,6 +145,7 @@ function* writeBatch(b: EventsBatch, c: BatchContext): Q<BatchOutcome> {
     }
     out.inserted++;
     out.ids.push(e.id);
+    out.stored.push(i);
     if (e.seq > lastSeq + 1) yield* run(SQL.insertGap, b.kioskId, lastSeq + 1, e.seq - 1, nowIso);
     if (e.seq > lastSeq) lastSeq = e.seq;
     else yield* fillGap(b.kioskId, e.seq, nowIso);

@@ -103,6 +103,8 @@ export interface IngestWork {
 export interface BatchOutcome {
   kioskId: string;
   ids: string[];
+  /** Indexes into the batch's events of those stored by this commit (not duplicates, not refused). */
+  stored: number[];
   rejected: RejectedEvent[];
   inserted: number;
   duplicates: number;

@@ -1,6 +1,7 @@
 import type { FleetView } from '../../../ingest/fleet-view.js';
 import type { GatewayConfig } from '../../../lib/config.js';
 import type { GatewayMetrics } from '../../../lib/metrics.js';
+import type { PressFeed } from '../../../lib/press-feed.js';
 import type { MqttRuntime } from '../../../mqtt/runtime.js';
 import type { RoleGuard } from '../../../plugins/app/auth.js';
 import type { Store } from '../../../store/store.js';
@@ -14,4 +15,6 @@ export interface ApiDeps {
   metrics: GatewayMetrics;
   /** The fleet in memory: newest agent version, kiosk gauges. */
   fleet: FleetView;
+  /** Presses and statuses as they are committed (lib/press-feed.ts). */
+  feed: PressFeed;
 }
