@@ -215,4 +215,15 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE kiosks ADD COLUMN health TEXT;
   ALTER TABLE kiosks ADD COLUMN config_at TEXT;
   `,
+  /* 7: what happened to alerts, in order: the history the console shows, and an outbox for delivery — a row
+     is written in the same transaction as the alert change it tells of; delivery fans it out to webhooks and
+     mail (making its own delivery rows in one transaction with setting fanned_out), so a crash loses none.
+     office_ids: JSON array of the offices concerned ([] = company-wide); payload: JSON of what is told */ `
+  CREATE TABLE alert_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, alert_id TEXT NOT NULL, rule_id TEXT NOT NULL, kind TEXT NOT NULL,
+    at TEXT NOT NULL, actor TEXT, office_ids TEXT NOT NULL, payload TEXT NOT NULL, fanned_out INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX alert_events_pending ON alert_events (id) WHERE fanned_out = 0;
+  CREATE INDEX alert_events_alert ON alert_events (alert_id, id);
+  `,
 ];
