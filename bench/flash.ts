@@ -8,11 +8,9 @@
  * — the image out and back, and the STK500v1 framing around each page — so the ratio is what the
  * round trips (host, pty, emulator, bootloader) add on top of the line's own speed.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { ensureBlink, prepareUno, Uno } from '../scripts/lib/avr/uno.js';
-import { ROOT } from '../scripts/lib/processes.js';
+import { lb } from '../scripts/lib/lb-run.js';
 import { tempDir } from '../scripts/lib/temp-dirs.js';
 import { type BenchResult, fmt, median } from './stats.js';
 
@@ -33,17 +31,9 @@ interface Report {
 async function flashOnce(): Promise<Report> {
   const uno = await Uno.start(join(tempDir('bench-flash'), 'ttyACM0'), { bootloader: true, firmware: ensureBlink() });
   try {
-    const child = spawn(process.execPath, [join(ROOT, 'dist/scripts/lb/main.js'), 'flash', '--port', uno.path, '--json'], {
-      env: { ...process.env, LB_CACHE_DIR: join(ROOT, '.cache') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const [code] = (await once(child, 'exit')) as [number | null];
-    if (code !== 0) throw new Error(`lb flash exited ${code}: ${err}`);
-    return JSON.parse(out) as Report;
+    const run = await lb(['flash', '--port', uno.path, '--json']);
+    if (run.code !== 0) throw new Error(`lb flash exited ${run.code}: ${run.stderr}`);
+    return JSON.parse(run.stdout) as Report;
   } finally {
     await uno.kill();
   }

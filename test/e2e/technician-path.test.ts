@@ -12,7 +12,7 @@ import { afterEach, beforeAll, expect, it } from 'vitest';
 import { ensureBlink, prepareUno, Uno } from '../../scripts/lib/avr/uno.js';
 import { ADMIN_TOKEN, type Gateway, LoggedProcess, ROOT, startGateway, until } from '../../scripts/lib/processes.js';
 import { tempDir } from '../../scripts/lib/temp-dirs.js';
-import { lb } from '../scripts/lb-run.js';
+import { lb } from '../../scripts/lib/lb-run.js';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

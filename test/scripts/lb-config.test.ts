@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, type Agent, type Gateway, registerKiosk, startAgent, startGateway } from '../../scripts/lib/processes.js';
 import { tempDir } from '../../scripts/lib/temp-dirs.js';
-import { lb } from './lb-run.js';
+import { lb } from '../../scripts/lib/lb-run.js';
 
 let gw: Gateway;
 let agent: Agent;

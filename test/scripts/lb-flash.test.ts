@@ -5,7 +5,6 @@
  * and the board must then answer a Firmata client that did not come from lb. The failures a technician
  * meets are processes too, each one line on stderr and its own exit code.
  */
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,36 +13,8 @@ import firmataIo from 'firmata-io';
 import { SerialPort } from 'serialport';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBlink, ensureFirmware, prepareUno, Uno } from '../../scripts/lib/avr/uno.js';
-import { ROOT } from '../../scripts/lib/processes.js';
+import { lb } from '../../scripts/lib/lb-run.js';
 import { tempDir } from '../../scripts/lib/temp-dirs.js';
-
-const LB = join(ROOT, 'dist/scripts/lb/main.js');
-// The hexes fetched by ensureFirmware()/ensureBlink() live here: lb finds them without a download.
-const CACHE = join(ROOT, '.cache');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-async function lb(...args: string[]): Promise<Run> {
-  return lbAs({}, ...args);
-}
-
-async function lbAs(user: { uid?: number; gid?: number }, ...args: string[]): Promise<Run> {
-  const child = spawn(process.execPath, [LB, ...args], {
-    ...user,
-    env: { ...process.env, LB_CACHE_DIR: CACHE },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stdout, stderr };
-}
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -65,7 +36,7 @@ async function factoryUno(): Promise<Uno> {
 describe('lb flash against optiboot on an emulated Uno', () => {
   it('writes and verifies StandardFirmata, and the board then answers Firmata and drives its pins', async () => {
     const uno = await factoryUno();
-    const run = await lb('flash', '--port', uno.path, '--board', 'uno', '--json');
+    const run = await lb(['flash', '--port', uno.path, '--board', 'uno', '--json']);
     expect(run.stderr).toBe(''); // no progress bar with --json
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout);
@@ -102,7 +73,7 @@ describe('lb flash against optiboot on an emulated Uno', () => {
 
   it('prints what it did for people: bytes written and verified, then the firmware and port', async () => {
     const uno = await factoryUno();
-    const run = await lb('flash', '--port', uno.path);
+    const run = await lb(['flash', '--port', uno.path]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^StandardFirmata \(uno\) → \S+: \d+ bytes written and verified in [\d.]+ s\n/);
     expect(run.stdout).toContain(`StandardFirmata 2.4 on ${uno.path}\n`);
@@ -110,7 +81,7 @@ describe('lb flash against optiboot on an emulated Uno', () => {
 
   it("--board mega (STK500v2) on an Uno's optiboot: wrong board, named, and which --board to use", async () => {
     const uno = await factoryUno();
-    const run = await lb('flash', '--port', uno.path, '--board', 'mega');
+    const run = await lb(['flash', '--port', uno.path, '--board', 'mega']);
     expect(run.code, run.stderr).toBe(5);
     expect(run.stderr).toMatch(
       /^lb: wrong board: the board on \S+ answers as ATmega328P \(Uno, Nano\) over stk500v1, not as an Arduino Mega 2560; use --board uno or --board nano\n$/,
@@ -122,7 +93,7 @@ describe('lb flash: what goes wrong, one line and an exit code each', () => {
   it('a port nobody answers on (a chip without a bootloader, running Blink): no answer, with the likely causes', async () => {
     const uno = await Uno.start(join(tempDir('flash'), 'ttyACM0'), { firmware: ensureBlink() });
     cleanup.push(() => uno.kill());
-    const run = await lb('flash', '--port', uno.path);
+    const run = await lb(['flash', '--port', uno.path]);
     expect(run.code, run.stderr).toBe(4);
     expect(run.stderr).toMatch(
       /^lb: no answer from a bootloader on \S+ \(stk500v1 at 115200 baud, 10 tries each\): not an Arduino, .*press its reset button.*\n$/,
@@ -134,7 +105,7 @@ describe('lb flash: what goes wrong, one line and an exit code each', () => {
     const holder = new SerialPort({ path: uno.path, baudRate: 57600 }); // serialport locks the port, as the agent's does
     await once(holder, 'open');
     cleanup.push(() => promisify(holder.close.bind(holder))());
-    const run = await lb('flash', '--port', uno.path);
+    const run = await lb(['flash', '--port', uno.path]);
     expect(run.code, run.stderr).toBe(3);
     expect(run.stderr).toMatch(/^lb: \S+ is busy: another program has it open .*\n$/);
   });
@@ -144,7 +115,7 @@ describe('lb flash: what goes wrong, one line and an exit code each', () => {
     // As root, run lb as nobody (the pty is root's, mode 620); as anyone else, take the pty's permissions away.
     const root = process.getuid?.() === 0;
     if (!root) chmodSync(realpathSync(uno.path), 0o000);
-    const run = await lbAs(root ? { uid: 65534, gid: 65534 } : {}, 'flash', '--port', uno.path);
+    const run = await lb(['flash', '--port', uno.path], {}, undefined, root ? { uid: 65534, gid: 65534 } : {});
     expect(run.code, run.stderr).toBe(3);
     expect(run.stderr).toBe(
       `lb: permission denied on ${uno.path}: add yourself to the dialout group: sudo usermod -aG dialout $USER, then log in again\n`,
@@ -152,7 +123,7 @@ describe('lb flash: what goes wrong, one line and an exit code each', () => {
   });
 
   it('no such port', async () => {
-    const run = await lb('flash', '--port', '/dev/ttyACM99');
+    const run = await lb(['flash', '--port', '/dev/ttyACM99']);
     expect(run.code, run.stderr).toBe(3);
     expect(run.stderr).toBe('lb: no serial port /dev/ttyACM99: is the board plugged in?\n');
   });
@@ -163,13 +134,13 @@ describe('lb flash: what goes wrong, one line and an exit code each', () => {
     lines[2] = `${lines[2]!.slice(0, 9)}${lines[2]![9] === '0' ? '1' : '0'}${lines[2]!.slice(10)}`;
     const bad = join(tempDir('flash'), 'bad.hex');
     writeFileSync(bad, lines.join('\n'));
-    const run = await lb('flash', '--port', '/dev/ttyACM99', '--hex', bad);
+    const run = await lb(['flash', '--port', '/dev/ttyACM99', '--hex', bad]);
     expect(run.code, run.stderr).toBe(2);
     expect(run.stderr).toMatch(/^lb: \S+bad\.hex is not a valid Intel HEX file: Invalid checksum on line 3\b.*\n$/);
   });
 
   it('an unknown board', async () => {
-    const run = await lb('flash', '--board', 'leonardo');
+    const run = await lb(['flash', '--board', 'leonardo']);
     expect(run.code, run.stderr).toBe(2);
     expect(run.stderr).toBe('lb: unknown board "leonardo": one of uno, nano, mega\n');
   });

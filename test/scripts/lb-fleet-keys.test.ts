@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, type Gateway, registerKiosk, startAgent, startGateway, until } from '../../scripts/lib/processes.js';
 import { SECRET_SHAPE } from '../support/secret-scan.js';
-import { lb, startLb } from './lb-run.js';
+import { lb, startLb } from '../../scripts/lib/lb-run.js';
 
 let gw: Gateway;
 let env: Record<string, string>;

@@ -9,7 +9,7 @@ import { ADMIN_TOKEN, freePort, type Gateway, startAgent, startGateway, until } 
 import { connect } from '../../scripts/lib/mqtt-kiosk.js';
 import { tempDir } from '../../scripts/lib/temp-dirs.js';
 import { SECRET_SHAPE } from '../support/secret-scan.js';
-import { lb } from './lb-run.js';
+import { lb } from '../../scripts/lib/lb-run.js';
 
 let gw: Gateway;
 let env: Record<string, string>;

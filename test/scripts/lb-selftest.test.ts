@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureEmulator, ensureFirmware, Uno } from '../../scripts/lib/avr/uno.js';
 import { type Gateway, registerKiosk, startAgent, startGateway } from '../../scripts/lib/processes.js';
 import { tempDir } from '../../scripts/lib/temp-dirs.js';
-import { lb, startLb } from './lb-run.js';
+import { lb, startLb } from '../../scripts/lib/lb-run.js';
 
 let gw: Gateway;
 let password: string;

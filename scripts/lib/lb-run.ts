@@ -1,9 +1,14 @@
-/** Runs the built `lb` as a technician would (a real process), with the gateway and key in its environment. */
+/**
+ * Runs the built `lb` as a technician would (a real process): the tests and benches all start it here.
+ * The caller's LB_GATEWAY_URL/LB_API_KEY are dropped so only what a test passes reaches it.
+ */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT } from '../../scripts/lib/processes.js';
+import { ROOT } from './processes.js';
 
 export const LB = join(ROOT, 'bin/lb');
+/** The firmware hexes the harness fetched (scripts/lib/avr/uno.ts): `lb flash` finds them without a download. */
+export const LB_CACHE = join(ROOT, '.cache');
 
 export interface LbResult {
   code: number | null;
@@ -20,9 +25,18 @@ export interface LbProcess {
   done: Promise<LbResult>;
 }
 
-export function startLb(args: string[], env: Record<string, string | undefined> = {}): LbProcess {
+/** `user`: run as another uid/gid (root only), e.g. a technician not in `dialout`. */
+export function startLb(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  user: { uid?: number; gid?: number } = {},
+): LbProcess {
   const started = Date.now();
-  const child = spawn(LB, args, { env: { ...process.env, LB_GATEWAY_URL: undefined, LB_API_KEY: undefined, ...env }, stdio: 'pipe' });
+  const child = spawn(LB, args, {
+    ...user,
+    env: { ...process.env, LB_GATEWAY_URL: undefined, LB_API_KEY: undefined, LB_CACHE_DIR: LB_CACHE, ...env },
+    stdio: 'pipe',
+  });
   const stdout: string[] = [];
   const stderr: string[] = [];
   const waiters: (() => void)[] = [];
@@ -48,8 +62,13 @@ export function startLb(args: string[], env: Record<string, string | undefined> 
   return { child, stdout, waitForOutput, done };
 }
 
-export function lb(args: string[], env: Record<string, string | undefined> = {}, stdin?: string): Promise<LbResult> {
-  const p = startLb(args, env);
+export function lb(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  stdin?: string,
+  user: { uid?: number; gid?: number } = {},
+): Promise<LbResult> {
+  const p = startLb(args, env, user);
   if (stdin !== undefined) p.child.stdin!.end(stdin);
   else p.child.stdin!.end();
   return p.done;
