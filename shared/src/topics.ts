@@ -1,8 +1,9 @@
 /** MQTT topic names of contract v1. The only place that spells them out. */
 export const DEFAULT_TOPIC_PREFIX = 'lb/v1';
 
-export type KioskTopicKind = 'events' | 'acks' | 'status' | 'config';
-const KINDS: readonly KioskTopicKind[] = ['events', 'acks', 'status', 'config'];
+/** `arm`: gateway → kiosk, a queue ticket served at an armed panel's desk (contract.ts ArmMessage). */
+export type KioskTopicKind = 'events' | 'acks' | 'status' | 'config' | 'arm';
+const KINDS: readonly KioskTopicKind[] = ['events', 'acks', 'status', 'config', 'arm'];
 
 export function kioskTopic(prefix: string, kioskId: string, kind: KioskTopicKind): string {
   return `${prefix}/kiosks/${kioskId}/${kind}`;
