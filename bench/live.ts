@@ -2,9 +2,9 @@
  * Press → live event: how long after an online kiosk publishes a press a manager's open SSE stream
  * (GET /api/v1/live) has it. Real gateway processes, real MQTT, a real HTTP client reading the stream.
  * 1. Scripted kiosks (MQTT.js, one press per message, QoS 1) at a steady company-wide rate into one
- *    gateway on SQLite; the stream is on that gateway.
- * 2. The same on PostgreSQL with two gateways: kiosks publish to A; streams on A and on B (relayed by
- *    LISTEN/NOTIFY).
+ *    gateway on SQLite; `streams` streams (managers watching) are open on it, every frame of each is timed.
+ * 2. The same on PostgreSQL with two gateways: kiosks publish to A; `streams` streams on A and as many on
+ *    B (relayed by LISTEN/NOTIFY).
  * 3. The real agent (virtual board under johnny-five, SQLite outbox with fsync), one press at a time:
  *    the clock starts when the press command is written to the agent.
  * Each figure stops when the whole SSE frame has arrived at the client. It leaves out the browser:
@@ -25,6 +25,8 @@ export interface LiveBenchOptions {
   /** Presses per second across all kiosks. */
   rate: number;
   kiosks: number;
+  /** Streams open at once (dashboards watching), each measured; 8 per key at most, so one key per 8. */
+  streams: number;
   agentPresses: number;
 }
 
@@ -35,11 +37,15 @@ async function stream(gw: Gateway, token: string): Promise<SseConnection> {
   return s;
 }
 
-/** A manager key for office `o1` and `kiosks` kiosks bound to its desk panel. */
-async function seed(gw: Gateway, kiosks: number, prefix: string) {
+/** Manager keys for office `o1` (one per 8 streams) and `kiosks` kiosks bound to its desk panel. */
+async function seed(gw: Gateway, kiosks: number, prefix: string, streams = 1) {
   await gw.api('POST', '/api/v1/offices', { id: 'o1', name: 'Office', timeZone: 'Europe/Moscow' });
   await gw.api('POST', '/api/v1/desks', { id: 'o1-d1', officeId: 'o1', name: 'Desk' });
-  const key = await gw.api('POST', '/api/v1/api-keys', { name: 'bench manager', role: 'manager', offices: ['o1'] });
+  const tokens: string[] = [];
+  for (let i = 0; i < Math.ceil(streams / 8); i++) {
+    const key = await gw.api('POST', '/api/v1/api-keys', { name: `bench manager ${i}`, role: 'manager', offices: ['o1'] });
+    tokens.push(key.body.key as string);
+  }
   const creds: Array<{ id: string; password: string }> = [];
   for (let i = 0; i < kiosks; i++) {
     const id = `${prefix}-${i}`;
@@ -49,7 +55,18 @@ async function seed(gw: Gateway, kiosks: number, prefix: string) {
     });
     creds.push({ id, password });
   }
-  return { token: key.body.key as string, creds };
+  return { token: tokens[0]!, tokens, creds };
+}
+
+/** `n` streams on `gw`, 8 per key. */
+const streams = (gw: Gateway, tokens: string[], n: number) =>
+  Promise.all(Array.from({ length: n }, (_, i) => stream(gw, tokens[Math.floor(i / 8)]!)));
+
+/** The latencies of all streams together. */
+async function allLatencies(list: SseConnection[], sentAt: Map<string, number>) {
+  const each = await Promise.all(list.map((s) => latencies(s, sentAt)));
+  for (const s of list) s.close();
+  return { ms: each.flatMap((e) => e.ms).sort((a, b) => a - b), missing: each.reduce((n, e) => n + e.missing, 0) };
 }
 
 /** Publishes `presses` at `rate`/s round-robin over the kiosks; the time each event id was published. */
@@ -99,11 +116,10 @@ function result(name: string, ms: number[], missing: number, includes: string, e
 async function scriptedSqlite(o: LiveBenchOptions): Promise<BenchResult> {
   const gw = await startGateway({ env: { LB_LOG_LEVEL: 'warn' } });
   try {
-    const { token, creds } = await seed(gw, o.kiosks, 'live-sq');
-    const s = await stream(gw, token);
+    const { tokens, creds } = await seed(gw, o.kiosks, 'live-sq', o.streams);
+    const open = await streams(gw, tokens, o.streams);
     const run = await drive(`mqtt://127.0.0.1:${gw.mqttPort}`, creds, o.presses, o.rate);
-    const { ms, missing } = await latencies(s, run.sentAt);
-    s.close();
+    const { ms, missing } = await allLatencies(open, run.sentAt);
     await run.close();
     return result(
       'press → live SSE event (scripted kiosks, one gateway, SQLite)',
@@ -127,14 +143,13 @@ async function scriptedPostgres(o: LiveBenchOptions): Promise<BenchResult[]> {
     gateways.push(await startGateway({ databaseUrl, env: { LB_LOG_LEVEL: 'warn' } }));
     gateways.push(await startGateway({ databaseUrl, env: { LB_LOG_LEVEL: 'warn' } }));
     const [a, b] = gateways as [Gateway, Gateway];
-    const { token, creds } = await seed(a, o.kiosks, 'live-pg');
-    const [onA, onB] = [await stream(a, token), await stream(b, token)];
+    const { tokens, creds } = await seed(a, o.kiosks, 'live-pg', 2 * o.streams);
+    const onA = await streams(a, tokens.slice(0, tokens.length / 2), o.streams);
+    const onB = await streams(b, tokens.slice(tokens.length / 2), o.streams);
     const run = await drive(`mqtt://127.0.0.1:${a.mqttPort}`, creds, o.presses, o.rate);
-    const [la, lb] = [await latencies(onA, run.sentAt), await latencies(onB, run.sentAt)];
-    onA.close();
-    onB.close();
+    const [la, lb] = [await allLatencies(onA, run.sentAt), await allLatencies(onB, run.sentAt)];
     await run.close();
-    const rate = `${o.rate}/s over ${o.kiosks} kiosks`;
+    const rate = `${o.rate}/s over ${o.kiosks} kiosks; ${o.streams} streams on each gateway`;
     return [
       result('press → live SSE event, PostgreSQL, stream on the ingesting gateway', la.ms, la.missing, 'as on SQLite, PostgreSQL commit', {
         rate,
@@ -156,6 +171,7 @@ async function scriptedPostgres(o: LiveBenchOptions): Promise<BenchResult[]> {
 async function realAgent(presses: number): Promise<BenchResult> {
   const gw = await startGateway({ env: { LB_LOG_LEVEL: 'warn' } });
   const { token, creds } = await seed(gw, 1, 'live-agent');
+  // One stream: the press is found by arrival order, one press at a time.
   const { id, password } = creds[0]!;
   const agent = startAgent({ kioskId: id, password, mqttUrl: `mqtt://127.0.0.1:${gw.mqttPort}`, nodeArgs: KIOSK_NODE_ARGS });
   try {

@@ -66,7 +66,9 @@ const benches: [string, () => Promise<BenchResult | BenchResult[]>][] = [
     'live',
     () =>
       benchLive(
-        opts.quick ? { presses: 200, rate: 20, kiosks: 10, agentPresses: 50 } : { presses: 600, rate: 20, kiosks: 20, agentPresses: 500 },
+        opts.quick
+          ? { presses: 200, rate: 20, kiosks: 10, streams: 8, agentPresses: 50 }
+          : { presses: 600, rate: 20, kiosks: 20, streams: 24, agentPresses: 500 },
       ),
   ],
   [
