@@ -97,12 +97,20 @@ async function latencies(s: SseConnection, sentAt: Map<string, number>): Promise
   return { ms, missing: sentAt.size - ms.length };
 }
 
-function result(name: string, ms: number[], missing: number, includes: string, extra: Record<string, string | number> = {}): BenchResult {
+function result(
+  name: string,
+  presses: number,
+  ms: number[],
+  missing: number,
+  includes: string,
+  extra: Record<string, string | number> = {},
+): BenchResult {
   const p99 = percentile(ms, 99);
   return {
     name,
     figures: {
-      presses: ms.length + missing,
+      presses,
+      'frames timed (presses × streams)': ms.length + missing,
       'p50 / p95 / p99 / max ms': `${fmt(percentile(ms, 50), 1)} / ${fmt(percentile(ms, 95), 1)} / ${fmt(p99, 1)} / ${fmt(ms.at(-1) ?? NaN, 1)}`,
       missing,
       ...extra,
@@ -123,11 +131,12 @@ async function scriptedSqlite(o: LiveBenchOptions): Promise<BenchResult> {
     await run.close();
     return result(
       'press → live SSE event (scripted kiosks, one gateway, SQLite)',
+      o.presses,
       ms,
       missing,
       'MQTT publish → gateway ingest + commit → attribution read → SSE frame at the client',
       {
-        rate: `${o.rate}/s over ${o.kiosks} kiosks`,
+        rate: `${o.rate}/s over ${o.kiosks} kiosks; ${o.streams} streams open`,
       },
     );
   } finally {
@@ -151,11 +160,19 @@ async function scriptedPostgres(o: LiveBenchOptions): Promise<BenchResult[]> {
     await run.close();
     const rate = `${o.rate}/s over ${o.kiosks} kiosks; ${o.streams} streams on each gateway`;
     return [
-      result('press → live SSE event, PostgreSQL, stream on the ingesting gateway', la.ms, la.missing, 'as on SQLite, PostgreSQL commit', {
-        rate,
-      }),
+      result(
+        'press → live SSE event, PostgreSQL, stream on the ingesting gateway',
+        o.presses,
+        la.ms,
+        la.missing,
+        'as on SQLite, PostgreSQL commit',
+        {
+          rate,
+        },
+      ),
       result(
         'press → live SSE event, PostgreSQL, stream on a second gateway',
+        o.presses,
         lb.ms,
         lb.missing,
         '… + NOTIFY after commit → LISTEN on gateway B → attribution read on B → SSE frame',
@@ -195,6 +212,7 @@ async function realAgent(presses: number): Promise<BenchResult> {
     ms.sort((x, y) => x - y);
     return result(
       'press on the board → live SSE event (real agent online, one gateway, SQLite)',
+      presses,
       ms,
       missing,
       'stdin → board child → johnny-five debounce → outbox fsync → MQTT → gateway commit → SSE frame at the client',
