@@ -17,13 +17,14 @@ import { benchScaleOut } from './scale-out.js';
 import { benchPressVisible } from './press-visible.js';
 import { benchUploads } from './uploads.js';
 import { benchLbFleet } from './lb-fleet.js';
+import { benchLive } from './live.js';
 import type { BenchResult } from './stats.js';
 
 const program = new Command()
   .name('bench')
   .option(
     '--only <names>',
-    'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads,flash,lb-fleet,fleet-health',
+    'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads,flash,lb-fleet,fleet-health,live',
   )
   .option('--quick', 'smaller workloads (for a smoke run)')
   .option('--load-kiosks <n>', 'kiosks for the load bench (default 10000, 1000 with --quick)')
@@ -32,7 +33,7 @@ const program = new Command()
 const opts = program.opts<{ only?: string; quick?: boolean; loadKiosks?: string; loadWorkers: string }>();
 const wanted = (name: string) => !opts.only || opts.only.split(',').includes(name);
 
-const benches: [string, () => Promise<BenchResult>][] = [
+const benches: [string, () => Promise<BenchResult | BenchResult[]>][] = [
   ['press', () => benchPressCommit(opts.quick ? 500 : 2000)],
   ['backlog', () => benchBacklogDrain(10_000)],
   ['visible', () => benchPressVisible(opts.quick ? 50 : 200)],
@@ -60,6 +61,16 @@ const benches: [string, () => Promise<BenchResult>][] = [
   // `lb fleet` as a technician runs it (a new process) against a gateway holding 10 000 kiosks.
   ['lb-fleet', () => benchLbFleet(opts.quick ? 2000 : 10_000, opts.quick ? 3 : 7)],
   ['fleet-health', () => benchFleetHealth(opts.quick ? 2000 : 10_000)],
+  // Press → SSE event on a manager's open stream: SQLite, PostgreSQL with the stream on a second gateway, the real agent.
+  [
+    'live',
+    () =>
+      benchLive(
+        opts.quick
+          ? { presses: 200, rate: 20, kiosks: 10, streams: 8, agentPresses: 50 }
+          : { presses: 600, rate: 20, kiosks: 20, streams: 24, agentPresses: 500 },
+      ),
+  ],
   [
     'scaleout',
     () =>
@@ -76,9 +87,10 @@ const benches: [string, () => Promise<BenchResult>][] = [
 const results: BenchResult[] = [];
 for (const [name, run] of benches) {
   if (!wanted(name)) continue;
-  const r = await run();
-  results.push(r);
-  console.log(`\n## ${r.name} — ${r.pass ? 'PASS' : 'MISS'} (target: ${r.target})`);
-  for (const [k, v] of Object.entries(r.figures)) console.log(`  ${k}: ${v}`);
+  for (const r of [await run()].flat()) {
+    results.push(r);
+    console.log(`\n## ${r.name} — ${r.pass ? 'PASS' : 'MISS'} (target: ${r.target})`);
+    for (const [k, v] of Object.entries(r.figures)) console.log(`  ${k}: ${v}`);
+  }
 }
 writeFileSync(process.env.LB_BENCH_OUT ?? 'bench-results.json', JSON.stringify({ at: new Date().toISOString(), results }, null, 2));

@@ -12,6 +12,8 @@ import { createHttpServer } from './http-server.js';
 import { FleetView } from './ingest/fleet-view.js';
 import { GatewayMetrics } from './lib/metrics.js';
 import { PressFeed } from './lib/press-feed.js';
+import { LIVE_DEFAULTS, LiveHub } from './live/hub.js';
+import { FeedRelay } from './live/relay.js';
 import { startMqtt, type MqttRuntime } from './mqtt/runtime.js';
 import { roleGuard, type LoginThrottle } from './plugins/app/auth.js';
 import { registerCsv } from './plugins/app/csv.js';
@@ -28,6 +30,7 @@ import { scoreRoutes } from './routes/api/v1/scores.js';
 import { deadLetterRoutes } from './routes/api/v1/dead-letters.js';
 import { healthRoutes } from './routes/api/v1/health.js';
 import { kioskRoutes } from './routes/api/v1/kiosks.js';
+import { liveRoutes } from './routes/api/v1/live.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { PgStore } from './store/postgres.js';
 import { SqliteStore } from './store/sqlite.js';
@@ -41,6 +44,8 @@ export interface Gateway {
   fleet: FleetView;
   /** Every press and status committed, by this gateway (and on PostgreSQL by the others). */
   feed: PressFeed;
+  /** The open live streams (GET /api/v1/live). */
+  live: LiveHub;
 }
 
 declare module 'fastify' {
@@ -64,15 +69,24 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   const fleet = new FleetView(store, config.health, log.child({ component: 'fleet' }));
   fleet.registerGauges(metrics);
   const feed = new PressFeed();
+  // A heartbeat well inside the API's idle timeout, or the server would cut quiet streams.
+  const heartbeatMs = Math.min(LIVE_DEFAULTS.heartbeatMs, Math.floor(config.http.requestTimeoutMs / 2));
+  const live = new LiveHub(store, feed, log.child({ component: 'live' }), { ...LIVE_DEFAULTS, heartbeatMs });
+  // Several gateways on one PostgreSQL: each relays its commits to the others' feeds (live/relay.ts).
+  const relay = config.databaseUrl
+    ? new FeedRelay(feed, config.databaseUrl, log.child({ component: 'live-relay' }), () => live.resync())
+    : undefined;
   try {
     await store.migrate();
     const generated = await bootstrapAdminKey(store, config.adminToken);
     if (generated) printAdminKeyOnce(generated);
     // On PostgreSQL other gateways may ingest some kiosks' statuses: reread the fleet every minute.
     await fleet.start(config.databaseUrl ? 60_000 : undefined);
+    await relay?.start();
     mqtt = await startMqtt(config, store, log, { metrics, fleet, feed });
   } catch (err) {
     fleet.stop();
+    await relay?.stop();
     await store.close();
     throw err;
   }
@@ -83,7 +97,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     // req.ip, which failed logins are counted by, is the TCP peer unless it is a proxy named here.
     trustProxy: config.http.trustProxy ?? false,
   });
-  app.decorate('gateway', { config, store, mqtt, metrics, fleet, feed });
+  app.decorate('gateway', { config, store, mqtt, metrics, fleet, feed, live });
   await registerHelmet(app, config.http.tls !== undefined);
   registerErrorHandling(app);
   registerJsonBody(app);
@@ -91,16 +105,29 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   await registerSwagger(app);
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const throttle: LoginThrottle = await registerRateLimit(app, config.http);
-  const deps = { config, store, mqtt, metrics, fleet, feed, guard: roleGuard(store, config.devMode, throttle) };
-  for (const routes of [healthRoutes, kioskRoutes, deadLetterRoutes, apiKeyRoutes, orgRoutes, assignmentRoutes, countRoutes, scoreRoutes]) {
+  const deps = { config, store, mqtt, metrics, fleet, feed, live, guard: roleGuard(store, config.devMode, throttle) };
+  for (const routes of [
+    healthRoutes,
+    kioskRoutes,
+    deadLetterRoutes,
+    apiKeyRoutes,
+    orgRoutes,
+    assignmentRoutes,
+    countRoutes,
+    scoreRoutes,
+    liveRoutes,
+  ]) {
     await api.register(routes, { prefix: '/api/v1', ...deps });
   }
   await api.register(metricsRoutes, deps);
   const prune = setInterval(() => {
     store.pruneDeadLetters(config.deadLettersMax).catch((err: Error) => log.warn({ err }, 'pruning dead letters failed'));
   }, DEAD_LETTER_PRUNE_MS).unref();
+  // Live streams never end by themselves: end them before the server waits for its connections to close.
+  app.addHook('preClose', async () => live.close());
   app.addHook('onClose', async () => {
     clearInterval(prune);
+    await relay?.stop();
     fleet.stop();
     await mqtt.stop();
     await store.close();

@@ -7,6 +7,7 @@ import type { KioskConfigMessage, Panel } from '../../../shared/src/index.js';
 import type { HealthTrack } from '../domain/kiosk-health.js';
 import { CountUploads } from './count-uploads.js';
 import { ingestWriter } from './ingest-writer.js';
+import { LiveReads } from './live-reads.js';
 import { bindPanel, SqlOrgStore } from './organisation.js';
 import { ScoringStore } from './scoring-store.js';
 import { all, get, inList, run, value, type Q, type Row, type SqlDriver } from './sql.js';
@@ -95,12 +96,14 @@ function* retireHash(key: { hash: string; id: string; name: string }): Q<void> {
 export class SqlStore extends SqlOrgStore implements Store {
   protected scoring: ScoringStore;
   protected countUploads: CountUploads;
+  readonly live: LiveReads;
   private readonly writeIngest: (work: IngestWork) => Promise<BatchOutcome[]>;
 
   constructor(readonly driver: SqlDriver) {
     super();
     this.scoring = new ScoringStore(driver);
     this.countUploads = new CountUploads(driver);
+    this.live = new LiveReads(driver);
     this.writeIngest = ingestWriter(driver, this.scoring);
   }
 

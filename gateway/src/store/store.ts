@@ -6,6 +6,7 @@ import type { Event, KioskConfigMessage, Panel, PanelKind, StatusMessage } from 
 import type { HealthTrack } from '../domain/kiosk-health.js';
 import type { Assignment, CompanySettings, OrgEntity, OrgKind, PanelBinding } from '../domain/organisation.js';
 import type { DayCounts, DayRow, HourRow, PeriodCount, RankRow, Subject } from '../domain/score.js';
+import type { LiveReads } from './live-reads.js';
 
 /** `metrics`: may only scrape GET /metrics (a Prometheus server's key). */
 export type Role = 'admin' | 'technician' | 'manager' | 'metrics';
@@ -176,6 +177,8 @@ export interface OrgStore {
 }
 
 export interface Store extends OrgStore {
+  /** The live feed's reads (live-reads.ts): press attribution, kiosk offices, alert events. */
+  readonly live: LiveReads;
   /** Creates tables / runs pending migrations. */
   migrate(): Promise<void>;
   ping(): Promise<boolean>;

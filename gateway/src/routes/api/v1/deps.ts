@@ -2,6 +2,7 @@ import type { FleetView } from '../../../ingest/fleet-view.js';
 import type { GatewayConfig } from '../../../lib/config.js';
 import type { GatewayMetrics } from '../../../lib/metrics.js';
 import type { PressFeed } from '../../../lib/press-feed.js';
+import type { LiveHub } from '../../../live/hub.js';
 import type { MqttRuntime } from '../../../mqtt/runtime.js';
 import type { RoleGuard } from '../../../plugins/app/auth.js';
 import type { Store } from '../../../store/store.js';
@@ -17,4 +18,6 @@ export interface ApiDeps {
   fleet: FleetView;
   /** Presses and statuses as they are committed (lib/press-feed.ts). */
   feed: PressFeed;
+  /** The open live streams (live/hub.ts). */
+  live: LiveHub;
 }
