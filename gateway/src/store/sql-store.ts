@@ -5,6 +5,7 @@
 import { ulid } from 'ulid';
 import type { KioskConfigMessage, Panel } from '../../../shared/src/index.js';
 import type { HealthTrack } from '../domain/kiosk-health.js';
+import { AlertStore } from './alerts.js';
 import { CountUploads } from './count-uploads.js';
 import { ingestWriter } from './ingest-writer.js';
 import { bindPanel, SqlOrgStore } from './organisation.js';
@@ -95,12 +96,14 @@ function* retireHash(key: { hash: string; id: string; name: string }): Q<void> {
 export class SqlStore extends SqlOrgStore implements Store {
   protected scoring: ScoringStore;
   protected countUploads: CountUploads;
+  readonly alerts: AlertStore;
   private readonly writeIngest: (work: IngestWork) => Promise<BatchOutcome[]>;
 
   constructor(readonly driver: SqlDriver) {
     super();
     this.scoring = new ScoringStore(driver);
     this.countUploads = new CountUploads(driver);
+    this.alerts = new AlertStore(driver);
     this.writeIngest = ingestWriter(driver, this.scoring);
   }
 
