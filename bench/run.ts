@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { benchAlerts } from './alerts.js';
 import { benchAttacks } from './attacks.js';
 import { benchFlash } from './flash.js';
 import { benchFleetHealth } from './fleet-health.js';
@@ -23,7 +24,7 @@ const program = new Command()
   .name('bench')
   .option(
     '--only <names>',
-    'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads,flash,lb-fleet,fleet-health',
+    'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads,flash,lb-fleet,fleet-health,alerts',
   )
   .option('--quick', 'smaller workloads (for a smoke run)')
   .option('--load-kiosks <n>', 'kiosks for the load bench (default 10000, 1000 with --quick)')
@@ -60,6 +61,7 @@ const benches: [string, () => Promise<BenchResult>][] = [
   // `lb fleet` as a technician runs it (a new process) against a gateway holding 10 000 kiosks.
   ['lb-fleet', () => benchLbFleet(opts.quick ? 2000 : 10_000, opts.quick ? 3 : 7)],
   ['fleet-health', () => benchFleetHealth(opts.quick ? 2000 : 10_000)],
+  ['alerts', () => benchAlerts(opts.quick ? { busy: 100_000, runs: 50, indexRows: 50_000 } : { busy: 1_000_000, runs: 200, indexRows: 200_000 })],
   [
     'scaleout',
     () =>
