@@ -61,7 +61,10 @@ const benches: [string, () => Promise<BenchResult>][] = [
   // `lb fleet` as a technician runs it (a new process) against a gateway holding 10 000 kiosks.
   ['lb-fleet', () => benchLbFleet(opts.quick ? 2000 : 10_000, opts.quick ? 3 : 7)],
   ['fleet-health', () => benchFleetHealth(opts.quick ? 2000 : 10_000)],
-  ['alerts', () => benchAlerts(opts.quick ? { busy: 100_000, runs: 50, indexRows: 50_000 } : { busy: 1_000_000, runs: 200, indexRows: 200_000 })],
+  [
+    'alerts',
+    () => benchAlerts(opts.quick ? { busy: 100_000, runs: 50, indexRows: 50_000 } : { busy: 1_000_000, runs: 200, indexRows: 200_000 }),
+  ],
   [
     'scaleout',
     () =>
