@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { benchAlerts } from './alerts.js';
 import { benchAttacks } from './attacks.js';
 import { benchFlash } from './flash.js';
 import { benchFleetHealth } from './fleet-health.js';
@@ -24,7 +25,7 @@ const program = new Command()
   .name('bench')
   .option(
     '--only <names>',
-    'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads,flash,lb-fleet,fleet-health,live',
+    'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads,flash,lb-fleet,fleet-health,live,alerts',
   )
   .option('--quick', 'smaller workloads (for a smoke run)')
   .option('--load-kiosks <n>', 'kiosks for the load bench (default 10000, 1000 with --quick)')
@@ -70,6 +71,10 @@ const benches: [string, () => Promise<BenchResult | BenchResult[]>][] = [
           ? { presses: 200, rate: 20, kiosks: 10, streams: 8, agentPresses: 50 }
           : { presses: 600, rate: 20, kiosks: 20, streams: 24, agentPresses: 500 },
       ),
+  ],
+  [
+    'alerts',
+    () => benchAlerts(opts.quick ? { busy: 100_000, runs: 50, indexRows: 50_000 } : { busy: 1_000_000, runs: 200, indexRows: 200_000 }),
   ],
   [
     'scaleout',

@@ -31,6 +31,7 @@ const GATEWAY_FLOORS: Record<string, number> = {
   store: 3,
   ingest: 4,
   live: 4,
+  alerts: 4,
   mqtt: 5,
   plugins: 6,
   routes: 7,

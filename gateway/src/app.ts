@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import { createLogger } from '../../shared/src/log.js';
+import { AlertEngine } from './alerts/engine.js';
 import { bootstrapAdminKey, printAdminKeyOnce } from './bootstrap.js';
 import type { GatewayConfig } from './lib/config.js';
 import { createHttpServer } from './http-server.js';
@@ -26,6 +27,8 @@ import { apiKeyRoutes } from './routes/api/v1/api-keys.js';
 import { assignmentRoutes } from './routes/api/v1/assignments.js';
 import { countRoutes } from './routes/api/v1/counts.js';
 import { orgRoutes } from './routes/api/v1/org.js';
+import { alertRoutes } from './routes/api/v1/alerts.js';
+import { alertRuleRoutes } from './routes/api/v1/alert-rules.js';
 import { scoreRoutes } from './routes/api/v1/scores.js';
 import { deadLetterRoutes } from './routes/api/v1/dead-letters.js';
 import { healthRoutes } from './routes/api/v1/health.js';
@@ -46,6 +49,8 @@ export interface Gateway {
   feed: PressFeed;
   /** The open live streams (GET /api/v1/live). */
   live: LiveHub;
+  /** Judges the alert rules after presses and on a tick (alerts/engine.ts). */
+  alerts: AlertEngine;
 }
 
 declare module 'fastify' {
@@ -97,7 +102,9 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     // req.ip, which failed logins are counted by, is the TCP peer unless it is a proxy named here.
     trustProxy: config.http.trustProxy ?? false,
   });
-  app.decorate('gateway', { config, store, mqtt, metrics, fleet, feed, live });
+  const alerts = new AlertEngine(store, { tickMs: config.alertTickMs, health: config.health, log: log.child({ component: 'alerts' }) });
+  alerts.start(feed);
+  app.decorate('gateway', { config, store, mqtt, metrics, fleet, feed, live, alerts });
   await registerHelmet(app, config.http.tls !== undefined);
   registerErrorHandling(app);
   registerJsonBody(app);
@@ -116,6 +123,8 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     countRoutes,
     scoreRoutes,
     liveRoutes,
+    alertRuleRoutes,
+    alertRoutes,
   ]) {
     await api.register(routes, { prefix: '/api/v1', ...deps });
   }
@@ -128,6 +137,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   app.addHook('onClose', async () => {
     clearInterval(prune);
     await relay?.stop();
+    await alerts.stop();
     fleet.stop();
     await mqtt.stop();
     await store.close();

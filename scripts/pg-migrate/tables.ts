@@ -32,6 +32,12 @@ export const TABLES: readonly TableSpec[] = [
   { name: 'boot_anchors', order: 'kiosk_id, boot_id' },
   { name: 'rollup_hour', order: 'office_id, hour_start, kind, desk_id, employee_id' },
   { name: 'rollup_day', order: 'office_id, day, kind, desk_id, employee_id' },
+  { name: 'alert_events', order: 'id', identity: 'id' },
+  { name: 'alert_rules', order: 'id' },
+  { name: 'alerts', order: 'id' },
+  { name: 'alert_offices', order: 'alert_id, office_id' },
+  { name: 'alert_comments', order: 'id', identity: 'id' },
+  { name: 'alert_conditions', order: 'rule_id, subject' },
 ];
 
 /**

@@ -67,6 +67,8 @@ export interface GatewayConfig {
   health: HealthThresholds;
   /** GET /metrics answers without an API key (for a Prometheus on a trusted network only). */
   metricsAnonymous: boolean;
+  /** How often the alert engine re-evaluates every rule (durations, sliding windows, fleet, auto-close). */
+  alertTickMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -163,6 +165,7 @@ export const GatewayEnv = Type.Object({
     ),
   ),
   LB_METRICS_ANONYMOUS: Type.Boolean({ default: false }),
+  LB_ALERT_TICK_MS: int(100, 600_000, 10_000),
 });
 type Vars = Static<typeof GatewayEnv>;
 const checkEnv = Compile(GatewayEnv);
@@ -343,6 +346,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       minAgentVersion: vars.LB_HEALTH_MIN_AGENT_VERSION?.trim() ?? DEFAULT_HEALTH_THRESHOLDS.minAgentVersion,
     },
     metricsAnonymous: vars.LB_METRICS_ANONYMOUS,
+    alertTickMs: vars.LB_ALERT_TICK_MS,
   };
 }
 

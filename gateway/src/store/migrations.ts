@@ -226,4 +226,33 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX alert_events_pending ON alert_events (id) WHERE fanned_out = 0;
   CREATE INDEX alert_events_alert ON alert_events (alert_id, id);
   `,
+  /* 8: alerts (gateway/src/store/alerts.ts, docs/console.md#alerts). alert_rules: each rule's spec as JSON,
+     office_ids the offices its scope covered when saved ([] = company-wide). alerts: ONE open (not closed) alert
+     per rule and subject, enforced by the unique partial index, so gateways evaluating at once make one;
+     alert_offices: which offices an alert concerns (scoped reads). alert_conditions: since when a rule's
+     condition has held (breach_since) or been clear (clear_since) for a subject: durations and auto-close
+     survive restarts and agree across gateways. events_office_t: the rules' sliding windows read the presses
+     of an office in a time range */ `
+  CREATE TABLE alert_rules (
+    id TEXT NOT NULL PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, scope_level TEXT NOT NULL, scope_id TEXT,
+    office_ids TEXT NOT NULL, spec TEXT NOT NULL, enabled INTEGER NOT NULL, created_at TEXT NOT NULL, created_by TEXT,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE alerts (
+    id TEXT NOT NULL PRIMARY KEY, rule_id TEXT NOT NULL, subject TEXT NOT NULL, state TEXT NOT NULL, opened_at TEXT NOT NULL,
+    acknowledged_at TEXT, acknowledged_by TEXT, closed_at TEXT, closed_by TEXT, body TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX alerts_one_open ON alerts (rule_id, subject) WHERE state <> 'closed';
+  CREATE INDEX alerts_rule ON alerts (rule_id, id);
+  CREATE TABLE alert_offices (alert_id TEXT NOT NULL, office_id TEXT NOT NULL, PRIMARY KEY (alert_id, office_id));
+  CREATE INDEX alert_offices_office ON alert_offices (office_id, alert_id);
+  CREATE TABLE alert_comments (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, alert_id TEXT NOT NULL, at TEXT NOT NULL, author TEXT NOT NULL, text TEXT NOT NULL
+  );
+  CREATE INDEX alert_comments_alert ON alert_comments (alert_id, id);
+  CREATE TABLE alert_conditions (
+    rule_id TEXT NOT NULL, subject TEXT NOT NULL, breach_since TEXT, clear_since TEXT, PRIMARY KEY (rule_id, subject)
+  );
+  CREATE INDEX events_office_t ON events (office_id, t);
+  `,
 ];

@@ -5,6 +5,7 @@
 import { ulid } from 'ulid';
 import type { KioskConfigMessage, Panel } from '../../../shared/src/index.js';
 import type { HealthTrack } from '../domain/kiosk-health.js';
+import { AlertStore } from './alerts.js';
 import { CountUploads } from './count-uploads.js';
 import { ingestWriter } from './ingest-writer.js';
 import { LiveReads } from './live-reads.js';
@@ -97,6 +98,7 @@ export class SqlStore extends SqlOrgStore implements Store {
   protected scoring: ScoringStore;
   protected countUploads: CountUploads;
   readonly live: LiveReads;
+  readonly alerts: AlertStore;
   private readonly writeIngest: (work: IngestWork) => Promise<BatchOutcome[]>;
 
   constructor(readonly driver: SqlDriver) {
@@ -104,6 +106,7 @@ export class SqlStore extends SqlOrgStore implements Store {
     this.scoring = new ScoringStore(driver);
     this.countUploads = new CountUploads(driver);
     this.live = new LiveReads(driver);
+    this.alerts = new AlertStore(driver);
     this.writeIngest = ingestWriter(driver, this.scoring);
   }
 

@@ -5,6 +5,7 @@
 import type { Event, KioskConfigMessage, Panel, PanelKind, StatusMessage } from '../../../shared/src/index.js';
 import type { HealthTrack } from '../domain/kiosk-health.js';
 import type { Assignment, CompanySettings, OrgEntity, OrgKind, PanelBinding } from '../domain/organisation.js';
+import type { AlertStore } from './alerts.js';
 import type { DayCounts, DayRow, HourRow, PeriodCount, RankRow, Subject } from '../domain/score.js';
 import type { LiveReads } from './live-reads.js';
 
@@ -217,4 +218,7 @@ export interface Store extends OrgStore {
   isRevokedApiKey(hash: string): Promise<boolean>;
   listApiKeys(): Promise<ApiKey[]>;
   countApiKeys(role: Role): Promise<number>;
+
+  /** Alert rules, alerts, their conditions and events (store/alerts.ts). */
+  readonly alerts: AlertStore;
 }

@@ -1,0 +1,3 @@
+import { alertSuite } from './suite.js';
+
+alertSuite('sqlite');
