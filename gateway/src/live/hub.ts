@@ -70,6 +70,11 @@ interface Client {
 }
 
 const ALERTS_PER_POLL = 200;
+/**
+ * Alert events just below the newest one sent are read again: on PostgreSQL two gateways' transactions
+ * may commit their rows out of id order, and a poll between the two commits would skip the lower id.
+ */
+const ALERT_LOOKBACK_IDS = 32;
 
 export class LiveHub {
   private readonly clients = new Set<Client>();
@@ -78,6 +83,10 @@ export class LiveHub {
   private heartbeat: NodeJS.Timeout | undefined;
   private alertTimer: NodeJS.Timeout | undefined;
   private alertCursor: number | undefined;
+  /** Ids up to this one existed before the first stream opened: history, not news. */
+  private alertFloor = 0;
+  /** Ids sent within the look-back window. */
+  private readonly alertSent = new Set<number>();
   private polling = false;
   /** Feed items are handled in commit order, one after the other (each may wait for one query). */
   private work: Promise<void> = Promise.resolve();
@@ -204,15 +213,20 @@ export class LiveHub {
     try {
       // Starts after the newest event: history is the alerts API's, the stream only says what is new.
       if (this.alertCursor === undefined) {
-        this.alertCursor = await this.store.live.lastAlertEventId();
+        this.alertFloor = this.alertCursor = await this.store.live.lastAlertEventId();
+        this.alertSent.clear();
         return;
       }
-      const rows = await this.store.live.alertEventsAfter(this.alertCursor, ALERTS_PER_POLL);
+      const from = Math.max(this.alertFloor, this.alertCursor - ALERT_LOOKBACK_IDS);
+      const rows = await this.store.live.alertEventsAfter(from, ALERTS_PER_POLL + ALERT_LOOKBACK_IDS);
       for (const r of rows) {
-        this.alertCursor = r.id;
+        if (this.alertSent.has(r.id)) continue;
+        this.alertSent.add(r.id);
+        this.alertCursor = Math.max(this.alertCursor, r.id);
         const payload = (r.payload ?? {}) as Record<string, unknown>;
         for (const c of this.clients) if (sees(c, r.officeIds)) c.stream.send('alert', { id: r.id, kind: r.kind, ...payload });
       }
+      for (const id of this.alertSent) if (id <= this.alertCursor - ALERT_LOOKBACK_IDS) this.alertSent.delete(id);
     } catch (err) {
       this.log.warn({ err }, 'live: reading alert events failed');
     } finally {

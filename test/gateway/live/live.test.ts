@@ -215,6 +215,31 @@ describe('GET /api/v1/live', () => {
     expect(b.data('alert').map((x) => x.alert.id)).toEqual(['al-b']);
   });
 
+  it('sends an alert event committed late with a lower id (two gateways’ transactions out of id order)', async () => {
+    const s = await live();
+    const store = app.gateway.store as SqlStore;
+    const max = (await store.live.lastAlertEventId()) as number;
+    const insert = (id: number, alertId: string) =>
+      store.driver.transaction(() =>
+        run(
+          'INSERT INTO alert_events (id, alert_id, rule_id, kind, at, actor, office_ids, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          id,
+          alertId,
+          'rule-1',
+          'opened',
+          new Date().toISOString(),
+          null,
+          '["a"]',
+          JSON.stringify({ alert: { id: alertId } }),
+        ),
+      );
+    await insert(max + 2, 'al-first-to-commit');
+    await s.next((f) => f.event === 'alert' && JSON.parse(f.data).id === max + 2, 5000, 'the higher id');
+    await insert(max + 1, 'al-late');
+    await s.next((f) => f.event === 'alert' && JSON.parse(f.data).id === max + 1, 5000, 'the lower id, committed later');
+    expect(s.data('alert').map((x) => x.alert.id)).toEqual(['al-first-to-commit', 'al-late']);
+  });
+
   it('keeps a quiet stream open past the request timeout with heartbeat comments', async () => {
     const s = await live();
     const t0 = performance.now();
