@@ -30,6 +30,7 @@ const GATEWAY_FLOORS: Record<string, number> = {
   scoring: 2,
   store: 3,
   ingest: 4,
+  delivery: 4,
   mqtt: 5,
   plugins: 6,
   routes: 7,

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { createLogger } from '../../shared/src/log.js';
 import { bootstrapAdminKey, printAdminKeyOnce } from './bootstrap.js';
 import type { GatewayConfig } from './lib/config.js';
+import { startDelivery } from './delivery/index.js';
 import { createHttpServer } from './http-server.js';
 import { FleetView } from './ingest/fleet-view.js';
 import { GatewayMetrics } from './lib/metrics.js';
@@ -28,6 +29,9 @@ import { scoreRoutes } from './routes/api/v1/scores.js';
 import { deadLetterRoutes } from './routes/api/v1/dead-letters.js';
 import { healthRoutes } from './routes/api/v1/health.js';
 import { kioskRoutes } from './routes/api/v1/kiosks.js';
+import { deliveryRoutes } from './routes/api/v1/deliveries.js';
+import { reportRoutes } from './routes/api/v1/reports.js';
+import { webhookRoutes } from './routes/api/v1/webhooks.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { PgStore } from './store/postgres.js';
 import { SqliteStore } from './store/sqlite.js';
@@ -91,8 +95,21 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   await registerSwagger(app);
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const throttle: LoginThrottle = await registerRateLimit(app, config.http);
-  const deps = { config, store, mqtt, metrics, fleet, feed, guard: roleGuard(store, config.devMode, throttle) };
-  for (const routes of [healthRoutes, kioskRoutes, deadLetterRoutes, apiKeyRoutes, orgRoutes, assignmentRoutes, countRoutes, scoreRoutes]) {
+  const delivery = startDelivery(store, config.delivery, log.child({ component: 'delivery' }));
+  const deps = { config, store, mqtt, metrics, fleet, feed, delivery, guard: roleGuard(store, config.devMode, throttle) };
+  for (const routes of [
+    healthRoutes,
+    kioskRoutes,
+    deadLetterRoutes,
+    apiKeyRoutes,
+    orgRoutes,
+    assignmentRoutes,
+    countRoutes,
+    scoreRoutes,
+    webhookRoutes,
+    deliveryRoutes,
+    reportRoutes,
+  ]) {
     await api.register(routes, { prefix: '/api/v1', ...deps });
   }
   await api.register(metricsRoutes, deps);
@@ -101,6 +118,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   }, DEAD_LETTER_PRUNE_MS).unref();
   app.addHook('onClose', async () => {
     clearInterval(prune);
+    await delivery.stop();
     fleet.stop();
     await mqtt.stop();
     await store.close();

@@ -6,6 +6,7 @@ import { ulid } from 'ulid';
 import type { KioskConfigMessage, Panel } from '../../../shared/src/index.js';
 import type { HealthTrack } from '../domain/kiosk-health.js';
 import { CountUploads } from './count-uploads.js';
+import { DeliveryStore } from './deliveries.js';
 import { ingestWriter } from './ingest-writer.js';
 import { bindPanel, SqlOrgStore } from './organisation.js';
 import { ScoringStore } from './scoring-store.js';
@@ -95,12 +96,14 @@ function* retireHash(key: { hash: string; id: string; name: string }): Q<void> {
 export class SqlStore extends SqlOrgStore implements Store {
   protected scoring: ScoringStore;
   protected countUploads: CountUploads;
+  readonly deliveries: DeliveryStore;
   private readonly writeIngest: (work: IngestWork) => Promise<BatchOutcome[]>;
 
   constructor(readonly driver: SqlDriver) {
     super();
     this.scoring = new ScoringStore(driver);
     this.countUploads = new CountUploads(driver);
+    this.deliveries = new DeliveryStore(driver);
     this.writeIngest = ingestWriter(driver, this.scoring);
   }
 

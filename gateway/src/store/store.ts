@@ -3,6 +3,7 @@
  * domain terms (../domain/), never SQL. Ingest writes go through `commitIngest`, one transaction per call.
  */
 import type { Event, KioskConfigMessage, Panel, PanelKind, StatusMessage } from '../../../shared/src/index.js';
+import type { DeliveryStore } from './deliveries.js';
 import type { HealthTrack } from '../domain/kiosk-health.js';
 import type { Assignment, CompanySettings, OrgEntity, OrgKind, PanelBinding } from '../domain/organisation.js';
 import type { DayCounts, DayRow, HourRow, PeriodCount, RankRow, Subject } from '../domain/score.js';
@@ -176,6 +177,8 @@ export interface OrgStore {
 }
 
 export interface Store extends OrgStore {
+  /** Webhook and email subscriptions, deliveries and their claims (store/deliveries.ts). */
+  readonly deliveries: DeliveryStore;
   /** Creates tables / runs pending migrations. */
   migrate(): Promise<void>;
   ping(): Promise<boolean>;

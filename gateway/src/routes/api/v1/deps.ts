@@ -1,3 +1,4 @@
+import type { DeliveryService } from '../../../delivery/index.js';
 import type { FleetView } from '../../../ingest/fleet-view.js';
 import type { GatewayConfig } from '../../../lib/config.js';
 import type { GatewayMetrics } from '../../../lib/metrics.js';
@@ -17,4 +18,6 @@ export interface ApiDeps {
   fleet: FleetView;
   /** Presses and statuses as they are committed (lib/press-feed.ts). */
   feed: PressFeed;
+  /** Webhook and email delivery: wake it after a change (delivery/index.ts). */
+  delivery: DeliveryService;
 }
