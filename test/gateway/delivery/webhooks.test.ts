@@ -16,7 +16,7 @@ let receiver: WebhookReceiver;
 const base = testConfig().delivery;
 
 beforeAll(async () => {
-  ({ app } = await startGateway({ delivery: { ...base, pollMs: 20, retryBaseMs: 40, timeoutMs: 400, maxAttempts: 4 } }));
+  ({ app } = await startGateway({ delivery: { ...base, pollMs: 20, retryBaseMs: 40, timeoutMs: 1500, maxAttempts: 4 } }));
   await ok(app, 'POST', '/regions', { id: 'north', name: 'North' });
   await ok(app, 'POST', '/offices', { id: 'msk', name: 'Moscow', timeZone: 'Europe/Moscow', regionId: 'north' });
   await ok(app, 'POST', '/offices', { id: 'spb', name: 'St Petersburg', timeZone: 'Europe/Moscow', regionId: 'north' });
