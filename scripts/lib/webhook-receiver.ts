@@ -27,7 +27,7 @@ export interface WebhookReceiver {
   /** The signing secret to verify with (set after creating the subscription). */
   secret: string | undefined;
   /** How to answer the `n`th request (0-based) for an idempotency key; default 200. */
-  answer: (idemKey: string, n: number) => Answer;
+  answer: (idemKey: string, n: number, body: Received['body']) => Answer;
   /** Resolves when a request matching `match` arrives (past or future). */
   waitFor(match: (r: Received) => boolean, what: string, timeoutMs?: number): Promise<Received>;
   /** Requests per idempotency key that were answered 2xx. */
@@ -78,7 +78,6 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       const idemKey = String(req.headers['x-lb-idempotency-key'] ?? '');
       const n = counts.get(idemKey) ?? 0;
       counts.set(idemKey, n + 1);
-      const answer = receiver.answer(idemKey, n);
       const signature = String(req.headers['x-lb-signature'] ?? '');
       let body: Received['body'];
       try {
@@ -86,6 +85,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       } catch {
         body = { id: '', type: 'unparsable', createdAt: '', data: raw };
       }
+      const answer = receiver.answer(idemKey, n, body);
       const r: Received = {
         idemKey,
         signature,
