@@ -16,6 +16,7 @@ import { benchScores } from './scores.js';
 import { benchScaleOut } from './scale-out.js';
 import { benchPressVisible } from './press-visible.js';
 import { benchUploads } from './uploads.js';
+import { benchWebhook } from './webhook.js';
 import { benchLbFleet } from './lb-fleet.js';
 import type { BenchResult } from './stats.js';
 
@@ -23,7 +24,7 @@ const program = new Command()
   .name('bench')
   .option(
     '--only <names>',
-    'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads,flash,lb-fleet,fleet-health',
+    'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads,flash,lb-fleet,fleet-health,webhook',
   )
   .option('--quick', 'smaller workloads (for a smoke run)')
   .option('--load-kiosks <n>', 'kiosks for the load bench (default 10000, 1000 with --quick)')
@@ -60,6 +61,8 @@ const benches: [string, () => Promise<BenchResult>][] = [
   // `lb fleet` as a technician runs it (a new process) against a gateway holding 10 000 kiosks.
   ['lb-fleet', () => benchLbFleet(opts.quick ? 2000 : 10_000, opts.quick ? 3 : 7)],
   ['fleet-health', () => benchFleetHealth(opts.quick ? 2000 : 10_000)],
+  // An alert_events row committed → the signed webhook at a local receiver (the delivery half of press → webhook).
+  ['webhook', () => benchWebhook(opts.quick ? 50 : 200)],
   [
     'scaleout',
     () =>

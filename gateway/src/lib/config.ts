@@ -189,7 +189,7 @@ export const GatewayEnv = Type.Object({
     ),
   ),
   LB_METRICS_ANONYMOUS: Type.Boolean({ default: false }),
-  LB_DELIVERY_POLL_MS: int(10, 60_000, 100),
+  LB_DELIVERY_POLL_MS: int(10, 60_000, 50),
   LB_DELIVERY_LEASE_SECONDS: int(2, 3600, 60),
   LB_DELIVERY_TIMEOUT_MS: int(100, 120_000, 5000),
   LB_DELIVERY_MAX_ATTEMPTS: int(1, 100, 8),
