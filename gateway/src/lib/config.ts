@@ -193,7 +193,7 @@ export const GatewayEnv = Type.Object({
   LB_DELIVERY_LEASE_SECONDS: int(2, 3600, 60),
   LB_DELIVERY_TIMEOUT_MS: int(100, 120_000, 5000),
   LB_DELIVERY_MAX_ATTEMPTS: int(1, 100, 8),
-  LB_DELIVERY_RETRY_BASE_MS: int(10, 3_600_000, 15_000),
+  LB_DELIVERY_RETRY_BASE_MS: int(10, 3_600_000, 30_000),
   // Not echoed: it may hold a password.
   LB_SMTP_URL: Type.Optional(url(['smtp:', 'smtps:'], 'smtp: or smtps:', () => 'not a URL (expected smtp://user:password@host:port)')),
   LB_SMTP_HOST: Type.Optional(Type.String()),

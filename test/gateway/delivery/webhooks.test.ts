@@ -26,7 +26,7 @@ afterAll(async () => {
   await app?.close();
 });
 
-let subscriptions: string[] = [];
+const subscriptions: string[] = [];
 afterEach(async () => {
   for (const id of subscriptions.splice(0)) await ok(app, 'DELETE', `/webhooks/${id}`);
   await receiver?.close();
