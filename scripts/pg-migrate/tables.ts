@@ -32,6 +32,9 @@ export const TABLES: readonly TableSpec[] = [
   { name: 'boot_anchors', order: 'kiosk_id, boot_id' },
   { name: 'rollup_hour', order: 'office_id, hour_start, kind, desk_id, employee_id' },
   { name: 'rollup_day', order: 'office_id, day, kind, desk_id, employee_id' },
+  { name: 'alert_events', order: 'id', identity: 'id' },
+  { name: 'subscriptions', order: 'id' },
+  { name: 'deliveries', order: 'id', identity: 'id' },
 ];
 
 /**
