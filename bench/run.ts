@@ -17,6 +17,7 @@ import { benchScores } from './scores.js';
 import { benchScaleOut } from './scale-out.js';
 import { benchPressVisible } from './press-visible.js';
 import { benchUploads } from './uploads.js';
+import { benchWebhook } from './webhook.js';
 import { benchLbFleet } from './lb-fleet.js';
 import { benchLive } from './live.js';
 import type { BenchResult } from './stats.js';
@@ -25,7 +26,7 @@ const program = new Command()
   .name('bench')
   .option(
     '--only <names>',
-    'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads,flash,lb-fleet,fleet-health,live,alerts',
+    'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads,flash,lb-fleet,fleet-health,live,alerts,webhook',
   )
   .option('--quick', 'smaller workloads (for a smoke run)')
   .option('--load-kiosks <n>', 'kiosks for the load bench (default 10000, 1000 with --quick)')
@@ -76,6 +77,8 @@ const benches: [string, () => Promise<BenchResult | BenchResult[]>][] = [
     'alerts',
     () => benchAlerts(opts.quick ? { busy: 100_000, runs: 50, indexRows: 50_000 } : { busy: 1_000_000, runs: 200, indexRows: 200_000 }),
   ],
+  // An alert_events row committed → the signed webhook at a local receiver (the delivery half of press → webhook).
+  ['webhook', () => benchWebhook(opts.quick ? 50 : 200)],
   [
     'scaleout',
     () =>

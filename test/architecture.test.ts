@@ -32,6 +32,7 @@ const GATEWAY_FLOORS: Record<string, number> = {
   ingest: 4,
   live: 4,
   alerts: 4,
+  delivery: 4,
   mqtt: 5,
   plugins: 6,
   routes: 7,

@@ -9,6 +9,7 @@ import { createLogger } from '../../shared/src/log.js';
 import { AlertEngine } from './alerts/engine.js';
 import { bootstrapAdminKey, printAdminKeyOnce } from './bootstrap.js';
 import type { GatewayConfig } from './lib/config.js';
+import { startDelivery } from './delivery/index.js';
 import { createHttpServer } from './http-server.js';
 import { FleetView } from './ingest/fleet-view.js';
 import { GatewayMetrics } from './lib/metrics.js';
@@ -34,6 +35,9 @@ import { deadLetterRoutes } from './routes/api/v1/dead-letters.js';
 import { healthRoutes } from './routes/api/v1/health.js';
 import { kioskRoutes } from './routes/api/v1/kiosks.js';
 import { liveRoutes } from './routes/api/v1/live.js';
+import { deliveryRoutes } from './routes/api/v1/deliveries.js';
+import { reportRoutes } from './routes/api/v1/reports.js';
+import { webhookRoutes } from './routes/api/v1/webhooks.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { PgStore } from './store/postgres.js';
 import { SqliteStore } from './store/sqlite.js';
@@ -112,7 +116,8 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   await registerSwagger(app);
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const throttle: LoginThrottle = await registerRateLimit(app, config.http);
-  const deps = { config, store, mqtt, metrics, fleet, feed, live, guard: roleGuard(store, config.devMode, throttle) };
+  const delivery = startDelivery(store, config.delivery, log.child({ component: 'delivery' }));
+  const deps = { config, store, mqtt, metrics, fleet, feed, live, delivery, guard: roleGuard(store, config.devMode, throttle) };
   for (const routes of [
     healthRoutes,
     kioskRoutes,
@@ -125,6 +130,9 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     liveRoutes,
     alertRuleRoutes,
     alertRoutes,
+    webhookRoutes,
+    deliveryRoutes,
+    reportRoutes,
   ]) {
     await api.register(routes, { prefix: '/api/v1', ...deps });
   }
@@ -138,6 +146,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     clearInterval(prune);
     await relay?.stop();
     await alerts.stop();
+    await delivery.stop();
     fleet.stop();
     await mqtt.stop();
     await store.close();

@@ -38,6 +38,8 @@ export const TABLES: readonly TableSpec[] = [
   { name: 'alert_offices', order: 'alert_id, office_id' },
   { name: 'alert_comments', order: 'id', identity: 'id' },
   { name: 'alert_conditions', order: 'rule_id, subject' },
+  { name: 'subscriptions', order: 'id' },
+  { name: 'deliveries', order: 'id', identity: 'id' },
 ];
 
 /**

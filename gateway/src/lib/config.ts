@@ -69,6 +69,32 @@ export interface GatewayConfig {
   metricsAnonymous: boolean;
   /** How often the alert engine re-evaluates every rule (durations, sliding windows, fleet, auto-close). */
   alertTickMs: number;
+  /** Webhooks and email (gateway/src/delivery/, docs/console.md). */
+  delivery: DeliveryConfig;
+}
+
+export interface DeliveryConfig {
+  /** How often each loop looks for alert events to fan out and for due deliveries and reports. */
+  pollMs: number;
+  /** A claimed delivery is this gateway's for this long; then another may take it (longer than timeoutMs). */
+  leaseMs: number;
+  /** One webhook POST or SMTP send, at most. */
+  timeoutMs: number;
+  /** Attempts before a delivery is given up as failed (back-off doubles from retryBaseMs, with jitter). */
+  maxAttempts: number;
+  retryBaseMs: number;
+  /** Absent: this gateway sends no email (another gateway on the same database may). Never logged. */
+  smtp?: SmtpConfig;
+}
+export interface SmtpConfig {
+  /** smtp:// or smtps:// URL (may carry user and password), else host/port/secure/user/password. */
+  url?: string;
+  host?: string;
+  port: number;
+  secure: boolean;
+  user?: string;
+  password?: string;
+  from: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -166,6 +192,21 @@ export const GatewayEnv = Type.Object({
   ),
   LB_METRICS_ANONYMOUS: Type.Boolean({ default: false }),
   LB_ALERT_TICK_MS: int(100, 600_000, 10_000),
+  LB_DELIVERY_POLL_MS: int(10, 60_000, 50),
+  LB_DELIVERY_LEASE_SECONDS: int(2, 3600, 60),
+  LB_DELIVERY_TIMEOUT_MS: int(100, 120_000, 5000),
+  LB_DELIVERY_MAX_ATTEMPTS: int(1, 100, 8),
+  LB_DELIVERY_RETRY_BASE_MS: int(10, 3_600_000, 30_000),
+  // Not echoed: it may hold a password.
+  LB_SMTP_URL: Type.Optional(url(['smtp:', 'smtps:'], 'smtp: or smtps:', () => 'not a URL (expected smtp://user:password@host:port)')),
+  LB_SMTP_HOST: Type.Optional(Type.String()),
+  LB_SMTP_PORT: Type.Optional(int(1, 65535)),
+  LB_SMTP_SECURE: Type.Boolean({ default: false }),
+  LB_SMTP_USER: Type.Optional(Type.String()),
+  // Never echoed.
+  LB_SMTP_PASSWORD: Type.Optional(Type.String()),
+  LB_SMTP_PASSWORD_FILE: Type.Optional(Type.String()),
+  LB_SMTP_FROM: Type.String({ default: 'Loyalty Button <loyalty-button@localhost>' }),
 });
 type Vars = Static<typeof GatewayEnv>;
 const checkEnv = Compile(GatewayEnv);
@@ -281,6 +322,39 @@ function dynsec(vars: Vars): boolean {
   return vars.LB_MQTT_DYNSEC;
 }
 
+/** LB_SMTP_*: a URL or a host; the password from LB_SMTP_PASSWORD or a file (Docker/systemd secrets). */
+function smtp(vars: Vars): SmtpConfig | undefined {
+  if (!vars.LB_SMTP_URL && !vars.LB_SMTP_HOST) {
+    for (const v of ['LB_SMTP_USER', 'LB_SMTP_PASSWORD', 'LB_SMTP_PASSWORD_FILE', 'LB_SMTP_PORT'] as const)
+      if (vars[v] !== undefined) fail(v, 'needs LB_SMTP_HOST (or LB_SMTP_URL)');
+    return undefined;
+  }
+  if (vars.LB_SMTP_URL && vars.LB_SMTP_HOST) fail('LB_SMTP_HOST', 'give LB_SMTP_URL or LB_SMTP_HOST, not both');
+  if (vars.LB_SMTP_PASSWORD !== undefined && vars.LB_SMTP_PASSWORD_FILE)
+    fail('LB_SMTP_PASSWORD_FILE', 'give LB_SMTP_PASSWORD or LB_SMTP_PASSWORD_FILE, not both');
+  let password = vars.LB_SMTP_PASSWORD;
+  if (vars.LB_SMTP_PASSWORD_FILE) {
+    try {
+      password = fs.readFileSync(vars.LB_SMTP_PASSWORD_FILE, 'utf8').trim();
+    } catch (err) {
+      fail(
+        'LB_SMTP_PASSWORD_FILE',
+        `cannot read "${vars.LB_SMTP_PASSWORD_FILE}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
+    }
+  }
+  const secure = vars.LB_SMTP_SECURE || (vars.LB_SMTP_URL ? new URL(vars.LB_SMTP_URL).protocol === 'smtps:' : false);
+  return {
+    url: vars.LB_SMTP_URL,
+    host: vars.LB_SMTP_HOST,
+    port: vars.LB_SMTP_PORT ?? (secure ? 465 : 587),
+    secure,
+    user: vars.LB_SMTP_USER,
+    password,
+    from: vars.LB_SMTP_FROM,
+  };
+}
+
 /** Runs each rule, collecting every problem (not only the first) into one ConfigError. */
 function allRules<T extends Record<string, () => unknown>>(rules: T): { [K in keyof T]: ReturnType<T[K]> } {
   const problems: string[] = [];
@@ -304,6 +378,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     httpTls: () => httpTls(vars),
     ca: () => caFile(vars),
     dynsec: () => dynsec(vars),
+    smtp: () => smtp(vars),
   });
   const dataDir = path.resolve(vars.LB_DATA_DIR);
   return {
@@ -347,6 +422,14 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     },
     metricsAnonymous: vars.LB_METRICS_ANONYMOUS,
     alertTickMs: vars.LB_ALERT_TICK_MS,
+    delivery: {
+      pollMs: vars.LB_DELIVERY_POLL_MS,
+      leaseMs: vars.LB_DELIVERY_LEASE_SECONDS * 1000,
+      timeoutMs: vars.LB_DELIVERY_TIMEOUT_MS,
+      maxAttempts: vars.LB_DELIVERY_MAX_ATTEMPTS,
+      retryBaseMs: vars.LB_DELIVERY_RETRY_BASE_MS,
+      smtp: ruled.smtp,
+    },
   };
 }
 

@@ -255,4 +255,24 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX events_office_t ON events (office_id, t);
   `,
+  /* 9: reserved for sessions */ '',
+  /* 10: delivery (gateway/src/delivery/): who is told (subscriptions: a webhook URL with its signing secret —
+     stored as is, it must be, to sign — or an email address with a language and report frequencies), and
+     what is to be sent (deliveries, one per alert event and subscription or per report and period: idem_key
+     is unique, so fan-out and report scheduling on several gateways make each once). A worker claims due
+     rows with a lease (claimed_by, claimed_until_ms) and retries with back-off until delivered or failed */ `
+  CREATE TABLE subscriptions (
+    id TEXT NOT NULL PRIMARY KEY, channel TEXT NOT NULL, target TEXT NOT NULL, secret TEXT,
+    scope_level TEXT NOT NULL, scope_id TEXT, kinds TEXT NOT NULL, language TEXT NOT NULL, reports TEXT NOT NULL,
+    enabled INTEGER NOT NULL, created_at TEXT NOT NULL
+  );
+  CREATE TABLE deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, idem_key TEXT NOT NULL UNIQUE, subscription_id TEXT NOT NULL,
+    channel TEXT NOT NULL, target TEXT NOT NULL, office_ids TEXT NOT NULL, payload TEXT NOT NULL,
+    state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL, last_error TEXT,
+    claimed_by TEXT, claimed_until_ms INTEGER, created_at TEXT NOT NULL, done_at TEXT
+  );
+  CREATE INDEX deliveries_due ON deliveries (next_attempt_ms) WHERE state = 'pending';
+  CREATE INDEX deliveries_subscription ON deliveries (subscription_id, id);
+  `,
 ];

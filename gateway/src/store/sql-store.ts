@@ -7,6 +7,7 @@ import type { KioskConfigMessage, Panel } from '../../../shared/src/index.js';
 import type { HealthTrack } from '../domain/kiosk-health.js';
 import { AlertStore } from './alerts.js';
 import { CountUploads } from './count-uploads.js';
+import { DeliveryStore } from './deliveries.js';
 import { ingestWriter } from './ingest-writer.js';
 import { LiveReads } from './live-reads.js';
 import { bindPanel, SqlOrgStore } from './organisation.js';
@@ -99,6 +100,7 @@ export class SqlStore extends SqlOrgStore implements Store {
   protected countUploads: CountUploads;
   readonly live: LiveReads;
   readonly alerts: AlertStore;
+  readonly deliveries: DeliveryStore;
   private readonly writeIngest: (work: IngestWork) => Promise<BatchOutcome[]>;
 
   constructor(readonly driver: SqlDriver) {
@@ -107,6 +109,7 @@ export class SqlStore extends SqlOrgStore implements Store {
     this.countUploads = new CountUploads(driver);
     this.live = new LiveReads(driver);
     this.alerts = new AlertStore(driver);
+    this.deliveries = new DeliveryStore(driver);
     this.writeIngest = ingestWriter(driver, this.scoring);
   }
 

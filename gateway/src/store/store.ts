@@ -3,6 +3,7 @@
  * domain terms (../domain/), never SQL. Ingest writes go through `commitIngest`, one transaction per call.
  */
 import type { Event, KioskConfigMessage, Panel, PanelKind, StatusMessage } from '../../../shared/src/index.js';
+import type { DeliveryStore } from './deliveries.js';
 import type { HealthTrack } from '../domain/kiosk-health.js';
 import type { Assignment, CompanySettings, OrgEntity, OrgKind, PanelBinding } from '../domain/organisation.js';
 import type { AlertStore } from './alerts.js';
@@ -180,6 +181,8 @@ export interface OrgStore {
 export interface Store extends OrgStore {
   /** The live feed's reads (live-reads.ts): press attribution, kiosk offices, alert events. */
   readonly live: LiveReads;
+  /** Webhook and email subscriptions, deliveries and their claims (store/deliveries.ts). */
+  readonly deliveries: DeliveryStore;
   /** Creates tables / runs pending migrations. */
   migrate(): Promise<void>;
   ping(): Promise<boolean>;

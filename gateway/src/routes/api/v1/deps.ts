@@ -1,3 +1,4 @@
+import type { DeliveryService } from '../../../delivery/index.js';
 import type { FleetView } from '../../../ingest/fleet-view.js';
 import type { GatewayConfig } from '../../../lib/config.js';
 import type { GatewayMetrics } from '../../../lib/metrics.js';
@@ -20,4 +21,6 @@ export interface ApiDeps {
   feed: PressFeed;
   /** The open live streams (live/hub.ts). */
   live: LiveHub;
+  /** Webhook and email delivery: wake it after a change (delivery/index.ts). */
+  delivery: DeliveryService;
 }
