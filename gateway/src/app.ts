@@ -28,6 +28,7 @@ import { scoreRoutes } from './routes/api/v1/scores.js';
 import { deadLetterRoutes } from './routes/api/v1/dead-letters.js';
 import { healthRoutes } from './routes/api/v1/health.js';
 import { kioskRoutes } from './routes/api/v1/kiosks.js';
+import { consoleRoutes } from './routes/console.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { PgStore } from './store/postgres.js';
 import { SqliteStore } from './store/sqlite.js';
@@ -96,6 +97,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     await api.register(routes, { prefix: '/api/v1', ...deps });
   }
   await api.register(metricsRoutes, deps);
+  await app.register(consoleRoutes);
   const prune = setInterval(() => {
     store.pruneDeadLetters(config.deadLettersMax).catch((err: Error) => log.warn({ err }, 'pruning dead letters failed'));
   }, DEAD_LETTER_PRUNE_MS).unref();
