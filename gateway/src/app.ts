@@ -17,6 +17,7 @@ import { roleGuard, type LoginThrottle } from './plugins/app/auth.js';
 import { registerCsv } from './plugins/app/csv.js';
 import { registerErrorHandling } from './plugins/app/errors.js';
 import { registerJsonBody } from './plugins/app/json-body.js';
+import { registerSessions } from './plugins/app/session.js';
 import { registerHelmet } from './plugins/external/helmet.js';
 import { registerRateLimit } from './plugins/external/rate-limit.js';
 import { registerSwagger } from './plugins/external/swagger.js';
@@ -25,6 +26,7 @@ import { assignmentRoutes } from './routes/api/v1/assignments.js';
 import { countRoutes } from './routes/api/v1/counts.js';
 import { orgRoutes } from './routes/api/v1/org.js';
 import { scoreRoutes } from './routes/api/v1/scores.js';
+import { sessionRoutes } from './routes/api/v1/session.js';
 import { deadLetterRoutes } from './routes/api/v1/dead-letters.js';
 import { healthRoutes } from './routes/api/v1/health.js';
 import { kioskRoutes } from './routes/api/v1/kiosks.js';
@@ -92,8 +94,20 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   await registerSwagger(app);
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const throttle: LoginThrottle = await registerRateLimit(app, config.http);
-  const deps = { config, store, mqtt, metrics, fleet, feed, guard: roleGuard(store, config.devMode, throttle) };
-  for (const routes of [healthRoutes, kioskRoutes, deadLetterRoutes, apiKeyRoutes, orgRoutes, assignmentRoutes, countRoutes, scoreRoutes]) {
+  const sessions = await registerSessions(app, store, config.http);
+  const guard = roleGuard(store, config.devMode, throttle, sessions);
+  const deps = { config, store, mqtt, metrics, fleet, feed, guard, throttle, sessions };
+  for (const routes of [
+    healthRoutes,
+    kioskRoutes,
+    deadLetterRoutes,
+    apiKeyRoutes,
+    orgRoutes,
+    assignmentRoutes,
+    countRoutes,
+    scoreRoutes,
+    sessionRoutes,
+  ]) {
     await api.register(routes, { prefix: '/api/v1', ...deps });
   }
   await api.register(metricsRoutes, deps);

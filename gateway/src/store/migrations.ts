@@ -226,4 +226,14 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX alert_events_pending ON alert_events (id) WHERE fanned_out = 0;
   CREATE INDEX alert_events_alert ON alert_events (alert_id, id);
   `,
+  /* 9 (issue 15's plan; the alerts' migration comes before it at merge): console sign-in sessions
+     (store/sessions.ts). token_hash: SHA-256 of the cookie token, never the token; key_hash: the API key's
+     hash when signed in, so rotating the key ends its sessions; deleting the key deletes them. Times in ms */ `
+  CREATE TABLE sessions (
+    id TEXT NOT NULL PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE,
+    key_id TEXT NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE, key_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, last_seen INTEGER NOT NULL
+  );
+  CREATE INDEX sessions_key ON sessions (key_id);
+  `,
 ];

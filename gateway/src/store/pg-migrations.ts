@@ -126,4 +126,12 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE INDEX alert_events_pending ON alert_events (id) WHERE fanned_out = 0;
   CREATE INDEX alert_events_alert ON alert_events (alert_id, id);
   `,
+  /* 7 (after the alerts' 6 at merge): SQLite's migration 9, console sign-in sessions */ `
+  CREATE TABLE sessions (
+    id TEXT NOT NULL PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE,
+    key_id TEXT NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE, key_hash TEXT NOT NULL,
+    created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, last_seen BIGINT NOT NULL
+  );
+  CREATE INDEX sessions_key ON sessions (key_id);
+  `,
 ];

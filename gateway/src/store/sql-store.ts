@@ -9,6 +9,7 @@ import { CountUploads } from './count-uploads.js';
 import { ingestWriter } from './ingest-writer.js';
 import { bindPanel, SqlOrgStore } from './organisation.js';
 import { ScoringStore } from './scoring-store.js';
+import { SessionStore } from './sessions.js';
 import { all, get, inList, run, value, type Q, type Row, type SqlDriver } from './sql.js';
 import type {
   ApiKey,
@@ -95,12 +96,14 @@ function* retireHash(key: { hash: string; id: string; name: string }): Q<void> {
 export class SqlStore extends SqlOrgStore implements Store {
   protected scoring: ScoringStore;
   protected countUploads: CountUploads;
+  readonly sessions: SessionStore;
   private readonly writeIngest: (work: IngestWork) => Promise<BatchOutcome[]>;
 
   constructor(readonly driver: SqlDriver) {
     super();
     this.scoring = new ScoringStore(driver);
     this.countUploads = new CountUploads(driver);
+    this.sessions = new SessionStore(driver);
     this.writeIngest = ingestWriter(driver, this.scoring);
   }
 

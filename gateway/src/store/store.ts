@@ -6,6 +6,7 @@ import type { Event, KioskConfigMessage, Panel, PanelKind, StatusMessage } from 
 import type { HealthTrack } from '../domain/kiosk-health.js';
 import type { Assignment, CompanySettings, OrgEntity, OrgKind, PanelBinding } from '../domain/organisation.js';
 import type { DayCounts, DayRow, HourRow, PeriodCount, RankRow, Subject } from '../domain/score.js';
+import type { SessionStore } from './sessions.js';
 
 /** `metrics`: may only scrape GET /metrics (a Prometheus server's key). */
 export type Role = 'admin' | 'technician' | 'manager' | 'metrics';
@@ -214,4 +215,6 @@ export interface Store extends OrgStore {
   isRevokedApiKey(hash: string): Promise<boolean>;
   listApiKeys(): Promise<ApiKey[]>;
   countApiKeys(role: Role): Promise<number>;
+  /** Console sign-in sessions (store/sessions.ts). */
+  readonly sessions: SessionStore;
 }

@@ -3,7 +3,8 @@ import type { GatewayConfig } from '../../../lib/config.js';
 import type { GatewayMetrics } from '../../../lib/metrics.js';
 import type { PressFeed } from '../../../lib/press-feed.js';
 import type { MqttRuntime } from '../../../mqtt/runtime.js';
-import type { RoleGuard } from '../../../plugins/app/auth.js';
+import type { LoginThrottle, RoleGuard } from '../../../plugins/app/auth.js';
+import type { Sessions } from '../../../plugins/app/session.js';
 import type { Store } from '../../../store/store.js';
 
 /** What every route module gets: passed as plugin options, no global decorations. */
@@ -17,4 +18,8 @@ export interface ApiDeps {
   fleet: FleetView;
   /** Presses and statuses as they are committed (lib/press-feed.ts). */
   feed: PressFeed;
+  /** Failed logins per source address (sign-in counts them too). */
+  throttle: LoginThrottle;
+  /** Console sign-in sessions. */
+  sessions: Sessions;
 }
