@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { benchAlerts } from './alerts.js';
 import { benchAttacks } from './attacks.js';
+import { benchConsole } from './console.js';
 import { benchFlash } from './flash.js';
 import { benchFleetHealth } from './fleet-health.js';
 import { benchIngest } from './ingest.js';
@@ -26,7 +27,7 @@ const program = new Command()
   .name('bench')
   .option(
     '--only <names>',
-    'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads,flash,lb-fleet,fleet-health,live,alerts,webhook',
+    'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads,flash,lb-fleet,fleet-health,live,alerts,webhook,console',
   )
   .option('--quick', 'smaller workloads (for a smoke run)')
   .option('--load-kiosks <n>', 'kiosks for the load bench (default 10000, 1000 with --quick)')
@@ -79,6 +80,11 @@ const benches: [string, () => Promise<BenchResult | BenchResult[]>][] = [
   ],
   // An alert_events row committed → the signed webhook at a local receiver (the delivery half of press → webhook).
   ['webhook', () => benchWebhook(opts.quick ? 50 : 200)],
+  // Initial load of the console, and an office page on a year of presses (10 M at full size) in Chromium.
+  [
+    'console',
+    () => benchConsole(opts.quick ? { kiosks: 200, pressesPerKiosk: 2500, runs: 5 } : { kiosks: 2000, pressesPerKiosk: 5000, runs: 20 }),
+  ],
   [
     'scaleout',
     () =>

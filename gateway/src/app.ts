@@ -21,6 +21,7 @@ import { roleGuard, type LoginThrottle } from './plugins/app/auth.js';
 import { registerCsv } from './plugins/app/csv.js';
 import { registerErrorHandling } from './plugins/app/errors.js';
 import { registerJsonBody } from './plugins/app/json-body.js';
+import { registerSessions } from './plugins/app/session.js';
 import { registerHelmet } from './plugins/external/helmet.js';
 import { registerRateLimit } from './plugins/external/rate-limit.js';
 import { registerSwagger } from './plugins/external/swagger.js';
@@ -31,6 +32,7 @@ import { orgRoutes } from './routes/api/v1/org.js';
 import { alertRoutes } from './routes/api/v1/alerts.js';
 import { alertRuleRoutes } from './routes/api/v1/alert-rules.js';
 import { scoreRoutes } from './routes/api/v1/scores.js';
+import { sessionRoutes } from './routes/api/v1/session.js';
 import { deadLetterRoutes } from './routes/api/v1/dead-letters.js';
 import { healthRoutes } from './routes/api/v1/health.js';
 import { kioskRoutes } from './routes/api/v1/kiosks.js';
@@ -38,6 +40,7 @@ import { liveRoutes } from './routes/api/v1/live.js';
 import { deliveryRoutes } from './routes/api/v1/deliveries.js';
 import { reportRoutes } from './routes/api/v1/reports.js';
 import { webhookRoutes } from './routes/api/v1/webhooks.js';
+import { consoleRoutes } from './routes/console.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { PgStore } from './store/postgres.js';
 import { SqliteStore } from './store/sqlite.js';
@@ -117,7 +120,9 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const throttle: LoginThrottle = await registerRateLimit(app, config.http);
   const delivery = startDelivery(store, config.delivery, log.child({ component: 'delivery' }));
-  const deps = { config, store, mqtt, metrics, fleet, feed, live, delivery, guard: roleGuard(store, config.devMode, throttle) };
+  const sessions = await registerSessions(app, store, config.http);
+  const guard = roleGuard(store, config.devMode, throttle, sessions);
+  const deps = { config, store, mqtt, metrics, fleet, feed, live, delivery, guard, throttle, sessions };
   for (const routes of [
     healthRoutes,
     kioskRoutes,
@@ -133,10 +138,12 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     webhookRoutes,
     deliveryRoutes,
     reportRoutes,
+    sessionRoutes,
   ]) {
     await api.register(routes, { prefix: '/api/v1', ...deps });
   }
   await api.register(metricsRoutes, deps);
+  await app.register(consoleRoutes);
   const prune = setInterval(() => {
     store.pruneDeadLetters(config.deadLettersMax).catch((err: Error) => log.warn({ err }, 'pruning dead letters failed'));
   }, DEAD_LETTER_PRUNE_MS).unref();

@@ -11,6 +11,8 @@ describe('loadConfig', () => {
       maxConnections: 512,
       authFailures: 10,
       authWindowMs: 60_000,
+      sessionIdleMs: 8 * 3_600_000,
+      sessionMaxMs: 12 * 3_600_000,
       trustProxy: undefined,
       tls: undefined,
     });

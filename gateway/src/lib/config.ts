@@ -26,6 +26,9 @@ export interface GatewayConfig {
     /** Failed API logins a source address may make per window; then it gets 429 until the window ends. */
     authFailures: number;
     authWindowMs: number;
+    /** Console sessions (POST /api/v1/session): ended after this long idle, and this long after sign-in at most. */
+    sessionIdleMs: number;
+    sessionMaxMs: number;
     /** Proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For names the client; none by default. */
     trustProxy?: string;
     /** HTTPS: the certificate (chain) and its private key, PEM, read and checked at start. */
@@ -135,6 +138,8 @@ export const GatewayEnv = Type.Object({
   LB_HTTP_MAX_CONNECTIONS: int(1, 1_000_000, 512),
   LB_HTTP_AUTH_FAILURES: int(1, 1_000_000, 10),
   LB_HTTP_AUTH_WINDOW_MS: int(1000, 86_400_000, 60_000),
+  LB_SESSION_IDLE_MS: int(1000, 2_592_000_000, 8 * 3_600_000),
+  LB_SESSION_MAX_MS: int(1000, 2_592_000_000, 12 * 3_600_000),
   LB_HTTP_TRUST_PROXY: Type.Optional(
     checked(
       (raw) => raw.split(',').every((a) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(a.trim())),
@@ -389,6 +394,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       maxConnections: vars.LB_HTTP_MAX_CONNECTIONS,
       authFailures: vars.LB_HTTP_AUTH_FAILURES,
       authWindowMs: vars.LB_HTTP_AUTH_WINDOW_MS,
+      sessionIdleMs: vars.LB_SESSION_IDLE_MS,
+      sessionMaxMs: vars.LB_SESSION_MAX_MS,
       trustProxy: vars.LB_HTTP_TRUST_PROXY,
       tls: ruled.httpTls,
     },

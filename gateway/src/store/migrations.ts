@@ -255,7 +255,16 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX events_office_t ON events (office_id, t);
   `,
-  /* 9: reserved for sessions */ '',
+  /* 9: console sign-in sessions
+     (store/sessions.ts). token_hash: SHA-256 of the cookie token, never the token; key_hash: the API key's
+     hash when signed in, so rotating the key ends its sessions; deleting the key deletes them. Times in ms */ `
+  CREATE TABLE sessions (
+    id TEXT NOT NULL PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE,
+    key_id TEXT NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE, key_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, last_seen INTEGER NOT NULL
+  );
+  CREATE INDEX sessions_key ON sessions (key_id);
+  `,
   /* 10: delivery (gateway/src/delivery/): who is told (subscriptions: a webhook URL with its signing secret —
      stored as is, it must be, to sign — or an email address with a language and report frequencies), and
      what is to be sent (deliveries, one per alert event and subscription or per report and period: idem_key

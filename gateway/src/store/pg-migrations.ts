@@ -150,7 +150,14 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX events_office_t ON events (office_id, t);
   `,
-  /* 7: reserved for sessions */ '',
+  /* 7: SQLite's migration 9, console sign-in sessions */ `
+  CREATE TABLE sessions (
+    id TEXT NOT NULL PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE,
+    key_id TEXT NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE, key_hash TEXT NOT NULL,
+    created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, last_seen BIGINT NOT NULL
+  );
+  CREATE INDEX sessions_key ON sessions (key_id);
+  `,
   /* 8: SQLite's migration 10, delivery subscriptions and deliveries */ `
   CREATE TABLE subscriptions (
     id TEXT COLLATE "C" NOT NULL PRIMARY KEY, channel TEXT NOT NULL, target TEXT NOT NULL, secret TEXT,

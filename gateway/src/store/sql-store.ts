@@ -12,6 +12,7 @@ import { ingestWriter } from './ingest-writer.js';
 import { LiveReads } from './live-reads.js';
 import { bindPanel, SqlOrgStore } from './organisation.js';
 import { ScoringStore } from './scoring-store.js';
+import { SessionStore } from './sessions.js';
 import { all, get, inList, run, value, type Q, type Row, type SqlDriver } from './sql.js';
 import type {
   ApiKey,
@@ -101,6 +102,7 @@ export class SqlStore extends SqlOrgStore implements Store {
   readonly live: LiveReads;
   readonly alerts: AlertStore;
   readonly deliveries: DeliveryStore;
+  readonly sessions: SessionStore;
   private readonly writeIngest: (work: IngestWork) => Promise<BatchOutcome[]>;
 
   constructor(readonly driver: SqlDriver) {
@@ -110,6 +112,7 @@ export class SqlStore extends SqlOrgStore implements Store {
     this.live = new LiveReads(driver);
     this.alerts = new AlertStore(driver);
     this.deliveries = new DeliveryStore(driver);
+    this.sessions = new SessionStore(driver);
     this.writeIngest = ingestWriter(driver, this.scoring);
   }
 

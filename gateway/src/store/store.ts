@@ -9,6 +9,7 @@ import type { Assignment, CompanySettings, OrgEntity, OrgKind, PanelBinding } fr
 import type { AlertStore } from './alerts.js';
 import type { DayCounts, DayRow, HourRow, PeriodCount, RankRow, Subject } from '../domain/score.js';
 import type { LiveReads } from './live-reads.js';
+import type { SessionStore } from './sessions.js';
 
 /** `metrics`: may only scrape GET /metrics (a Prometheus server's key). */
 export type Role = 'admin' | 'technician' | 'manager' | 'metrics';
@@ -224,4 +225,6 @@ export interface Store extends OrgStore {
 
   /** Alert rules, alerts, their conditions and events (store/alerts.ts). */
   readonly alerts: AlertStore;
+  /** Console sign-in sessions (store/sessions.ts). */
+  readonly sessions: SessionStore;
 }

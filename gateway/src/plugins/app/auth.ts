@@ -1,8 +1,12 @@
-/** API keys: `Authorization: Bearer <key>`, hashed at rest (see secrets.ts), with roles. */
+/**
+ * API keys: `Authorization: Bearer <key>`, hashed at rest (see secrets.ts), with roles; or the console's
+ * session cookie opened with such a key (session.ts), whose unsafe requests must carry its CSRF token.
+ */
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { hashSecret, verifySecret } from '../../lib/secrets.js';
-import type { Role, Store } from '../../store/store.js';
+import type { ApiKey, Role, Store } from '../../store/store.js';
 import { httpError } from './errors.js';
+import { csrfMatches, isUnsafe, sameOrigin, sessionCookie, type Sessions } from './session.js';
 
 export interface Principal {
   keyId: string;
@@ -30,7 +34,13 @@ export interface LoginThrottle {
   failed(req: FastifyRequest): Promise<void>;
 }
 
-export function roleGuard(store: Store, devMode: boolean, throttle: LoginThrottle): RoleGuard {
+/** The stored key a presented secret is, or undefined (unknown, revoked or rotated away). */
+export async function keyFor(store: Store, key: string): Promise<(ApiKey & { hash: string }) | undefined> {
+  const row = await store.apiKeyByHash(hashSecret(key));
+  return row && verifySecret(key, row.hash) ? row : undefined;
+}
+
+export function roleGuard(store: Store, devMode: boolean, throttle: LoginThrottle, sessions?: Sessions): RoleGuard {
   /** A refused login: counted against its source and logged (the key never is). */
   async function refuse(req: FastifyRequest, reason: string): Promise<never> {
     await throttle.failed(req);
@@ -38,11 +48,29 @@ export function roleGuard(store: Store, devMode: boolean, throttle: LoginThrottl
     throw httpError(401, reason);
   }
 
+  /**
+   * The session cookie's principal. A stale cookie is not counted as a failed login: its token is random
+   * 256 bits, so no guessing is worth throttling, and a browser left open overnight should not lock its office out.
+   */
+  async function fromSession(req: FastifyRequest, token: string): Promise<Principal> {
+    const found = await sessions!.find(token);
+    if (!found) throw httpError(401, 'session expired or signed out: sign in again');
+    if (isUnsafe(req)) {
+      if (!sameOrigin(req)) throw httpError(403, 'cross-origin request refused');
+      if (!csrfMatches(token, req.headers['x-csrf-token'])) throw httpError(403, 'missing or wrong x-csrf-token for this session');
+    }
+    req.sessionToken = token;
+    const { key } = found;
+    return { keyId: key.id, name: key.name, role: key.role, offices: key.offices, regions: key.regions };
+  }
+
   async function identify(req: FastifyRequest, reply: FastifyReply): Promise<Principal> {
     const header = req.headers.authorization;
     if (!header) {
+      const token = sessions && sessionCookie(req);
+      if (token) return fromSession(req, token);
       if (devMode) return { keyId: 'dev', name: 'LB_DEV_MODE', role: 'admin', offices: [], regions: [] };
-      throw httpError(401, 'missing API key: send "Authorization: Bearer <key>"');
+      throw httpError(401, 'missing API key: send "Authorization: Bearer <key>" (or sign in to the console)');
     }
     // Checked before the key: while a source waits, even the right key gets 429, so guesses tell nothing.
     const wait = await throttle.wait(req);
@@ -52,8 +80,8 @@ export function roleGuard(store: Store, devMode: boolean, throttle: LoginThrottl
     }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) return refuse(req, 'malformed Authorization header: expected "Bearer <key>"');
-    const row = await store.apiKeyByHash(hashSecret(match[1]!));
-    if (!row || !verifySecret(match[1]!, row.hash)) return refuse(req, 'unknown API key');
+    const row = await keyFor(store, match[1]!);
+    if (!row) return refuse(req, 'unknown API key');
     return { keyId: row.id, name: row.name, role: row.role, offices: row.offices, regions: row.regions };
   }
   return (...roles) =>

@@ -5,7 +5,8 @@ import type { GatewayMetrics } from '../../../lib/metrics.js';
 import type { PressFeed } from '../../../lib/press-feed.js';
 import type { LiveHub } from '../../../live/hub.js';
 import type { MqttRuntime } from '../../../mqtt/runtime.js';
-import type { RoleGuard } from '../../../plugins/app/auth.js';
+import type { LoginThrottle, RoleGuard } from '../../../plugins/app/auth.js';
+import type { Sessions } from '../../../plugins/app/session.js';
 import type { Store } from '../../../store/store.js';
 
 /** What every route module gets: passed as plugin options, no global decorations. */
@@ -23,4 +24,8 @@ export interface ApiDeps {
   live: LiveHub;
   /** Webhook and email delivery: wake it after a change (delivery/index.ts). */
   delivery: DeliveryService;
+  /** Failed logins per source address (sign-in counts them too). */
+  throttle: LoginThrottle;
+  /** Console sign-in sessions. */
+  sessions: Sessions;
 }

@@ -1,0 +1,10 @@
+/** The console's pages, one line each; each module exports `render(ctx)` and loads on first visit. */
+import type { Route } from '../context.js';
+
+export const routes: Route[] = [
+  { path: '/sign-in', load: () => import('./sign-in.js'), public: true },
+  { path: '/', load: () => import('./overview.js'), nav: 'nav.overview' },
+  { path: '/offices/:id', load: () => import('./office.js') },
+  { path: '/employees/:id', load: () => import('./employee.js') },
+  { path: '/rankings', load: () => import('./rankings.js'), nav: 'nav.rankings', roles: ['admin', 'manager'] },
+];
