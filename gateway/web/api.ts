@@ -77,6 +77,17 @@ export const api = {
   put: <T>(path: string, body?: unknown) => request<T>('PUT', path, { body }),
   patch: <T>(path: string, body?: unknown) => request<T>('PATCH', path, { body }),
   delete: <T>(path: string) => request<T>('DELETE', path),
+  /** Every item of a paged list (`{ items, next }`), following `after`. */
+  async all<T>(path: string, query: Query = {}): Promise<T[]> {
+    const out: T[] = [];
+    let after: string | undefined;
+    do {
+      const page = await request<{ items: T[]; next: string | null }>('GET', path, { query: { ...query, limit: 1000, after } });
+      out.push(...page.items);
+      after = page.next ?? undefined;
+    } while (after);
+    return out;
+  },
   /** An EventSource on an API path (same origin, cookie sent by the browser). */
   events: (path: string, query?: Query) => new EventSource(url(path, query), { withCredentials: true }),
 };

@@ -3,7 +3,16 @@
  * upper bounds. Points without a value (no presses in a bucket) leave a gap.
  */
 import uPlot from 'uplot';
+import { locale } from '../i18n.js';
 import { h } from './dom.js';
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+
+function tickLabel(seconds: number, step: 'hour' | 'day', timeZone?: string | null): string {
+  const f: Intl.DateTimeFormatOptions = step === 'day' ? { day: 'numeric', month: 'short' } : { hour: '2-digit', minute: '2-digit' };
+  return new Intl.DateTimeFormat(locale(), { ...f, timeZone: timeZone ?? undefined }).format(seconds * 1000);
+}
 
 export interface SeriesPoint {
   /** Seconds since the epoch (bucket start). */
@@ -15,7 +24,7 @@ export interface SeriesPoint {
 
 export function bandChart(
   points: SeriesPoint[],
-  opts: { title: string; label: string; format: (v: number) => string; timeZone?: string | null },
+  opts: { title: string; label: string; format: (v: number) => string; timeZone?: string | null; step: 'hour' | 'day' },
 ): { el: HTMLElement; destroy(): void } {
   const el = h('figure', { class: 'chart' }, h('figcaption', {}, opts.title));
   const data: uPlot.AlignedData = [points.map((p) => p.x), points.map((p) => p.value), points.map((p) => p.lo), points.map((p) => p.hi)];
@@ -32,7 +41,15 @@ export function bandChart(
         { label: '95 % hi', stroke: 'rgba(31,95,168,0.3)', value: (_u, v) => (v === null ? '—' : opts.format(v)) },
       ],
       bands: [{ series: [3, 2], fill: 'rgba(31,95,168,0.12)' }],
-      axes: [{}, { values: (_u, splits) => splits.map((v) => opts.format(v)) }],
+      axes: [
+        {
+          // Ticks on whole days (or hours), labelled in the viewer's language and the office's zone.
+          incrs: opts.step === 'day' ? [DAY, 2 * DAY, 7 * DAY, 14 * DAY, 28 * DAY] : [HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR],
+          space: 60,
+          values: (_u, splits) => splits.map((v) => tickLabel(v, opts.step, opts.timeZone)),
+        },
+        { values: (_u, splits) => splits.map((v) => opts.format(v)), size: 60 },
+      ],
     },
     data,
   );

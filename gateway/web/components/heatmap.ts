@@ -10,6 +10,8 @@ export interface HeatCell {
   hour: number; // 0…23
   value: number | null;
   label: string;
+  /** Presses behind the value. */
+  n: number;
 }
 
 export function heatmap(cells: HeatCell[], opts: { title: string; higherIsBetter?: boolean }): HTMLElement {
@@ -23,7 +25,7 @@ export function heatmap(cells: HeatCell[], opts: { title: string; higherIsBetter
     const row = h('tr', {}, h('th', { scope: 'row' }, weekdayName(wd)));
     for (const hr of hours) {
       const c = cells.find((x) => x.weekday === wd && x.hour === hr);
-      const td = h('td', { title: c?.label ?? '' });
+      const td = h('td', { title: c ? `${c.label} · n = ${c.n}` : '' });
       if (c && c.value !== null) {
         const share = max > min ? (c.value - min) / (max - min) : 0.5;
         const bad = opts.higherIsBetter ? 1 - share : share;

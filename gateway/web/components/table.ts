@@ -14,10 +14,17 @@ export interface Column<R> {
   numeric?: boolean;
 }
 
-export function table<R>(columns: Column<R>[], rows: R[], opts: { csvName: string; caption?: string; id?: string }): HTMLElement {
+export function table<R>(
+  columns: Column<R>[],
+  rows: R[],
+  opts: { csvName: string; caption?: string; id?: string; rowId?: (row: R) => string },
+): HTMLElement {
   const head = h('tr', {}, ...columns.map((c) => h('th', { scope: 'col', class: c.numeric ? 'num' : undefined }, c.label)));
   const body = h('tbody', {});
-  for (const row of rows) body.append(h('tr', {}, ...columns.map((c) => h('td', { class: c.numeric ? 'num' : undefined }, c.cell(row)))));
+  for (const row of rows)
+    body.append(
+      h('tr', { 'data-id': opts.rowId?.(row) }, ...columns.map((c) => h('td', { class: c.numeric ? 'num' : undefined }, c.cell(row)))),
+    );
   if (rows.length === 0) body.append(h('tr', {}, h('td', { colspan: columns.length, class: 'empty' }, t('table.empty'))));
   const tableEl = h('table', { id: opts.id }, opts.caption ? h('caption', {}, opts.caption) : null, h('thead', {}, head), body);
   const csv = h('button', { type: 'button', class: 'csv no-print', onclick: () => downloadCsv(tableEl, opts.csvName) }, t('csv.export'));

@@ -1,0 +1,113 @@
+/** The shapes of the API answers the pages read (see the OpenAPI document at /docs for all fields). */
+import type { Counts, Score } from '../../shared/src/indices.js';
+
+export type { Counts, Score };
+export type Kind = 'staff' | 'office' | 'loyalty';
+export type Scores = Partial<Record<Kind, Score>>;
+
+export interface PeriodScore {
+  start: string;
+  end: string;
+  localStart?: string;
+  localEnd?: string;
+  scores: Scores;
+  visitors: number | null;
+  sales: number | null;
+}
+
+export interface Change {
+  ink: number | null;
+  iel: number | null;
+  csat: number | null;
+  coverage: number | null;
+}
+
+export interface SubjectScores {
+  subject: { level: string; id: string | null };
+  from: string;
+  to: string;
+  bucket: string;
+  timeZone: string | null;
+  total: PeriodScore;
+  previous: PeriodScore;
+  change: Partial<Record<Kind, Change>>;
+  buckets: PeriodScore[];
+  byHourOfDay: { hour: number; scores: Scores }[];
+  byWeekday: { weekday: number; scores: Scores }[];
+  timeUncertain: number;
+}
+
+export interface Office {
+  id: string;
+  name: string;
+  timeZone: string;
+  regionId: string | null;
+  k: number | null;
+}
+export interface Region {
+  id: string;
+  name: string;
+}
+export interface Desk {
+  id: string;
+  officeId: string;
+  name: string;
+}
+export interface Employee {
+  id: string;
+  name: string;
+  officeId: string | null;
+}
+export interface Assignment {
+  id: string;
+  deskId: string;
+  employeeId: string;
+  from: string;
+  to: string | null;
+}
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
+
+export interface RankingItem {
+  rank: number;
+  id: string;
+  officeId: string | null;
+  value: number;
+  ci95: [number, number];
+  n: number;
+  counts: Counts;
+  coverageKnown: boolean;
+}
+export interface Ranking {
+  level: string;
+  index: string;
+  kind: Kind;
+  basis: 'visitors' | 'presses';
+  from: string;
+  to: string;
+  items: RankingItem[];
+  leftOut: number;
+  leftOutReasons: { insufficientSample: number; visitorsUnknown: number };
+  leftOutSubjects: { id: string; officeId: string | null; reason: 'insufficientSample' | 'visitorsUnknown' }[];
+}
+
+export interface Settings {
+  k: number;
+  neutralCountsAsDissatisfied: boolean;
+  minSample: number;
+}
+
+/** A press on the live feed (GET /api/v1/live, event `press`). */
+export interface LivePress {
+  kioskId: string;
+  officeId: string;
+  deskId: string | null;
+  employeeId: string | null;
+  panel: string;
+  kind: Kind;
+  button: 'good' | 'neutral' | 'bad';
+  at: string;
+  eventId: string;
+}
