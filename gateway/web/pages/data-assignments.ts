@@ -10,7 +10,7 @@ import { table } from '../components/table.js';
 import { isoToZoned, zonedToIso } from '../components/zoned.js';
 import type { PageContext } from '../context.js';
 import { fmtDateTime, t } from '../i18n.js';
-import { all, byName, type Office, type Org } from './data-common.js';
+import { byName, type Office, type Org } from './data-common.js';
 
 interface Assignment {
   id: string;
@@ -41,7 +41,7 @@ export async function renderAssignments(ctx: PageContext, section: HTMLElement, 
 
   const deskIds = new Set(desks.map((d) => d.id));
   const items = (
-    await all<Assignment>('/assignments', { deskId: deskFilter || undefined, employeeId: employeeFilter || undefined })
+    await api.all<Assignment>('/assignments', { deskId: deskFilter || undefined, employeeId: employeeFilter || undefined })
   ).filter((a) => deskIds.has(a.deskId));
   if (ctx.left) return;
   items.sort((a, b) => b.from.localeCompare(a.from));
@@ -98,10 +98,8 @@ export async function renderAssignments(ctx: PageContext, section: HTMLElement, 
       },
     ],
     items,
-    { csvName: `assignments-${office.id}`, id: 'assignments' },
+    { csvName: `assignments-${office.id}`, id: 'assignments', rowId: (a) => a.id },
   );
-  const trs = [...tableEl.querySelectorAll('tbody tr')];
-  items.forEach((a, i) => trs[i]?.setAttribute('data-id', a.id));
 
   const deskSel = select(
     'deskId',

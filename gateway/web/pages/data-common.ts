@@ -22,20 +22,12 @@ export interface Org {
   employees: Employee[];
 }
 
-/** Every item of a paged list (`{ items, next }`). */
-export async function all<T>(path: string, query: Record<string, string | undefined> = {}): Promise<T[]> {
-  const out: T[] = [];
-  let after: string | undefined;
-  do {
-    const page = await api.get<{ items: T[]; next: string | null }>(path, { ...query, limit: 1000, after });
-    out.push(...page.items);
-    after = page.next ?? undefined;
-  } while (after);
-  return out;
-}
-
 export async function loadOrg(): Promise<Org> {
-  const [offices, desks, employees] = await Promise.all([all<Office>('/offices'), all<Desk>('/desks'), all<Employee>('/employees')]);
+  const [offices, desks, employees] = await Promise.all([
+    api.all<Office>('/offices'),
+    api.all<Desk>('/desks'),
+    api.all<Employee>('/employees'),
+  ]);
   return { offices, desks, employees };
 }
 

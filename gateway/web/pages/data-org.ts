@@ -59,9 +59,7 @@ export function renderOrg(ctx: PageContext, section: HTMLElement, org: Org, offi
       },
     });
   }
-  const tableEl = table(columns, items, { csvName: `${plural}-${office.id}`, id: plural });
-  const trs = [...tableEl.querySelectorAll('tbody tr')];
-  items.forEach((x, i) => trs[i]?.setAttribute('data-id', x.id));
+  const tableEl = table(columns, items, { csvName: `${plural}-${office.id}`, id: plural, rowId: (x) => x.id });
   section.append(tableEl);
 
   if (!admin) return void section.append(h('p', { class: 'hint' }, t('data.adminOnly')));

@@ -45,7 +45,7 @@ export async function render(ctx: PageContext): Promise<void> {
   ctx.root.append(h('p', { class: 'office-pick' }, h('label', {}, `${t('data.office')} `, officeSel)));
   const section = h('section', { id: `data-${tab}` });
   ctx.root.append(section);
-  if (tab === 'counts') await renderCounts(ctx, section, org, office);
+  if (tab === 'counts') await renderCounts(section, org, office);
   else if (tab === 'assignments') await renderAssignments(ctx, section, org, office);
   else renderOrg(ctx, section, org, office, tab === 'desks' ? 'desk' : 'employee');
 }
@@ -58,7 +58,7 @@ interface CountRow {
   count: number;
 }
 
-async function renderCounts(ctx: PageContext, section: HTMLElement, org: Org, office: Office): Promise<void> {
+async function renderCounts(section: HTMLElement, org: Org, office: Office): Promise<void> {
   const desks = org.desks.filter((d) => d.officeId === office.id).sort(byName);
   const deskSel = select('deskId', [{ value: '', label: t('data.wholeOffice') }, ...desks.map((d) => ({ value: d.id, label: d.name }))]);
   const date = input('date', { type: 'date', required: true, value: today(office.timeZone) });
@@ -132,15 +132,8 @@ async function renderCounts(ctx: PageContext, section: HTMLElement, org: Org, of
         { label: t('data.sales'), numeric: true, cell: ([, r]) => h('span', { 'data-figure': 'sales' }, fmtNumber(r.sales ?? null)) },
       ],
       sorted,
-      { csvName: `counts-${office.id}`, id: 'counts' },
+      { csvName: `counts-${office.id}`, id: 'counts', rowId: ([id]) => id },
     );
-    const trs = [...tableEl.querySelectorAll('tbody tr')];
-    sorted.forEach(([id, r], i) => {
-      trs[i]?.setAttribute('data-id', id);
-      trs[i]?.setAttribute('data-date', r.date);
-      trs[i]?.setAttribute('data-desk', r.deskId ?? '');
-      if (hourly.has(id)) trs[i]?.setAttribute('data-hour', String(hourOf(r.start)));
-    });
     list.replaceChildren(tableEl);
   };
 

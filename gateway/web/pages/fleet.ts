@@ -44,17 +44,6 @@ interface Office {
   timeZone: string;
 }
 
-async function all<T>(path: string, query: Record<string, string | boolean | undefined> = {}): Promise<T[]> {
-  const out: T[] = [];
-  let after: string | undefined;
-  do {
-    const page = await api.get<{ items: T[]; next: string | null }>(path, { ...query, limit: 1000, after });
-    out.push(...page.items);
-    after = page.next ?? undefined;
-  } while (after);
-  return out;
-}
-
 const problemText = (p: Problem) => `${t(`fleet.problem.${p.rule}`)}${p.detail ? ` (${p.detail})` : ''}`;
 
 function stateCell(health: Health): HTMLElement {
@@ -79,15 +68,17 @@ export async function render(ctx: PageContext): Promise<void> {
   const online = ctx.query.get('online') ?? '';
   const officeId = ctx.query.get('office') ?? '';
   const [kiosks, offices] = await Promise.all([
-    all<KioskRow>('/kiosks', { problem: problem || undefined, online: online || undefined }),
-    // Technicians cannot list offices (a manager/admin resource): the filter then offers the kiosks' own office ids.
-    all<Office>('/offices').catch(() => [] as Office[]),
+    api.all<KioskRow>('/kiosks', { problem: problem || undefined, online: online || undefined }),
+    // Technicians may not list offices (an admin/manager resource): their filter offers the kiosks' office ids.
+    ctx.session?.role === 'technician' ? ([] as Office[]) : api.all<Office>('/offices'),
   ]);
+  if (ctx.left) return;
+  const officesOf = await kioskOffices(kiosks);
   if (ctx.left) return;
   const zone = new Map(offices.map((o) => [o.id, o.timeZone]));
   const officeName = (id: string | null) => (id ? (offices.find((o) => o.id === id)?.name ?? id) : '—');
-  const officeIds = [...new Set([...offices.map((o) => o.id), ...kiosks.map((k) => k.officeId).filter((x): x is string => !!x)])].sort();
-  const shown = officeId ? kiosks.filter((k) => k.officeId === officeId) : kiosks;
+  const officeIds = [...new Set([...offices.map((o) => o.id), ...[...officesOf.values()].flat()])].sort();
+  const shown = officeId ? kiosks.filter((k) => officesOf.get(k.id)?.includes(officeId)) : kiosks;
 
   const any = { value: '', label: t('fleet.filter.any') };
   const problemSel = select('problem', [any, ...HEALTH_RULES.map((r) => ({ value: r, label: t(`fleet.problem.${r}`) }))], problem);
@@ -119,12 +110,12 @@ export async function render(ctx: PageContext): Promise<void> {
   };
   drawSummary();
 
-  const tz = (k: KioskRow) => zone.get(k.officeId ?? '') ?? null;
+  const tz = (k: KioskRow) => zone.get(officesOf.get(k.id)?.[0] ?? '') ?? null;
   const when = (iso: string | null, k: KioskRow) => (iso ? fmtDateTime(iso, tz(k)) : '—');
   const tableEl = table<KioskRow>(
     [
       { label: t('fleet.col.kiosk'), cell: (k) => h('code', {}, k.id) },
-      { label: t('fleet.col.office'), cell: (k) => officeName(k.officeId) },
+      { label: t('fleet.col.office'), cell: (k) => (officesOf.get(k.id) ?? []).map(officeName).join(', ') || '—' },
       { label: t('fleet.col.state'), cell: (k) => stateCell(k.health) },
       { label: t('fleet.col.since'), cell: (k) => h('span', { 'data-figure': 'since' }, when(k.health.since, k)) },
       {
@@ -151,12 +142,30 @@ export async function render(ctx: PageContext): Promise<void> {
       { label: t('fleet.col.problems'), cell: (k) => problemsCell(k.health.problems) },
     ],
     shown,
-    { csvName: 'kiosks', id: 'kiosks' },
+    { csvName: 'kiosks', id: 'kiosks', rowId: (k) => k.id },
   );
-  const rows = [...tableEl.querySelectorAll<HTMLTableRowElement>('tbody tr')];
-  shown.forEach((k, i) => rows[i]?.setAttribute('data-id', k.id));
   ctx.root.append(filters, summary, tableEl);
   liveStatus(ctx, shown, tableEl, drawSummary);
+}
+
+/**
+ * The offices each kiosk scores for: its registered office, else its panels' bindings (the listing has no
+ * bindings, so they are read per kiosk, a few requests at a time; an `office` field on GET /kiosks would spare it).
+ */
+async function kioskOffices(kiosks: KioskRow[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  const queue = kiosks.filter((k) => {
+    if (k.officeId) out.set(k.id, [k.officeId]);
+    return !k.officeId;
+  });
+  const worker = async () => {
+    for (let k = queue.shift(); k; k = queue.shift()) {
+      const { items } = await api.get<{ items: { officeId: string }[] }>(`/kiosks/${encodeURIComponent(k.id)}/bindings`);
+      out.set(k.id, [...new Set(items.map((b) => b.officeId))]);
+    }
+  };
+  await Promise.all(Array.from({ length: 6 }, worker));
+  return out;
 }
 
 /**

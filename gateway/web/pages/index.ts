@@ -10,4 +10,6 @@ export const routes: Route[] = [
   { path: '/fleet', load: () => import('./fleet.js'), nav: 'nav.fleet', roles: ['admin', 'technician'] },
   { path: '/settings', load: () => import('./settings.js'), nav: 'nav.settings', roles: ['admin', 'manager'] },
   { path: '/data', load: () => import('./data.js'), nav: 'nav.data', roles: ['admin', 'manager'] },
+  { path: '/alerts', load: () => import('./alerts.js'), nav: 'nav.alerts', roles: ['admin', 'manager'] },
+  { path: '/alerts/:id', load: () => import('./alerts-detail.js') },
 ];
