@@ -62,7 +62,8 @@ export async function renderAssignments(ctx: PageContext, section: HTMLElement, 
         cell: (a) => {
           const wrap = h('span', { class: 'row-actions' });
           const fail = (err: unknown) => showErrors(wrap, err);
-          if (a.to === null || Date.parse(a.to) > Date.now()) {
+          // Only a shift under way can end now; a future one is corrected or deleted.
+          if (Date.parse(a.from) <= Date.now() && (a.to === null || Date.parse(a.to) > Date.now())) {
             wrap.append(
               actionButton(
                 t('data.end'),
