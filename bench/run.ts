@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { benchAttacks } from './attacks.js';
+import { benchConsole } from './console.js';
 import { benchFlash } from './flash.js';
 import { benchFleetHealth } from './fleet-health.js';
 import { benchIngest } from './ingest.js';
@@ -23,7 +24,7 @@ const program = new Command()
   .name('bench')
   .option(
     '--only <names>',
-    'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads,flash,lb-fleet,fleet-health',
+    'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads,flash,lb-fleet,fleet-health,console',
   )
   .option('--quick', 'smaller workloads (for a smoke run)')
   .option('--load-kiosks <n>', 'kiosks for the load bench (default 10000, 1000 with --quick)')
@@ -60,6 +61,11 @@ const benches: [string, () => Promise<BenchResult>][] = [
   // `lb fleet` as a technician runs it (a new process) against a gateway holding 10 000 kiosks.
   ['lb-fleet', () => benchLbFleet(opts.quick ? 2000 : 10_000, opts.quick ? 3 : 7)],
   ['fleet-health', () => benchFleetHealth(opts.quick ? 2000 : 10_000)],
+  // Initial load of the console, and an office page on a year of presses (10 M at full size) in Chromium.
+  [
+    'console',
+    () => benchConsole(opts.quick ? { kiosks: 200, pressesPerKiosk: 2500, runs: 5 } : { kiosks: 2000, pressesPerKiosk: 5000, runs: 20 }),
+  ],
   [
     'scaleout',
     () =>

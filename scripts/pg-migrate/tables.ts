@@ -19,6 +19,8 @@ export const TABLES: readonly TableSpec[] = [
   { name: 'api_keys', order: 'id' },
   { name: 'api_key_scopes', order: 'key_id, scope, ref_id' },
   { name: 'revoked_api_keys', order: 'hash' },
+  // Console sign-in sessions (token hashes only): signed-in managers stay signed in after the move.
+  { name: 'sessions', order: 'id' },
   { name: 'settings', order: 'id' },
   { name: 'regions', order: 'id' },
   { name: 'offices', order: 'id' },

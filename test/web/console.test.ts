@@ -4,6 +4,7 @@
  * and session, RU ↔ EN, a manager's scope, live presses, no console error or failed request anywhere,
  * and screenshots of every page at 1280×800 and 390×844.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kiosk, event, batch } from '../../scripts/lib/mqtt-kiosk.js';
 import { ADMIN_TOKEN } from '../../scripts/lib/processes.js';
@@ -48,7 +49,8 @@ async function apiGet(path: string, key = ADMIN_TOKEN): Promise<Json> {
   return res.json();
 }
 
-describe('the console in Chromium', () => {
+// Each test drives Chromium through several pages at two sizes: minutes under a loaded full suite.
+describe('the console in Chromium', { timeout: 180_000 }, () => {
   it('signs in: a wrong key gets a message, the right one the overview', async () => {
     const p = await open(s);
     await p.page.goto(`${s.base}/`);
@@ -96,6 +98,22 @@ describe('the console in Chromium', () => {
       }
       const regions = (await apiGet('/regions?limit=1000')).items as Json[];
       expect(await p.page.locator('#regions tbody tr').count()).toBe(regions.length);
+      // The CSV is what the table shows: the same header, one line per office, the same cells.
+      const [download] = await Promise.all([
+        p.page.waitForEvent('download'),
+        p.page
+          .locator('.table-wrap', { has: p.page.locator('#offices') })
+          .locator('button.csv')
+          .click(),
+      ]);
+      const csv = readFileSync(await download.path(), 'utf8')
+        .replace(/^\ufeff/, '')
+        .trim()
+        .split('\r\n');
+      expect(csv[0]).toContain('ИНК Офис');
+      expect(csv.length).toBe(offices.length + 1);
+      const firstRow = (await p.page.locator('#offices tbody tr').first().locator('td').allTextContents()).map((c) => c.trim());
+      expect(csv[1]!.split(',')[0]).toBe(firstRow[0]);
       await screenshot(p.page, 'overview');
       p.expectClean(SESSION_401);
       await p.close();

@@ -19,6 +19,7 @@ import type { Counts, Desk, Employee, Kind, LivePress, Office, PeriodScore, Rank
 
 const REFRESH_DEBOUNCE_MS = 400;
 const LIVE_STRIP_MAX = 12;
+const HEAT_DAYS = 28;
 
 /** Bucket start as seconds since the epoch (local labels carry the office's offset). */
 const bucketTime = (b: PeriodScore) => Date.parse(b.localStart ?? (b.start.length === 10 ? `${b.start}T00:00:00Z` : b.start)) / 1000;
@@ -107,12 +108,20 @@ function memberColumns(query: URLSearchParams): Column<Member>[] {
 export async function render(ctx: PageContext): Promise<void> {
   const id = ctx.params.id!;
   const path = `/offices/${encodeURIComponent(id)}`;
-  const [office, settings] = await Promise.all([api.get<Office>(path), api.get<Settings>('/settings')]);
+  // One round trip for everything that does not depend on the office's time zone.
+  const [office, settings, allDesks, allEmployees] = await Promise.all([
+    api.get<Office>(path),
+    api.get<Settings>('/settings'),
+    api.all<Desk>('/desks'),
+    api.all<Employee>('/employees'),
+  ]);
   ctx.title(office.name);
   const period = periodFrom(ctx.query, office.timeZone);
   const oneDay = period.to === addDays(period.from, 1);
   const query = { from: period.from, to: period.to };
-  const [allDesks, allEmployees] = await Promise.all([api.all<Desk>('/desks'), api.all<Employee>('/employees')]);
+  // The heat map reads hour buckets: over at most the period's last HEAT_DAYS days, so a quarter or a year
+  // does not fetch thousands of buckets.
+  const heatFrom = [period.from, addDays(period.to, -HEAT_DAYS)].sort().at(-1)!; // the later date
   const desks = allDesks.filter((d) => d.officeId === id);
   const employees = allEmployees.filter((e) => e.officeId === id);
 
@@ -140,13 +149,14 @@ export async function render(ctx: PageContext): Promise<void> {
   });
 
   const draw = async () => {
-    const [scores, hourly, deskRanking, employeeRanking] = await Promise.all([
+    const [scores, hourlyScores, deskRanking, employeeRanking] = await Promise.all([
       api.get<SubjectScores>(`${path}/scores`, { ...query, bucket: oneDay ? 'hour' : 'day' }),
-      api.get<SubjectScores>(`${path}/scores`, { ...query, bucket: 'hour' }),
+      oneDay ? undefined : api.get<SubjectScores>(`${path}/scores`, { from: heatFrom, to: period.to, bucket: 'hour' }),
       api.get<Ranking>('/rankings', { level: 'desk', index: 'ink', ...query }),
       api.get<Ranking>('/rankings', { level: 'employee', index: 'ink', ...query }),
     ]);
     if (ctx.left) return;
+    const hourly = hourlyScores ?? scores;
     for (const c of charts) c.destroy();
     charts = [];
     const total = scores.total.scores;
@@ -175,7 +185,9 @@ export async function render(ctx: PageContext): Promise<void> {
     ] as const) {
       if (total[kind]) {
         heat.append(
-          heatmap(heatCells(hourly.buckets, kind, settings), { title: t('office.heatmap', { index: figureName(figure, true) }) }),
+          heatmap(heatCells(hourly.buckets, kind, settings), {
+            title: t('office.heatmap', { index: figureName(figure, true), from: fmtDay(heatFrom), to: fmtDay(addDays(period.to, -1)) }),
+          }),
         );
       }
     }
