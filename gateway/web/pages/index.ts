@@ -7,4 +7,9 @@ export const routes: Route[] = [
   { path: '/offices/:id', load: () => import('./office.js') },
   { path: '/employees/:id', load: () => import('./employee.js') },
   { path: '/rankings', load: () => import('./rankings.js'), nav: 'nav.rankings', roles: ['admin', 'manager'] },
+  { path: '/fleet', load: () => import('./fleet.js'), nav: 'nav.fleet', roles: ['admin', 'technician'] },
+  { path: '/settings', load: () => import('./settings.js'), nav: 'nav.settings', roles: ['admin', 'manager'] },
+  { path: '/data', load: () => import('./data.js'), nav: 'nav.data', roles: ['admin', 'manager'] },
+  { path: '/alerts', load: () => import('./alerts.js'), nav: 'nav.alerts', roles: ['admin', 'manager'] },
+  { path: '/alerts/:id', load: () => import('./alerts-detail.js') },
 ];
