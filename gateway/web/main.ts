@@ -4,6 +4,7 @@
  * own element and cleans up through ctx.onLeave.
  */
 import { ApiError, currentSession, loadSession, signOut, toSignIn } from './api.js';
+import { bell } from './components/bell.js';
 import { h } from './components/dom.js';
 import type { PageContext, Route } from './context.js';
 import { lang, setLang, t } from './i18n.js';
@@ -36,6 +37,9 @@ function match(hash: string): Match | undefined {
   return undefined;
 }
 
+/** The notifications bell (components/bell.ts), made once per visit. */
+let notifications: ReturnType<typeof bell> | undefined;
+
 function layout(): { main: HTMLElement; heading: HTMLElement } {
   const session = currentSession();
   const current = (location.hash.replace(/^#/, '') || '/').split('?')[0];
@@ -66,6 +70,14 @@ function layout(): { main: HTMLElement; heading: HTMLElement } {
         t('nav.signOut'),
       ),
   );
+  // One bell for the whole visit (it polls): re-attached to each layout, stopped when no one may see alerts.
+  if (session && (session.role === 'admin' || session.role === 'manager')) {
+    notifications ??= bell();
+    tools.prepend(notifications.el);
+  } else {
+    notifications?.stop();
+    notifications = undefined;
+  }
   const heading = h('h1', {});
   const main = h('main', { id: 'page' });
   app.replaceChildren(h('header', { class: 'top' }, h('a', { class: 'brand', href: '#/' }, t('app.title')), nav, tools), heading, main);

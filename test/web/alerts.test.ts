@@ -51,14 +51,14 @@ async function openAlert(): Promise<Json> {
   const office = s.plan.offices[0]!;
   const rule = await call('POST', '/alert-rules', {
     name: 'Web test: bad share',
-    kind: 'bad-share',
+    kind: 'share',
     scope: { level: 'office', id: office.id },
     direction: 'negative',
-    mode: 'fixed',
+    mode: 'threshold',
     windowMinutes: 60,
     threshold: 0.5,
     minSample: 10,
-    autoCloseMinutes: 600,
+    autoCloseAfterMinutes: 600,
   });
   expect(rule.status).toBe(201);
   const reg = await call('POST', '/kiosks', {
@@ -72,7 +72,13 @@ async function openAlert(): Promise<Json> {
     batch(
       'web-alert-kiosk',
       Array.from({ length: 20 }, (_, i) =>
-        event(i + 1, { panel: 'office', button: 'bad', at: new Date(now - (20 - i) * 1000).toISOString() }),
+        // A minute apart: closer presses on one panel would be judged misuse (lockout, burst) and not counted.
+        event(i + 1, {
+          panel: 'office',
+          button: 'bad',
+          at: new Date(now - (20 - i) * 60_000).toISOString(),
+          uptimeMs: 2_000_000 + i * 60_000,
+        }),
       ),
     ),
   );
@@ -95,6 +101,12 @@ describe('the alerts pages', () => {
     const listed = (await call('GET', '/alerts?state=open')).body.items as Json[];
     expect(await p.page.locator('#alerts tbody tr[data-id]').count()).toBe(listed.length);
     await screenshot(p.page, 'alerts');
+    // The bell counts the alert's events as unread and links to the alert.
+    await p.page.waitForSelector('#bell .bell-count:not([hidden])');
+    expect(Number(await p.page.textContent('#bell .bell-count'))).toBeGreaterThanOrEqual(1);
+    await p.page.click('#bell');
+    expect(await p.page.getAttribute(`#bell-panel li a[href="#/alerts/${alert.id}"]`, 'href')).toBe(`#/alerts/${alert.id}`);
+    await p.page.click('#bell');
 
     await p.page.click(`#alerts tr[data-id="${alert.id}"] a`);
     await drawn(p.page);
@@ -149,7 +161,7 @@ describe('the alerts pages', () => {
         async () => ((await call('GET', '/alert-rules')).body.items as Json[]).find((r) => r.name === name),
         'the rule',
       );
-      expect(rule).toMatchObject({ kind: 'bad-share', mode: 'statistical', scope: { level: 'office', id: office.id }, minSample: 40 });
+      expect(rule).toMatchObject({ kind: 'share', mode: 'statistical', scope: { level: 'office', id: office.id }, minSample: 40 });
       await p.page.waitForSelector(`#rules tr[data-id="${rule.id}"]`);
       await screenshot(p.page, 'alert-rules');
       await drawn(p.page);

@@ -2,8 +2,7 @@
  * In-dashboard notifications: a bell with the number of alert events (opened, acknowledged, commented,
  * closed) newer than the last one the viewer marked read, and a list of them linking to each alert.
  * Polls GET /api/v1/alert-events?after=<id> every 30 s; the last read id is kept in localStorage.
- * To be mounted by the layout once the alerts API is merged (main.ts: `tools.prepend(bell().el)` for admins
- * and managers; not mounted yet, as its polls would 404 before then).
+ * Mounted by main.ts's layout for admins and managers.
  */
 import { type AlertEvent, alertsApi } from '../alerts-api.js';
 import { fmtDateTime, lang, t } from '../i18n.js';

@@ -50,7 +50,7 @@ const EventOut = Type.Object({
   payload: Type.Unknown({ description: '{ alert, comment? } as delivered to webhooks' }),
 });
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
-const Limit = Type.Integer({ minimum: 1, maximum: 500, default: 100 });
+const Limit = Type.Integer({ minimum: 1, maximum: 1000, default: 100 });
 
 const out = (a: Alert) => {
   const { subject: _, ...rest } = a;
