@@ -18,7 +18,7 @@ import { benchScores } from './scores.js';
 import { benchScaleOut } from './scale-out.js';
 import { benchPressVisible } from './press-visible.js';
 import { benchUploads } from './uploads.js';
-import { benchWebhook } from './webhook.js';
+import { benchPressWebhook, benchWebhook } from './webhook.js';
 import { benchLbFleet } from './lb-fleet.js';
 import { benchLive } from './live.js';
 import type { BenchResult } from './stats.js';
@@ -27,7 +27,7 @@ const program = new Command()
   .name('bench')
   .option(
     '--only <names>',
-    'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads,flash,lb-fleet,fleet-health,live,alerts,webhook,console',
+    'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads,flash,lb-fleet,fleet-health,live,alerts,webhook,press-webhook,console',
   )
   .option('--quick', 'smaller workloads (for a smoke run)')
   .option('--load-kiosks <n>', 'kiosks for the load bench (default 10000, 1000 with --quick)')
@@ -80,6 +80,8 @@ const benches: [string, () => Promise<BenchResult | BenchResult[]>][] = [
   ],
   // An alert_events row committed → the signed webhook at a local receiver (the delivery half of press → webhook).
   ['webhook', () => benchWebhook(opts.quick ? 50 : 200)],
+  // The whole path: bad press on an online kiosk → alert → signed webhook at a local receiver.
+  ['press-webhook', () => benchPressWebhook(opts.quick ? 50 : 200)],
   // Initial load of the console, and an office page on a year of presses (10 M at full size) in Chromium.
   [
     'console',

@@ -55,8 +55,8 @@ export const consoleRoutes: FastifyPluginAsync<{ dir?: string }> = async (app, o
     preCompressed: true,
     cacheControl: false,
     schemaHide: true,
-    setHeaders(reply, file) {
-      reply.header('cache-control', HASHED.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache');
+    setHeaders(res, file) {
+      res.setHeader('cache-control', HASHED.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
   });
 };
