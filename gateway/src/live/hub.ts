@@ -66,6 +66,8 @@ interface Client {
   visible: ReadonlySet<string> | undefined;
   /** The `office` filter; undefined: all the visible ones. */
   filter: ReadonlySet<string> | undefined;
+  /** Technicians watch the fleet: kiosk events only, never presses or alerts. */
+  kiosksOnly: boolean;
   stream: SseStream;
 }
 
@@ -112,7 +114,7 @@ export class LiveHub {
   /** Starts a stream on `res` (hijacked from fastify, after `refusal` said nothing). */
   open(
     res: ServerResponse,
-    who: { keyId: string; visible: readonly string[] | undefined; filter: readonly string[] | undefined },
+    who: { keyId: string; visible: readonly string[] | undefined; filter: readonly string[] | undefined; kiosksOnly?: boolean },
     headers: OutgoingHttpHeaders,
   ): SseStream {
     this.perKey.set(who.keyId, (this.perKey.get(who.keyId) ?? 0) + 1);
@@ -120,6 +122,7 @@ export class LiveHub {
       keyId: who.keyId,
       visible: who.visible ? new Set(who.visible) : undefined,
       filter: who.filter ? new Set(who.filter) : undefined,
+      kiosksOnly: who.kiosksOnly ?? false,
       stream: new SseStream(res, this.opts.maxBufferedBytes, (reason) => this.remove(client, reason)),
     };
     this.clients.add(client);
@@ -188,7 +191,7 @@ export class LiveHub {
             eventId: e.id,
           };
           const offices = press.officeId ? [press.officeId] : [];
-          for (const c of this.clients) if (sees(c, offices)) c.stream.send('press', press);
+          for (const c of this.clients) if (!c.kiosksOnly && sees(c, offices)) c.stream.send('press', press);
         }
       } else {
         const offices = (await this.store.live.kioskOffices(item.kioskId)) ?? [];
@@ -224,7 +227,8 @@ export class LiveHub {
         this.alertSent.add(r.id);
         this.alertCursor = Math.max(this.alertCursor, r.id);
         const payload = (r.payload ?? {}) as Record<string, unknown>;
-        for (const c of this.clients) if (sees(c, r.officeIds)) c.stream.send('alert', { id: r.id, kind: r.kind, ...payload });
+        for (const c of this.clients)
+          if (!c.kiosksOnly && sees(c, r.officeIds)) c.stream.send('alert', { id: r.id, kind: r.kind, ...payload });
       }
       for (const id of this.alertSent) if (id <= this.alertCursor - ALERT_LOOKBACK_IDS) this.alertSent.delete(id);
     } catch (err) {

@@ -181,6 +181,22 @@ describe('GET /api/v1/live', () => {
     expect(b.data('kiosk').map((s) => s.kioskId)).toEqual(['k-b']);
   });
 
+  it('gives a technician (the fleet page) kiosk events only, never presses', async () => {
+    const res = await ok(app, 'POST', '/api-keys', { name: 'technician', role: 'technician' });
+    const tech = await live('', { authorization: `Bearer ${res.key}` });
+    const all = await live();
+    await pressOn('k-a', [event(++seqA, { panel: 'desk', button: 'bad' })]);
+    await all.next((f) => f.event === 'press', 5000, 'the press on the admin stream');
+    // Items reach the streams in commit order: once the status that follows is on the technician's
+    // stream, the press before it would have been too.
+    const k = await kiosk(mqttUrl, 'k-a', creds['k-a']!);
+    await k.client.publishAsync(kioskTopic(prefix, 'k-a', 'status'), JSON.stringify({ v: 1, state: 'online' }), { qos: 1 });
+    await tech.next((f) => f.event === 'kiosk', 5000, 'the kiosk status on the technician stream');
+    await k.close();
+    expect(tech.data('press')).toEqual([]);
+    expect(tech.data('kiosk').map((s) => s.kioskId)).toContain('k-a');
+  });
+
   it('sends each new alert event to the managers of its offices; company-wide ones to admins only', async () => {
     const [a, b, all] = [await live('', keys.managerA), await live('', keys.managerB), await live()];
     const store = app.gateway.store as SqlStore;

@@ -21,11 +21,11 @@ export const liveRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { stor
   app.get(
     '/live',
     {
-      onRequest: guard('admin', 'manager'),
+      onRequest: guard('admin', 'manager', 'technician'),
       schema: {
         tags: ['live'],
         summary:
-          'Live events (text/event-stream): press, kiosk, alert, resync; a comment every 15 s. Admin, manager (its scope). No replay: refetch on reconnect',
+          'Live events (text/event-stream): press, kiosk, alert, resync; a comment every 15 s. Admin, manager (its scope); technician: kiosk events only (the fleet page). No replay: refetch on reconnect',
         querystring: LiveQuery,
         produces: ['text/event-stream'],
         response: {
@@ -51,7 +51,7 @@ export const liveRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { stor
         Object.entries(reply.getHeaders()).flatMap(([k, v]) => (v === undefined ? [] : [[k, typeof v === 'number' ? String(v) : v]])),
       );
       reply.hijack();
-      live.open(reply.raw, { keyId: principal.keyId, visible, filter }, headers);
+      live.open(reply.raw, { keyId: principal.keyId, visible, filter, kiosksOnly: principal.role === 'technician' }, headers);
       req.log.info({ offices: filter ?? visible ?? 'all', open: live.size }, 'live stream opened');
     },
   );
