@@ -177,13 +177,3 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
-
-/** Whether the gateway serves the live feed (GET /api/v1/live, the live part of issue 15). */
-export async function hasLiveFeed(s: Seeded): Promise<boolean> {
-  const ac = new AbortController();
-  const res = await fetch(`${s.base}/api/v1/live`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, signal: ac.signal });
-  const ok = res.ok && (res.headers.get('content-type') ?? '').startsWith('text/event-stream');
-  ac.abort();
-  await res.body?.cancel().catch(() => undefined);
-  return ok;
-}

@@ -5,14 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN } from '../../scripts/lib/processes.js';
-import { hasLiveFeed, open, screenshot, seedConsole, signIn, VIEWPORTS, type Seeded } from './browser.js';
+import { open, screenshot, seedConsole, signIn, VIEWPORTS, type Seeded } from './browser.js';
 import { go, hashIs } from './pages-b.js';
 
 let s: Seeded;
-let live = false;
 beforeAll(async () => {
   s = await seedConsole({ kiosks: 6, days: 3 });
-  live = await hasLiveFeed(s);
 }, 180_000);
 afterAll(async () => {
   await s?.close();
@@ -25,8 +23,8 @@ async function apiGet(path: string): Promise<Json> {
   expect(res.status).toBe(200);
   return res.json();
 }
-/** Before sign-in the console asks for its session (401); without the live part, /live is a 404. */
-const expected = () => [/\/api\/v1\/session$/, /status of 401/, ...(live ? [] : [/\/api\/v1\/live/, /status of 404/])];
+/** Before sign-in the console asks for its session (401). */
+const expected = () => [/\/api\/v1\/session$/, /status of 401/];
 
 describe('the fleet page', () => {
   it('lists every kiosk with the API’s state and problems, at both viewports', async () => {
