@@ -53,6 +53,20 @@ export interface Seeded {
   close(): Promise<void>;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: API answers read field by field
+export type Json = any;
+
+/** One API call as the admin, answered as status and parsed body: what a page's figures are checked against. */
+export async function adminCall(s: Seeded, method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
+  const res = await fetch(`${s.base}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
 /** A gateway with the simulator's organisation and `days` of presses, and a browser. */
 export async function seedConsole(opts: { kiosks?: number; days?: number; rate?: number; seed?: number } = {}): Promise<Seeded> {
   const gw = await startGateway();

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN } from '../../scripts/lib/processes.js';
-import { open, screenshot, seedConsole, signIn, VIEWPORTS, type Seeded } from './browser.js';
+import { adminCall, type Json, open, screenshot, seedConsole, signIn, VIEWPORTS, type Seeded } from './browser.js';
 import { drawn, go, none } from './pages-b.js';
 
 let s: Seeded;
@@ -17,17 +17,7 @@ afterAll(async () => {
   await s?.close();
 });
 
-// biome-ignore lint/suspicious/noExplicitAny: API answers read field by field
-type Json = any;
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
-  const res = await fetch(`${s.base}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+const call = (method: string, path: string, body?: unknown) => adminCall(s, method, path, body);
 const SESSION_401 = [/\/api\/v1\/session$/, /status of 401/];
 const localDate = (timeZone: string, ms = Date.now()) =>
   new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);

@@ -1,20 +1,13 @@
 /** What the data-entry sections share: the organisation the session may see, loaded once per render. */
 import { api } from '../api.js';
+import type { Desk, Employee } from '../types.js';
+
+export type { Desk, Employee };
 
 export interface Office {
   id: string;
   name: string;
   timeZone: string;
-}
-export interface Desk {
-  id: string;
-  officeId: string;
-  name: string;
-}
-export interface Employee {
-  id: string;
-  name: string;
-  officeId: string | null;
 }
 export interface Org {
   offices: Office[];
