@@ -63,8 +63,21 @@ export interface AlertEventRow {
   alertId: string;
   kind: string;
   at: string;
+  /** [] = company-wide. */
   officeIds: string[];
   payload: unknown;
+}
+
+/** An alert_events row (office_ids and payload are JSON): fan-out, reports and the live feed read it alike. */
+export function alertEventFromRow(r: Record<string, unknown>): AlertEventRow {
+  return {
+    id: Number(r.id),
+    alertId: r.alert_id as string,
+    kind: r.kind as string,
+    at: r.at as string,
+    officeIds: JSON.parse(r.office_ids as string) as string[],
+    payload: JSON.parse(r.payload as string) as unknown,
+  };
 }
 
 const SUB_COLUMNS = 'id, channel, target, scope_level, scope_id, kinds, language, reports, enabled, created_at';
@@ -249,16 +262,7 @@ export class DeliveryStore {
         limit,
       );
       if (rows.length === 0) return { events: 0, made: 0 };
-      const events = rows.map(
-        (r): AlertEventRow => ({
-          id: Number(r.id),
-          alertId: r.alert_id as string,
-          kind: r.kind as string,
-          at: r.at as string,
-          officeIds: JSON.parse(r.office_ids as string) as string[],
-          payload: JSON.parse(r.payload as string),
-        }),
-      );
+      const events = rows.map(alertEventFromRow);
       const subs = (yield* all(`SELECT ${SUB_COLUMNS} FROM subscriptions WHERE enabled = 1 ORDER BY id`)).map(subscriptionFromRow);
       const made = yield* insertDeliveries(plan(events, subs), now);
       const ids = inList(
@@ -407,13 +411,6 @@ export class DeliveryStore {
         WHERE e.id = (SELECT max(id) FROM alert_events l WHERE l.alert_id = e.alert_id) AND e.kind <> 'closed' ORDER BY e.id`,
       ),
     );
-    return rows.map((r) => ({
-      id: Number(r.id),
-      alertId: r.alert_id as string,
-      kind: r.kind as string,
-      at: r.at as string,
-      officeIds: JSON.parse(r.office_ids as string) as string[],
-      payload: JSON.parse(r.payload as string),
-    }));
+    return rows.map(alertEventFromRow);
   }
 }

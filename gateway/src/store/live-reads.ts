@@ -5,6 +5,7 @@
  * alert events written since a cursor.
  */
 import { all, get, inList, value, type SqlDriver } from './sql.js';
+import { type AlertEventRow, alertEventFromRow } from './deliveries.js';
 
 export interface PressAttribution {
   id: string;
@@ -16,15 +17,7 @@ export interface PressAttribution {
   t: number | null;
 }
 
-export interface AlertEventRow {
-  id: number;
-  alertId: string;
-  kind: string;
-  at: string;
-  /** [] = company-wide. */
-  officeIds: string[];
-  payload: unknown;
-}
+export type { AlertEventRow };
 
 /** At most this many ids in one `IN (…)` (SQLite's limit on bound parameters is 32 766; keep statements small). */
 const IDS_PER_QUERY = 500;
@@ -91,13 +84,6 @@ export class LiveReads {
         limit,
       ),
     );
-    return rows.map((r) => ({
-      id: Number(r.id),
-      alertId: r.alert_id as string,
-      kind: r.kind as string,
-      at: r.at as string,
-      officeIds: JSON.parse(r.office_ids as string) as string[],
-      payload: JSON.parse(r.payload as string) as unknown,
-    }));
+    return rows.map(alertEventFromRow);
   }
 }
