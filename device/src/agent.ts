@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Button, KioskConfigMessage, MisuseRules, Panel, StatusMessage } from '../../shared/src/index.js';
+import type { Button, KioskConfigMessage, KioskTexts, MisuseRules, Panel, StatusMessage } from '../../shared/src/index.js';
 import type { AgentConfig } from './config.js';
 import { SystemClock, type Clock } from './clock.js';
 import { SqliteOutbox } from './outbox.js';
@@ -14,6 +14,8 @@ import { Publisher } from './publisher.js';
 import { BoardSupervisor, type ButtonSource } from './board-supervisor.js';
 import { loadRemoteConfig, parseRemoteConfig, saveRemoteConfig } from './remote-config.js';
 import { packageVersion } from './version.js';
+import { PanelFaces, type Indicator } from './display/faces.js';
+import { hardwareChanged } from './pins.js';
 
 export interface AgentDeps {
   log: Logger;
@@ -30,8 +32,12 @@ export class Agent {
   readonly recorder: PressRecorder;
   readonly publisher: Publisher;
   readonly source: ButtonSource;
+  readonly faces: PanelFaces;
   private panels: Panel[];
+  private texts: KioskTexts | undefined;
   private rules: MisuseRules;
+  private offlineSince: number | undefined;
+  private indicatorTimer: NodeJS.Timeout | undefined;
   private configRev: number | null = null;
   private configError: string | undefined;
   private readonly counters = { presses: 0, flagged: 0 };
@@ -46,21 +52,34 @@ export class Agent {
     const { log } = deps;
     this.clock = deps.clock ?? new SystemClock(config.clockSynced);
     this.panels = config.panels;
+    this.texts = config.texts;
     this.rules = config.misuse;
     const remote = loadRemoteConfig(config.dataDir);
     if (remote) this.adopt(remote);
     this.outbox = new SqliteOutbox(join(config.dataDir, 'outbox.db'));
     this.source = deps.source ?? new BoardSupervisor({ board: config.board, panels: this.panels, log, childPath: deps.childPath });
+    this.faces = new PanelFaces({
+      draw: (panel, frame) => this.source.drawLcd?.(panel, frame),
+      pageMs: config.display.pageMs,
+      thanksMs: config.display.thanksMs,
+    });
     this.recorder = new PressRecorder({
       outbox: this.outbox,
       clock: this.clock,
       log,
       rules: this.rules,
       feedback: {
-        thank: (panel, button) => this.source.show(panel, button, 'thanks'),
-        showError: (panel, button) => this.source.show(panel, button, 'error'),
+        thank: (panel, button) => {
+          this.source.show(panel, button, 'thanks');
+          this.faces.thank(panel);
+        },
+        showError: (panel, button) => {
+          this.source.show(panel, button, 'error');
+          this.updateIndicator();
+        },
       },
       onCommitted: (event) => {
+        this.updateIndicator();
         if (event.flags.length > 0) this.counters.flagged++;
         this.publisher.notify();
         this.publisher.statusChanged();
@@ -87,6 +106,10 @@ export class Agent {
     this.publisher.start();
     this.source.on('press', (panel, button) => this.onPress(panel, button));
     this.source.on('state', () => this.publisher.statusChanged());
+    this.faces.configure(this.panels, this.texts);
+    this.offlineSince = Date.now();
+    this.updateIndicator();
+    this.indicatorTimer = setInterval(() => this.updateIndicator(), 1000);
     this.source.start();
     this.deps.log.info(
       { board: this.config.board, panels: this.panels.map((p) => p.id), configRev: this.configRev },
@@ -105,6 +128,8 @@ export class Agent {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.pruneTimer);
+    clearInterval(this.indicatorTimer);
+    this.faces.stop();
     this.source.removeAllListeners('press');
     await this.source.stop();
     await this.publisher.stop();
@@ -143,8 +168,19 @@ export class Agent {
     if (removed > 0) this.deps.log.info({ removed }, 'pruned settled outbox rows');
   }
 
+  /** Presses not stored (held in memory) outrank being offline: they are the customer's vote at risk. */
+  private updateIndicator(): void {
+    const now = Date.now();
+    if (this.publisher.connected) this.offlineSince = undefined;
+    else this.offlineSince ??= now;
+    const offline = this.offlineSince !== undefined && now - this.offlineSince >= this.config.display.offlineAfterMs;
+    const indicator: Indicator = this.recorder.memoryHeld > 0 ? 'notStored' : offline ? 'offline' : undefined;
+    this.faces.setIndicator(indicator);
+  }
+
   private adopt(remote: KioskConfigMessage): void {
     this.panels = remote.panels;
+    this.texts = remote.texts ?? this.config.texts;
     this.rules = remote.misuse ?? this.config.misuse;
     this.configRev = remote.rev;
   }
@@ -158,15 +194,23 @@ export class Agent {
     } else {
       this.configError = undefined;
       const next = result.config;
-      const running = { rev: this.configRev, panels: this.panels, misuse: this.rules };
-      const wanted = { rev: next.rev, panels: next.panels, misuse: next.misuse ?? this.config.misuse };
+      const running = { rev: this.configRev, panels: this.panels, misuse: this.rules, texts: this.texts };
+      const wanted = {
+        rev: next.rev,
+        panels: next.panels,
+        misuse: next.misuse ?? this.config.misuse,
+        texts: next.texts ?? this.config.texts,
+      };
       if (JSON.stringify(wanted) !== JSON.stringify(running)) {
         const panelsChanged = JSON.stringify(next.panels) !== JSON.stringify(this.panels);
+        // A new name on duty or question is redrawn on the screens; only new wiring restarts the board.
+        const boardRestart = hardwareChanged(this.panels, next.panels);
         saveRemoteConfig(this.config.dataDir, next);
         this.adopt(next);
         this.recorder.setRules(this.rules);
         if (panelsChanged) this.source.setPanels(this.panels);
-        this.deps.log.info({ rev: next.rev, panels: next.panels.map((p) => p.id), boardRestart: panelsChanged }, 'config applied');
+        if (!this.stopped) this.faces.configure(this.panels, this.texts);
+        this.deps.log.info({ rev: next.rev, panels: next.panels.map((p) => p.id), boardRestart }, 'config applied');
       }
     }
     this.publisher.statusChanged();

@@ -50,6 +50,9 @@ process.on('message', (message: ToBoardChild) => {
     case 'led':
       board?.show(message.panel, message.button, message.pattern);
       break;
+    case 'lcd':
+      board?.draw(message.panel, message.frame);
+      break;
     case 'pin':
       if (io instanceof VirtualIO) io.setInput(message.pin, message.level);
       break;

@@ -8,6 +8,8 @@ import type { Button, Panel } from '../../shared/src/index.js';
 import { BUTTONS } from '../../shared/src/buttons.js'; // not the index: the board process never loads the contract
 
 import { downLevel, type LedPattern } from './pins.js';
+import { CharacterLcd } from './display/lcd.js';
+import type { LcdFrame } from './display/layout.js';
 
 export { downLevel, type LedPattern };
 
@@ -38,6 +40,9 @@ export class PanelBoard extends EventEmitter<PanelBoardEvents> {
   private readonly leds = new Map<string, five.Led>();
   private readonly ledTimers = new Map<string, NodeJS.Timeout>();
   private readyFallback: NodeJS.Timeout | undefined;
+  private readonly lcds = new Map<string, CharacterLcd>();
+  /** Frames asked for before the board was ready: drawn as soon as it is. */
+  private readonly pendingFrames = new Map<string, LcdFrame>();
 
   constructor(
     private readonly io: EventEmitter,
@@ -82,6 +87,13 @@ export class PanelBoard extends EventEmitter<PanelBoardEvents> {
         ready();
       }
     };
+    for (const panel of this.panels) {
+      if (panel.display?.kind !== 'lcd-i2c' && panel.display?.kind !== 'lcd-parallel') continue;
+      const lcd = new CharacterLcd(board, panel.display);
+      this.lcds.set(panel.id, lcd);
+      const frame = this.pendingFrames.get(panel.id);
+      if (frame) lcd.draw(frame);
+    }
     // An IO plugin that reports only changes never sends a first reading: ready after a second then.
     this.readyFallback = setTimeout(() => {
       unread = -1;
@@ -136,6 +148,13 @@ export class PanelBoard extends EventEmitter<PanelBoardEvents> {
         setTimeout(() => led.stop().off(), forMs),
       );
     }
+  }
+
+  /** Shows a laid-out frame on the panel's LCD (kept until the board is ready). */
+  draw(panelId: string, frame: LcdFrame): void {
+    const lcd = this.lcds.get(panelId);
+    if (lcd) lcd.draw(frame);
+    else this.pendingFrames.set(panelId, frame);
   }
 
   stop(): void {

@@ -7,3 +7,14 @@ export type LedPattern = 'thanks' | 'error';
 export function downLevel(panel: Panel): 0 | 1 {
   return (panel.invert ?? panel.pullup ?? false) ? 0 : 1;
 }
+
+/** What the board process wires up for a panel; the rest (questions, names, texts) never needs a board restart. */
+function wiring(panel: Panel): unknown {
+  const { id, pins, leds, pullup, invert, display, reasons } = panel;
+  const lcd = display && display.kind !== 'screen' ? { ...display, rom: undefined, touch: undefined } : undefined;
+  return { id, pins, leds, pullup, invert, lcd, reasonPins: reasons?.pins };
+}
+
+export function hardwareChanged(before: readonly Panel[], after: readonly Panel[]): boolean {
+  return JSON.stringify(before.map(wiring)) !== JSON.stringify(after.map(wiring));
+}

@@ -6,6 +6,7 @@ import type { Clock } from '../../device/src/clock.js';
 import type { PressRecord } from '../../device/src/outbox.js';
 import { PanelBoard, type LedPattern } from '../../device/src/panel-board.js';
 import { VirtualIO } from '../../device/src/virtual-io.js';
+import type { LcdFrame } from '../../device/src/display/layout.js';
 import { removeTempDirs, tempDir as makeTempDir } from '../../scripts/lib/temp-dirs.js';
 
 export { removeTempDirs };
@@ -88,6 +89,10 @@ export class InProcessBoard extends EventEmitter<ButtonSourceEvents> implements 
 
   setPanels(panels: Panel[]): void {
     this.panels = panels;
+  }
+
+  drawLcd(panel: string, frame: LcdFrame): void {
+    this.board?.draw(panel, frame);
   }
 
   show(panel: string, button: Button, pattern: LedPattern): void {
