@@ -16,6 +16,7 @@ import { loadRemoteConfig, parseRemoteConfig, saveRemoteConfig } from './remote-
 import { packageVersion } from './version.js';
 import { PanelFaces, type Indicator } from './display/faces.js';
 import { hardwareChanged } from './pins.js';
+import { LocalPage } from './page/local-page.js';
 
 export interface AgentDeps {
   log: Logger;
@@ -38,6 +39,7 @@ export class Agent {
   private rules: MisuseRules;
   private offlineSince: number | undefined;
   private indicatorTimer: NodeJS.Timeout | undefined;
+  private page: LocalPage | undefined;
   private configRev: number | null = null;
   private configError: string | undefined;
   private readonly counters = { presses: 0, flagged: 0 };
@@ -110,11 +112,34 @@ export class Agent {
     this.offlineSince = Date.now();
     this.updateIndicator();
     this.indicatorTimer = setInterval(() => this.updateIndicator(), 1000);
+    await this.startPage();
     this.source.start();
     this.deps.log.info(
       { board: this.config.board, panels: this.panels.map((p) => p.id), configRev: this.configRev },
       'kiosk agent started',
     );
+  }
+
+  /** The local page, once a panel has a screen (at start or from a later config). */
+  private async startPage(): Promise<void> {
+    if (this.page || this.stopped || !this.panels.some((p) => p.display?.kind === 'screen')) return;
+    this.page = new LocalPage({
+      port: this.config.display.pagePort,
+      faces: this.faces,
+      log: this.deps.log,
+      press: (panelId, button) => {
+        const panel = this.panels.find((p) => p.id === panelId);
+        if (panel?.display?.kind !== 'screen' || !panel.display.touch) return false;
+        this.onPress(panelId, button); // the same path as a physical button: outbox first
+        return true;
+      },
+    });
+    try {
+      await this.page.start();
+    } catch (err) {
+      this.deps.log.error({ err, port: this.config.display.pagePort }, 'local page failed to start');
+      this.page = undefined;
+    }
   }
 
   private onPress(panel: string, button: Button): void {
@@ -129,6 +154,7 @@ export class Agent {
     this.stopped = true;
     clearInterval(this.pruneTimer);
     clearInterval(this.indicatorTimer);
+    await this.page?.stop();
     this.faces.stop();
     this.source.removeAllListeners('press');
     await this.source.stop();
@@ -209,7 +235,10 @@ export class Agent {
         this.adopt(next);
         this.recorder.setRules(this.rules);
         if (panelsChanged) this.source.setPanels(this.panels);
-        if (!this.stopped) this.faces.configure(this.panels, this.texts);
+        if (!this.stopped) {
+          this.faces.configure(this.panels, this.texts);
+          void this.startPage();
+        }
         this.deps.log.info({ rev: next.rev, panels: next.panels.map((p) => p.id), boardRestart }, 'config applied');
       }
     }

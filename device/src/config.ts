@@ -57,6 +57,8 @@ export const AgentConfigSchema = Type.Object(
         pageMs: Type.Integer({ minimum: 500, maximum: 60_000 }),
         thanksMs: Type.Integer({ minimum: 500, maximum: 60_000 }),
         offlineAfterMs: Type.Integer({ minimum: 1000 }),
+        /** The local page for panels with `display.kind: screen`, on 127.0.0.1 (0: any free port). */
+        pagePort: Type.Integer({ minimum: 0, maximum: 65535 }),
       },
       { additionalProperties: false },
     ),
@@ -87,7 +89,7 @@ function defaults(kioskId: unknown): Record<string, unknown> {
     misuse: DEFAULT_MISUSE_RULES,
     outbox: { ackTimeoutMs: 10_000, batchSize: MAX_EVENTS_PER_BATCH, inFlightBatches: 4, retentionDays: 7 },
     statusIntervalMs: 30_000,
-    display: { pageMs: 3000, thanksMs: 2000, offlineAfterMs: 300_000 },
+    display: { pageMs: 3000, thanksMs: 2000, offlineAfterMs: 300_000, pagePort: 8377 },
     logLevel: 'info',
   };
 }
@@ -110,6 +112,7 @@ export const ENV_FIELDS: Record<string, string> = {
   LB_DISPLAY_PAGE_MS: 'display.pageMs',
   LB_DISPLAY_THANKS_MS: 'display.thanksMs',
   LB_OFFLINE_AFTER_MS: 'display.offlineAfterMs',
+  LB_PAGE_PORT: 'display.pagePort',
 };
 
 type Json = Record<string, unknown>;

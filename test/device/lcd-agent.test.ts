@@ -42,13 +42,23 @@ describe('the agent process draws the question on the LCD (board child, johnny-f
     const configFile = join(dir, 'kiosk.json');
     writeFileSync(
       configFile,
-      JSON.stringify({ kioskId: 'lcd-1', dataDir: dir, board: 'virtual', mqtt: { url: mq.url }, panels: [desk(null)], display: { pageMs: 60_000, thanksMs: 1500, offlineAfterMs: 300_000 } }),
+      JSON.stringify({
+        kioskId: 'lcd-1',
+        dataDir: dir,
+        board: 'virtual',
+        mqtt: { url: mq.url },
+        panels: [desk(null)],
+        display: { pageMs: 60_000, thanksMs: 1500, offlineAfterMs: 300_000 },
+      }),
     );
     const agent = new AgentProcess({ LB_VIRTUAL_IO_TRACE: trace }, ['--config', configFile]);
     deferCleanup(() => {
       if (agent.child.exitCode === null) agent.child.kill('SIGKILL');
     });
-    const screen = () => decodeTrace(trace, { address: 0x27 }).screen(16, 2, 'A00').map((l) => l.trimEnd());
+    const screen = () =>
+      decodeTrace(trace, { address: 0x27 })
+        .screen(16, 2, 'A00')
+        .map((l) => l.trimEnd());
 
     await agent.waitForLog('board connected');
     await vi.waitFor(() => expect(screen()).toEqual([readAs('Как вас'), readAs('обслужили?')]), { timeout: 5000 });

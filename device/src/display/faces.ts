@@ -26,6 +26,8 @@ export interface FaceState {
   name?: string;
   thanks: boolean;
   indicator: Indicator;
+  /** The screen shows the three buttons itself (display.touch). */
+  touch: boolean;
   texts: KioskTexts | undefined;
 }
 
@@ -90,6 +92,7 @@ export class PanelFaces extends EventEmitter<{ change: [FaceState] }> {
       ...(name ? { name } : {}),
       thanks: face.thanksUntil > 0,
       indicator: this.indicator,
+      touch: face.panel.display?.kind === 'screen' && face.panel.display.touch === true,
       texts: this.texts,
     };
   }
