@@ -64,7 +64,7 @@ describe('HDMI page (agent process + real gateway + Chromium)', () => {
     deferCleanup(() => page.close());
     await page.goto(`http://127.0.0.1:${port}/`);
     // The gateway's retained config names the employee on duty (the local file has nobody).
-    await page.waitForFunction(() => document.querySelector('#question .name')?.textContent === 'Елены Ивановой');
+    await page.waitForFunction("document.querySelector('#question .name')?.textContent === 'Елены Ивановой'");
     expect(await page.textContent('#question')).toBe('Вы довольны качеством работы клиентского менеджера Елены Ивановой?');
     expect(await page.getAttribute('html', 'lang')).toBe('ru');
     await page.screenshot({ path: `${SHOTS}/kiosk-question.png` });

@@ -50,14 +50,24 @@ export class LocalPage {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    if (!this.allowedHost(req)) return this.reply(res, 421, { error: 'wrong host' });
+    if (!this.allowedHost(req)) {
+      this.reply(res, 421, { error: 'wrong host' });
+      return;
+    }
     const path = new URL(req.url ?? '/', 'http://local').pathname;
     if (req.method === 'GET' && path === '/') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-      return void res.end(PAGE_HTML);
+      res.end(PAGE_HTML);
+      return;
     }
-    if (req.method === 'GET' && path === '/events') return this.stream(res);
-    if (req.method === 'POST' && path === '/press') return this.pressFrom(req, res);
+    if (req.method === 'GET' && path === '/events') {
+      this.stream(res);
+      return;
+    }
+    if (req.method === 'POST' && path === '/press') {
+      this.pressFrom(req, res);
+      return;
+    }
     this.reply(res, 404, { error: 'not found' });
   }
 
@@ -74,7 +84,10 @@ export class LocalPage {
   }
 
   private pressFrom(req: IncomingMessage, res: ServerResponse): void {
-    if (req.headers[PRESS_HEADER] !== '1') return this.reply(res, 403, { error: `missing ${PRESS_HEADER} header` });
+    if (req.headers[PRESS_HEADER] !== '1') {
+      this.reply(res, 403, { error: `missing ${PRESS_HEADER} header` });
+      return;
+    }
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (chunk: string) => {
@@ -86,12 +99,18 @@ export class LocalPage {
       try {
         parsed = JSON.parse(body) as typeof parsed;
       } catch {
-        return this.reply(res, 400, { error: 'body must be JSON {panel, button}' });
+        this.reply(res, 400, { error: 'body must be JSON {panel, button}' });
+        return;
       }
       const { panel, button } = parsed;
-      if (typeof panel !== 'string' || !BUTTONS.includes(button as Button))
-        return this.reply(res, 400, { error: 'body must be {panel, button: good|neutral|bad}' });
-      if (!this.opts.press(panel, button as Button)) return this.reply(res, 404, { error: `panel ${panel} takes no presses here` });
+      if (typeof panel !== 'string' || !BUTTONS.includes(button as Button)) {
+        this.reply(res, 400, { error: 'body must be {panel, button: good|neutral|bad}' });
+        return;
+      }
+      if (!this.opts.press(panel, button as Button)) {
+        this.reply(res, 404, { error: `panel ${panel} takes no presses here` });
+        return;
+      }
       this.reply(res, 202, { ok: true });
     });
   }
