@@ -17,6 +17,7 @@ import { packageVersion } from './version.js';
 import { PanelFaces, type Indicator } from './display/faces.js';
 import { hardwareChanged } from './pins.js';
 import { LocalPage } from './page/local-page.js';
+import { ReasonStep } from './reason-step.js';
 
 export interface AgentDeps {
   log: Logger;
@@ -34,6 +35,7 @@ export class Agent {
   readonly publisher: Publisher;
   readonly source: ButtonSource;
   readonly faces: PanelFaces;
+  readonly reasons: ReasonStep;
   private panels: Panel[];
   private texts: KioskTexts | undefined;
   private rules: MisuseRules;
@@ -87,6 +89,16 @@ export class Agent {
         this.publisher.statusChanged();
       },
     });
+    this.reasons = new ReasonStep({
+      outbox: this.outbox,
+      clock: this.clock,
+      log,
+      onAsk: (panel, asking) => this.faces.setAsking(panel, asking?.options),
+      onCommitted: () => {
+        this.publisher.notify();
+        this.publisher.statusChanged();
+      },
+    });
     this.publisher = new Publisher({
       ...config.mqtt,
       kioskId: config.kioskId,
@@ -108,6 +120,7 @@ export class Agent {
     this.publisher.start();
     this.source.on('press', (panel, button) => this.onPress(panel, button));
     this.source.on('state', () => this.publisher.statusChanged());
+    this.source.on('reason', (panel, index) => this.reasons.answer(panel, index));
     this.faces.configure(this.panels, this.texts);
     this.offlineSince = Date.now();
     this.updateIndicator();
@@ -133,6 +146,7 @@ export class Agent {
         this.onPress(panelId, button); // the same path as a physical button: outbox first
         return true;
       },
+      answer: (panelId, reason) => this.reasons.answer(panelId, reason),
     });
     try {
       await this.page.start();
@@ -144,7 +158,9 @@ export class Agent {
 
   private onPress(panel: string, button: Button): void {
     this.counters.presses++;
-    this.recorder.record(panel, button);
+    const event = this.recorder.record(panel, button);
+    const config = this.panels.find((p) => p.id === panel);
+    if (event && config) this.reasons.offer(config, event);
     if (this.recorder.memoryHeld > 0) this.publisher.statusChanged();
   }
 
@@ -154,6 +170,7 @@ export class Agent {
     this.stopped = true;
     clearInterval(this.pruneTimer);
     clearInterval(this.indicatorTimer);
+    this.reasons.stop();
     await this.page?.stop();
     this.faces.stop();
     this.source.removeAllListeners('press');

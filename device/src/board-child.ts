@@ -40,6 +40,7 @@ async function start(message: Extract<ToBoardChild, { type: 'start' }>): Promise
   board = new PanelBoard(opened.io, message.panels);
   board.on('ready', () => send({ type: 'ready', kind: opened.kind }));
   board.on('press', (panel, button) => send({ type: 'press', panel, button }));
+  board.on('reason', (panel, index) => send({ type: 'reason', panel, index }));
   board.on('ignored', (panel, button) => send({ type: 'ignored', panel, button }));
   board.on('disconnect', lost);
   for (const [panel, frame] of frames) board.draw(panel, frame);

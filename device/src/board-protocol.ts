@@ -14,5 +14,6 @@ export type ToBoardChild =
 export type FromBoardChild =
   | { type: 'ready'; kind: string }
   | { type: 'press'; panel: string; button: Button }
+  | { type: 'reason'; panel: string; index: number } // a reason button (Panel.reasons.pins[index])
   | { type: 'ignored'; panel: string; button: Button } // a release not counted (panel-board.ts)
   | { type: 'disconnected'; reason: string }; // lost, or not there yet (the child then waits for it)

@@ -20,6 +20,7 @@ export interface BoardState {
 
 export interface ButtonSourceEvents {
   press: [panel: string, button: Button];
+  reason: [panel: string, index: number];
   state: [BoardState];
 }
 
@@ -106,6 +107,7 @@ export class BoardSupervisor extends EventEmitter<ButtonSourceEvents> implements
   private onMessage(child: ChildProcess, message: FromBoardChild): void {
     if (child !== this.child) return;
     if (message.type === 'press') this.emit('press', message.panel, message.button);
+    else if (message.type === 'reason') this.emit('reason', message.panel, message.index);
     else if (message.type === 'ignored') {
       this.opts.log.warn(
         { panel: message.panel, button: message.button },

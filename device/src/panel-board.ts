@@ -21,6 +21,8 @@ const PATTERNS: Record<LedPattern, { blinkMs: number; forMs: number }> = {
 export interface PanelBoardEvents {
   ready: [];
   press: [panel: string, button: Button];
+  /** A reason button (Panel.reasons.pins, option `index`) went down. */
+  reason: [panel: string, index: number];
   /** A release not counted: the button had not been seen up before it went down (see watchButton). */
   ignored: [panel: string, button: Button];
   disconnect: [reason: string];
@@ -87,6 +89,13 @@ export class PanelBoard extends EventEmitter<PanelBoardEvents> {
         ready();
       }
     };
+    for (const panel of this.panels) {
+      for (const [index, pin] of (panel.reasons?.pins ?? []).entries()) {
+        if (panel.pullup) io.digitalWrite(pin, io.HIGH);
+        const input = new five.Button({ board, pin, isPullup: panel.pullup ?? false, invert: panel.invert });
+        input.on('press', () => this.emit('reason', panel.id, index));
+      }
+    }
     for (const panel of this.panels) {
       if (panel.display?.kind !== 'lcd-i2c' && panel.display?.kind !== 'lcd-parallel') continue;
       const lcd = new CharacterLcd(board, panel.display);

@@ -64,7 +64,9 @@ export class InProcessBoard extends EventEmitter<ButtonSourceEvents> implements 
 
   start(): void {
     this.board = new PanelBoard(this.io, this.panels);
+    for (const [panel, frame] of this.frames) this.board.draw(panel, frame);
     this.board.on('press', (panel, button) => this.emit('press', panel, button));
+    this.board.on('reason', (panel, index) => this.emit('reason', panel, index));
     this.board.on('ready', () => {
       this.current = { connected: true, kind: 'virtual' };
       this.emit('state', this.current);
@@ -91,7 +93,10 @@ export class InProcessBoard extends EventEmitter<ButtonSourceEvents> implements 
     this.panels = panels;
   }
 
+  /** Like the supervisor: a frame sent before the board exists is drawn once it does. */
+  private readonly frames = new Map<string, LcdFrame>();
   drawLcd(panel: string, frame: LcdFrame): void {
+    this.frames.set(panel, frame);
     this.board?.draw(panel, frame);
   }
 

@@ -28,6 +28,8 @@ export interface FaceState {
   indicator: Indicator;
   /** The screen shows the three buttons itself (display.touch). */
   touch: boolean;
+  /** After a bad press: "why?" and the options, until answered or timed out (reason-step.ts). */
+  asking?: { question: string; options: { id: string; label: string }[] };
   texts: KioskTexts | undefined;
 }
 
@@ -41,6 +43,7 @@ interface Face {
   panel: Panel;
   page: number;
   thanksUntil: number;
+  asking?: { id: string; label: string }[];
   pageTimer?: NodeJS.Timeout;
   thanksTimer?: NodeJS.Timeout;
   drawn?: string;
@@ -76,6 +79,14 @@ export class PanelFaces extends EventEmitter<{ change: [FaceState] }> {
     this.refresh(panelId);
   }
 
+  setAsking(panelId: string, options: { id: string; label: string }[] | undefined): void {
+    const face = this.faces.get(panelId);
+    if (!face) return;
+    face.asking = options;
+    face.page = 0;
+    this.refresh(panelId);
+  }
+
   setIndicator(indicator: Indicator): void {
     if (indicator === this.indicator) return;
     this.indicator = indicator;
@@ -93,6 +104,7 @@ export class PanelFaces extends EventEmitter<{ change: [FaceState] }> {
       thanks: face.thanksUntil > 0,
       indicator: this.indicator,
       touch: face.panel.display?.kind === 'screen' && face.panel.display.touch === true,
+      ...(face.asking ? { asking: { question: this.texts?.whyQuestion || '?', options: face.asking } } : {}),
       texts: this.texts,
     };
   }
@@ -105,6 +117,11 @@ export class PanelFaces extends EventEmitter<{ change: [FaceState] }> {
     const display = face.panel.display!;
     const { cols, rows } = lcdSize(display);
     const rom: Rom = display.rom ?? 'A00';
+    if (state.asking) {
+      // Numbered as the reason buttons are wired (reasons.pins in option order).
+      const options = state.asking.options.map((o, i) => `${i + 1} ${o.label}`).join(' ');
+      return layoutPages(`${state.asking.question} ${options}`, { cols, rows, rom, indicator: state.indicator });
+    }
     if (state.thanks) return layoutPages(this.texts?.thanks || SYMBOL_GLYPHS.thanks.char, { cols, rows, rom, center: true });
     return layoutPages(state.question, { cols, rows, rom, first: state.name, indicator: state.indicator });
   }
@@ -120,7 +137,7 @@ export class PanelFaces extends EventEmitter<{ change: [FaceState] }> {
     const key = JSON.stringify(frame);
     if (key !== face.drawn) this.opts.draw(panelId, frame);
     face.drawn = key;
-    if (frames.length > 1 && !state.thanks) {
+    if (frames.length > 1 && (state.asking || !state.thanks)) {
       // Paging, not a marquee: a page holds still long enough to be read, and costs one redraw.
       face.pageTimer = setTimeout(() => {
         face.page = (face.page + 1) % frames.length;

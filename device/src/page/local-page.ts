@@ -12,6 +12,7 @@ import { BUTTONS } from '../../../shared/src/buttons.js';
 import type { Button } from '../../../shared/src/contract.js';
 import type { FaceState, PanelFaces } from '../display/faces.js';
 import { PAGE_HTML } from './page-html.js';
+import type { AnswerResult } from '../reason-step.js';
 
 export const PRESS_HEADER = 'x-lb-kiosk-press';
 
@@ -21,6 +22,8 @@ export interface LocalPageOptions {
   faces: PanelFaces;
   /** The agent's press path; false when the panel takes no presses from the screen. */
   press(panel: string, button: Button): boolean;
+  /** A reason chosen on the screen after a bad press. */
+  answer(panel: string, reason: string): AnswerResult;
   log: Logger;
 }
 
@@ -64,8 +67,8 @@ export class LocalPage {
       this.stream(res);
       return;
     }
-    if (req.method === 'POST' && path === '/press') {
-      this.pressFrom(req, res);
+    if (req.method === 'POST' && (path === '/press' || path === '/reason')) {
+      this.pressFrom(req, res, path === '/press' ? 'press' : 'reason');
       return;
     }
     this.reply(res, 404, { error: 'not found' });
@@ -83,7 +86,7 @@ export class LocalPage {
     for (const res of this.streams) res.write(line);
   }
 
-  private pressFrom(req: IncomingMessage, res: ServerResponse): void {
+  private pressFrom(req: IncomingMessage, res: ServerResponse, kind: 'press' | 'reason'): void {
     if (req.headers[PRESS_HEADER] !== '1') {
       this.reply(res, 403, { error: `missing ${PRESS_HEADER} header` });
       return;
@@ -95,14 +98,24 @@ export class LocalPage {
       if (body.length > 1024) req.destroy();
     });
     req.on('end', () => {
-      let parsed: { panel?: unknown; button?: unknown };
+      let parsed: { panel?: unknown; button?: unknown; reason?: unknown };
       try {
         parsed = JSON.parse(body) as typeof parsed;
       } catch {
         this.reply(res, 400, { error: 'body must be JSON {panel, button}' });
         return;
       }
-      const { panel, button } = parsed;
+      const { panel, button, reason } = parsed;
+      if (kind === 'reason') {
+        if (typeof panel !== 'string' || typeof reason !== 'string') {
+          this.reply(res, 400, { error: 'body must be {panel, reason}' });
+          return;
+        }
+        const result = this.opts.answer(panel, reason);
+        const status = { stored: 202, 'not asking': 409, 'unknown reason': 400, 'not stored': 507 }[result];
+        this.reply(res, status, status === 202 ? { ok: true } : { error: result });
+        return;
+      }
       if (typeof panel !== 'string' || !BUTTONS.includes(button as Button)) {
         this.reply(res, 400, { error: 'body must be {panel, button: good|neutral|bad}' });
         return;

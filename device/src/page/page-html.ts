@@ -20,6 +20,12 @@ export const PAGE_HTML = `<!doctype html>
   body.touch #buttons { display: flex; }
   #buttons button { width: 22vw; height: 22vw; max-width: 260px; max-height: 260px; border: 0; border-radius: 50%; font-size: clamp(48px, 10vw, 140px); cursor: pointer; }
   button[data-button=good] { background: #2d6a4f; } button[data-button=neutral] { background: #b08900; } button[data-button=bad] { background: #9d0208; }
+  #asking { position: fixed; inset: 0; display: none; flex-direction: column; align-items: center; justify-content: center; gap: 4vh; background: #10151c; }
+  body.asking #asking { display: flex; }
+  body.asking #thanks { display: none; }
+  #why { font-size: clamp(28px, 5vw, 64px); margin: 0; }
+  #options { display: flex; gap: 3vw; flex-wrap: wrap; justify-content: center; }
+  #options button { font-size: clamp(22px, 3.5vw, 44px); padding: 3vh 3vw; border: 0; border-radius: 16px; background: #334155; color: #f4f6f8; cursor: pointer; }
   #indicator { position: fixed; right: 12px; bottom: 8px; font-size: 14px; color: #9aa5b1; }
 </style>
 </head>
@@ -32,6 +38,7 @@ export const PAGE_HTML = `<!doctype html>
     <button data-button="bad" aria-label="bad">&#9785;</button>
   </div>
 </main>
+<div id="asking"><h2 id="why"></h2><div id="options"></div></div>
 <div id="thanks" role="status"></div>
 <div id="indicator"></div>
 <script>
@@ -52,6 +59,19 @@ export const PAGE_HTML = `<!doctype html>
     const texts = s.texts || {};
     document.getElementById('indicator').textContent = s.indicator ? (texts[s.indicator] || (s.indicator === 'offline' ? '\\u2298' : '\\u26a0')) : '';
     document.body.classList.toggle('thanks', s.thanks);
+    document.body.classList.toggle('asking', !!s.asking);
+    const options = document.getElementById('options');
+    options.textContent = '';
+    if (s.asking) {
+      document.getElementById('why').textContent = s.asking.question;
+      for (const o of s.asking.options) {
+        const b = document.createElement('button');
+        b.textContent = o.label;
+        b.dataset.reason = o.id;
+        b.addEventListener('click', () => post('/reason', { panel, reason: o.id }));
+        options.append(b);
+      }
+    }
     document.body.classList.toggle('touch', !!s.touch);
     document.body.dataset.ready = '1';
   }
@@ -60,10 +80,11 @@ export const PAGE_HTML = `<!doctype html>
     if (!panel && (!wanted || s.panel === wanted)) panel = s.panel;
     if (s.panel === panel) render(s);
   };
+  function post(path, body) {
+    return fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-lb-kiosk-press': '1' }, body: JSON.stringify(body) });
+  }
   for (const b of document.querySelectorAll('#buttons button')) {
-    b.addEventListener('click', () => {
-      fetch('/press', { method: 'POST', headers: { 'content-type': 'application/json', 'x-lb-kiosk-press': '1' }, body: JSON.stringify({ panel, button: b.dataset.button }) });
-    });
+    b.addEventListener('click', () => post('/press', { panel, button: b.dataset.button }));
   }
 </script>
 </body>
