@@ -5,7 +5,16 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Button, KioskConfigMessage, KioskTexts, MisuseRules, Panel, StatusMessage } from '../../shared/src/index.js';
+import {
+  ArmMessage,
+  checker,
+  type Button,
+  type KioskConfigMessage,
+  type KioskTexts,
+  type MisuseRules,
+  type Panel,
+  type StatusMessage,
+} from '../../shared/src/index.js';
 import type { AgentConfig } from './config.js';
 import { SystemClock, type Clock } from './clock.js';
 import { SqliteOutbox } from './outbox.js';
@@ -28,6 +37,8 @@ export interface AgentDeps {
   pruneIntervalMs?: number;
 }
 
+const checkArm = checker(ArmMessage);
+
 export class Agent {
   readonly clock: NonNullable<AgentDeps['clock']>;
   readonly outbox: SqliteOutbox;
@@ -42,6 +53,8 @@ export class Agent {
   private offlineSince: number | undefined;
   private indicatorTimer: NodeJS.Timeout | undefined;
   private page: LocalPage | undefined;
+  /** Armed panels waiting for the press of a served ticket (ArmMessage), until the window ends. */
+  private readonly armed = new Map<string, { ticket: string; timer: NodeJS.Timeout }>();
   private configRev: number | null = null;
   private configError: string | undefined;
   private readonly counters = { presses: 0, flagged: 0 };
@@ -108,6 +121,8 @@ export class Agent {
       statusIntervalMs: config.statusIntervalMs,
       status: () => this.status(),
       onConfig: (raw) => this.onRemoteConfig(raw),
+      onArm: (raw) => this.onArm(raw),
+      armWanted: () => this.panels.some((p) => p.armed),
     });
   }
 
@@ -158,10 +173,42 @@ export class Agent {
 
   private onPress(panel: string, button: Button): void {
     this.counters.presses++;
-    const event = this.recorder.record(panel, button);
+    // One press per ticket: the first press in the window carries it and ends the invitation.
+    const armed = this.armed.get(panel);
+    if (armed) {
+      clearTimeout(armed.timer);
+      this.armed.delete(panel);
+    }
+    const event = this.recorder.record(panel, button, armed?.ticket);
     const config = this.panels.find((p) => p.id === panel);
     if (event && config) this.reasons.offer(config, event);
     if (this.recorder.memoryHeld > 0) this.publisher.statusChanged();
+  }
+
+  /** A ticket was served at an armed panel's desk: invite a press (LEDs) for windowMs and put the ticket on it. */
+  onArm(raw: string): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(raw);
+    } catch {
+      message = undefined;
+    }
+    const problems = message === undefined ? ['invalid JSON'] : checkArm.problems(message);
+    const arm = message as ArmMessage;
+    const panel = problems.length === 0 ? this.panels.find((p) => p.id === arm.panel) : undefined;
+    if (!panel?.armed) {
+      this.deps.log.warn({ problems, panel: (message as { panel?: unknown })?.panel }, 'arm message ignored');
+      return;
+    }
+    clearTimeout(this.armed.get(panel.id)?.timer);
+    const timer = setTimeout(() => {
+      this.armed.delete(panel.id);
+      this.source.show(panel.id, 'good', 'off');
+      this.deps.log.info({ panel: panel.id, ticket: arm.ticket }, 'armed window ended without a press');
+    }, arm.windowMs);
+    this.armed.set(panel.id, { ticket: arm.ticket, timer });
+    this.source.show(panel.id, 'good', 'armed');
+    this.deps.log.info({ panel: panel.id, ticket: arm.ticket, windowMs: arm.windowMs }, 'armed');
   }
 
   /** Stops in reverse order: no new presses, then the network, then the disk. */
@@ -171,6 +218,7 @@ export class Agent {
     clearInterval(this.pruneTimer);
     clearInterval(this.indicatorTimer);
     this.reasons.stop();
+    for (const { timer } of this.armed.values()) clearTimeout(timer);
     await this.page?.stop();
     this.faces.stop();
     this.source.removeAllListeners('press');
@@ -255,6 +303,7 @@ export class Agent {
         if (!this.stopped) {
           this.faces.configure(this.panels, this.texts);
           void this.startPage();
+          this.publisher.subscribeArm();
         }
         this.deps.log.info({ rev: next.rev, panels: next.panels.map((p) => p.id), boardRestart }, 'config applied');
       }

@@ -13,9 +13,10 @@ import type { LcdFrame } from './display/layout.js';
 
 export { downLevel, type LedPattern };
 
-const PATTERNS: Record<LedPattern, { blinkMs: number; forMs: number }> = {
+const PATTERNS: Record<Exclude<LedPattern, 'off'>, { blinkMs: number; forMs: number }> = {
   thanks: { blinkMs: 300, forMs: 1500 }, // the pressed button's LED: on, off, on, off, on
   error: { blinkMs: 50, forMs: 2000 }, // every LED of the panel, fast: "not stored"
+  armed: { blinkMs: 700, forMs: 3_600_000 }, // every LED, slow, until a press or the window's end ('off')
 };
 
 export interface PanelBoardEvents {
@@ -146,6 +147,18 @@ export class PanelBoard extends EventEmitter<PanelBoardEvents> {
 
   show(panelId: string, button: Button, pattern: LedPattern): void {
     const keys = pattern === 'thanks' ? [`${panelId}/${button}`] : BUTTONS.map((b) => `${panelId}/${b}`);
+    // A press ends the invitation on every LED of the panel; the pressed one then says thanks.
+    if (pattern === 'thanks' || pattern === 'off') {
+      for (const b of BUTTONS) {
+        const key = `${panelId}/${b}`;
+        if (this.ledTimers.has(key) && (pattern === 'off' || key !== keys[0])) {
+          clearTimeout(this.ledTimers.get(key));
+          this.ledTimers.delete(key);
+          this.leds.get(key)?.stop().off();
+        }
+      }
+      if (pattern === 'off') return;
+    }
     const { blinkMs, forMs } = PATTERNS[pattern];
     for (const key of keys) {
       const led = this.leds.get(key);

@@ -1,7 +1,8 @@
 /** Pin facts shared by the agent and the board child, kept free of johnny-five so the agent never loads it. */
 import type { Panel } from '../../shared/src/index.js';
 
-export type LedPattern = 'thanks' | 'error';
+/** thanks: the pressed button; error: all, fast (not stored); armed: all, slow, inviting a press. */
+export type LedPattern = 'thanks' | 'error' | 'armed' | 'off';
 
 /** Level an input pin has while the button is down: pull-up circuits read LOW (johnny-five's invert rule). */
 export function downLevel(panel: Panel): 0 | 1 {
