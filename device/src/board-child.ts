@@ -6,8 +6,11 @@ import type { FromBoardChild, ToBoardChild } from './board-protocol.js';
 import { openIO } from './board-io.js';
 import { PanelBoard } from './panel-board.js';
 import { VirtualIO } from './virtual-io.js';
+import type { LcdFrame } from './display/layout.js';
 
 let board: PanelBoard | undefined;
+/** LCD frames that arrive while the board is being opened: drawn once it is. */
+const frames = new Map<string, LcdFrame>();
 let io: unknown;
 
 function send(message: FromBoardChild): void {
@@ -37,8 +40,10 @@ async function start(message: Extract<ToBoardChild, { type: 'start' }>): Promise
   board = new PanelBoard(opened.io, message.panels);
   board.on('ready', () => send({ type: 'ready', kind: opened.kind }));
   board.on('press', (panel, button) => send({ type: 'press', panel, button }));
+  board.on('reason', (panel, index) => send({ type: 'reason', panel, index }));
   board.on('ignored', (panel, button) => send({ type: 'ignored', panel, button }));
   board.on('disconnect', lost);
+  for (const [panel, frame] of frames) board.draw(panel, frame);
   board.start();
 }
 
@@ -49,6 +54,10 @@ process.on('message', (message: ToBoardChild) => {
       break;
     case 'led':
       board?.show(message.panel, message.button, message.pattern);
+      break;
+    case 'lcd':
+      frames.set(message.panel, message.frame);
+      board?.draw(message.panel, message.frame);
       break;
     case 'pin':
       if (io instanceof VirtualIO) io.setInput(message.pin, message.level);

@@ -52,7 +52,12 @@ export async function awaitPort(board: string, absent: (reason: string) => void,
 
 /** `absent` hears why a serial board is not opened yet; it is opened as soon as its port appears. */
 export async function openIO(board: string, plugged: boolean, absent: (reason: string) => void = () => undefined): Promise<OpenedIO> {
-  if (board === 'virtual') return { io: new VirtualIO({ plugged }), kind: 'virtual' };
+  if (board === 'virtual') {
+    const io = new VirtualIO({ plugged });
+    const trace = process.env.LB_VIRTUAL_IO_TRACE;
+    if (trace) io.traceTo(trace);
+    return { io, kind: 'virtual' };
+  }
   if (board.startsWith('io:')) {
     const name = board.slice(3);
     const mod = (await import(name)) as { default?: new () => EventEmitter };

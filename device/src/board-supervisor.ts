@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Button, Panel } from '../../shared/src/index.js';
 import type { FromBoardChild, ToBoardChild } from './board-protocol.js';
-import { downLevel, type LedPattern } from './pins.js';
+import { downLevel, hardwareChanged, type LedPattern } from './pins.js';
+import type { LcdFrame } from './display/layout.js';
 
 export interface BoardState {
   connected: boolean;
@@ -19,6 +20,7 @@ export interface BoardState {
 
 export interface ButtonSourceEvents {
   press: [panel: string, button: Button];
+  reason: [panel: string, index: number];
   state: [BoardState];
 }
 
@@ -28,6 +30,8 @@ export interface ButtonSource extends EventEmitter<ButtonSourceEvents> {
   stop(): Promise<void>;
   setPanels(panels: Panel[]): void;
   show(panel: string, button: Button, pattern: LedPattern): void;
+  /** What a panel's character LCD shows; sources without LCDs ignore it. */
+  drawLcd?(panel: string, frame: LcdFrame): void;
   state(): BoardState;
 }
 
@@ -52,6 +56,7 @@ export class BoardSupervisor extends EventEmitter<ButtonSourceEvents> implements
   /** Simulated pin changes waiting for a (re)starting virtual board. */
   private queuedPins: { pin: number; level: 0 | 1 }[] = [];
   private readonly pinFreeAt = new Map<number, number>();
+  private readonly frames = new Map<string, LcdFrame>();
 
   constructor(private readonly opts: BoardSupervisorOptions) {
     super();
@@ -68,14 +73,24 @@ export class BoardSupervisor extends EventEmitter<ButtonSourceEvents> implements
     return this.current;
   }
 
-  /** New pins: restart the board process with them. */
+  /** New pins or displays: restart the board process with them; anything else (a question, a name) is not the board's. */
   setPanels(panels: Panel[]): void {
+    const restart = hardwareChanged(this.panels, panels);
     this.panels = panels;
-    this.child?.kill('SIGTERM');
+    if (restart) {
+      this.frames.clear();
+      this.child?.kill('SIGTERM');
+    }
   }
 
   show(panel: string, button: Button, pattern: LedPattern): void {
     if (this.ready) this.send({ type: 'led', panel, button, pattern });
+  }
+
+  /** Kept per panel and sent again to a restarted child: the LCD always shows the latest frame. */
+  drawLcd(panel: string, frame: LcdFrame): void {
+    this.frames.set(panel, frame);
+    if (this.child) this.send({ type: 'lcd', panel, frame });
   }
 
   private spawn(): void {
@@ -86,11 +101,13 @@ export class BoardSupervisor extends EventEmitter<ButtonSourceEvents> implements
     child.on('exit', (code, signal) => this.onExit(child, code === 0 ? undefined : `board process exited (${code ?? signal})`));
     child.on('error', (err) => this.opts.log.warn({ err }, 'board process error'));
     this.send({ type: 'start', board: this.opts.board, panels: this.panels, plugged: this.plugged });
+    for (const [panel, frame] of this.frames) this.send({ type: 'lcd', panel, frame });
   }
 
   private onMessage(child: ChildProcess, message: FromBoardChild): void {
     if (child !== this.child) return;
     if (message.type === 'press') this.emit('press', message.panel, message.button);
+    else if (message.type === 'reason') this.emit('reason', message.panel, message.index);
     else if (message.type === 'ignored') {
       this.opts.log.warn(
         { panel: message.panel, button: message.button },

@@ -11,6 +11,7 @@ import {
   DEFAULT_MISUSE_RULES,
   DEFAULT_TOPIC_PREFIX,
   KioskId,
+  KioskTexts,
   MAX_EVENTS_PER_BATCH,
   MisuseRulesSchema,
   Panel,
@@ -50,6 +51,19 @@ export const AgentConfigSchema = Type.Object(
       { additionalProperties: false },
     ),
     statusIntervalMs: Type.Integer({ minimum: 1000 }),
+    /** Panel screens: how long a page of a long question and the "thank you" stay, and when being offline shows. */
+    display: Type.Object(
+      {
+        pageMs: Type.Integer({ minimum: 500, maximum: 60_000 }),
+        thanksMs: Type.Integer({ minimum: 500, maximum: 60_000 }),
+        offlineAfterMs: Type.Integer({ minimum: 1000 }),
+        /** The local page for panels with `display.kind: screen`, on 127.0.0.1 (0: any free port). */
+        pagePort: Type.Integer({ minimum: 0, maximum: 65535 }),
+      },
+      { additionalProperties: false },
+    ),
+    /** The screens' texts until the gateway's config brings its own (KioskConfigMessage.texts wins). */
+    texts: Type.Optional(KioskTexts),
     /** Forces `clockSynced` when the system cannot tell (no timedatectl). */
     clockSynced: Type.Optional(Type.Boolean()),
     logLevel: LogLevel,
@@ -75,6 +89,7 @@ function defaults(kioskId: unknown): Record<string, unknown> {
     misuse: DEFAULT_MISUSE_RULES,
     outbox: { ackTimeoutMs: 10_000, batchSize: MAX_EVENTS_PER_BATCH, inFlightBatches: 4, retentionDays: 7 },
     statusIntervalMs: 30_000,
+    display: { pageMs: 3000, thanksMs: 2000, offlineAfterMs: 300_000, pagePort: 8377 },
     logLevel: 'info',
   };
 }
@@ -94,6 +109,10 @@ export const ENV_FIELDS: Record<string, string> = {
   LB_ACK_TIMEOUT_MS: 'outbox.ackTimeoutMs',
   LB_BATCH_SIZE: 'outbox.batchSize',
   LB_RETENTION_DAYS: 'outbox.retentionDays',
+  LB_DISPLAY_PAGE_MS: 'display.pageMs',
+  LB_DISPLAY_THANKS_MS: 'display.thanksMs',
+  LB_OFFLINE_AFTER_MS: 'display.offlineAfterMs',
+  LB_PAGE_PORT: 'display.pagePort',
 };
 
 type Json = Record<string, unknown>;
@@ -165,7 +184,16 @@ export function panelProblems(panels: readonly Panel[], where = 'panels'): strin
     const uses: [string, number | undefined][] = [
       ...BUTTONS.map((b): [string, number] => [`pins.${b}`, panel.pins[b]]),
       ...BUTTONS.map((b): [string, number | undefined] => [`leds.${b}`, panel.leds?.[b]]),
+      ...(panel.display?.kind === 'lcd-parallel' ? (panel.display.pins ?? []) : []).map((pin, k): [string, number] => [
+        `display.pins[${k}]`,
+        pin,
+      ]),
+      ...(panel.reasons?.pins ?? []).map((pin, k): [string, number] => [`reasons.pins[${k}]`, pin]),
     ];
+    if (panel.display?.kind === 'lcd-parallel' && !panel.display.pins)
+      problems.push(`${where}[${i}].display.pins: required for a parallel LCD: [rs, en, d4, d5, d6, d7]`);
+    if (panel.reasons?.pins && panel.reasons.pins.length !== panel.reasons.options.length)
+      problems.push(`${where}[${i}].reasons.pins: one pin per option (${panel.reasons.options.length})`);
     for (const [field, pin] of uses) {
       if (pin === undefined) continue;
       const here = `${where}[${i}].${field}`;

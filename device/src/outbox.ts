@@ -5,10 +5,14 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Event, Rejection } from '../../shared/src/index.js';
+import type { Event, ReasonEvent, Rejection } from '../../shared/src/index.js';
 
 /** A press as recorded before it has a seq (seq is assigned by the commit). */
 export type PressRecord = Omit<Event, 'seq'>;
+/** The answer to "why?" after a bad press: the same stream and seq counter as presses. */
+export type ReasonRecord = Omit<ReasonEvent, 'seq'>;
+/** What the outbox sends, in seq order. */
+export type OutboxEvent = Event | ReasonEvent;
 
 export interface OutboxStats {
   pending: number;
@@ -19,8 +23,10 @@ export interface OutboxStats {
 export interface Outbox {
   /** Commits the press durably and returns it with its seq; throws when the disk refuses. */
   append(press: PressRecord): Event;
+  /** Commits a reason answer durably, with the next seq; throws when the disk refuses. */
+  appendReason(reason: ReasonRecord): ReasonEvent;
   /** Pending events with seq > afterSeq, in seq order. */
-  pendingAfter(afterSeq: number, limit: number): Event[];
+  pendingAfter(afterSeq: number, limit: number): OutboxEvent[];
   markDelivered(ids: readonly string[], nowMs: number): number;
   markRejected(rejections: readonly Rejection[], nowMs: number): number;
   stats(nowMs: number): OutboxStats;
@@ -45,6 +51,8 @@ CREATE TABLE IF NOT EXISTS events (
   reason TEXT,
   settled_ms INTEGER
 );
+-- added with reasons and armed mode; older files get them by ALTER (see addColumns)
+-- kind: 'press' or 'reason'; a reason row keeps button '' and names its press in reason_for
 CREATE INDEX IF NOT EXISTS events_pending ON events (seq) WHERE state = 'pending';
 CREATE INDEX IF NOT EXISTS events_settled ON events (settled_ms) WHERE state <> 'pending';
 `;
@@ -59,9 +67,37 @@ interface Row {
   boot_id: string;
   uptime_ms: number;
   flags: string;
+  kind: string;
+  ticket: string | null;
+  reason_for: string | null;
+  answer: string | null;
 }
 
-const toEvent = (r: Row): Event => ({
+/** Columns newer than the first outbox files: added in place, so a kiosk keeps its pending presses across an upgrade. */
+const ADDED_COLUMNS: Record<string, string> = {
+  kind: `TEXT NOT NULL DEFAULT 'press'`,
+  ticket: 'TEXT',
+  reason_for: 'TEXT',
+  answer: 'TEXT',
+};
+
+const toEvent = (r: Row): OutboxEvent =>
+  r.kind === 'reason'
+    ? {
+        type: 'reason',
+        id: r.id,
+        seq: r.seq,
+        panel: r.panel,
+        reasonFor: r.reason_for!,
+        reason: r.answer!,
+        at: r.at,
+        clockSynced: r.clock_synced === 1,
+        bootId: r.boot_id,
+        uptimeMs: r.uptime_ms,
+      }
+    : toPress(r);
+
+const toPress = (r: Row): Event => ({
   id: r.id,
   seq: r.seq,
   panel: r.panel,
@@ -71,11 +107,13 @@ const toEvent = (r: Row): Event => ({
   bootId: r.boot_id,
   uptimeMs: r.uptime_ms,
   flags: JSON.parse(r.flags) as string[],
+  ...(r.ticket ? { ticket: r.ticket } : {}),
 });
 
 export class SqliteOutbox implements Outbox {
   readonly db: Database.Database;
   private readonly insert: Database.Statement;
+  private readonly insertReason: Database.Statement;
   private readonly selectPending: Database.Statement;
   private readonly deliver: Database.Statement;
   private readonly reject: Database.Statement;
@@ -91,9 +129,16 @@ export class SqliteOutbox implements Outbox {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    const present = new Set((this.db.pragma('table_info(events)') as { name: string }[]).map((c) => c.name));
+    for (const [column, type] of Object.entries(ADDED_COLUMNS))
+      if (!present.has(column)) this.db.exec(`ALTER TABLE events ADD COLUMN ${column} ${type}`);
     this.insert = this.db.prepare(
-      `INSERT INTO events (id, panel, button, at, at_ms, clock_synced, boot_id, uptime_ms, flags)
-       VALUES (@id, @panel, @button, @at, @atMs, @clockSynced, @bootId, @uptimeMs, @flags)`,
+      `INSERT INTO events (id, panel, button, at, at_ms, clock_synced, boot_id, uptime_ms, flags, ticket)
+       VALUES (@id, @panel, @button, @at, @atMs, @clockSynced, @bootId, @uptimeMs, @flags, @ticket)`,
+    );
+    this.insertReason = this.db.prepare(
+      `INSERT INTO events (kind, id, panel, button, at, at_ms, clock_synced, boot_id, uptime_ms, flags, reason_for, answer)
+       VALUES ('reason', @id, @panel, '', @at, @atMs, @clockSynced, @bootId, @uptimeMs, '[]', @reasonFor, @reason)`,
     );
     this.selectPending = this.db.prepare(`SELECT * FROM events WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?`);
     this.deliver = this.db.prepare(`UPDATE events SET state = 'delivered', settled_ms = ? WHERE id = ? AND state = 'pending'`);
@@ -108,11 +153,17 @@ export class SqliteOutbox implements Outbox {
       atMs: Date.parse(press.at),
       clockSynced: press.clockSynced ? 1 : 0,
       flags: JSON.stringify(press.flags),
+      ticket: press.ticket ?? null,
     });
     return { ...press, seq: Number(info.lastInsertRowid) };
   }
 
-  pendingAfter(afterSeq: number, limit: number): Event[] {
+  appendReason(reason: ReasonRecord): ReasonEvent {
+    const info = this.insertReason.run({ ...reason, atMs: Date.parse(reason.at), clockSynced: reason.clockSynced ? 1 : 0 });
+    return { ...reason, seq: Number(info.lastInsertRowid) };
+  }
+
+  pendingAfter(afterSeq: number, limit: number): OutboxEvent[] {
     return (this.selectPending.all(afterSeq, limit) as Row[]).map(toEvent);
   }
 

@@ -8,17 +8,22 @@ import type { Button, Panel } from '../../shared/src/index.js';
 import { BUTTONS } from '../../shared/src/buttons.js'; // not the index: the board process never loads the contract
 
 import { downLevel, type LedPattern } from './pins.js';
+import { CharacterLcd } from './display/lcd.js';
+import type { LcdFrame } from './display/layout.js';
 
 export { downLevel, type LedPattern };
 
-const PATTERNS: Record<LedPattern, { blinkMs: number; forMs: number }> = {
+const PATTERNS: Record<Exclude<LedPattern, 'off'>, { blinkMs: number; forMs: number }> = {
   thanks: { blinkMs: 300, forMs: 1500 }, // the pressed button's LED: on, off, on, off, on
   error: { blinkMs: 50, forMs: 2000 }, // every LED of the panel, fast: "not stored"
+  armed: { blinkMs: 700, forMs: 3_600_000 }, // every LED, slow, until a press or the window's end ('off')
 };
 
 export interface PanelBoardEvents {
   ready: [];
   press: [panel: string, button: Button];
+  /** A reason button (Panel.reasons.pins, option `index`) went down. */
+  reason: [panel: string, index: number];
   /** A release not counted: the button had not been seen up before it went down (see watchButton). */
   ignored: [panel: string, button: Button];
   disconnect: [reason: string];
@@ -38,6 +43,9 @@ export class PanelBoard extends EventEmitter<PanelBoardEvents> {
   private readonly leds = new Map<string, five.Led>();
   private readonly ledTimers = new Map<string, NodeJS.Timeout>();
   private readyFallback: NodeJS.Timeout | undefined;
+  private readonly lcds = new Map<string, CharacterLcd>();
+  /** Frames asked for before the board was ready: drawn as soon as it is. */
+  private readonly pendingFrames = new Map<string, LcdFrame>();
 
   constructor(
     private readonly io: EventEmitter,
@@ -82,6 +90,20 @@ export class PanelBoard extends EventEmitter<PanelBoardEvents> {
         ready();
       }
     };
+    for (const panel of this.panels) {
+      for (const [index, pin] of (panel.reasons?.pins ?? []).entries()) {
+        if (panel.pullup) io.digitalWrite(pin, io.HIGH);
+        const input = new five.Button({ board, pin, isPullup: panel.pullup ?? false, invert: panel.invert });
+        input.on('press', () => this.emit('reason', panel.id, index));
+      }
+    }
+    for (const panel of this.panels) {
+      if (panel.display?.kind !== 'lcd-i2c' && panel.display?.kind !== 'lcd-parallel') continue;
+      const lcd = new CharacterLcd(board, panel.display);
+      this.lcds.set(panel.id, lcd);
+      const frame = this.pendingFrames.get(panel.id);
+      if (frame) lcd.draw(frame);
+    }
     // An IO plugin that reports only changes never sends a first reading: ready after a second then.
     this.readyFallback = setTimeout(() => {
       unread = -1;
@@ -125,6 +147,18 @@ export class PanelBoard extends EventEmitter<PanelBoardEvents> {
 
   show(panelId: string, button: Button, pattern: LedPattern): void {
     const keys = pattern === 'thanks' ? [`${panelId}/${button}`] : BUTTONS.map((b) => `${panelId}/${b}`);
+    // A press ends the invitation on every LED of the panel; the pressed one then says thanks.
+    if (pattern === 'thanks' || pattern === 'off') {
+      for (const b of BUTTONS) {
+        const key = `${panelId}/${b}`;
+        if (this.ledTimers.has(key) && (pattern === 'off' || key !== keys[0])) {
+          clearTimeout(this.ledTimers.get(key));
+          this.ledTimers.delete(key);
+          this.leds.get(key)?.stop().off();
+        }
+      }
+      if (pattern === 'off') return;
+    }
     const { blinkMs, forMs } = PATTERNS[pattern];
     for (const key of keys) {
       const led = this.leds.get(key);
@@ -136,6 +170,13 @@ export class PanelBoard extends EventEmitter<PanelBoardEvents> {
         setTimeout(() => led.stop().off(), forMs),
       );
     }
+  }
+
+  /** Shows a laid-out frame on the panel's LCD (kept until the board is ready). */
+  draw(panelId: string, frame: LcdFrame): void {
+    const lcd = this.lcds.get(panelId);
+    if (lcd) lcd.draw(frame);
+    else this.pendingFrames.set(panelId, frame);
   }
 
   stop(): void {

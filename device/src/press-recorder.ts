@@ -46,7 +46,7 @@ export class PressRecorder {
   }
 
   /** Records one press; returns the committed event, or undefined when it is held in memory. */
-  record(panel: string, button: Button): Event | undefined {
+  record(panel: string, button: Button, ticket?: string): Event | undefined {
     const { clock } = this.opts;
     const { flags, history } = flagPress(this.histories.get(panel) ?? emptyHistory(), clock.monotonicMs(), this.rules);
     this.histories.set(panel, history);
@@ -59,6 +59,7 @@ export class PressRecorder {
       bootId: clock.bootId,
       uptimeMs: clock.uptimeMs(),
       flags,
+      ...(ticket ? { ticket } : {}),
     };
     this.held.push(press); // in order behind any earlier held press, so seq follows press order
     const committed = this.flush().find((e) => e.id === press.id);

@@ -29,6 +29,9 @@ export interface PublisherOptions {
   status: () => Omit<StatusMessage, 'v' | 'state'>;
   /** Raw retained config payload; the agent validates and applies it. */
   onConfig: (payload: string) => void;
+  /** Raw `arm` payload (armed panels); subscribed only while `armWanted()` says a panel is armed. */
+  onArm?: (payload: string) => void;
+  armWanted?: () => boolean;
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
 }
@@ -84,8 +87,8 @@ export class Publisher {
   private readonly topics;
 
   constructor(private readonly opts: PublisherOptions) {
-    const topic = (kind: 'events' | 'acks' | 'status' | 'config') => kioskTopic(opts.topicPrefix, opts.kioskId, kind);
-    this.topics = { events: topic('events'), acks: topic('acks'), status: topic('status'), config: topic('config') };
+    const topic = (kind: 'events' | 'acks' | 'status' | 'config' | 'arm') => kioskTopic(opts.topicPrefix, opts.kioskId, kind);
+    this.topics = { events: topic('events'), acks: topic('acks'), status: topic('status'), config: topic('config'), arm: topic('arm') };
   }
 
   get connected(): boolean {
@@ -141,6 +144,19 @@ export class Publisher {
       this.newRound();
       this.listening = true;
       this.pump();
+    });
+    this.subscribeArm();
+  }
+
+  /**
+   * Apart from acks and config: a gateway whose ACL predates `arm` refuses it (SUBACK 0x80), and that must
+   * not stop the kiosk from sending presses. Called again when the config arms a panel.
+   */
+  subscribeArm(): void {
+    const client = this.client;
+    if (!client?.connected || !this.opts.onArm || !this.opts.armWanted?.()) return;
+    client.subscribe(this.topics.arm, { qos: 1 }, (err, granted) => {
+      if (err || granted?.[0]?.qos === 128) this.opts.log.warn({ err, topic: this.topics.arm }, 'arm subscription refused by the broker');
     });
   }
 
@@ -204,6 +220,7 @@ export class Publisher {
     if (topic === this.topics.config) {
       if (payload.length > 0) this.opts.onConfig(payload.toString('utf8')); // empty = retained config cleared
     } else if (topic === this.topics.acks) this.onAck(payload);
+    else if (topic === this.topics.arm) this.opts.onArm?.(payload.toString('utf8'));
   }
 
   private onAck(payload: Buffer): void {

@@ -4,6 +4,7 @@
  * johnny-five switches on special behaviour for those names.
  */
 import { EventEmitter } from 'node:events';
+import { closeSync, openSync, writeSync } from 'node:fs';
 
 const MODES = { INPUT: 0, OUTPUT: 1, ANALOG: 2, PWM: 3, SERVO: 4 } as const;
 
@@ -14,6 +15,9 @@ export interface VirtualPin {
   report: number;
   analogChannel: number;
 }
+
+/** What the board was told to do: an I2C write (a PCF8574 LCD backpack) or an output level (a parallel LCD, an LED). */
+export type IoWrite = { kind: 'i2c'; address: number; bytes: number[] } | { kind: 'pin'; pin: number; value: number };
 
 export class VirtualIO extends EventEmitter {
   readonly name = 'VirtualBoard';
@@ -53,7 +57,31 @@ export class VirtualIO extends EventEmitter {
   digitalWrite(pin: number, value: number): this {
     this.pin(pin).value = value ? 1 : 0;
     this.emit('pin', pin, this.pin(pin).value);
+    this.emit('write', { kind: 'pin', pin, value: this.pin(pin).value } satisfies IoWrite);
     return this;
+  }
+
+  /** I2C is always there; writes are heard as `write` events, as a logic analyser on SDA/SCL would. */
+  i2cConfig(_options?: unknown): this {
+    return this;
+  }
+
+  /** Firmata's forms: (address, byte | bytes) and (address, register, byte | bytes). */
+  i2cWrite(address: number, registerOrData: number | number[], data?: number | number[]): this {
+    const bytes = data === undefined ? [registerOrData].flat() : [registerOrData as number, ...[data].flat()];
+    this.emit('write', { kind: 'i2c', address, bytes } satisfies IoWrite);
+    return this;
+  }
+
+  i2cWriteReg(address: number, register: number, value: number): this {
+    return this.i2cWrite(address, register, value);
+  }
+
+  /** Appends every write to `path` as a JSON line (LB_VIRTUAL_IO_TRACE): how tests see an agent process's display. */
+  traceTo(path: string): void {
+    const fd = openSync(path, 'a');
+    this.on('write', (write: IoWrite) => writeSync(fd, `${JSON.stringify(write)}\n`));
+    process.once('exit', () => closeSync(fd));
   }
 
   analogWrite(pin: number, value: number): this {

@@ -6,6 +6,7 @@ import type { Clock } from '../../device/src/clock.js';
 import type { PressRecord } from '../../device/src/outbox.js';
 import { PanelBoard, type LedPattern } from '../../device/src/panel-board.js';
 import { VirtualIO } from '../../device/src/virtual-io.js';
+import type { LcdFrame } from '../../device/src/display/layout.js';
 import { removeTempDirs, tempDir as makeTempDir } from '../../scripts/lib/temp-dirs.js';
 
 export { removeTempDirs };
@@ -63,7 +64,9 @@ export class InProcessBoard extends EventEmitter<ButtonSourceEvents> implements 
 
   start(): void {
     this.board = new PanelBoard(this.io, this.panels);
+    for (const [panel, frame] of this.frames) this.board.draw(panel, frame);
     this.board.on('press', (panel, button) => this.emit('press', panel, button));
+    this.board.on('reason', (panel, index) => this.emit('reason', panel, index));
     this.board.on('ready', () => {
       this.current = { connected: true, kind: 'virtual' };
       this.emit('state', this.current);
@@ -88,6 +91,13 @@ export class InProcessBoard extends EventEmitter<ButtonSourceEvents> implements 
 
   setPanels(panels: Panel[]): void {
     this.panels = panels;
+  }
+
+  /** Like the supervisor: a frame sent before the board exists is drawn once it does. */
+  private readonly frames = new Map<string, LcdFrame>();
+  drawLcd(panel: string, frame: LcdFrame): void {
+    this.frames.set(panel, frame);
+    this.board?.draw(panel, frame);
   }
 
   show(panel: string, button: Button, pattern: LedPattern): void {

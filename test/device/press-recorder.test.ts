@@ -74,7 +74,7 @@ describe('PressRecorder', () => {
     expect(recorder.memoryHeld).toBe(0);
     expect(recorder.lastError).toBeUndefined();
     const last2 = outbox.pendingAfter(committed, 10);
-    expect(last2.map((e) => e.button)).toEqual(['good', 'bad']);
+    expect(last2.map((e) => ('button' in e ? e.button : e.type))).toEqual(['good', 'bad']);
     expect(last2[1]!.seq).toBeGreaterThan(last2[0]!.seq);
     expect(last2[0]!.at).toBe(heldAt); // the original press time, not the commit time
   });
