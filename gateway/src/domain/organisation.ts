@@ -31,6 +31,8 @@ export interface Employee {
   id: string;
   name: string;
   officeId: string | null;
+  /** The name as the staff question says it (e.g. the genitive «Елены Ивановой»); null: `name`. */
+  questionName?: string | null;
 }
 
 /** An employee at a desk over [from, to): half-open, so at a shift change the incoming employee has the desk. */

@@ -226,4 +226,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX alert_events_pending ON alert_events (id) WHERE fanned_out = 0;
   CREATE INDEX alert_events_alert ON alert_events (alert_id, id);
   `,
+  /* 8 (issue 14's duty work; numbered 11 at merge, after the console's 8–10): the employee's name as the staff
+     question says it (e.g. the genitive), pushed to kiosks as the panel's duty; NULL = the name */ `
+  ALTER TABLE employees ADD COLUMN question_name TEXT;
+  `,
 ];

@@ -37,7 +37,7 @@ const TABLES: Record<OrgKind, { table: string; columns: Record<string, string>; 
   },
   employee: {
     table: 'employees',
-    columns: { id: 'id', name: 'name', officeId: 'office_id' },
+    columns: { id: 'id', name: 'name', officeId: 'office_id', questionName: 'question_name' },
     scope: 'office_id',
     refs: [['assignments', 'employee_id']],
   },
@@ -47,6 +47,12 @@ const select = (kind: OrgKind) =>
   Object.entries(TABLES[kind].columns)
     .map(([f, c]) => `${c} AS "${f}"`)
     .join(', ');
+/** Optional columns are left out of an entity when NULL (an employee without a question name has none). */
+const OPTIONAL = ['questionName'];
+function tidy<T>(row: T | undefined): T | undefined {
+  if (row) for (const f of OPTIONAL) if ((row as Row)[f] === null) delete (row as Row)[f];
+  return row;
+}
 const ASSIGNMENT = 'id, desk_id AS "deskId", employee_id AS "employeeId", from_ms AS "from", to_ms AS "to"';
 
 export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
@@ -136,7 +142,7 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
   ): Promise<OrgEntity<K>[]> {
     const t = TABLES[kind];
     const scope = visible && t.scope ? inList(t.scope, visible) : { sql: '1 = 1', args: [] };
-    return this.driver.query(() =>
+    const rows = await this.driver.query(() =>
       all<OrgEntity<K>>(
         `SELECT ${select(kind)} FROM ${t.table} WHERE id > ? AND ${scope.sql} ORDER BY id LIMIT ?`,
         after ?? '',
@@ -144,10 +150,11 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
         limit,
       ),
     );
+    return rows.map((r) => tidy(r)!);
   }
 
   async getOrg<K extends OrgKind>(kind: K, id: string): Promise<OrgEntity<K> | undefined> {
-    return this.driver.query(() => get<OrgEntity<K>>(`SELECT ${select(kind)} FROM ${TABLES[kind].table} WHERE id = ?`, id));
+    return tidy(await this.driver.query(() => get<OrgEntity<K>>(`SELECT ${select(kind)} FROM ${TABLES[kind].table} WHERE id = ?`, id)));
   }
 
   async createOrg<K extends OrgKind>(kind: K, v: OrgEntity<K>): Promise<boolean> {

@@ -126,4 +126,7 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE INDEX alert_events_pending ON alert_events (id) WHERE fanned_out = 0;
   CREATE INDEX alert_events_alert ON alert_events (alert_id, id);
   `,
+  /* 6 (9 at merge): SQLite's migration 8 (11 at merge), the employee's question name */ `
+  ALTER TABLE employees ADD COLUMN question_name TEXT;
+  `,
 ];

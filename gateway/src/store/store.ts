@@ -6,6 +6,7 @@ import type { Event, KioskConfigMessage, Panel, PanelKind, StatusMessage } from 
 import type { HealthTrack } from '../domain/kiosk-health.js';
 import type { Assignment, CompanySettings, OrgEntity, OrgKind, PanelBinding } from '../domain/organisation.js';
 import type { DayCounts, DayRow, HourRow, PeriodCount, RankRow, Subject } from '../domain/score.js';
+import type { DutySnapshot } from './duty.js';
 
 /** `metrics`: may only scrape GET /metrics (a Prometheus server's key). */
 export type Role = 'admin' | 'technician' | 'manager' | 'metrics';
@@ -196,6 +197,12 @@ export interface Store extends OrgStore {
   /** Stores panels/misuse as the next revision and returns the full message to publish. */
   putKioskConfig(id: string, cfg: Omit<KioskConfigMessage, 'v' | 'rev'>): Promise<KioskConfigMessage | undefined>;
   allKioskConfigs(): Promise<Array<{ kioskId: string; config: KioskConfigMessage }>>;
+  /** Configs, staff desk bindings and assignments not ended by `since` (all kiosks, or these): the duty feed's input. */
+  dutySnapshot(since: number, kioskIds?: readonly string[]): Promise<DutySnapshot>;
+  /** Stores `panels` as the next config revision if it is still `rev` (else undefined: someone else wrote one). */
+  replaceConfigPanels(kioskId: string, rev: number, panels: Panel[]): Promise<KioskConfigMessage | undefined>;
+  /** settings.org_rev: bumped by every organisation change, on any gateway sharing the database. */
+  orgRev(): Promise<number>;
 
   listEvents(kioskId: string, afterSeq: number, limit: number): Promise<StoredEvent[]>;
   commitIngest(work: IngestWork): Promise<BatchOutcome[]>;
