@@ -24,6 +24,7 @@ import { apiKeyRoutes } from './routes/api/v1/api-keys.js';
 import { assignmentRoutes } from './routes/api/v1/assignments.js';
 import { countRoutes } from './routes/api/v1/counts.js';
 import { orgRoutes } from './routes/api/v1/org.js';
+import { rotaRoutes } from './routes/api/v1/rota.js';
 import { scoreRoutes } from './routes/api/v1/scores.js';
 import { deadLetterRoutes } from './routes/api/v1/dead-letters.js';
 import { healthRoutes } from './routes/api/v1/health.js';
@@ -92,7 +93,17 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const throttle: LoginThrottle = await registerRateLimit(app, config.http);
   const deps = { config, store, mqtt, metrics, fleet, feed, guard: roleGuard(store, config.devMode, throttle) };
-  for (const routes of [healthRoutes, kioskRoutes, deadLetterRoutes, apiKeyRoutes, orgRoutes, assignmentRoutes, countRoutes, scoreRoutes]) {
+  for (const routes of [
+    healthRoutes,
+    kioskRoutes,
+    deadLetterRoutes,
+    apiKeyRoutes,
+    orgRoutes,
+    assignmentRoutes,
+    rotaRoutes,
+    countRoutes,
+    scoreRoutes,
+  ]) {
     await api.register(routes, { prefix: '/api/v1', ...deps });
   }
   await api.register(metricsRoutes, deps);

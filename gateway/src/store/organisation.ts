@@ -4,6 +4,7 @@
  * other gateways' scorers notice; what it means for stored presses the scoring core decides.
  */
 import { attributionChanges, validateAssignments } from '../scoring/attribution.js';
+import type { RotaError } from '../scoring/rota.js';
 import type { Assignment, CompanySettings, DeskAssignment, OrgEntity, OrgKind, PanelBinding } from '../domain/organisation.js';
 import type { DayCounts } from '../domain/score.js';
 import { nextTurn } from '../lib/event-loop.js';
@@ -11,7 +12,7 @@ import type { CountUploads } from './count-uploads.js';
 import { SqlScoreReads } from './score-reads.js';
 import type { ScoringStore } from './scoring-store.js';
 import { all, get, inList, run, type Q, type Row, type SqlDriver } from './sql.js';
-import type { AssignmentResult, OrgStore } from './store.js';
+import type { AssignmentResult, ImportResult, OrgStore } from './store.js';
 
 const TABLES: Record<OrgKind, { table: string; columns: Record<string, string>; scope: string | null; refs: Array<[string, string]> }> = {
   region: { table: 'regions', columns: { id: 'id', name: 'name' }, scope: 'id', refs: [['offices', 'region_id']] },
@@ -252,6 +253,53 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
         a.to,
       );
       return { ok: true, assignment: a, reattributed: yield* reattribute(scoring, desks, before) };
+    });
+  }
+
+  async importAssignments(list: ReadonlyArray<Assignment & { line: number }>): Promise<ImportResult> {
+    const scoring = this.scoring;
+    const desks = [...new Set(list.map((a) => a.deskId))];
+    const employees = [...new Set(list.map((a) => a.employeeId))];
+    return this.orgChange(function* (): Q<ImportResult> {
+      const byDesk = inList('desk_id', desks);
+      const byEmployee = inList('employee_id', employees);
+      const existing = yield* all<Assignment>(
+        `SELECT ${ASSIGNMENT} FROM assignments WHERE ${byDesk.sql} OR ${byEmployee.sql} ORDER BY from_ms`,
+        ...byDesk.args,
+        ...byEmployee.args,
+      );
+      // A row already stored as it is (the same file imported again) is left alone, not refused as an overlap.
+      const same = (a: Assignment, b: Assignment) =>
+        a.deskId === b.deskId && a.employeeId === b.employeeId && a.from === b.from && a.to === b.to;
+      const fresh = list.filter((a) => !existing.some((e) => same(e, a)));
+      const all_ = [...existing, ...fresh];
+      const name = (i: number) => (i < existing.length ? `assignment ${existing[i]!.id}` : `line ${fresh[i - existing.length]!.line}`);
+      const problems: RotaError[] = validateAssignments(all_).map((p) => {
+        const indexes = [...p.matchAll(/assignments\[(\d+)\]/g)].map((m) => Number(m[1]));
+        const mine = indexes.find((i) => i >= existing.length) ?? existing.length;
+        const text = p
+          .replace(/^assignments\[\d+\](\.\w+)?: /, (_, f: string | undefined) => (f ? `${f.slice(1)}: ` : ''))
+          .replace(/assignments\[(\d+)\]/g, (_, i: string) => name(Number(i)));
+        return { line: fresh[mine - existing.length]?.line ?? 0, message: text };
+      });
+      if (problems.length) return { ok: false, problems: problems.sort((a, b) => a.line - b.line) };
+      const before = yield* assignmentsOf(scoring, desks);
+      for (const a of fresh) {
+        yield* run(
+          'INSERT INTO assignments (id, desk_id, employee_id, from_ms, to_ms) VALUES (?, ?, ?, ?, ?)',
+          a.id,
+          a.deskId,
+          a.employeeId,
+          a.from,
+          a.to,
+        );
+      }
+      return {
+        ok: true,
+        created: fresh.length,
+        unchanged: list.length - fresh.length,
+        reattributed: yield* reattribute(scoring, desks, before),
+      };
     });
   }
 

@@ -114,6 +114,11 @@ export interface BatchOutcome {
 /** Result of an assignment change: the problems (nothing written) or the presses re-attributed. */
 export type AssignmentResult = { ok: true; assignment: Assignment; reattributed: number } | { ok: false; problems: string[] };
 
+/** A rota import: all stored (rows already stored as they are left alone) or nothing, with the problems by line. */
+export type ImportResult =
+  | { ok: true; created: number; unchanged: number; reattributed: number }
+  | { ok: false; problems: Array<{ line: number; message: string }> };
+
 /** The organisation, visitor counts, and the rollup reads that scores are computed from. */
 export interface OrgStore {
   getSettings(): Promise<CompanySettings>;
@@ -139,6 +144,8 @@ export interface OrgStore {
   /** Validates against every assignment (overlaps refused) and re-attributes affected presses, atomically. */
   putAssignment(a: Assignment): Promise<AssignmentResult>;
   deleteAssignment(id: string): Promise<{ reattributed: number } | undefined>;
+  /** Stores a rota's assignments in one transaction, checked against each other and every stored one (overlaps refused). */
+  importAssignments(list: ReadonlyArray<Assignment & { line: number }>): Promise<ImportResult>;
 
   putBinding(b: PanelBinding): Promise<void>;
   deleteBinding(kioskId: string, panel: string): Promise<boolean>;
