@@ -25,6 +25,7 @@ import { assignmentRoutes } from './routes/api/v1/assignments.js';
 import { countRoutes } from './routes/api/v1/counts.js';
 import { orgRoutes } from './routes/api/v1/org.js';
 import { rotaRoutes } from './routes/api/v1/rota.js';
+import { queueRoutes } from './routes/api/v1/queue.js';
 import { scoreRoutes } from './routes/api/v1/scores.js';
 import { deadLetterRoutes } from './routes/api/v1/dead-letters.js';
 import { healthRoutes } from './routes/api/v1/health.js';
@@ -101,6 +102,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     orgRoutes,
     assignmentRoutes,
     rotaRoutes,
+    queueRoutes,
     countRoutes,
     scoreRoutes,
   ]) {

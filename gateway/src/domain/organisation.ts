@@ -57,6 +57,18 @@ export interface PanelBinding {
   deskId: string | null;
 }
 
+/** What a queue system tells: an operator (employee) opened or closed a desk, called or served a ticket at it. */
+export interface QueueEvent {
+  /** The queue system's id for the event: a repeat is recognised and ignored. */
+  id: string;
+  type: 'opened' | 'closed' | 'called' | 'served';
+  deskId: string;
+  employeeId: string;
+  ticket?: string;
+  /** Epoch ms. */
+  at: number;
+}
+
 export type OrgKind = 'region' | 'office' | 'desk' | 'employee';
 export type OrgEntity<K extends OrgKind> = K extends 'region' ? Region : K extends 'office' ? Office : K extends 'desk' ? Desk : Employee;
 

@@ -5,14 +5,15 @@
  */
 import { attributionChanges, validateAssignments } from '../scoring/attribution.js';
 import type { RotaError } from '../scoring/rota.js';
-import type { Assignment, CompanySettings, DeskAssignment, OrgEntity, OrgKind, PanelBinding } from '../domain/organisation.js';
+import type { Assignment, CompanySettings, DeskAssignment, OrgEntity, OrgKind, PanelBinding, QueueEvent } from '../domain/organisation.js';
+import { ulid } from 'ulid';
 import type { DayCounts } from '../domain/score.js';
 import { nextTurn } from '../lib/event-loop.js';
 import type { CountUploads } from './count-uploads.js';
 import { SqlScoreReads } from './score-reads.js';
 import type { ScoringStore } from './scoring-store.js';
 import { all, get, inList, run, type Q, type Row, type SqlDriver } from './sql.js';
-import type { AssignmentResult, ImportResult, OrgStore } from './store.js';
+import type { AssignmentResult, ImportResult, OrgStore, QueueResult } from './store.js';
 
 const TABLES: Record<OrgKind, { table: string; columns: Record<string, string>; scope: string | null; refs: Array<[string, string]> }> = {
   region: { table: 'regions', columns: { id: 'id', name: 'name' }, scope: 'id', refs: [['offices', 'region_id']] },
@@ -303,6 +304,85 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
     });
   }
 
+  async applyQueueEvents(events: readonly QueueEvent[]): Promise<QueueResult> {
+    const scoring = this.scoring;
+    const desks = [...new Set(events.map((e) => e.deskId))];
+    const employees = [...new Set(events.map((e) => e.employeeId))];
+    const received = new Date().toISOString();
+    try {
+      return await this.orgChange(function* (): Q<QueueResult> {
+        const byDesk = inList('desk_id', desks);
+        const byEmployee = inList('employee_id', employees);
+        const related = function* () {
+          return yield* all<Assignment>(
+            `SELECT ${ASSIGNMENT} FROM assignments WHERE ${byDesk.sql} OR ${byEmployee.sql} ORDER BY from_ms`,
+            ...byDesk.args,
+            ...byEmployee.args,
+          );
+        };
+        const before = yield* assignmentsOf(scoring, desks);
+        let stored = 0;
+        // In time order: a batch may hold a desk's whole day, opened and closed and opened again.
+        for (const e of [...events].sort((a, b) => a.at - b.at)) {
+          const fresh = yield* run(
+            `INSERT INTO queue_events (id, type, desk_id, employee_id, ticket, at_ms, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT DO NOTHING`,
+            e.id,
+            e.type,
+            e.deskId,
+            e.employeeId,
+            e.ticket ?? null,
+            e.at,
+            received,
+          );
+          if (fresh === 0) continue;
+          stored++;
+          if (e.type === 'opened') {
+            const open = yield* get(
+              'SELECT 1 AS x FROM assignments WHERE desk_id = ? AND employee_id = ? AND to_ms IS NULL AND from_ms <= ?',
+              e.deskId,
+              e.employeeId,
+              e.at,
+            );
+            if (open) continue; // told twice under different ids: still the same shift
+            // Whoever held the desk, and wherever the operator was, ends now: queue systems miss "closed" events.
+            yield* run(
+              'UPDATE assignments SET to_ms = ? WHERE (desk_id = ? OR employee_id = ?) AND to_ms IS NULL AND from_ms < ?',
+              e.at,
+              e.deskId,
+              e.employeeId,
+              e.at,
+            );
+            yield* run(
+              'INSERT INTO assignments (id, desk_id, employee_id, from_ms, to_ms) VALUES (?, ?, ?, ?, NULL)',
+              ulid(),
+              e.deskId,
+              e.employeeId,
+              e.at,
+            );
+          } else if (e.type === 'closed') {
+            yield* run(
+              'UPDATE assignments SET to_ms = ? WHERE desk_id = ? AND employee_id = ? AND to_ms IS NULL AND from_ms < ?',
+              e.at,
+              e.deskId,
+              e.employeeId,
+              e.at,
+            );
+          }
+        }
+        const list = yield* related();
+        const problems = validateAssignments(list).map((p) =>
+          p.replace(/assignments\[(\d+)\]/g, (_, i: string) => `assignment ${list[Number(i)]!.id}`),
+        );
+        if (problems.length) throw new QueueConflict(problems);
+        return { ok: true, stored, duplicates: events.length - stored, reattributed: yield* reattribute(scoring, desks, before) };
+      });
+    } catch (err) {
+      if (err instanceof QueueConflict) return { ok: false, problems: err.problems };
+      throw err;
+    }
+  }
+
   async deleteAssignment(id: string): Promise<{ reattributed: number } | undefined> {
     const scoring = this.scoring;
     return this.orgChange(function* () {
@@ -334,6 +414,13 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
 
   async putCounts(table: 'visitors' | 'sales', days: DayCounts[]): Promise<void> {
     await this.countUploads.put(table, days);
+  }
+}
+
+/** Thrown inside a queue transaction to roll it back: the assignments it implied overlap others. */
+class QueueConflict extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '));
   }
 }
 

@@ -126,7 +126,12 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE INDEX alert_events_pending ON alert_events (id) WHERE fanned_out = 0;
   CREATE INDEX alert_events_alert ON alert_events (alert_id, id);
   `,
-  /* 6 (9 at merge): SQLite's migration 8 (11 at merge), the employee's question name */ `
+  /* 6 (9 at merge): SQLite's migration 8 (11 at merge), the employee's question name and queue events */ `
   ALTER TABLE employees ADD COLUMN question_name TEXT;
+  CREATE TABLE queue_events (
+    id TEXT PRIMARY KEY, type TEXT NOT NULL, desk_id TEXT NOT NULL, employee_id TEXT NOT NULL, ticket TEXT,
+    at_ms BIGINT NOT NULL, received_at TEXT NOT NULL
+  );
+  CREATE INDEX queue_events_served ON queue_events (employee_id, at_ms) WHERE type = 'served';
   `,
 ];

@@ -4,13 +4,13 @@
  */
 import type { Event, KioskConfigMessage, Panel, PanelKind, StatusMessage } from '../../../shared/src/index.js';
 import type { HealthTrack } from '../domain/kiosk-health.js';
-import type { Assignment, CompanySettings, OrgEntity, OrgKind, PanelBinding } from '../domain/organisation.js';
+import type { Assignment, CompanySettings, OrgEntity, OrgKind, PanelBinding, QueueEvent } from '../domain/organisation.js';
 import type { DayCounts, DayRow, HourRow, PeriodCount, RankRow, Subject } from '../domain/score.js';
 import type { DutySnapshot } from './duty.js';
 
-/** `metrics`: may only scrape GET /metrics (a Prometheus server's key). */
-export type Role = 'admin' | 'technician' | 'manager' | 'metrics';
-export const ROLES: readonly Role[] = ['admin', 'technician', 'manager', 'metrics'];
+/** `metrics`: may only scrape GET /metrics (a Prometheus server's key); `queue`: may only feed /queue (the queue system's key). */
+export type Role = 'admin' | 'technician' | 'manager' | 'metrics' | 'queue';
+export const ROLES: readonly Role[] = ['admin', 'technician', 'manager', 'metrics', 'queue'];
 
 export interface NewKiosk {
   id: string;
@@ -119,6 +119,9 @@ export type ImportResult =
   | { ok: true; created: number; unchanged: number; reattributed: number }
   | { ok: false; problems: Array<{ line: number; message: string }> };
 
+/** Queue events applied: all (repeats by id ignored) or, when the assignments they imply overlap others, none. */
+export type QueueResult = { ok: true; stored: number; duplicates: number; reattributed: number } | { ok: false; problems: string[] };
+
 /** The organisation, visitor counts, and the rollup reads that scores are computed from. */
 export interface OrgStore {
   getSettings(): Promise<CompanySettings>;
@@ -146,6 +149,11 @@ export interface OrgStore {
   deleteAssignment(id: string): Promise<{ reattributed: number } | undefined>;
   /** Stores a rota's assignments in one transaction, checked against each other and every stored one (overlaps refused). */
   importAssignments(list: ReadonlyArray<Assignment & { line: number }>): Promise<ImportResult>;
+  /**
+   * Stores queue events once per id, in one transaction; `opened` starts an open assignment of the operator at
+   * the desk (closing the desk's and the operator's open ones at that instant), `closed` ends it.
+   */
+  applyQueueEvents(events: readonly QueueEvent[]): Promise<QueueResult>;
 
   putBinding(b: PanelBinding): Promise<void>;
   deleteBinding(kioskId: string, panel: string): Promise<boolean>;
