@@ -232,7 +232,7 @@ export const MIGRATIONS: readonly string[] = [
   -- What the queue system told (POST /api/v1/queue/events), once per id: desks opened and closed by operators
   -- (which became assignments), tickets called and served; served tickets are each employee's visitors.
   CREATE TABLE queue_events (
-    id TEXT PRIMARY KEY, type TEXT NOT NULL, desk_id TEXT NOT NULL, employee_id TEXT NOT NULL, ticket TEXT,
+    id TEXT NOT NULL PRIMARY KEY, type TEXT NOT NULL, desk_id TEXT NOT NULL, employee_id TEXT NOT NULL, ticket TEXT,
     at_ms INTEGER NOT NULL, received_at TEXT NOT NULL
   );
   CREATE INDEX queue_events_served ON queue_events (employee_id, at_ms) WHERE type = 'served';
