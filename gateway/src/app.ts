@@ -31,6 +31,8 @@ import { countRoutes } from './routes/api/v1/counts.js';
 import { orgRoutes } from './routes/api/v1/org.js';
 import { alertRoutes } from './routes/api/v1/alerts.js';
 import { alertRuleRoutes } from './routes/api/v1/alert-rules.js';
+import { rotaRoutes } from './routes/api/v1/rota.js';
+import { queueRoutes } from './routes/api/v1/queue.js';
 import { scoreRoutes } from './routes/api/v1/scores.js';
 import { sessionRoutes } from './routes/api/v1/session.js';
 import { deadLetterRoutes } from './routes/api/v1/dead-letters.js';
@@ -130,6 +132,8 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     apiKeyRoutes,
     orgRoutes,
     assignmentRoutes,
+    rotaRoutes,
+    queueRoutes,
     countRoutes,
     scoreRoutes,
     liveRoutes,

@@ -27,6 +27,7 @@ export const TABLES: readonly TableSpec[] = [
   { name: 'desks', order: 'id' },
   { name: 'employees', order: 'id' },
   { name: 'assignments', order: 'id' },
+  { name: 'queue_events', order: 'id' },
   { name: 'panel_bindings', order: 'kiosk_id, panel' },
   { name: 'desk_panels', order: 'desk_id, kiosk_id, panel' },
   { name: 'visitors', order: 'office_id, desk_id, start_ms' },

@@ -31,6 +31,8 @@ export interface Employee {
   id: string;
   name: string;
   officeId: string | null;
+  /** The name as the staff question says it (e.g. the genitive «Елены Ивановой»); null: `name`. */
+  questionName?: string | null;
 }
 
 /** An employee at a desk over [from, to): half-open, so at a shift change the incoming employee has the desk. */
@@ -53,6 +55,18 @@ export interface PanelBinding {
   kind: PanelKind;
   officeId: string;
   deskId: string | null;
+}
+
+/** What a queue system tells: an operator (employee) opened or closed a desk, called or served a ticket at it. */
+export interface QueueEvent {
+  /** The queue system's id for the event: a repeat is recognised and ignored. */
+  id: string;
+  type: 'opened' | 'closed' | 'called' | 'served';
+  deskId: string;
+  employeeId: string;
+  ticket?: string;
+  /** Epoch ms. */
+  at: number;
 }
 
 export type OrgKind = 'region' | 'office' | 'desk' | 'employee';

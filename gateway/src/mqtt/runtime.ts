@@ -14,6 +14,7 @@ import type { Store } from '../store/store.js';
 import { createBroker, type EmbeddedBroker } from './broker.js';
 import { mqttJsLink } from './client.js';
 import { inProcessLink } from './in-process-link.js';
+import { DutyFeed } from './duty-feed.js';
 import { dynsecLogins, sessionDropper, type KioskLogins } from './kiosk-logins.js';
 import type { BrokerLink } from './link.js';
 
@@ -29,6 +30,8 @@ export interface MqttRuntime {
   publishConfig(kioskId: string, msg: KioskConfigMessage, waitMs?: number): Promise<boolean>;
   /** The broker's side of kiosk credentials: call after the database has the new password hash. */
   logins: KioskLogins;
+  /** Who is on duty, in each kiosk's retained config (duty-feed.ts). */
+  duty: DutyFeed;
   stop(): Promise<void>;
 }
 
@@ -95,6 +98,7 @@ export async function startMqtt(
     logins = dynsecLogins({ url, clientId, username, password, ca: ca?.pem, prefix, log: mqttLog });
   } else logins = sessionDropper(() => undefined); // the operator manages the broker's logins
   let brokerPort: number | null = null;
+  const duty = new DutyFeed({ store, publish: (id, msg) => publishConfig(id, msg), log: log.child({ component: 'duty' }) });
   try {
     await link.start({
       message: (topic, payload) => ingest.handle(topic, payload),
@@ -103,7 +107,9 @@ export async function startMqtt(
     });
     // Kiosks may connect only now: the gateway's subscriptions exist, so none of their messages is missed.
     if (broker) brokerPort = await broker.listen();
+    await duty.start();
   } catch (err) {
+    await duty.stop();
     await link.stop();
     await broker?.close();
     await logins.close();
@@ -117,7 +123,9 @@ export async function startMqtt(
     connected: () => link.connected(),
     publishConfig,
     logins,
+    duty,
     async stop() {
+      await duty.stop();
       await ingest.close(); // an in-flight batch commits (and acks) or was never started
       await logins.close();
       await link.stop();

@@ -31,10 +31,21 @@ export const OfficeBody = Type.Object({
 });
 export const Desk = Type.Object({ id: EntityId, officeId: EntityId, name: Type.String({ minLength: 1, maxLength: 200 }) });
 export const DeskBody = Type.Object({ officeId: EntityId, name: Type.String({ minLength: 1, maxLength: 200 }) });
-export const Employee = Type.Object({ id: EntityId, name: Type.String({ minLength: 1, maxLength: 200 }), officeId: Nullable(EntityId) });
+const QuestionName = Type.String({
+  minLength: 1,
+  maxLength: 120,
+  description: 'The name as the staff question says it, e.g. the genitive «Елены Ивановой»; default: name',
+});
+export const Employee = Type.Object({
+  id: EntityId,
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  officeId: Nullable(EntityId),
+  questionName: Type.Optional(Nullable(QuestionName)),
+});
 export const EmployeeBody = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 200 }),
   officeId: Type.Optional(Nullable(EntityId)),
+  questionName: Type.Optional(Nullable(QuestionName)),
 });
 export const RegionPage = page(Region);
 export const OfficePage = page(Office);

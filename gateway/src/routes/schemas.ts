@@ -5,9 +5,12 @@ import { HEALTH_RULES, KioskConfigMessage, KioskId, MisuseRulesSchema, Panel, St
 export const ErrorReply = Type.Object({ error: Type.String(), message: Type.String() });
 export const errorReplies = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply };
 
-export const Role = Type.Union([Type.Literal('admin'), Type.Literal('technician'), Type.Literal('manager'), Type.Literal('metrics')], {
-  description: 'metrics: may only scrape GET /metrics',
-});
+export const Role = Type.Union(
+  [Type.Literal('admin'), Type.Literal('technician'), Type.Literal('manager'), Type.Literal('metrics'), Type.Literal('queue')],
+  {
+    description: 'metrics: may only scrape GET /metrics; queue: may only feed /api/v1/queue (the queue system)',
+  },
+);
 export const OfficeId = Type.String({ minLength: 1, maxLength: 64 });
 
 export const KioskIdParams = Type.Object({ id: KioskId });

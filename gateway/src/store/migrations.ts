@@ -284,4 +284,15 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX deliveries_due ON deliveries (next_attempt_ms) WHERE state = 'pending';
   CREATE INDEX deliveries_subscription ON deliveries (subscription_id, id);
   `,
+  /* 11 (issue 14's duty work): the employee's name as the staff
+     question says it (e.g. the genitive), pushed to kiosks as the panel's duty; NULL = the name */ `
+  ALTER TABLE employees ADD COLUMN question_name TEXT;
+  -- What the queue system told (POST /api/v1/queue/events), once per id: desks opened and closed by operators
+  -- (which became assignments), tickets called and served; served tickets are each employee's visitors.
+  CREATE TABLE queue_events (
+    id TEXT NOT NULL PRIMARY KEY, type TEXT NOT NULL, desk_id TEXT NOT NULL, employee_id TEXT NOT NULL, ticket TEXT,
+    at_ms INTEGER NOT NULL, received_at TEXT NOT NULL
+  );
+  CREATE INDEX queue_events_served ON queue_events (employee_id, at_ms) WHERE type = 'served';
+  `,
 ];

@@ -4,14 +4,16 @@
  * other gateways' scorers notice; what it means for stored presses the scoring core decides.
  */
 import { attributionChanges, validateAssignments } from '../scoring/attribution.js';
-import type { Assignment, CompanySettings, DeskAssignment, OrgEntity, OrgKind, PanelBinding } from '../domain/organisation.js';
+import type { RotaError } from '../scoring/rota.js';
+import type { Assignment, CompanySettings, DeskAssignment, OrgEntity, OrgKind, PanelBinding, QueueEvent } from '../domain/organisation.js';
+import { ulid } from 'ulid';
 import type { DayCounts } from '../domain/score.js';
 import { nextTurn } from '../lib/event-loop.js';
 import type { CountUploads } from './count-uploads.js';
 import { SqlScoreReads } from './score-reads.js';
 import type { ScoringStore } from './scoring-store.js';
 import { all, get, inList, run, type Q, type Row, type SqlDriver } from './sql.js';
-import type { AssignmentResult, OrgStore } from './store.js';
+import type { AssignmentResult, ImportResult, OrgStore, QueueResult } from './store.js';
 
 const TABLES: Record<OrgKind, { table: string; columns: Record<string, string>; scope: string | null; refs: Array<[string, string]> }> = {
   region: { table: 'regions', columns: { id: 'id', name: 'name' }, scope: 'id', refs: [['offices', 'region_id']] },
@@ -37,7 +39,7 @@ const TABLES: Record<OrgKind, { table: string; columns: Record<string, string>; 
   },
   employee: {
     table: 'employees',
-    columns: { id: 'id', name: 'name', officeId: 'office_id' },
+    columns: { id: 'id', name: 'name', officeId: 'office_id', questionName: 'question_name' },
     scope: 'office_id',
     refs: [['assignments', 'employee_id']],
   },
@@ -47,6 +49,12 @@ const select = (kind: OrgKind) =>
   Object.entries(TABLES[kind].columns)
     .map(([f, c]) => `${c} AS "${f}"`)
     .join(', ');
+/** Optional columns are left out of an entity when NULL (an employee without a question name has none). */
+const OPTIONAL = ['questionName'];
+function tidy<T>(row: T | undefined): T | undefined {
+  if (row) for (const f of OPTIONAL) if ((row as Row)[f] === null) delete (row as Row)[f];
+  return row;
+}
 const ASSIGNMENT = 'id, desk_id AS "deskId", employee_id AS "employeeId", from_ms AS "from", to_ms AS "to"';
 
 export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
@@ -136,7 +144,7 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
   ): Promise<OrgEntity<K>[]> {
     const t = TABLES[kind];
     const scope = visible && t.scope ? inList(t.scope, visible) : { sql: '1 = 1', args: [] };
-    return this.driver.query(() =>
+    const rows = await this.driver.query(() =>
       all<OrgEntity<K>>(
         `SELECT ${select(kind)} FROM ${t.table} WHERE id > ? AND ${scope.sql} ORDER BY id LIMIT ?`,
         after ?? '',
@@ -144,10 +152,11 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
         limit,
       ),
     );
+    return rows.map((r) => tidy(r)!);
   }
 
   async getOrg<K extends OrgKind>(kind: K, id: string): Promise<OrgEntity<K> | undefined> {
-    return this.driver.query(() => get<OrgEntity<K>>(`SELECT ${select(kind)} FROM ${TABLES[kind].table} WHERE id = ?`, id));
+    return tidy(await this.driver.query(() => get<OrgEntity<K>>(`SELECT ${select(kind)} FROM ${TABLES[kind].table} WHERE id = ?`, id)));
   }
 
   async createOrg<K extends OrgKind>(kind: K, v: OrgEntity<K>): Promise<boolean> {
@@ -248,6 +257,132 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
     });
   }
 
+  async importAssignments(list: ReadonlyArray<Assignment & { line: number }>): Promise<ImportResult> {
+    const scoring = this.scoring;
+    const desks = [...new Set(list.map((a) => a.deskId))];
+    const employees = [...new Set(list.map((a) => a.employeeId))];
+    return this.orgChange(function* (): Q<ImportResult> {
+      const byDesk = inList('desk_id', desks);
+      const byEmployee = inList('employee_id', employees);
+      const existing = yield* all<Assignment>(
+        `SELECT ${ASSIGNMENT} FROM assignments WHERE ${byDesk.sql} OR ${byEmployee.sql} ORDER BY from_ms`,
+        ...byDesk.args,
+        ...byEmployee.args,
+      );
+      // A row already stored as it is (the same file imported again) is left alone, not refused as an overlap.
+      const same = (a: Assignment, b: Assignment) =>
+        a.deskId === b.deskId && a.employeeId === b.employeeId && a.from === b.from && a.to === b.to;
+      const fresh = list.filter((a) => !existing.some((e) => same(e, a)));
+      const all_ = [...existing, ...fresh];
+      const name = (i: number) => (i < existing.length ? `assignment ${existing[i]!.id}` : `line ${fresh[i - existing.length]!.line}`);
+      const problems: RotaError[] = validateAssignments(all_).map((p) => {
+        const indexes = [...p.matchAll(/assignments\[(\d+)\]/g)].map((m) => Number(m[1]));
+        const mine = indexes.find((i) => i >= existing.length) ?? existing.length;
+        const text = p
+          .replace(/^assignments\[\d+\](\.\w+)?: /, (_, f: string | undefined) => (f ? `${f.slice(1)}: ` : ''))
+          .replace(/assignments\[(\d+)\]/g, (_, i: string) => name(Number(i)));
+        return { line: fresh[mine - existing.length]?.line ?? 0, message: text };
+      });
+      if (problems.length) return { ok: false, problems: problems.sort((a, b) => a.line - b.line) };
+      const before = yield* assignmentsOf(scoring, desks);
+      for (const a of fresh) {
+        yield* run(
+          'INSERT INTO assignments (id, desk_id, employee_id, from_ms, to_ms) VALUES (?, ?, ?, ?, ?)',
+          a.id,
+          a.deskId,
+          a.employeeId,
+          a.from,
+          a.to,
+        );
+      }
+      return {
+        ok: true,
+        created: fresh.length,
+        unchanged: list.length - fresh.length,
+        reattributed: yield* reattribute(scoring, desks, before),
+      };
+    });
+  }
+
+  async applyQueueEvents(events: readonly QueueEvent[]): Promise<QueueResult> {
+    const scoring = this.scoring;
+    const desks = [...new Set(events.map((e) => e.deskId))];
+    const employees = [...new Set(events.map((e) => e.employeeId))];
+    const received = new Date().toISOString();
+    try {
+      return await this.orgChange(function* (): Q<QueueResult> {
+        const byDesk = inList('desk_id', desks);
+        const byEmployee = inList('employee_id', employees);
+        const related = function* () {
+          return yield* all<Assignment>(
+            `SELECT ${ASSIGNMENT} FROM assignments WHERE ${byDesk.sql} OR ${byEmployee.sql} ORDER BY from_ms`,
+            ...byDesk.args,
+            ...byEmployee.args,
+          );
+        };
+        const before = yield* assignmentsOf(scoring, desks);
+        let stored = 0;
+        // In time order: a batch may hold a desk's whole day, opened and closed and opened again.
+        for (const e of [...events].sort((a, b) => a.at - b.at)) {
+          const fresh = yield* run(
+            `INSERT INTO queue_events (id, type, desk_id, employee_id, ticket, at_ms, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT DO NOTHING`,
+            e.id,
+            e.type,
+            e.deskId,
+            e.employeeId,
+            e.ticket ?? null,
+            e.at,
+            received,
+          );
+          if (fresh === 0) continue;
+          stored++;
+          if (e.type === 'opened') {
+            const open = yield* get(
+              'SELECT 1 AS x FROM assignments WHERE desk_id = ? AND employee_id = ? AND to_ms IS NULL AND from_ms <= ?',
+              e.deskId,
+              e.employeeId,
+              e.at,
+            );
+            if (open) continue; // told twice under different ids: still the same shift
+            // Whoever held the desk, and wherever the operator was, ends now: queue systems miss "closed" events.
+            yield* run(
+              'UPDATE assignments SET to_ms = ? WHERE (desk_id = ? OR employee_id = ?) AND to_ms IS NULL AND from_ms < ?',
+              e.at,
+              e.deskId,
+              e.employeeId,
+              e.at,
+            );
+            yield* run(
+              'INSERT INTO assignments (id, desk_id, employee_id, from_ms, to_ms) VALUES (?, ?, ?, ?, NULL)',
+              ulid(),
+              e.deskId,
+              e.employeeId,
+              e.at,
+            );
+          } else if (e.type === 'closed') {
+            yield* run(
+              'UPDATE assignments SET to_ms = ? WHERE desk_id = ? AND employee_id = ? AND to_ms IS NULL AND from_ms < ?',
+              e.at,
+              e.deskId,
+              e.employeeId,
+              e.at,
+            );
+          }
+        }
+        const list = yield* related();
+        const problems = validateAssignments(list).map((p) =>
+          p.replace(/assignments\[(\d+)\]/g, (_, i: string) => `assignment ${list[Number(i)]!.id}`),
+        );
+        if (problems.length) throw new QueueConflict(problems);
+        return { ok: true, stored, duplicates: events.length - stored, reattributed: yield* reattribute(scoring, desks, before) };
+      });
+    } catch (err) {
+      if (err instanceof QueueConflict) return { ok: false, problems: err.problems };
+      throw err;
+    }
+  }
+
   async deleteAssignment(id: string): Promise<{ reattributed: number } | undefined> {
     const scoring = this.scoring;
     return this.orgChange(function* () {
@@ -279,6 +414,13 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
 
   async putCounts(table: 'visitors' | 'sales', days: DayCounts[]): Promise<void> {
     await this.countUploads.put(table, days);
+  }
+}
+
+/** Thrown inside a queue transaction to roll it back: the assignments it implied overlap others. */
+class QueueConflict extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '));
   }
 }
 

@@ -173,4 +173,12 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE INDEX deliveries_due ON deliveries (next_attempt_ms) WHERE state = 'pending';
   CREATE INDEX deliveries_subscription ON deliveries (subscription_id, id);
   `,
+  /* 9: SQLite's migration 11, the employee's question name and queue events */ `
+  ALTER TABLE employees ADD COLUMN question_name TEXT;
+  CREATE TABLE queue_events (
+    id TEXT PRIMARY KEY, type TEXT NOT NULL, desk_id TEXT NOT NULL, employee_id TEXT NOT NULL, ticket TEXT,
+    at_ms BIGINT NOT NULL, received_at TEXT NOT NULL
+  );
+  CREATE INDEX queue_events_served ON queue_events (employee_id, at_ms) WHERE type = 'served';
+  `,
 ];

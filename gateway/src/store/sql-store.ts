@@ -8,6 +8,7 @@ import type { HealthTrack } from '../domain/kiosk-health.js';
 import { AlertStore } from './alerts.js';
 import { CountUploads } from './count-uploads.js';
 import { DeliveryStore } from './deliveries.js';
+import { dutySnapshot, replaceConfigPanels, type DutySnapshot } from './duty.js';
 import { ingestWriter } from './ingest-writer.js';
 import { LiveReads } from './live-reads.js';
 import { bindPanel, SqlOrgStore } from './organisation.js';
@@ -230,6 +231,19 @@ export class SqlStore extends SqlOrgStore implements Store {
       all<{ id: string; config: string }>('SELECT id, config FROM kiosks WHERE config IS NOT NULL'),
     );
     return rows.map((r) => ({ kioskId: r.id, config: JSON.parse(r.config) }));
+  }
+
+  async dutySnapshot(since: number, kioskIds?: readonly string[]): Promise<DutySnapshot> {
+    return this.driver.query(() => dutySnapshot(since, kioskIds));
+  }
+
+  async replaceConfigPanels(kioskId: string, rev: number, panels: Panel[]): Promise<KioskConfigMessage | undefined> {
+    const forUpdate = this.driver.forUpdate;
+    return this.driver.transaction(() => replaceConfigPanels(kioskId, rev, panels, forUpdate));
+  }
+
+  async orgRev(): Promise<number> {
+    return Number((await this.driver.query(() => value<number>('SELECT org_rev FROM settings WHERE id = 1'))) ?? 0);
   }
 
   async listEvents(kioskId: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {

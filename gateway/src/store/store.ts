@@ -5,15 +5,16 @@
 import type { Event, KioskConfigMessage, Panel, PanelKind, StatusMessage } from '../../../shared/src/index.js';
 import type { DeliveryStore } from './deliveries.js';
 import type { HealthTrack } from '../domain/kiosk-health.js';
-import type { Assignment, CompanySettings, OrgEntity, OrgKind, PanelBinding } from '../domain/organisation.js';
+import type { Assignment, CompanySettings, OrgEntity, OrgKind, PanelBinding, QueueEvent } from '../domain/organisation.js';
 import type { AlertStore } from './alerts.js';
 import type { DayCounts, DayRow, HourRow, PeriodCount, RankRow, Subject } from '../domain/score.js';
 import type { LiveReads } from './live-reads.js';
 import type { SessionStore } from './sessions.js';
+import type { DutySnapshot } from './duty.js';
 
-/** `metrics`: may only scrape GET /metrics (a Prometheus server's key). */
-export type Role = 'admin' | 'technician' | 'manager' | 'metrics';
-export const ROLES: readonly Role[] = ['admin', 'technician', 'manager', 'metrics'];
+/** `metrics`: may only scrape GET /metrics (a Prometheus server's key); `queue`: may only feed /queue (the queue system's key). */
+export type Role = 'admin' | 'technician' | 'manager' | 'metrics' | 'queue';
+export const ROLES: readonly Role[] = ['admin', 'technician', 'manager', 'metrics', 'queue'];
 
 export interface NewKiosk {
   id: string;
@@ -117,6 +118,14 @@ export interface BatchOutcome {
 /** Result of an assignment change: the problems (nothing written) or the presses re-attributed. */
 export type AssignmentResult = { ok: true; assignment: Assignment; reattributed: number } | { ok: false; problems: string[] };
 
+/** A rota import: all stored (rows already stored as they are left alone) or nothing, with the problems by line. */
+export type ImportResult =
+  | { ok: true; created: number; unchanged: number; reattributed: number }
+  | { ok: false; problems: Array<{ line: number; message: string }> };
+
+/** Queue events applied: all (repeats by id ignored) or, when the assignments they imply overlap others, none. */
+export type QueueResult = { ok: true; stored: number; duplicates: number; reattributed: number } | { ok: false; problems: string[] };
+
 /** The organisation, visitor counts, and the rollup reads that scores are computed from. */
 export interface OrgStore {
   getSettings(): Promise<CompanySettings>;
@@ -142,6 +151,13 @@ export interface OrgStore {
   /** Validates against every assignment (overlaps refused) and re-attributes affected presses, atomically. */
   putAssignment(a: Assignment): Promise<AssignmentResult>;
   deleteAssignment(id: string): Promise<{ reattributed: number } | undefined>;
+  /** Stores a rota's assignments in one transaction, checked against each other and every stored one (overlaps refused). */
+  importAssignments(list: ReadonlyArray<Assignment & { line: number }>): Promise<ImportResult>;
+  /**
+   * Stores queue events once per id, in one transaction; `opened` starts an open assignment of the operator at
+   * the desk (closing the desk's and the operator's open ones at that instant), `closed` ends it.
+   */
+  applyQueueEvents(events: readonly QueueEvent[]): Promise<QueueResult>;
 
   putBinding(b: PanelBinding): Promise<void>;
   deleteBinding(kioskId: string, panel: string): Promise<boolean>;
@@ -204,6 +220,12 @@ export interface Store extends OrgStore {
   /** Stores panels/misuse as the next revision and returns the full message to publish. */
   putKioskConfig(id: string, cfg: Omit<KioskConfigMessage, 'v' | 'rev'>): Promise<KioskConfigMessage | undefined>;
   allKioskConfigs(): Promise<Array<{ kioskId: string; config: KioskConfigMessage }>>;
+  /** Configs, staff desk bindings and assignments not ended by `since` (all kiosks, or these): the duty feed's input. */
+  dutySnapshot(since: number, kioskIds?: readonly string[]): Promise<DutySnapshot>;
+  /** Stores `panels` as the next config revision if it is still `rev` (else undefined: someone else wrote one). */
+  replaceConfigPanels(kioskId: string, rev: number, panels: Panel[]): Promise<KioskConfigMessage | undefined>;
+  /** settings.org_rev: bumped by every organisation change, on any gateway sharing the database. */
+  orgRev(): Promise<number>;
 
   listEvents(kioskId: string, afterSeq: number, limit: number): Promise<StoredEvent[]>;
   commitIngest(work: IngestWork): Promise<BatchOutcome[]>;

@@ -290,8 +290,11 @@ export const kioskRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
     },
     async (req) => {
       await visible(req, req.params.id);
-      const msg = await store.putKioskConfig(req.params.id, req.body);
-      if (!msg) throw notFound(req.params.id);
+      const stored = await store.putKioskConfig(req.params.id, req.body);
+      if (!stored) throw notFound(req.params.id);
+      // Who is on duty goes on its staff panels (a revision more, published by the duty feed); what we publish
+      // here is the newest revision, never one the feed has already replaced.
+      const msg = (await mqtt.duty.refresh([req.params.id])).get(req.params.id) ?? stored;
       // Stored first: if the broker is unreachable now, the config is republished on reconnect.
       const published = await mqtt.publishConfig(req.params.id, msg);
       req.log.info({ kioskId: req.params.id, rev: msg.rev, published }, 'kiosk config stored');

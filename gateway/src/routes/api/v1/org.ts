@@ -233,7 +233,7 @@ function normalise(kind: OrgKind, v: Record<string, unknown>): OrgEntity<OrgKind
     kind === 'office'
       ? { id: v.id, name: v.name, timeZone: v.timeZone, regionId: v.regionId ?? null, k: v.k ?? null }
       : kind === 'employee'
-        ? { id: v.id, name: v.name, officeId: v.officeId ?? null }
+        ? { id: v.id, name: v.name, officeId: v.officeId ?? null, ...(v.questionName ? { questionName: v.questionName } : {}) }
         : kind === 'desk'
           ? { id: v.id, officeId: v.officeId, name: v.name }
           : { id: v.id, name: v.name };

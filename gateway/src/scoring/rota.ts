@@ -1,0 +1,94 @@
+/**
+ * A rota file (CSV: desk, employee, from, to) read into rows with their line numbers, and its times read as
+ * instants: ISO with an offset (`2026-12-01T09:00:00+03:00`, `…Z`) as they are, local times of the desk's
+ * office (`2026-12-01 09:00`, `2026-12-01T09:00`) in its time zone. Pure: the route checks desks and
+ * employees, the store checks overlaps and writes all or nothing.
+ */
+import { parse } from 'csv-parse/sync';
+import { localTime } from './periods.js';
+
+export const ROTA_COLUMNS = ['desk', 'employee', 'from', 'to'] as const;
+/** A rota of a large company for a month fits; beyond it, split the file. */
+export const ROTA_MAX_ROWS = 20_000;
+
+export interface RotaRow {
+  line: number;
+  desk: string;
+  employee: string;
+  from: string;
+  /** '' = open end. */
+  to: string;
+}
+export interface RotaError {
+  line: number;
+  message: string;
+}
+
+/** Rows (a header line naming the columns is skipped), or the file's errors by line. */
+export function parseRota(text: string): { rows: RotaRow[]; errors: RotaError[] } {
+  let records: Array<{ record: string[]; info: { lines: number } }>;
+  try {
+    records = parse(text, {
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+      bom: true,
+    }) as unknown as typeof records;
+  } catch (err) {
+    const e = err as Error & { lines?: number };
+    return { rows: [], errors: [{ line: e.lines ?? 1, message: `not CSV: ${e.message}` }] };
+  }
+  const rows: RotaRow[] = [];
+  const errors: RotaError[] = [];
+  for (const [i, { record, info }] of records.entries()) {
+    const line = info.lines;
+    if (i === 0 && record.map((c) => c.toLowerCase()).join(',') === ROTA_COLUMNS.join(',')) continue;
+    if (record.length < 3 || record.length > 4) {
+      errors.push({
+        line,
+        message: `expected ${ROTA_COLUMNS.length} columns (${ROTA_COLUMNS.join(', ')}; to may be empty), got ${record.length}`,
+      });
+      continue;
+    }
+    const [desk = '', employee = '', from = '', to = ''] = record;
+    if (!desk) errors.push({ line, message: 'desk: empty' });
+    else if (!employee) errors.push({ line, message: 'employee: empty' });
+    else if (!from) errors.push({ line, message: 'from: empty' });
+    else rows.push({ line, desk, employee, from, to });
+  }
+  if (rows.length + errors.length === 0) errors.push({ line: 1, message: 'no rows' });
+  if (rows.length > ROTA_MAX_ROWS)
+    errors.push({ line: rows[ROTA_MAX_ROWS]!.line, message: `more than ${ROTA_MAX_ROWS} rows; split the file` });
+  return { rows, errors };
+}
+
+const LOCAL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/;
+const WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * The instant of a rota time in `zone`, or why it is not one. A local time the clocks skip (spring forward)
+ * is refused; one they repeat (fall back) is its first occurrence.
+ */
+export function rotaInstant(text: string, zone: string): number | string {
+  if (WITH_OFFSET.test(text)) {
+    const t = Date.parse(text);
+    return Number.isFinite(t) ? t : `"${text}" is not a time`;
+  }
+  const m = LOCAL.exec(text);
+  if (!m) return `"${text}" is neither a local time (YYYY-MM-DD HH:MM) nor ISO with an offset`;
+  const [y, mo, d, h, mi, s] = m.slice(1).map((v) => Number(v ?? 0)) as [number, number, number, number, number, number];
+  const naive = Date.UTC(y, mo - 1, d, h, mi, s);
+  if (new Date(naive).getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return `"${text}" is not a time`;
+  // The zone's offset near the time, twice: once more after a DST change between the naive guess and it.
+  const offsetAt = (t: number) => {
+    const l = localTime(t, zone);
+    return Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second) - Math.floor(t / 1000) * 1000;
+  };
+  const candidates = [naive - offsetAt(naive - 86_400_000), naive - offsetAt(naive + 86_400_000)].sort((a, b) => a - b);
+  for (const t of candidates) {
+    const l = localTime(t, zone);
+    if (l.year === y && l.month === mo && l.day === d && l.hour === h && l.minute === mi && l.second === s) return t;
+  }
+  return `${text} does not exist in ${zone} (the clocks skip it)`;
+}
