@@ -31,24 +31,35 @@ const screenPanel: Panel = {
   pins: { good: 2, neutral: 3, bad: 4 },
   question: 'Как вас обслужили?',
   questionOnDuty: 'Вы довольны качеством работы клиентского менеджера {name}?',
-  duty: { employeeId: 'e-17', name: 'Елены Ивановой' },
+  duty: null,
   display: { kind: 'screen', touch: true },
 };
+const { duty: _, ...withoutDuty } = screenPanel;
 
 describe('HDMI page (agent process + real gateway + Chromium)', () => {
   it('shows the question with the name; a touch is stored in the outbox, reaches the gateway exactly once, and says thank you', async () => {
     const gw = await startGateway();
     deferCleanup(() => gw.proc.kill());
-    const creds = await registerKiosk(gw, 'screen-1');
+    // Who is on duty comes from the organisation: Elena is assigned to the desk the staff panel is bound to.
+    for (const [path, body] of [
+      ['/api/v1/offices', { id: 'msk', name: 'Москва', timeZone: 'Europe/Moscow' }],
+      ['/api/v1/desks', { id: 'd1', officeId: 'msk', name: 'Окно 1' }],
+      ['/api/v1/employees', { id: 'e-17', name: 'Елена Иванова', questionName: 'Елены Ивановой', officeId: 'msk' }],
+      ['/api/v1/assignments', { deskId: 'd1', employeeId: 'e-17', from: new Date(Date.now() - 3_600_000).toISOString() }],
+    ] as const) {
+      const res = await gw.api('POST', path, body);
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+    }
+    const creds = await registerKiosk(gw, 'screen-1', { officeId: 'msk', panels: [{ ...withoutDuty, deskId: 'd1' }] });
     const put = await gw.api('PUT', '/api/v1/kiosks/screen-1/config', {
-      panels: [screenPanel],
+      panels: [withoutDuty],
       texts: { lang: 'ru', thanks: 'Спасибо за оценку!', offline: 'Нет связи', notStored: 'Не сохранено' },
     });
     expect(put.status).toBe(200);
     const dataDir = tempDir();
     const port = await freePort();
     const configFile = join(dataDir, 'kiosk.json');
-    writeFileSync(configFile, JSON.stringify({ panels: [{ ...screenPanel, duty: null }] }));
+    writeFileSync(configFile, JSON.stringify({ panels: [screenPanel] }));
     const agent = startAgent({
       kioskId: 'screen-1',
       password: creds.password,

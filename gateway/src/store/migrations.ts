@@ -295,4 +295,9 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX queue_events_served ON queue_events (employee_id, at_ms) WHERE type = 'served';
   `,
+  /* 12: what a press carries beyond its button (docs/contract.md): the queue ticket an armed panel was armed
+     for, and the reason the customer gave after a bad press (a ReasonEvent's option id, set on its press) */ `
+  ALTER TABLE events ADD COLUMN ticket TEXT;
+  ALTER TABLE events ADD COLUMN reason TEXT;
+  `,
 ];

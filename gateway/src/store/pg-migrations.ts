@@ -181,4 +181,8 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX queue_events_served ON queue_events (employee_id, at_ms) WHERE type = 'served';
   `,
+  /* 10: SQLite's migration 12, a press's ticket and reason */ `
+  ALTER TABLE events ADD COLUMN ticket TEXT;
+  ALTER TABLE events ADD COLUMN reason TEXT;
+  `,
 ];
