@@ -6,7 +6,7 @@ import { checker, Event, StatusMessage } from '../../shared/src/index.js';
 import { Agent } from '../../device/src/agent.js';
 import { resolveConfig } from '../../device/src/config.js';
 import { deferCleanup, InProcessBoard, ManualClock, runCleanups, silentLog, tempDir } from './helpers.js';
-import { FakeGateway, startBroker } from './mqtt-helpers.js';
+import { brokerAndGateway } from './mqtt-helpers.js';
 
 afterEach(runCleanups);
 
@@ -21,18 +21,9 @@ async function startAgent(url: string, dataDir: string) {
   return { agent, source, clock };
 }
 
-async function withGateway() {
-  const mq = await startBroker();
-  deferCleanup(() => mq.close());
-  const gateway = new FakeGateway(mq.url);
-  await gateway.start();
-  deferCleanup(() => gateway.stop());
-  return { ...mq, gateway };
-}
-
 describe('Agent (in-process board: real johnny-five on the virtual IO plugin)', () => {
   it('presses go button → flags → outbox → gateway; the LED lights only after the commit', async () => {
-    const { url, gateway } = await withGateway();
+    const { url, gateway } = await brokerAndGateway();
     const { agent, source, clock } = await startAgent(url, tempDir());
     const pendingWhenLedLit: number[] = [];
     source.io.on('pin', (pin: number, value: number) => {
@@ -57,7 +48,7 @@ describe('Agent (in-process board: real johnny-five on the virtual IO plugin)', 
   });
 
   it('applies a valid retained config (board restarted with new pins, persisted), refuses an invalid one and reports it', async () => {
-    const { url } = await withGateway();
+    const { url } = await brokerAndGateway();
     const dataDir = tempDir();
     const { agent, source } = await startAgent(url, dataDir);
     const setPanels = vi.spyOn(source, 'setPanels');

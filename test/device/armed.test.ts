@@ -9,7 +9,7 @@ import type { Panel } from '../../shared/src/index.js';
 import { Agent } from '../../device/src/agent.js';
 import { resolveConfig } from '../../device/src/config.js';
 import { deferCleanup, InProcessBoard, ManualClock, runCleanups, silentLog, tempDir } from './helpers.js';
-import { FakeGateway, startBroker } from './mqtt-helpers.js';
+import { brokerAndGateway } from './mqtt-helpers.js';
 
 afterEach(runCleanups);
 
@@ -24,11 +24,7 @@ const panel: Panel = {
 
 describe('armed panel', () => {
   it('arm → LEDs invite a press; the press in the window carries the ticket, once; outside the window none', async () => {
-    const mq = await startBroker();
-    deferCleanup(() => mq.close());
-    const gateway = new FakeGateway(mq.url);
-    await gateway.start();
-    deferCleanup(() => gateway.stop());
+    const { gateway, ...mq } = await brokerAndGateway();
     const subscribed = new Promise<void>((resolve) =>
       mq.broker.on('subscribe', (subs) => subs.some((s) => s.topic === 'lb/v1/kiosks/k-arm/arm') && resolve()),
     );

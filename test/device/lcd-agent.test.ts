@@ -13,7 +13,7 @@ import type { IoWrite } from '../../device/src/virtual-io.js';
 import { decodeTrace, Hd44780, readAs } from '../../scripts/lib/hd44780.js';
 import { AgentProcess, ensureBuilt } from './agent-process.js';
 import { deferCleanup, InProcessBoard, runCleanups, silentLog, tempDir } from './helpers.js';
-import { FakeGateway, startBroker } from './mqtt-helpers.js';
+import { brokerAndGateway } from './mqtt-helpers.js';
 
 afterEach(runCleanups);
 beforeAll(ensureBuilt, 120_000);
@@ -32,11 +32,7 @@ const texts = { lang: 'ru', thanks: 'Спасибо!' };
 
 describe('the agent process draws the question on the LCD (board child, johnny-five, decoded I2C)', () => {
   it('a new name on duty from the retained config is shown without restarting the board; "thank you" after a press', async () => {
-    const mq = await startBroker();
-    deferCleanup(() => mq.close());
-    const gateway = new FakeGateway(mq.url);
-    await gateway.start();
-    deferCleanup(() => gateway.stop());
+    const { gateway, ...mq } = await brokerAndGateway();
     const dir = tempDir();
     const trace = join(dir, 'io.jsonl');
     const configFile = join(dir, 'kiosk.json');

@@ -58,6 +58,11 @@ async function rig(panel: Panel, bus: { address: number } | { pins: ParallelPins
   return { io, lcd, faces, seen, read };
 }
 
+/** A 16×2 I2C screen whose question stays on its first page, so a test sees only what it changes. */
+function slowPaged16x2() {
+  return rig(staffPanel({ kind: 'lcd-i2c', cols: 16, rows: 2, rom: 'A00' }), { address: 0x27 }, { pageMs: 10_000, thanksMs: 300 });
+}
+
 /** Every distinct page of a paged question, in order, read as one text. */
 function asText(pages: string[][]): string {
   const distinct = pages.filter((p, i) => pages.findIndex((q) => q.join() === p.join()) === i);
@@ -104,14 +109,7 @@ describe('character LCD through johnny-five (decoded from the virtual board’s 
   });
 
   it('"thank you" from the config after a press, then the question again', async () => {
-    const { faces, read } = await rig(
-      staffPanel({ kind: 'lcd-i2c', cols: 16, rows: 2, rom: 'A00' }),
-      { address: 0x27 },
-      {
-        pageMs: 10_000,
-        thanksMs: 300,
-      },
-    );
+    const { faces, read } = await slowPaged16x2();
     const before = read();
     faces.thank('desk');
     expect(readAs(read()[0]!)).toBe(readAs('    Спасибо!    ')); // "б" drawn in a custom character
@@ -119,14 +117,7 @@ describe('character LCD through johnny-five (decoded from the virtual board’s 
   });
 
   it('a discreet indicator in the last cell while presses cannot be stored, then offline; gone when fixed', async () => {
-    const { faces, read } = await rig(
-      staffPanel({ kind: 'lcd-i2c', cols: 16, rows: 2, rom: 'A00' }),
-      { address: 0x27 },
-      {
-        pageMs: 10_000,
-        thanksMs: 300,
-      },
-    );
+    const { faces, read } = await slowPaged16x2();
     expect(read()[1]!.at(-1)).not.toBe('⚠');
     faces.setIndicator('notStored');
     expect(read()[1]!.at(-1)).toBe('⚠');

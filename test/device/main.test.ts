@@ -2,7 +2,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Event } from '../../shared/src/index.js';
 import { AgentProcess, ensureBuilt } from './agent-process.js';
 import { deferCleanup, runCleanups, tempDir } from './helpers.js';
-import { FakeGateway, startBroker } from './mqtt-helpers.js';
+import { brokerAndGateway } from './mqtt-helpers.js';
 
 afterEach(runCleanups);
 beforeAll(ensureBuilt, 120_000);
@@ -34,11 +34,7 @@ describe('built entry point under plain node (virtual board)', () => {
   });
 
   it('stdin press → "press committed" → gateway; unplug/replug recovers within 5 s; SIGTERM stops cleanly', async () => {
-    const mq = await startBroker();
-    deferCleanup(() => mq.close());
-    const gateway = new FakeGateway(mq.url);
-    await gateway.start();
-    deferCleanup(() => gateway.stop());
+    const { gateway, ...mq } = await brokerAndGateway();
     const agent = startAgent({
       LB_KIOSK_ID: 'smoke-1',
       LB_DATA_DIR: tempDir(),

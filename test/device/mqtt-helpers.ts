@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Event, EventsMessage } from '../../shared/src/index.js';
+import { deferCleanup } from './helpers.js';
 
 /** An in-process aedes broker, on a random port unless given one. */
 export async function startBroker(port = 0): Promise<{ broker: Aedes; server: Server; url: string; close(): Promise<void> }> {
@@ -59,4 +60,14 @@ export class FakeGateway {
   async stop(): Promise<void> {
     await this.client.endAsync();
   }
+}
+
+/** A broker and a FakeGateway on it, both stopped by the test's cleanups. */
+export async function brokerAndGateway(policy?: AckPolicy) {
+  const mq = await startBroker();
+  deferCleanup(() => mq.close());
+  const gateway = new FakeGateway(mq.url, policy);
+  await gateway.start();
+  deferCleanup(() => gateway.stop());
+  return { ...mq, gateway };
 }

@@ -4,16 +4,12 @@ import mqtt from 'mqtt';
 import { SqliteOutbox } from '../../device/src/outbox.js';
 import { Publisher, type PublisherOptions } from '../../device/src/publisher.js';
 import { deferCleanup, press, runCleanups, silentLog, tempDir } from './helpers.js';
-import { dropClient, FakeGateway, startBroker } from './mqtt-helpers.js';
+import { type AckPolicy, brokerAndGateway, dropClient, FakeGateway, startBroker } from './mqtt-helpers.js';
 
 afterEach(runCleanups);
 
-async function setup(gatewayPolicy?: ConstructorParameters<typeof FakeGateway>[1], over: Partial<PublisherOptions> = {}) {
-  const mq = await startBroker();
-  deferCleanup(() => mq.close());
-  const gateway = new FakeGateway(mq.url, gatewayPolicy);
-  await gateway.start();
-  deferCleanup(() => gateway.stop());
+async function setup(gatewayPolicy?: AckPolicy, over: Partial<PublisherOptions> = {}) {
+  const { gateway, ...mq } = await brokerAndGateway(gatewayPolicy);
   const outbox = new SqliteOutbox(join(tempDir(), 'outbox.db'));
   deferCleanup(() => outbox.close());
   const publisher = new Publisher({

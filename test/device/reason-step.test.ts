@@ -9,7 +9,7 @@ import { resolveConfig } from '../../device/src/config.js';
 import type { IoWrite } from '../../device/src/virtual-io.js';
 import { Hd44780, readAs } from '../../scripts/lib/hd44780.js';
 import { deferCleanup, InProcessBoard, ManualClock, runCleanups, silentLog, tempDir } from './helpers.js';
-import { FakeGateway, startBroker } from './mqtt-helpers.js';
+import { brokerAndGateway } from './mqtt-helpers.js';
 
 afterEach(runCleanups);
 
@@ -32,11 +32,7 @@ const panel: Panel = {
 };
 
 async function setup() {
-  const mq = await startBroker();
-  deferCleanup(() => mq.close());
-  const gateway = new FakeGateway(mq.url);
-  await gateway.start();
-  deferCleanup(() => gateway.stop());
+  const { gateway, ...mq } = await brokerAndGateway();
   const config = resolveConfig(
     {
       kioskId: 'k-why',
