@@ -17,7 +17,6 @@ import { fmtDay, fmtNumber, fmtPercent, fmtTime, t } from '../i18n.js';
 import { addDays, periodFrom, periodPicker } from '../period.js';
 import type { Counts, Desk, Employee, Kind, LivePress, Office, PeriodScore, Ranking, Settings, SubjectScores } from '../types.js';
 
-const REFRESH_DEBOUNCE_MS = 400;
 const LIVE_STRIP_MAX = 12;
 const HEAT_DAYS = 28;
 
@@ -213,15 +212,24 @@ export async function render(ctx: PageContext): Promise<void> {
   await draw();
   if (ctx.query.get('print') === '1') return;
 
-  // Live: each press shows in the strip at once; the figures are fetched again shortly after (several
-  // presses in a burst make one refresh).
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let drawing = Promise.resolve();
+  // Live: each press shows in the strip at once, and the figures are fetched again at once too (the press
+  // is committed before its frame is sent); presses arriving while a refresh is under way make one more
+  // refresh after it, so a burst costs at most two.
+  let drawing = false;
+  let again = false;
   const refresh = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      drawing = drawing.then(draw).catch(() => undefined);
-    }, REFRESH_DEBOUNCE_MS);
+    if (drawing) {
+      again = true;
+      return;
+    }
+    drawing = true;
+    void (async () => {
+      do {
+        again = false;
+        await draw().catch(() => undefined);
+      } while (again && !ctx.left);
+      drawing = false;
+    })();
   };
   const events = api.events('/live', { office: id });
   events.addEventListener('press', (e) => {
@@ -239,8 +247,5 @@ export async function render(ctx: PageContext): Promise<void> {
     while (strip.children.length > LIVE_STRIP_MAX) strip.lastElementChild?.remove();
     refresh();
   });
-  ctx.onLeave(() => {
-    events.close();
-    clearTimeout(timer);
-  });
+  ctx.onLeave(() => events.close());
 }
