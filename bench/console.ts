@@ -76,7 +76,7 @@ function markRendered(): void {
       });
     }
   };
-  new MutationObserver(check).observe(document.documentElement, { subtree: true, attributes: true, attributeFilter: ['data-ready'] });
+  new MutationObserver(check).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-ready'] });
 }
 
 /** The page's API calls: path (no query), start and end in ms from the navigation. */
