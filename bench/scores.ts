@@ -27,7 +27,7 @@ const YEAR_START = Date.parse('2025-01-01T00:00:00Z');
 const DAY = 86_400_000;
 const ADMIN = 'bench-admin-token';
 
-interface Kiosk {
+export interface Kiosk {
   id: string;
   office: number;
   panels: string[];
@@ -35,7 +35,9 @@ interface Kiosk {
   seq: number;
 }
 
-export async function seedOrg(store: SqliteStore, offices: number, bind: boolean): Promise<Kiosk[]> {
+/** `start`: the first day of the year (UTC midnight); desks get monthly assignments from its month on, 13 months. */
+export async function seedOrg(store: SqliteStore, offices: number, bind: boolean, start = YEAR_START): Promise<Kiosk[]> {
+  const first = new Date(start);
   const kiosks: Kiosk[] = [];
   const offsets: Record<string, number> = {
     'Europe/Moscow': 3,
@@ -54,14 +56,14 @@ export async function seedOrg(store: SqliteStore, offices: number, bind: boolean
       const desk = `o${o}-d${d}`;
       await store.createOrg('desk', { id: desk, officeId: `o${o}`, name: desk });
       for (const e of [0, 1]) await store.createOrg('employee', { id: `${desk}-e${e}`, name: 'e', officeId: `o${o}` });
-      for (let m = 0; m < 12; m++) {
-        const from = Date.UTC(2025, m, 1);
+      for (let m = 0; m < 13; m++) {
+        const from = Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + m, 1);
         await store.putAssignment({
           id: `${desk}-m${m}`,
           deskId: desk,
           employeeId: `${desk}-e${m % 2}`,
           from,
-          to: Date.UTC(2025, m + 1, 1),
+          to: Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + m + 1, 1),
         });
       }
       const id = `k${o}-${d}`;
@@ -80,14 +82,14 @@ export async function seedOrg(store: SqliteStore, offices: number, bind: boolean
   return kiosks;
 }
 
-/** One kiosk's presses of days [day, day + days): office hours 09–19 local, ~5 % quick repeats. */
-function week(k: Kiosk, day: number, days: number, perDay: number, random: () => number): Event[] {
+/** One kiosk's presses of days [day, day + days) after `start`: office hours 09–19 local, ~5 % quick repeats. */
+export function week(k: Kiosk, day: number, days: number, perDay: number, random: () => number, start = YEAR_START): Event[] {
   const out: Event[] = [];
   for (let d = day; d < day + days; d++) {
     const n = Math.round(perDay * (0.5 + random()));
     const times = Array.from(
       { length: n },
-      () => YEAR_START + d * DAY + (9 - k.zoneOffsetH) * 3_600_000 + Math.floor(random() * 10 * 3_600_000),
+      () => start + d * DAY + (9 - k.zoneOffsetH) * 3_600_000 + Math.floor(random() * 10 * 3_600_000),
     ).sort((a, b) => a - b);
     for (const t0 of times) {
       const burst = random() < 0.05 ? 2 : 1;
@@ -103,7 +105,7 @@ function week(k: Kiosk, day: number, days: number, perDay: number, random: () =>
           at: new Date(t).toISOString(),
           clockSynced: true,
           bootId: `${k.id}-boot`,
-          uptimeMs: t - YEAR_START,
+          uptimeMs: t - start,
           flags: [],
         });
       }
@@ -120,6 +122,7 @@ export async function generate(
   perDay: number,
   days: number,
   limit = Infinity,
+  start = YEAR_START,
 ): Promise<{ events: number; rate: number; lastRate: number }> {
   const prng = new Prng(42); // deterministic: every run generates the same year
   const random = () => prng.next();
@@ -132,7 +135,7 @@ export async function generate(
   for (let day = 0; day < days && events < limit; day += 7) {
     for (let i = 0; i < kiosks.length && events < limit; i += KIOSKS_PER_COMMIT) {
       const batches = kiosks.slice(i, i + KIOSKS_PER_COMMIT).flatMap((k) => {
-        const evs = week(k, day, Math.min(7, days - day), perDay, random);
+        const evs = week(k, day, Math.min(7, days - day), perDay, random, start);
         const parts = [];
         for (let j = 0; j < evs.length; j += 500) parts.push({ kioskId: k.id, events: evs.slice(j, j + 500), rejected: [] });
         return parts;

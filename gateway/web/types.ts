@@ -33,6 +33,8 @@ export interface SubjectScores {
   change: Partial<Record<Kind, Change>>;
   buckets: PeriodScore[];
   byHourOfDay: { hour: number; scores: Scores }[];
+  /** Counts per local (weekday, hour) with presses (ISO weekday). */
+  byWeekdayHour: { weekday: number; hour: number; counts: Partial<Record<Kind, Counts>> }[];
   byWeekday: { weekday: number; scores: Scores }[];
   timeUncertain: number;
 }

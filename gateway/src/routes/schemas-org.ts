@@ -195,6 +195,14 @@ export const SubjectScores = Type.Object({
   buckets: Type.Array(PeriodScore),
   byHourOfDay: Type.Array(Type.Object({ hour: Type.Integer(), scores: Scores })),
   byWeekday: Type.Array(Type.Object({ weekday: Type.Integer({ description: 'ISO: Monday = 1' }), scores: Scores })),
+  byWeekdayHour: Type.Array(
+    Type.Object({
+      weekday: Type.Integer({ description: 'ISO: Monday = 1' }),
+      hour: Type.Integer(),
+      counts: Type.Object({ staff: Type.Optional(Counts), office: Type.Optional(Counts), loyalty: Type.Optional(Counts) }),
+    }),
+    { description: 'Counts per local (weekday, hour of day) with presses, per panel kind (a heat map)' },
+  ),
   timeUncertain: Type.Integer({
     description: 'Presses timed before clock sync that no synced event of their boot could correct yet; not counted',
   }),

@@ -93,6 +93,8 @@ export interface SubjectScores {
   buckets: PeriodScore[];
   byHourOfDay: Array<{ hour: number; scores: Partial<Record<PanelKind, Score>> }>;
   byWeekday: Array<{ weekday: number; scores: Partial<Record<PanelKind, Score>> }>;
+  /** Counts per local (weekday, hour of day) with presses, per kind: a heat map's cells without a request per hour. */
+  byWeekdayHour: Array<{ weekday: number; hour: number; counts: Partial<Record<PanelKind, Counts>> }>;
   timeUncertain: number;
 }
 
@@ -279,9 +281,14 @@ export function scoreSubject(info: SubjectInfo, settings: CompanySettings, plan:
   const before = finish(previous.total);
   const hours = Array.from({ length: 24 }, newAcc);
   const weekdays = Array.from({ length: 7 }, newAcc);
+  const cells = new Map<number, Acc>();
   for (const r of data.breakdown) {
     accumulate(hours[r.localHour]!, r);
     accumulate(weekdays[r.weekday - 1]!, r);
+    const key = r.weekday * 24 + r.localHour;
+    let cell = cells.get(key);
+    if (!cell) cells.set(key, (cell = newAcc()));
+    accumulate(cell, r);
   }
   const noVisitors = { visitors: null, sales: null };
   const p = plan.period;
@@ -296,6 +303,9 @@ export function scoreSubject(info: SubjectInfo, settings: CompanySettings, plan:
     buckets: period.buckets.map(finish),
     byHourOfDay: hours.map((acc, hour) => ({ hour, scores: scoresOf(acc, kinds, noVisitors, scoreSettings) })),
     byWeekday: weekdays.map((acc, i) => ({ weekday: i + 1, scores: scoresOf(acc, kinds, noVisitors, scoreSettings) })),
+    byWeekdayHour: [...cells.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([key, acc]) => ({ weekday: Math.floor(key / 24), hour: key % 24, counts: Object.fromEntries(acc.kinds) })),
     timeUncertain: data.timeUncertain,
   };
 }

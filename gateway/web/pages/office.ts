@@ -17,9 +17,7 @@ import { fmtDay, fmtNumber, fmtPercent, fmtTime, t } from '../i18n.js';
 import { addDays, periodFrom, periodPicker } from '../period.js';
 import type { Counts, Desk, Employee, Kind, LivePress, Office, PeriodScore, Ranking, Settings, SubjectScores } from '../types.js';
 
-const REFRESH_DEBOUNCE_MS = 400;
 const LIVE_STRIP_MAX = 12;
-const HEAT_DAYS = 28;
 
 /** Bucket start as seconds since the epoch (local labels carry the office's offset). */
 const bucketTime = (b: PeriodScore) => Date.parse(b.localStart ?? (b.start.length === 10 ? `${b.start}T00:00:00Z` : b.start)) / 1000;
@@ -31,21 +29,14 @@ export function trendPoints(buckets: PeriodScore[], figure: FigureId): SeriesPoi
   });
 }
 
-/** Hour buckets summed per (local weekday, local hour); each cell's ИНК on presses (B′ / P), by shared/src/indices.ts. */
-export function heatCells(hourly: PeriodScore[], kind: Kind, settings: Settings): HeatCell[] {
+/** The heat map's cells: each local (weekday, hour)'s ИНК on presses (B′ / P), by shared/src/indices.ts; every hour with presses on some day gets a row. */
+export function heatCells(byWeekdayHour: SubjectScores['byWeekdayHour'], kind: Kind, settings: Settings): HeatCell[] {
   const sums = new Map<string, Counts>();
-  for (const b of hourly) {
-    const c = b.scores[kind]?.counts;
-    if (!c || c.total === 0 || !b.localStart) continue;
-    const [y, m, d] = b.localStart.slice(0, 10).split('-').map(Number);
-    const weekday = new Date(Date.UTC(y!, m! - 1, d!)).getUTCDay() || 7;
-    const key = `${weekday}:${Number(b.localStart.slice(11, 13))}`;
-    const s = sums.get(key) ?? { good: 0, neutral: 0, bad: 0, total: 0, excluded: 0 };
-    for (const f of ['good', 'neutral', 'bad', 'total', 'excluded'] as const) s[f] += c[f];
-    sums.set(key, s);
+  for (const c of byWeekdayHour) {
+    const counts = c.counts[kind];
+    if (counts && counts.total > 0) sums.set(`${c.weekday}:${c.hour}`, counts);
   }
-  const hours = new Set<number>();
-  for (const key of sums.keys()) hours.add(Number(key.split(':')[1]));
+  const hours = [...new Set([...sums.keys()].map((key) => Number(key.split(':')[1])))].sort((a, b) => a - b);
   const cells: HeatCell[] = [];
   for (let weekday = 1; weekday <= 7; weekday++) {
     for (const hour of hours) {
@@ -119,9 +110,6 @@ export async function render(ctx: PageContext): Promise<void> {
   const period = periodFrom(ctx.query, office.timeZone);
   const oneDay = period.to === addDays(period.from, 1);
   const query = { from: period.from, to: period.to };
-  // The heat map reads hour buckets: over at most the period's last HEAT_DAYS days, so a quarter or a year
-  // does not fetch thousands of buckets.
-  const heatFrom = [period.from, addDays(period.to, -HEAT_DAYS)].sort().at(-1)!; // the later date
   const desks = allDesks.filter((d) => d.officeId === id);
   const employees = allEmployees.filter((e) => e.officeId === id);
 
@@ -149,14 +137,13 @@ export async function render(ctx: PageContext): Promise<void> {
   });
 
   const draw = async () => {
-    const [scores, hourlyScores, deskRanking, employeeRanking] = await Promise.all([
+    // The heat map comes with the trend (byWeekdayHour over the whole period): no request per hour bucket.
+    const [scores, deskRanking, employeeRanking] = await Promise.all([
       api.get<SubjectScores>(`${path}/scores`, { ...query, bucket: oneDay ? 'hour' : 'day' }),
-      oneDay ? undefined : api.get<SubjectScores>(`${path}/scores`, { from: heatFrom, to: period.to, bucket: 'hour' }),
       api.get<Ranking>('/rankings', { level: 'desk', index: 'ink', ...query }),
       api.get<Ranking>('/rankings', { level: 'employee', index: 'ink', ...query }),
     ]);
     if (ctx.left) return;
-    const hourly = hourlyScores ?? scores;
     for (const c of charts) c.destroy();
     charts = [];
     const total = scores.total.scores;
@@ -185,8 +172,8 @@ export async function render(ctx: PageContext): Promise<void> {
     ] as const) {
       if (total[kind]) {
         heat.append(
-          heatmap(heatCells(hourly.buckets, kind, settings), {
-            title: t('office.heatmap', { index: figureName(figure, true), from: fmtDay(heatFrom), to: fmtDay(addDays(period.to, -1)) }),
+          heatmap(heatCells(scores.byWeekdayHour, kind, settings), {
+            title: t('office.heatmap', { index: figureName(figure, true), from: fmtDay(period.from), to: fmtDay(addDays(period.to, -1)) }),
           }),
         );
       }
@@ -213,15 +200,24 @@ export async function render(ctx: PageContext): Promise<void> {
   await draw();
   if (ctx.query.get('print') === '1') return;
 
-  // Live: each press shows in the strip at once; the figures are fetched again shortly after (several
-  // presses in a burst make one refresh).
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let drawing = Promise.resolve();
+  // Live: each press shows in the strip at once, and the figures are fetched again at once too (the press
+  // is committed before its frame is sent); presses arriving while a refresh is under way make one more
+  // refresh after it, so a burst costs at most two.
+  let drawing = false;
+  let again = false;
   const refresh = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      drawing = drawing.then(draw).catch(() => undefined);
-    }, REFRESH_DEBOUNCE_MS);
+    if (drawing) {
+      again = true;
+      return;
+    }
+    drawing = true;
+    void (async () => {
+      do {
+        again = false;
+        await draw().catch(() => undefined);
+      } while (again && !ctx.left);
+      drawing = false;
+    })();
   };
   const events = api.events('/live', { office: id });
   events.addEventListener('press', (e) => {
@@ -239,8 +235,5 @@ export async function render(ctx: PageContext): Promise<void> {
     while (strip.children.length > LIVE_STRIP_MAX) strip.lastElementChild?.remove();
     refresh();
   });
-  ctx.onLeave(() => {
-    events.close();
-    clearTimeout(timer);
-  });
+  ctx.onLeave(() => events.close());
 }

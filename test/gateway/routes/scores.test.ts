@@ -113,6 +113,19 @@ describe('office scores, hand-computed', () => {
     expect(r.byHourOfDay[11].scores.staff.counts).toMatchObject({ total: 1, excluded: 2 });
     expect(r.byWeekday[1].scores.staff.counts.total).toBe(7);
     expect(r.byWeekday[0].scores.staff.counts.total).toBe(0);
+    // The heat map's cells: only (weekday, hour)s with presses, each kind's counts, adding up to the hours'.
+    type Cell = { weekday: number; hour: number; counts: Record<string, { total: number }> };
+    const cells = r.byWeekdayHour as Cell[];
+    expect(cells.filter((c) => c.counts.staff).map((c) => ({ weekday: c.weekday, hour: c.hour, staff: c.counts.staff }))).toEqual([
+      { weekday: 2, hour: 10, staff: r.byHourOfDay[10].scores.staff.counts },
+      { weekday: 2, hour: 11, staff: { good: 0, neutral: 0, bad: 1, total: 1, excluded: 2 } },
+    ]);
+    for (const { hour, scores } of r.byHourOfDay as Array<{ hour: number; scores: Record<string, { counts: { total: number } }> }>) {
+      for (const [kind, s] of Object.entries(scores)) {
+        const inCells = cells.filter((c) => c.hour === hour).reduce((n, c) => n + (c.counts[kind]?.total ?? 0), 0);
+        expect(inCells, `${kind} at ${hour}:00`).toBe(s.counts.total);
+      }
+    }
   });
 
   it('region and company add up their offices', async () => {
