@@ -6,6 +6,7 @@
  * - instants: from/to are date-times, or bucket=hour (one time zone only) — hour rollups, the range
  *   widened to whole local hours (the rollup resolution).
  */
+import type { ReasonCounts } from './reasons.js';
 import { PANEL_KINDS, scoreCounts, type Counts, type PanelKind, type Score } from '../../../shared/src/index.js';
 import type { CompanySettings, Office } from '../domain/organisation.js';
 import type { CountRow, DayRow, HourRow, PeriodCount, Subject } from '../domain/score.js';
@@ -94,6 +95,8 @@ export interface SubjectScores {
   byHourOfDay: Array<{ hour: number; scores: Partial<Record<PanelKind, Score>> }>;
   byWeekday: Array<{ weekday: number; scores: Partial<Record<PanelKind, Score>> }>;
   timeUncertain: number;
+  /** Counted bad presses of the period by the reason the customer gave (scoring/reasons.ts); absent when none gave one. */
+  reasons?: ReasonCounts;
 }
 
 type Acc = { kinds: Map<PanelKind, Counts>; unattributed: Counts };
