@@ -37,7 +37,7 @@ function armSuite(setup: () => Promise<{ gw: Gateway; url: string }>) {
     for (const [id, desk] of [
       ['arm-a', 'da'],
       ['arm-b', 'db'],
-    ]) {
+    ] as const) {
       login[id] = (await registerKiosk(gw, id, { officeId: 'o1', panels: [{ ...staff, deskId: desk }] })).password;
       expect((await gw.api('PUT', `/api/v1/kiosks/${id}/config`, { panels: [staff] })).status).toBe(200);
     }
