@@ -18,8 +18,12 @@ let k: Awaited<ReturnType<typeof kiosk>>;
 let ivanShift: string;
 
 const WINDOW_MS = 60_000;
-/** Two hours ago, on the minute: the tickets of the scoring scenario were served from here on. */
-const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 2 * 3_600_000;
+/**
+ * Three hours ago, on the hour: the scoring scenario's tickets are served in the hour from T0, the reasons
+ * scenario's in the next, so each test reads hours (the rollups' unit) holding only its own presses.
+ */
+const HOUR = 3_600_000;
+const T0 = Math.floor(Date.now() / HOUR) * HOUR - 3 * HOUR;
 const iso = (ms: number) => new Date(ms).toISOString();
 const S = 1000;
 const MIN = 60_000;
@@ -164,7 +168,7 @@ describe('armed mode', () => {
   });
 
   it('reasons after bad presses reach the scores; one for an unknown press is dead-lettered and acked', async () => {
-    const at = T0 + 50 * MIN;
+    const at = T0 + HOUR;
     const tickets = [served('r-1', 'B001', 'anna', at), served('r-2', 'B002', 'anna', at + 5 * MIN)];
     expect((await call(app, 'POST', '/queue/events', { events: tickets }, queue)).status).toBe(200);
     const bad1 = press('bad', at + 10 * S, { ticket: 'B001' }); // counted, anna
@@ -181,14 +185,14 @@ describe('armed mode', () => {
     const again = await send([why3]);
     expect(again.ids).toEqual([why3.id]);
 
-    const range = `from=${iso(at - MIN)}&to=${iso(at + 10 * MIN)}`;
+    const range = `from=${iso(at)}&to=${iso(at + HOUR)}`;
     const desk = await ok(app, 'GET', `/desks/d1/scores?${range}`);
     // By hand: counted bad presses bad1 and bad3 (bad2 is excluded): slow 1, impolite 1.
     expect(desk.total.scores.staff.counts).toMatchObject({ bad: 2, excluded: 1 });
     expect(desk.reasons).toEqual({ staff: { slow: 1, impolite: 1 } });
     expect((await ok(app, 'GET', `/employees/anna/scores?${range}`)).reasons).toEqual({ staff: { slow: 1, impolite: 1 } });
     // Periods without reasons carry none.
-    expect((await ok(app, 'GET', `/desks/d1/scores?from=${iso(T0 - MIN)}&to=${iso(T0 + 5 * MIN)}`)).reasons).toBeUndefined();
+    expect((await ok(app, 'GET', `/desks/d1/scores?from=${iso(T0)}&to=${iso(T0 + HOUR)}`)).reasons).toBeUndefined();
 
     const letters = (await ok(app, 'GET', '/dead-letters')).items as Array<{ kioskId: string; reason: string }>;
     const letter = letters.find((d) => d.reason.includes(unknown.id));
