@@ -1,7 +1,7 @@
 /** A kiosk at the wire level over MQTT.js, for tests and benchmarks that time or inspect each ack. */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { ulid } from 'ulid';
-import { DEFAULT_TOPIC_PREFIX, kioskTopic, type AckMessage, type Event } from '../../shared/src/index.js';
+import { DEFAULT_TOPIC_PREFIX, kioskTopic, type AckMessage, type ArmMessage, type Event } from '../../shared/src/index.js';
 
 const prefix = DEFAULT_TOPIC_PREFIX;
 
@@ -22,11 +22,25 @@ export function connect(url: string, opts: IClientOptions): Promise<MqttClient> 
 export async function kiosk(url: string, id: string, password: string) {
   const client = await connect(url, { clientId: id, username: id, password });
   const received: AckMessage[] = [];
+  const arms: ArmMessage[] = [];
   const waiters: Array<() => void> = [];
   client.on('message', (topic, payload) => {
     if (topic === kioskTopic(prefix, id, 'acks')) received.push(JSON.parse(payload.toString()) as AckMessage);
+    if (topic === kioskTopic(prefix, id, 'arm')) arms.push(JSON.parse(payload.toString()) as ArmMessage);
     for (const w of waiters.splice(0)) w();
   });
+  /** The next message of `list`, waiting up to `ms`. */
+  const next = async <T>(list: T[], what: string, ms: number): Promise<T> => {
+    const deadline = Date.now() + ms;
+    while (list.length === 0) {
+      if (Date.now() > deadline) throw new Error(`no ${what} for ${id} within ${ms} ms`);
+      await new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        setTimeout(resolve, 50);
+      });
+    }
+    return list.shift()!;
+  };
   await client.subscribeAsync(kioskTopic(prefix, id, 'acks'), { qos: 1 });
   return {
     client,
@@ -37,17 +51,13 @@ export async function kiosk(url: string, id: string, password: string) {
         { qos: 1 },
       ),
     /** The next ack message, waiting up to `ms`. */
-    async nextAck(ms = 5000): Promise<AckMessage> {
-      const deadline = Date.now() + ms;
-      while (received.length === 0) {
-        if (Date.now() > deadline) throw new Error(`no ack for ${id} within ${ms} ms`);
-        await new Promise<void>((resolve) => {
-          waiters.push(resolve);
-          setTimeout(resolve, 50);
-        });
-      }
-      return received.shift()!;
-    },
+    nextAck: (ms = 5000): Promise<AckMessage> => next(received, 'ack', ms),
+    /** Subscribes to the kiosk's `arm` topic (armed mode); resolves with the broker's granted QoS (128: refused). */
+    subscribeArm: async (): Promise<number> => (await client.subscribeAsync(kioskTopic(prefix, id, 'arm'), { qos: 1 }))[0]!.qos,
+    /** The next ArmMessage received (after subscribeArm), waiting up to `ms`. */
+    nextArm: (ms = 5000): Promise<ArmMessage> => next(arms, 'arm message', ms),
+    /** ArmMessages received and not yet taken. */
+    pendingArms: () => arms.length,
     close: () => client.endAsync(),
   };
 }

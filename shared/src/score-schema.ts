@@ -27,3 +27,10 @@ export const ScoreSchema = Type.Object({
   coverageKnown: Type.Boolean({ description: 'false: visitors unknown, ИНК is B / P' }),
   dataIssues: Type.Array(Type.Union([Type.Literal('visitorsBelowPresses'), Type.Literal('salesAboveVisitors')])),
 });
+
+/** Counted bad presses by the reason customers gave (Panel.reasons option ids), per panel kind. */
+const ReasonCount = Type.Record(Type.String({ pattern: '^[a-z0-9_-]{1,32}$' }), Type.Integer({ minimum: 1 }));
+export const ReasonsSchema = Type.Object(
+  { staff: Type.Optional(ReasonCount), office: Type.Optional(ReasonCount), loyalty: Type.Optional(ReasonCount) },
+  { description: 'Counted bad presses of the period (total) by the reason the customer gave after pressing; absent when none gave one' },
+);

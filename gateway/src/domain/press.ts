@@ -36,6 +36,8 @@ export interface ScoredPress {
   /** The time it is scored at (see TIME_SOURCE); null while uncertain. */
   t: number | null;
   timeSource: number | null;
-  /** 1 when the misuse rules flag it (counted as excluded, not as a vote). */
+  /** Non-zero: excluded, not a vote; a bit set (domain/armed.ts EXCL): 1 misuse rules, 2 outside the armed window. */
   excl: number;
+  /** Armed panels: the queue ticket it answered (counted, credited to its operator) or the kiosk sent. */
+  ticket?: string | null;
 }

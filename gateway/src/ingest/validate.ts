@@ -13,12 +13,14 @@ import {
   MAX_FUTURE_SKEW_MS,
   MAX_PAYLOAD_BYTES,
   MAX_STATUS_BYTES,
+  ReasonEvent,
   StatusMessage,
 } from '../../../shared/src/index.js';
 import type { EventsBatch, NewDeadLetter, RejectedEvent, StatusUpdate } from '../store/store.js';
 
 const envelopeCheck = checker(EventsEnvelope);
 const eventCheck = checker(Event);
+const reasonCheck = checker(ReasonEvent);
 const eventIdCheck = checker(EventId);
 const statusCheck = checker(StatusMessage);
 
@@ -89,10 +91,16 @@ function refuse(ctx: Context, payload: Buffer, reason: string, parsed?: unknown)
   const deadLetters = [{ topic: ctx.topic, kioskId: ctx.topicKioskId, reason, payload: preview(payload) }];
   if (!ctx.registered) return { deadLetters };
   const rejected = wellFormedIds(parsed).map((id) => ({ id, reason }));
-  return rejected.length ? { batch: { kioskId: ctx.topicKioskId, events: [], rejected }, deadLetters } : { deadLetters };
+  return rejected.length ? { batch: { kioskId: ctx.topicKioskId, events: [], reasons: [], rejected }, deadLetters } : { deadLetters };
 }
 
-function checkEvent(raw: unknown, now: number): { event: Event } | { reason: string } {
+/** A press, or (`type: "reason"`) the customer's reason for a bad press: same id, seq and time rules. */
+function checkEvent(raw: unknown, now: number): { event: Event } | { reasonEvent: ReasonEvent } | { reason: string } {
+  if ((raw as { type?: unknown } | null)?.type === 'reason') {
+    if (!reasonCheck.check(raw)) return { reason: `invalid reason event: ${summarize(reasonCheck.problems(raw))}` };
+    const timeProblem = raw.clockSynced ? implausibleTime(raw.at, now) : undefined;
+    return timeProblem ? { reason: timeProblem } : { reasonEvent: raw };
+  }
   if (!eventCheck.check(raw)) return { reason: `invalid event: ${summarize(eventCheck.problems(raw))}` };
   const timeProblem = raw.clockSynced ? implausibleTime(raw.at, now) : undefined;
   return timeProblem ? { reason: timeProblem } : { event: raw };
@@ -122,7 +130,11 @@ export function classifyEvents(ctx: Context, payload: Buffer): Classified {
 /** An event's fields in a fixed order, so two copies compare equal whatever their key order. */
 function canonical(raw: unknown): string {
   const e = (raw ?? {}) as Record<string, unknown>;
-  return JSON.stringify(['id', 'seq', 'panel', 'button', 'at', 'clockSynced', 'bootId', 'uptimeMs', 'flags'].map((k) => e[k]));
+  return JSON.stringify(
+    ['type', 'id', 'seq', 'panel', 'button', 'reasonFor', 'reason', 'ticket', 'at', 'clockSynced', 'bootId', 'uptimeMs', 'flags'].map(
+      (k) => e[k],
+    ),
+  );
 }
 
 /**
@@ -146,6 +158,7 @@ function sameIdCopies(raws: unknown[]): { repeats: Set<number>; conflicts: Set<s
 
 function classifyBatch(ctx: Context, raws: unknown[]): Classified {
   const events: Event[] = [];
+  const reasons: ReasonEvent[] = [];
   const rejected: RejectedEvent[] = [];
   const deadLetters: NewDeadLetter[] = [];
   const { repeats, conflicts } = sameIdCopies(raws);
@@ -162,6 +175,10 @@ function classifyBatch(ctx: Context, raws: unknown[]): Classified {
       events.push(verdict.event);
       continue;
     }
+    if ('reasonEvent' in verdict) {
+      reasons.push(verdict.reasonEvent);
+      continue;
+    }
     deadLetters.push({
       topic: ctx.topic,
       kioskId: ctx.topicKioskId,
@@ -172,7 +189,7 @@ function classifyBatch(ctx: Context, raws: unknown[]): Classified {
     const seq = (raw as { seq?: unknown } | null)?.seq;
     if (eventIdCheck.check(id)) rejected.push({ id, reason: verdict.reason, ...(Number.isSafeInteger(seq) ? { seq: seq as number } : {}) });
   }
-  return { batch: { kioskId: ctx.topicKioskId, events, rejected }, deadLetters };
+  return { batch: { kioskId: ctx.topicKioskId, events, reasons, rejected, topic: ctx.topic }, deadLetters };
 }
 
 export function classifyStatus(ctx: Context, payload: Buffer): Classified {

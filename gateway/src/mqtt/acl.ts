@@ -35,7 +35,11 @@ export function publishProblem(prefix: string, who: Identity, p: { topic: string
   return undefined;
 }
 
-/** Exact topics only: a kiosk subscribing with wildcards could read other kiosks' acks. */
+/** Exact topics only: a kiosk subscribing with wildcards could read other kiosks' acks (or their tickets on `arm`). */
 export function maySubscribe(prefix: string, who: Identity, topic: string): boolean {
-  return topic === kioskTopic(prefix, who.kioskId, 'acks') || topic === kioskTopic(prefix, who.kioskId, 'config');
+  return (
+    topic === kioskTopic(prefix, who.kioskId, 'acks') ||
+    topic === kioskTopic(prefix, who.kioskId, 'config') ||
+    topic === kioskTopic(prefix, who.kioskId, 'arm')
+  );
 }

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { kioskTopic } from '../../../shared/src/index.js';
+import { kioskTopic, type KioskTopicKind } from '../../../shared/src/index.js';
 import { redactUrl } from '../../../shared/src/log.js';
 
 export interface KioskLogins {
@@ -58,9 +58,9 @@ export interface DynsecOptions {
 
 export const kioskRole = (kioskId: string) => `lb-kiosk-${kioskId}`;
 
-/** The ACLs of a kiosk's role: publish its events and status, subscribe to its acks and config. */
+/** The ACLs of a kiosk's role: publish its events and status, subscribe to its acks, config and arm. */
 export function kioskAcls(prefix: string, kioskId: string) {
-  const t = (kind: 'events' | 'status' | 'acks' | 'config') => kioskTopic(prefix, kioskId, kind);
+  const t = (kind: KioskTopicKind) => kioskTopic(prefix, kioskId, kind);
   return [
     { acltype: 'publishClientSend', topic: t('events'), allow: true },
     { acltype: 'publishClientSend', topic: t('status'), allow: true },
@@ -68,6 +68,8 @@ export function kioskAcls(prefix: string, kioskId: string) {
     { acltype: 'subscribeLiteral', topic: t('config'), allow: true },
     { acltype: 'publishClientReceive', topic: t('acks'), allow: true },
     { acltype: 'publishClientReceive', topic: t('config'), allow: true },
+    { acltype: 'subscribeLiteral', topic: t('arm'), allow: true },
+    { acltype: 'publishClientReceive', topic: t('arm'), allow: true },
   ];
 }
 
@@ -148,6 +150,11 @@ export function dynsecLogins(o: DynsecOptions): KioskLogins {
         { command: 'createClient', ...login },
       ]);
       if (failed(role!, ['Role already exists'])) throw refuse(role!);
+      if (role!.error !== undefined) {
+        // A role made before `arm` existed: give it what it lacks (a rotation upgrades an older kiosk's role).
+        const added = await run(kioskAcls(o.prefix, kioskId).map((acl) => ({ command: 'addRoleACL', rolename, ...acl })));
+        for (const a of added) if (failed(a, ['ACL with this topic already exists'])) throw refuse(a);
+      }
       if (!failed(created!, ['Client already exists'])) {
         if (created!.error === undefined) return o.log.info({ kioskId }, 'kiosk login created on the broker');
         // Known already (a rotation, or revoked): new password and client id, roles, enabled; modifyClient disconnects it.

@@ -17,6 +17,8 @@ import { inProcessLink } from './in-process-link.js';
 import { DutyFeed } from './duty-feed.js';
 import { dynsecLogins, sessionDropper, type KioskLogins } from './kiosk-logins.js';
 import type { BrokerLink } from './link.js';
+import { armPanels } from './arm.js';
+import type { QueueEvent } from '../domain/organisation.js';
 
 export interface MqttRuntime {
   mode: 'embedded' | 'external';
@@ -32,6 +34,8 @@ export interface MqttRuntime {
   logins: KioskLogins;
   /** Who is on duty, in each kiosk's retained config (duty-feed.ts). */
   duty: DutyFeed;
+  /** Served tickets: arms the armed panels at their desks (arm.ts); resolves with the messages sent. */
+  arm(served: readonly QueueEvent[]): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -124,6 +128,11 @@ export async function startMqtt(
     publishConfig,
     logins,
     duty,
+    arm: (served) =>
+      armPanels({ store, prefix, publish: (t, p) => link.publish(t, p, { retain: false }), log: mqttLog }, served).catch((err: Error) => {
+        mqttLog.error({ err }, 'arming panels failed');
+        return 0;
+      }),
     async stop() {
       await duty.stop();
       await ingest.close(); // an in-flight batch commits (and acks) or was never started

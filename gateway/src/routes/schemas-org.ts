@@ -1,6 +1,6 @@
 /** REST schemas of the organisation model, counts, settings and scores. */
 import Type from 'typebox';
-import { MisuseRulesSchema, PanelId, PanelKind, ScoreSchema } from '../../../shared/src/index.js';
+import { MisuseRulesSchema, PanelId, PanelKind, ReasonsSchema, ScoreSchema } from '../../../shared/src/index.js';
 
 export const EntityId = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$', description: 'Chosen by the caller; letters, digits, _ . : -' });
 export const IdParams = Type.Object({ id: EntityId });
@@ -206,6 +206,7 @@ export const SubjectScores = Type.Object({
   timeUncertain: Type.Integer({
     description: 'Presses timed before clock sync that no synced event of their boot could correct yet; not counted',
   }),
+  reasons: Type.Optional(ReasonsSchema),
 });
 
 export const RankingQuery = Type.Object({

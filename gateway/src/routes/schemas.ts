@@ -107,6 +107,13 @@ export const StoredEvent = Type.Object({
   uptimeMs: Type.Integer(),
   flags: Type.Array(Type.String()),
   receivedAt: Type.String({ format: 'date-time' }),
+  ticket: Type.Optional(Type.String({ description: 'Armed panels: the queue ticket the press answered (counted) or the kiosk sent' })),
+  reason: Type.Optional(Type.String({ description: 'Bad presses: the reason the customer gave afterwards (a ReasonEvent)' })),
+  excluded: Type.Optional(
+    Type.Array(Type.Union([Type.Literal('misuse'), Type.Literal('outside-armed-window')]), {
+      description: 'Why the gateway stores the press but does not count it: misuse rules (repeat, burst), outside an armed window',
+    }),
+  ),
 });
 export const EventPage = Type.Object({
   items: Type.Array(StoredEvent),

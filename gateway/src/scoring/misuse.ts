@@ -4,6 +4,7 @@
  * they had arrived on time.
  */
 import { emptyHistory, flagPress, type MisuseFlag, type MisuseRules, type PanelHistory } from '../../../shared/src/misuse.js';
+import { EXCL } from '../domain/armed.js';
 
 export interface PanelPress {
   kioskId: string;
@@ -59,7 +60,7 @@ export function historyFromStored(presses: Iterable<{ t: number; excl: number }>
   const history = emptyHistory();
   for (const p of presses) {
     history.recent.push(p.t);
-    if (!p.excl) history.lastAcceptedAt = p.t;
+    if (!(p.excl & EXCL.misuse)) history.lastAcceptedAt = p.t; // the armed window is no misuse rule
   }
   return history;
 }
@@ -97,7 +98,8 @@ export class PanelReplay {
     for (const p of presses) {
       const result = flagPress(this.history, p.t!, this.rules);
       this.history = result.history;
-      const excl = result.flags.length > 0 ? 1 : 0;
+      // Only the misuse bit is judged here; outside-the-armed-window (bit 2) stays as decided at ingest.
+      const excl = (result.flags.length > 0 ? EXCL.misuse : 0) | (p.excl & EXCL.armed);
       if (excl === p.excl) continue;
       p.excl = excl;
       changed.push(p);

@@ -34,8 +34,10 @@ export interface NewScoring {
   employeeId: string | null;
   t: number | null;
   timeSource: number;
-  /** The misuse flag, final when `inOrder` (the press follows every timed press of its panel). */
+  /** The misuse flag, final when `inOrder` (the press follows every timed press of its panel); armed adds bit 2. */
   excl: number;
+  /** Armed panels: the ticket answered or sent (set by the store's armed judgement). */
+  ticket?: string | null;
   inOrder: PanelState | null;
 }
 

@@ -6,6 +6,7 @@
  * - instants: from/to are date-times, or bucket=hour (one time zone only) — hour rollups, the range
  *   widened to whole local hours (the rollup resolution).
  */
+import type { ReasonCounts } from './reasons.js';
 import { PANEL_KINDS, scoreCounts, type Counts, type PanelKind, type Score } from '../../../shared/src/index.js';
 import type { CompanySettings, Office } from '../domain/organisation.js';
 import type { CountRow, DayRow, HourRow, PeriodCount, Subject } from '../domain/score.js';
@@ -96,6 +97,8 @@ export interface SubjectScores {
   /** Counts per local (weekday, hour of day) with presses, per kind: a heat map's cells without a request per hour. */
   byWeekdayHour: Array<{ weekday: number; hour: number; counts: Partial<Record<PanelKind, Counts>> }>;
   timeUncertain: number;
+  /** Counted bad presses of the period by the reason the customer gave (scoring/reasons.ts); absent when none gave one. */
+  reasons?: ReasonCounts;
 }
 
 type Acc = { kinds: Map<PanelKind, Counts>; unattributed: Counts };

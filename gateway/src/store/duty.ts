@@ -61,3 +61,27 @@ export function* replaceConfigPanels(kioskId: string, rev: number, panels: Panel
   );
   return msg;
 }
+
+/** A staff panel bound to a desk whose kiosk's config arms it (Panel.armed). */
+export interface ArmedPanel {
+  kioskId: string;
+  panel: string;
+  deskId: string;
+  windowMs: number;
+}
+
+/** The armed staff panels bound to these desks: who to tell when a ticket is served there. */
+export function* armedPanels(deskIds: readonly string[]): Q<ArmedPanel[]> {
+  const desks = inList('b.desk_id', deskIds);
+  const rows = yield* all<{ kioskId: string; panel: string; deskId: string; config: string }>(
+    `SELECT b.kiosk_id AS "kioskId", b.panel, b.desk_id AS "deskId", k.config FROM panel_bindings b JOIN kiosks k ON k.id = b.kiosk_id
+    WHERE b.kind = 'staff' AND k.config IS NOT NULL AND ${desks.sql}`,
+    ...desks.args,
+  );
+  const out: ArmedPanel[] = [];
+  for (const r of rows) {
+    const armed = (JSON.parse(r.config) as KioskConfigMessage).panels.find((p) => p.id === r.panel)?.armed;
+    if (armed) out.push({ kioskId: r.kioskId, panel: r.panel, deskId: r.deskId, windowMs: armed.windowMs });
+  }
+  return out;
+}

@@ -9,10 +9,24 @@ import type { Pass } from '../scoring/pass.js';
 import { MISS, type NewScoring } from '../scoring/scorer.js';
 import type { ScoringStore } from './scoring-store.js';
 import { all, get, inList, insertMany, insertRowSql, run, type Q, type SqlDriver } from './sql.js';
-import type { BatchOutcome, EventsBatch, IngestWork, RejectedEvent } from './store.js';
+import type { ReasonEvent } from '../../../shared/src/index.js';
+import type { BatchOutcome, EventsBatch, IngestWork, NewDeadLetter, RejectedEvent } from './store.js';
 
-const EVENT_COLUMNS = ['id', 'kiosk_id', 'seq', 'panel', 'button', 'at', 'clock_synced', 'boot_id', 'uptime_ms', 'flags', 'received_at'];
-const EVENT_TYPES = ['text', 'text', 'bigint', 'text', 'text', 'bigint', 'int', 'text', 'bigint', 'text', 'bigint'];
+const EVENT_COLUMNS = [
+  'id',
+  'kiosk_id',
+  'seq',
+  'panel',
+  'button',
+  'at',
+  'clock_synced',
+  'boot_id',
+  'uptime_ms',
+  'flags',
+  'received_at',
+  'ticket',
+];
+const EVENT_TYPES = ['text', 'text', 'bigint', 'text', 'text', 'bigint', 'int', 'text', 'bigint', 'text', 'bigint', 'text'];
 /** A press on a bound panel also stores its scoring (see scoring/scorer.ts). */
 const SCORED_COLUMNS = [...EVENT_COLUMNS, 'office_id', 'desk_id', 'employee_id', 'kind', 't', 'time_source', 'excl'];
 const SCORED_TYPES = [...EVENT_TYPES, 'text', 'text', 'text', 'text', 'bigint', 'int', 'int'];
@@ -28,12 +42,19 @@ const SQL = {
   deleteGap: 'DELETE FROM seq_gaps WHERE kiosk_id = ? AND from_seq = ?',
   updateGap: 'UPDATE seq_gaps SET from_seq = ?, to_seq = ? WHERE kiosk_id = ? AND from_seq = ?',
   deadLetter: 'INSERT INTO dead_letters (received_at, topic, kiosk_id, reason, payload) VALUES (?, ?, ?, ?, ?)',
+  insertReason: `INSERT INTO reasons (id, kiosk_id, seq, panel, reason_for, reason, at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT DO NOTHING`,
+  reasonOwner: 'SELECT kiosk_id FROM reasons WHERE id = ?',
+  explained: 'SELECT rid, button FROM events WHERE id = ? AND kiosk_id = ?',
+  setReason: 'UPDATE events SET reason = ? WHERE rid = ?',
 };
 
 /** A locked kiosk row as read, moved on by this transaction's batches; `delta`: what to add to its counters. */
 interface KioskRow {
   id: string;
   last_seq: number;
+  /** kiosks.config_rev: the armed panels held for the kiosk are those of this revision. */
+  config_rev: number;
   received: number;
   /** HealthTrack as JSON (null before the first status since migration 6). */
   health: string | null;
@@ -102,6 +123,9 @@ interface BatchContext {
   kiosk: KioskRow | undefined;
   receivedAt: number;
   nowIso: string;
+  /** Dead letters this transaction writes (reasons for presses it cannot find). */
+  deadLetters: NewDeadLetter[];
+  topic: string;
 }
 
 /**
@@ -113,7 +137,7 @@ interface BatchContext {
 function* writeBatch(b: EventsBatch, c: BatchContext): Q<BatchOutcome> {
   const out: BatchOutcome = { kioskId: b.kioskId, ids: [], stored: [], rejected: [...b.rejected], inserted: 0, duplicates: 0 };
   if (!c.kiosk) {
-    for (const e of b.events) out.rejected.push({ id: e.id, seq: e.seq, reason: 'kiosk is not registered' });
+    for (const e of [...b.events, ...(b.reasons ?? [])]) out.rejected.push({ id: e.id, seq: e.seq, reason: 'kiosk is not registered' });
     return out;
   }
   const { scoring, pass, nowIso } = c;
@@ -146,10 +170,9 @@ function* writeBatch(b: EventsBatch, c: BatchContext): Q<BatchOutcome> {
     out.inserted++;
     out.ids.push(e.id);
     out.stored.push(i);
-    if (e.seq > lastSeq + 1) yield* run(SQL.insertGap, b.kioskId, lastSeq + 1, e.seq - 1, nowIso);
-    if (e.seq > lastSeq) lastSeq = e.seq;
-    else yield* fillGap(b.kioskId, e.seq, nowIso);
+    lastSeq = yield* accountSeq(b.kioskId, e.seq, lastSeq, nowIso);
   }
+  for (const r of b.reasons ?? []) lastSeq = yield* writeReason(b.kioskId, r, lastSeq, out, c);
   for (const panel of broken) {
     scorer.forgetPanel(b.kioskId, panel);
     const from = firstStored.get(panel);
@@ -166,6 +189,42 @@ function* writeBatch(b: EventsBatch, c: BatchContext): Q<BatchOutcome> {
   return out;
 }
 
+/** A stored event's seq: a jump records the gap before it, a late one fills its place; returns the new last seq. */
+function* accountSeq(kioskId: string, seq: number, lastSeq: number, nowIso: string): Q<number> {
+  if (seq > lastSeq + 1) yield* run(SQL.insertGap, kioskId, lastSeq + 1, seq - 1, nowIso);
+  if (seq > lastSeq) return seq;
+  yield* fillGap(kioskId, seq, nowIso);
+  return lastSeq;
+}
+
+/**
+ * A ReasonEvent: stored once per id (a resend is a duplicate, acked), its seq accounted like a press's, and
+ * its option set on the bad press it explains. A reason whose press this kiosk never stored, or that explains
+ * a press that is not bad, is kept (reasons table) and dead-lettered with why, and acked: resending cannot help.
+ */
+function* writeReason(kioskId: string, r: ReasonEvent, lastSeq: number, out: BatchOutcome, c: BatchContext): Q<number> {
+  const at = Date.parse(r.at);
+  if (!(yield* run(SQL.insertReason, r.id, kioskId, r.seq, r.panel, r.reasonFor, r.reason, at, c.receivedAt))) {
+    const owner = yield* get<{ kiosk_id: string }>(SQL.reasonOwner, r.id);
+    if (owner?.kiosk_id === kioskId) {
+      out.duplicates++;
+      out.ids.push(r.id);
+    } else out.rejected.push({ id: r.id, seq: r.seq, reason: 'event id is already used by another kiosk' });
+    return lastSeq;
+  }
+  const press = yield* get<{ rid: number; button: string }>(SQL.explained, r.reasonFor, kioskId);
+  const problem = !press
+    ? `reason ${r.id} ("${r.reason}") explains press ${r.reasonFor}, which kiosk ${kioskId} never delivered: kept, not scored`
+    : press.button !== 'bad'
+      ? `reason ${r.id} ("${r.reason}") explains press ${r.reasonFor}, a ${press.button} press; only bad presses have reasons: kept, not scored`
+      : undefined;
+  if (press && !problem) yield* run(SQL.setReason, r.reason, press.rid);
+  if (problem) c.deadLetters.push({ topic: c.topic, kioskId, reason: problem, payload: JSON.stringify(r) });
+  out.inserted++;
+  out.ids.push(r.id);
+  return yield* accountSeq(kioskId, r.seq, lastSeq, c.nowIso);
+}
+
 /** Every press of the batch scored in order, each panel's rule state moving on as if all were new. */
 function* scoreBatch(b: EventsBatch, ats: number[], c: BatchContext): Q<Array<NewScoring | null>> {
   const scored: Array<NewScoring | null> = [];
@@ -175,6 +234,10 @@ function* scoreBatch(b: EventsBatch, ats: number[], c: BatchContext): Q<Array<Ne
     let sc = scorer.scoreCached(b.kioskId, e, at, c.pass);
     if (sc === MISS) sc = yield* c.scoring.scoreNew(b.kioskId, e, at, c.pass);
     if (sc?.inOrder) scorer.advance(sc.inOrder);
+    if (sc && sc.kind === 'staff' && sc.deskId !== null && sc.t !== null) {
+      const windowMs = yield* c.scoring.armedWindow(b.kioskId, Number(c.kiosk!.config_rev), e.panel);
+      if (windowMs !== undefined) yield* c.scoring.judgeArmed(e, sc, windowMs);
+    }
     scored.push(sc);
   }
   return scored;
@@ -198,6 +261,7 @@ function* insertBatch(b: EventsBatch, ats: number[], scored: Array<NewScoring | 
       e.uptimeMs,
       e.flags.length === 0 ? '[]' : JSON.stringify(e.flags),
       receivedAt,
+      sc?.ticket !== undefined ? sc.ticket : (e.ticket ?? null),
     ];
     if (sc) row.push(sc.officeId, sc.deskId, sc.employeeId, sc.kind, sc.t, sc.timeSource, sc.excl);
     (sc ? scoredRows : plainRows).push(row);
@@ -239,7 +303,7 @@ export function ingestWriter(driver: SqlDriver, scoring: ScoringStore): (work: I
     if (ids.length) {
       const list = inList('id', ids);
       for (const k of yield* all<KioskRow>(
-        `SELECT id, last_seq, received, health FROM kiosks WHERE ${list.sql} ORDER BY id${driver.forUpdate}`,
+        `SELECT id, last_seq, received, health, config_rev FROM kiosks WHERE ${list.sql} ORDER BY id${driver.forUpdate}`,
         ...list.args,
       )) {
         scorer.checkKiosk(k.id, k.received);
@@ -247,14 +311,17 @@ export function ingestWriter(driver: SqlDriver, scoring: ScoringStore): (work: I
       }
     }
     const pass = scoring.newPass();
+    scoring.newTransaction();
     const outcomes: BatchOutcome[] = [];
+    const deadLetters: NewDeadLetter[] = [];
     for (const b of work.batches) {
-      outcomes.push(yield* writeBatch(b, { scoring, pass, kiosk: kiosks.get(b.kioskId), receivedAt, nowIso }));
+      const topic = b.topic ?? `kiosks/${b.kioskId}/events`;
+      outcomes.push(yield* writeBatch(b, { scoring, pass, kiosk: kiosks.get(b.kioskId), receivedAt, nowIso, deadLetters, topic }));
     }
     yield* scoring.finish(pass);
     yield* updateKiosks([...kiosks.values()]);
     yield* updateStatuses(work.statuses, kiosks, nowIso);
-    for (const d of work.deadLetters) yield* run(SQL.deadLetter, nowIso, d.topic, d.kioskId, d.reason, d.payload);
+    for (const d of [...work.deadLetters, ...deadLetters]) yield* run(SQL.deadLetter, nowIso, d.topic, d.kioskId, d.reason, d.payload);
     return { outcomes, kiosks };
   }
   return async (work) => {

@@ -300,4 +300,17 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE events ADD COLUMN ticket TEXT;
   ALTER TABLE events ADD COLUMN reason TEXT;
   `,
+  /* 14 (issue 14's armed mode and reasons): armed presses find the tickets served at their desk in their window
+     (queue_events_desk) and whether a ticket was answered already (events_ticket); reasons: each ReasonEvent once
+     per id (the dedup key), the press it explains and its option id, kept even when that press is unknown;
+     events_reason: the scores' breakdown of counted bad presses by reason reads only presses that have one.
+     events.excl is now a bit set: 1 = misuse (repeat/burst), 2 = outside the armed window */ `
+  CREATE INDEX queue_events_desk ON queue_events (desk_id, at_ms) WHERE type = 'served';
+  CREATE INDEX events_ticket ON events (desk_id, ticket) WHERE ticket IS NOT NULL;
+  CREATE INDEX events_reason ON events (office_id, t) WHERE reason IS NOT NULL;
+  CREATE TABLE reasons (
+    id TEXT NOT NULL PRIMARY KEY, kiosk_id TEXT NOT NULL, seq INTEGER NOT NULL, panel TEXT NOT NULL, reason_for TEXT NOT NULL,
+    reason TEXT NOT NULL, at INTEGER NOT NULL, received_at INTEGER NOT NULL
+  );
+  `,
 ];

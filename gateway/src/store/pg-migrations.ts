@@ -185,4 +185,13 @@ export const PG_MIGRATIONS: readonly string[] = [
   ALTER TABLE events ADD COLUMN ticket TEXT;
   ALTER TABLE events ADD COLUMN reason TEXT;
   `,
+  /* 12: SQLite's migration 14, armed presses' lookups and reasons */ `
+  CREATE INDEX queue_events_desk ON queue_events (desk_id, at_ms) WHERE type = 'served';
+  CREATE INDEX events_ticket ON events (desk_id, ticket) WHERE ticket IS NOT NULL;
+  CREATE INDEX events_reason ON events (office_id, t) WHERE reason IS NOT NULL;
+  CREATE TABLE reasons (
+    id TEXT NOT NULL PRIMARY KEY, kiosk_id TEXT NOT NULL, seq BIGINT NOT NULL, panel TEXT NOT NULL, reason_for TEXT NOT NULL,
+    reason TEXT NOT NULL, at BIGINT NOT NULL, received_at BIGINT NOT NULL
+  );
+  `,
 ];

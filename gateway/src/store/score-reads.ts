@@ -6,6 +6,7 @@ import type { PanelKind } from '../../../shared/src/index.js';
 import type { CountRow, DayRow, HourRow, PeriodCount, RankRow, Subject } from '../domain/score.js';
 import { TIME_SOURCE } from '../domain/press.js';
 import { dayToUtc } from '../scoring/calendar.js';
+import type { ReasonPress } from '../scoring/reasons.js';
 import type { CountUploads } from './count-uploads.js';
 import { all, inList, value, type Row, type SqlDriver } from './sql.js';
 
@@ -165,6 +166,21 @@ export abstract class SqlScoreReads {
          WHERE kind = ? AND day >= ? AND day < ? AND employee_id <> '' GROUP BY employee_id ${NON_EMPTY}) r LEFT JOIN employees e ON e.id = r.id`
           : `SELECT office_id AS id, office_id AS "officeId", ${SUMS} FROM rollup_day WHERE kind = ? AND day >= ? AND day < ? GROUP BY office_id ${NON_EMPTY}`;
     return this.driver.query(() => all<RankRow>(sql, kind, fromDay, toDay));
+  }
+
+  /** Counted bad presses with a reason and t in [from, to) of the subject (events_reason), with their office's zone. */
+  async reasonPresses(subject: Subject, from: number, to: number): Promise<ReasonPress[]> {
+    const w = subjectWhere(subject);
+    const rows = await this.driver.query(() =>
+      all<ReasonPress>(
+        `SELECT events.kind, events.reason, events.t, offices.time_zone AS zone FROM events JOIN offices ON offices.id = events.office_id
+        WHERE reason IS NOT NULL AND t >= ? AND t < ? AND excl = 0 AND button = 'bad' AND ${w.sql}`,
+        from,
+        to,
+        ...w.args,
+      ),
+    );
+    return rows.map((r) => ({ ...r, t: Number(r.t) }));
   }
 
   async timeUncertain(officeIds: readonly string[]): Promise<number> {

@@ -21,6 +21,7 @@ import {
   type SubjectInfo,
   type SubjectScores,
 } from '../scoring/scores.js';
+import { countReasons, reasonRange } from '../scoring/reasons.js';
 import type { OrgStore } from './store.js';
 
 /** Scores of a subject over the query's period (ScoreInputError or RangeError: the query cannot be answered). */
@@ -30,7 +31,15 @@ export async function subjectScores(store: OrgStore, info: SubjectInfo, query: S
   const period = await readPeriod(store, info, plan.period);
   const previous = await readPeriod(store, info, plan.previous);
   const breakdown = await store.breakdown(info.subject, plan.breakdown);
-  return scoreSubject(info, settings, plan, { period, previous, breakdown, timeUncertain: await store.timeUncertain(info.officeIds) });
+  const scores = scoreSubject(info, settings, plan, {
+    period,
+    previous,
+    breakdown,
+    timeUncertain: await store.timeUncertain(info.officeIds),
+  });
+  const range = reasonRange(plan.period);
+  const reasons = countReasons(await store.reasonPresses(info.subject, range.from, range.to), plan.period);
+  return Object.keys(reasons).length > 0 ? { ...scores, reasons } : scores;
 }
 
 async function readPeriod(store: OrgStore, info: SubjectInfo, p: PeriodPlan): Promise<PeriodData> {

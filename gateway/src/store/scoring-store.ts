@@ -8,14 +8,15 @@
  * transaction, a kiosk's panel states and boot anchors against its `received` counter once the kiosk's
  * row is locked (another gateway that stored presses for it moved the counter).
  */
-import type { Event } from '../../../shared/src/index.js';
+import type { Event, KioskConfigMessage } from '../../../shared/src/index.js';
+import { EXCL, judgeArmedPress, type ServedTicket } from '../domain/armed.js';
 import type { PanelHistory } from '../../../shared/src/misuse.js';
 import type { CompanySettings, DeskAssignment, PanelBinding } from '../domain/organisation.js';
 import type { BootAnchor, ScoredPress } from '../domain/press.js';
 import { historyFromStored, PanelReplay, quietGapMs } from '../scoring/misuse.js';
 import { Pass, type PanelStretch } from '../scoring/pass.js';
 import { MISS, Scorer, type NewScoring, type PanelState } from '../scoring/scorer.js';
-import { all, get, run, type Q, type Row, type SqlDriver } from './sql.js';
+import { all, get, inList, run, type Q, type Row, type SqlDriver } from './sql.js';
 
 /** The events columns of a scored press, as ScoredPress fields. */
 const PRESS_FIELDS: Array<[column: string, field: string]> = [
@@ -34,6 +35,7 @@ const PRESS_FIELDS: Array<[column: string, field: string]> = [
   ['t', 't'],
   ['time_source', 'timeSource'],
   ['excl', 'excl'],
+  ['ticket', 'ticket'],
 ];
 const pressColumns = (prefix = '') => PRESS_FIELDS.map(([c, f]) => `${prefix}${c} AS "${f}"`).join(', ');
 const PRESS = pressColumns();
@@ -67,6 +69,9 @@ const SQL = {
     good = rollup_day.good + excluded.good, neutral = rollup_day.neutral + excluded.neutral,
     bad = rollup_day.bad + excluded.bad, excl = rollup_day.excl + excluded.excl`,
   bumpOrg: 'UPDATE settings SET org_rev = org_rev + 1 WHERE id = 1',
+  config: 'SELECT config FROM kiosks WHERE id = ?',
+  served: `SELECT ticket, employee_id AS "employeeId", at_ms AS at FROM queue_events
+    WHERE desk_id = ? AND type = 'served' AND at_ms > ? AND at_ms <= ?`,
 };
 
 function settingsFromRow(r: Row): CompanySettings {
@@ -82,7 +87,61 @@ export class ScoringStore {
   /** The core, and what it holds; used directly on the hot path (scoreCached, advance, anchorHolds). */
   readonly scorer = new Scorer();
 
+  /** Per kiosk, its armed panels' windows as of config revision `rev` (kiosks.config_rev, read with the kiosk's lock). */
+  private readonly armed = new Map<string, { rev: number; windows: Map<string, number> }>();
+  /** Per desk, tickets answered by presses of the transaction so far (not yet visible in events). */
+  private claimed = new Map<string, Set<string>>();
+
   constructor(readonly driver: SqlDriver) {}
+
+  /** The armed window of a kiosk's panel (undefined: not armed), from its config at revision `configRev`. */
+  *armedWindow(kioskId: string, configRev: number, panel: string): Q<number | undefined> {
+    let held = this.armed.get(kioskId);
+    if (!held || held.rev !== configRev) {
+      const r = yield* get<{ config: string | null }>(SQL.config, kioskId);
+      const windows = new Map<string, number>();
+      for (const p of r?.config ? (JSON.parse(r.config) as KioskConfigMessage).panels : [])
+        if (p.armed) windows.set(p.id, p.armed.windowMs);
+      this.armed.set(kioskId, (held = { rev: configRev, windows }));
+    }
+    return held.windows.get(panel);
+  }
+
+  /** A new transaction: no ticket is claimed by it yet. */
+  newTransaction(): void {
+    this.claimed = new Map();
+  }
+
+  /**
+   * A new press on an armed panel (scored, at a desk, with a time): counted only for a ticket served at its
+   * desk within the window and not answered yet, and then credited to that ticket's operator (domain/armed.ts).
+   */
+  *judgeArmed(e: Event, sc: NewScoring, windowMs: number): Q<void> {
+    const deskId = sc.deskId!;
+    const t = sc.t!;
+    const served = (yield* all<ServedTicket>(SQL.served, deskId, t - windowMs, t)).map((s) => ({ ...s, at: Number(s.at) }));
+    let claimed = this.claimed.get(deskId);
+    if (!claimed) this.claimed.set(deskId, (claimed = new Set()));
+    const answered = new Set(claimed);
+    if (served.length > 0) {
+      const list = inList('ticket', [...new Set(served.map((s) => s.ticket))]);
+      for (const r of yield* all<{ ticket: string }>(
+        `SELECT ticket FROM events WHERE desk_id = ? AND ${list.sql} AND ticket IS NOT NULL AND (excl & ${EXCL.armed}) = 0`,
+        deskId,
+        ...list.args,
+      ))
+        answered.add(r.ticket);
+    }
+    const verdict = judgeArmedPress(t, e.ticket, windowMs, served, answered);
+    if (verdict.counted) {
+      sc.employeeId = verdict.employeeId;
+      sc.ticket = verdict.ticket;
+      claimed.add(verdict.ticket);
+    } else {
+      sc.excl |= EXCL.armed;
+      sc.ticket = e.ticket ?? null;
+    }
+  }
 
   /**
    * Start of a transaction: reloads settings and zones if the organisation changed since we last looked.
@@ -176,6 +235,8 @@ export class ScoringStore {
   /** Presses of `deskId` with t in [from, to) get the employee the current assignments give at their time. */
   *reattribute(pass: Pass, deskId: string, from: number, to: number | null): Q<void> {
     for (const stored of yield* all<ScoredPress>(SQL.onDesk, from, to ?? Number.MAX_SAFE_INTEGER, deskId)) {
+      // An armed press that answered a ticket belongs to the ticket's operator, whoever the assignments say.
+      if (stored.ticket != null && !(stored.excl & EXCL.armed)) continue;
       const press = pass.track(stored);
       if (!pass.attribute(press, yield* this.employee(deskId, press.t))) continue;
       yield* run(SQL.setEmployee, press.employeeId, press.rid);

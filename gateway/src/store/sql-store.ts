@@ -2,13 +2,14 @@
  * `Store` over a `SqlDriver`: the same code on SQLite and PostgreSQL (sqlite.ts, postgres.ts pick the driver).
  * Here kiosks, their presses (ingest-writer.ts), dead letters and API keys; the organisation and score reads below it.
  */
+import { EXCL, OUTSIDE_ARMED_WINDOW } from '../domain/armed.js';
 import { ulid } from 'ulid';
 import type { KioskConfigMessage, Panel } from '../../../shared/src/index.js';
 import type { HealthTrack } from '../domain/kiosk-health.js';
 import { AlertStore } from './alerts.js';
 import { CountUploads } from './count-uploads.js';
 import { DeliveryStore } from './deliveries.js';
-import { dutySnapshot, replaceConfigPanels, type DutySnapshot } from './duty.js';
+import { armedPanels, dutySnapshot, replaceConfigPanels, type ArmedPanel, type DutySnapshot } from './duty.js';
 import { ingestWriter } from './ingest-writer.js';
 import { LiveReads } from './live-reads.js';
 import { bindPanel, SqlOrgStore } from './organisation.js';
@@ -61,6 +62,10 @@ function kioskFromRow(r: Row): Kiosk {
 }
 
 function eventFromRow(r: Row): StoredEvent {
+  const excl = Number(r.excl ?? 0);
+  const excluded: NonNullable<StoredEvent['excluded']> = [];
+  if (excl & EXCL.misuse) excluded.push('misuse');
+  if (excl & EXCL.armed) excluded.push(OUTSIDE_ARMED_WINDOW);
   return {
     id: r.id as string,
     seq: r.seq as number,
@@ -72,6 +77,9 @@ function eventFromRow(r: Row): StoredEvent {
     uptimeMs: r.uptime_ms as number,
     flags: JSON.parse(r.flags as string) as string[],
     receivedAt: new Date(r.received_at as number).toISOString(),
+    ...(r.ticket ? { ticket: r.ticket as string } : {}),
+    ...(r.reason ? { reason: r.reason as string } : {}),
+    ...(excluded.length ? { excluded } : {}),
   };
 }
 
@@ -235,6 +243,10 @@ export class SqlStore extends SqlOrgStore implements Store {
 
   async dutySnapshot(since: number, kioskIds?: readonly string[]): Promise<DutySnapshot> {
     return this.driver.query(() => dutySnapshot(since, kioskIds));
+  }
+
+  async armedPanels(deskIds: readonly string[]): Promise<ArmedPanel[]> {
+    return this.driver.query(() => armedPanels(deskIds));
   }
 
   async replaceConfigPanels(kioskId: string, rev: number, panels: Panel[]): Promise<KioskConfigMessage | undefined> {

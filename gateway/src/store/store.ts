@@ -2,7 +2,7 @@
  * The gateway's repository, on SQLite or PostgreSQL (sql-store.ts): every method is async and speaks in
  * domain terms (../domain/), never SQL. Ingest writes go through `commitIngest`, one transaction per call.
  */
-import type { Event, KioskConfigMessage, Panel, PanelKind, StatusMessage } from '../../../shared/src/index.js';
+import type { Event, KioskConfigMessage, Panel, PanelKind, ReasonEvent, StatusMessage } from '../../../shared/src/index.js';
 import type { DeliveryStore } from './deliveries.js';
 import type { HealthTrack } from '../domain/kiosk-health.js';
 import type { Assignment, CompanySettings, OrgEntity, OrgKind, PanelBinding, QueueEvent } from '../domain/organisation.js';
@@ -10,7 +10,8 @@ import type { AlertStore } from './alerts.js';
 import type { DayCounts, DayRow, HourRow, PeriodCount, RankRow, Subject } from '../domain/score.js';
 import type { LiveReads } from './live-reads.js';
 import type { SessionStore } from './sessions.js';
-import type { DutySnapshot } from './duty.js';
+import type { ArmedPanel, DutySnapshot } from './duty.js';
+import type { ReasonPress } from '../scoring/reasons.js';
 
 /** `metrics`: may only scrape GET /metrics (a Prometheus server's key); `queue`: may only feed /queue (the queue system's key). */
 export type Role = 'admin' | 'technician' | 'manager' | 'metrics' | 'queue';
@@ -53,6 +54,9 @@ export interface Kiosk {
 export interface StoredEvent extends Omit<Event, 'at'> {
   at: string;
   receivedAt: string;
+  reason?: string;
+  /** Why the gateway does not count it (events.excl's bits). */
+  excluded?: Array<'misuse' | 'outside-armed-window'>;
 }
 
 export interface DeadLetter {
@@ -80,7 +84,11 @@ export interface ApiKey extends ApiKeyScope {
 export interface EventsBatch {
   kioskId: string;
   events: Event[];
+  /** ReasonEvents of the message (docs/contract.md), stored after its presses. */
+  reasons?: ReasonEvent[];
   rejected: RejectedEvent[];
+  /** The MQTT topic it came on (dead letters name it). */
+  topic?: string;
 }
 export interface RejectedEvent {
   id: string;
@@ -193,6 +201,8 @@ export interface OrgStore {
   rankCounts(level: 'employee' | 'office' | 'desk', kind: PanelKind, fromDay: number, toDay: number): Promise<RankRow[]>;
   /** Presses of these offices whose time could not be corrected (no synced event of their boot yet). */
   timeUncertain(officeIds: readonly string[]): Promise<number>;
+  /** Counted bad presses with a reason, t in [from, to), of the subject, with their office's time zone. */
+  reasonPresses(subject: Subject, from: number, to: number): Promise<ReasonPress[]>;
 }
 
 export interface Store extends OrgStore {
@@ -222,6 +232,8 @@ export interface Store extends OrgStore {
   allKioskConfigs(): Promise<Array<{ kioskId: string; config: KioskConfigMessage }>>;
   /** Configs, staff desk bindings and assignments not ended by `since` (all kiosks, or these): the duty feed's input. */
   dutySnapshot(since: number, kioskIds?: readonly string[]): Promise<DutySnapshot>;
+  /** The armed staff panels bound to these desks (Panel.armed in their kiosks' configs). */
+  armedPanels(deskIds: readonly string[]): Promise<ArmedPanel[]>;
   /** Stores `panels` as the next config revision if it is still `rev` (else undefined: someone else wrote one). */
   replaceConfigPanels(kioskId: string, rev: number, panels: Panel[]): Promise<KioskConfigMessage | undefined>;
   /** settings.org_rev: bumped by every organisation change, on any gateway sharing the database. */

@@ -11,7 +11,28 @@ describe('classifyEvents', () => {
     const e = { ...event(1, { at }), future: 'field' };
     const out = classifyEvents(ctx, buf({ ...batch('k', [e]), extra: true }));
     expect(out.deadLetters).toEqual([]);
-    expect(out.batch).toEqual({ kioskId: 'k', events: [e], rejected: [] });
+    expect(out.batch).toEqual({ kioskId: 'k', events: [e], reasons: [], rejected: [], topic: ctx.topic });
+  });
+
+  it('tells a reason from a press by its type, and rejects a malformed one by id with the reason', () => {
+    const why = {
+      type: 'reason',
+      id: 'reason-0001',
+      seq: 2,
+      panel: 'desk',
+      reasonFor: 'press-0001',
+      reason: 'slow',
+      at,
+      clockSynced: true,
+      bootId: 'b',
+      uptimeMs: 5,
+    };
+    const bad = { ...why, id: 'reason-0002', seq: 3, reason: 'Not An Id!' };
+    const out = classifyEvents(ctx, buf(batch('k', [why, bad])));
+    expect(out.batch?.events).toEqual([]);
+    expect(out.batch?.reasons).toEqual([why]);
+    expect(out.batch?.rejected).toEqual([{ id: 'reason-0002', seq: 3, reason: expect.stringMatching(/^invalid reason event: .*reason/) }]);
+    expect(out.deadLetters).toHaveLength(1);
   });
 
   it('dead-letters an unknown kiosk without telling it anything', () => {

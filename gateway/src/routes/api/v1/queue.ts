@@ -62,6 +62,8 @@ export const queueRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
       const result = await store.applyQueueEvents(events);
       if (!result.ok) throw httpError(409, `queue events refused, nothing stored: ${result.problems.join('; ')}`);
       if (events.some((e) => e.type === 'opened' || e.type === 'closed')) await mqtt.duty.refresh();
+      // Armed panels at the desks invite the press now; repeats of a stored event re-arm harmlessly.
+      await mqtt.arm(events.filter((e) => e.type === 'served'));
       const { ok: _, ...out } = result;
       return out;
     },
