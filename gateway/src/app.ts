@@ -34,6 +34,9 @@ import { alertRuleRoutes } from './routes/api/v1/alert-rules.js';
 import { rotaRoutes } from './routes/api/v1/rota.js';
 import { queueRoutes } from './routes/api/v1/queue.js';
 import { scoreRoutes } from './routes/api/v1/scores.js';
+import { interventionRoutes } from './routes/api/v1/interventions.js';
+import { referenceRoutes } from './routes/api/v1/references.js';
+import { mysteryShopperRoutes } from './routes/api/v1/mystery-shopper.js';
 import { sessionRoutes } from './routes/api/v1/session.js';
 import { deadLetterRoutes } from './routes/api/v1/dead-letters.js';
 import { healthRoutes } from './routes/api/v1/health.js';
@@ -136,6 +139,9 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     queueRoutes,
     countRoutes,
     scoreRoutes,
+    interventionRoutes,
+    referenceRoutes,
+    mysteryShopperRoutes,
     liveRoutes,
     alertRuleRoutes,
     alertRoutes,
