@@ -95,13 +95,13 @@ export class LoopStore {
   }
 
   async companyBusinessType(): Promise<string | null> {
-    return (await this.driver.query(() => value<string>('SELECT business_type FROM reference_company WHERE id = 1'))) ?? null;
+    return (await this.driver.query(() => value<string>('SELECT business_type FROM reference_company WHERE id = ?', 'company'))) ?? null;
   }
 
   async setCompanyBusinessType(type: string | null): Promise<void> {
     await this.driver.transaction(function* () {
-      yield* run('DELETE FROM reference_company WHERE id = 1');
-      if (type !== null) yield* run('INSERT INTO reference_company (id, business_type) VALUES (1, ?)', type);
+      yield* run('DELETE FROM reference_company WHERE id = ?', 'company');
+      if (type !== null) yield* run('INSERT INTO reference_company (id, business_type) VALUES (?, ?)', 'company', type);
     });
   }
 

@@ -195,7 +195,7 @@ export const PG_MIGRATIONS: readonly string[] = [
     business_type TEXT NOT NULL, version INTEGER NOT NULL, value_json TEXT NOT NULL, note TEXT, created_by TEXT NOT NULL,
     created_at TEXT NOT NULL, PRIMARY KEY (business_type, version)
   );
-  CREATE TABLE reference_company (id INTEGER PRIMARY KEY, business_type TEXT NOT NULL);
+  CREATE TABLE reference_company (id TEXT NOT NULL PRIMARY KEY, business_type TEXT NOT NULL);
   ALTER TABLE offices ADD COLUMN business_type TEXT;
   CREATE TABLE mystery_shops (
     id TEXT COLLATE "C" NOT NULL PRIMARY KEY, employee_id TEXT NOT NULL, office_id TEXT, day TEXT NOT NULL, score DOUBLE PRECISION NOT NULL,
