@@ -7,6 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import { createLogger } from '../../shared/src/log.js';
 import { AlertEngine } from './alerts/engine.js';
+import { NegativePressRelay } from './alerts/negative-presses.js';
 import { bootstrapAdminKey, printAdminKeyOnce } from './bootstrap.js';
 import type { GatewayConfig } from './lib/config.js';
 import { startDelivery } from './delivery/index.js';
@@ -34,6 +35,9 @@ import { alertRuleRoutes } from './routes/api/v1/alert-rules.js';
 import { rotaRoutes } from './routes/api/v1/rota.js';
 import { queueRoutes } from './routes/api/v1/queue.js';
 import { scoreRoutes } from './routes/api/v1/scores.js';
+import { interventionRoutes } from './routes/api/v1/interventions.js';
+import { referenceRoutes } from './routes/api/v1/references.js';
+import { mysteryShopperRoutes } from './routes/api/v1/mystery-shopper.js';
 import { sessionRoutes } from './routes/api/v1/session.js';
 import { deadLetterRoutes } from './routes/api/v1/dead-letters.js';
 import { healthRoutes } from './routes/api/v1/health.js';
@@ -122,6 +126,8 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const throttle: LoginThrottle = await registerRateLimit(app, config.http);
   const delivery = startDelivery(store, config.delivery, log.child({ component: 'delivery' }));
+  const negatives = new NegativePressRelay(store, log.child({ component: 'negative-presses' }), () => delivery.wake());
+  negatives.start(feed);
   const sessions = await registerSessions(app, store, config.http);
   const guard = roleGuard(store, config.devMode, throttle, sessions);
   const deps = { config, store, mqtt, metrics, fleet, feed, live, delivery, guard, throttle, sessions };
@@ -136,6 +142,9 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     queueRoutes,
     countRoutes,
     scoreRoutes,
+    interventionRoutes,
+    referenceRoutes,
+    mysteryShopperRoutes,
     liveRoutes,
     alertRuleRoutes,
     alertRoutes,
@@ -157,6 +166,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     clearInterval(prune);
     await relay?.stop();
     await alerts.stop();
+    await negatives.stop();
     await delivery.stop();
     fleet.stop();
     await mqtt.stop();

@@ -6,3 +6,4 @@ export * from './validate.js';
 export * from './indices.js';
 export * from './score-schema.js';
 export * from './health.js';
+export * from './compare.js';

@@ -4,6 +4,7 @@
  */
 import { alertMail, type AlertPayload } from '../domain/report-render.js';
 import type { AlertEventRow, NewDelivery, Subscription } from '../store/deliveries.js';
+import { NEGATIVE_PRESS } from '../store/loop.js';
 
 /** The webhook body: `{id, type, createdAt, data}`; `id` is the alert event's, the same for every subscriber. */
 export interface WebhookBody {
@@ -29,6 +30,20 @@ export function planDeliveries(
   for (const e of events) {
     for (const s of subs) {
       if (!s.enabled || !s.kinds.includes(e.kind) || !inScope(s, e.officeIds, regionOffices)) continue;
+      if (e.kind === NEGATIVE_PRESS) {
+        // Webhooks only (a CRM's); keyed by the press, so a press relayed twice is delivered once.
+        if (s.channel !== 'webhook') continue;
+        const body: WebhookBody = { id: e.alertId, type: 'press.negative', createdAt: e.at, data: e.payload };
+        out.push({
+          idemKey: `${e.alertId}:${s.id}`,
+          subscriptionId: s.id,
+          channel: s.channel,
+          target: s.target,
+          officeIds: e.officeIds,
+          payload: JSON.stringify(body),
+        });
+        continue;
+      }
       const payload =
         s.channel === 'webhook'
           ? JSON.stringify({ id: String(e.id), type: `alert.${e.kind}`, createdAt: e.at, data: e.payload } satisfies WebhookBody)

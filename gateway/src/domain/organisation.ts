@@ -21,6 +21,8 @@ export interface Office {
   timeZone: string;
   regionId: string | null;
   k: number | null;
+  /** Bank, retail, clinic, …: whose reference values its scores are compared with; null: the company's. */
+  businessType?: string | null;
 }
 export interface Desk {
   id: string;

@@ -226,6 +226,7 @@ export class LiveHub {
         if (this.alertSent.has(r.id)) continue;
         this.alertSent.add(r.id);
         this.alertCursor = Math.max(this.alertCursor, r.id);
+        if (r.kind === 'negative-press') continue; // the CRM's outbox rows, not alerts (presses reach the stream as presses)
         const payload = (r.payload ?? {}) as Record<string, unknown>;
         for (const c of this.clients)
           if (!c.kiosksOnly && sees(c, r.officeIds)) c.stream.send('alert', { id: r.id, kind: r.kind, ...payload });

@@ -1,6 +1,7 @@
 /** REST schemas of the organisation model, counts, settings and scores. */
 import Type from 'typebox';
 import { MisuseRulesSchema, PanelId, PanelKind, ReasonsSchema, ScoreSchema } from '../../../shared/src/index.js';
+import { BusinessType, MysteryShopper, ReferenceComparison } from './schemas-loop.js';
 
 export const EntityId = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$', description: 'Chosen by the caller; letters, digits, _ . : -' });
 export const IdParams = Type.Object({ id: EntityId });
@@ -22,12 +23,14 @@ export const Office = Type.Object({
   timeZone: Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Moscow' }),
   regionId: Nullable(EntityId),
   k: Nullable(K),
+  businessType: Type.Optional(Nullable(BusinessType)),
 });
 export const OfficeBody = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 200 }),
   timeZone: Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone; cannot change once presses are scored' }),
   regionId: Type.Optional(Nullable(EntityId)),
   k: Type.Optional(Nullable(K)),
+  businessType: Type.Optional(Nullable(BusinessType)),
 });
 export const Desk = Type.Object({ id: EntityId, officeId: EntityId, name: Type.String({ minLength: 1, maxLength: 200 }) });
 export const DeskBody = Type.Object({ officeId: EntityId, name: Type.String({ minLength: 1, maxLength: 200 }) });
@@ -207,6 +210,8 @@ export const SubjectScores = Type.Object({
     description: 'Presses timed before clock sync that no synced event of their boot could correct yet; not counted',
   }),
   reasons: Type.Optional(ReasonsSchema),
+  reference: Type.Optional(ReferenceComparison),
+  mysteryShopper: Type.Optional(MysteryShopper),
 });
 
 export const RankingQuery = Type.Object({

@@ -313,4 +313,26 @@ export const MIGRATIONS: readonly string[] = [
     reason TEXT NOT NULL, at INTEGER NOT NULL, received_at INTEGER NOT NULL
   );
   `,
+  /* 16 (h13-loop; the lead renumbers at merge): the closed loop (store/loop.ts, docs/scores.md). interventions:
+     corrective actions on an employee, desk or office, with the subject's office for scoped reads; day is the local
+     date YYYY-MM-DD. reference_values: every version of a business type's reference values (JSON per panel kind
+     and index), appended, never overwritten. reference_company: the company's default business type (one row).
+     offices.business_type: an office's own type. mystery_shops: mystery-shopper visits per employee */ `
+  CREATE TABLE interventions (
+    id TEXT NOT NULL PRIMARY KEY, subject_level TEXT NOT NULL, subject_id TEXT NOT NULL, office_id TEXT, day TEXT NOT NULL,
+    kind TEXT NOT NULL, description TEXT NOT NULL, who TEXT NOT NULL, created_at TEXT NOT NULL
+  );
+  CREATE INDEX interventions_subject ON interventions (subject_level, subject_id, day);
+  CREATE TABLE reference_values (
+    business_type TEXT NOT NULL, version INTEGER NOT NULL, value_json TEXT NOT NULL, note TEXT, created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL, PRIMARY KEY (business_type, version)
+  );
+  CREATE TABLE reference_company (id TEXT NOT NULL PRIMARY KEY, business_type TEXT NOT NULL);
+  ALTER TABLE offices ADD COLUMN business_type TEXT;
+  CREATE TABLE mystery_shops (
+    id TEXT NOT NULL PRIMARY KEY, employee_id TEXT NOT NULL, office_id TEXT, day TEXT NOT NULL, score REAL NOT NULL,
+    notes TEXT NOT NULL, who TEXT NOT NULL, created_at TEXT NOT NULL
+  );
+  CREATE INDEX mystery_shops_employee ON mystery_shops (employee_id, day);
+  `,
 ];

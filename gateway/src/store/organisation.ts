@@ -19,7 +19,7 @@ const TABLES: Record<OrgKind, { table: string; columns: Record<string, string>; 
   region: { table: 'regions', columns: { id: 'id', name: 'name' }, scope: 'id', refs: [['offices', 'region_id']] },
   office: {
     table: 'offices',
-    columns: { id: 'id', name: 'name', timeZone: 'time_zone', regionId: 'region_id', k: 'k' },
+    columns: { id: 'id', name: 'name', timeZone: 'time_zone', regionId: 'region_id', k: 'k', businessType: 'business_type' },
     scope: 'id',
     refs: [
       ['desks', 'office_id'],
@@ -50,7 +50,7 @@ const select = (kind: OrgKind) =>
     .map(([f, c]) => `${c} AS "${f}"`)
     .join(', ');
 /** Optional columns are left out of an entity when NULL (an employee without a question name has none). */
-const OPTIONAL = ['questionName'];
+const OPTIONAL = ['questionName', 'businessType'];
 function tidy<T>(row: T | undefined): T | undefined {
   if (row) for (const f of OPTIONAL) if ((row as Row)[f] === null) delete (row as Row)[f];
   return row;

@@ -194,4 +194,22 @@ export const PG_MIGRATIONS: readonly string[] = [
     reason TEXT NOT NULL, at BIGINT NOT NULL, received_at BIGINT NOT NULL
   );
   `,
+  /* 14 (h13-loop; the lead renumbers at merge): SQLite's migration 16, the closed loop */ `
+  CREATE TABLE interventions (
+    id TEXT COLLATE "C" NOT NULL PRIMARY KEY, subject_level TEXT NOT NULL, subject_id TEXT NOT NULL, office_id TEXT, day TEXT NOT NULL,
+    kind TEXT NOT NULL, description TEXT NOT NULL, who TEXT NOT NULL, created_at TEXT NOT NULL
+  );
+  CREATE INDEX interventions_subject ON interventions (subject_level, subject_id, day);
+  CREATE TABLE reference_values (
+    business_type TEXT NOT NULL, version INTEGER NOT NULL, value_json TEXT NOT NULL, note TEXT, created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL, PRIMARY KEY (business_type, version)
+  );
+  CREATE TABLE reference_company (id TEXT NOT NULL PRIMARY KEY, business_type TEXT NOT NULL);
+  ALTER TABLE offices ADD COLUMN business_type TEXT;
+  CREATE TABLE mystery_shops (
+    id TEXT COLLATE "C" NOT NULL PRIMARY KEY, employee_id TEXT NOT NULL, office_id TEXT, day TEXT NOT NULL, score DOUBLE PRECISION NOT NULL,
+    notes TEXT NOT NULL, who TEXT NOT NULL, created_at TEXT NOT NULL
+  );
+  CREATE INDEX mystery_shops_employee ON mystery_shops (employee_id, day);
+  `,
 ];

@@ -12,6 +12,7 @@ import { DeliveryStore } from './deliveries.js';
 import { armedPanels, dutySnapshot, replaceConfigPanels, type ArmedPanel, type DutySnapshot } from './duty.js';
 import { ingestWriter } from './ingest-writer.js';
 import { LiveReads } from './live-reads.js';
+import { LoopStore } from './loop.js';
 import { bindPanel, SqlOrgStore } from './organisation.js';
 import { ScoringStore } from './scoring-store.js';
 import { SessionStore } from './sessions.js';
@@ -112,6 +113,7 @@ export class SqlStore extends SqlOrgStore implements Store {
   readonly alerts: AlertStore;
   readonly deliveries: DeliveryStore;
   readonly sessions: SessionStore;
+  readonly loop: LoopStore;
   private readonly writeIngest: (work: IngestWork) => Promise<BatchOutcome[]>;
 
   constructor(readonly driver: SqlDriver) {
@@ -122,6 +124,7 @@ export class SqlStore extends SqlOrgStore implements Store {
     this.alerts = new AlertStore(driver);
     this.deliveries = new DeliveryStore(driver);
     this.sessions = new SessionStore(driver);
+    this.loop = new LoopStore(driver);
     this.writeIngest = ingestWriter(driver, this.scoring);
   }
 

@@ -12,6 +12,7 @@ import type { LiveReads } from './live-reads.js';
 import type { SessionStore } from './sessions.js';
 import type { ArmedPanel, DutySnapshot } from './duty.js';
 import type { ReasonPress } from '../scoring/reasons.js';
+import type { LoopStore } from './loop.js';
 
 /** `metrics`: may only scrape GET /metrics (a Prometheus server's key); `queue`: may only feed /queue (the queue system's key). */
 export type Role = 'admin' | 'technician' | 'manager' | 'metrics' | 'queue';
@@ -261,4 +262,6 @@ export interface Store extends OrgStore {
   readonly alerts: AlertStore;
   /** Console sign-in sessions (store/sessions.ts). */
   readonly sessions: SessionStore;
+  /** Interventions, reference values and mystery-shopper visits (store/loop.ts). */
+  readonly loop: LoopStore;
 }

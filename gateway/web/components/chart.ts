@@ -14,6 +14,28 @@ function tickLabel(seconds: number, step: 'hour' | 'day', timeZone?: string | nu
   return new Intl.DateTimeFormat(locale(), { ...f, timeZone: timeZone ?? undefined }).format(seconds * 1000);
 }
 
+/** Each marker as a dashed orange line across the plot, its label at the top. */
+function drawMarkers(u: uPlot, markers: Array<{ x: number; label: string }>): void {
+  const ctx = u.ctx;
+  const { top, height } = u.bbox;
+  ctx.save();
+  ctx.strokeStyle = '#d9480f';
+  ctx.fillStyle = '#d9480f';
+  ctx.lineWidth = 2 * devicePixelRatio;
+  ctx.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
+  ctx.font = `${12 * devicePixelRatio}px sans-serif`;
+  for (const m of markers) {
+    const x = u.valToPos(m.x, 'x', true);
+    if (!Number.isFinite(x)) continue;
+    ctx.beginPath();
+    ctx.moveTo(x, top);
+    ctx.lineTo(x, top + height);
+    ctx.stroke();
+    ctx.fillText(m.label, x + 4 * devicePixelRatio, top + 14 * devicePixelRatio);
+  }
+  ctx.restore();
+}
+
 export interface SeriesPoint {
   /** Seconds since the epoch (bucket start). */
   x: number;
@@ -24,9 +46,18 @@ export interface SeriesPoint {
 
 export function bandChart(
   points: SeriesPoint[],
-  opts: { title: string; label: string; format: (v: number) => string; timeZone?: string | null; step: 'hour' | 'day' },
+  opts: {
+    title: string;
+    label: string;
+    format: (v: number) => string;
+    timeZone?: string | null;
+    step: 'hour' | 'day';
+    /** Vertical dashed lines with a label (interventions), x in seconds like the points. */
+    markers?: Array<{ x: number; label: string }>;
+  },
 ): { el: HTMLElement; destroy(): void } {
-  const el = h('figure', { class: 'chart' }, h('figcaption', {}, opts.title));
+  const markers = opts.markers ?? [];
+  const el = h('figure', { class: 'chart', 'data-markers': markers.length }, h('figcaption', {}, opts.title));
   const data: uPlot.AlignedData = [points.map((p) => p.x), points.map((p) => p.value), points.map((p) => p.lo), points.map((p) => p.hi)];
   const width = () => Math.max(280, Math.min(900, (el.parentElement?.clientWidth ?? 600) - 16));
   const plot = new uPlot(
@@ -41,6 +72,7 @@ export function bandChart(
         { label: '95 % hi', stroke: 'rgba(31,95,168,0.3)', value: (_u, v) => (v === null ? '—' : opts.format(v)) },
       ],
       bands: [{ series: [3, 2], fill: 'rgba(31,95,168,0.12)' }],
+      hooks: { draw: [(u) => drawMarkers(u, markers)] },
       axes: [
         {
           // Ticks on whole days (or hours), labelled in the viewer's language and the office's zone.

@@ -6,6 +6,7 @@ import { api } from '../api.js';
 import { bandChart } from '../components/chart.js';
 import { h, link } from '../components/dom.js';
 import { figureCard, figureCell, figureName, fmtFigure, type FigureId } from '../components/figures.js';
+import { interventionsOf, interventionsSection, markersFor } from '../components/interventions.js';
 import { type Column, table } from '../components/table.js';
 import type { PageContext } from '../context.js';
 import { fmtDateTime, fmtDay, fmtNumber, t, weekdayName } from '../i18n.js';
@@ -23,7 +24,7 @@ export async function render(ctx: PageContext): Promise<void> {
   const zone = office?.timeZone;
   const period = periodFrom(ctx.query, zone);
   const oneDay = period.to === addDays(period.from, 1);
-  const [scores, assignments, desks] = await Promise.all([
+  const [scores, assignments, desks, interventions] = await Promise.all([
     api.get<SubjectScores>(`/employees/${encodeURIComponent(id)}/scores`, {
       from: period.from,
       to: period.to,
@@ -31,6 +32,7 @@ export async function render(ctx: PageContext): Promise<void> {
     }),
     api.all<Assignment>('/assignments', { employeeId: id }),
     api.all<Desk>('/desks'),
+    interventionsOf('employee', id),
   ]);
   if (ctx.left) return;
   const deskName = (deskId: string) => desks.find((d) => d.id === deskId)?.name ?? deskId;
@@ -54,6 +56,7 @@ export async function render(ctx: PageContext): Promise<void> {
       format: (v) => fmtFigure(f, v),
       timeZone: zone,
       step: oneDay ? 'hour' : 'day',
+      markers: oneDay ? [] : markersFor(interventions, scores.buckets),
     });
     ctx.onLeave(() => chart.destroy());
     trends.append(chart.el);
@@ -88,5 +91,6 @@ export async function render(ctx: PageContext): Promise<void> {
       [...assignments].sort((a, b) => b.from.localeCompare(a.from)),
       { csvName: `employee-${id}-shifts`, id: 'shifts' },
     ),
+    interventionsSection('employee', id, interventions, ctx.query),
   );
 }

@@ -6,6 +6,7 @@ export const routes: Route[] = [
   { path: '/', load: () => import('./overview.js'), nav: 'nav.overview' },
   { path: '/offices/:id', load: () => import('./office.js') },
   { path: '/employees/:id', load: () => import('./employee.js') },
+  { path: '/interventions/:id', load: () => import('./intervention.js') },
   { path: '/rankings', load: () => import('./rankings.js'), nav: 'nav.rankings', roles: ['admin', 'manager'] },
   { path: '/fleet', load: () => import('./fleet.js'), nav: 'nav.fleet', roles: ['admin', 'technician'] },
   { path: '/settings', load: () => import('./settings.js'), nav: 'nav.settings', roles: ['admin', 'manager'] },

@@ -210,7 +210,7 @@ describe('organisation CRUD validation', () => {
     expect(rest.items.map((o: { id: string }) => o.id)).toEqual(['other']);
     const csv = await app.inject({ method: 'GET', url: '/api/v1/offices', headers: { ...admin, accept: 'text/csv' } });
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
-    expect(csv.body.split('\r\n')[0]).toBe('id,name,timeZone,regionId,k');
+    expect(csv.body.split('\r\n')[0]).toBe('id,name,timeZone,regionId,k,businessType');
     expect(csv.body).toContain('mine,mine,Asia/Yekaterinburg,r-east,');
   });
 });

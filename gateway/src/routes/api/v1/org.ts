@@ -231,7 +231,14 @@ const article = (kind: OrgKind) => `${kind === 'office' || kind === 'employee' ?
 function normalise(kind: OrgKind, v: Record<string, unknown>): OrgEntity<OrgKind> {
   const out =
     kind === 'office'
-      ? { id: v.id, name: v.name, timeZone: v.timeZone, regionId: v.regionId ?? null, k: v.k ?? null }
+      ? {
+          id: v.id,
+          name: v.name,
+          timeZone: v.timeZone,
+          regionId: v.regionId ?? null,
+          k: v.k ?? null,
+          ...(v.businessType ? { businessType: v.businessType } : {}),
+        }
       : kind === 'employee'
         ? { id: v.id, name: v.name, officeId: v.officeId ?? null, ...(v.questionName ? { questionName: v.questionName } : {}) }
         : kind === 'desk'

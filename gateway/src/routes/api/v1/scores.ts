@@ -1,35 +1,21 @@
 /** Scores per subject and period, and rankings; admin sees all, a manager only its offices and regions. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { officeOf, type Office } from '../../../domain/organisation.js';
-import { canSeeOffice, canSeeRegion, visibleOffices, visibleRegions } from '../../../plugins/app/auth.js';
+import { visibleOffices, visibleRegions } from '../../../plugins/app/auth.js';
 import { httpError } from '../../../plugins/app/errors.js';
+import { compareWithReference } from '../../../scoring/loop.js';
 import { errorReplies } from '../../schemas.js';
 import { EntityId, Ranking, RankingQuery, ScoreQuery, SubjectScores } from '../../schemas-org.js';
 import { formatDay } from '../../../scoring/calendar.js';
 import { rankingRequest } from '../../../scoring/rankings.js';
-import { companySubject, officeSubject, regionSubject, ScoreInputError, type SubjectInfo } from '../../../scoring/scores.js';
+import { companySubject, ScoreInputError, type SubjectInfo, type SubjectScores as Scores } from '../../../scoring/scores.js';
 import { ranking, subjectScores } from '../../../store/scores.js';
 import type { Store } from '../../../store/store.js';
+import type { MysteryShop } from '../../../domain/loop.js';
+import { businessTypeOf, subjectInfo } from '../../subjects.js';
 import type { ApiDeps } from './deps.js';
 
 const tags = ['scores'];
-type Level = 'office' | 'desk' | 'employee' | 'region';
-
-/** The subject's scoring context, or a 404 when it does not exist or is outside the caller's scope. */
-async function subjectInfo(store: Store, req: FastifyRequest, level: Level, id: string): Promise<SubjectInfo> {
-  const notFound = () => httpError(404, `${level} "${id}" not found`);
-  if (level === 'region') {
-    if (!(await store.getOrg('region', id)) || !canSeeRegion(req.principal, id)) throw notFound();
-    return regionSubject(id, await store.officesInRegions([id]));
-  }
-  const entity = await store.getOrg(level, id);
-  const officeId = entity ? officeOf(level, entity) : null;
-  if (!entity || !(await canSeeOffice(store, req.principal, officeId))) throw notFound();
-  const office = level === 'office' ? (entity as Office) : officeId ? await store.getOrg('office', officeId) : undefined;
-  return officeSubject(level, id, office);
-}
 
 /** Runs the core on the caller's query: what it refuses is the caller's mistake, a 400 in its words. */
 async function fromQuery<T>(work: () => T | Promise<T>): Promise<T> {
@@ -41,12 +27,40 @@ async function fromQuery<T>(work: () => T | Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * The closed loop beside the scores: the period's total against the current reference version of the
+ * subject's business type (when one is set and has values), and for employees the mystery-shopper visits
+ * dated within the period (its local dates).
+ */
+async function closedLoop(store: Store, info: SubjectInfo, scores: Scores) {
+  const type = await businessTypeOf(store, info.officeIds);
+  const ref = type === null ? undefined : await store.loop.currentReference(type);
+  const out: { reference?: ReturnType<typeof compareWithReference>; mysteryShopper?: { visits: MysteryShop[]; meanScore: number | null } } =
+    {};
+  if (ref) out.reference = compareWithReference(scores.total.scores, ref);
+  if (info.subject.level === 'employee') {
+    const day = (iso: string | undefined, fallback: string) => (iso ?? fallback).slice(0, 10);
+    const visits = await store.loop.listVisits(
+      info.subject.id,
+      day(scores.total.localStart, scores.from),
+      day(scores.total.localEnd, scores.to),
+    );
+    const mean = visits.length ? visits.reduce((sum, v) => sum + v.score, 0) / visits.length : null;
+    out.mysteryShopper = { visits, meanScore: mean };
+  }
+  return out;
+}
+
 export const scoreRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store, guard }) => {
   const allowed = guard('admin', 'manager');
   const schema = { tags, querystring: ScoreQuery, response: { 200: SubjectScores, ...errorReplies } };
   const run = async (info: SubjectInfo, query: Type.Static<typeof ScoreQuery>) => {
     const scores = await fromQuery(() => subjectScores(store, info, query));
-    return { subject: { level: info.subject.level, id: 'id' in info.subject ? info.subject.id : null }, ...scores };
+    return {
+      subject: { level: info.subject.level, id: 'id' in info.subject ? info.subject.id : null },
+      ...scores,
+      ...(await closedLoop(store, info, scores)),
+    };
   };
 
   for (const [level, plural, param] of [

@@ -14,12 +14,22 @@ import { EntityId } from '../../schemas-org.js';
 import type { ApiDeps } from './deps.js';
 
 const tags = ['delivery'];
-const Kind = Type.Union([Type.Literal('opened'), Type.Literal('acknowledged'), Type.Literal('commented'), Type.Literal('closed')]);
+const Kind = Type.Union([
+  Type.Literal('opened'),
+  Type.Literal('acknowledged'),
+  Type.Literal('commented'),
+  Type.Literal('closed'),
+  Type.Literal('negative-press'),
+]);
 const Scope = Type.Object({
   level: Type.Union([Type.Literal('company'), Type.Literal('region'), Type.Literal('office')]),
   id: Type.Optional(Type.Union([EntityId, Type.Null()], { description: 'The region or office; absent for company' })),
 });
-const Kinds = Type.Array(Kind, { uniqueItems: true, maxItems: 4, description: 'Alert event kinds to tell; [] = none' });
+const Kinds = Type.Array(Kind, {
+  uniqueItems: true,
+  maxItems: 5,
+  description: "Alert event kinds to tell; 'negative-press': every counted negative press (CRM follow-up, type press.negative); [] = none",
+});
 const KindsOut = Type.Array(Type.String(), { description: 'Alert event kinds told' });
 const Frequency = Type.Union([Type.Literal('daily'), Type.Literal('weekly'), Type.Literal('monthly')]);
 const WebhookUrl = Type.String({ pattern: '^https?://', maxLength: 2000, description: 'http(s) URL that receives the POSTs' });
@@ -46,7 +56,7 @@ const EmailBody = Type.Object(
     address: Email,
     language: Type.Union([Type.Literal('en'), Type.Literal('ru')], { default: 'en' }),
     scope: Scope,
-    kinds: Type.Array(Kind, { uniqueItems: true, maxItems: 4, default: [] }),
+    kinds: Type.Array(Kind, { uniqueItems: true, maxItems: 5, default: [] }),
     reports: Type.Array(Frequency, { uniqueItems: true, maxItems: 3, default: [] }),
     enabled: Type.Boolean({ default: true }),
   },

@@ -1,0 +1,3 @@
+import { loopSuite } from './suite.js';
+
+loopSuite('sqlite');
