@@ -26,41 +26,57 @@ export interface RotaError {
 
 /** Rows (a header line naming the columns is skipped), or the file's errors by line. */
 export function parseRota(text: string): { rows: RotaRow[]; errors: RotaError[] } {
-  let records: Array<{ record: string[]; info: { lines: number } }>;
-  try {
-    records = parse(text, {
-      info: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      trim: true,
-      bom: true,
-    }) as unknown as typeof records;
-  } catch (err) {
-    const e = err as Error & { lines?: number };
-    return { rows: [], errors: [{ line: e.lines ?? 1, message: `not CSV: ${e.message}` }] };
-  }
+  const { records, errors } = readCsv(text, ROTA_COLUMNS, 3, ROTA_MAX_ROWS, '; to may be empty');
   const rows: RotaRow[] = [];
-  const errors: RotaError[] = [];
-  for (const [i, { record, info }] of records.entries()) {
-    const line = info.lines;
-    if (i === 0 && record.map((c) => c.toLowerCase()).join(',') === ROTA_COLUMNS.join(',')) continue;
-    if (record.length < 3 || record.length > 4) {
-      errors.push({
-        line,
-        message: `expected ${ROTA_COLUMNS.length} columns (${ROTA_COLUMNS.join(', ')}; to may be empty), got ${record.length}`,
-      });
-      continue;
-    }
-    const [desk = '', employee = '', from = '', to = ''] = record;
+  for (const { line, cells } of records) {
+    const [desk = '', employee = '', from = '', to = ''] = cells;
     if (!desk) errors.push({ line, message: 'desk: empty' });
     else if (!employee) errors.push({ line, message: 'employee: empty' });
     else if (!from) errors.push({ line, message: 'from: empty' });
     else rows.push({ line, desk, employee, from, to });
   }
-  if (rows.length + errors.length === 0) errors.push({ line: 1, message: 'no rows' });
-  if (rows.length > ROTA_MAX_ROWS)
-    errors.push({ line: rows[ROTA_MAX_ROWS]!.line, message: `more than ${ROTA_MAX_ROWS} rows; split the file` });
-  return { rows, errors };
+  return { rows, errors: errors.sort((a, b) => a.line - b.line) };
+}
+
+/**
+ * A CSV file's records with their line numbers, checked for what every import refuses: not CSV, a row with
+ * fewer than `minColumns` or more than `columns.length` cells, no rows, more than `maxRows`. A first line
+ * naming the columns is a header, skipped. Errors are by line; the importer adds its own.
+ */
+export function readCsv(
+  text: string,
+  columns: readonly string[],
+  minColumns: number,
+  maxRows: number,
+  columnsNote = '',
+): { records: Array<{ line: number; cells: string[] }>; errors: RotaError[] } {
+  let parsed: Array<{ record: string[]; info: { lines: number } }>;
+  try {
+    parsed = parse(text, {
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+      bom: true,
+    }) as unknown as typeof parsed;
+  } catch (err) {
+    const e = err as Error & { lines?: number };
+    return { records: [], errors: [{ line: e.lines ?? 1, message: `not CSV: ${e.message}` }] };
+  }
+  const records: Array<{ line: number; cells: string[] }> = [];
+  const errors: RotaError[] = [];
+  for (const [i, { record, info }] of parsed.entries()) {
+    const line = info.lines;
+    if (i === 0 && record.map((c) => c.toLowerCase()).join(',') === columns.join(',')) continue;
+    if (record.length < minColumns || record.length > columns.length) {
+      errors.push({ line, message: `expected ${columns.length} columns (${columns.join(', ')}${columnsNote}), got ${record.length}` });
+      continue;
+    }
+    records.push({ line, cells: record });
+  }
+  if (records.length + errors.length === 0) errors.push({ line: 1, message: 'no rows' });
+  if (records.length > maxRows) errors.push({ line: records[maxRows]!.line, message: `more than ${maxRows} rows; split the file` });
+  return { records, errors };
 }
 
 const LOCAL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/;

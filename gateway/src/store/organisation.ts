@@ -4,6 +4,7 @@
  * other gateways' scorers notice; what it means for stored presses the scoring core decides.
  */
 import { attributionChanges, validateAssignments } from '../scoring/attribution.js';
+import { dayOf } from '../scoring/calendar.js';
 import type { RotaError } from '../scoring/rota.js';
 import type { Assignment, CompanySettings, DeskAssignment, OrgEntity, OrgKind, PanelBinding, QueueEvent } from '../domain/organisation.js';
 import { ulid } from 'ulid';
@@ -322,6 +323,7 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
         };
         const before = yield* assignmentsOf(scoring, desks);
         let stored = 0;
+        const places = new Map<string, { officeId: string; zone: string }>();
         // In time order: a batch may hold a desk's whole day, opened and closed and opened again.
         for (const e of [...events].sort((a, b) => a.at - b.at)) {
           const fresh = yield* run(
@@ -335,8 +337,27 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
             e.at,
             received,
           );
-          if (fresh === 0) continue;
+          if (fresh === 0) continue; // the same id, or the same served ticket (desk, ticket, time) told again
           stored++;
+          // The office day this event fed, and the operator's served tickets there (docs/scores.md, visitors from the queue).
+          let place = places.get(e.deskId);
+          if (!place) {
+            place = yield* get<{ officeId: string; zone: string }>(
+              'SELECT d.office_id AS "officeId", o.time_zone AS zone FROM desks d JOIN offices o ON o.id = d.office_id WHERE d.id = ?',
+              e.deskId,
+            );
+            if (place) places.set(e.deskId, place);
+          }
+          if (place)
+            yield* run(
+              `INSERT INTO queue_days (office_id, day, desk_id, employee_id, served) VALUES (?, ?, ?, ?, ?)
+              ON CONFLICT (office_id, day, desk_id, employee_id) DO UPDATE SET served = queue_days.served + excluded.served`,
+              place.officeId,
+              dayOf(e.at, place.zone),
+              e.deskId,
+              e.employeeId,
+              e.type === 'served' ? 1 : 0,
+            );
           if (e.type === 'opened') {
             const open = yield* get(
               'SELECT 1 AS x FROM assignments WHERE desk_id = ? AND employee_id = ? AND to_ms IS NULL AND from_ms <= ?',
