@@ -4,7 +4,8 @@
  * office (`2026-12-01 09:00`, `2026-12-01T09:00`) in its time zone. Pure: the route checks desks and
  * employees, the store checks overlaps and writes all or nothing.
  */
-import { parse } from 'csv-parse/sync';
+import { parse } from 'csv-parse';
+import { slicer } from '../lib/event-loop.js';
 import { localTime } from './periods.js';
 
 export const ROTA_COLUMNS = ['desk', 'employee', 'from', 'to'] as const;
@@ -25,8 +26,8 @@ export interface RotaError {
 }
 
 /** Rows (a header line naming the columns is skipped), or the file's errors by line. */
-export function parseRota(text: string): { rows: RotaRow[]; errors: RotaError[] } {
-  const { records, errors } = readCsv(text, ROTA_COLUMNS, 3, ROTA_MAX_ROWS, '; to may be empty');
+export async function parseRota(text: string): Promise<{ rows: RotaRow[]; errors: RotaError[] }> {
+  const { records, errors } = await readCsv(text, ROTA_COLUMNS, 3, ROTA_MAX_ROWS, '; to may be empty');
   const rows: RotaRow[] = [];
   for (const { line, cells } of records) {
     const [desk = '', employee = '', from = '', to = ''] = cells;
@@ -41,28 +42,38 @@ export function parseRota(text: string): { rows: RotaRow[]; errors: RotaError[] 
 /**
  * A CSV file's records with their line numbers, checked for what every import refuses: not CSV, a row with
  * fewer than `minColumns` or more than `columns.length` cells, no rows, more than `maxRows`. A first line
- * naming the columns is a header, skipped. Errors are by line; the importer adds its own.
+ * naming the columns is a header, skipped. Errors are by line; the importer adds its own. The text is fed
+ * to the parser in pieces with turns of the event loop between them: 10 000 rows parsed at once held it for
+ * 0.8 s on the loaded 2-core VM.
  */
-export function readCsv(
+export async function readCsv(
   text: string,
   columns: readonly string[],
   minColumns: number,
   maxRows: number,
   columnsNote = '',
-): { records: Array<{ line: number; cells: string[] }>; errors: RotaError[] } {
-  let parsed: Array<{ record: string[]; info: { lines: number } }>;
-  try {
-    parsed = parse(text, {
-      info: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      trim: true,
-      bom: true,
-    }) as unknown as typeof parsed;
-  } catch (err) {
-    const e = err as Error & { lines?: number };
-    return { records: [], errors: [{ line: e.lines ?? 1, message: `not CSV: ${e.message}` }] };
+): Promise<{ records: Array<{ line: number; cells: string[] }>; errors: RotaError[] }> {
+  const parsed: Array<{ record: string[]; info: { lines: number } }> = [];
+  const parser = parse({ info: true, relax_column_count: true, skip_empty_lines: true, trim: true, bom: true });
+  let failure: (Error & { lines?: number }) | undefined;
+  const done = new Promise<void>((resolve) => {
+    parser.on('readable', () => {
+      for (let r = parser.read(); r !== null; r = parser.read()) parsed.push(r);
+    });
+    parser.once('error', (err) => {
+      failure = err;
+      resolve();
+    });
+    parser.once('end', () => resolve());
+  });
+  const pause = slicer();
+  for (let i = 0; i < text.length && !failure; i += PIECE) {
+    parser.write(text.slice(i, i + PIECE));
+    await pause();
   }
+  if (!failure) parser.end();
+  await done;
+  if (failure) return { records: [], errors: [{ line: failure.lines ?? 1, message: `not CSV: ${failure.message}` }] };
   const records: Array<{ line: number; cells: string[] }> = [];
   const errors: RotaError[] = [];
   for (const [i, { record, info }] of parsed.entries()) {
@@ -78,6 +89,9 @@ export function readCsv(
   if (records.length > maxRows) errors.push({ line: records[maxRows]!.line, message: `more than ${maxRows} rows; split the file` });
   return { records, errors };
 }
+
+/** Characters fed to the CSV parser at a time (about 200 rows). */
+const PIECE = 8192;
 
 const LOCAL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/;
 const WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;

@@ -19,8 +19,8 @@ export interface ServedRow {
 }
 
 /** Rows (a header line naming the columns is skipped), or the file's errors by line. */
-export function parseServed(text: string): { rows: ServedRow[]; errors: RotaError[] } {
-  const { records, errors } = readCsv(text, SERVED_COLUMNS, SERVED_COLUMNS.length, SERVED_MAX_ROWS);
+export async function parseServed(text: string): Promise<{ rows: ServedRow[]; errors: RotaError[] }> {
+  const { records, errors } = await readCsv(text, SERVED_COLUMNS, SERVED_COLUMNS.length, SERVED_MAX_ROWS);
   const rows: ServedRow[] = [];
   for (const { line, cells } of records) {
     const [ticket = '', desk = '', operator = '', served = ''] = cells;

@@ -158,6 +158,12 @@ export interface OrgStore {
    * the desk (closing the desk's and the operator's open ones at that instant), `closed` ends it.
    */
   applyQueueEvents(events: readonly QueueEvent[]): Promise<QueueResult>;
+  /**
+   * Served tickets (served.csv, checked whole before): each stored once, like applyQueueEvents, but in
+   * transactions of at most driver.maxRowsPerTransaction (SQLite: turns of the event loop between them).
+   * A crash midway keeps what was committed; the same file again stores the rest.
+   */
+  storeServed(events: readonly QueueEvent[]): Promise<{ stored: number; duplicates: number }>;
 
   putBinding(b: PanelBinding): Promise<void>;
   deleteBinding(kioskId: string, panel: string): Promise<boolean>;
