@@ -115,6 +115,11 @@ export function inkEstimate(c: Counts, visitors: number | undefined, s: ScoreSet
   return proportion(dissatisfied + (1 - s.k) * silent, visitors);
 }
 
+/** Coverage P / V: the share of visitors who pressed; V below P is raised to P (every presser was a visitor). */
+export function coverageEstimate(presses: number, visitors: number): Estimate | null {
+  return proportion(presses, Math.max(visitors, presses));
+}
+
 export interface ScoreInput {
   panelKind: PanelKind;
   /** Visitors served in the period (queue system, door counter, manual); undefined when unknown. */
@@ -144,7 +149,7 @@ export function scoreCounts(counts: Counts, input: ScoreInput): Score {
     counts,
     ink: input.panelKind === 'loyalty' ? null : inkEstimate(counts, V, settings),
     iel: input.panelKind === 'loyalty' ? ielEstimate(counts.good, counts.bad, P) : null,
-    coverage: V === undefined ? null : proportion(P, V),
+    coverage: V === undefined ? null : coverageEstimate(P, V),
     csat: proportion(counts.good, P),
     conversion,
     sufficient: P >= settings.minSample,

@@ -1,6 +1,6 @@
 /** REST schemas of the organisation model, counts, settings and scores. */
 import Type from 'typebox';
-import { MisuseRulesSchema, PanelId, PanelKind, ReasonsSchema, ScoreSchema } from '../../../shared/src/index.js';
+import { EstimateSchema, MisuseRulesSchema, PanelId, PanelKind, ReasonsSchema, ScoreSchema } from '../../../shared/src/index.js';
 import { BusinessType, MysteryShopper, ReferenceComparison } from './schemas-loop.js';
 
 export const EntityId = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$', description: 'Chosen by the caller; letters, digits, _ . : -' });
@@ -161,7 +161,7 @@ const Missing = (what: string) =>
         ),
       }),
       {
-        description: `Per office, the local days (or hours) on which it had presses but no ${what} count: why ${what} are unknown. Absent for employees`,
+        description: `Per office, the local days (or hours) on which it had presses but no ${what} count: why ${what} are unknown. For an employee (visitors from the queue system): the days with their presses the queue fed nothing for their office and they served no ticket`,
       },
     ),
   );
@@ -174,7 +174,7 @@ const PeriodScore = Type.Object({
   unattributed: Counts,
   visitors: Type.Union([Type.Integer(), Type.Null()], {
     description:
-      "Sum of the period's visitor counts; null (coverage unknown, ИНК = B′/P) when a day with presses has no count, or there is no count at all",
+      "Sum of the period's visitor counts (employees: tickets served, from the queue system; desks: their uploaded counts, else the queue's); null (coverage unknown, ИНК = B′/P) when a day with presses has no count, or there is no count at all",
   }),
   sales: Type.Union([Type.Integer(), Type.Null()], { description: 'Known only with visitors, by the same rule' }),
   visitorsMissing: Missing('visitor'),
@@ -229,7 +229,7 @@ export const RankingQuery = Type.Object({
     Type.Union([Type.Literal('visitors'), Type.Literal('presses')], {
       description:
         'What ИНК is over, the same for every item: visitors = (B′ + (1 − k)·S) / V, subjects whose visitors are unknown left out; ' +
-        'presses = B′ / P. Default: visitors for office and region ИНК rankings, presses otherwise. visitors is refused (400) for employees (no visitor counts) and for iel/csat (shares of presses)',
+        'presses = B′ / P. Default: visitors for office and region ИНК rankings, presses otherwise. Employees’ visitors are the tickets they served (queue system). visitors is refused (400) for iel/csat (shares of presses)',
     }),
   ),
   from: Type.String({ maxLength: 40, description: 'Local date YYYY-MM-DD, inclusive' }),
@@ -254,8 +254,11 @@ export const Ranking = Type.Object({
       n: Type.Integer(),
       counts: Counts,
       coverageKnown: Type.Boolean({
-        description: "The subject's visitors are known for the period (always false for employees), whatever the basis",
+        description:
+          "The subject's visitors are known for the period (employees: from the queue system's served tickets), whatever the basis",
       }),
+      visitors: Type.Union([Type.Integer(), Type.Null()], { description: 'Visitors of the period; null when unknown' }),
+      coverage: Type.Union([EstimateSchema, Type.Null()], { description: 'P / V when visitors are known, whatever the basis' }),
     }),
   ),
   leftOut: Type.Integer({

@@ -6,12 +6,13 @@
  * `rankingRequest` decides a query's kind and basis, `rankCandidates` who is ranked, `periodVisitors`
  * their visitors, `rankingOf` the order (store/scores.ts reads what they decide from).
  */
-import { scoreCounts, type Counts, type Interval, type PanelKind } from '../../../shared/src/index.js';
+import { coverageEstimate, scoreCounts, type Counts, type Estimate, type Interval, type PanelKind } from '../../../shared/src/index.js';
 import type { CompanySettings, Office } from '../domain/organisation.js';
 import type { PeriodCount, RankRow } from '../domain/score.js';
 import { daysBetween, parseDate } from './calendar.js';
 import { ScoreInputError } from './scores.js';
-import { countsBySpan, nameMissing, type MissingCounts } from './visitors.js';
+import { servedByDay, type ServedDay } from './queue-visitors.js';
+import { countsBySpan, nameMissing, type CountEntry, type MissingCounts } from './visitors.js';
 
 export type Basis = 'visitors' | 'presses';
 export type RankIndex = 'ink' | 'iel' | 'csat';
@@ -24,7 +25,7 @@ export interface RankSubject {
   counts: Counts;
   /** The subject's correction coefficient (its office's, else the company's). */
   k: number;
-  /** Visitors of the period by the rule of visitors.ts; null when unknown (always for employees). */
+  /** Visitors of the period by the rule of visitors.ts (employees: from the queue system); null when unknown. */
   visitors: number | null;
   /** What lacks a visitor count, when visitors are unknown. */
   visitorsMissing?: MissingCounts[];
@@ -40,6 +41,9 @@ export interface RankedItem {
   counts: Counts;
   /** The subject's visitors are known for the period (whatever the basis). */
   coverageKnown: boolean;
+  /** The period's visitors (null: unknown), and coverage P / V when known — whatever the basis. */
+  visitors: number | null;
+  coverage: Estimate | null;
 }
 
 export interface LeftOut {
@@ -96,6 +100,8 @@ export function rankSubjects(subjects: readonly RankSubject[], o: RankOptions): 
       n: estimate.n,
       counts: s.counts,
       coverageKnown: s.visitors !== null,
+      visitors: s.visitors,
+      coverage: s.visitors === null ? null : coverageEstimate(s.counts.total, s.visitors),
     });
   }
   // Lower dissatisfaction ranks first; for ИЭЛ and CSAT higher is better. Ties by id, so the order is stable.
@@ -148,10 +154,6 @@ export function rankingRequest(q: RankingQuery): RankingRequest {
   const basis: Basis = q.basis ?? (index === 'ink' && !staffLevel ? 'visitors' : 'presses');
   if (basis === 'visitors' && index !== 'ink')
     throw new ScoreInputError('basis: ИЭЛ and CSAT are shares of presses; basis=visitors applies to ИНК only');
-  if (basis === 'visitors' && level === 'employee')
-    throw new ScoreInputError(
-      'basis: employees have no visitor counts; rank employees with basis=presses (B′/P), or rank desks or offices by visitors',
-    );
   return { level, index, kind, basis, from, to };
 }
 
@@ -161,9 +163,15 @@ export interface RankScope {
   regions: readonly string[] | undefined;
 }
 
-/** A subject to rank, before its visitors are known; `visitorsOf`: whose visitor counts apply (null: none, employees). */
+/** Whose visitor counts apply to a subject: offices' (a region's), one desk's, or one employee's (from the queue). */
+export interface VisitorsOf {
+  officeIds: string[];
+  deskId: string | null;
+  employeeId?: string;
+}
+/** A subject to rank, before its visitors are known. */
 export interface RankCandidate extends Omit<RankSubject, 'visitors' | 'visitorsMissing'> {
-  visitorsOf: { officeIds: string[]; deskId: string | null } | null;
+  visitorsOf: VisitorsOf | null;
 }
 
 const countsOf = (r: RankRow): Counts => ({
@@ -192,7 +200,13 @@ export function rankCandidates(
   if (level === 'employee') {
     return rows
       .filter((r) => !visible || visible.has(r.officeId))
-      .map((r) => ({ id: r.id, officeId: r.officeId, counts: countsOf(r), k: kOf(r.officeId), visitorsOf: null }));
+      .map((r) => ({
+        id: r.id,
+        officeId: r.officeId,
+        counts: countsOf(r),
+        k: kOf(r.officeId),
+        visitorsOf: { officeIds: [r.officeId], deskId: null, employeeId: r.id },
+      }));
   }
   if (level === 'region') {
     const byRegion = new Map<string, { counts: Counts; officeIds: string[] }>();
@@ -261,6 +275,36 @@ export function periodVisitors(
     const units = s.officeIds.flatMap((o) => unitsOf.get(o) ?? []);
     const counts = s.officeIds.flatMap((o) => entriesOf.get(s.deskId !== null ? `${o}/${s.deskId}` : o) ?? []);
     const [span] = countsBySpan(period, units, counts);
+    return { visitors: span!.total, ...(span!.total === null ? { visitorsMissing: nameMissing(span!.missing, 'day') } : {}) };
+  });
+}
+
+/**
+ * Each employee's visitors over local days [from, to) from the queue system (queue-visitors.ts): the days
+ * with their presses (`pressDays`) each need a day the queue fed their office (`fed`) or on which they served
+ * tickets (`served`); V is then their served tickets over the period's fed days.
+ */
+export function employeeVisitors(
+  subjects: readonly VisitorsOf[],
+  pressDays: ReadonlyArray<{ employeeId: string; day: number }>,
+  fed: ReadonlyArray<{ officeId: string; day: number }>,
+  served: ReadonlyArray<ServedDay & { id: string }>,
+  from: number,
+  to: number,
+): PeriodVisitors[] {
+  const unitsOf = groupBy(pressDays, (d) => d.employeeId);
+  const fedOf = groupBy(fed, (f) => f.officeId);
+  const servedOf = groupBy(served, (s) => s.id);
+  const period = [{ start: from, end: to }];
+  return subjects.map((s) => {
+    const id = s.employeeId!;
+    const officeId = s.officeIds[0]!;
+    const units = (unitsOf.get(id) ?? []).map((d) => ({ officeId, at: d.day }));
+    const fedDays = (fedOf.get(officeId) ?? []).map((f) => f.day);
+    const entries = servedByDay(fedDays, servedOf.get(id) ?? []).map(
+      ([day, count]): CountEntry => ({ officeId, start: day, end: day + 1, count }),
+    );
+    const [span] = countsBySpan(period, units, entries);
     return { visitors: span!.total, ...(span!.total === null ? { visitorsMissing: nameMissing(span!.missing, 'day') } : {}) };
   });
 }

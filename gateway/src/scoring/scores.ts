@@ -39,19 +39,24 @@ export interface SubjectInfo {
   officeIds: string[];
   /** Visitor/sales counts of this desk instead of the office's. */
   deskId: string | null;
-  /** Employees: visitors are not known per employee. */
+  /** Visitor (and sales) counts apply; false for an employee of no office. */
   visitorsApply: boolean;
+  /**
+   * Visitors from the queue system's served tickets (scoring/queue-visitors.ts): an employee's (their only
+   * source), a desk's (on days without an uploaded desk count); null for offices, regions and the company.
+   */
+  queue: 'desk' | 'employee' | null;
   /** Office k overrides the company's. */
   k: number | null;
 }
 
 /** A region's scoring context: its offices' zones may differ. */
 export function regionSubject(id: string, officeIds: string[]): SubjectInfo {
-  return { subject: { level: 'region', id }, zone: null, officeIds, deskId: null, visitorsApply: true, k: null };
+  return { subject: { level: 'region', id }, zone: null, officeIds, deskId: null, visitorsApply: true, queue: null, k: null };
 }
 
 export function companySubject(officeIds: string[]): SubjectInfo {
-  return { subject: { level: 'company' }, zone: null, officeIds, deskId: null, visitorsApply: true, k: null };
+  return { subject: { level: 'company' }, zone: null, officeIds, deskId: null, visitorsApply: true, queue: null, k: null };
 }
 
 /** An office's, desk's or employee's scoring context, from its office (none: an employee of no office). */
@@ -61,7 +66,8 @@ export function officeSubject(level: 'office' | 'desk' | 'employee', id: string,
     zone: office?.timeZone ?? 'UTC',
     officeIds: office ? [office.id] : [],
     deskId: level === 'desk' ? id : null,
-    visitorsApply: level !== 'employee',
+    visitorsApply: true,
+    queue: level === 'office' ? null : level,
     k: office?.k ?? null,
   };
 }
@@ -77,7 +83,7 @@ export interface PeriodScore {
   unattributed: Counts;
   visitors: number | null;
   sales: number | null;
-  /** Why visitors (sales) are unknown: what lacks a count. Absent for employees (no visitor counts). */
+  /** Why visitors (sales) are unknown: what lacks a count (an employee's: the days their presses lack queue data). */
   visitorsMissing?: MissingCounts[];
   salesMissing?: MissingCounts[];
 }
@@ -234,7 +240,8 @@ export function planScores(info: SubjectInfo, q: ScoreQuery): ScorePlan {
   const range = parseRange(q, info.zone);
   const plan = (r: Range | InstantRange, bucket: Granularity): PeriodPlan => {
     const counts = info.visitorsApply && info.officeIds.length > 0;
-    const readPressed = info.subject.level !== 'office';
+    // An office's (an employee's) own rollup rows are its days (hours) with presses: no need to read them apart.
+    const readPressed = info.subject.level !== 'office' && info.subject.level !== 'employee';
     if (r.kind === 'calendar') {
       return {
         ...r,
@@ -400,7 +407,7 @@ function calendarPeriod(
     info,
     [{ start: p.fromDay, end: p.toDay }, ...p.spans],
     data,
-    // An office's own day rollups, just read, are its days with presses; desks, regions and the company ask per office.
+    // An office's (employee's) own day rollups, just read, are its days with presses; desks, regions and the company ask per office.
     () => data.pressed ?? [...new Set(rows.map((row) => row.day))].map((day) => ({ officeId: info.officeIds[0]!, at: day })),
     // A day entry, or an hourly one, makes its day counted: [day, day + 1) holds only that yyyymmdd.
     (c) => ({ officeId: c.officeId, start: c.day, end: c.day + 1, count: c.count }),

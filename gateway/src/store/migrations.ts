@@ -335,4 +335,17 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX mystery_shops_employee ON mystery_shops (employee_id, day);
   `,
+  /* 13 (issue 14, visitors from the queue): a served ticket is one visitor whichever way it came (the events
+     endpoint's id or a served.csv line), so (desk, ticket, time) is unique among served events; queue_days
+     counts each office day's served tickets per desk and operator, and marks the days the queue system fed */ `
+  DELETE FROM queue_events WHERE type = 'served' AND id NOT IN
+    (SELECT min(id) FROM queue_events WHERE type = 'served' GROUP BY desk_id, ticket, at_ms);
+  CREATE UNIQUE INDEX queue_events_served_once ON queue_events (desk_id, ticket, at_ms) WHERE type = 'served';
+  CREATE TABLE queue_days (
+    office_id TEXT NOT NULL, day INTEGER NOT NULL, desk_id TEXT NOT NULL, employee_id TEXT NOT NULL,
+    served INTEGER NOT NULL, PRIMARY KEY (office_id, day, desk_id, employee_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX queue_days_employee ON queue_days (employee_id, day);
+  CREATE INDEX queue_days_desk ON queue_days (desk_id, day);
+  `,
 ];

@@ -4,6 +4,7 @@
  * other gateways' scorers notice; what it means for stored presses the scoring core decides.
  */
 import { attributionChanges, validateAssignments } from '../scoring/attribution.js';
+import { dayOf } from '../scoring/calendar.js';
 import type { RotaError } from '../scoring/rota.js';
 import type { Assignment, CompanySettings, DeskAssignment, OrgEntity, OrgKind, PanelBinding, QueueEvent } from '../domain/organisation.js';
 import { ulid } from 'ulid';
@@ -322,20 +323,10 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
         };
         const before = yield* assignmentsOf(scoring, desks);
         let stored = 0;
+        const places: Places = new Map();
         // In time order: a batch may hold a desk's whole day, opened and closed and opened again.
         for (const e of [...events].sort((a, b) => a.at - b.at)) {
-          const fresh = yield* run(
-            `INSERT INTO queue_events (id, type, desk_id, employee_id, ticket, at_ms, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT DO NOTHING`,
-            e.id,
-            e.type,
-            e.deskId,
-            e.employeeId,
-            e.ticket ?? null,
-            e.at,
-            received,
-          );
-          if (fresh === 0) continue;
+          if (!(yield* recordQueueEvent(e, received, places))) continue; // the same id, or the same served ticket told again
           stored++;
           if (e.type === 'opened') {
             const open = yield* get(
@@ -383,6 +374,25 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
     }
   }
 
+  async storeServed(events: readonly QueueEvent[]): Promise<{ stored: number; duplicates: number }> {
+    // Served tickets change no assignment and no attribution: no organisation change, and on SQLite (which
+    // writes on the event loop) a few hundred per transaction with turns between, not one long hold.
+    const places: Places = new Map();
+    const received = new Date().toISOString();
+    const size = Math.min(this.driver.maxRowsPerTransaction, events.length) || 1;
+    let stored = 0;
+    for (let i = 0; i < events.length; i += size) {
+      if (i > 0) await nextTurn();
+      const chunk = events.slice(i, i + size);
+      stored += await this.driver.transaction(function* () {
+        let n = 0;
+        for (const e of chunk) if (yield* recordQueueEvent(e, received, places)) n++;
+        return n;
+      });
+    }
+    return { stored, duplicates: events.length - stored };
+  }
+
   async deleteAssignment(id: string): Promise<{ reattributed: number } | undefined> {
     const scoring = this.scoring;
     return this.orgChange(function* () {
@@ -415,6 +425,47 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
   async putCounts(table: 'visitors' | 'sales', days: DayCounts[]): Promise<void> {
     await this.countUploads.put(table, days);
   }
+}
+
+type Places = Map<string, { officeId: string; zone: string }>;
+
+/**
+ * Stores a queue event once — by its id, and a served ticket by (desk, ticket, instant) whichever id it
+ * came under — and counts it on the local day of the desk's office (queue_days: the day was fed, and the
+ * operator's served tickets there; docs/scores.md). False when it was stored already.
+ */
+function* recordQueueEvent(e: QueueEvent, received: string, places: Places): Q<boolean> {
+  const fresh = yield* run(
+    `INSERT INTO queue_events (id, type, desk_id, employee_id, ticket, at_ms, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT DO NOTHING`,
+    e.id,
+    e.type,
+    e.deskId,
+    e.employeeId,
+    e.ticket ?? null,
+    e.at,
+    received,
+  );
+  if (fresh === 0) return false;
+  let place = places.get(e.deskId);
+  if (!place) {
+    place = yield* get<{ officeId: string; zone: string }>(
+      'SELECT d.office_id AS "officeId", o.time_zone AS zone FROM desks d JOIN offices o ON o.id = d.office_id WHERE d.id = ?',
+      e.deskId,
+    );
+    if (place) places.set(e.deskId, place);
+  }
+  if (place)
+    yield* run(
+      `INSERT INTO queue_days (office_id, day, desk_id, employee_id, served) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (office_id, day, desk_id, employee_id) DO UPDATE SET served = queue_days.served + excluded.served`,
+      place.officeId,
+      dayOf(e.at, place.zone),
+      e.deskId,
+      e.employeeId,
+      e.type === 'served' ? 1 : 0,
+    );
+  return true;
 }
 
 /** Thrown inside a queue transaction to roll it back: the assignments it implied overlap others. */

@@ -212,4 +212,15 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX mystery_shops_employee ON mystery_shops (employee_id, day);
   `,
+  /* 11: SQLite's migration 13, served tickets once per (desk, ticket, time) and the queue's day counts */ `
+  DELETE FROM queue_events WHERE type = 'served' AND id NOT IN
+    (SELECT min(id) FROM queue_events WHERE type = 'served' GROUP BY desk_id, ticket, at_ms);
+  CREATE UNIQUE INDEX queue_events_served_once ON queue_events (desk_id, ticket, at_ms) WHERE type = 'served';
+  CREATE TABLE queue_days (
+    office_id TEXT NOT NULL, day INTEGER NOT NULL, desk_id TEXT NOT NULL, employee_id TEXT NOT NULL,
+    served INTEGER NOT NULL, PRIMARY KEY (office_id, day, desk_id, employee_id)
+  );
+  CREATE INDEX queue_days_employee ON queue_days (employee_id, day);
+  CREATE INDEX queue_days_desk ON queue_days (desk_id, day);
+  `,
 ];

@@ -95,6 +95,17 @@ export abstract class SqlScoreReads {
     );
   }
 
+  async employeePressDays(fromDay: number, toDay: number): Promise<Array<{ employeeId: string; day: number }>> {
+    return this.driver.query(() =>
+      all<{ employeeId: string; day: number }>(
+        `SELECT DISTINCT employee_id AS "employeeId", day FROM rollup_day
+      WHERE employee_id <> '' AND day >= ? AND day < ? AND ${NON_EMPTY_ROW}`,
+        fromDay,
+        toDay,
+      ),
+    );
+  }
+
   async pressHours(officeIds: readonly string[], from: number, to: number): Promise<Array<{ officeId: string; hourStart: number }>> {
     const offices = inList('office_id', officeIds);
     return this.driver.query(() =>
@@ -104,6 +115,37 @@ export abstract class SqlScoreReads {
         ...offices.args,
         from,
         to,
+      ),
+    );
+  }
+
+  async queueFedDays(officeIds: readonly string[], fromDay: number, toDay: number): Promise<Array<{ officeId: string; day: number }>> {
+    const offices = inList('office_id', officeIds);
+    return this.driver.query(() =>
+      all<{ officeId: string; day: number }>(
+        `SELECT DISTINCT office_id AS "officeId", day FROM queue_days WHERE ${offices.sql} AND day >= ? AND day < ?`,
+        ...offices.args,
+        fromDay,
+        toDay,
+      ),
+    );
+  }
+
+  async queueServed(
+    by: 'desk' | 'employee',
+    ids: readonly string[] | null,
+    fromDay: number,
+    toDay: number,
+  ): Promise<Array<{ id: string; officeId: string; day: number; served: number }>> {
+    const column = by === 'desk' ? 'desk_id' : 'employee_id';
+    const which = ids ? inList(column, ids) : { sql: '1 = 1', args: [] };
+    return this.driver.query(() =>
+      all<{ id: string; officeId: string; day: number; served: number }>(
+        `SELECT ${column} AS id, office_id AS "officeId", day, sum(served) AS served FROM queue_days
+      WHERE ${which.sql} AND day >= ? AND day < ? AND served > 0 GROUP BY ${column}, office_id, day`,
+        ...which.args,
+        fromDay,
+        toDay,
       ),
     );
   }

@@ -4,6 +4,7 @@
  */
 import type { ActiveUnit } from '../scoring/visitors.js';
 import {
+  employeeVisitors,
   periodVisitors,
   rankCandidates,
   rankingOf,
@@ -11,6 +12,7 @@ import {
   type Ranking,
   type RankingRequest,
   type RankScope,
+  type VisitorsOf,
 } from '../scoring/rankings.js';
 import {
   planScores,
@@ -22,6 +24,8 @@ import {
   type SubjectScores,
 } from '../scoring/scores.js';
 import { countReasons, reasonRange } from '../scoring/reasons.js';
+import type { PeriodCount } from '../domain/score.js';
+import { queueCounts, withQueueCounts } from '../scoring/queue-visitors.js';
 import type { OrgStore } from './store.js';
 
 /** Scores of a subject over the query's period (ScoreInputError or RangeError: the query cannot be answered). */
@@ -54,12 +58,37 @@ async function readPeriod(store: OrgStore, info: SubjectInfo, p: PeriodPlan): Pr
       return (await store.pressDays(info.officeIds, p.fromDay, p.toDay)).map((d) => ({ officeId: d.officeId, at: d.day }));
     return (await store.pressHours(info.officeIds, p.from, p.to)).map((h) => ({ officeId: h.officeId, at: h.hourStart }));
   };
+  const { fromDay, toDay } = p.counts;
   const [units, visitors, sales] = await Promise.all([
     pressed(),
-    store.listCounts('visitors', info.officeIds, info.deskId, p.counts.fromDay, p.counts.toDay),
-    store.listCounts('sales', info.officeIds, info.deskId, p.counts.fromDay, p.counts.toDay),
+    info.queue === 'employee'
+      ? queueVisitors(store, info, fromDay, toDay)
+      : store.listCounts('visitors', info.officeIds, info.deskId, fromDay, toDay),
+    info.queue === 'employee' ? [] : store.listCounts('sales', info.officeIds, info.deskId, fromDay, toDay),
   ]);
-  return { rows, ...(units ? { pressed: units } : {}), visitors, sales };
+  const all = info.queue === 'desk' ? withQueueCounts(visitors, await queueVisitors(store, info, fromDay, toDay)) : visitors;
+  return { rows, ...(units ? { pressed: units } : {}), visitors: all, sales };
+}
+
+/** An employee's or desk's served tickets per local day the queue fed its office (scoring/queue-visitors.ts). */
+async function queueVisitors(store: OrgStore, info: SubjectInfo, fromDay: number, toDay: number): Promise<PeriodCount[]> {
+  const officeId = info.officeIds[0]!;
+  const [fed, served] = await Promise.all([
+    store.queueFedDays([officeId], fromDay, toDay),
+    store.queueServed(
+      info.queue!,
+      [info.subject.level === 'desk' || info.subject.level === 'employee' ? info.subject.id : ''],
+      fromDay,
+      toDay,
+    ),
+  ]);
+  return queueCounts(
+    officeId,
+    info.zone!,
+    fed.map((f) => f.day),
+    served,
+    info.deskId,
+  );
 }
 
 /** The ranking a (validated) request asks for, of the subjects within `scope`. */
@@ -69,23 +98,72 @@ export async function ranking(store: OrgStore, r: RankingRequest, scope: RankSco
   const rows = await store.rankCounts(r.level === 'region' ? 'office' : r.level, r.kind, r.from, r.to);
   const candidates = rankCandidates(r.level, rows, offices, settings.k, scope);
   const asks = candidates.flatMap((c) => (c.visitorsOf ? [c.visitorsOf] : []));
-  return rankingOf(r, settings, candidates, await readVisitors(store, asks, r.from, r.to));
+  const zones = new Map(offices.map((o) => [o.id, o.timeZone]));
+  const visitors =
+    r.level === 'employee' ? await readEmployeeVisitors(store, asks, r.from, r.to) : await readVisitors(store, asks, zones, r.from, r.to);
+  return rankingOf(r, settings, candidates, visitors);
 }
 
-/** What periodVisitors decides from: the offices' days with presses, and their office-wide (or desks') visitor counts. */
+/**
+ * What periodVisitors decides from: the offices' days with presses, and their office-wide (or desks') visitor
+ * counts — a desk's from the queue system on the days without an uploaded desk count.
+ */
 async function readVisitors(
   store: OrgStore,
-  subjects: Array<{ officeIds: string[]; deskId: string | null }>,
+  subjects: VisitorsOf[],
+  zones: ReadonlyMap<string, string>,
   from: number,
   to: number,
 ): Promise<PeriodVisitors[]> {
   if (subjects.length === 0) return [];
   const officeIds = [...new Set(subjects.flatMap((s) => s.officeIds))];
-  const [days, entries] = await Promise.all([
+  const desks = subjects.some((s) => s.deskId !== null);
+  const [days, uploaded, fed, served] = await Promise.all([
     store.pressDays(officeIds, from, to),
-    subjects.some((s) => s.deskId !== null)
-      ? store.listDeskCounts('visitors', officeIds, from, to)
-      : store.listCounts('visitors', officeIds, null, from, to),
+    desks ? store.listDeskCounts('visitors', officeIds, from, to) : store.listCounts('visitors', officeIds, null, from, to),
+    desks ? store.queueFedDays(officeIds, from, to) : [],
+    desks ? store.queueServed('desk', null, from, to) : [],
   ]);
+  let entries = uploaded;
+  if (desks) {
+    const fedOf = groupBy(fed, (f) => f.officeId);
+    const servedOf = groupBy(served, (s) => s.id);
+    const uploadedOf = groupBy(uploaded, (c) => `${c.officeId}/${c.deskId}`);
+    entries = subjects.flatMap((s) => {
+      const officeId = s.officeIds[0]!;
+      const zone = zones.get(officeId) ?? 'UTC';
+      const queue = queueCounts(
+        officeId,
+        zone,
+        (fedOf.get(officeId) ?? []).map((f) => f.day),
+        servedOf.get(s.deskId!) ?? [],
+        s.deskId,
+      );
+      return withQueueCounts(uploadedOf.get(`${officeId}/${s.deskId}`) ?? [], queue);
+    });
+  }
   return periodVisitors(subjects, days, entries, from, to);
+}
+
+/** What employeeVisitors decides from: their days with presses, the days the queue fed their offices, their tickets. */
+async function readEmployeeVisitors(store: OrgStore, subjects: VisitorsOf[], from: number, to: number): Promise<PeriodVisitors[]> {
+  if (subjects.length === 0) return [];
+  const officeIds = [...new Set(subjects.flatMap((s) => s.officeIds))];
+  const [pressDays, fed, served] = await Promise.all([
+    store.employeePressDays(from, to),
+    store.queueFedDays(officeIds, from, to),
+    store.queueServed('employee', null, from, to),
+  ]);
+  return employeeVisitors(subjects, pressDays, fed, served, from, to);
+}
+
+function groupBy<T>(list: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const t of list) {
+    const k = key(t);
+    let g = out.get(k);
+    if (!g) out.set(k, (g = []));
+    g.push(t);
+  }
+  return out;
 }

@@ -167,6 +167,12 @@ export interface OrgStore {
    * the desk (closing the desk's and the operator's open ones at that instant), `closed` ends it.
    */
   applyQueueEvents(events: readonly QueueEvent[]): Promise<QueueResult>;
+  /**
+   * Served tickets (served.csv, checked whole before): each stored once, like applyQueueEvents, but in
+   * transactions of at most driver.maxRowsPerTransaction (SQLite: turns of the event loop between them).
+   * A crash midway keeps what was committed; the same file again stores the rest.
+   */
+  storeServed(events: readonly QueueEvent[]): Promise<{ stored: number; duplicates: number }>;
 
   putBinding(b: PanelBinding): Promise<void>;
   deleteBinding(kioskId: string, panel: string): Promise<boolean>;
@@ -189,8 +195,23 @@ export interface OrgStore {
    * flagged as misuse): the days that needed a visitor count. From the day rollups, not the presses.
    */
   pressDays(officeIds: readonly string[], fromDay: number, toDay: number): Promise<Array<{ officeId: string; day: number }>>;
+  /** The local days in [fromDay, toDay) on which each employee had presses (counted or flagged): from the day rollups. */
+  employeePressDays(fromDay: number, toDay: number): Promise<Array<{ employeeId: string; day: number }>>;
   /** The same per local hour, hour starts in [from, to): from the hour rollups. */
   pressHours(officeIds: readonly string[], from: number, to: number): Promise<Array<{ officeId: string; hourStart: number }>>;
+
+  /** The local days in [fromDay, toDay) on which the queue system sent anything for a desk of each office. */
+  queueFedDays(officeIds: readonly string[], fromDay: number, toDay: number): Promise<Array<{ officeId: string; day: number }>>;
+  /**
+   * Tickets served per desk or operator (`ids`; null = all) and local day in [fromDay, toDay), from the queue
+   * (the events endpoint and served.csv, each ticket once).
+   */
+  queueServed(
+    by: 'desk' | 'employee',
+    ids: readonly string[] | null,
+    fromDay: number,
+    toDay: number,
+  ): Promise<Array<{ id: string; officeId: string; day: number; served: number }>>;
 
   /** Rollups by local day, days in [fromDay, toDay). */
   countsByDay(subject: Subject, fromDay: number, toDay: number): Promise<DayRow[]>;

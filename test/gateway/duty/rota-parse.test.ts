@@ -30,8 +30,8 @@ describe('rota times', () => {
 });
 
 describe('rota files', () => {
-  it('skips the header and blank lines and keeps each row’s line number; quoted fields may hold commas', () => {
-    const { rows, errors } = parseRota(
+  it('skips the header and blank lines and keeps each row’s line number; quoted fields may hold commas', async () => {
+    const { rows, errors } = await parseRota(
       'desk,employee,from,to\r\nd1,e1,2026-12-01 09:00,2026-12-01 18:00\r\n\r\n"d,2",e2,2026-12-01 09:00\n',
     );
     expect(errors).toEqual([]);
@@ -41,8 +41,8 @@ describe('rota files', () => {
     ]);
   });
 
-  it('names the line of each malformed row', () => {
-    const { errors } = parseRota('d1,e1,2026-12-01 09:00,\nd2,e2\nd3,,2026-12-01 09:00,\nd4,e4,,\nd5,e5,a,b,c\n');
+  it('names the line of each malformed row', async () => {
+    const { errors } = await parseRota('d1,e1,2026-12-01 09:00,\nd2,e2\nd3,,2026-12-01 09:00,\nd4,e4,,\nd5,e5,a,b,c\n');
     expect(errors).toEqual([
       { line: 2, message: expect.stringMatching(/expected 4 columns.*got 2/) },
       { line: 3, message: 'employee: empty' },
@@ -51,8 +51,8 @@ describe('rota files', () => {
     ]);
   });
 
-  it('refuses a file that is not CSV or is empty', () => {
-    expect(parseRota('d1,e1,"2026-12-01 09:00\n').errors[0]!.message).toMatch(/^not CSV/);
-    expect(parseRota('desk,employee,from,to\n').errors).toEqual([{ line: 1, message: 'no rows' }]);
+  it('refuses a file that is not CSV or is empty', async () => {
+    expect((await parseRota('d1,e1,"2026-12-01 09:00\n')).errors[0]!.message).toMatch(/^not CSV/);
+    expect((await parseRota('desk,employee,from,to\n')).errors).toEqual([{ line: 1, message: 'no rows' }]);
   });
 });

@@ -153,7 +153,9 @@ describe('office scores, hand-computed', () => {
           ci95: wilson(3, 7),
           n: 7,
           counts: { good: 3, neutral: 1, bad: 3, total: 7, excluded: 2 },
-          coverageKnown: false,
+          coverageKnown: false, // no queue system feeds this office: Elena's visitors are unknown
+          visitors: null,
+          coverage: null,
         },
       ]);
     } finally {

@@ -93,7 +93,7 @@ describe('ranking candidates', () => {
     ]);
   });
 
-  it("offices and desks within the caller's offices, each at its office k; employees have no visitor counts", () => {
+  it("offices, desks and employees within the caller's offices, each at its office k; an employee's visitors are their own", () => {
     const scope = { offices: ['a', 'b'], regions: [] };
     expect(rankCandidates('office', rows, offices, 0.2, scope).map((c) => [c.id, c.k, c.visitorsOf])).toEqual([
       ['a', 0.5, { officeIds: ['a'], deskId: null }],
@@ -102,6 +102,6 @@ describe('ranking candidates', () => {
     expect(rankCandidates('desk', [row('a-d1', 'a', 1)], offices, 0.2, scope)[0]!.visitorsOf).toEqual({ officeIds: ['a'], deskId: 'a-d1' });
     expect(
       rankCandidates('employee', [row('ann', 'a', 1), row('zoe', 'c', 1)], offices, 0.2, scope).map((c) => [c.id, c.visitorsOf]),
-    ).toEqual([['ann', null]]);
+    ).toEqual([['ann', { officeIds: ['a'], deskId: null, employeeId: 'ann' }]]);
   });
 });

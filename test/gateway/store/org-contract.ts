@@ -303,6 +303,41 @@ export function describeOrgStore(name: string, open: () => Promise<Store>): void
       await store.close();
     });
 
+    it('stores a served ticket once per desk, ticket and instant, and counts served tickets and fed days per local day', async () => {
+      const store = await open();
+      await seed(store);
+      await store.createOrg('desk', { id: 'd2', officeId: 'b-office', name: 'Desk 2' });
+      const served = (id: string, deskId: string, employeeId: string, ticket: string, iso: string) =>
+        ({ id, type: 'served', deskId, employeeId, ticket, at: at(iso) }) as const;
+      const first = await store.applyQueueEvents([
+        { id: 'o-1', type: 'opened', deskId: 'd2', employeeId: 'ivan', at: at('2026-05-01T23:00:00Z') }, // 2 May in Vladivostok
+        served('s-1', 'd1', 'elena', 'A1', '2026-05-01T01:00:00Z'),
+        served('s-2', 'd1', 'elena', 'A2', '2026-05-01T02:00:00Z'),
+        served('s-3', 'd1', 'elena', 'A3', '2026-05-01T15:00:00Z'), // 1 May 15:00 UTC = 2 May 01:00 local
+      ]);
+      expect(first).toMatchObject({ ok: true, stored: 4, duplicates: 0 });
+      // The same ticket, desk and instant under another id (served.csv's) is a duplicate; another desk's A1 is not.
+      const again = await store.applyQueueEvents([
+        served('csv/d1/A1', 'd1', 'elena', 'A1', '2026-05-01T01:00:00Z'),
+        served('s-4', 'd2', 'ivan', 'A1', '2026-05-01T01:00:00Z'),
+      ]);
+      expect(again).toMatchObject({ ok: true, stored: 1, duplicates: 1 });
+      const may1 = dayNumber(2026, 5, 1);
+      const may2 = dayNumber(2026, 5, 2);
+      const byDay = <T extends { day: number }>(rows: T[]) => rows.sort((a, b) => a.day - b.day || (a > b ? 1 : -1));
+      expect(byDay(await store.queueFedDays(['b-office', 'a-office'], may1, may2 + 1))).toEqual([
+        { officeId: 'b-office', day: may1 },
+        { officeId: 'b-office', day: may2 },
+      ]);
+      expect(byDay(await store.queueServed('employee', ['elena'], may1, may2 + 1))).toEqual([
+        { id: 'elena', officeId: 'b-office', day: may1, served: 2 },
+        { id: 'elena', officeId: 'b-office', day: may2, served: 1 },
+      ]);
+      // Ivan opened d2 on 2 May and served nobody there: a fed day, no served row.
+      expect(await store.queueServed('desk', null, may2, may2 + 1)).toEqual([{ id: 'd1', officeId: 'b-office', day: may2, served: 1 }]);
+      await store.close();
+    });
+
     it('stores company settings; new misuse rules judge every stored press again', async () => {
       const store = await open();
       await seed(store);

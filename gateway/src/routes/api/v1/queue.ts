@@ -1,12 +1,16 @@
 /**
  * The queue system's link (key role `queue`): operators opening and closing desks become assignments (and so
  * the duty on the kiosks), tickets called and served are stored once per id — served tickets are each
- * employee's and desk's visitors.
+ * employee's and desk's visitors. A day's served tickets can also come as a CSV file (`served.csv`): a
+ * ticket served at a desk at an instant is one visitor whichever way it came, however often.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { httpError } from '../../../plugins/app/errors.js';
 import type { QueueEvent } from '../../../domain/organisation.js';
+import { slicer } from '../../../lib/event-loop.js';
+import { rotaInstant, type RotaError } from '../../../scoring/rota.js';
+import { parseServed, SERVED_COLUMNS, SERVED_MAX_ROWS, servedCsvId } from '../../../scoring/served-csv.js';
 import { errorReplies } from '../../schemas.js';
 import type { ApiDeps } from './deps.js';
 
@@ -21,7 +25,76 @@ const QueueEventBody = Type.Object({
   at: Type.String({ format: 'date-time' }),
 });
 
+const CsvErrors = Type.Object({
+  error: Type.String(),
+  message: Type.String(),
+  errors: Type.Array(Type.Object({ line: Type.Integer(), message: Type.String() })),
+});
+/** Errors named in the message; the rest are in `errors`. */
+const SHOWN = 20;
+/** A served time this far ahead of the gateway's clock is a mistake (a wrong date or zone), not clock skew. */
+const FUTURE_SLACK_MS = 5 * 60_000;
+
 export const queueRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store, guard, mqtt }) => {
+  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 4 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+
+  app.post(
+    '/queue/served.csv',
+    {
+      onRequest: guard('queue', 'admin'),
+      schema: {
+        tags: ['queue system'],
+        summary: `Import a day's served tickets (text/csv: ${SERVED_COLUMNS.join(', ')}; served = local time of the desk's office or ISO with an offset; at most ${SERVED_MAX_ROWS} rows), all or nothing; every error with its line. A ticket served at a desk at an instant counts once, also when the events endpoint sent it too. Queue, admin`,
+        consumes: ['text/csv'],
+        body: Type.String({ description: 'CSV; a header line naming the columns is optional' }),
+        response: {
+          200: Type.Object({
+            stored: Type.Integer({ description: 'served tickets new to the gateway' }),
+            duplicates: Type.Integer({ description: 'served tickets already stored (this file again, or the events endpoint)' }),
+          }),
+          400: CsvErrors,
+          401: errorReplies[401],
+          403: errorReplies[403],
+        },
+      },
+    },
+    async (req, reply) => {
+      const { rows, errors } = await parseServed(req.body);
+      const zones = new Map<string, string | undefined>(); // desk → its office's zone (undefined: not found)
+      const operators = new Map<string, boolean>();
+      const events: QueueEvent[] = [];
+      const now = Date.now();
+      const pause = slicer();
+      for (const r of rows) {
+        await pause();
+        if (!zones.has(r.desk)) {
+          const desk = await store.getOrg('desk', r.desk);
+          zones.set(r.desk, desk ? (await store.getOrg('office', desk.officeId))?.timeZone : undefined);
+        }
+        if (!operators.has(r.operator)) operators.set(r.operator, (await store.getOrg('employee', r.operator)) !== undefined);
+        const zone = zones.get(r.desk);
+        if (!zone) errors.push({ line: r.line, message: `desk: desk "${r.desk}" not found` });
+        if (!operators.get(r.operator)) errors.push({ line: r.line, message: `operator: employee "${r.operator}" not found` });
+        if (!zone) continue;
+        const at = rotaInstant(r.served, zone);
+        if (typeof at === 'string') errors.push({ line: r.line, message: `served: ${at}` });
+        else if (at > now + FUTURE_SLACK_MS) errors.push({ line: r.line, message: `served: ${r.served} is in the future` });
+        else
+          events.push({
+            id: servedCsvId(r.desk, r.ticket, at),
+            type: 'served',
+            deskId: r.desk,
+            employeeId: r.operator,
+            ticket: r.ticket,
+            at,
+          });
+      }
+      if (errors.length) return reply.code(400).send(refusal(errors.sort((a, b) => a.line - b.line)));
+      const result = await store.storeServed(events);
+      req.log.info(result, 'served tickets imported');
+      return result;
+    },
+  );
   app.post(
     '/queue/events',
     {
@@ -69,3 +142,14 @@ export const queueRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
     },
   );
 };
+
+function refusal(errors: RotaError[]) {
+  return {
+    error: 'Bad Request',
+    message: `served tickets refused, nothing stored: ${errors
+      .slice(0, SHOWN)
+      .map((e) => `line ${e.line}: ${e.message}`)
+      .join('; ')}${errors.length > SHOWN ? `; and ${errors.length - SHOWN} more` : ''}`,
+    errors,
+  };
+}

@@ -56,7 +56,7 @@ export const rotaRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { stor
             .join('; ')}${errors.length > SHOWN ? `; and ${errors.length - SHOWN} more` : ''}`,
           errors,
         });
-      const { rows, errors } = parseRota(req.body);
+      const { rows, errors } = await parseRota(req.body);
       const zones = new Map<string, string | undefined>(); // desk → its office's zone (undefined: not found or hidden)
       const employees = new Map<string, boolean>();
       const list: Array<Assignment & { line: number }> = [];
