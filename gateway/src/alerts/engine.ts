@@ -180,14 +180,16 @@ export class AlertEngine {
   private async judge(rule: AlertRule, target: CountTarget, now: number): Promise<Verdict> {
     const from = now - (rule.windowMinutes ?? 0) * MINUTE;
     const settings = await this.store.getSettings();
-    const [window, baseline] = await Promise.all([
+    const cusum = rule.mode === 'statistical' && rule.statistic === 'cusum';
+    const [window, sequence, baseline] = await Promise.all([
       this.store.alerts.windowCounts(target, from, now + CLOCK_SLACK_MS),
+      cusum ? this.store.alerts.windowButtons(target, from, now + CLOCK_SLACK_MS) : undefined,
       rule.mode === 'statistical'
         ? // Whole local hours before the window's own: the baseline never overlaps the window.
           this.store.alerts.baselineCounts(target, from - (rule.baselineDays ?? DEFAULT_BASELINE_DAYS) * DAY, from - HOUR + 1)
         : undefined,
     ]);
-    return judgeCounts(rule, { window, ...(baseline ? { baseline } : {}), from, to: now, settings });
+    return judgeCounts(rule, { window, ...(baseline ? { baseline } : {}), ...(sequence ? { sequence } : {}), from, to: now, settings });
   }
 
   /** The subject and whose presses it counts; undefined when the scope's entity is gone. */
