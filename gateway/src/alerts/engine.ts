@@ -238,11 +238,16 @@ export class AlertEngine {
 
   /** Each kiosk of the rule's scope, a page at a time, giving the event loop a turn between kiosks. */
   private async evaluateFleet(rule: AlertRule, now: number, step: (s: AlertSubject, v: Verdict) => Promise<void>): Promise<void> {
-    const offices = rule.scope.level === 'office' ? [rule.scope.id!] : undefined;
+    const { level, id } = rule.scope;
+    // An office's kiosks, or the kiosks with a panel bound to the desk (its office saved with the rule).
+    const offices = level === 'office' ? [id!] : level === 'desk' ? rule.officeIds : undefined;
     const pause = slicer();
     let after: string | undefined;
     for (;;) {
-      const page = await this.store.listKiosks(after, KIOSK_PAGE, offices);
+      const page =
+        level === 'desk'
+          ? await this.store.listKiosks(after, KIOSK_PAGE, undefined, { desk: id! })
+          : await this.store.listKiosks(after, KIOSK_PAGE, offices);
       for (const k of page) {
         const health = kioskHealth({ status: k.status, track: k.track, thresholds: this.opts.health, now });
         const officeIds = offices ?? (k.officeId ? [k.officeId] : []);

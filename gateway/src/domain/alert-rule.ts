@@ -18,7 +18,7 @@ export const FLEET_CONDITIONS: readonly FleetCondition[] = ['offline', 'board-di
 export interface AlertRuleSpec {
   name: string;
   kind: AlertRuleKind;
-  /** Whose presses; a fleet rule watches each kiosk of the company or of one office. */
+  /** Whose presses; a fleet rule watches each kiosk of the company, of one office or of one desk. */
   scope: { level: AlertScopeLevel; id?: string };
   mode?: 'threshold' | 'statistical';
   enabled?: boolean;
@@ -98,8 +98,8 @@ export function ruleProblems(r: AlertRuleSpec): string[] {
   if (r.scope.level === 'company' ? r.scope.id !== undefined : r.scope.id === undefined) {
     problems.push(r.scope.level === 'company' ? 'scope.id: a company scope has no id' : `scope.id: required for a ${r.scope.level} scope`);
   }
-  if (r.kind === 'fleet' && r.scope.level !== 'company' && r.scope.level !== 'office') {
-    problems.push('scope.level: a fleet rule watches the kiosks of the company or of one office');
+  if (r.kind === 'fleet' && r.scope.level !== 'company' && r.scope.level !== 'office' && r.scope.level !== 'desk') {
+    problems.push('scope.level: a fleet rule watches the kiosks of the company, of one office or of one desk');
   }
   if (r.mode === 'statistical' && r.kind !== 'share') problems.push(`mode: statistical applies to share rules, not ${r.kind}`);
   for (const key of ['statistic', 'oddsRatio'] as const) {

@@ -324,6 +324,39 @@ export function alertSuite(database: 'sqlite' | 'postgres'): void {
       await status(true);
       await until(async () => ((await ok(app, 'GET', `/alerts/${alert.id}`)).state === 'closed' ? true : undefined), 'fleet auto-close');
     });
+
+    it('per desk: only the kiosks with a panel bound to the desk are its subjects', async () => {
+      const r = await rule({
+        name: 'desk C-1 board',
+        kind: 'fleet',
+        condition: 'board-disconnected',
+        scope: { level: 'desk', id: 'c-1' },
+        autoCloseAfterMinutes: 0,
+      });
+      expect(r.officeIds).toEqual(['c']);
+      const status = (kioskId: string, connected: boolean) =>
+        kiosks
+          .get(kioskId)!
+          .client.publishAsync(
+            kioskTopic(prefix, kioskId, 'status'),
+            JSON.stringify({ v: 1, state: 'online', board: { connected, kind: 'firmata' } }),
+            { qos: 1, retain: true },
+          );
+      // k-d (office D, no desk) loses its board first, then k-c (desk C-1): only k-c's alert opens.
+      await status('k-d', false);
+      await status('k-c', false);
+      const [alert] = await opened(r.id, 'the desk fleet alert');
+      await judged();
+      const items = await alertsOf(r.id);
+      expect(items.map((a: { scope: unknown }) => a.scope)).toEqual([{ level: 'kiosk', id: 'k-c' }]);
+      expect(alert).toMatchObject({ severity: 'fleet', officeIds: ['c'], evidence: { problem: { rule: 'board-disconnected' } } });
+      await status('k-c', true);
+      await status('k-d', true);
+      await until(
+        async () => ((await ok(app, 'GET', `/alerts/${alert.id}`)).state === 'closed' ? true : undefined),
+        'desk fleet auto-close',
+      );
+    });
   });
 
   describe('lifecycle, deduplication and scope', () => {
@@ -444,7 +477,11 @@ export function alertSuite(database: 'sqlite' | 'postgres'): void {
       ],
       ['count of 0', { ...base, kind: 'count', button: 'bad', threshold: 0 }, /count of at least 1/],
       ['index without comparison', { ...base, kind: 'index', index: 'csat' }, /comparison: required/],
-      ['fleet on a desk', { name: 'f', kind: 'fleet', condition: 'offline', scope: { level: 'desk', id: 'a-1' } }, /fleet rule watches/],
+      [
+        'fleet on an employee',
+        { name: 'f', kind: 'fleet', condition: 'offline', scope: { level: 'employee', id: 'x' } },
+        /fleet rule watches the kiosks of the company, of one office or of one desk/,
+      ],
       ['fleet without condition', { name: 'f', kind: 'fleet', scope: { level: 'company' } }, /condition: required/],
       ['a field of another kind', { ...base, button: 'bad' }, /button: not a field of a share rule/],
       ['office scope without id', { ...base, scope: { level: 'office' } }, /scope.id: required/],

@@ -27,7 +27,7 @@ export const AlertRuleBody = Type.Object(
         level: lit('company', 'region', 'office', 'desk', 'employee'),
         id: Type.Optional(Ref),
       },
-      { additionalProperties: false, description: 'fleet rules: company or office (each kiosk of it is a subject)' },
+      { additionalProperties: false, description: 'fleet rules: company, office or desk (each kiosk of it is a subject)' },
     ),
     mode: Type.Optional(lit('threshold', 'statistical')),
     enabled: Type.Optional(Type.Boolean()),
