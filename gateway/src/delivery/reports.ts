@@ -41,6 +41,7 @@ export async function officeFigures(store: Store, office: Office, from: string, 
   const s = await subjectScores(store, officeSubject('office', office.id, office), { from, to, bucket: 'none' });
   const k = s.total.scores;
   return {
+    id: office.id,
     name: office.name,
     timeZone: office.timeZone,
     from,
@@ -105,7 +106,7 @@ export async function buildReport(
 }
 
 /** Makes the deliveries of every report now due; returns how many were new. */
-export async function scheduleReports(store: Store, now: number, log: Logger): Promise<number> {
+export async function scheduleReports(store: Store, now: number, log: Logger, publicUrl?: string): Promise<number> {
   let made = 0;
   for (const s of await store.deliveries.listSubscriptions('email')) {
     if (!s.enabled || s.reports.length === 0) continue;
@@ -117,7 +118,7 @@ export async function scheduleReports(store: Store, now: number, log: Logger): P
       if (await store.deliveries.hasDelivery(idemKey)) continue;
       try {
         const data = await buildReport(store, s, f, offices, label);
-        const payload = JSON.stringify(reportMail(data, s.language));
+        const payload = JSON.stringify(reportMail(data, s.language, publicUrl));
         made += await store.deliveries.addDeliveries(
           [{ idemKey, subscriptionId: s.id, channel: 'email', target: s.target, officeIds: offices.map((o) => o.id), payload }],
           now,
