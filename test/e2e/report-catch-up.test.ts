@@ -32,7 +32,7 @@ it('periods that ended while every gateway was down are mailed once on start, by
   smtp = await startSmtpSink();
   const databaseUrl = await pgServer.newDatabase('lb_reports');
   const env = { LB_SMTP_HOST: '127.0.0.1', LB_SMTP_PORT: String(smtp.port), LB_DELIVERY_POLL_MS: '50' };
-  const start = () => startGateway({ databaseUrl, env, logLevel: 'debug' });
+  const start = () => startGateway({ databaseUrl, env, logLevel: 'debug', readyTimeoutMs: 60_000 });
   const first = await start();
   gateways.push(first);
   expect((await first.api('POST', '/api/v1/offices', { id: 'ekb', name: 'Екатеринбург-1', timeZone: 'UTC' })).status).toBe(201);
