@@ -18,7 +18,7 @@ export interface Evidence {
   share?: number;
   baseline?: number;
   p?: number;
-  cusum?: number;
+  cusum?: number | { value: number; limit: number };
   threshold?: number;
   value?: number;
   count?: number;
@@ -78,8 +78,8 @@ export interface AlertRule {
   healthRule?: string;
   /** How long the condition must hold (index-threshold, kiosk-health). */
   durationMinutes?: number;
-  /** Statistical mode: a one-sided test at this confidence, never below the minimum sample (share rules). */
-  test?: 'binomial';
+  /** Statistical mode: a one-sided test or a CUSUM at this confidence, never below the minimum sample (share rules). */
+  test?: 'binomial' | 'cusum';
   confidence?: number;
   minSample?: number;
   autoCloseMinutes?: number;
@@ -131,6 +131,7 @@ interface ApiRule {
   button?: AlertRule['button'];
   condition?: string;
   forMinutes?: number;
+  statistic?: 'test' | 'cusum';
   confidence?: number;
   minSample?: number;
   autoCloseAfterMinutes?: number;
@@ -163,6 +164,7 @@ export function ruleToApi(b: RuleBody): Omit<ApiRule, 'id' | 'enabled'> & { enab
     out.forMinutes = b.durationMinutes;
   }
   if (out.mode === 'statistical' && b.confidence !== undefined) out.confidence = b.confidence;
+  if (out.mode === 'statistical' && b.test === 'cusum') out.statistic = 'cusum';
   if (b.minSample !== undefined) out.minSample = b.minSample;
   if (b.autoCloseMinutes !== undefined) out.autoCloseAfterMinutes = b.autoCloseMinutes;
   return out;
@@ -185,7 +187,7 @@ export function ruleFromApi(r: ApiRule): AlertRule {
     ...(r.button ? { button: r.button } : {}),
     ...(r.condition ? { healthRule: r.condition } : {}),
     ...(r.durationMinutes !== undefined || r.forMinutes !== undefined ? { durationMinutes: r.durationMinutes ?? r.forMinutes } : {}),
-    ...(r.mode === 'statistical' ? { test: 'binomial' as const } : {}),
+    ...(r.mode === 'statistical' ? { test: r.statistic === 'cusum' ? ('cusum' as const) : ('binomial' as const) } : {}),
     ...(r.confidence !== undefined ? { confidence: r.confidence } : {}),
     ...(r.minSample !== undefined ? { minSample: r.minSample } : {}),
     ...(r.autoCloseAfterMinutes !== undefined ? { autoCloseMinutes: r.autoCloseAfterMinutes } : {}),

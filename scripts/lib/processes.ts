@@ -119,6 +119,8 @@ export interface GatewayProcessOptions {
   fdLimit?: number;
   /** Flags for node itself, e.g. `--import` of a probe (LOOP_DELAY_PROBE). */
   nodeArgs?: string[];
+  /** How long to wait for 'gateway ready' (default 20 s); tests starting several at once on busy cores wait longer. */
+  readyTimeoutMs?: number;
 }
 
 /**
@@ -159,7 +161,7 @@ export async function startGateway(opts: GatewayProcessOptions = {}): Promise<Ga
   });
   const proc = new LoggedProcess(opts.mqtt?.clientId ? `gateway ${opts.mqtt.clientId}` : 'gateway', child);
   const ready = await Promise.race([
-    proc.waitFor((l) => l.msg === 'gateway ready', 'gateway ready'),
+    proc.waitFor((l) => l.msg === 'gateway ready', 'gateway ready', opts.readyTimeoutMs),
     proc.exited.then((code) => {
       throw new Error(`gateway exited with ${code}: ${proc.stderr.join('')}`);
     }),

@@ -89,3 +89,67 @@ export function significantShift(
   const significant = test.pValue < 1 - opts.confidence;
   return { significant, reason: significant ? 'significant' : 'not-significant', test };
 }
+
+/** The CUSUM's figures as an alert states them. */
+export interface CusumState {
+  /** The CUSUM at the window's last press, and the limit it must reach. */
+  value: number;
+  limit: number;
+  /** The baseline's share (smoothed: (x + ½)/(n + 1), never 0 or 1) and the shifted share the CUSUM watches for. */
+  p0: number;
+  p1: number;
+  oddsRatio: number;
+}
+
+/**
+ * The limit h for a CUSUM of log-likelihood ratios at `confidence`: ln(1/(1 − confidence)). The CUSUM at the
+ * last press is the largest sum of the log-likelihood ratios of a run of the latest presses; read backwards
+ * those sums are a random walk whose likelihood ratio is a martingale of mean 1 under the baseline, so by
+ * Ville's inequality P(CUSUM ≥ h) ≤ e^−h = 1 − confidence at any one evaluation.
+ */
+export function cusumLimit(confidence: number): number {
+  return Math.log(1 / (1 - confidence));
+}
+
+/**
+ * The Bernoulli CUSUM (Steiner, Cook, Farewell & Treasure 2000, constant risk) of `outcomes` in time order,
+ * true = the watched kind (a bad press, say): S₀ = 0, Sₜ = max(0, Sₜ₋₁ + wₜ) with the log-likelihood ratio
+ * of the share p₁ whose odds are `oddsRatio` times p₀'s: w = ln R − ln(1 − p₀ + R·p₀) for a watched press,
+ * −ln(1 − p₀ + R·p₀) for another.
+ */
+export function bernoulliCusum(outcomes: readonly boolean[], p0: number, oddsRatio: number): number {
+  const down = -Math.log(1 - p0 + oddsRatio * p0);
+  const up = Math.log(oddsRatio) + down;
+  let s = 0;
+  for (const o of outcomes) s = Math.max(0, s + (o ? up : down));
+  return s;
+}
+
+/**
+ * The statistical mode's decision with the CUSUM: the window holds at least `minSample` presses, the
+ * baseline at least one, and the CUSUM of the window's presses (in time order) is at or over its limit.
+ */
+export function cusumShift(
+  outcomes: readonly boolean[],
+  baseline: Sample,
+  opts: { confidence: number; minSample: number; oddsRatio: number },
+): { significant: boolean; reason: 'significant' | 'small-sample' | 'no-baseline' | 'not-significant'; cusum: CusumState | null } {
+  if (!(opts.confidence > 0 && opts.confidence < 1)) throw new RangeError(`confidence: must be in (0, 1), got ${opts.confidence}`);
+  if (!(opts.oddsRatio > 1)) throw new RangeError(`oddsRatio: must be above 1, got ${opts.oddsRatio}`);
+  let cusum: CusumState | null = null;
+  if (baseline.n > 0) {
+    const p0 = (baseline.x + 0.5) / (baseline.n + 1);
+    const r = opts.oddsRatio;
+    cusum = {
+      value: bernoulliCusum(outcomes, p0, r),
+      limit: cusumLimit(opts.confidence),
+      p0,
+      p1: (r * p0) / (1 - p0 + r * p0),
+      oddsRatio: r,
+    };
+  }
+  if (outcomes.length < opts.minSample) return { significant: false, reason: 'small-sample', cusum };
+  if (!cusum) return { significant: false, reason: 'no-baseline', cusum };
+  const significant = cusum.value >= cusum.limit;
+  return { significant, reason: significant ? 'significant' : 'not-significant', cusum };
+}

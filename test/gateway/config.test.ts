@@ -80,9 +80,16 @@ describe('loadConfig', () => {
     ['LB_HTTP_TRUST_PROXY', 'proxy.example'],
     ['LB_HTTP_REQUEST_TIMEOUT_MS', '0'],
     ['LB_HTTP_MAX_CONNECTIONS', '0'],
+    ['LB_PUBLIC_URL', 'lb.example.com'],
+    ['LB_PUBLIC_URL', 'ftp://lb.example.com'],
   ])('names %s in the error for "%s"', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));
+  });
+
+  it('LB_PUBLIC_URL: the console’s address for mail links, its trailing slash dropped; absent by default', () => {
+    expect(loadConfig({ LB_PUBLIC_URL: 'https://lb.example.com/console/' }).delivery.publicUrl).toBe('https://lb.example.com/console');
+    expect(loadConfig({}).delivery.publicUrl).toBeUndefined();
   });
 
   it('lists every bad variable at once, each by name, then the rules between variables', () => {

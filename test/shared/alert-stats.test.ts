@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { erfc, normalUpperTail, proportionTest, significantShift } from '../../shared/src/alert-stats.js';
+import {
+  bernoulliCusum,
+  cusumLimit,
+  cusumShift,
+  erfc,
+  normalUpperTail,
+  proportionTest,
+  significantShift,
+} from '../../shared/src/alert-stats.js';
 
 describe('normal tail', () => {
   // Standard normal table: the one-sided critical values of 90 %, 95 %, 97.5 %, 99 %, 99.9 %.
@@ -83,5 +91,68 @@ describe('significantShift: the statistical mode’s verdict', () => {
     // z = 0.92881 → p = 0.1765: significant at 80 %, not at 95 %.
     expect(significantShift({ x: 6, n: 40 }, { x: 20, n: 200 }, 'greater', { confidence: 0.8, minSample: 30 }).significant).toBe(true);
     expect(() => significantShift({ x: 6, n: 40 }, { x: 20, n: 200 }, 'greater', { confidence: 1, minSample: 30 })).toThrow(RangeError);
+  });
+});
+
+describe('Bernoulli CUSUM', () => {
+  // Baseline 19 bad of 199: p₀ = 19.5 / 200 = 0.0975; odds ratio 2: 1 − p₀ + 2p₀ = 1.0975.
+  const p0 = 0.0975;
+  const down = -Math.log(1.0975); // −0.093032 for a good press
+  const up = Math.log(2) + down; // +0.600115 for a bad one
+
+  it('adds ln 2 − ln 1.0975 per bad press, subtracts ln 1.0975 per good one, never below 0', () => {
+    expect(bernoulliCusum([true, true, false, true], p0, 2)).toBeCloseTo(3 * up + down, 12); // 1.707313
+    expect(bernoulliCusum([true, false, false, false, false, false, false, false], p0, 2)).toBe(0); // 0.60 − 7·0.093 < 0
+    expect(bernoulliCusum([false, false, true], p0, 2)).toBeCloseTo(up, 12); // the goods before do not bank credit
+  });
+
+  it('its limit at 95 % is ln 20 = 2.9957', () => {
+    expect(cusumLimit(0.95)).toBeCloseTo(2.995732, 6);
+    expect(cusumLimit(0.99)).toBeCloseTo(Math.log(100), 12);
+  });
+
+  it('never decides on fewer than minSample presses, nor without a baseline; fires at the limit', () => {
+    const opts = { confidence: 0.95, minSample: 10, oddsRatio: 2 };
+    const sixBad = Array.from({ length: 6 }, () => true);
+    const small = cusumShift(sixBad, { x: 19, n: 199 }, opts);
+    expect(small.cusum!.value).toBeCloseTo(6 * up, 12); // 3.60: over the limit, but 6 < 10 presses
+    expect(small).toMatchObject({ significant: false, reason: 'small-sample' });
+    expect(cusumShift([...sixBad, false, false, false, false], { x: 0, n: 0 }, opts)).toMatchObject({
+      significant: false,
+      reason: 'no-baseline',
+      cusum: null,
+    });
+    // 4 goods then 6 bads: 6·0.600115 = 3.6007 ≥ 2.9957. 6 bads then 4 goods: 3.6007 − 4·0.093032 = 3.2285, still ≥.
+    const shifted = cusumShift([false, false, false, false, ...sixBad], { x: 19, n: 199 }, opts);
+    expect(shifted).toMatchObject({ significant: true, reason: 'significant' });
+    expect(shifted.cusum).toMatchObject({ p0, oddsRatio: 2 });
+    expect(shifted.cusum!.limit).toBeCloseTo(Math.log(20), 12);
+    expect(shifted.cusum!.p1).toBeCloseTo((2 * p0) / 1.0975, 12); // 0.17768: odds doubled
+    // 1 bad in 10 (the baseline's rate): 0.600115 − 9·0.093032 < 0 → 0.
+    const noise = cusumShift([true, ...Array.from({ length: 9 }, () => false)], { x: 19, n: 199 }, opts);
+    expect(noise).toMatchObject({ significant: false, reason: 'not-significant', cusum: { value: 0 } });
+  });
+
+  it('false alarms at the baseline rate stay under 1 − confidence (Ville); a doubled rate is caught', () => {
+    // mulberry32 with a fixed seed: the same draws every run.
+    let a = 42;
+    const random = () => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+    };
+    const opts = { confidence: 0.95, minSample: 30, oddsRatio: 2 };
+    const rate = (p: number) => {
+      let alarms = 0;
+      for (let i = 0; i < 4000; i++) {
+        const outcomes = Array.from({ length: 200 }, () => random() < p);
+        if (cusumShift(outcomes, { x: 100, n: 999 }, opts).significant) alarms++;
+      }
+      return alarms / 4000;
+    };
+    expect(rate(0.1)).toBeLessThan(0.05); // windows of 200 presses at the baseline's 10 %
+    expect(rate(0.2)).toBeGreaterThan(0.9); // at 20 %
+    expect(() => cusumShift([], { x: 1, n: 2 }, { ...opts, oddsRatio: 1 })).toThrow(/oddsRatio/);
   });
 });

@@ -206,12 +206,17 @@ describe('the console in Chromium', { timeout: 180_000 }, () => {
     const enValue = await p.page.locator('#figures .card .value').first().textContent();
     expect(await p.page.textContent('nav')).toContain('Overview');
     expect(await p.page.textContent('#figures')).toContain('ИНК Офис (Office CSI)');
+    // The trend charts' legend names the time axis in the page's language (uPlot's default is "Time").
+    const timeLabel = () => p.page.locator('.trends .u-legend .u-series:first-child .u-label').first().textContent();
+    expect(await timeLabel()).toBe('Time');
     await p.page.click('#lang');
     await p.page.waitForFunction(() => document.documentElement.lang === 'ru');
     await p.page.waitForSelector('#figures');
     expect(await p.page.textContent('nav')).toContain('Обзор');
     expect(await p.page.textContent('#figures')).toContain('ИНК Офис');
     expect(await p.page.textContent('#figures')).toContain('Изменение');
+    await p.page.waitForSelector('.trends .u-legend');
+    expect(await timeLabel()).toBe('Время');
     const ruValue = await p.page.locator('#figures .card .value').first().textContent();
     // The same figure: a decimal point in English, a decimal comma in Russian.
     expect(enValue).toMatch(/^\d+\.\d %$|^\d+\.\d%$|^-?\d+\.\d$/);

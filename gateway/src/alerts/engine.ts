@@ -180,14 +180,16 @@ export class AlertEngine {
   private async judge(rule: AlertRule, target: CountTarget, now: number): Promise<Verdict> {
     const from = now - (rule.windowMinutes ?? 0) * MINUTE;
     const settings = await this.store.getSettings();
-    const [window, baseline] = await Promise.all([
+    const cusum = rule.mode === 'statistical' && rule.statistic === 'cusum';
+    const [window, sequence, baseline] = await Promise.all([
       this.store.alerts.windowCounts(target, from, now + CLOCK_SLACK_MS),
+      cusum ? this.store.alerts.windowButtons(target, from, now + CLOCK_SLACK_MS) : undefined,
       rule.mode === 'statistical'
         ? // Whole local hours before the window's own: the baseline never overlaps the window.
           this.store.alerts.baselineCounts(target, from - (rule.baselineDays ?? DEFAULT_BASELINE_DAYS) * DAY, from - HOUR + 1)
         : undefined,
     ]);
-    return judgeCounts(rule, { window, ...(baseline ? { baseline } : {}), from, to: now, settings });
+    return judgeCounts(rule, { window, ...(baseline ? { baseline } : {}), ...(sequence ? { sequence } : {}), from, to: now, settings });
   }
 
   /** The subject and whose presses it counts; undefined when the scope's entity is gone. */
@@ -236,11 +238,16 @@ export class AlertEngine {
 
   /** Each kiosk of the rule's scope, a page at a time, giving the event loop a turn between kiosks. */
   private async evaluateFleet(rule: AlertRule, now: number, step: (s: AlertSubject, v: Verdict) => Promise<void>): Promise<void> {
-    const offices = rule.scope.level === 'office' ? [rule.scope.id!] : undefined;
+    const { level, id } = rule.scope;
+    // An office's kiosks, or the kiosks with a panel bound to the desk (its office saved with the rule).
+    const offices = level === 'office' ? [id!] : level === 'desk' ? rule.officeIds : undefined;
     const pause = slicer();
     let after: string | undefined;
     for (;;) {
-      const page = await this.store.listKiosks(after, KIOSK_PAGE, offices);
+      const page =
+        level === 'desk'
+          ? await this.store.listKiosks(after, KIOSK_PAGE, undefined, { desk: id! })
+          : await this.store.listKiosks(after, KIOSK_PAGE, offices);
       for (const k of page) {
         const health = kioskHealth({ status: k.status, track: k.track, thresholds: this.opts.health, now });
         const officeIds = offices ?? (k.officeId ? [k.officeId] : []);

@@ -25,7 +25,9 @@ export function startDelivery(store: Store, config: DeliveryConfig, log: Logger)
   const checkReports = (): Promise<void> => {
     checking = checking.then(async () => {
       try {
-        if ((await scheduleReports(store, Date.now(), log)) > 0) worker.wake();
+        const made = await scheduleReports(store, Date.now(), log, config.publicUrl);
+        log.debug({ made }, 'report schedule checked');
+        if (made > 0) worker.wake();
       } catch (err) {
         log.warn({ err }, 'report schedule failed; will try again');
       }

@@ -25,6 +25,8 @@ export function planDeliveries(
   events: readonly AlertEventRow[],
   subs: readonly Subscription[],
   regionOffices: ReadonlyMap<string, readonly string[]>,
+  /** LB_PUBLIC_URL: mail links are absolute with it (none without). */
+  publicUrl?: string,
 ): NewDelivery[] {
   const out: NewDelivery[] = [];
   for (const e of events) {
@@ -47,7 +49,7 @@ export function planDeliveries(
       const payload =
         s.channel === 'webhook'
           ? JSON.stringify({ id: String(e.id), type: `alert.${e.kind}`, createdAt: e.at, data: e.payload } satisfies WebhookBody)
-          : JSON.stringify(alertMail(e.kind, e.payload as AlertPayload, s.language, ''));
+          : JSON.stringify(alertMail(e.kind, e.payload as AlertPayload, s.language, publicUrl));
       out.push({ idemKey: `${e.id}:${s.id}`, subscriptionId: s.id, channel: s.channel, target: s.target, officeIds: e.officeIds, payload });
     }
   }

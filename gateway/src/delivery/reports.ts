@@ -1,14 +1,16 @@
 /**
- * Scheduled email reports: for each email subscription with report frequencies, the last completed
- * period (day, ISO week, month) in each office's own time zone is made one delivery, keyed
+ * Scheduled email reports: for each email subscription with report frequencies, each completed period
+ * (day, ISO week, month) in each office's own time zone is made one delivery, keyed
  * `report:<subscription>:<frequency>:<first local date>` — unique in the database, so of several gateways
- * one makes it and the worker sends it once. A new subscription gets the last completed period at once.
+ * one makes it and the worker sends it once. A new subscription gets the last completed period at once;
+ * after that every period from the one after the latest made, so periods that ended while every gateway
+ * was down are caught up on start (at most MAX_CATCH_UP of them, the latest).
  * A region's (or the company's) period is the one completed in all its offices' zones.
  */
 import type { Logger } from 'pino';
 import type { Office } from '../domain/organisation.js';
 import { type OfficeFigures, type ReportData, reportMail } from '../domain/report-render.js';
-import { dayOf, formatDay, startOfDay } from '../scoring/calendar.js';
+import { dayOf, formatDay, parseDate, startOfDay } from '../scoring/calendar.js';
 import { bucketStart, nextBucketStart } from '../scoring/periods.js';
 import { rankingRequest } from '../scoring/rankings.js';
 import { officeSubject } from '../scoring/scores.js';
@@ -17,6 +19,22 @@ import { ranking, subjectScores } from '../store/scores.js';
 import type { Store } from '../store/store.js';
 
 const BUCKET = { daily: 'day', weekly: 'week', monthly: 'month' } as const;
+/** A gateway down for longer sends no more than this many missed periods per subscription and frequency. */
+export const MAX_CATCH_UP = 7;
+
+/**
+ * The first local dates of the periods to make now: the last completed one for a subscription with none
+ * made yet, else every period after the latest made up to the last completed (the latest MAX_CATCH_UP).
+ */
+export function periodsDue(lastMade: number | undefined, lastDone: number, zone: string, f: ReportFrequency): number[] {
+  if (lastMade === undefined) return [lastDone];
+  const due: number[] = [];
+  for (let label = periodFrom(lastMade, zone, f).to; label <= lastDone; label = periodFrom(label, zone, f).to) {
+    due.push(label);
+    if (due.length > MAX_CATCH_UP) due.shift();
+  }
+  return due;
+}
 
 /** The first local date of the last period of this frequency that ended before `now` in `zone`. */
 export function lastCompleted(now: number, zone: string, f: ReportFrequency): number {
@@ -41,6 +59,7 @@ export async function officeFigures(store: Store, office: Office, from: string, 
   const s = await subjectScores(store, officeSubject('office', office.id, office), { from, to, bucket: 'none' });
   const k = s.total.scores;
   return {
+    id: office.id,
     name: office.name,
     timeZone: office.timeZone,
     from,
@@ -105,25 +124,31 @@ export async function buildReport(
 }
 
 /** Makes the deliveries of every report now due; returns how many were new. */
-export async function scheduleReports(store: Store, now: number, log: Logger): Promise<number> {
+export async function scheduleReports(store: Store, now: number, log: Logger, publicUrl?: string): Promise<number> {
   let made = 0;
   for (const s of await store.deliveries.listSubscriptions('email')) {
     if (!s.enabled || s.reports.length === 0) continue;
     const offices = await officesOf(store, s);
     if (offices.length === 0) continue;
     for (const f of s.reports) {
-      const label = Math.min(...offices.map((o) => lastCompleted(now, o.timeZone, f)));
-      const idemKey = `report:${s.id}:${f}:${formatDay(label)}`;
-      if (await store.deliveries.hasDelivery(idemKey)) continue;
-      try {
-        const data = await buildReport(store, s, f, offices, label);
-        const payload = JSON.stringify(reportMail(data, s.language));
-        made += await store.deliveries.addDeliveries(
-          [{ idemKey, subscriptionId: s.id, channel: 'email', target: s.target, officeIds: offices.map((o) => o.id), payload }],
-          now,
-        );
-      } catch (err) {
-        log.warn({ err, subscriptionId: s.id, frequency: f }, 'building a report failed; will try again');
+      const lastDone = Math.min(...offices.map((o) => lastCompleted(now, o.timeZone, f)));
+      const latest = await store.deliveries.lastReportDate(s.id, f);
+      const lastMade = latest === undefined ? undefined : parseDate(latest);
+      for (const label of periodsDue(lastMade, lastDone, offices[0]!.timeZone, f)) {
+        const idemKey = `report:${s.id}:${f}:${formatDay(label)}`;
+        if (await store.deliveries.hasDelivery(idemKey)) continue;
+        try {
+          const data = await buildReport(store, s, f, offices, label);
+          const payload = JSON.stringify(reportMail(data, s.language, publicUrl));
+          // Unique key: of gateways racing for the same period, one inserts it; the others insert nothing.
+          made += await store.deliveries.addDeliveries(
+            [{ idemKey, subscriptionId: s.id, channel: 'email', target: s.target, officeIds: offices.map((o) => o.id), payload }],
+            now,
+          );
+        } catch (err) {
+          log.warn({ err, subscriptionId: s.id, frequency: f }, 'building a report failed; will try again');
+          break; // the later periods wait for this one: a gap would never be filled
+        }
       }
     }
   }

@@ -153,7 +153,11 @@ export class DeliveryWorker {
       const regions = [...new Set(subs.flatMap((s) => (s.scope.level === 'region' && s.scope.id ? [s.scope.id] : [])))];
       const regionOffices = new Map<string, string[]>();
       for (const r of regions) regionOffices.set(r, await this.org.officesInRegions([r]));
-      const r = await this.store.fanOut(FAN_OUT_BATCH, (events, current) => planDeliveries(events, current, regionOffices), Date.now());
+      const r = await this.store.fanOut(
+        FAN_OUT_BATCH,
+        (events, current) => planDeliveries(events, current, regionOffices, this.config.publicUrl),
+        Date.now(),
+      );
       made += r.made;
       if (r.made > 0) this.wake();
       if (r.events === 0) break; // another gateway holds them

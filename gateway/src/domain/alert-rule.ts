@@ -4,7 +4,7 @@
  * The engine (../alerts/engine.ts) reads the counts and writes the alerts; durations and auto-close, which
  * need memory, are decided there from the stored condition times.
  */
-import { significantShift } from '../../../shared/src/alert-stats.js';
+import { cusumShift, significantShift, type CusumState } from '../../../shared/src/alert-stats.js';
 import { inkEstimate, type Button, type PanelKind } from '../../../shared/src/index.js';
 import type { HealthProblem } from './kiosk-health.js';
 import type { RawCounts } from './score.js';
@@ -18,7 +18,7 @@ export const FLEET_CONDITIONS: readonly FleetCondition[] = ['offline', 'board-di
 export interface AlertRuleSpec {
   name: string;
   kind: AlertRuleKind;
-  /** Whose presses; a fleet rule watches each kiosk of the company or of one office. */
+  /** Whose presses; a fleet rule watches each kiosk of the company, of one office or of one desk. */
   scope: { level: AlertScopeLevel; id?: string };
   mode?: 'threshold' | 'statistical';
   enabled?: boolean;
@@ -40,7 +40,13 @@ export interface AlertRuleSpec {
   /** fleet: the kiosk health problem, and for how long. */
   condition?: FleetCondition;
   forMinutes?: number;
-  /** statistical: confidence of the one-sided test, baseline length, least presses in the window. */
+  /**
+   * statistical: the one-sided two-proportion test of the window against the baseline (`test`, default) or
+   * a Bernoulli CUSUM of the window's presses in time order (`cusum`), at `confidence`; baseline length.
+   */
+  statistic?: 'test' | 'cusum';
+  /** cusum: the shift it watches for, as an odds ratio over the baseline's share (default 2: odds doubled). */
+  oddsRatio?: number;
   confidence?: number;
   baselineDays?: number;
   /** The least counted presses in the window for a verdict (statistical: default the company's minSample). */
@@ -61,7 +67,18 @@ export interface AlertRule extends AlertRuleSpec {
 }
 
 const FIELDS: Record<AlertRuleKind, readonly (keyof AlertRuleSpec)[]> = {
-  share: ['windowMinutes', 'threshold', 'direction', 'includeNeutral', 'panelKind', 'confidence', 'baselineDays', 'minSample'],
+  share: [
+    'windowMinutes',
+    'threshold',
+    'direction',
+    'includeNeutral',
+    'panelKind',
+    'statistic',
+    'oddsRatio',
+    'confidence',
+    'baselineDays',
+    'minSample',
+  ],
   index: ['windowMinutes', 'threshold', 'index', 'comparison', 'durationMinutes', 'panelKind', 'minSample'],
   count: ['windowMinutes', 'threshold', 'button', 'panelKind'],
   fleet: ['condition', 'forMinutes'],
@@ -81,10 +98,14 @@ export function ruleProblems(r: AlertRuleSpec): string[] {
   if (r.scope.level === 'company' ? r.scope.id !== undefined : r.scope.id === undefined) {
     problems.push(r.scope.level === 'company' ? 'scope.id: a company scope has no id' : `scope.id: required for a ${r.scope.level} scope`);
   }
-  if (r.kind === 'fleet' && r.scope.level !== 'company' && r.scope.level !== 'office') {
-    problems.push('scope.level: a fleet rule watches the kiosks of the company or of one office');
+  if (r.kind === 'fleet' && r.scope.level !== 'company' && r.scope.level !== 'office' && r.scope.level !== 'desk') {
+    problems.push('scope.level: a fleet rule watches the kiosks of the company, of one office or of one desk');
   }
   if (r.mode === 'statistical' && r.kind !== 'share') problems.push(`mode: statistical applies to share rules, not ${r.kind}`);
+  for (const key of ['statistic', 'oddsRatio'] as const) {
+    if (r.kind === 'share' && r.mode !== 'statistical' && r[key] !== undefined) problems.push(`${key}: only for statistical rules`);
+  }
+  if (r.oddsRatio !== undefined && r.statistic !== 'cusum') problems.push('oddsRatio: only for statistic cusum');
   if (r.kind !== 'fleet') need('windowMinutes', `for a ${r.kind} rule`);
   if (r.kind === 'share' && r.mode !== 'statistical') need('threshold', 'for a threshold share rule');
   if (r.kind === 'share' && r.includeNeutral && r.direction === 'positive') problems.push('includeNeutral: only for negative share rules');
@@ -114,6 +135,7 @@ export function withDefaults(r: AlertRuleSpec): AlertRuleSpec & { mode: 'thresho
 
 export const DEFAULT_CONFIDENCE = 0.95;
 export const DEFAULT_BASELINE_DAYS = 28;
+export const DEFAULT_ODDS_RATIO = 2;
 
 /** What an alert says about why it fired: the figures a person needs to trust it. */
 export interface Evidence {
@@ -129,6 +151,8 @@ export interface Evidence {
   baseline?: { n: number; x: number; share: number | null; days: number };
   z?: number;
   pValue?: number;
+  /** statistic cusum: the CUSUM at the window's last press, its limit, p₀ and the watched p₁. */
+  cusum?: CusumState;
   confidence?: number;
   minSample?: number;
   /** Fleet rules: the health problem and since when. */
@@ -147,6 +171,8 @@ export interface CountsInput {
   window: RawCounts;
   /** statistical: the baseline period's counted presses. */
   baseline?: RawCounts;
+  /** statistic cusum: the window's counted presses' buttons in time order. */
+  sequence?: readonly Button[];
   from: number;
   to: number;
   /** Company settings: minSample (statistical default) and neutralCountsAsDissatisfied (ИНК). */
@@ -197,7 +223,15 @@ export function judgeCounts(rule: AlertRule, input: CountsInput): Verdict {
     const b = input.baseline ?? { good: 0, neutral: 0, bad: 0, excluded: 0 };
     const bn = total(b);
     const bx = positive ? b.good : b.bad + (rule.includeNeutral ? b.neutral : 0);
-    const v = significantShift({ x, n }, { x: bx, n: bn }, 'greater', { confidence, minSample });
+    const cusum = rule.statistic === 'cusum';
+    const watched = (b: Button) => (positive ? b === 'good' : b === 'bad' || (rule.includeNeutral === true && b === 'neutral'));
+    const v = cusum
+      ? cusumShift(
+          (input.sequence ?? []).map(watched),
+          { x: bx, n: bn },
+          { confidence, minSample, oddsRatio: rule.oddsRatio ?? DEFAULT_ODDS_RATIO },
+        )
+      : significantShift({ x, n }, { x: bx, n: bn }, 'greater', { confidence, minSample });
     const e: Evidence = {
       ...evidence,
       n,
@@ -205,7 +239,8 @@ export function judgeCounts(rule: AlertRule, input: CountsInput): Verdict {
       ...(share === undefined ? {} : { share }),
       ...(rule.threshold === undefined ? {} : { threshold: rule.threshold }),
       baseline: { n: bn, x: bx, share: bn === 0 ? null : bx / bn, days: rule.baselineDays ?? DEFAULT_BASELINE_DAYS },
-      ...(v.test ? { z: v.test.z, pValue: v.test.pValue } : {}),
+      ...('test' in v && v.test ? { z: v.test.z, pValue: v.test.pValue } : {}),
+      ...('cusum' in v && v.cusum ? { cusum: v.cusum } : {}),
       confidence,
       minSample,
     };
@@ -261,8 +296,9 @@ export function alertTitle(rule: AlertRule, e: Evidence, subject: { en: string; 
           : rule.includeNeutral
             ? ['neutral+bad', 'нейтральных и плохих']
             : ['bad', 'плохих'];
-      const base = e.baseline ? ` vs ${pct(e.baseline.share ?? undefined)} baseline, p = ${e.pValue?.toPrecision(2)}` : '';
-      const baseRu = e.baseline ? ` против ${pct(e.baseline.share ?? undefined)} обычно, p = ${e.pValue?.toPrecision(2)}` : '';
+      const evidence = e.cusum ? `CUSUM ${e.cusum.value.toFixed(2)} ≥ ${e.cusum.limit.toFixed(2)}` : `p = ${e.pValue?.toPrecision(2)}`;
+      const base = e.baseline ? ` vs ${pct(e.baseline.share ?? undefined)} baseline, ${evidence}` : '';
+      const baseRu = e.baseline ? ` против ${pct(e.baseline.share ?? undefined)} обычно, ${evidence}` : '';
       return {
         en: `${subject.en}: ${what[0]} share ${pct(e.share)} (${e.x} of ${e.n}) in ${win}${base}`,
         ru: `${subject.ru}: доля ${what[1]} оценок ${pct(e.share)} (${e.x} из ${e.n}) за ${winRu}${baseRu}`,

@@ -24,6 +24,7 @@ const T = {
     report: { daily: 'Daily report', weekly: 'Weekly report', monthly: 'Monthly report' },
     alert: { opened: 'Alert opened', acknowledged: 'Alert acknowledged', commented: 'Alert comment', closed: 'Alert closed' },
     open: 'Open in the console',
+    openOffice: 'Open the office in the console',
     by: 'by',
     presses: 'presses',
     poster: 'Our results',
@@ -49,6 +50,7 @@ const T = {
       closed: 'Оповещение закрыто',
     },
     open: 'Открыть в консоли',
+    openOffice: 'Открыть офис в консоли',
     by: 'автор',
     presses: 'нажатий',
     poster: 'Наши результаты',
@@ -95,28 +97,40 @@ export interface AlertPayload {
   comment?: { by?: string; text?: string };
 }
 
-export function alertMail(kind: string, p: AlertPayload, lang: Lang, consoleBase: string): Rendered {
+/**
+ * A console page's absolute address: `publicUrl` (LB_PUBLIC_URL, no trailing slash) and the page's path
+ * (`/#/alerts/…`). Undefined without a public URL: a relative link is dead in a mail client.
+ */
+export function consoleLink(publicUrl: string | undefined, path: string): string | undefined {
+  return publicUrl ? `${publicUrl}${path.startsWith('/') ? '' : '/'}${path}` : undefined;
+}
+
+const anchor = (href: string, label: string) => `<p><a href="${escapeHtml(href)}">${escapeHtml(label)}</a></p>`;
+
+export function alertMail(kind: string, p: AlertPayload, lang: Lang, publicUrl: string | undefined): Rendered {
   const t = T[lang];
   const what = t.alert[kind as keyof typeof t.alert] ?? kind;
   const title = p.alert.title?.[lang] ?? p.alert.title?.en ?? p.alert.ruleName ?? p.alert.id;
-  const link = p.alert.url ? `${consoleBase}${p.alert.url}` : undefined;
+  const link = p.alert.url ? consoleLink(publicUrl, p.alert.url) : undefined;
   const lines = [
     `${what}: ${title}`,
     ...(p.alert.severity ? [`severity: ${p.alert.severity}`] : []),
     ...(p.alert.openedAt ? [`opened: ${p.alert.openedAt}`] : []),
     ...(p.comment?.text ? [`${t.by} ${p.comment.by ?? '?'}: ${p.comment.text}`] : []),
-    ...(link ? [`${t.open}: ${link}`] : []),
   ];
   const html = `<div style="font-family:sans-serif"><h2>${escapeHtml(what)}: ${escapeHtml(title)}</h2>${lines
     .slice(1)
     .map((l) => `<p>${escapeHtml(l)}</p>`)
-    .join('')}</div>`;
+    .join('')}${link ? anchor(link, t.open) : ''}</div>`;
+  if (link) lines.push(`${t.open}: ${link}`);
   return { subject: `[Loyalty Button] ${what}: ${title}`, text: `${lines.join('\n')}\n`, html };
 }
 
 // ── the scheduled report ──────────────────────────────────────────────────────────────────────────
 
 export interface OfficeFigures {
+  /** The office's id, for its console link. */
+  id?: string;
   name: string;
   timeZone: string;
   /** Local dates, `to` exclusive. */
@@ -140,7 +154,7 @@ export interface ReportData {
   openAlerts: Array<{ title: { en?: string; ru?: string }; severity?: string; openedAt?: string }>;
 }
 
-export function reportMail(r: ReportData, lang: Lang): Rendered {
+export function reportMail(r: ReportData, lang: Lang, publicUrl?: string): Rendered {
   const t = T[lang];
   const period = r.offices[0] ? `${r.offices[0].from} – ${r.offices[0].to}` : '';
   const subject = `[Loyalty Button] ${t.report[r.frequency]}: ${r.scopeName} (${period})`;
@@ -156,12 +170,15 @@ export function reportMail(r: ReportData, lang: Lang): Rendered {
     ];
     text.push(`${o.name} — ${t.period}: ${o.from} – ${o.to} (${o.timeZone}), ${o.presses} ${t.presses}`);
     for (const [name, value, change] of rows) text.push(`  ${name}: ${value}${change ? `; ${t.change}: ${change}` : ''}`);
+    const link = o.id ? consoleLink(publicUrl, `/#/offices/${encodeURIComponent(o.id)}?from=${o.from}&to=${o.to}`) : undefined;
+    if (link) text.push(`  ${t.openOffice}: ${link}`);
     text.push('');
     html.push(
       `<h2>${escapeHtml(o.name)}</h2><p>${escapeHtml(`${t.period}: ${o.from} – ${o.to} (${o.timeZone}), ${o.presses} ${t.presses}`)}</p>`,
       `<table style="border-collapse:collapse" cellpadding="4"><tr><th></th><th></th><th>${escapeHtml(t.change)}</th></tr>${rows
         .map(([n, v, c]) => `<tr><td>${escapeHtml(n)}</td><td><b>${escapeHtml(v)}</b></td><td>${escapeHtml(c)}</td></tr>`)
         .join('')}</table>`,
+      link ? anchor(link, t.openOffice) : '',
     );
   }
   text.push(`${t.ranking}:`);
@@ -184,6 +201,8 @@ export function reportMail(r: ReportData, lang: Lang): Rendered {
   );
   if (alerts.length === 0) text.push(`  ${t.none}`), html.push(`<p>${escapeHtml(t.none)}</p>`);
   else text.push(...alerts.map((a) => `  - ${a}`)), html.push(`<ul>${alerts.map((a) => `<li>${escapeHtml(a)}</li>`).join('')}</ul>`);
+  const alertsLink = alerts.length > 0 ? consoleLink(publicUrl, '/#/alerts') : undefined;
+  if (alertsLink) text.push(`  ${t.open}: ${alertsLink}`), html.push(anchor(alertsLink, t.open));
   html.push('</div>');
   return { subject, text: `${text.join('\n')}\n`, html: html.join('') };
 }

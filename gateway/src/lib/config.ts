@@ -86,6 +86,11 @@ export interface DeliveryConfig {
   /** Attempts before a delivery is given up as failed (back-off doubles from retryBaseMs, with jitter). */
   maxAttempts: number;
   retryBaseMs: number;
+  /**
+   * LB_PUBLIC_URL: where people reach the console (https://lb.example.com), without a trailing slash; mail
+   * links are made absolute with it. Absent: mail carries no links (a relative one is dead in a mail client).
+   */
+  publicUrl?: string;
   /** Absent: this gateway sends no email (another gateway on the same database may). Never logged. */
   smtp?: SmtpConfig;
 }
@@ -202,6 +207,9 @@ export const GatewayEnv = Type.Object({
   LB_DELIVERY_TIMEOUT_MS: int(100, 120_000, 5000),
   LB_DELIVERY_MAX_ATTEMPTS: int(1, 100, 8),
   LB_DELIVERY_RETRY_BASE_MS: int(10, 3_600_000, 30_000),
+  LB_PUBLIC_URL: Type.Optional(
+    url(['http:', 'https:'], 'http: or https:', (raw) => `not a URL (expected https://host[/path]), got "${raw}"`),
+  ),
   // Not echoed: it may hold a password.
   LB_SMTP_URL: Type.Optional(url(['smtp:', 'smtps:'], 'smtp: or smtps:', () => 'not a URL (expected smtp://user:password@host:port)')),
   LB_SMTP_HOST: Type.Optional(Type.String()),
@@ -435,6 +443,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       timeoutMs: vars.LB_DELIVERY_TIMEOUT_MS,
       maxAttempts: vars.LB_DELIVERY_MAX_ATTEMPTS,
       retryBaseMs: vars.LB_DELIVERY_RETRY_BASE_MS,
+      ...(vars.LB_PUBLIC_URL ? { publicUrl: vars.LB_PUBLIC_URL.trim().replace(/\/+$/, '') } : {}),
       smtp: ruled.smtp,
     },
   };

@@ -89,6 +89,9 @@ export const KioskListQuery = Type.Object({
   ...Page.properties,
   problem: Type.Optional(HealthRule),
   online: Type.Optional(Type.Boolean()),
+  office: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 64, description: 'kiosks of this office: registered to it or with a panel bound to it' }),
+  ),
 });
 export const KioskPage = Type.Object({ items: Type.Array(KioskSummary), next: Type.Union([Type.String(), Type.Null()]) });
 

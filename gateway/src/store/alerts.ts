@@ -5,7 +5,7 @@
  * console shows and the delivery outbox). One open alert per rule and subject is the database's rule
  * (unique partial index `alerts_one_open`): two gateways opening at once make one alert.
  */
-import type { PanelKind } from '../../../shared/src/index.js';
+import type { Button, PanelKind } from '../../../shared/src/index.js';
 import type { AlertRule, Evidence, Severity } from '../domain/alert-rule.js';
 import type { RawCounts } from '../domain/score.js';
 import { all, get, inList, run, type Q, type Row, type SqlDriver } from './sql.js';
@@ -181,6 +181,8 @@ function countsSql(target: CountTarget): { where: string; args: unknown[] } {
   return { where: parts.join(' AND '), args };
 }
 
+/** A CUSUM needs no more than the latest presses: older ones' weight is long spent. */
+const WINDOW_BUTTONS = 5000;
 const ZERO: RawCounts = { good: 0, neutral: 0, bad: 0, excluded: 0 };
 const num = (v: unknown) => Number(v ?? 0);
 
@@ -256,6 +258,26 @@ export class AlertStore {
       ),
     );
     return r ? { good: num(r.good), neutral: num(r.neutral), bad: num(r.bad), excluded: 0 } : ZERO;
+  }
+
+  /**
+   * The buttons of the counted presses stamped in [from, to), oldest first (the CUSUM's input): at most
+   * `limit`, the latest ones when there are more.
+   */
+  async windowButtons(target: CountTarget, from: number, to: number, limit = WINDOW_BUTTONS): Promise<Button[]> {
+    const { where, args } = countsSql(target);
+    const kind = target.panelKind ? ' AND kind = ?' : '';
+    const rows = await this.driver.query(() =>
+      all(
+        `SELECT button FROM events WHERE ${where} AND t >= ? AND t < ? AND excl = 0${kind} ORDER BY t DESC, id DESC LIMIT ?`,
+        ...args,
+        from,
+        to,
+        ...(target.panelKind ? [target.panelKind] : []),
+        limit,
+      ),
+    );
+    return rows.map((r) => r.button as Button).reverse();
   }
 
   /** Counted presses of the local hours starting in [from, to): the hour rollups, cheap over weeks. */

@@ -279,6 +279,16 @@ export class DeliveryStore {
     return this.driver.transaction(() => insertDeliveries(rows, now));
   }
 
+  /** The first local date (YYYY-MM-DD) of the latest report made for a subscription and frequency, if any. */
+  async lastReportDate(subscriptionId: string, frequency: ReportFrequency): Promise<string | undefined> {
+    const prefix = `report:${subscriptionId}:${frequency}:`;
+    // Keys end in YYYY-MM-DD: the greatest key is the latest period. A range, not LIKE: ids may hold `_`.
+    const key = await this.driver.query(() =>
+      value<string>('SELECT MAX(idem_key) FROM deliveries WHERE idem_key >= ? AND idem_key < ?', `${prefix}0`, `${prefix}:`),
+    );
+    return key ? key.slice(prefix.length) : undefined;
+  }
+
   async hasDelivery(idemKey: string): Promise<boolean> {
     return (await this.driver.query(() => value('SELECT 1 FROM deliveries WHERE idem_key = ?', idemKey))) !== undefined;
   }

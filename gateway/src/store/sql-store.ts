@@ -24,6 +24,7 @@ import type {
   DeadLetter,
   IngestWork,
   Kiosk,
+  KioskFilter,
   NewKiosk,
   Role,
   SeqGap,
@@ -178,27 +179,29 @@ export class SqlStore extends SqlOrgStore implements Store {
     return r && kioskFromRow(r);
   }
 
-  async listKiosks(after: string | undefined, limit: number, offices?: readonly string[]): Promise<Kiosk[]> {
-    if (!offices) {
-      const rows = await this.driver.query(() =>
-        all(`SELECT ${KIOSK_COLUMNS} FROM kiosks k WHERE k.id > ? ORDER BY k.id LIMIT ?`, after ?? '', limit),
+  async listKiosks(after: string | undefined, limit: number, offices?: readonly string[], only: KioskFilter = {}): Promise<Kiosk[]> {
+    const where = ['k.id > ?'];
+    const args: unknown[] = [after ?? ''];
+    if (offices) {
+      const label = inList('k.office_id', offices);
+      const bound = inList('b.office_id', offices);
+      where.push(
+        '(k.office_id IS NOT NULL OR EXISTS (SELECT 1 FROM panel_bindings b WHERE b.kiosk_id = k.id))',
+        `(k.office_id IS NULL OR ${label.sql})`,
+        `NOT EXISTS (SELECT 1 FROM panel_bindings b WHERE b.kiosk_id = k.id AND NOT (${bound.sql}))`,
       );
-      return rows.map(kioskFromRow);
+      args.push(...label.args, ...bound.args);
     }
-    const label = inList('k.office_id', offices);
-    const bound = inList('b.office_id', offices);
+    if (only.office !== undefined) {
+      where.push('(k.office_id = ? OR EXISTS (SELECT 1 FROM panel_bindings b WHERE b.kiosk_id = k.id AND b.office_id = ?))');
+      args.push(only.office, only.office);
+    }
+    if (only.desk !== undefined) {
+      where.push('EXISTS (SELECT 1 FROM panel_bindings b WHERE b.kiosk_id = k.id AND b.desk_id = ?)');
+      args.push(only.desk);
+    }
     const rows = await this.driver.query(() =>
-      all(
-        `SELECT ${KIOSK_COLUMNS} FROM kiosks k WHERE k.id > ?
-      AND (k.office_id IS NOT NULL OR EXISTS (SELECT 1 FROM panel_bindings b WHERE b.kiosk_id = k.id))
-      AND (k.office_id IS NULL OR ${label.sql})
-      AND NOT EXISTS (SELECT 1 FROM panel_bindings b WHERE b.kiosk_id = k.id AND NOT (${bound.sql}))
-      ORDER BY k.id LIMIT ?`,
-        after ?? '',
-        ...label.args,
-        ...bound.args,
-        limit,
-      ),
+      all(`SELECT ${KIOSK_COLUMNS} FROM kiosks k WHERE ${where.join(' AND ')} ORDER BY k.id LIMIT ?`, ...args, limit),
     );
     return rows.map(kioskFromRow);
   }

@@ -36,6 +36,12 @@ export interface SeqGap {
   to: number;
 }
 
+/** Which kiosks a list narrows to (listKiosks). */
+export interface KioskFilter {
+  office?: string;
+  desk?: string;
+}
+
 export interface Kiosk {
   id: string;
   officeId: string | null;
@@ -243,8 +249,12 @@ export interface Store extends OrgStore {
   kioskPasswordHash(id: string): Promise<string | undefined>;
   kioskExists(id: string): Promise<boolean>;
   getKiosk(id: string): Promise<Kiosk | undefined>;
-  /** `offices`: only kiosks that belong to some of these offices and to none other (see kioskOffices). */
-  listKiosks(after: string | undefined, limit: number, offices?: readonly string[]): Promise<Kiosk[]>;
+  /**
+   * `offices`: only kiosks that belong to some of these offices and to none other (see kioskOffices), a
+   * caller's scope. `only.office`: kiosks that belong to that office (among others or not); `only.desk`:
+   * kiosks with a panel bound to that desk.
+   */
+  listKiosks(after: string | undefined, limit: number, offices?: readonly string[], only?: KioskFilter): Promise<Kiosk[]>;
   /** The offices a kiosk belongs to: its officeId and its panels' bindings' (undefined: no such kiosk). */
   kioskOffices(id: string): Promise<string[] | undefined>;
   kioskGaps(id: string): Promise<SeqGap[]>;

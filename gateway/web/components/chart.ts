@@ -3,7 +3,7 @@
  * upper bounds. Points without a value (no presses in a bucket) leave a gap.
  */
 import uPlot from 'uplot';
-import { locale } from '../i18n.js';
+import { locale, t } from '../i18n.js';
 import { h } from './dom.js';
 
 const HOUR = 3600;
@@ -66,7 +66,8 @@ export function bandChart(
       height: 220,
       tzDate: opts.timeZone ? (ts) => uPlot.tzDate(new Date(ts * 1000), opts.timeZone!) : undefined,
       series: [
-        {},
+        // The x series' legend label: uPlot's own default is an English "Time".
+        { label: t('chart.time') },
         { label: opts.label, stroke: '#1f5fa8', width: 2, value: (_u, v) => (v === null ? '—' : opts.format(v)) },
         { label: '95 % lo', stroke: 'rgba(31,95,168,0.3)', value: (_u, v) => (v === null ? '—' : opts.format(v)) },
         { label: '95 % hi', stroke: 'rgba(31,95,168,0.3)', value: (_u, v) => (v === null ? '—' : opts.format(v)) },

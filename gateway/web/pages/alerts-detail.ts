@@ -17,6 +17,7 @@ const EVIDENCE: Record<string, (v: number) => string> = {
   baseline: (v) => fmtPercent(v),
   p: (v) => (v < 0.0001 ? '< 0.0001' : fmtNumber(v, 4)),
   cusum: (v) => fmtNumber(v, 2),
+  cusumLimit: (v) => fmtNumber(v, 2),
   threshold: (v) => fmtNumber(v, v % 1 ? 2 : 0),
   value: (v) => fmtNumber(v, 1),
   count: (v) => fmtNumber(v),
@@ -29,7 +30,14 @@ export async function render(ctx: PageContext): Promise<void> {
   ctx.title(alertTitle(a));
   const reload = () => ctx.navigate({ r: String(Date.now()) });
   const evidence = h('dl', { class: 'evidence', id: 'evidence' });
-  for (const [key, value] of Object.entries(a.evidence)) {
+  // The engine's nested figures, flattened to the ones a person reads: p, the CUSUM and its limit.
+  const { pValue, cusum, ...rest } = a.evidence as AlertDetail['evidence'] & { pValue?: number; cusum?: { value: number; limit: number } };
+  const figures: Record<string, unknown> = {
+    ...rest,
+    ...(pValue !== undefined ? { p: pValue } : {}),
+    ...(cusum && typeof cusum === 'object' ? { cusum: cusum.value, cusumLimit: cusum.limit } : {}),
+  };
+  for (const [key, value] of Object.entries(figures)) {
     if (value === null || value === undefined || typeof value === 'object') continue;
     const format = EVIDENCE[key];
     evidence.append(

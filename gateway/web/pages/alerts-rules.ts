@@ -96,7 +96,7 @@ function ruleForm(ctx: PageContext, rule: AlertRule | undefined): HTMLElement {
     rule?.healthRule ?? 'offline',
   );
   const durationMinutes = num('durationMinutes', rule?.durationMinutes ?? 15, { min: 0 });
-  const test = select('test', opt('rules.test', ['binomial']), rule?.test);
+  const test = select('test', opt('rules.test', ['binomial', 'cusum']), rule?.test);
   const confidence = num('confidence', rule?.confidence ?? 0.95, { min: 0.5, max: 0.9999 });
   const minSample = num('minSample', rule?.minSample ?? 30, { min: 1, step: 1 });
   const autoCloseMinutes = num('autoCloseMinutes', rule?.autoCloseMinutes ?? 60, { min: 0 });

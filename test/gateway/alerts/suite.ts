@@ -54,7 +54,7 @@ export function alertSuite(database: 'sqlite' | 'postgres'): void {
     if (database === 'postgres') pg = await startPostgres();
     const databaseUrl = pg ? await pg.newDatabase('lb_alerts') : undefined;
     ({ app, mqttUrl } = await startGateway({ alertTickMs: 200, ...(databaseUrl ? { databaseUrl } : {}) }));
-    for (const id of ['a', 'b', 'c', 'd', 'e'])
+    for (const id of ['a', 'b', 'c', 'd', 'e', 'f'])
       await ok(app, 'POST', '/offices', { id, name: `Office ${id.toUpperCase()}`, timeZone: 'Europe/Moscow' });
     await ok(app, 'POST', '/desks', { id: 'a-1', officeId: 'a', name: 'Window 1' });
     await ok(app, 'POST', '/desks', { id: 'c-1', officeId: 'c', name: 'Window 1' });
@@ -63,6 +63,7 @@ export function alertSuite(database: 'sqlite' | 'postgres'): void {
     await addKiosk('k-c', 'c', [{ ...staffPanel(), deskId: 'c-1' }]);
     await addKiosk('k-d', 'd', [staffPanel()]);
     await addKiosk('k-e', 'e', [staffPanel()]);
+    await addKiosk('k-f', 'f', [staffPanel()]);
     const res = await call(app, 'POST', '/api-keys', { name: 'manager of A', role: 'manager', offices: ['a'] });
     managerA = { authorization: `Bearer ${res.body.key}` };
   });
@@ -233,6 +234,67 @@ export function alertSuite(database: 'sqlite' | 'postgres'): void {
     });
   });
 
+  describe('statistical mode, CUSUM', () => {
+    beforeAll(async () => {
+      // Office F's baseline, 2–9 days ago: 200 presses, 20 bad (10 %).
+      await ok(app, 'POST', '/kiosks', { id: 'k-f0', officeId: 'f', panels: [staffPanel()] });
+      const start = Date.now() - 9 * 86_400_000;
+      const buttons = Array.from({ length: 200 }, (_, i): Event['button'] => (i % 10 === 0 ? 'bad' : 'good'));
+      await ingest(
+        app,
+        'k-f0',
+        buttons.map((b, i) => press('k-f0', 'desk', b, new Date(start + i * 50 * 60_000).toISOString())),
+      );
+    });
+
+    it('not on a burst of 6 bad (under the minimum sample), not once it has passed; fires on a sustained shift', async () => {
+      const r = await rule({
+        name: 'F: CUSUM',
+        kind: 'share',
+        mode: 'statistical',
+        statistic: 'cusum',
+        scope: { level: 'office', id: 'f' },
+        windowMinutes: 60,
+      });
+      // By hand: p₀ = (20 + ½)/(200 + 1) = 0.10199; odds ratio 2 → a bad press adds ln 2 − ln(1 + p₀) = 0.59603,
+      // a good one subtracts ln(1 + p₀) = 0.09712; the limit at 95 % is ln 20 = 2.99573.
+      const p0 = 20.5 / 201;
+      const up = Math.log(2) - Math.log(1 + p0);
+      const down = -Math.log(1 + p0);
+      const cusumOf = (bs: Event['button'][]) => bs.reduce((s, b) => Math.max(0, s + (b === 'bad' ? up : down)), 0);
+      const burst: Event['button'][] = Array.from({ length: 6 }, () => 'bad'); // S = 3.576 ≥ 2.996, n = 6
+      const calm: Event['button'][] = Array.from({ length: 34 }, (_, i) => (i === 12 || i === 25 ? 'bad' : 'good')); // S = 1.66 at n = 40
+      const shift: Event['button'][] = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? 'bad' : 'good')); // S = 6.65 at n = 60
+      expect(cusumOf(burst)).toBeGreaterThan(Math.log(20));
+      expect(cusumOf([...burst, ...calm])).toBeLessThan(Math.log(20));
+      const presses = recent('k-f', 'desk', [...burst, ...calm, ...shift]);
+      await publish('k-f', presses.slice(0, 6));
+      await judged();
+      expect(await alertsOf(r.id)).toEqual([]); // over the limit, but 6 < minSample 30
+      await publish('k-f', presses.slice(6, 40));
+      await judged();
+      expect(await alertsOf(r.id)).toEqual([]); // 40 presses, the burst's weight spent: 1.66 < 3.00
+      await publish('k-f', presses.slice(40));
+      const [alert] = await opened(r.id, 'the CUSUM alert');
+      const expected = cusumOf([...burst, ...calm, ...shift]);
+      expect(expected).toBeCloseTo(6.6496, 4);
+      expect(alert.evidence).toMatchObject({
+        n: 60,
+        x: 18,
+        baseline: { n: 200, x: 20, share: 0.1 },
+        confidence: 0.95,
+        minSample: 30,
+        cusum: { oddsRatio: 2 },
+      });
+      expect(alert.evidence.cusum.value).toBeCloseTo(expected, 9);
+      expect(alert.evidence.cusum.limit).toBeCloseTo(Math.log(20), 9);
+      expect(alert.evidence.cusum.p0).toBeCloseTo(p0, 12);
+      expect(alert.evidence.pValue).toBeUndefined();
+      expect(alert.title.en).toMatch(/30 % \(18 of 60\) in 60 min vs 10 % baseline, CUSUM 6\.65 ≥ 3\.00/);
+      expect(alert.title.ru).toMatch(/CUSUM 6\.65 ≥ 3\.00/);
+    });
+  });
+
   describe('fleet rules', () => {
     it('a kiosk whose board is disconnected for N minutes opens an alert for that kiosk; reconnecting closes it', async () => {
       const r = await rule({
@@ -261,6 +323,39 @@ export function alertSuite(database: 'sqlite' | 'postgres'): void {
       });
       await status(true);
       await until(async () => ((await ok(app, 'GET', `/alerts/${alert.id}`)).state === 'closed' ? true : undefined), 'fleet auto-close');
+    });
+
+    it('per desk: only the kiosks with a panel bound to the desk are its subjects', async () => {
+      const r = await rule({
+        name: 'desk C-1 board',
+        kind: 'fleet',
+        condition: 'board-disconnected',
+        scope: { level: 'desk', id: 'c-1' },
+        autoCloseAfterMinutes: 0,
+      });
+      expect(r.officeIds).toEqual(['c']);
+      const status = (kioskId: string, connected: boolean) =>
+        kiosks
+          .get(kioskId)!
+          .client.publishAsync(
+            kioskTopic(prefix, kioskId, 'status'),
+            JSON.stringify({ v: 1, state: 'online', board: { connected, kind: 'firmata' } }),
+            { qos: 1, retain: true },
+          );
+      // k-d (office D, no desk) loses its board first, then k-c (desk C-1): only k-c's alert opens.
+      await status('k-d', false);
+      await status('k-c', false);
+      const [alert] = await opened(r.id, 'the desk fleet alert');
+      await judged();
+      const items = await alertsOf(r.id);
+      expect(items.map((a: { scope: unknown }) => a.scope)).toEqual([{ level: 'kiosk', id: 'k-c' }]);
+      expect(alert).toMatchObject({ severity: 'fleet', officeIds: ['c'], evidence: { problem: { rule: 'board-disconnected' } } });
+      await status('k-c', true);
+      await status('k-d', true);
+      await until(
+        async () => ((await ok(app, 'GET', `/alerts/${alert.id}`)).state === 'closed' ? true : undefined),
+        'desk fleet auto-close',
+      );
     });
   });
 
@@ -382,13 +477,20 @@ export function alertSuite(database: 'sqlite' | 'postgres'): void {
       ],
       ['count of 0', { ...base, kind: 'count', button: 'bad', threshold: 0 }, /count of at least 1/],
       ['index without comparison', { ...base, kind: 'index', index: 'csat' }, /comparison: required/],
-      ['fleet on a desk', { name: 'f', kind: 'fleet', condition: 'offline', scope: { level: 'desk', id: 'a-1' } }, /fleet rule watches/],
+      [
+        'fleet on an employee',
+        { name: 'f', kind: 'fleet', condition: 'offline', scope: { level: 'employee', id: 'x' } },
+        /fleet rule watches the kiosks of the company, of one office or of one desk/,
+      ],
       ['fleet without condition', { name: 'f', kind: 'fleet', scope: { level: 'company' } }, /condition: required/],
       ['a field of another kind', { ...base, button: 'bad' }, /button: not a field of a share rule/],
       ['office scope without id', { ...base, scope: { level: 'office' } }, /scope.id: required/],
       ['company scope with an id', { ...base, scope: { level: 'company', id: 'x' } }, /company scope has no id/],
       ['unknown office', { ...base, scope: { level: 'office', id: 'nowhere' } }, /office "nowhere" not found/],
       ['confidence 1', { ...base, mode: 'statistical', confidence: 1 }, /confidence/],
+      ['cusum on a threshold rule', { ...base, statistic: 'cusum' }, /statistic: only for statistical rules/],
+      ['odds ratio without cusum', { ...base, mode: 'statistical', oddsRatio: 3 }, /oddsRatio: only for statistic cusum/],
+      ['odds ratio 1', { ...base, mode: 'statistical', statistic: 'cusum', oddsRatio: 1 }, /oddsRatio/],
       ['window of -5', { ...base, windowMinutes: -5 }, /windowMinutes/],
     ])('rule: %s', async (_, body, message) => {
       const res = await call(app, 'POST', '/alert-rules', body);

@@ -16,6 +16,8 @@ import { startSmtpSink, type SmtpSink } from './mail.js';
 let app: FastifyInstance;
 let smtp: SmtpSink;
 const DAY = 86_400_000;
+/** LB_PUBLIC_URL as a deployment behind a path would set it. */
+const PUBLIC_URL = 'https://lb.example.com/console';
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const today = isoDay(Date.now());
 const yesterday = isoDay(Date.now() - DAY);
@@ -31,6 +33,7 @@ beforeAll(async () => {
       ...base,
       pollMs: 20,
       retryBaseMs: 50,
+      publicUrl: PUBLIC_URL,
       smtp: { host: '127.0.0.1', port: smtp.port, secure: false, from: 'Loyalty Button <lb@test.local>' },
     },
   }));
@@ -62,6 +65,10 @@ describe('email', () => {
     expect(mail.parts.get('text/plain')).toContain('Alert opened: Bad share 48 % at Window 1');
     expect(mail.parts.get('text/html')).toContain('<h2>Alert opened: Bad share 48 % at Window 1</h2>');
     expect(mail.raw).toMatch(/x-lb-idempotency-key: \d+:[0-9A-Z]{26}/i);
+    // The link opens the alert from a mail client: absolute, under LB_PUBLIC_URL, in both parts.
+    const link = mail.parts.get('text/plain')!.match(/Open in the console: (\S+)/)?.[1];
+    expect(link).toMatch(/^https:\/\/lb\.example\.com\/console\/#\/alerts\/alert-\d+$/);
+    expect(mail.parts.get('text/html')).toContain(`<a href="${link}">Open in the console</a>`);
   });
 
   it('a daily report in Russian: the last completed day, the scores API’s figures, rankings, open alerts', async () => {
@@ -84,6 +91,11 @@ describe('email', () => {
     expect(text).toContain('Открытые оповещения');
     expect(text).toContain('Доля плохих оценок выше 40 %'); // the open alerts' Russian titles
     expect(html).toContain('<h1>Ежедневный отчёт: Екатеринбург-1</h1>');
+    // Absolute links to the office's page for the period and to the alerts.
+    const officeLink = `${PUBLIC_URL}/#/offices/ekb?from=${yesterday}&to=${today}`;
+    expect(text).toContain(`Открыть офис в консоли: ${officeLink}`);
+    expect(html).toContain(`<a href="${officeLink.replace('&', '&amp;')}">Открыть офис в консоли</a>`);
+    expect(html).toContain(`<a href="${PUBLIC_URL}/#/alerts">Открыть в консоли</a>`);
   });
 
   it('a period is made once, even when two schedulers race for it (the database claims it)', async () => {

@@ -27,7 +27,7 @@ export const AlertRuleBody = Type.Object(
         level: lit('company', 'region', 'office', 'desk', 'employee'),
         id: Type.Optional(Ref),
       },
-      { additionalProperties: false, description: 'fleet rules: company or office (each kiosk of it is a subject)' },
+      { additionalProperties: false, description: 'fleet rules: company, office or desk (each kiosk of it is a subject)' },
     ),
     mode: Type.Optional(lit('threshold', 'statistical')),
     enabled: Type.Optional(Type.Boolean()),
@@ -44,7 +44,22 @@ export const AlertRuleBody = Type.Object(
     button: Type.Optional(lit('good', 'neutral', 'bad')),
     condition: Type.Optional(lit('offline', 'board-disconnected', 'backlog-growing', 'clock-unsynced')),
     forMinutes: minutes('fleet: how long the kiosk must have had the problem'),
-    confidence: Type.Optional(Type.Number({ minimum: 0.5, maximum: 0.9999, description: 'statistical: one-sided test confidence' })),
+    /** statistical: one-sided two-proportion test (default) or Bernoulli CUSUM. */
+    statistic: Type.Optional(lit('test', 'cusum')),
+    oddsRatio: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 1,
+        maximum: 100,
+        description: 'cusum: the shift watched for, as odds over the baseline (default 2)',
+      }),
+    ),
+    confidence: Type.Optional(
+      Type.Number({
+        minimum: 0.5,
+        maximum: 0.9999,
+        description: 'statistical: the test’s confidence, or the CUSUM’s (limit ln 1/(1 − c))',
+      }),
+    ),
     baselineDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 365, description: 'statistical: baseline before the window' })),
     minSample: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'least counted presses in the window' })),
     autoCloseAfterMinutes: minutes('condition clear this long → the gateway closes the alert'),

@@ -4,7 +4,8 @@
  * creation and on rotate; it is stored as is (it must be, to sign) and never logged.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import Type from 'typebox';
+import type { FastifyInstance } from 'fastify';
+import Type, { type Static, type TObject } from 'typebox';
 import { newSecret } from '../../../lib/secrets.js';
 import { httpError } from '../../../plugins/app/errors.js';
 import type { Channel, Subscription } from '../../../store/deliveries.js';
@@ -104,88 +105,143 @@ async function checkedScope(store: Store, scope: { level: 'company' | 'region' |
   return { level: scope.level, id: scope.id };
 }
 
-export const webhookRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store, guard, delivery }) => {
-  const admin = guard('admin');
-  const missing = (what: string, id: string) => httpError(404, `${what} "${id}" not found`);
-  const find = async (channel: Channel, id: string) => {
+/** What differs between the two channels' CRUD routes; the routes themselves are made once (`crud`). */
+interface ChannelRoutes<B extends TObject> {
+  channel: Channel;
+  path: string;
+  /** For messages: "webhook", "email subscription". */
+  noun: string;
+  body: B;
+  out: TObject;
+  /** The created answer's schema (a webhook's adds its secret) and extra fields. */
+  created: TObject;
+  summaries: { list: string; create: string; get: string; update: string };
+  /** The stored fields the body sets. */
+  fields(b: Static<B>, store: Store): Promise<Pick<Subscription, 'target' | 'scope' | 'kinds' | 'language' | 'reports' | 'enabled'>>;
+  present(s: Subscription): object;
+  /** Before the create: a secret to store and show once. */
+  secret?: () => string;
+  /** After a create or update (reports: look for a due period now). */
+  changed?: () => void;
+}
+
+function crud<B extends TObject>(app: FastifyInstance, store: Store, admin: ReturnType<ApiDeps['guard']>, c: ChannelRoutes<B>): void {
+  const missing = (id: string) => httpError(404, `${c.noun} "${id}" not found`);
+  const find = async (id: string) => {
     const s = await store.deliveries.getSubscription(id);
-    if (!s || s.channel !== channel) throw missing(channel === 'webhook' ? 'webhook' : 'email subscription', id);
+    if (!s || s.channel !== c.channel) throw missing(id);
     return s;
   };
-
-  // ── webhooks ──
   app.get(
-    '/webhooks',
+    c.path,
     {
       onRequest: admin,
-      schema: {
-        tags,
-        summary: 'Webhook subscriptions (never their secrets). Admin',
-        response: { 200: Type.Object({ items: Type.Array(Webhook) }), ...errorReplies },
-      },
+      schema: { tags, summary: c.summaries.list, response: { 200: Type.Object({ items: Type.Array(c.out) }), ...errorReplies } },
     },
-    async () => ({ items: (await store.deliveries.listSubscriptions('webhook')).map(webhookOf) }),
+    async () => ({ items: (await store.deliveries.listSubscriptions(c.channel)).map(c.present) }),
   );
   app.post(
-    '/webhooks',
+    c.path,
+    { onRequest: admin, schema: { tags, summary: c.summaries.create, body: c.body, response: { 201: c.created, ...errorReplies } } },
+    async (req, reply) => {
+      const secret = c.secret?.();
+      const s = await store.deliveries.createSubscription({
+        channel: c.channel,
+        ...(await c.fields(req.body as Static<B>, store)),
+        ...(secret ? { secret } : {}),
+      });
+      req.log.info({ subscriptionId: s.id }, `${c.noun} created`);
+      c.changed?.();
+      return reply.code(201).send({ ...c.present(s), ...(secret ? { secret } : {}) });
+    },
+  );
+  app.get<{ Params: { id: string } }>(
+    `${c.path}/:id`,
+    { onRequest: admin, schema: { tags, summary: c.summaries.get, params: Params, response: { 200: c.out, ...errorReplies } } },
+    async (req) => c.present(await find(req.params.id)),
+  );
+  app.put<{ Params: { id: string } }>(
+    `${c.path}/:id`,
+    {
+      onRequest: admin,
+      schema: { tags, summary: c.summaries.update, params: Params, body: c.body, response: { 200: c.out, ...errorReplies } },
+    },
+    async (req) => {
+      const s: Subscription = { ...(await find(req.params.id)), ...(await c.fields(req.body as Static<B>, store)) };
+      if (!(await store.deliveries.updateSubscription(s))) throw missing(req.params.id);
+      c.changed?.();
+      return c.present(s);
+    },
+  );
+  app.delete<{ Params: { id: string } }>(
+    `${c.path}/:id`,
     {
       onRequest: admin,
       schema: {
         tags,
-        summary: 'Subscribe a URL to alert events; the signing secret is shown only in this answer. Admin',
-        body: WebhookBody,
-        response: { 201: WebhookWithSecret, ...errorReplies },
+        summary: 'Unsubscribe; its pending deliveries fail. Admin',
+        params: Params,
+        response: { 204: Type.Null(), ...errorReplies },
       },
     },
     async (req, reply) => {
-      const secret = newSecret();
-      const s = await store.deliveries.createSubscription({
-        channel: 'webhook',
-        target: req.body.url,
-        scope: await checkedScope(store, req.body.scope),
-        kinds: req.body.kinds,
-        language: 'en',
-        reports: [],
-        enabled: req.body.enabled,
-        secret,
-      });
-      req.log.info({ subscriptionId: s.id }, 'webhook created');
-      return reply.code(201).send({ ...webhookOf(s), secret });
+      if (!(await store.deliveries.deleteSubscription(req.params.id, c.channel))) throw missing(req.params.id);
+      return reply.code(204).send(null);
     },
   );
-  app.get(
-    '/webhooks/:id',
-    {
-      onRequest: admin,
-      schema: { tags, summary: 'One webhook subscription. Admin', params: Params, response: { 200: Webhook, ...errorReplies } },
+}
+
+export const webhookRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store, guard, delivery }) => {
+  const admin = guard('admin');
+  crud(app, store, admin, {
+    channel: 'webhook',
+    path: '/webhooks',
+    noun: 'webhook',
+    body: WebhookBody,
+    out: Webhook,
+    created: WebhookWithSecret,
+    summaries: {
+      list: 'Webhook subscriptions (never their secrets). Admin',
+      create: 'Subscribe a URL to alert events; the signing secret is shown only in this answer. Admin',
+      get: 'One webhook subscription. Admin',
+      update: 'Change a webhook subscription (its secret stays). Admin',
     },
-    async (req) => webhookOf(await find('webhook', req.params.id)),
-  );
-  app.put(
-    '/webhooks/:id',
-    {
-      onRequest: admin,
-      schema: {
-        tags,
-        summary: 'Change a webhook subscription (its secret stays). Admin',
-        params: Params,
-        body: WebhookBody,
-        response: { 200: Webhook, ...errorReplies },
-      },
+    fields: async (b, st) => ({
+      target: b.url,
+      scope: await checkedScope(st, b.scope),
+      kinds: b.kinds,
+      language: 'en',
+      reports: [],
+      enabled: b.enabled,
+    }),
+    present: webhookOf,
+    secret: newSecret,
+  });
+  crud(app, store, admin, {
+    channel: 'email',
+    path: '/email-subscriptions',
+    noun: 'email subscription',
+    body: EmailBody,
+    out: EmailSubscription,
+    created: EmailSubscription,
+    summaries: {
+      list: 'Email recipients of alerts and reports. Admin',
+      create: 'Send an address alert mail and/or daily, weekly, monthly reports (the last completed period at once). Admin',
+      get: 'One email subscription. Admin',
+      update: 'Change an email subscription. Admin',
     },
-    async (req) => {
-      const old = await find('webhook', req.params.id);
-      const s: Subscription = {
-        ...old,
-        target: req.body.url,
-        scope: await checkedScope(store, req.body.scope),
-        kinds: req.body.kinds,
-        enabled: req.body.enabled,
-      };
-      if (!(await store.deliveries.updateSubscription(s))) throw missing('webhook', req.params.id);
-      return webhookOf(s);
-    },
-  );
+    fields: async (b, st) => ({
+      target: b.address,
+      scope: await checkedScope(st, b.scope),
+      kinds: b.kinds,
+      language: b.language,
+      reports: b.reports,
+      enabled: b.enabled,
+    }),
+    present: emailOf,
+    changed: () => void delivery.checkReports(),
+  });
+
   app.post(
     '/webhooks/:id/rotate',
     {
@@ -198,120 +254,12 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { s
       },
     },
     async (req) => {
-      const s = await find('webhook', req.params.id);
+      const s = await store.deliveries.getSubscription(req.params.id);
+      if (s?.channel !== 'webhook') throw httpError(404, `webhook "${req.params.id}" not found`);
       const secret = newSecret();
-      if (!(await store.deliveries.setSecret(s.id, secret))) throw missing('webhook', req.params.id);
+      if (!(await store.deliveries.setSecret(s.id, secret))) throw httpError(404, `webhook "${req.params.id}" not found`);
       req.log.info({ subscriptionId: s.id }, 'webhook secret rotated');
       return { ...webhookOf(s), secret };
-    },
-  );
-  app.delete(
-    '/webhooks/:id',
-    {
-      onRequest: admin,
-      schema: {
-        tags,
-        summary: 'Unsubscribe; its pending deliveries fail. Admin',
-        params: Params,
-        response: { 204: Type.Null(), ...errorReplies },
-      },
-    },
-    async (req, reply) => {
-      if (!(await store.deliveries.deleteSubscription(req.params.id, 'webhook'))) throw missing('webhook', req.params.id);
-      return reply.code(204).send(null);
-    },
-  );
-
-  // ── email ──
-  app.get(
-    '/email-subscriptions',
-    {
-      onRequest: admin,
-      schema: {
-        tags,
-        summary: 'Email recipients of alerts and reports. Admin',
-        response: { 200: Type.Object({ items: Type.Array(EmailSubscription) }), ...errorReplies },
-      },
-    },
-    async () => ({ items: (await store.deliveries.listSubscriptions('email')).map(emailOf) }),
-  );
-  app.post(
-    '/email-subscriptions',
-    {
-      onRequest: admin,
-      schema: {
-        tags,
-        summary: 'Send an address alert mail and/or daily, weekly, monthly reports (the last completed period at once). Admin',
-        body: EmailBody,
-        response: { 201: EmailSubscription, ...errorReplies },
-      },
-    },
-    async (req, reply) => {
-      const s = await store.deliveries.createSubscription({
-        channel: 'email',
-        target: req.body.address,
-        scope: await checkedScope(store, req.body.scope),
-        kinds: req.body.kinds,
-        language: req.body.language,
-        reports: req.body.reports,
-        enabled: req.body.enabled,
-      });
-      req.log.info({ subscriptionId: s.id }, 'email subscription created');
-      void delivery.checkReports();
-      return reply.code(201).send(emailOf(s));
-    },
-  );
-  app.get(
-    '/email-subscriptions/:id',
-    {
-      onRequest: admin,
-      schema: { tags, summary: 'One email subscription. Admin', params: Params, response: { 200: EmailSubscription, ...errorReplies } },
-    },
-    async (req) => emailOf(await find('email', req.params.id)),
-  );
-  app.put(
-    '/email-subscriptions/:id',
-    {
-      onRequest: admin,
-      schema: {
-        tags,
-        summary: 'Change an email subscription. Admin',
-        params: Params,
-        body: EmailBody,
-        response: { 200: EmailSubscription, ...errorReplies },
-      },
-    },
-    async (req) => {
-      const old = await find('email', req.params.id);
-      const b = req.body;
-      const s: Subscription = {
-        ...old,
-        target: b.address,
-        scope: await checkedScope(store, b.scope),
-        kinds: b.kinds,
-        language: b.language,
-        reports: b.reports,
-        enabled: b.enabled,
-      };
-      if (!(await store.deliveries.updateSubscription(s))) throw missing('email subscription', req.params.id);
-      void delivery.checkReports();
-      return emailOf(s);
-    },
-  );
-  app.delete(
-    '/email-subscriptions/:id',
-    {
-      onRequest: admin,
-      schema: {
-        tags,
-        summary: 'Unsubscribe; its pending deliveries fail. Admin',
-        params: Params,
-        response: { 204: Type.Null(), ...errorReplies },
-      },
-    },
-    async (req, reply) => {
-      if (!(await store.deliveries.deleteSubscription(req.params.id, 'email'))) throw missing('email subscription', req.params.id);
-      return reply.code(204).send(null);
     },
   );
 };
