@@ -300,4 +300,31 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE events ADD COLUMN ticket TEXT;
   ALTER TABLE events ADD COLUMN reason TEXT;
   `,
+  /* 15 (issue 13): review of negative answers. A case is a counted dissatisfied press (its id is the press's);
+     events.cause is its current classification (NULL = pending), so the scoring pass carries it through every
+     re-flag, clock correction and re-attribution like the rest of a press's contribution. The rollups count,
+     among counted bad and neutral presses, those classified (rev_*) and those classified as not caused by staff
+     (ext_*: office, product, customer): ИНК Персонал, qualified, and the pending backlog are then read from the
+     rollups the scores already read. case_notes: the current note, who and when; case_audit: every change,
+     append-only (nothing updates or deletes it). events_cases: the classified presses of an office by time
+     (localisation by cause) */ `
+  ALTER TABLE events ADD COLUMN cause TEXT;
+  ALTER TABLE rollup_hour ADD COLUMN rev_bad INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_hour ADD COLUMN rev_neutral INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_hour ADD COLUMN ext_bad INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_hour ADD COLUMN ext_neutral INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_day ADD COLUMN rev_bad INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_day ADD COLUMN rev_neutral INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_day ADD COLUMN ext_bad INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_day ADD COLUMN ext_neutral INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX events_cases ON events (office_id, t) WHERE cause IS NOT NULL;
+  CREATE TABLE case_notes (
+    event_id TEXT NOT NULL PRIMARY KEY, note TEXT NOT NULL, by_key TEXT NOT NULL, by_name TEXT NOT NULL, at TEXT NOT NULL
+  );
+  CREATE TABLE case_audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, at TEXT NOT NULL, by_key TEXT NOT NULL, by_name TEXT NOT NULL,
+    from_cause TEXT, to_cause TEXT NOT NULL, note TEXT NOT NULL, batch TEXT
+  );
+  CREATE INDEX case_audit_event ON case_audit (event_id, id);
+  `,
 ];

@@ -6,6 +6,7 @@ import { ulid } from 'ulid';
 import type { KioskConfigMessage, Panel } from '../../../shared/src/index.js';
 import type { HealthTrack } from '../domain/kiosk-health.js';
 import { AlertStore } from './alerts.js';
+import { CaseStore } from './cases.js';
 import { CountUploads } from './count-uploads.js';
 import { DeliveryStore } from './deliveries.js';
 import { dutySnapshot, replaceConfigPanels, type DutySnapshot } from './duty.js';
@@ -104,6 +105,7 @@ export class SqlStore extends SqlOrgStore implements Store {
   readonly alerts: AlertStore;
   readonly deliveries: DeliveryStore;
   readonly sessions: SessionStore;
+  readonly cases: CaseStore;
   private readonly writeIngest: (work: IngestWork) => Promise<BatchOutcome[]>;
 
   constructor(readonly driver: SqlDriver) {
@@ -114,6 +116,7 @@ export class SqlStore extends SqlOrgStore implements Store {
     this.alerts = new AlertStore(driver);
     this.deliveries = new DeliveryStore(driver);
     this.sessions = new SessionStore(driver);
+    this.cases = new CaseStore(driver, this.scoring);
     this.writeIngest = ingestWriter(driver, this.scoring);
   }
 
