@@ -57,12 +57,9 @@ beforeAll(async () => {
   const office = spaced('k1', 'o', ['bad', 'bad'], '2026-03-10T10:00:00Z');
   const ivan = spaced('k2', 'd2', ['good', 'good', 'bad', 'good'], '2026-03-10T08:00:00Z');
   const olga = spaced('k3', 'd3', ['bad'], '2026-03-10T08:00:00Z');
-  for (const [kiosk, events] of [
-    ['k1', [...elena, ...office]],
-    ['k2', ivan],
-    ['k3', olga],
-  ] as const)
-    await ingest(app, kiosk, events);
+  await ingest(app, 'k1', [...elena, ...office]);
+  await ingest(app, 'k2', ivan);
+  await ingest(app, 'k3', olga);
   [ids.e1, ids.e2, ids.e3, ids.e4] = [elena[1]!.id, elena[3]!.id, elena[5]!.id, elena[7]!.id];
   ids.en = elena[8]!.id;
   ids.eGood = elena[0]!.id;
