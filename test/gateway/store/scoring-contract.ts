@@ -71,13 +71,20 @@ async function recheck(store: SqlStore): Promise<void> {
   for (const f of flags) {
     expect(f.e.excl, `rid ${f.e.rid}`).toBe(f.misuseFlags.length ? 1 : 0);
     const key = [bucketStart(f.at, ZONE, 'hour'), f.e.kind, f.e.desk_id ?? '', f.e.employee_id ?? ''].join('|');
-    const c = recount.get(key) ?? [0, 0, 0, 0];
+    const c = recount.get(key) ?? [0, 0, 0, 0, 0, 0, 0, 0];
     c[f.misuseFlags.length ? 3 : ['good', 'neutral', 'bad'].indexOf(f.e.button as string)]! += 1;
+    // Review columns: a counted bad (neutral) press with a cause is reviewed; office/product/customer is not staff's.
+    const cause = f.e.cause as string | null;
+    if (!f.misuseFlags.length && cause !== null && f.e.button !== 'good') {
+      const bad = f.e.button === 'bad';
+      c[bad ? 4 : 5]! += 1;
+      if (['office', 'product', 'customer'].includes(cause)) c[bad ? 6 : 7]! += 1;
+    }
     recount.set(key, c);
   }
   const rollup = new Map<string, number[]>();
   for (const r of await q('SELECT * FROM rollup_hour')) {
-    const c = [r.good, r.neutral, r.bad, r.excl] as number[];
+    const c = [r.good, r.neutral, r.bad, r.excl, r.rev_bad, r.rev_neutral, r.ext_bad, r.ext_neutral] as number[];
     if (c.some((n) => n !== 0)) rollup.set([r.hour_start, r.kind, r.desk_id, r.employee_id].join('|'), c);
   }
   expect(rollup).toEqual(recount);
@@ -88,14 +95,15 @@ async function recheck(store: SqlStore): Promise<void> {
 /** Scoring behaviour every SQL store must have; `open` gives a fresh, migrated store. */
 export function describeScoring(name: string, open: () => Promise<SqlStore>): void {
   describe(`scoring at ingest: ${name}`, () => {
-    it('equals a recomputation from scratch, whatever the arrival order and assignment corrections', async () => {
+    it('equals a recomputation from scratch, whatever the arrival order, assignment corrections and case classifications', async () => {
       await fc.assert(
         fc.asyncProperty(
           fc.array(pressArb, { minLength: 1, maxLength: 40 }),
           fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 6 }),
           fc.array(assignmentArb, { maxLength: 4 }),
           fc.integer({ min: 0, max: 2 ** 31 }),
-          async (presses, cuts, shifts, seed) => {
+          fc.array(fc.constantFrom(null, 'staff', 'office', 'product', 'customer', 'unknown'), { minLength: 40, maxLength: 40 }),
+          async (presses, cuts, shifts, seed, causes) => {
             const store = await setup(open);
             try {
               const uptimeBase = { b1: 1_000_000, b2: 50_000_000 } as const;
@@ -125,6 +133,12 @@ export function describeScoring(name: string, open: () => Promise<SqlStore>): vo
                 i += n;
                 if (batch.length)
                   await store.commitIngest({ batches: [{ kioskId: 'k', events: batch, rejected: [] }], statuses: [], deadLetters: [] });
+                // A reviewer classifies some of the stored presses (those that are cases now; the rest are refused):
+                // later presses, clock corrections and assignment changes must carry the cause along.
+                for (const e of fresh) {
+                  const cause = causes[e.seq - 1];
+                  if (cause) await store.cases.classify({ ids: [e.id] }, undefined, cause, '', { keyId: 'r', name: 'r' }, 1);
+                }
                 const s = shifts[shift++];
                 if (s)
                   await store.putAssignment({
