@@ -31,6 +31,7 @@ import { assignmentRoutes } from './routes/api/v1/assignments.js';
 import { countRoutes } from './routes/api/v1/counts.js';
 import { orgRoutes } from './routes/api/v1/org.js';
 import { alertRoutes } from './routes/api/v1/alerts.js';
+import { caseRoutes } from './routes/api/v1/cases.js';
 import { alertRuleRoutes } from './routes/api/v1/alert-rules.js';
 import { rotaRoutes } from './routes/api/v1/rota.js';
 import { queueRoutes } from './routes/api/v1/queue.js';
@@ -152,6 +153,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     deliveryRoutes,
     reportRoutes,
     sessionRoutes,
+    caseRoutes,
   ]) {
     await api.register(routes, { prefix: '/api/v1', ...deps });
   }

@@ -43,10 +43,31 @@ export type DataIssue =
   /** sales > V: not a proportion, so conversion is null. */
   | 'salesAboveVisitors';
 
+/**
+ * The review of a staff panel's dissatisfied presses (issue 13), among those in `Counts`: how many bad and
+ * neutral ones a reviewer classified (any cause), and how many as not caused by staff (office, product, customer).
+ */
+export interface ReviewCounts {
+  reviewedBad: number;
+  reviewedNeutral: number;
+  notStaffBad: number;
+  notStaffNeutral: number;
+}
+
+/** ИНК Персонал, qualified: ИНК with the negatives classified as not caused by staff taken out of B′. */
+export interface QualifiedEstimate extends Estimate {
+  /** Dissatisfied presses not yet classified: still in B′ (a reviewer backlog is shown, never hidden). */
+  pending: number;
+  /** Dissatisfied presses classified as not caused by staff: taken out of B′. */
+  removed: number;
+}
+
 export interface Score {
   counts: Counts;
   /** ИНК for staff/office panels; null for loyalty panels, or when its denominator is 0. */
   ink: Estimate | null;
+  /** ИНК Персонал, qualified: staff panels only (null otherwise, or when its denominator is 0). */
+  inkQualified: QualifiedEstimate | null;
   /** ИЭЛ for loyalty panels only; null when P = 0. */
   iel: Estimate | null;
   coverage: Estimate | null;
@@ -120,8 +141,26 @@ export function coverageEstimate(presses: number, visitors: number): Estimate | 
   return proportion(presses, Math.max(visitors, presses));
 }
 
+/**
+ * ИНК Персонал, qualified: ИНК with B′q = B′ − X in place of B′, where X = the dissatisfied presses a
+ * reviewer classified as caused by the office, the product or the customer (neutral ones only when neutral
+ * counts as dissatisfied). P, V and S are unchanged: those customers did press, and were visitors. Pending
+ * (unclassified) presses stay in B′q and are counted: pending = B′ − reviewed′.
+ */
+export function inkQualifiedEstimate(c: Counts, r: ReviewCounts, visitors: number | undefined, s: ScoreSettings): QualifiedEstimate | null {
+  const neutral = s.neutralCountsAsDissatisfied;
+  const removed = r.notStaffBad + (neutral ? r.notStaffNeutral : 0);
+  const pending = c.bad - r.reviewedBad + (neutral ? c.neutral - r.reviewedNeutral : 0);
+  const qualified = { ...c, bad: c.bad - r.notStaffBad, neutral: c.neutral - r.notStaffNeutral };
+  // total (P) stays: inkEstimate takes B′ from bad (+ neutral) and P from total.
+  const e = inkEstimate(qualified, visitors, s);
+  return e && { ...e, pending, removed };
+}
+
 export interface ScoreInput {
   panelKind: PanelKind;
+  /** Staff panels: the review of their dissatisfied presses (none reviewed when absent). */
+  review?: ReviewCounts;
   /** Visitors served in the period (queue system, door counter, manual); undefined when unknown. */
   visitors?: number;
   /** Sales or contracts in the period, for exact conversion. */
@@ -148,6 +187,7 @@ export function scoreCounts(counts: Counts, input: ScoreInput): Score {
   return {
     counts,
     ink: input.panelKind === 'loyalty' ? null : inkEstimate(counts, V, settings),
+    inkQualified: input.panelKind === 'staff' ? inkQualifiedEstimate(counts, input.review ?? NO_REVIEW, V, settings) : null,
     iel: input.panelKind === 'loyalty' ? ielEstimate(counts.good, counts.bad, P) : null,
     coverage: V === undefined ? null : coverageEstimate(P, V),
     csat: proportion(counts.good, P),
@@ -158,7 +198,16 @@ export function scoreCounts(counts: Counts, input: ScoreInput): Score {
   };
 }
 
+const NO_REVIEW: ReviewCounts = { reviewedBad: 0, reviewedNeutral: 0, notStaffBad: 0, notStaffNeutral: 0 };
+
 function checkInput(c: Counts, input: ScoreInput, s: ScoreSettings): void {
+  const r = input.review;
+  if (
+    r &&
+    !(r.notStaffBad <= r.reviewedBad && r.reviewedBad <= c.bad && r.notStaffNeutral <= r.reviewedNeutral && r.reviewedNeutral <= c.neutral)
+  ) {
+    throw new RangeError('review: need notStaff ≤ reviewed ≤ the presses of each button');
+  }
   const counts: Array<[string, number | undefined]> = [
     ['good', c.good],
     ['neutral', c.neutral],

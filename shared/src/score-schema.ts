@@ -19,6 +19,19 @@ export const ScoreSchema = Type.Object({
     excluded: Type.Integer({ description: 'Presses flagged as misuse, kept but not counted' }),
   }),
   ink: Type.Union([Estimate, Type.Null()], { description: 'ИНК, dissatisfaction index, 0…1 (staff/office panels)' }),
+  inkQualified: Type.Union(
+    [
+      Type.Object({
+        value: Type.Number(),
+        ci95: Type.Tuple([Type.Number(), Type.Number()], { description: '95 % interval [lo, hi]' }),
+        n: Type.Integer({ description: 'Sample size the interval rests on' }),
+        pending: Type.Integer({ description: 'Dissatisfied presses not yet classified: still counted' }),
+        removed: Type.Integer({ description: 'Dissatisfied presses classified as not caused by staff: taken out of B' }),
+      }),
+      Type.Null(),
+    ],
+    { description: 'ИНК Персонал, qualified (staff panels): negatives classified as not staff-caused taken out of B' },
+  ),
   iel: Type.Union([Estimate, Type.Null()], { description: 'ИЭЛ, emotional loyalty, −100…100 (loyalty panels)' }),
   coverage: OptionalEstimate,
   csat: OptionalEstimate,

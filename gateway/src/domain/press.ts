@@ -1,5 +1,6 @@
 /** A press as the gateway stores and scores it (the wire event is shared/src's `Event`). */
 import type { PanelKind } from '../../../shared/src/index.js';
+import type { Cause } from './case.js';
 
 /** How a press's time `t` was found, as stored (`events.time_source`). */
 export const TIME_SOURCE = {
@@ -40,4 +41,6 @@ export interface ScoredPress {
   excl: number;
   /** Armed panels: the queue ticket it answered (counted, credited to its operator) or the kiosk sent. */
   ticket?: string | null;
+  /** A reviewer's classification of the press as a case (domain/case.ts); null or absent while pending. */
+  cause?: Cause | null;
 }

@@ -17,6 +17,11 @@ export interface RawCounts {
   neutral: number;
   bad: number;
   excluded: number;
+  /** Of the counted bad / neutral presses: classified by a reviewer, and classified as not caused by staff (domain/case.ts). */
+  revBad?: number;
+  revNeutral?: number;
+  extBad?: number;
+  extNeutral?: number;
 }
 /** One rollup group: `unattributed` = staff presses with no employee assigned at the press time. */
 export interface CountRow extends RawCounts {

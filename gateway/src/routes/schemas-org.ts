@@ -216,8 +216,10 @@ export const SubjectScores = Type.Object({
 
 export const RankingQuery = Type.Object({
   level: Type.Union([Type.Literal('employee'), Type.Literal('desk'), Type.Literal('office'), Type.Literal('region')]),
-  index: Type.Union([Type.Literal('ink'), Type.Literal('iel'), Type.Literal('csat')], {
-    description: 'Order: ink ascending (least dissatisfied first), iel and csat descending; ties by id',
+  index: Type.Union([Type.Literal('ink'), Type.Literal('inkQualified'), Type.Literal('iel'), Type.Literal('csat')], {
+    description:
+      'Order: ink and inkQualified ascending (least dissatisfied first), iel and csat descending; ties by id. ' +
+      'inkQualified: ИНК Персонал, qualified — staff panels, negatives classified as not staff-caused out of B (docs/scores.md)',
   }),
   kind: Type.Optional(
     Type.Union(PanelKind.anyOf, {
@@ -259,6 +261,9 @@ export const Ranking = Type.Object({
       }),
       visitors: Type.Union([Type.Integer(), Type.Null()], { description: 'Visitors of the period; null when unknown' }),
       coverage: Type.Union([EstimateSchema, Type.Null()], { description: 'P / V when visitors are known, whatever the basis' }),
+      pending: Type.Optional(
+        Type.Integer({ description: 'index=inkQualified: dissatisfied presses still pending review, counted in the value' }),
+      ),
     }),
   ),
   leftOut: Type.Integer({

@@ -6,9 +6,18 @@ export const ErrorReply = Type.Object({ error: Type.String(), message: Type.Stri
 export const errorReplies = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 409: ErrorReply };
 
 export const Role = Type.Union(
-  [Type.Literal('admin'), Type.Literal('technician'), Type.Literal('manager'), Type.Literal('metrics'), Type.Literal('queue')],
+  [
+    Type.Literal('admin'),
+    Type.Literal('technician'),
+    Type.Literal('manager'),
+    Type.Literal('metrics'),
+    Type.Literal('queue'),
+    Type.Literal('reviewer'),
+  ],
   {
-    description: 'metrics: may only scrape GET /metrics; queue: may only feed /api/v1/queue (the queue system)',
+    description:
+      'metrics: may only scrape GET /metrics; queue: may only feed /api/v1/queue (the queue system); ' +
+      'reviewer: reads and classifies the cases (negative answers) of its scope, as a manager reads scores',
   },
 );
 export const OfficeId = Type.String({ minLength: 1, maxLength: 64 });

@@ -7,6 +7,7 @@
  * writes what it decides (store/scoring-store.ts).
  */
 import type { Event, PanelKind } from '../../../shared/src/index.js';
+import { NOT_STAFF, type Cause } from '../domain/case.js';
 import { TIME_SOURCE, type BootAnchor, type ScoredPress } from '../domain/press.js';
 import { correctedAt } from './clock-correction.js';
 import type { HourKey } from './hour-buckets.js';
@@ -30,6 +31,11 @@ export interface RollupDelta {
   neutral: number;
   bad: number;
   excl: number;
+  /** Counted bad / neutral presses classified by a reviewer (any cause), and those classified as not caused by staff. */
+  revBad: number;
+  revNeutral: number;
+  extBad: number;
+  extNeutral: number;
 }
 export interface HourDelta extends RollupDelta {
   hour: HourKey;
@@ -40,7 +46,8 @@ export interface DayDelta extends RollupDelta {
 
 /** Past any press time, with room to add a quiet gap: the store then reads the panel's presses in one go. */
 const WHOLE = Number.MAX_SAFE_INTEGER / 2;
-const isZero = (d: RollupDelta) => !d.good && !d.neutral && !d.bad && !d.excl;
+const isZero = (d: RollupDelta) => !d.good && !d.neutral && !d.bad && !d.excl && !d.revBad && !d.revNeutral && !d.extBad && !d.extNeutral;
+const REVIEW_FIELDS = ['revBad', 'revNeutral', 'extBad', 'extNeutral'] as const;
 /** Rollup rows are written in key order, so two gateways updating the same rows cannot deadlock. */
 const sortedByKey = <D>(m: Map<string, D>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
 
@@ -64,7 +71,7 @@ export class Pass {
    * is what `track` then takes back out. Its misuse flag is final when `inOrder`; else its panel is re-flagged.
    */
   addNew(kioskId: string, e: Event, sc: NewScoring): void {
-    this.count(sc.officeId, sc.t, sc.kind, sc.deskId, sc.employeeId, sc.excl, e.button, 1);
+    this.count(sc.officeId, sc.t, sc.kind, sc.deskId, sc.employeeId, sc.excl, e.button, null, 1);
     if (sc.t !== null && sc.inOrder === null) this.reflagAt({ kioskId, panel: e.panel }, sc.t);
   }
 
@@ -133,6 +140,13 @@ export class Pass {
     return true;
   }
 
+  /** A press (tracked) is classified as `cause` (null: pending again); false when it already was. */
+  classify(press: ScoredPress, cause: Cause | null): boolean {
+    if ((press.cause ?? null) === cause) return false;
+    press.cause = cause;
+    return true;
+  }
+
   /**
    * The end of the pass: the tracked presses' current contribution counts. The rollup rows to change, by
    * how much, in key order, those that do not change left out: hours first, then days (sums of the hours).
@@ -157,12 +171,17 @@ export class Pass {
           neutral: d.neutral,
           bad: d.bad,
           excl: d.excl,
+          revBad: d.revBad,
+          revNeutral: d.revNeutral,
+          extBad: d.extBad,
+          extNeutral: d.extNeutral,
         });
       } else {
         acc.good += d.good;
         acc.neutral += d.neutral;
         acc.bad += d.bad;
         acc.excl += d.excl;
+        for (const f of REVIEW_FIELDS) acc[f] += d[f];
       }
     }
     return { hours, days: sortedByKey(days).filter((d) => !isZero(d)) };
@@ -170,7 +189,7 @@ export class Pass {
 
   /** Adds (sign 1) or takes back (-1) one press's contribution to the rollups. */
   private add(p: ScoredPress, sign: number): void {
-    this.count(p.officeId, p.t, p.kind, p.deskId, p.employeeId, p.excl, p.button, sign);
+    this.count(p.officeId, p.t, p.kind, p.deskId, p.employeeId, p.excl, p.button, p.cause ?? null, sign);
   }
 
   private count(
@@ -181,6 +200,7 @@ export class Pass {
     employeeId: string | null,
     excl: number,
     button: ScoredPress['button'],
+    cause: Cause | null,
     sign: number,
   ): void {
     if (office === null || t === null || kind === null) return;
@@ -192,10 +212,39 @@ export class Pass {
     if (!acc || acc.hour !== hour || acc.office !== office || acc.kind !== kind || acc.desk !== desk || acc.employee !== employee) {
       const key = `${office}\u0000${hour.hourStart}\u0000${kind}\u0000${desk}\u0000${employee}`;
       acc = this.hours.get(key);
-      if (!acc) this.hours.set(key, (acc = { office, hour, kind, desk, employee, good: 0, neutral: 0, bad: 0, excl: 0 }));
+      if (!acc) {
+        acc = {
+          office,
+          hour,
+          kind,
+          desk,
+          employee,
+          good: 0,
+          neutral: 0,
+          bad: 0,
+          excl: 0,
+          revBad: 0,
+          revNeutral: 0,
+          extBad: 0,
+          extNeutral: 0,
+        };
+        this.hours.set(key, acc);
+      }
       this.last = acc;
     }
-    if (excl) acc.excl += sign;
-    else acc[button] += sign;
+    if (excl) {
+      acc.excl += sign;
+      return;
+    }
+    acc[button] += sign;
+    // A classified dissatisfied press: counted among the reviewed, and out of qualified staff B when not staff-caused.
+    if (cause === null || button === 'good') return;
+    if (button === 'bad') {
+      acc.revBad += sign;
+      if (NOT_STAFF.has(cause)) acc.extBad += sign;
+    } else {
+      acc.revNeutral += sign;
+      if (NOT_STAFF.has(cause)) acc.extNeutral += sign;
+    }
   }
 }

@@ -6,16 +6,25 @@
  * `rankingRequest` decides a query's kind and basis, `rankCandidates` who is ranked, `periodVisitors`
  * their visitors, `rankingOf` the order (store/scores.ts reads what they decide from).
  */
-import { coverageEstimate, scoreCounts, type Counts, type Estimate, type Interval, type PanelKind } from '../../../shared/src/index.js';
+import {
+  coverageEstimate,
+  scoreCounts,
+  type Counts,
+  type Estimate,
+  type Interval,
+  type PanelKind,
+  type ReviewCounts,
+} from '../../../shared/src/index.js';
 import type { CompanySettings, Office } from '../domain/organisation.js';
 import type { PeriodCount, RankRow } from '../domain/score.js';
 import { daysBetween, parseDate } from './calendar.js';
-import { ScoreInputError } from './scores.js';
+import { addReview, ScoreInputError } from './scores.js';
 import { servedByDay, type ServedDay } from './queue-visitors.js';
 import { countsBySpan, nameMissing, type CountEntry, type MissingCounts } from './visitors.js';
 
 export type Basis = 'visitors' | 'presses';
-export type RankIndex = 'ink' | 'iel' | 'csat';
+/** `inkQualified`: ИНК Персонал, qualified (docs/scores.md), staff panels only; ranked like ИНК. */
+export type RankIndex = 'ink' | 'inkQualified' | 'iel' | 'csat';
 export type LeftOutReason = 'visitorsUnknown' | 'insufficientSample';
 
 export interface RankSubject {
@@ -23,6 +32,8 @@ export interface RankSubject {
   /** null for a region. */
   officeId: string | null;
   counts: Counts;
+  /** The review of its dissatisfied presses (used by `inkQualified`). */
+  review?: ReviewCounts;
   /** The subject's correction coefficient (its office's, else the company's). */
   k: number;
   /** Visitors of the period by the rule of visitors.ts (employees: from the queue system); null when unknown. */
@@ -44,6 +55,8 @@ export interface RankedItem {
   /** The period's visitors (null: unknown), and coverage P / V when known — whatever the basis. */
   visitors: number | null;
   coverage: Estimate | null;
+  /** inkQualified rankings: the dissatisfied presses still pending review (in the value, as staff-caused). */
+  pending?: number;
 }
 
 export interface LeftOut {
@@ -72,7 +85,8 @@ export function rankSubjects(subjects: readonly RankSubject[], o: RankOptions): 
   const items: Omit<RankedItem, 'rank'>[] = [];
   const leftOut: LeftOut[] = [];
   for (const s of subjects) {
-    const useVisitors = o.index === 'ink' && o.basis === 'visitors';
+    const isInk = o.index === 'ink' || o.index === 'inkQualified';
+    const useVisitors = isInk && o.basis === 'visitors';
     if (useVisitors && s.visitors === null) {
       leftOut.push({
         id: s.id,
@@ -86,6 +100,7 @@ export function rankSubjects(subjects: readonly RankSubject[], o: RankOptions): 
       panelKind: o.kind,
       settings: { k: s.k, neutralCountsAsDissatisfied: o.neutralCountsAsDissatisfied, minSample: o.minSample },
       ...(useVisitors ? { visitors: s.visitors! } : {}),
+      ...(s.review ? { review: s.review } : {}),
     });
     const estimate = score[o.index];
     if (!score.sufficient || !estimate) {
@@ -102,10 +117,12 @@ export function rankSubjects(subjects: readonly RankSubject[], o: RankOptions): 
       coverageKnown: s.visitors !== null,
       visitors: s.visitors,
       coverage: s.visitors === null ? null : coverageEstimate(s.counts.total, s.visitors),
+      ...(score.inkQualified && o.index === 'inkQualified' ? { pending: score.inkQualified.pending } : {}),
     });
   }
   // Lower dissatisfaction ranks first; for ИЭЛ and CSAT higher is better. Ties by id, so the order is stable.
-  items.sort((a, b) => (o.index === 'ink' ? a.value - b.value : b.value - a.value) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const ascending = o.index === 'ink' || o.index === 'inkQualified';
+  items.sort((a, b) => (ascending ? a.value - b.value : b.value - a.value) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   leftOut.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return {
     items: items.map((item, i) => ({ rank: i + 1, ...item })),
@@ -147,12 +164,15 @@ export function rankingRequest(q: RankingQuery): RankingRequest {
   if (to <= from) throw new ScoreInputError('to must be after from');
   if (daysBetween(from, to) > 3 * 366) throw new ScoreInputError('the period may span at most 1098 days');
   const staffLevel = level === 'employee' || level === 'desk';
-  const kind: PanelKind = index === 'iel' ? 'loyalty' : (q.kind ?? (staffLevel ? 'staff' : 'office'));
+  const kind: PanelKind = index === 'iel' ? 'loyalty' : (q.kind ?? (staffLevel || index === 'inkQualified' ? 'staff' : 'office'));
   if (index === 'iel' && kind !== 'loyalty') throw new ScoreInputError('kind: ИЭЛ comes from loyalty panels only');
   if (index === 'ink' && kind === 'loyalty') throw new ScoreInputError('kind: ИНК comes from staff or office panels');
+  if (index === 'inkQualified' && kind !== 'staff')
+    throw new ScoreInputError('kind: ИНК Персонал, qualified, comes from staff panels only');
   if (staffLevel && kind !== 'staff') throw new ScoreInputError(`kind: ${level}s are scored on staff panels only`);
-  const basis: Basis = q.basis ?? (index === 'ink' && !staffLevel ? 'visitors' : 'presses');
-  if (basis === 'visitors' && index !== 'ink')
+  const isInk = index === 'ink' || index === 'inkQualified';
+  const basis: Basis = q.basis ?? (isInk && !staffLevel ? 'visitors' : 'presses');
+  if (basis === 'visitors' && !isInk)
     throw new ScoreInputError('basis: ИЭЛ and CSAT are shares of presses; basis=visitors applies to ИНК only');
   return { level, index, kind, basis, from, to };
 }
@@ -171,9 +191,15 @@ export interface VisitorsOf {
 }
 /** A subject to rank, before its visitors are known. */
 export interface RankCandidate extends Omit<RankSubject, 'visitors' | 'visitorsMissing'> {
+  review: ReviewCounts;
   visitorsOf: VisitorsOf | null;
 }
 
+const reviewOf = (r: RankRow): ReviewCounts => {
+  const review = { reviewedBad: 0, reviewedNeutral: 0, notStaffBad: 0, notStaffNeutral: 0 };
+  addReview(review, r);
+  return review;
+};
 const countsOf = (r: RankRow): Counts => ({
   good: r.good,
   neutral: r.neutral,
@@ -204,16 +230,20 @@ export function rankCandidates(
         id: r.id,
         officeId: r.officeId,
         counts: countsOf(r),
+        review: reviewOf(r),
         k: kOf(r.officeId),
         visitorsOf: { officeIds: [r.officeId], deskId: null, employeeId: r.id },
       }));
   }
   if (level === 'region') {
-    const byRegion = new Map<string, { counts: Counts; officeIds: string[] }>();
+    const byRegion = new Map<string, { counts: Counts; review: ReviewCounts; officeIds: string[] }>();
     for (const o of byId.values()) {
       if (o.regionId === null || (scope.regions && !scope.regions.includes(o.regionId))) continue;
       let g = byRegion.get(o.regionId);
-      if (!g) byRegion.set(o.regionId, (g = { counts: { good: 0, neutral: 0, bad: 0, total: 0, excluded: 0 }, officeIds: [] }));
+      if (!g) {
+        g = { counts: { good: 0, neutral: 0, bad: 0, total: 0, excluded: 0 }, review: reviewOf({} as RankRow), officeIds: [] };
+        byRegion.set(o.regionId, g);
+      }
       g.officeIds.push(o.id);
     }
     for (const r of rows) {
@@ -221,10 +251,18 @@ export function rankCandidates(
       if (!g) continue;
       const c = countsOf(r);
       for (const f of ['good', 'neutral', 'bad', 'total', 'excluded'] as const) g.counts[f] += c[f];
+      addReview(g.review, r);
     }
     return [...byRegion]
       .filter(([, g]) => g.counts.total + g.counts.excluded > 0)
-      .map(([id, g]) => ({ id, officeId: null, counts: g.counts, k: companyK, visitorsOf: { officeIds: g.officeIds, deskId: null } }));
+      .map(([id, g]) => ({
+        id,
+        officeId: null,
+        counts: g.counts,
+        review: g.review,
+        k: companyK,
+        visitorsOf: { officeIds: g.officeIds, deskId: null },
+      }));
   }
   return rows
     .filter((r) => !visible || visible.has(r.officeId))
@@ -232,6 +270,7 @@ export function rankCandidates(
       id: r.id,
       officeId: r.officeId,
       counts: countsOf(r),
+      review: reviewOf(r),
       k: kOf(r.officeId),
       visitorsOf: { officeIds: [r.officeId], deskId: level === 'desk' ? r.id : null },
     }));
@@ -320,7 +359,7 @@ export function rankingOf(
   // Built field by field: object rest and spread cost ~1.5 µs a subject here (+0.5 ms for 300 employees ranked).
   const subjects = candidates.map((c): RankSubject => {
     const v = c.visitorsOf ? visitors[next++]! : undefined;
-    const s: RankSubject = { id: c.id, officeId: c.officeId, counts: c.counts, k: c.k, visitors: v ? v.visitors : null };
+    const s: RankSubject = { id: c.id, officeId: c.officeId, counts: c.counts, review: c.review, k: c.k, visitors: v ? v.visitors : null };
     if (v?.visitorsMissing) s.visitorsMissing = v.visitorsMissing;
     return s;
   });

@@ -7,9 +7,9 @@
  *   widened to whole local hours (the rollup resolution).
  */
 import type { ReasonCounts } from './reasons.js';
-import { PANEL_KINDS, scoreCounts, type Counts, type PanelKind, type Score } from '../../../shared/src/index.js';
+import { PANEL_KINDS, scoreCounts, type Counts, type PanelKind, type ReviewCounts, type Score } from '../../../shared/src/index.js';
 import type { CompanySettings, Office } from '../domain/organisation.js';
-import type { CountRow, DayRow, HourRow, PeriodCount, Subject } from '../domain/score.js';
+import type { CountRow, DayRow, HourRow, PeriodCount, RawCounts, Subject } from '../domain/score.js';
 import {
   addDays,
   calendarSpans,
@@ -107,9 +107,18 @@ export interface SubjectScores {
   reasons?: ReasonCounts;
 }
 
-type Acc = { kinds: Map<PanelKind, Counts>; unattributed: Counts };
+type Acc = { kinds: Map<PanelKind, Counts>; reviews: Map<PanelKind, ReviewCounts>; unattributed: Counts };
 const zero = (): Counts => ({ good: 0, neutral: 0, bad: 0, total: 0, excluded: 0 });
-const newAcc = (): Acc => ({ kinds: new Map(), unattributed: zero() });
+const noReview = (): ReviewCounts => ({ reviewedBad: 0, reviewedNeutral: 0, notStaffBad: 0, notStaffNeutral: 0 });
+const newAcc = (): Acc => ({ kinds: new Map(), reviews: new Map(), unattributed: zero() });
+
+/** Adds a rollup row's review counts (issue 13) to `r`. */
+export function addReview(r: ReviewCounts, row: RawCounts): void {
+  r.reviewedBad += Number(row.revBad ?? 0);
+  r.reviewedNeutral += Number(row.revNeutral ?? 0);
+  r.notStaffBad += Number(row.extBad ?? 0);
+  r.notStaffNeutral += Number(row.extNeutral ?? 0);
+}
 
 function addTo(c: Counts, r: { good: number; neutral: number; bad: number; excluded: number }): void {
   c.good += r.good;
@@ -123,6 +132,9 @@ function accumulate(acc: Acc, r: CountRow): void {
   let c = acc.kinds.get(r.kind);
   if (!c) acc.kinds.set(r.kind, (c = zero()));
   addTo(c, r);
+  let rev = acc.reviews.get(r.kind);
+  if (!rev) acc.reviews.set(r.kind, (rev = noReview()));
+  addReview(rev, r);
   if (r.unattributed) addTo(acc.unattributed, r);
 }
 
@@ -338,9 +350,11 @@ function scoresOf(
 ) {
   const out: Partial<Record<PanelKind, Score>> = {};
   for (const kind of kinds) {
+    const review = acc.reviews.get(kind);
     out[kind] = scoreCounts(acc.kinds.get(kind) ?? zero(), {
       panelKind: kind,
       settings,
+      ...(review ? { review } : {}),
       ...(vs.visitors !== null ? { visitors: vs.visitors } : {}),
       ...(vs.sales !== null && vs.visitors !== null ? { sales: vs.sales } : {}),
     });

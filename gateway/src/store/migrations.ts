@@ -300,6 +300,19 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE events ADD COLUMN ticket TEXT;
   ALTER TABLE events ADD COLUMN reason TEXT;
   `,
+  /* 13 (issue 14, visitors from the queue): a served ticket is one visitor whichever way it came (the events
+     endpoint's id or a served.csv line), so (desk, ticket, time) is unique among served events; queue_days
+     counts each office day's served tickets per desk and operator, and marks the days the queue system fed */ `
+  DELETE FROM queue_events WHERE type = 'served' AND id NOT IN
+    (SELECT min(id) FROM queue_events WHERE type = 'served' GROUP BY desk_id, ticket, at_ms);
+  CREATE UNIQUE INDEX queue_events_served_once ON queue_events (desk_id, ticket, at_ms) WHERE type = 'served';
+  CREATE TABLE queue_days (
+    office_id TEXT NOT NULL, day INTEGER NOT NULL, desk_id TEXT NOT NULL, employee_id TEXT NOT NULL,
+    served INTEGER NOT NULL, PRIMARY KEY (office_id, day, desk_id, employee_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX queue_days_employee ON queue_days (employee_id, day);
+  CREATE INDEX queue_days_desk ON queue_days (desk_id, day);
+  `,
   /* 14 (issue 14's armed mode and reasons): armed presses find the tickets served at their desk in their window
      (queue_events_desk) and whether a ticket was answered already (events_ticket); reasons: each ReasonEvent once
      per id (the dedup key), the press it explains and its option id, kept even when that press is unknown;
@@ -313,7 +326,34 @@ export const MIGRATIONS: readonly string[] = [
     reason TEXT NOT NULL, at INTEGER NOT NULL, received_at INTEGER NOT NULL
   );
   `,
-  /* 16 (h13-loop; the lead renumbers at merge): the closed loop (store/loop.ts, docs/scores.md). interventions:
+  /* 15 (issue 13): review of negative answers. A case is a counted dissatisfied press (its id is the press's);
+     events.cause is its current classification (NULL = pending), so the scoring pass carries it through every
+     re-flag, clock correction and re-attribution like the rest of a press's contribution. The rollups count,
+     among counted bad and neutral presses, those classified (rev_*) and those classified as not caused by staff
+     (ext_*: office, product, customer): ИНК Персонал, qualified, and the pending backlog are then read from the
+     rollups the scores already read. case_notes: the current note, who and when; case_audit: every change,
+     append-only (nothing updates or deletes it). events_cases: the classified presses of an office by time
+     (localisation by cause) */ `
+  ALTER TABLE events ADD COLUMN cause TEXT;
+  ALTER TABLE rollup_hour ADD COLUMN rev_bad INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_hour ADD COLUMN rev_neutral INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_hour ADD COLUMN ext_bad INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_hour ADD COLUMN ext_neutral INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_day ADD COLUMN rev_bad INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_day ADD COLUMN rev_neutral INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_day ADD COLUMN ext_bad INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_day ADD COLUMN ext_neutral INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX events_cases ON events (office_id, t) WHERE cause IS NOT NULL;
+  CREATE TABLE case_notes (
+    event_id TEXT NOT NULL PRIMARY KEY, note TEXT NOT NULL, by_key TEXT NOT NULL, by_name TEXT NOT NULL, at TEXT NOT NULL
+  );
+  CREATE TABLE case_audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, at TEXT NOT NULL, by_key TEXT NOT NULL, by_name TEXT NOT NULL,
+    from_cause TEXT, to_cause TEXT NOT NULL, note TEXT NOT NULL, batch TEXT
+  );
+  CREATE INDEX case_audit_event ON case_audit (event_id, id);
+  `,
+  /* 16 (issue 13, closing the loop): the closed loop (store/loop.ts, docs/scores.md). interventions:
      corrective actions on an employee, desk or office, with the subject's office for scoped reads; day is the local
      date YYYY-MM-DD. reference_values: every version of a business type's reference values (JSON per panel kind
      and index), appended, never overwritten. reference_company: the company's default business type (one row).
@@ -334,18 +374,5 @@ export const MIGRATIONS: readonly string[] = [
     notes TEXT NOT NULL, who TEXT NOT NULL, created_at TEXT NOT NULL
   );
   CREATE INDEX mystery_shops_employee ON mystery_shops (employee_id, day);
-  `,
-  /* 13 (issue 14, visitors from the queue): a served ticket is one visitor whichever way it came (the events
-     endpoint's id or a served.csv line), so (desk, ticket, time) is unique among served events; queue_days
-     counts each office day's served tickets per desk and operator, and marks the days the queue system fed */ `
-  DELETE FROM queue_events WHERE type = 'served' AND id NOT IN
-    (SELECT min(id) FROM queue_events WHERE type = 'served' GROUP BY desk_id, ticket, at_ms);
-  CREATE UNIQUE INDEX queue_events_served_once ON queue_events (desk_id, ticket, at_ms) WHERE type = 'served';
-  CREATE TABLE queue_days (
-    office_id TEXT NOT NULL, day INTEGER NOT NULL, desk_id TEXT NOT NULL, employee_id TEXT NOT NULL,
-    served INTEGER NOT NULL, PRIMARY KEY (office_id, day, desk_id, employee_id)
-  ) WITHOUT ROWID;
-  CREATE INDEX queue_days_employee ON queue_days (employee_id, day);
-  CREATE INDEX queue_days_desk ON queue_days (desk_id, day);
   `,
 ];

@@ -12,6 +12,7 @@ import type { Event, KioskConfigMessage } from '../../../shared/src/index.js';
 import { EXCL, judgeArmedPress, type ServedTicket } from '../domain/armed.js';
 import type { PanelHistory } from '../../../shared/src/misuse.js';
 import type { CompanySettings, DeskAssignment, PanelBinding } from '../domain/organisation.js';
+import type { Cause } from '../domain/case.js';
 import type { BootAnchor, ScoredPress } from '../domain/press.js';
 import { historyFromStored, PanelReplay, quietGapMs } from '../scoring/misuse.js';
 import { Pass, type PanelStretch } from '../scoring/pass.js';
@@ -36,9 +37,12 @@ const PRESS_FIELDS: Array<[column: string, field: string]> = [
   ['time_source', 'timeSource'],
   ['excl', 'excl'],
   ['ticket', 'ticket'],
+  ['cause', 'cause'],
 ];
 const pressColumns = (prefix = '') => PRESS_FIELDS.map(([c, f]) => `${prefix}${c} AS "${f}"`).join(', ');
 const PRESS = pressColumns();
+const reviewSums = (t: string) =>
+  ['rev_bad', 'rev_neutral', 'ext_bad', 'ext_neutral'].map((c) => `${c} = ${t}.${c} + excluded.${c}`).join(', ');
 
 const SQL = {
   binding: 'SELECT kind, office_id, desk_id FROM panel_bindings WHERE kiosk_id = ? AND panel = ?',
@@ -60,14 +64,17 @@ const SQL = {
   setTime: 'UPDATE events SET t = ?, time_source = ?, employee_id = ? WHERE rid = ?',
   setExcl: 'UPDATE events SET excl = ? WHERE rid = ?',
   setEmployee: 'UPDATE events SET employee_id = ? WHERE rid = ?',
-  hour: `INSERT INTO rollup_hour (office_id, hour_start, kind, desk_id, employee_id, day, local_hour, weekday, good, neutral, bad, excl)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (office_id, hour_start, kind, desk_id, employee_id) DO UPDATE SET
+  hour: `INSERT INTO rollup_hour (office_id, hour_start, kind, desk_id, employee_id, day, local_hour, weekday, good, neutral, bad, excl,
+    rev_bad, rev_neutral, ext_bad, ext_neutral)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (office_id, hour_start, kind, desk_id, employee_id) DO UPDATE SET
     good = rollup_hour.good + excluded.good, neutral = rollup_hour.neutral + excluded.neutral,
-    bad = rollup_hour.bad + excluded.bad, excl = rollup_hour.excl + excluded.excl`,
-  day: `INSERT INTO rollup_day (office_id, day, kind, desk_id, employee_id, good, neutral, bad, excl)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (office_id, day, kind, desk_id, employee_id) DO UPDATE SET
+    bad = rollup_hour.bad + excluded.bad, excl = rollup_hour.excl + excluded.excl, ${reviewSums('rollup_hour')}`,
+  day: `INSERT INTO rollup_day (office_id, day, kind, desk_id, employee_id, good, neutral, bad, excl, rev_bad, rev_neutral, ext_bad, ext_neutral)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (office_id, day, kind, desk_id, employee_id) DO UPDATE SET
     good = rollup_day.good + excluded.good, neutral = rollup_day.neutral + excluded.neutral,
-    bad = rollup_day.bad + excluded.bad, excl = rollup_day.excl + excluded.excl`,
+    bad = rollup_day.bad + excluded.bad, excl = rollup_day.excl + excluded.excl, ${reviewSums('rollup_day')}`,
+  setCause: 'UPDATE events SET cause = ? WHERE rid = ?',
+  caseByRid: `SELECT ${PRESS} FROM events WHERE rid = ?`,
   bumpOrg: 'UPDATE settings SET org_rev = org_rev + 1 WHERE id = 1',
   config: 'SELECT config FROM kiosks WHERE id = ?',
   served: `SELECT ticket, employee_id AS "employeeId", at_ms AS at FROM queue_events
@@ -269,10 +276,33 @@ export class ScoringStore {
         d.neutral,
         d.bad,
         d.excl,
+        d.revBad,
+        d.revNeutral,
+        d.extBad,
+        d.extNeutral,
       );
     }
-    for (const d of days) yield* run(SQL.day, d.office, d.day, d.kind, d.desk, d.employee, d.good, d.neutral, d.bad, d.excl);
+    for (const d of days) {
+      yield* run(
+        SQL.day,
+        ...[d.office, d.day, d.kind, d.desk, d.employee, d.good, d.neutral, d.bad, d.excl],
+        ...[d.revBad, d.revNeutral, d.extBad, d.extNeutral],
+      );
+    }
     return pass.changed;
+  }
+
+  /**
+   * Classifies the stored press `rid` as `cause` (its old contribution taken back, the new one counted at
+   * `finish`); false when it already had that cause. The caller has checked that it is a case.
+   */
+  *classify(pass: Pass, rid: number, cause: Cause): Q<boolean> {
+    const stored = yield* get<ScoredPress>(SQL.caseByRid + this.driver.forUpdate, rid);
+    if (!stored) return false;
+    const press = pass.track(stored);
+    if (!pass.classify(press, cause)) return false;
+    yield* run(SQL.setCause, cause, rid);
+    return true;
   }
 
   private *recorrect(pass: Pass, kioskId: string, bootId: string): Q<void> {

@@ -7,6 +7,7 @@ import { ulid } from 'ulid';
 import type { KioskConfigMessage, Panel } from '../../../shared/src/index.js';
 import type { HealthTrack } from '../domain/kiosk-health.js';
 import { AlertStore } from './alerts.js';
+import { CaseStore } from './cases.js';
 import { CountUploads } from './count-uploads.js';
 import { DeliveryStore } from './deliveries.js';
 import { armedPanels, dutySnapshot, replaceConfigPanels, type ArmedPanel, type DutySnapshot } from './duty.js';
@@ -115,6 +116,7 @@ export class SqlStore extends SqlOrgStore implements Store {
   readonly deliveries: DeliveryStore;
   readonly sessions: SessionStore;
   readonly loop: LoopStore;
+  readonly cases: CaseStore;
   private readonly writeIngest: (work: IngestWork) => Promise<BatchOutcome[]>;
 
   constructor(readonly driver: SqlDriver) {
@@ -126,6 +128,7 @@ export class SqlStore extends SqlOrgStore implements Store {
     this.deliveries = new DeliveryStore(driver);
     this.sessions = new SessionStore(driver);
     this.loop = new LoopStore(driver);
+    this.cases = new CaseStore(driver, this.scoring);
     this.writeIngest = ingestWriter(driver, this.scoring);
   }
 

@@ -7,6 +7,7 @@ import type { DeliveryStore } from './deliveries.js';
 import type { HealthTrack } from '../domain/kiosk-health.js';
 import type { Assignment, CompanySettings, OrgEntity, OrgKind, PanelBinding, QueueEvent } from '../domain/organisation.js';
 import type { AlertStore } from './alerts.js';
+import type { CaseStore } from './cases.js';
 import type { DayCounts, DayRow, HourRow, PeriodCount, RankRow, Subject } from '../domain/score.js';
 import type { LiveReads } from './live-reads.js';
 import type { SessionStore } from './sessions.js';
@@ -14,9 +15,12 @@ import type { ArmedPanel, DutySnapshot } from './duty.js';
 import type { ReasonPress } from '../scoring/reasons.js';
 import type { LoopStore } from './loop.js';
 
-/** `metrics`: may only scrape GET /metrics (a Prometheus server's key); `queue`: may only feed /queue (the queue system's key). */
-export type Role = 'admin' | 'technician' | 'manager' | 'metrics' | 'queue';
-export const ROLES: readonly Role[] = ['admin', 'technician', 'manager', 'metrics', 'queue'];
+/**
+ * `metrics`: may only scrape GET /metrics (a Prometheus server's key); `queue`: may only feed /queue (the queue
+ * system's key); `reviewer`: the independent expert who classifies negative answers (cases), scoped like a manager.
+ */
+export type Role = 'admin' | 'technician' | 'manager' | 'metrics' | 'queue' | 'reviewer';
+export const ROLES: readonly Role[] = ['admin', 'technician', 'manager', 'metrics', 'queue', 'reviewer'];
 
 export interface NewKiosk {
   id: string;
@@ -75,7 +79,7 @@ export interface DeadLetter {
   payload: string;
 }
 
-/** A manager key sees only these offices and the offices of these regions; other roles ignore them. */
+/** A manager or reviewer key sees only these offices and the offices of these regions; other roles ignore them. */
 export interface ApiKeyScope {
   offices: string[];
   regions: string[];
@@ -295,4 +299,6 @@ export interface Store extends OrgStore {
   readonly sessions: SessionStore;
   /** Interventions, reference values and mystery-shopper visits (store/loop.ts). */
   readonly loop: LoopStore;
+  /** Cases: counted negative answers, their classification and its audit trail (store/cases.ts). */
+  readonly cases: CaseStore;
 }

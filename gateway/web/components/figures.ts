@@ -10,8 +10,8 @@ import type { Change, Kind, Scores } from '../types.js';
 import { insufficientBadge } from './badge.js';
 import { h } from './dom.js';
 
-export type FigureId = 'inkOffice' | 'inkStaff' | 'iel' | 'coverage' | 'csat';
-export const FIGURES: FigureId[] = ['inkOffice', 'inkStaff', 'iel', 'coverage', 'csat'];
+export type FigureId = 'inkOffice' | 'inkStaff' | 'inkQualified' | 'iel' | 'coverage' | 'csat';
+export const FIGURES: FigureId[] = ['inkOffice', 'inkStaff', 'inkQualified', 'iel', 'coverage', 'csat'];
 
 interface Picked {
   estimate: Estimate | null;
@@ -22,7 +22,7 @@ interface Picked {
 
 /** Which panel kind and index a figure is. */
 export function pick(scores: Scores, figure: FigureId): Picked | undefined {
-  const from = (kind: Kind, index: 'ink' | 'iel' | 'coverage' | 'csat'): Picked | undefined => {
+  const from = (kind: Kind, index: 'ink' | 'inkQualified' | 'iel' | 'coverage' | 'csat'): Picked | undefined => {
     const s = scores[kind];
     return s ? { estimate: s[index], kind, sufficient: s.sufficient, n: s.counts.total } : undefined;
   };
@@ -31,6 +31,8 @@ export function pick(scores: Scores, figure: FigureId): Picked | undefined {
       return from('office', 'ink');
     case 'inkStaff':
       return from('staff', 'ink');
+    case 'inkQualified':
+      return from('staff', 'inkQualified');
     case 'iel':
       return from('loyalty', 'iel');
     case 'coverage':
@@ -40,10 +42,18 @@ export function pick(scores: Scores, figure: FigureId): Picked | undefined {
   }
 }
 
-const changeKey: Record<FigureId, keyof Change> = { inkOffice: 'ink', inkStaff: 'ink', iel: 'iel', coverage: 'coverage', csat: 'csat' };
+const changeKey: Record<FigureId, keyof Change | null> = {
+  inkOffice: 'ink',
+  inkStaff: 'ink',
+  inkQualified: null, // the scores' `change` has no qualified index yet
+  iel: 'iel',
+  coverage: 'coverage',
+  csat: 'csat',
+};
 
 export function pickChange(change: Partial<Record<Kind, Change>>, figure: FigureId, kind: Kind): number | null {
-  return change[kind]?.[changeKey[figure]] ?? null;
+  const key = changeKey[figure];
+  return key ? (change[kind]?.[key] ?? null) : null;
 }
 
 /** ИЭЛ is in points −100…100; the rest are shares shown as percentages. */
@@ -85,6 +95,10 @@ export function figureCard(scores: Scores, change: Partial<Record<Kind, Change>>
     h('div', { class: 'label' }, figureName(figure)),
     h('div', { class: 'value', 'data-value': e?.value }, fmtFigure(figure, e?.value)),
     h('div', { class: 'ci' }, `95 %: ${fmtInterval(figure, e)} · n = ${fmtNumber(p.n)}`),
+    // The qualified index counts pending cases as staff-caused: the backlog is shown, never hidden.
+    figure === 'inkQualified' && e && 'pending' in e
+      ? h('div', { class: 'pending', 'data-pending': e.pending as number }, `${t('index.pending')}: ${fmtNumber(e.pending as number)}`)
+      : null,
     h('div', { class: 'change' }, `${t('col.change')}: ${fmtFigureChange(figure, delta)}`),
     p.sufficient ? null : insufficientBadge(),
   );

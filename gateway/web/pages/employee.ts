@@ -14,7 +14,7 @@ import { addDays, periodFrom, periodPicker } from '../period.js';
 import type { Assignment, Desk, Employee, Office, Scores, SubjectScores } from '../types.js';
 import { trendPoints } from './office.js';
 
-const EMPLOYEE_FIGURES: FigureId[] = ['inkStaff', 'csat'];
+const EMPLOYEE_FIGURES: FigureId[] = ['inkStaff', 'inkQualified', 'csat'];
 
 export async function render(ctx: PageContext): Promise<void> {
   const id = ctx.params.id!;

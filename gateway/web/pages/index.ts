@@ -13,4 +13,5 @@ export const routes: Route[] = [
   { path: '/data', load: () => import('./data.js'), nav: 'nav.data', roles: ['admin', 'manager'] },
   { path: '/alerts', load: () => import('./alerts.js'), nav: 'nav.alerts', roles: ['admin', 'manager'] },
   { path: '/alerts/:id', load: () => import('./alerts-detail.js') },
+  { path: '/review', load: () => import('./review.js'), nav: 'nav.review', roles: ['admin', 'manager', 'reviewer'] },
 ];

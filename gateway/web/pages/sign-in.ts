@@ -21,10 +21,12 @@ export async function render(ctx: PageContext): Promise<void> {
     e.preventDefault();
     message.hidden = true;
     try {
-      await signIn(key.value.trim());
+      const session = await signIn(key.value.trim());
       key.value = '';
       const next = ctx.query.get('next');
-      location.hash = next?.startsWith('/') ? `#${next}` : '#/';
+      // A reviewer reads no scores: its start page is the review queue.
+      const home = session.role === 'reviewer' ? '#/review' : '#/';
+      location.hash = next?.startsWith('/') ? `#${next}` : home;
     } catch (err) {
       message.textContent = t('signIn.bad', { message: err instanceof ApiError ? err.message : String(err) });
       message.hidden = false;

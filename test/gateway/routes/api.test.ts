@@ -161,7 +161,7 @@ describe('kiosks', () => {
       headers: admin,
     });
     expect(query.statusCode).toBe(400);
-    expect(query.json().message).toBe('querystring/index must be one of: ink, iel, csat');
+    expect(query.json().message).toBe('querystring/index must be one of: ink, inkQualified, iel, csat');
   });
 
   it('rejects a config without panels', async () => {

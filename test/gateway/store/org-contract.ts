@@ -8,6 +8,9 @@ import type { Event } from '../../../shared/src/index.js';
 import { dayNumber } from '../../../gateway/src/scoring/calendar.js';
 import type { Store } from '../../../gateway/src/store/store.js';
 
+/** Rank rows carry the review columns (issue 13); none of these presses was classified. */
+const NOT_REVIEWED = { revBad: 0, revNeutral: 0, extBad: 0, extNeutral: 0 };
+
 const ZONE = 'Asia/Vladivostok'; // UTC+10, no DST: local day = UTC day + 10 h
 const at = (iso: string) => Date.parse(iso);
 
@@ -125,10 +128,10 @@ export function describeOrgStore(name: string, open: () => Promise<Store>): void
         ]),
       );
       expect(await store.rankCounts('employee', 'staff', day, day + 1)).toEqual([
-        { id: 'elena', officeId: 'b-office', good: 2, neutral: 0, bad: 1, excluded: 1 },
+        { id: 'elena', officeId: 'b-office', good: 2, neutral: 0, bad: 1, excluded: 1, ...NOT_REVIEWED },
       ]);
       expect(await store.rankCounts('office', 'staff', day, day + 1)).toEqual([
-        { id: 'b-office', officeId: 'b-office', good: 2, neutral: 0, bad: 1, excluded: 1 },
+        { id: 'b-office', officeId: 'b-office', good: 2, neutral: 0, bad: 1, excluded: 1, ...NOT_REVIEWED },
       ]);
       expect(await store.timeUncertain(['b-office'])).toBe(1);
       expect(await store.timeUncertain([])).toBe(0);
@@ -252,7 +255,7 @@ export function describeOrgStore(name: string, open: () => Promise<Store>): void
         { officeId: 'b-office', hourStart: at('2026-05-01T14:00:00Z') },
       ]);
       expect(await store.rankCounts('desk', 'staff', dayNumber(2026, 5, 1), dayNumber(2026, 5, 3))).toEqual([
-        { id: 'd1', officeId: 'b-office', good: 2, neutral: 0, bad: 0, excluded: 1 },
+        { id: 'd1', officeId: 'b-office', good: 2, neutral: 0, bad: 0, excluded: 1, ...NOT_REVIEWED },
       ]);
 
       const day = dayNumber(2026, 5, 1);

@@ -65,7 +65,8 @@ async function check(store: Store, kind: OrgKind, value: Record<string, unknown>
 
 export const orgRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store, guard }) => {
   const admin = guard('admin');
-  const reader = guard('admin', 'manager');
+  // Reviewers read the organisation of their scope too: the review queue names offices, desks and employees.
+  const reader = guard('admin', 'manager', 'reviewer');
 
   const visible = async (req: FastifyRequest, kind: OrgKind, e: OrgEntity<OrgKind>): Promise<boolean> => {
     if (kind === 'region') return canSeeRegion(req.principal, e.id);

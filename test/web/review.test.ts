@@ -1,0 +1,100 @@
+/**
+ * The review queue in Chromium against a real gateway (issue 13): a reviewer sees the pending cases of its
+ * office — the same ones the API lists — ticks two, classifies them as office-caused, and the API then
+ * has them classified with the note and out of the queue; the employee's page shows ИНК Персонал,
+ * qualified, with its pending count beside ИНК Персонал, equal to the API's; a manager reads the queue
+ * but has nothing to classify with.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN } from '../../scripts/lib/processes.js';
+import { adminCall, open, screenshot, seedConsole, signIn, type Json, type Seeded } from './browser.js';
+import { go } from './pages-b.js';
+
+// The predicate runs in the page; the test project's TypeScript has no DOM library.
+// biome-ignore lint/suspicious/noExplicitAny: a browser global inside page.waitForFunction
+declare const document: any;
+
+let s: Seeded;
+let reviewerKey: string;
+beforeAll(async () => {
+  s = await seedConsole({ kiosks: 2, days: 1 });
+  const created = await adminCall(s, 'POST', '/api-keys', { name: 'Rita Reviewer', role: 'reviewer', offices: [s.manager.officeId] });
+  reviewerKey = created.body.key;
+}, 180_000);
+afterAll(async () => {
+  await s?.close();
+});
+
+const pending = async (): Promise<Json[]> =>
+  (await adminCall(s, 'GET', `/cases?status=pending&limit=200&office=${s.manager.officeId}`)).body.items;
+const pendingIds = async (): Promise<string[]> => (await pending()).map((c: Json) => c.id);
+
+describe('the review page', () => {
+  it('lists the pending cases the API lists, and classifies a selection of them', async () => {
+    const cases = await pending();
+    const before = cases.map((c: Json) => c.id);
+    // Two staff-panel cases with an employee on duty (the next test reads that employee's page).
+    const picked = cases
+      .filter((c: Json) => c.kind === 'staff' && c.employeeId)
+      .slice(0, 2)
+      .map((c: Json) => c.id);
+    expect(picked).toHaveLength(2);
+    const p = await open(s);
+    await signIn(p.page, s.base, reviewerKey);
+    await go(p.page, s.base, '/review');
+    const rows = await p.page.$$eval('#review-queue tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-id')));
+    expect(rows).toEqual(before);
+    await screenshot(p.page, 'review-queue');
+    for (const id of picked) await p.page.check(`#review-queue input[value="${id}"]`);
+    await p.page.selectOption('#classify select[name=cause]', 'office');
+    await p.page.fill('#classify input[name=note]', 'queue screen dead');
+    await p.page.click('#classify button[type=submit]');
+    // The page redraws without them.
+    await p.page.waitForFunction(
+      (gone) => {
+        const ids = [...document.querySelectorAll('#review-queue tbody tr')].map((tr) => tr.getAttribute('data-id'));
+        return ids.length > 0 && !gone.some((id) => ids.includes(id));
+      },
+      picked,
+      { timeout: 20_000 },
+    );
+    expect(await pendingIds()).toEqual(before.filter((id: string) => !picked.includes(id)));
+    for (const id of picked) {
+      const c = (await adminCall(s, 'GET', `/cases/${id}`)).body;
+      expect(c).toMatchObject({ status: 'classified', cause: 'office', note: 'queue screen dead', classifiedBy: 'Rita Reviewer' });
+    }
+    await screenshot(p.page, 'review-queue-after');
+    p.expectClean();
+    await p.close();
+  });
+
+  it('shows ИНК Персонал, qualified, beside ИНК Персонал on the employee page, as the API has it', async () => {
+    const c = (await adminCall(s, 'GET', '/cases?status=classified&kind=staff&limit=1')).body.items[0];
+    const employee = c.employeeId as string;
+    // Three UTC dates around the press: its local date in the office's zone is among them.
+    const date = (days: number) => new Date(Date.parse(c.at) + days * 86_400_000).toISOString().slice(0, 10);
+    const [day, next] = [date(-1), date(2)];
+    const api = (await adminCall(s, 'GET', `/employees/${employee}/scores?from=${day}&to=${next}`)).body.total.scores.staff;
+    const p = await open(s);
+    await signIn(p.page, s.base, ADMIN_TOKEN);
+    await go(p.page, s.base, `/employees/${employee}?from=${day}&to=${next}`);
+    const card = p.page.locator('#figures [data-figure="inkQualified"]');
+    expect(Number(await card.locator('.value').getAttribute('data-value'))).toBe(api.inkQualified.value);
+    expect(Number(await card.locator('.pending').getAttribute('data-pending'))).toBe(api.inkQualified.pending);
+    expect(api.inkQualified.value).toBeLessThan(api.ink.value); // one of its negatives left B
+    await screenshot(p.page, 'employee-ink-qualified');
+    p.expectClean();
+    await p.close();
+  });
+
+  it('a manager reads the queue but cannot classify', async () => {
+    const p = await open(s);
+    await signIn(p.page, s.base, s.manager.key);
+    await go(p.page, s.base, '/review');
+    expect(await p.page.locator('#review-queue tbody tr').count()).toBe((await pendingIds()).length);
+    expect(await p.page.locator('#classify').count()).toBe(0);
+    expect(await p.page.locator('#review-queue input[type=checkbox]').count()).toBe(0);
+    p.expectClean();
+    await p.close();
+  });
+});
