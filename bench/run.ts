@@ -28,7 +28,7 @@ const program = new Command()
   .name('bench')
   .option(
     '--only <names>',
-    'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads,flash,lb-fleet,fleet-health,live,alerts,webhook,press-webhook,console,console-live',
+    'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads,served-upload,flash,lb-fleet,fleet-health,live,alerts,webhook,press-webhook,console,console-live',
   )
   .option('--quick', 'smaller workloads (for a smoke run)')
   .option('--load-kiosks <n>', 'kiosks for the load bench (default 10000, 1000 with --quick)')
@@ -61,6 +61,8 @@ const benches: [string, () => Promise<BenchResult | BenchResult[]>][] = [
   // A CONNECT flood and a wrong-login loop against one gateway process (docs/security.md).
   ['attacks', () => benchAttacks(opts.quick ? { sockets: 300, lanes: 16, seconds: 5 } : { sockets: 1500, lanes: 32, seconds: 10 })],
   ['uploads', () => benchUploads(opts.quick ? 2 : 4)],
+  // The queue system's day files (POST /queue/served.csv) against the same pressing kiosk.
+  ['served-upload', () => benchUploads(opts.quick ? 1 : 2, 'served')],
   ['flash', () => benchFlash(opts.quick ? 1 : 3)],
   // `lb fleet` as a technician runs it (a new process) against a gateway holding 10 000 kiosks.
   ['lb-fleet', () => benchLbFleet(opts.quick ? 2000 : 10_000, opts.quick ? 3 : 7)],

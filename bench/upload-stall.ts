@@ -1,8 +1,10 @@
 /**
  * The upload-stall scenario, shared by test/security/upload-stall.test.ts and `npm run bench -- --only
  * uploads`: a gateway process (with the loop-delay probe), offices in Europe/Berlin, a kiosk pressing
- * one event at a time and timing each ack; a quiet phase, then the largest visitor uploads at once, sent
- * by another process (this one times the acks: its own work must not delay them).
+ * one event at a time and timing each ack; a quiet phase, then the largest uploads at once, sent by
+ * another process (this one times the acks: its own work must not delay them). The uploads are either
+ * visitor counts (PUT /offices/{id}/visitors, 10 000 hourly entries) or a queue system's served tickets
+ * (POST /queue/served.csv, 10 000 lines).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -12,7 +14,10 @@ import { batch, event, kiosk } from '../scripts/lib/mqtt-kiosk.js';
 import { ADMIN_TOKEN, LOOP_DELAY_PROBE, registerKiosk, startGateway, type Gateway } from '../scripts/lib/processes.js';
 import { tempDir } from '../scripts/lib/temp-dirs.js';
 
-export const ENTRIES = 10_000; // CountsBody's maxItems
+export const ENTRIES = 10_000; // CountsBody's maxItems, and served.csv's most rows
+
+/** What is uploaded: visitor counts, or served tickets from the queue system. */
+export type UploadKind = 'visitors' | 'served';
 
 export interface UploadStall {
   uploads: Array<{ status: number; body: { stored: number } }>;
@@ -24,7 +29,7 @@ export interface UploadStall {
   quietLoopMs: number;
   busyLoopMs: number;
   busyCpuMs: number;
-  /** Per office: stored rows and the sum of their counts. */
+  /** Per office: stored rows and the sum of their counts (served: the desk's visitors read back, as both). */
   stored: Array<{ rows: number; sum: number }>;
 }
 
@@ -41,6 +46,16 @@ export function hourlyEntries(count: number, salt: number) {
   return entries;
 }
 
+/** A served.csv of `count` tickets at desk d-`o` by employee e-`o`, one a minute from 2024-01-01 08:00 local. */
+export function servedCsv(count: number, o: number): string {
+  const lines = ['ticket,desk,operator,served'];
+  for (let i = 0; i < count; i++) {
+    const at = new Date(Date.UTC(2024, 0, 1, 8) + i * 60_000).toISOString().slice(0, 16).replace('T', ' ');
+    lines.push(`T${i},d-${o},e-${o},${at}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 /** The gateway's longest event-loop block since the last call (the probe answers SIGWINCH): wall clock and CPU. */
 async function loopMax(g: Gateway): Promise<{ maxMs: number; maxCpuMs: number }> {
   const seen = g.proc.lines.length;
@@ -49,14 +64,16 @@ async function loopMax(g: Gateway): Promise<{ maxMs: number; maxCpuMs: number }>
   return { maxMs: line.maxMs as number, maxCpuMs: line.maxCpuMs as number };
 }
 
-/** PUTs every o-N.json of `dir` to office o-N at once, from a child process. */
+/** Sends every file of `dir` at once, from a child process: o-N.json PUT to office o-N's visitors, o-N.csv POSTed as served.csv. */
 async function uploadAll(port: number, dir: string): Promise<UploadStall['uploads']> {
   const script = `
     const fs = require('node:fs');
     const files = fs.readdirSync(${JSON.stringify(dir)}).sort();
     Promise.all(files.map(async (f) => {
-      const res = await fetch('http://127.0.0.1:${port}/api/v1/offices/' + f.replace('.json', '') + '/visitors', {
-        method: 'PUT', headers: { authorization: 'Bearer ${ADMIN_TOKEN}', 'content-type': 'application/json' },
+      const csv = f.endsWith('.csv');
+      const url = csv ? '/api/v1/queue/served.csv' : '/api/v1/offices/' + f.replace('.json', '') + '/visitors';
+      const res = await fetch('http://127.0.0.1:${port}' + url, {
+        method: csv ? 'POST' : 'PUT', headers: { authorization: 'Bearer ${ADMIN_TOKEN}', 'content-type': csv ? 'text/csv' : 'application/json' },
         body: fs.readFileSync(${JSON.stringify(dir)} + '/' + f, 'utf8') });
       return { status: res.status, body: await res.json() };
     })).then((r) => console.log(JSON.stringify(r)));`;
@@ -67,17 +84,36 @@ async function uploadAll(port: number, dir: string): Promise<UploadStall['upload
   return JSON.parse(out);
 }
 
-export async function runUploadStall(opts: { uploads: number; quietMs: number }): Promise<UploadStall> {
-  const gw = await startGateway({ nodeArgs: ['--import', LOOP_DELAY_PROBE] });
+export async function runUploadStall(opts: { uploads: number; quietMs: number; kind?: UploadKind }): Promise<UploadStall> {
+  const kind = opts.kind ?? 'visitors';
+  const gw = await startGateway({
+    nodeArgs: [
+      '--import',
+      LOOP_DELAY_PROBE,
+      ...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof/gw', '--cpu-prof-interval=250'] : []),
+    ],
+  });
   try {
     for (let o = 0; o < opts.uploads; o++) {
       const res = await gw.api('POST', '/api/v1/offices', { id: `o-${o}`, name: `Office ${o}`, timeZone: 'Europe/Berlin' });
       if (res.status !== 201) throw new Error(`office o-${o}: ${res.status}`);
+      if (kind === 'served') {
+        for (const [path, body] of [
+          ['/api/v1/desks', { id: `d-${o}`, officeId: `o-${o}`, name: `Desk ${o}` }],
+          ['/api/v1/employees', { id: `e-${o}`, officeId: `o-${o}`, name: `Employee ${o}` }],
+        ] as const) {
+          const made = await gw.api('POST', path, body);
+          if (made.status !== 201) throw new Error(`${path} ${o}: ${made.status}`);
+        }
+      }
     }
     const { password } = await registerKiosk(gw, 'k-busy');
     const k = await kiosk(`mqtt://127.0.0.1:${gw.mqttPort}`, 'k-busy', password);
     const dir = tempDir('uploads');
-    for (let o = 0; o < opts.uploads; o++) writeFileSync(join(dir, `o-${o}.json`), JSON.stringify({ entries: hourlyEntries(ENTRIES, o) }));
+    for (let o = 0; o < opts.uploads; o++) {
+      if (kind === 'served') writeFileSync(join(dir, `o-${o}.csv`), servedCsv(ENTRIES, o));
+      else writeFileSync(join(dir, `o-${o}.json`), JSON.stringify({ entries: hourlyEntries(ENTRIES, o) }));
+    }
 
     const latencies: number[] = [];
     let pressing = true;
@@ -111,6 +147,15 @@ export async function runUploadStall(opts: { uploads: number; quietMs: number })
 
     const stored: UploadStall['stored'] = [];
     for (let o = 0; o < opts.uploads; o++) {
+      if (kind === 'served') {
+        // Served tickets read back as the desk's visitors over the days the file covers.
+        const days = Math.ceil((ENTRIES * 60_000 + 8 * 3_600_000) / 86_400_000);
+        const to = new Date(Date.UTC(2024, 0, 1 + days)).toISOString().slice(0, 10);
+        const r = await gw.api('GET', `/api/v1/desks/d-${o}/scores?from=2024-01-01&to=${to}`);
+        const visitors = r.status === 200 ? (r.body.total?.visitors ?? -1) : -r.status;
+        stored.push({ rows: visitors, sum: visitors });
+        continue;
+      }
       const items = (await gw.api('GET', `/api/v1/offices/o-${o}/visitors?from=2024-01-01&to=2025-03-01`)).body.items as Array<{
         count: number;
       }>;
@@ -118,6 +163,6 @@ export async function runUploadStall(opts: { uploads: number; quietMs: number })
     }
     return { uploads, uploadMs, quiet, busy, quietLoopMs, busyLoopMs, busyCpuMs, stored };
   } finally {
-    await gw.proc.kill();
+    await gw.proc.kill(process.env.PROF ? 'SIGTERM' : 'SIGKILL');
   }
 }

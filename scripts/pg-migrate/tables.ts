@@ -28,6 +28,18 @@ export const TABLES: readonly TableSpec[] = [
   { name: 'employees', order: 'id' },
   { name: 'assignments', order: 'id' },
   { name: 'queue_events', order: 'id' },
+  // Served tickets per office, local day, desk and employee: the employees' and desks' visitors (docs/scores.md).
+  { name: 'queue_days', order: 'office_id, day, desk_id, employee_id' },
+  // Reasons given after bad presses, each once per id (its press's events.reason is copied with events).
+  { name: 'reasons', order: 'id' },
+  // The review of negative answers: each case's current note and the append-only audit trail.
+  { name: 'case_notes', order: 'event_id' },
+  { name: 'case_audit', order: 'id', identity: 'id' },
+  // Closing the loop: interventions, every version of the reference values, mystery-shopper visits.
+  { name: 'interventions', order: 'id' },
+  { name: 'reference_values', order: 'business_type, version' },
+  { name: 'reference_company', order: 'id' },
+  { name: 'mystery_shops', order: 'id' },
   { name: 'panel_bindings', order: 'kiosk_id, panel' },
   { name: 'desk_panels', order: 'desk_id, kiosk_id, panel' },
   { name: 'visitors', order: 'office_id, desk_id, start_ms' },
@@ -53,8 +65,8 @@ export const IN_FLIGHT: readonly string[] = ['count_uploads', 'staged_counts'];
 
 /** Sums compared after the copy, besides every table's row count. */
 export const SUMS: ReadonlyArray<{ table: string; columns: readonly string[] }> = [
-  { table: 'rollup_day', columns: ['good', 'neutral', 'bad', 'excl'] },
-  { table: 'rollup_hour', columns: ['good', 'neutral', 'bad', 'excl'] },
+  { table: 'rollup_day', columns: ['good', 'neutral', 'bad', 'excl', 'rev_bad', 'rev_neutral', 'ext_bad', 'ext_neutral'] },
+  { table: 'rollup_hour', columns: ['good', 'neutral', 'bad', 'excl', 'rev_bad', 'rev_neutral', 'ext_bad', 'ext_neutral'] },
   { table: 'kiosks', columns: ['received', 'duplicates', 'rejected'] },
 ];
 

@@ -68,7 +68,9 @@ export async function readCsv(
   });
   const pause = slicer();
   for (let i = 0; i < text.length && !failure; i += PIECE) {
-    parser.write(text.slice(i, i + PIECE));
+    // Wait until this piece is parsed before writing the next: pieces written at once are buffered and then
+    // all parsed in one 'readable' turn (a 10 000-line file held the loop for 0.26 s that way).
+    await new Promise<void>((resolve) => parser.write(text.slice(i, i + PIECE), () => resolve()));
     await pause();
   }
   if (!failure) parser.end();
@@ -77,6 +79,7 @@ export async function readCsv(
   const records: Array<{ line: number; cells: string[] }> = [];
   const errors: RotaError[] = [];
   for (const [i, { record, info }] of parsed.entries()) {
+    await pause();
     const line = info.lines;
     if (i === 0 && record.map((c) => c.toLowerCase()).join(',') === columns.join(',')) continue;
     if (record.length < minColumns || record.length > columns.length) {

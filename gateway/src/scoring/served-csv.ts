@@ -3,6 +3,7 @@
  * their line numbers. `served` is a local time of the desk's office or ISO with an offset, as in a rota
  * (rota.ts `rotaInstant`). Pure: the route checks desks, operators and times; the store writes all or nothing.
  */
+import { slicer } from '../lib/event-loop.js';
 import { readCsv, type RotaError } from './rota.js';
 
 export const SERVED_COLUMNS = ['ticket', 'desk', 'operator', 'served'] as const;
@@ -22,7 +23,9 @@ export interface ServedRow {
 export async function parseServed(text: string): Promise<{ rows: ServedRow[]; errors: RotaError[] }> {
   const { records, errors } = await readCsv(text, SERVED_COLUMNS, SERVED_COLUMNS.length, SERVED_MAX_ROWS);
   const rows: ServedRow[] = [];
+  const pause = slicer();
   for (const { line, cells } of records) {
+    await pause();
     const [ticket = '', desk = '', operator = '', served = ''] = cells;
     const empty = SERVED_COLUMNS.find((_, i) => !cells[i]);
     if (empty) errors.push({ line, message: `${empty}: empty` });
