@@ -93,8 +93,8 @@ export async function readCsv(
   return { records, errors };
 }
 
-/** Characters fed to the CSV parser at a time (about 200 rows). */
-const PIECE = 8192;
+/** Characters fed to the CSV parser at a time (about 50 rows: csv-parse took ~20 ms of CPU for 8 KB, cold). */
+const PIECE = 2048;
 
 const LOCAL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/;
 const WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
