@@ -93,7 +93,10 @@ describe('the intervention view in Chromium', { timeout: 240_000 }, () => {
         // The employee page lists it and marks it on the trend.
         await go(v.page, s.base, `/employees/${best.id}?from=${from}&to=${to}`);
         expect(await v.page.$$eval('#interventions tbody tr[data-id]', (trs: Json[]) => trs.map((t) => t.dataset.id))).toEqual([id]);
-        expect(await v.page.$$eval('figure.chart', (f: Json[]) => f.map((x) => x.dataset.markers))).toEqual(['1', '1']);
+        // Every trend of the employee page (ИНК Персонал, its qualified form, CSAT) marks the one intervention.
+        const markers = await v.page.$$eval('figure.chart', (f: Json[]) => f.map((x) => x.dataset.markers));
+        expect(markers.length).toBeGreaterThanOrEqual(2);
+        expect(markers.every((m: string) => m === '1')).toBe(true);
         await screenshot(v.page, 'employee-with-intervention');
         v.expectClean(SESSION_401);
         await v.close();

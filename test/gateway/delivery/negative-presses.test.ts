@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 
 describe('negative presses to the CRM', () => {
-  it('each counted bad press arrives once, signed, with office, desk, employee and time (ticket field present)', async () => {
+  it('each counted bad press arrives once, signed, with office, desk, employee, time and its ticket', async () => {
     const now = Date.now();
     const at = (s: number) => new Date(now - 60_000 + s * 1000).toISOString();
     const bad = press('k-msk', 'desk', 'bad', at(0), { ticket: 'A-017' });
@@ -62,9 +62,8 @@ describe('negative presses to the CRM', () => {
       at: bad.at,
       kioskId: 'k-msk',
     });
-    // The ticket comes from the press's stored events.ticket; ingest on this branch does not store it yet
-    // (issue 14's armed-mode work does), so it is sent as null rather than left out.
-    expect(first.data).toHaveProperty('ticket', null);
+    // The ticket is the one the kiosk sent with the press (stored as events.ticket): the CRM finds the visit by it.
+    expect(bodies.find((b) => b.data.pressId === bad.id)!.data).toHaveProperty('ticket', 'A-017');
     expect(bodies.map((b) => b.data.pressId).sort()).toEqual([bad.id, bad2.id].sort());
     expect(got.map((r) => r.idemKey)).toEqual(expect.arrayContaining([expect.stringContaining(`press:${bad.id}:`)]));
     // The delivery log holds them as delivered, once each; the other subscription heard nothing.
