@@ -3,6 +3,7 @@
  * reference value: the ONE place these test formulas are spelled out (docs/scores.md explains them).
  * Pure: counts in, numbers out. Proportions in [0, 1]; ИЭЛ in −100…+100.
  */
+import { erfc } from './alert-stats.js';
 import { wilson, Z95, type Interval } from './indices.js';
 
 /** The outcome of a two-sided test at the 5 % level. */
@@ -21,29 +22,6 @@ export interface Difference {
   value: number;
   ci95: Interval;
   test: TestResult;
-}
-
-/**
- * erfc(x), Numerical Recipes' Chebyshev fit (fractional error < 1.2e-7 everywhere): plenty for p-values
- * that are only compared with 0.05 and shown to three places.
- */
-function erfc(x: number): number {
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t *
-                  (0.09678418 +
-                    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? r : 2 - r;
 }
 
 /** Two-sided p-value of a standard normal statistic. */

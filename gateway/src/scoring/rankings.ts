@@ -223,18 +223,6 @@ export function rankCandidates(
   const visible = scope.offices && new Set(scope.offices);
   const byId = new Map(offices.map((o) => [o.id, o]));
   const kOf = (officeId: string | null) => (officeId ? byId.get(officeId)?.k : null) ?? companyK;
-  if (level === 'employee') {
-    return rows
-      .filter((r) => !visible || visible.has(r.officeId))
-      .map((r) => ({
-        id: r.id,
-        officeId: r.officeId,
-        counts: countsOf(r),
-        review: reviewOf(r),
-        k: kOf(r.officeId),
-        visitorsOf: { officeIds: [r.officeId], deskId: null, employeeId: r.id },
-      }));
-  }
   if (level === 'region') {
     const byRegion = new Map<string, { counts: Counts; review: ReviewCounts; officeIds: string[] }>();
     for (const o of byId.values()) {
@@ -272,7 +260,11 @@ export function rankCandidates(
       counts: countsOf(r),
       review: reviewOf(r),
       k: kOf(r.officeId),
-      visitorsOf: { officeIds: [r.officeId], deskId: level === 'desk' ? r.id : null },
+      // An employee's visitors are the tickets they served (queue system); a desk's its own counts.
+      visitorsOf:
+        level === 'employee'
+          ? { officeIds: [r.officeId], deskId: null, employeeId: r.id }
+          : { officeIds: [r.officeId], deskId: level === 'desk' ? r.id : null },
     }));
 }
 
@@ -372,7 +364,8 @@ export function rankingOf(
   });
 }
 
-function groupBy<T>(list: readonly T[], key: (t: T) => string): Map<string, T[]> {
+/** `list` grouped by `key`, in the order each key is first met. */
+export function groupBy<T>(list: readonly T[], key: (t: T) => string): Map<string, T[]> {
   const out = new Map<string, T[]>();
   for (const t of list) {
     const k = key(t);

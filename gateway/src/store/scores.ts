@@ -5,6 +5,7 @@
 import type { ActiveUnit } from '../scoring/visitors.js';
 import {
   employeeVisitors,
+  groupBy,
   periodVisitors,
   rankCandidates,
   rankingOf,
@@ -155,15 +156,4 @@ async function readEmployeeVisitors(store: OrgStore, subjects: VisitorsOf[], fro
     store.queueServed('employee', null, from, to),
   ]);
   return employeeVisitors(subjects, pressDays, fed, served, from, to);
-}
-
-function groupBy<T>(list: readonly T[], key: (t: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const t of list) {
-    const k = key(t);
-    let g = out.get(k);
-    if (!g) out.set(k, (g = []));
-    g.push(t);
-  }
-  return out;
 }
