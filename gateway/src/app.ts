@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import { createLogger } from '../../shared/src/log.js';
 import { AlertEngine } from './alerts/engine.js';
-import { NegativePressRelay } from './alerts/negative-presses.js';
+import { wakeOnNegativePresses } from './alerts/negative-presses.js';
 import { bootstrapAdminKey, printAdminKeyOnce } from './bootstrap.js';
 import type { GatewayConfig } from './lib/config.js';
 import { startDelivery } from './delivery/index.js';
@@ -127,8 +127,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const throttle: LoginThrottle = await registerRateLimit(app, config.http);
   const delivery = startDelivery(store, config.delivery, log.child({ component: 'delivery' }));
-  const negatives = new NegativePressRelay(store, log.child({ component: 'negative-presses' }), () => delivery.wake());
-  negatives.start(feed);
+  const stopWaking = wakeOnNegativePresses(feed, () => delivery.wake());
   const sessions = await registerSessions(app, store, config.http);
   const guard = roleGuard(store, config.devMode, throttle, sessions);
   const deps = { config, store, mqtt, metrics, fleet, feed, live, delivery, guard, throttle, sessions };
@@ -168,7 +167,7 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     clearInterval(prune);
     await relay?.stop();
     await alerts.stop();
-    await negatives.stop();
+    stopWaking();
     await delivery.stop();
     fleet.stop();
     await mqtt.stop();

@@ -4,7 +4,7 @@
  */
 export interface Session {
   name: string;
-  role: 'admin' | 'technician' | 'manager' | 'metrics' | 'queue' | 'reviewer';
+  role: 'admin' | 'technician' | 'manager' | 'metrics' | 'queue' | 'reviewer' | 'crm';
   offices: string[];
   regions: string[];
   expiresAt: string;

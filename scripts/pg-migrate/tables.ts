@@ -35,6 +35,9 @@ export const TABLES: readonly TableSpec[] = [
   // The review of negative answers: each case's current note and the append-only audit trail.
   { name: 'case_notes', order: 'event_id' },
   { name: 'case_audit', order: 'id', identity: 'id' },
+  // The CRM's feed of negative presses (its export cursor) and the follow-ups it posted back.
+  { name: 'crm_feed', order: 'seq', identity: 'seq' },
+  { name: 'case_follow_ups', order: 'id', identity: 'id' },
   // Closing the loop: interventions, every version of the reference values, mystery-shopper visits.
   { name: 'interventions', order: 'id' },
   { name: 'reference_values', order: 'business_type, version' },

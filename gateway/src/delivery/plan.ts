@@ -4,7 +4,7 @@
  */
 import { alertMail, type AlertPayload } from '../domain/report-render.js';
 import type { AlertEventRow, NewDelivery, Subscription } from '../store/deliveries.js';
-import { NEGATIVE_PRESS } from '../store/loop.js';
+import { NEGATIVE_PRESS } from '../store/negative-feed.js';
 
 /** The webhook body: `{id, type, createdAt, data}`; `id` is the alert event's, the same for every subscriber. */
 export interface WebhookBody {

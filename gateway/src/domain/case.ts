@@ -40,6 +40,40 @@ export interface Case {
   note: string | null;
   classifiedBy: string | null;
   classifiedAt: string | null;
+  /** The CRM's latest follow-up of the case (its suggestion; only a reviewer classifies). */
+  followUp: FollowUp | null;
+}
+
+/** What came of the CRM's survey of the dissatisfied customer. */
+export const FOLLOW_UP_OUTCOMES = ['answered', 'declined', 'unreachable'] as const;
+export type FollowUpOutcome = (typeof FOLLOW_UP_OUTCOMES)[number];
+
+/** A CRM's follow-up of a case: stored once per CRM reference, never changed. */
+export interface FollowUp {
+  id: number;
+  caseId: string;
+  /** The CRM's own reference (its survey or ticket id): a retried POST with it finds this follow-up. */
+  ref: string;
+  outcome: FollowUpOutcome;
+  /** The customer's answer, as the CRM recorded it. */
+  answer: string | null;
+  /** The cause the survey points to (the classification's vocabulary): a suggestion for the reviewer. */
+  cause: Cause | null;
+  comment: string;
+  /** The name of the crm key that posted it. */
+  by: string;
+  at: string;
+}
+
+/** A case as the CRM pulls it (GET /cases/export): its position in the feed and its local time. */
+export interface CrmCase extends Case {
+  /** The feed position (commit order): pass the last one as `since` to get only newer cases. */
+  seq: number;
+  /** The office's time zone and the press time in it (ISO with offset). */
+  timeZone: string;
+  localAt: string;
+  /** Still counted now (false: since re-judged as misuse, or neutral no longer counted). */
+  counted: boolean;
 }
 
 export interface CaseChange {

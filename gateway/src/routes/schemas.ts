@@ -13,11 +13,13 @@ export const Role = Type.Union(
     Type.Literal('metrics'),
     Type.Literal('queue'),
     Type.Literal('reviewer'),
+    Type.Literal('crm'),
   ],
   {
     description:
       'metrics: may only scrape GET /metrics; queue: may only feed /api/v1/queue (the queue system); ' +
-      'reviewer: reads and classifies the cases (negative answers) of its scope, as a manager reads scores',
+      'reviewer: reads and classifies the cases (negative answers) of its scope, as a manager reads scores; ' +
+      'crm: pulls the negative cases of its scope (GET /cases/export) and posts the follow-up (POST /cases/:id/follow-up)',
   },
 );
 export const OfficeId = Type.String({ minLength: 1, maxLength: 64 });

@@ -36,6 +36,17 @@ export function dayOf(instant: number, zone: string): number {
   return dayNumber(l.year, l.month, l.day);
 }
 
+/** An instant as local ISO 8601 with the zone's offset at that instant, e.g. 2026-12-01T10:15:00.000+03:00. */
+export function localIso(instant: number, zone: string): string {
+  const l = localTime(instant, zone);
+  const ms = ((instant % 1000) + 1000) % 1000;
+  const wall = Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second) + ms;
+  const offset = Math.round((wall - instant) / 60_000);
+  const abs = Math.abs(offset);
+  const hhmm = `${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  return `${new Date(wall).toISOString().slice(0, 23)}${offset < 0 ? '-' : '+'}${hhmm}`;
+}
+
 /** startOfDay results: score queries label the same month and day boundaries again and again. Memoisation only. */
 const dayStarts = new Map<string, number>();
 

@@ -7,9 +7,19 @@
  * to case_audit in the same transaction, and nothing ever updates or deletes a case_audit row.
  */
 import { ulid } from 'ulid';
-import { isCaseButton, type Case, type CaseChange, type CaseFilter, type Cause } from '../domain/case.js';
+import {
+  isCaseButton,
+  type Case,
+  type CaseChange,
+  type CaseFilter,
+  type Cause,
+  type CrmCase,
+  type FollowUp,
+  type FollowUpOutcome,
+} from '../domain/case.js';
 import { TIME_SOURCE } from '../domain/press.js';
 import { nextTurn } from '../lib/event-loop.js';
+import { localIso } from '../scoring/calendar.js';
 import type { ScoringStore } from './scoring-store.js';
 import { all, get, inList, run, type Q, type Row, type SqlDriver } from './sql.js';
 
@@ -17,7 +27,13 @@ import { all, get, inList, run, type Q, type Row, type SqlDriver } from './sql.j
 const CASES_PER_TRANSACTION = 200;
 
 const CASE_COLUMNS = `e.rid, e.id, e.t, e.office_id, e.desk_id, e.employee_id, e.kind, e.kiosk_id, e.panel, e.button, e.reason,
-  e.ticket, e.cause, n.note, n.by_name, n.at AS note_at`;
+  e.ticket, e.cause, n.note, n.by_name, n.at AS note_at, fu.id AS fu_id, fu.crm_ref AS fu_ref, fu.outcome AS fu_outcome,
+  fu.answer AS fu_answer, fu.cause AS fu_cause, fu.comment AS fu_comment, fu.by_name AS fu_by, fu.at AS fu_at`;
+/** A case's note and its latest CRM follow-up, joined to the press. */
+const CASE_JOINS = `LEFT JOIN case_notes n ON n.event_id = e.id
+  LEFT JOIN case_follow_ups fu ON fu.id = (SELECT max(id) FROM case_follow_ups WHERE event_id = e.id)`;
+const FOLLOW_UP_COLUMNS = `id AS fu_id, event_id, crm_ref AS fu_ref, outcome AS fu_outcome, answer AS fu_answer, cause AS fu_cause,
+  comment AS fu_comment, by_name AS fu_by, at AS fu_at`;
 
 /** Who classifies: the API key, by id and name (names are what people read in the history). */
 export interface Reviewer {
@@ -89,6 +105,31 @@ function where(f: CaseFilter, neutral: boolean): { sql: string; args: unknown[] 
   return { sql: parts.join(' AND '), args };
 }
 
+function followUpFromRow(r: Row, caseId: string): FollowUp | null {
+  if (r.fu_id === null || r.fu_id === undefined) return null;
+  return {
+    id: Number(r.fu_id),
+    caseId,
+    ref: r.fu_ref as string,
+    outcome: r.fu_outcome as FollowUpOutcome,
+    answer: (r.fu_answer as string | null) ?? null,
+    cause: (r.fu_cause as Cause | null) ?? null,
+    comment: r.fu_comment as string,
+    by: r.fu_by as string,
+    at: r.fu_at as string,
+  };
+}
+
+/** A follow-up to store (the case's id is checked to be a case in the caller's scope first). */
+export interface NewFollowUp {
+  caseId: string;
+  ref: string;
+  outcome: FollowUpOutcome;
+  answer: string | null;
+  cause: Cause | null;
+  comment: string;
+}
+
 function caseFromRow(r: Row, questions: Map<string, string | null>): Case {
   const cause = (r.cause as Cause | null) ?? null;
   return {
@@ -109,6 +150,7 @@ function caseFromRow(r: Row, questions: Map<string, string | null>): Case {
     note: (r.note as string | null) ?? null,
     classifiedBy: cause === null ? null : ((r.by_name as string | null) ?? null),
     classifiedAt: cause === null ? null : ((r.note_at as string | null) ?? null),
+    followUp: followUpFromRow(r, r.id as string),
   };
 }
 
@@ -160,12 +202,7 @@ export class CaseStore {
     const cursor = after ? ' AND (e.t > ? OR (e.t = ? AND e.rid > ?))' : '';
     const args = after ? [...w.args, after.t, after.t, after.rid] : w.args;
     const rows = await this.driver.query(() =>
-      all(
-        `SELECT ${CASE_COLUMNS} FROM events e LEFT JOIN case_notes n ON n.event_id = e.id
-        WHERE ${w.sql}${cursor} ORDER BY e.t, e.rid LIMIT ?`,
-        ...args,
-        limit + 1,
-      ),
+      all(`SELECT ${CASE_COLUMNS} FROM events e ${CASE_JOINS} WHERE ${w.sql}${cursor} ORDER BY e.t, e.rid LIMIT ?`, ...args, limit + 1),
     );
     const page = rows.slice(0, limit);
     const questions = await this.questions(page);
@@ -180,9 +217,84 @@ export class CaseStore {
   async get(id: string, officeIds?: readonly string[]): Promise<Case | undefined> {
     const w = where({ ...(officeIds ? { officeIds } : {}) }, await this.neutralCounts());
     const row = await this.driver.query(() =>
-      get(`SELECT ${CASE_COLUMNS} FROM events e LEFT JOIN case_notes n ON n.event_id = e.id WHERE e.id = ? AND ${w.sql}`, id, ...w.args),
+      get(`SELECT ${CASE_COLUMNS} FROM events e ${CASE_JOINS} WHERE e.id = ? AND ${w.sql}`, id, ...w.args),
     );
     return row ? caseFromRow(row, await this.questions([row])) : undefined;
+  }
+
+  /**
+   * The CRM's pull: fed cases (crm_feed, in commit order) after `since`, within the scope, office and press-time
+   * range of `f`, the first `limit`. `next`: the seq to pass as `since` next time (the last one returned, else
+   * `since`): a CRM that keeps it gets each fed case once and none is stepped over (see store/negative-feed.ts).
+   */
+  async export(
+    f: Pick<CaseFilter, 'officeIds' | 'officeId' | 'from' | 'to'>,
+    since: number,
+    limit: number,
+  ): Promise<{ items: CrmCase[]; next: string; more: boolean }> {
+    const neutral = await this.neutralCounts();
+    const parts = ['f.seq > ?'];
+    const args: unknown[] = [since];
+    if (f.officeIds) {
+      const l = inList('f.office_id', f.officeIds);
+      parts.push(l.sql);
+      args.push(...l.args);
+    }
+    if (f.officeId !== undefined) parts.push('f.office_id = ?'), args.push(f.officeId);
+    if (f.from !== undefined) parts.push('e.t >= ?'), args.push(f.from);
+    if (f.to !== undefined) parts.push('e.t < ?'), args.push(f.to);
+    const rows = await this.driver.query(() =>
+      all(
+        `SELECT f.seq, o.time_zone, e.excl, e.time_source, ${CASE_COLUMNS} FROM crm_feed f JOIN events e ON e.id = f.event_id
+        JOIN offices o ON o.id = e.office_id ${CASE_JOINS} WHERE ${parts.join(' AND ')} ORDER BY f.seq LIMIT ?`,
+        ...args,
+        limit + 1,
+      ),
+    );
+    const page = rows.slice(0, limit);
+    const questions = await this.questions(page);
+    const items = page.map((r): CrmCase => {
+      const zone = r.time_zone as string;
+      return {
+        ...caseFromRow(r, questions),
+        seq: Number(r.seq),
+        timeZone: zone,
+        localAt: localIso(Number(r.t), zone),
+        counted:
+          Number(r.excl) === 0 && r.t !== null && Number(r.time_source) < TIME_SOURCE.uncertain && isCaseButton(r.button as 'bad', neutral),
+      };
+    });
+    return { items, next: String(items.at(-1)?.seq ?? since), more: rows.length > limit };
+  }
+
+  /**
+   * Stores a CRM follow-up once per CRM reference. `created`: false when the reference was posted before
+   * (a retry): the stored follow-up is answered, nothing written; `conflict` when that earlier post was for
+   * another case or said something else.
+   */
+  async addFollowUp(f: NewFollowUp, by: Reviewer): Promise<{ followUp: FollowUp; created: boolean } | { conflict: FollowUp }> {
+    const at = new Date().toISOString();
+    return this.driver.transaction(function* () {
+      const insert = `INSERT INTO case_follow_ups (event_id, crm_ref, outcome, answer, cause, comment, by_key, by_name, at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (crm_ref) DO NOTHING`;
+      const added = yield* run(insert, f.caseId, f.ref, f.outcome, f.answer, f.cause, f.comment, by.keyId, by.name, at);
+      const row = yield* get(`SELECT ${FOLLOW_UP_COLUMNS} FROM case_follow_ups WHERE crm_ref = ?`, f.ref);
+      const stored = followUpFromRow(row!, row!.event_id as string)!;
+      if (added > 0) return { followUp: stored, created: true };
+      const same =
+        stored.caseId === f.caseId &&
+        stored.outcome === f.outcome &&
+        stored.answer === f.answer &&
+        stored.cause === f.cause &&
+        stored.comment === f.comment;
+      return same ? { followUp: stored, created: false } : { conflict: stored };
+    });
+  }
+
+  /** Every follow-up of the case, oldest first (the caller has checked that the case is in its scope). */
+  async followUps(id: string): Promise<FollowUp[]> {
+    const rows = await this.driver.query(() => all(`SELECT ${FOLLOW_UP_COLUMNS} FROM case_follow_ups WHERE event_id = ? ORDER BY id`, id));
+    return rows.map((r) => followUpFromRow(r, id)!);
   }
 
   /** Every change of the case, oldest first (the caller has checked that the case is in its scope). */

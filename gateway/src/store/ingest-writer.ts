@@ -5,8 +5,10 @@
  * trips per flush, not per press or message: lock, one insert per batch, one counters update, one status update.
  */
 import { track, type HealthTrack } from '../domain/kiosk-health.js';
+import { testOnlyFault } from '../lib/test-fault.js';
 import type { Pass } from '../scoring/pass.js';
 import { MISS, type NewScoring } from '../scoring/scorer.js';
+import { feedNegatives } from './negative-feed.js';
 import type { ScoringStore } from './scoring-store.js';
 import { all, get, inList, insertMany, insertRowSql, run, type Q, type SqlDriver } from './sql.js';
 import type { ReasonEvent } from '../../../shared/src/index.js';
@@ -322,12 +324,22 @@ export function ingestWriter(driver: SqlDriver, scoring: ScoringStore): (work: I
     yield* updateKiosks([...kiosks.values()]);
     yield* updateStatuses(work.statuses, kiosks, nowIso);
     for (const d of [...work.deadLetters, ...deadLetters]) yield* run(SQL.deadLetter, nowIso, d.topic, d.kioskId, d.reason, d.payload);
+    // The CRM's feed and press.negative webhooks commit with the presses (store/negative-feed.ts): after the
+    // pass, so misuse and clock judgements of the whole flush are final; last, as PostgreSQL holds its lock to the commit.
+    const negatives = work.batches.flatMap((b, i) => outcomes[i]!.stored.map((j) => b.events[j]!).filter((e) => e.button !== 'good'));
+    if (negatives.length > 0)
+      yield* feedNegatives(
+        driver,
+        negatives.map((e) => e.id),
+        scorer.settings().neutralCountsAsDissatisfied,
+      );
     return { outcomes, kiosks };
   }
   return async (work) => {
     for (let attempt = 1; ; attempt++) {
       try {
         const { outcomes, kiosks } = await driver.transaction(() => write(work));
+        if (outcomes.some((o) => o.inserted > 0)) testOnlyFault('kill-after-ingest-commit');
         for (const [id, k] of kiosks) scorer.stampKiosk(id, k.received);
         return outcomes;
       } catch (err) {

@@ -16,23 +16,6 @@ const intervention = ({ level, subjectId, ...r }: InterventionRow): Intervention
 
 const VISIT = `id, employee_id AS "employeeId", office_id AS "officeId", day AS "date", score, notes, who, created_at AS "createdAt"`;
 
-/** What a CRM needs of a negative press to match it to the customer served. */
-export interface NegativePress {
-  pressId: string;
-  kioskId: string;
-  panelKind: 'staff' | 'office';
-  button: 'bad' | 'neutral';
-  officeId: string;
-  deskId: string | null;
-  employeeId: string | null;
-  /** The press's corrected time, ISO. */
-  at: string;
-  ticket: string | null;
-  reason: string | null;
-}
-
-export const NEGATIVE_PRESS = 'negative-press';
-
 export class LoopStore {
   constructor(private readonly driver: SqlDriver) {}
 
@@ -149,72 +132,5 @@ export class LoopStore {
       ),
     );
     return rows.map((r) => ({ ...r, score: Number(r.score) }));
-  }
-
-  /** Whether an enabled webhook subscription asks for negative presses (else none are written). */
-  async negativePressWanted(): Promise<boolean> {
-    const rows = await this.driver.query(() =>
-      all<{ kinds: string }>("SELECT kinds FROM subscriptions WHERE enabled = 1 AND channel = 'webhook'"),
-    );
-    return rows.some((r) => (JSON.parse(r.kinds) as string[]).includes(NEGATIVE_PRESS));
-  }
-
-  /**
-   * Of these stored presses, the counted negative ones (bad; neutral too when `neutral`) on staff and office
-   * panels, attributed and time-corrected as ingest stored them; misuse (excl) left out.
-   */
-  async negativePresses(ids: readonly string[], neutral: boolean): Promise<NegativePress[]> {
-    if (ids.length === 0) return [];
-    const list = inList('id', ids.slice(0, 500));
-    const buttons = neutral ? "('bad', 'neutral')" : "('bad')";
-    const rows = await this.driver.query(() =>
-      all<Record<string, unknown>>(
-        `SELECT id, kiosk_id, kind, button, office_id, desk_id, employee_id, t, ticket, reason FROM events
-         WHERE ${list.sql} AND excl = 0 AND t IS NOT NULL AND office_id IS NOT NULL AND kind IN ('staff', 'office') AND button IN ${buttons}`,
-        ...list.args,
-      ),
-    );
-    const rest = ids.length > 500 ? await this.negativePresses(ids.slice(500), neutral) : [];
-    return [
-      ...rows.map((r) => ({
-        pressId: r.id as string,
-        kioskId: r.kiosk_id as string,
-        panelKind: r.kind as NegativePress['panelKind'],
-        button: r.button as NegativePress['button'],
-        officeId: r.office_id as string,
-        deskId: (r.desk_id as string | null) ?? null,
-        employeeId: (r.employee_id as string | null) ?? null,
-        at: new Date(Number(r.t)).toISOString(),
-        ticket: (r.ticket as string | null) ?? null,
-        reason: (r.reason as string | null) ?? null,
-      })),
-      ...rest,
-    ];
-  }
-
-  /**
-   * Puts each negative press in the delivery outbox (alert_events, kind 'negative-press', alert_id
-   * 'press:<id>') once: a press already there is skipped, and delivery's idempotency key is built from the
-   * press id, so two gateways relaying the same press still make one delivery per subscription.
-   */
-  async queueNegativePresses(presses: readonly NegativePress[]): Promise<number> {
-    if (presses.length === 0) return 0;
-    const at = new Date().toISOString();
-    return this.driver.transaction(function* () {
-      let added = 0;
-      for (const p of presses) {
-        added += yield* run(
-          `INSERT INTO alert_events (alert_id, rule_id, kind, at, actor, office_ids, payload)
-           SELECT ?, '', ?, ?, NULL, ?, ? WHERE NOT EXISTS (SELECT 1 FROM alert_events WHERE alert_id = ?)`,
-          `press:${p.pressId}`,
-          NEGATIVE_PRESS,
-          at,
-          JSON.stringify([p.officeId]),
-          JSON.stringify(p),
-          `press:${p.pressId}`,
-        );
-      }
-      return added;
-    });
   }
 }

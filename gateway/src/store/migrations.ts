@@ -375,4 +375,15 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX mystery_shops_employee ON mystery_shops (employee_id, day);
   `,
+  /* 17 (issue 13, the CRM): crm_feed: every counted negative press in the order ingest committed it, written in
+     ingest's transaction with its press.negative outbox row — the CRM export's cursor (seq) gives each case once,
+     even when presses arrive out of time order. case_follow_ups: what the CRM learnt surveying the customer,
+     once per CRM reference (a retried POST finds its row), append-only like case_audit */ `
+  CREATE TABLE crm_feed (seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE, office_id TEXT NOT NULL);
+  CREATE TABLE case_follow_ups (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, crm_ref TEXT NOT NULL UNIQUE, outcome TEXT NOT NULL,
+    answer TEXT, cause TEXT, comment TEXT NOT NULL, by_key TEXT NOT NULL, by_name TEXT NOT NULL, at TEXT NOT NULL
+  );
+  CREATE INDEX case_follow_ups_event ON case_follow_ups (event_id, id);
+  `,
 ];

@@ -17,10 +17,11 @@ import type { LoopStore } from './loop.js';
 
 /**
  * `metrics`: may only scrape GET /metrics (a Prometheus server's key); `queue`: may only feed /queue (the queue
- * system's key); `reviewer`: the independent expert who classifies negative answers (cases), scoped like a manager.
+ * system's key); `reviewer`: the independent expert who classifies negative answers (cases), scoped like a manager;
+ * `crm`: the CRM, which pulls the negative cases of its scope (export) and posts the follow-up back, scoped likewise.
  */
-export type Role = 'admin' | 'technician' | 'manager' | 'metrics' | 'queue' | 'reviewer';
-export const ROLES: readonly Role[] = ['admin', 'technician', 'manager', 'metrics', 'queue', 'reviewer'];
+export type Role = 'admin' | 'technician' | 'manager' | 'metrics' | 'queue' | 'reviewer' | 'crm';
+export const ROLES: readonly Role[] = ['admin', 'technician', 'manager', 'metrics', 'queue', 'reviewer', 'crm'];
 
 export interface NewKiosk {
   id: string;
@@ -79,7 +80,7 @@ export interface DeadLetter {
   payload: string;
 }
 
-/** A manager or reviewer key sees only these offices and the offices of these regions; other roles ignore them. */
+/** A manager, reviewer or crm key sees only these offices and the offices of these regions; other roles ignore them. */
 export interface ApiKeyScope {
   offices: string[];
   regions: string[];

@@ -126,10 +126,10 @@ export async function canSeeOffice(store: Store, p: Principal | undefined, offic
   return visible === undefined || (officeId !== null && visible.includes(officeId));
 }
 
-/** The regions a principal may see: undefined = all (admin); a manager or reviewer, those of its key; others none. */
+/** The regions a principal may see: undefined = all (admin); a manager, reviewer or crm, those of its key; others none. */
 export function visibleRegions(p: Principal | undefined): string[] | undefined {
   if (!p || p.role === 'admin') return undefined;
-  return p.role === 'manager' || p.role === 'reviewer' ? p.regions : [];
+  return p.role === 'manager' || p.role === 'reviewer' || p.role === 'crm' ? p.regions : [];
 }
 
 export function canSeeRegion(p: Principal | undefined, regionId: string): boolean {

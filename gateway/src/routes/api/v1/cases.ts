@@ -1,7 +1,9 @@
 /**
  * Cases (docs/review.md): every counted negative answer, its review and the primary localisation.
  * Admins, managers and reviewers read the cases of their scope; only a reviewer classifies (a manager is
- * not an independent expert: 403). A case outside the caller's scope answers 404, as if it did not exist.
+ * not an independent expert: 403). The CRM (a `crm` key, scoped likewise) pulls the negative cases in commit
+ * order (export) and posts what its survey of the customer found (follow-up): a suggestion shown to the
+ * reviewer, never a classification. A case outside the caller's scope answers 404, as if it did not exist.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
@@ -30,6 +32,19 @@ const When = Type.String({ maxLength: 40, description: 'ISO date-time with offse
 /** Most cases one bulk classification may cover: a larger selection is refused (400), to be narrowed. */
 const MAX_BULK = 10_000;
 
+const FollowUpOut = Type.Object({
+  id: Type.Integer(),
+  caseId: Type.String(),
+  ref: Type.String({ description: "The CRM's own reference (idempotency key of the POST)" }),
+  outcome: Type.Union([Type.Literal('answered'), Type.Literal('declined'), Type.Literal('unreachable')], {
+    description: 'answered: the customer answered the survey; declined; unreachable',
+  }),
+  answer: Nullable(Type.String({ description: "The customer's answer as the CRM recorded it" })),
+  cause: Nullable(CauseSchema),
+  comment: Type.String(),
+  by: Type.String({ description: "The crm key's name" }),
+  at: Type.String({ format: 'date-time' }),
+});
 const CaseOut = Type.Object({
   id: Type.String({ description: "The press's id" }),
   at: Type.String({ format: 'date-time', description: 'Press time (clock-corrected)' }),
@@ -48,6 +63,14 @@ const CaseOut = Type.Object({
   note: Nullable(Type.String()),
   classifiedBy: Nullable(Type.String()),
   classifiedAt: Nullable(Type.String()),
+  followUp: Nullable(FollowUpOut),
+});
+const CrmCaseOut = Type.Object({
+  seq: Type.Integer({ description: 'Feed position, commit order: pass the answer’s `next` as `since`' }),
+  ...CaseOut.properties,
+  timeZone: Type.String({ description: "The office's IANA time zone" }),
+  localAt: Type.String({ description: 'The press time in the office’s zone, ISO 8601 with offset' }),
+  counted: Type.Boolean({ description: 'Still a counted case now (false: re-judged as misuse since, or neutral no longer counted)' }),
 });
 const Change = Type.Object({
   id: Type.Integer(),
@@ -115,6 +138,8 @@ async function filterOf(store: Store, req: FastifyRequest, s: Type.Static<typeof
 export const caseRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store, guard }) => {
   const readers = guard('admin', 'manager', 'reviewer');
   const reviewers = guard('reviewer');
+  const crm = guard('crm');
+  /** Who acts: the key, by id and name (a reviewer classifying, a CRM posting a follow-up). */
   const reviewer = (req: FastifyRequest) => ({ keyId: req.principal!.keyId, name: req.principal!.name });
 
   const visibleCase = async (req: FastifyRequest, id: string) => {
@@ -146,6 +171,43 @@ export const caseRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { stor
       const cursor = after === undefined ? undefined : decodeCursor(after);
       if (after !== undefined && !cursor) throw httpError(400, 'after: a `next` value of a previous page');
       return store.cases.list(await filterOf(store, req, selection), cursor, limit);
+    },
+  );
+
+  app.get(
+    '/cases/export',
+    {
+      onRequest: guard('crm', 'admin'),
+      config: { csv: true },
+      schema: {
+        tags,
+        summary:
+          'The CRM’s pull: the negative cases of the caller’s scope in the order they were committed, after `since` (the `next` of the previous pull): each case once, none missed, even when presses arrive out of time order. CRM, admin',
+        querystring: Type.Object({
+          since: Type.String({
+            pattern: '^[0-9]{1,15}$',
+            default: '0',
+            description: 'The `next` of the previous answer (0: from the start)',
+          }),
+          office: Type.Optional(Id),
+          from: Type.Optional(When),
+          to: Type.Optional(When),
+          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+        }),
+        response: {
+          200: Type.Object({
+            items: Type.Array(CrmCaseOut),
+            next: Type.String({ description: 'Pass as `since` next time' }),
+            more: Type.Boolean({ description: 'More cases are ready now: pull again at once' }),
+          }),
+          ...errorReplies,
+        },
+      },
+    },
+    async (req) => {
+      const { since, limit, office, from, to } = req.query;
+      const f = await filterOf(store, req, { ...(office ? { office } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}) });
+      return store.cases.export(f, Number(since), limit);
     },
   );
 
@@ -220,12 +282,57 @@ export const caseRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { stor
         tags,
         summary: 'Every classification of a case, oldest first: who, when, from → to, note (append-only). Admin, manager, reviewer',
         params: Type.Object({ id: Id }),
-        response: { 200: Type.Object({ items: Type.Array(Change) }), ...errorReplies },
+        response: {
+          200: Type.Object({
+            items: Type.Array(Change),
+            followUps: Type.Optional(Type.Array(FollowUpOut, { description: 'What the CRM posted back, oldest first' })),
+          }),
+          ...errorReplies,
+        },
       },
     },
     async (req) => {
       await visibleCase(req, req.params.id);
-      return { items: await store.cases.history(req.params.id) };
+      return { items: await store.cases.history(req.params.id), followUps: await store.cases.followUps(req.params.id) };
+    },
+  );
+
+  app.post(
+    '/cases/:id/follow-up',
+    {
+      onRequest: crm,
+      schema: {
+        tags,
+        summary:
+          'The CRM posts what surveying the dissatisfied customer found: outcome, answer, the cause it points to (a suggestion for the reviewer, who classifies), comment. Idempotent on `ref`: a retry answers the stored follow-up (200), the same `ref` with another content 409. CRM only (its scope)',
+        params: Type.Object({ id: Id }),
+        body: Type.Object(
+          {
+            ref: Type.String({ minLength: 1, maxLength: 200, description: "The CRM's own reference (survey or ticket id)" }),
+            outcome: FollowUpOut.properties.outcome,
+            answer: Type.Optional(Nullable(Type.String({ maxLength: 4000 }))),
+            cause: Type.Optional(Nullable(CauseSchema)),
+            comment: Type.String({ maxLength: 4000, default: '' }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: FollowUpOut, 201: FollowUpOut, ...errorReplies },
+      },
+    },
+    async (req, reply) => {
+      await visibleCase(req, req.params.id);
+      const { ref, outcome, answer, cause, comment } = req.body;
+      const r = await store.cases.addFollowUp(
+        { caseId: req.params.id, ref, outcome, answer: answer ?? null, cause: cause ?? null, comment },
+        reviewer(req),
+      );
+      if ('conflict' in r)
+        throw httpError(
+          409,
+          `ref "${ref}" was posted before ${r.conflict.caseId === req.params.id ? 'for this case with other content' : `for case "${r.conflict.caseId}"`}: a follow-up is never changed; post a new ref`,
+        );
+      if (r.created) req.log.info({ case: req.params.id, ref, outcome, cause: cause ?? null }, 'case follow-up stored');
+      return reply.code(r.created ? 201 : 200).send(r.followUp);
     },
   );
 

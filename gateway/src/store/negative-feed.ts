@@ -1,0 +1,99 @@
+/**
+ * The CRM's feed of negative presses (issue 13, docs/review.md "CRM"), written INSIDE ingest's transaction,
+ * after the scoring pass has judged every press of the flush: each newly stored press that is a case (counted
+ * bad; neutral too when neutral counts as dissatisfied) gets
+ * - a `crm_feed` row: the export's cursor (`seq`). SQLite has one writer, so seq order is commit order; on
+ *   PostgreSQL the seq is taken under a transaction-scoped advisory lock held to the commit, so a
+ *   transaction that takes a lower seq has committed before one that takes a higher one is visible — a CRM
+ *   reading `seq > cursor` never steps over a seq that becomes visible later;
+ * - on staff and office panels, while an enabled webhook subscription asks for kind 'negative-press', a
+ *   delivery outbox row (alert_events, alert_id 'press:<id>'), which delivery/ sends as `press.negative`.
+ * Both commit with the press or not at all: a gateway killed after ingest's commit loses no webhook.
+ */
+import { TIME_SOURCE } from '../domain/press.js';
+import { all, inList, run, value, type Q, type SqlDriver } from './sql.js';
+
+/** What a CRM needs of a negative press to match it to the customer served (the webhook's `data`). */
+export interface NegativePress {
+  pressId: string;
+  kioskId: string;
+  panelKind: 'staff' | 'office';
+  button: 'bad' | 'neutral';
+  officeId: string;
+  deskId: string | null;
+  employeeId: string | null;
+  /** The press's corrected time, ISO. */
+  at: string;
+  ticket: string | null;
+  reason: string | null;
+}
+
+export const NEGATIVE_PRESS = 'negative-press';
+
+/** The key of the advisory lock that orders crm_feed's seqs by commit on PostgreSQL ("crm" in ASCII). */
+const FEED_LOCK = 0x63726d;
+/** Ids per IN list (PostgreSQL and SQLite both take far more; this keeps statements small). */
+const CHUNK = 500;
+
+/**
+ * Feeds the cases among these newly stored presses (ids in commit order) to the CRM: crm_feed rows, and
+ * webhook outbox rows when wanted. Returns how many outbox rows it wrote (the caller wakes delivery).
+ */
+export function* feedNegatives(driver: SqlDriver, ids: readonly string[], neutral: boolean): Q<number> {
+  const rows: Array<Record<string, unknown>> = [];
+  const buttons = neutral ? "('bad', 'neutral')" : "('bad')";
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const list = inList('id', ids.slice(i, i + CHUNK));
+    rows.push(
+      ...(yield* all(
+        `SELECT id, kiosk_id, kind, button, office_id, desk_id, employee_id, t, ticket, reason FROM events
+         WHERE ${list.sql} AND excl = 0 AND t IS NOT NULL AND office_id IS NOT NULL AND time_source < ${TIME_SOURCE.uncertain}
+           AND button IN ${buttons}`,
+        ...list.args,
+      )),
+    );
+  }
+  if (rows.length === 0) return 0;
+  const order = new Map(ids.map((id, i) => [id, i]));
+  rows.sort((a, b) => order.get(a.id as string)! - order.get(b.id as string)!);
+  if (driver.dialect === 'postgres') yield* value(`SELECT 1 FROM (SELECT pg_advisory_xact_lock(${FEED_LOCK})) AS locked`);
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const chunk = rows.slice(i, i + CHUNK);
+    yield* run(
+      `INSERT INTO crm_feed (event_id, office_id) VALUES ${chunk.map(() => '(?, ?)').join(', ')}`,
+      ...chunk.flatMap((r) => [r.id, r.office_id]),
+    );
+  }
+  const presses: NegativePress[] = rows
+    .filter((r) => r.kind === 'staff' || r.kind === 'office')
+    .map((r) => ({
+      pressId: r.id as string,
+      kioskId: r.kiosk_id as string,
+      panelKind: r.kind as NegativePress['panelKind'],
+      button: r.button as NegativePress['button'],
+      officeId: r.office_id as string,
+      deskId: (r.desk_id as string | null) ?? null,
+      employeeId: (r.employee_id as string | null) ?? null,
+      at: new Date(Number(r.t)).toISOString(),
+      ticket: (r.ticket as string | null) ?? null,
+      reason: (r.reason as string | null) ?? null,
+    }));
+  if (presses.length === 0 || !(yield* negativePressWanted())) return 0;
+  const at = new Date().toISOString();
+  // A press is stored once (its id is unique), so it is queued once: no existence check needed.
+  for (let i = 0; i < presses.length; i += CHUNK) {
+    const chunk = presses.slice(i, i + CHUNK);
+    yield* run(
+      `INSERT INTO alert_events (alert_id, rule_id, kind, at, actor, office_ids, payload)
+       VALUES ${chunk.map(() => "(?, '', ?, ?, NULL, ?, ?)").join(', ')}`,
+      ...chunk.flatMap((p) => [`press:${p.pressId}`, NEGATIVE_PRESS, at, JSON.stringify([p.officeId]), JSON.stringify(p)]),
+    );
+  }
+  return presses.length;
+}
+
+/** Whether an enabled webhook subscription asks for negative presses (else no outbox row is written). */
+function* negativePressWanted(): Q<boolean> {
+  const rows = yield* all<{ kinds: string }>("SELECT kinds FROM subscriptions WHERE enabled = 1 AND channel = 'webhook'");
+  return rows.some((r) => (JSON.parse(r.kinds) as string[]).includes(NEGATIVE_PRESS));
+}
