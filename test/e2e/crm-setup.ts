@@ -28,13 +28,13 @@ export async function mskKey(gw: Gateway, role: string, name: string): Promise<R
 }
 
 /** A request with another key than the admin's. */
-// biome-ignore lint/suspicious/noExplicitAny: callers read the JSON they expect.
 export async function callAs(
   gw: Gateway,
   key: Record<string, string>,
   method: string,
   path: string,
   body?: unknown,
+  // biome-ignore lint/suspicious/noExplicitAny: callers read the JSON they expect.
 ): Promise<{ status: number; body: any }> {
   const res = await fetch(`http://127.0.0.1:${gw.httpPort}${path}`, {
     method,
