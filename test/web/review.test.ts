@@ -2,8 +2,9 @@
  * The review queue in Chromium against a real gateway (issue 13): a reviewer sees the pending cases of its
  * office — the same ones the API lists — ticks two, classifies them as office-caused, and the API then
  * has them classified with the note and out of the queue; the employee's page shows ИНК Персонал,
- * qualified, with its pending count beside ИНК Персонал, equal to the API's; a manager reads the queue
- * but has nothing to classify with.
+ * qualified, with its pending count beside ИНК Персонал, equal to the API's; a case the CRM followed up
+ * shows the CRM's suggested cause, and the reviewer accepts it in one click (classified, audited); a manager
+ * reads the queue but has nothing to classify with.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN } from '../../scripts/lib/processes.js';
@@ -16,11 +17,23 @@ declare const document: any;
 
 let s: Seeded;
 let reviewerKey: string;
+let crmKey: string;
 beforeAll(async () => {
   s = await seedConsole({ kiosks: 2, days: 1 });
   const created = await adminCall(s, 'POST', '/api-keys', { name: 'Rita Reviewer', role: 'reviewer', offices: [s.manager.officeId] });
   reviewerKey = created.body.key;
+  crmKey = (await adminCall(s, 'POST', '/api-keys', { name: 'Bank CRM', role: 'crm', offices: [s.manager.officeId] })).body.key;
 }, 180_000);
+
+/** A follow-up posted as the CRM (its own key, over the real HTTP API). */
+async function followUp(caseId: string, body: Record<string, unknown>): Promise<number> {
+  const res = await fetch(`${s.base}/api/v1/cases/${caseId}/follow-up`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${crmKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return res.status;
+}
 afterAll(async () => {
   await s?.close();
 });
@@ -83,6 +96,45 @@ describe('the review page', () => {
     expect(Number(await card.locator('.pending').getAttribute('data-pending'))).toBe(api.inkQualified.pending);
     expect(api.inkQualified.value).toBeLessThan(api.ink.value); // one of its negatives left B
     await screenshot(p.page, 'employee-ink-qualified');
+    p.expectClean();
+    await p.close();
+  });
+
+  it('shows the CRM’s suggested cause on a followed-up case; the reviewer accepts it in one click', async () => {
+    const [suggested, declined] = await pendingIds();
+    expect(declined).toBeDefined();
+    const survey = { ref: 'survey-77', outcome: 'answered', answer: 'the price went up', cause: 'product', comment: 'called back' };
+    expect(await followUp(suggested!, survey)).toBe(201);
+    expect(await followUp(declined!, { ref: 'survey-78', outcome: 'declined' })).toBe(201);
+    const p = await open(s);
+    await signIn(p.page, s.base, reviewerKey);
+    await go(p.page, s.base, '/review');
+    const row = p.page.locator(`#review-queue tbody tr[data-id="${suggested}"]`);
+    expect(await row.locator('.crm-suggestion').getAttribute('data-cause')).toBe('product');
+    expect(await row.locator('.crm-suggestion').textContent()).toBe('product (quality, price)');
+    expect(await row.locator('.crm-suggestion').getAttribute('title')).toBe('the price went up — called back');
+    // A follow-up without a cause is shown, with nothing to accept.
+    const other = p.page.locator(`#review-queue tbody tr[data-id="${declined}"]`);
+    expect(await other.locator('.crm-suggestion').textContent()).toBe('declined the survey');
+    expect(await other.locator('.accept-crm').count()).toBe(0);
+    await screenshot(p.page, 'review-queue-crm');
+    await row.locator('.accept-crm').click();
+    await p.page.waitForFunction(
+      (id) => ![...document.querySelectorAll('#review-queue tbody tr')].some((tr) => tr.getAttribute('data-id') === id),
+      suggested,
+      { timeout: 20_000 },
+    );
+    const c = (await adminCall(s, 'GET', `/cases/${suggested}`)).body;
+    expect(c).toMatchObject({
+      status: 'classified',
+      cause: 'product',
+      note: 'CRM survey-77: the price went up: called back',
+      classifiedBy: 'Rita Reviewer',
+      followUp: { ref: 'survey-77' },
+    });
+    const history = (await adminCall(s, 'GET', `/cases/${suggested}/history`)).body;
+    expect(history.items.map((h: Json) => [h.from, h.to, h.by])).toEqual([[null, 'product', 'Rita Reviewer']]);
+    expect((await adminCall(s, 'GET', `/cases/${declined}`)).body).toMatchObject({ status: 'pending' });
     p.expectClean();
     await p.close();
   });

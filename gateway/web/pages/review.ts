@@ -1,7 +1,9 @@
 /**
  * The review queue (docs/review.md): the pending cases of the viewer's offices, oldest first; a reviewer
  * ticks one or more, picks the cause, adds a note and classifies them (POST /cases/classify). Admins and
- * managers see the queue read-only: only a reviewer key classifies.
+ * managers see the queue read-only: only a reviewer key classifies. A case the CRM has followed up shows
+ * the cause the CRM's survey suggests (its answer on hover); a reviewer accepts it in one step (PATCH, audited
+ * like any classification, the note naming the CRM's reference). The CRM never classifies by itself.
  */
 import { api, currentSession } from '../api.js';
 import { h } from '../components/dom.js';
@@ -23,7 +25,21 @@ interface Case {
   button: 'bad' | 'neutral';
   reason: string | null;
   ticket: string | null;
+  followUp: {
+    ref: string;
+    outcome: 'answered' | 'declined' | 'unreachable';
+    answer: string | null;
+    cause: (typeof CAUSES)[number] | null;
+    comment: string;
+  } | null;
 }
+
+/** The note an accepted CRM suggestion is classified with: the CRM's reference and what it said. */
+const acceptNote = (f: NonNullable<Case['followUp']>) =>
+  [`CRM ${f.ref}`, f.answer, f.comment]
+    .filter((x) => x)
+    .join(': ')
+    .slice(0, 2000);
 
 export async function render(ctx: PageContext): Promise<void> {
   ctx.title(t('review.title'));
@@ -58,6 +74,26 @@ export async function render(ctx: PageContext): Promise<void> {
     boxes.set(c.id, b);
     return b;
   };
+  const crmCell = (c: Case) => {
+    const f = c.followUp;
+    if (!f) return '—';
+    const said = f.cause ? t(`review.cause.${f.cause}`) : t(`review.outcome.${f.outcome}`);
+    const title = [f.answer, f.comment].filter((x) => x).join(' — ');
+    const suggestion = h('span', { class: 'crm-suggestion', 'data-cause': f.cause ?? '', ...(title ? { title } : {}) }, said);
+    if (!canClassify || !f.cause) return suggestion;
+    const accept = h('button', { type: 'button', class: 'accept-crm', 'data-id': c.id }, t('review.accept')) as HTMLButtonElement;
+    accept.addEventListener('click', async () => {
+      accept.disabled = true;
+      try {
+        await api.patch(`/cases/${encodeURIComponent(c.id)}`, { cause: f.cause, note: acceptNote(f) });
+        ctx.navigate({ r: String(Date.now()) });
+      } catch (err) {
+        accept.disabled = false;
+        accept.after(notice(err instanceof Error ? err.message : String(err)));
+      }
+    });
+    return h('span', {}, suggestion, h('br', {}), accept);
+  };
   const all = h('input', { type: 'checkbox', id: 'select-all', 'aria-label': t('review.selectAll') }) as HTMLInputElement;
   all.addEventListener('change', () => {
     for (const b of boxes.values()) b.checked = all.checked;
@@ -73,6 +109,7 @@ export async function render(ctx: PageContext): Promise<void> {
       { label: t('review.col.button'), cell: (c) => h('span', { class: `answer-${c.button}` }, c.button) },
       { label: t('review.col.reason'), cell: (c) => c.reason ?? '—' },
       { label: t('review.col.ticket'), cell: (c) => c.ticket ?? '—' },
+      { label: t('review.col.crm'), cell: (c) => crmCell(c) },
     ],
     page.items,
     { csvName: 'review-queue', id: 'review-queue', rowId: (c) => c.id },
