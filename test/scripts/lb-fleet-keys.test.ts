@@ -121,7 +121,7 @@ describe('lb keys', () => {
 
   it('bad input: unknown role, unknown key id', async () => {
     const role = await lb(['keys', 'create', '--role', 'boss'], env);
-    expect(role.stderr).toBe('lb: --role: "boss" is not one of admin, technician, manager, metrics, queue, reviewer\n');
+    expect(role.stderr).toBe('lb: --role: "boss" is not one of admin, technician, manager, metrics, queue, reviewer, crm\n');
     expect(role.code).toBe(2);
     const missing = await lb(['keys', 'revoke', 'no-such-key'], env);
     expect(missing.stderr).toBe('lb: api key "no-such-key" not found\n');
