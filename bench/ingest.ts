@@ -71,6 +71,7 @@ function sameSchemaRate(slices: Row[][]): number {
         e.uptimeMs,
         JSON.stringify(e.flags),
         receivedAt,
+        e.ticket ?? null,
       );
     }
   });
