@@ -17,6 +17,7 @@ export interface PeriodScore {
 
 export interface Change {
   ink: number | null;
+  inkQualified: number | null;
   iel: number | null;
   csat: number | null;
   coverage: number | null;
@@ -81,6 +82,10 @@ export interface RankingItem {
   n: number;
   counts: Counts;
   coverageKnown: boolean;
+  /** index=inkQualified: dissatisfied presses still pending review. */
+  pending?: number;
+  /** change=true: value − its value over the previous period (null: not ranked then). */
+  change?: number | null;
 }
 export interface Ranking {
   level: string;
@@ -89,6 +94,7 @@ export interface Ranking {
   basis: 'visitors' | 'presses';
   from: string;
   to: string;
+  previous?: { from: string; to: string };
   items: RankingItem[];
   leftOut: number;
   leftOutReasons: { insufficientSample: number; visitorsUnknown: number };

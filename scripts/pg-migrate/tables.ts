@@ -68,8 +68,40 @@ export const IN_FLIGHT: readonly string[] = ['count_uploads', 'staged_counts'];
 
 /** Sums compared after the copy, besides every table's row count. */
 export const SUMS: ReadonlyArray<{ table: string; columns: readonly string[] }> = [
-  { table: 'rollup_day', columns: ['good', 'neutral', 'bad', 'excl', 'rev_bad', 'rev_neutral', 'ext_bad', 'ext_neutral'] },
-  { table: 'rollup_hour', columns: ['good', 'neutral', 'bad', 'excl', 'rev_bad', 'rev_neutral', 'ext_bad', 'ext_neutral'] },
+  {
+    table: 'rollup_day',
+    columns: [
+      'good',
+      'neutral',
+      'bad',
+      'excl',
+      'rev_bad',
+      'rev_neutral',
+      'ext_bad',
+      'ext_neutral',
+      'off_bad',
+      'off_neutral',
+      'prod_bad',
+      'prod_neutral',
+    ],
+  },
+  {
+    table: 'rollup_hour',
+    columns: [
+      'good',
+      'neutral',
+      'bad',
+      'excl',
+      'rev_bad',
+      'rev_neutral',
+      'ext_bad',
+      'ext_neutral',
+      'off_bad',
+      'off_neutral',
+      'prod_bad',
+      'prod_neutral',
+    ],
+  },
   { table: 'kiosks', columns: ['received', 'duplicates', 'rejected'] },
 ];
 

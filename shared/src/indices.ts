@@ -52,6 +52,26 @@ export interface ReviewCounts {
   reviewedNeutral: number;
   notStaffBad: number;
   notStaffNeutral: number;
+  /** Of the not-staff ones: classified `office` and `product` (the rest of notStaff is `customer`). */
+  officeBad: number;
+  officeNeutral: number;
+  productBad: number;
+  productNeutral: number;
+}
+
+/** A share of ИНК's denominator (V, or P) taken by the dissatisfied presses of one cause, and their count. */
+export interface CausedEstimate extends Estimate {
+  count: number;
+}
+
+/**
+ * Where a staff panel's dissatisfied presses classified as not caused by staff went (docs/scores.md):
+ * each cause's count over ИНК's denominator, so ink = inkQualified + office + product + customer.
+ */
+export interface CausedBy {
+  office: CausedEstimate;
+  product: CausedEstimate;
+  customer: CausedEstimate;
 }
 
 /** ИНК Персонал, qualified: ИНК with the negatives classified as not caused by staff taken out of B′. */
@@ -68,6 +88,8 @@ export interface Score {
   ink: Estimate | null;
   /** ИНК Персонал, qualified: staff panels only (null otherwise, or when its denominator is 0). */
   inkQualified: QualifiedEstimate | null;
+  /** Staff panels: the qualified-out negatives by cause, as shares of ИНК's denominator (null otherwise, or when it is 0). */
+  causedBy: CausedBy | null;
   /** ИЭЛ for loyalty panels only; null when P = 0. */
   iel: Estimate | null;
   coverage: Estimate | null;
@@ -157,6 +179,28 @@ export function inkQualifiedEstimate(c: Counts, r: ReviewCounts, visitors: numbe
   return e && { ...e, pending, removed };
 }
 
+/**
+ * The negatives taken out of ИНК Персонал, qualified, by where they moved: `office` (counts against the
+ * office: its ИНК Офис beside it), `product` (the product figure) and `customer`. Each is its count C over
+ * ИНК's denominator — V when visitors are known (V raised to P as for ИНК), else P — with Wilson on C of it;
+ * neutral ones only when neutral counts as dissatisfied. Being over the same denominator, they add up:
+ * ИНК = inkQualified + office + product + customer.
+ */
+export function causedByEstimate(c: Counts, r: ReviewCounts, visitors: number | undefined, s: ScoreSettings): CausedBy | null {
+  const n = visitors ?? c.total;
+  if (n === 0) return null;
+  const neutral = s.neutralCountsAsDissatisfied;
+  const share = (bad: number, neutralCount: number): CausedEstimate => {
+    const count = bad + (neutral ? neutralCount : 0);
+    return { value: count / n, ci95: wilson(count, n), n, count };
+  };
+  return {
+    office: share(r.officeBad, r.officeNeutral),
+    product: share(r.productBad, r.productNeutral),
+    customer: share(r.notStaffBad - r.officeBad - r.productBad, r.notStaffNeutral - r.officeNeutral - r.productNeutral),
+  };
+}
+
 export interface ScoreInput {
   panelKind: PanelKind;
   /** Staff panels: the review of their dissatisfied presses (none reviewed when absent). */
@@ -188,6 +232,7 @@ export function scoreCounts(counts: Counts, input: ScoreInput): Score {
     counts,
     ink: input.panelKind === 'loyalty' ? null : inkEstimate(counts, V, settings),
     inkQualified: input.panelKind === 'staff' ? inkQualifiedEstimate(counts, input.review ?? NO_REVIEW, V, settings) : null,
+    causedBy: input.panelKind === 'staff' ? causedByEstimate(counts, input.review ?? NO_REVIEW, V, settings) : null,
     iel: input.panelKind === 'loyalty' ? ielEstimate(counts.good, counts.bad, P) : null,
     coverage: V === undefined ? null : coverageEstimate(P, V),
     csat: proportion(counts.good, P),
@@ -198,15 +243,32 @@ export function scoreCounts(counts: Counts, input: ScoreInput): Score {
   };
 }
 
-const NO_REVIEW: ReviewCounts = { reviewedBad: 0, reviewedNeutral: 0, notStaffBad: 0, notStaffNeutral: 0 };
+/** No press reviewed. */
+export const NO_REVIEW: Readonly<ReviewCounts> = {
+  reviewedBad: 0,
+  reviewedNeutral: 0,
+  notStaffBad: 0,
+  notStaffNeutral: 0,
+  officeBad: 0,
+  officeNeutral: 0,
+  productBad: 0,
+  productNeutral: 0,
+};
 
 function checkInput(c: Counts, input: ScoreInput, s: ScoreSettings): void {
   const r = input.review;
   if (
     r &&
-    !(r.notStaffBad <= r.reviewedBad && r.reviewedBad <= c.bad && r.notStaffNeutral <= r.reviewedNeutral && r.reviewedNeutral <= c.neutral)
+    !(
+      r.officeBad + r.productBad <= r.notStaffBad &&
+      r.officeNeutral + r.productNeutral <= r.notStaffNeutral &&
+      r.notStaffBad <= r.reviewedBad &&
+      r.reviewedBad <= c.bad &&
+      r.notStaffNeutral <= r.reviewedNeutral &&
+      r.reviewedNeutral <= c.neutral
+    )
   ) {
-    throw new RangeError('review: need notStaff ≤ reviewed ≤ the presses of each button');
+    throw new RangeError('review: need office + product ≤ notStaff ≤ reviewed ≤ the presses of each button');
   }
   const counts: Array<[string, number | undefined]> = [
     ['good', c.good],

@@ -10,6 +10,18 @@ const OptionalEstimate = Type.Union([Estimate, Type.Null()]);
 
 export const EstimateSchema = Estimate;
 
+/** One cause's share of a staff panel's ИНК denominator (indices.ts `causedByEstimate`). */
+const Caused = (what: string) =>
+  Type.Object(
+    {
+      value: Type.Number(),
+      ci95: Type.Tuple([Type.Number(), Type.Number()], { description: '95 % interval [lo, hi]' }),
+      n: Type.Integer({ description: 'ИНК’s denominator: visitors when known, else presses' }),
+      count: Type.Integer({ description: 'Dissatisfied presses classified with this cause' }),
+    },
+    { description: `Dissatisfied presses classified ${what}, over n` },
+  );
+
 export const ScoreSchema = Type.Object({
   counts: Type.Object({
     good: Type.Integer(),
@@ -31,6 +43,20 @@ export const ScoreSchema = Type.Object({
       Type.Null(),
     ],
     { description: 'ИНК Персонал, qualified (staff panels): negatives classified as not staff-caused taken out of B' },
+  ),
+  causedBy: Type.Union(
+    [
+      Type.Object({
+        office: Caused('office (premises, organisation, queues): counts against the office, beside its ИНК Офис'),
+        product: Caused('product (quality, price): the product figure'),
+        customer: Caused('customer (error, expectation)'),
+      }),
+      Type.Null(),
+    ],
+    {
+      description:
+        'Staff panels: the negatives taken out of inkQualified, by cause, each as a share of ИНК’s denominator (V, else P): ink = inkQualified + office + product + customer',
+    },
   ),
   iel: Type.Union([Estimate, Type.Null()], { description: 'ИЭЛ, emotional loyalty, −100…100 (loyalty panels)' }),
   coverage: OptionalEstimate,

@@ -275,3 +275,63 @@ describe('ScoreSchema', () => {
     for (const score of scores) expect(check.problems(score)).toEqual([]);
   });
 });
+
+describe('where qualified-out negatives go (causedBy)', () => {
+  const counts = (good: number, neutral: number, bad: number): Counts => ({ good, neutral, bad, total: good + neutral + bad, excluded: 0 });
+  // Any review that fits the counts: office + product ≤ not staff ≤ reviewed ≤ each button's presses.
+  const ledger = fc.tuple(fc.nat(200), fc.nat(200), fc.nat(200)).chain(([g, n, b]) =>
+    fc.record({
+      c: fc.constant(counts(g, n, b)),
+      bad: fc.tuple(fc.nat(b), fc.nat(b), fc.nat(b), fc.nat(b)).map((x) => x.sort((p, q) => p - q)),
+      neutral: fc.tuple(fc.nat(n), fc.nat(n), fc.nat(n), fc.nat(n)).map((x) => x.sort((p, q) => p - q)),
+      extra: fc.option(fc.nat(300), { nil: undefined }),
+      k: fc.double({ min: 0, max: 1, noNaN: true }),
+      neutralCountsAsDissatisfied: fc.boolean(),
+    }),
+  );
+  it('ИНК = inkQualified + office + product + customer, whatever the review, k, visitors and neutral setting', () => {
+    fc.assert(
+      fc.property(ledger, ({ c, bad, neutral, extra, k, neutralCountsAsDissatisfied }) => {
+        // bad = [office, office + product, notStaff, reviewed] as sorted cut points.
+        const review = {
+          officeBad: bad[0]!,
+          productBad: bad[1]! - bad[0]!,
+          notStaffBad: bad[2]!,
+          reviewedBad: bad[3]!,
+          officeNeutral: neutral[0]!,
+          productNeutral: neutral[1]! - neutral[0]!,
+          notStaffNeutral: neutral[2]!,
+          reviewedNeutral: neutral[3]!,
+        };
+        const visitors = extra === undefined ? undefined : c.total + extra;
+        const s = scoreCounts(c, { panelKind: 'staff', review, visitors, settings: { k, neutralCountsAsDissatisfied } });
+        if (c.total === 0 && !visitors) {
+          expect(s.causedBy).toBeNull();
+          return;
+        }
+        const by = s.causedBy!;
+        expect(by.office.value + by.product.value + by.customer.value + s.inkQualified!.value).toBeCloseTo(s.ink!.value, 10);
+        const nb = neutralCountsAsDissatisfied ? 1 : 0;
+        expect(by.office.count).toBe(review.officeBad + nb * review.officeNeutral);
+        expect(by.product.count).toBe(review.productBad + nb * review.productNeutral);
+        expect(by.customer.count).toBe(s.inkQualified!.removed - by.office.count - by.product.count);
+        expect(by.office.n).toBe(s.ink!.n);
+        expect(by.office.ci95).toEqual(wilson(by.office.count, by.office.n));
+      }),
+    );
+  });
+  it('is null on office and loyalty panels, and refuses office + product above the not-staff count', () => {
+    const review = {
+      reviewedBad: 2,
+      reviewedNeutral: 0,
+      notStaffBad: 1,
+      notStaffNeutral: 0,
+      officeBad: 1,
+      officeNeutral: 0,
+      productBad: 1,
+      productNeutral: 0,
+    };
+    expect(scoreCounts(counts(1, 0, 2), { panelKind: 'office' }).causedBy).toBeNull();
+    expect(() => scoreCounts(counts(1, 0, 2), { panelKind: 'staff', review })).toThrow(RangeError);
+  });
+});

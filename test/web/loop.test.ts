@@ -107,4 +107,39 @@ describe('the intervention view in Chromium', { timeout: 240_000 }, () => {
     p.expectClean(SESSION_401);
     await p.close();
   });
+
+  it('marks the interventions on an office and on its desks on every trend of the office page', async () => {
+    const from = day(Date.now() - 14 * 86_400_000);
+    const to = day(Date.now() + 86_400_000);
+    const desk = ((await call('GET', '/desks?limit=1000')).body.items as Json[])[0]!;
+    const office = desk.officeId as string;
+    const onOffice = await call('POST', '/interventions', {
+      subject: { level: 'office', id: office },
+      date: day(Date.now() - 10 * 86_400_000),
+      kind: 'premises',
+      description: 'New queue screen',
+    });
+    const onDesk = await call('POST', '/interventions', {
+      subject: { level: 'desk', id: desk.id },
+      date: day(Date.now() - 5 * 86_400_000),
+      kind: 'process-change',
+      description: 'Second printer at the desk',
+    });
+    expect([onOffice.status, onDesk.status]).toEqual([201, 201]);
+    for (const viewport of VIEWPORTS) {
+      const v = await open(s, viewport);
+      await signIn(v.page, s.base, ADMIN_TOKEN);
+      await go(v.page, s.base, `/offices/${office}?from=${from}&to=${to}`);
+      const markers = await v.page.$$eval('figure.chart', (f: Json[]) => f.map((x) => x.dataset.markers));
+      expect(markers.length).toBeGreaterThanOrEqual(2);
+      expect(markers.every((m: string) => m === '2')).toBe(true);
+      await screenshot(v.page, 'office-with-interventions');
+      // One day (hour buckets): no day to mark.
+      await go(v.page, s.base, `/offices/${office}?from=${day(Date.now())}&to=${to}`);
+      const oneDay = await v.page.$$eval('figure.chart', (f: Json[]) => f.map((x) => x.dataset.markers));
+      expect(oneDay.every((m: string) => m === '0')).toBe(true);
+      v.expectClean(SESSION_401);
+      await v.close();
+    }
+  });
 });

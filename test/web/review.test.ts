@@ -139,6 +139,63 @@ describe('the review page', () => {
     await p.close();
   });
 
+  it('shows the office-caused negatives on the office page beside ИНК Офис, as the API has them', async () => {
+    const c = (await adminCall(s, 'GET', '/cases?status=classified&kind=staff&limit=1')).body.items[0];
+    const date = (days: number) => new Date(Date.parse(c.at) + days * 86_400_000).toISOString().slice(0, 10);
+    const [day, next] = [date(-1), date(2)];
+    const api = (await adminCall(s, 'GET', `/offices/${c.officeId}/scores?from=${day}&to=${next}`)).body.total.scores.staff;
+    expect(api.causedBy.office.count).toBeGreaterThanOrEqual(1); // the cases classified office in the first test
+    const p = await open(s);
+    await signIn(p.page, s.base, ADMIN_TOKEN);
+    await go(p.page, s.base, `/offices/${c.officeId}?from=${day}&to=${next}`);
+    const card = p.page.locator('#figures [data-figure="officeCaused"]');
+    expect(Number(await card.locator('.value').getAttribute('data-value'))).toBe(api.causedBy.office.value);
+    expect(Number(await card.locator('.count').getAttribute('data-count'))).toBe(api.causedBy.office.count);
+    // No product-caused negative yet: no card of zeros.
+    expect(await p.page.locator('#figures [data-figure="productCaused"]').count()).toBe(api.causedBy.product.count > 0 ? 1 : 0);
+    await screenshot(p.page, 'office-caused-by');
+    p.expectClean();
+    await p.close();
+  });
+
+  it('the rankings page ranks by the index chosen, says which, and shows each item’s pending cases', async () => {
+    const settings = (await adminCall(s, 'GET', '/settings')).body;
+    // The seeded day is thin: rank everyone with a press.
+    await adminCall(s, 'PUT', '/settings', { ...settings, minSample: 1 });
+    try {
+      const p = await open(s);
+      await signIn(p.page, s.base, ADMIN_TOKEN);
+      const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+      const [from, to] = [day(Date.now() - 7 * 86_400_000), day(Date.now() + 86_400_000)];
+      await go(p.page, s.base, `/rankings?level=employee&from=${from}&to=${to}`);
+      expect(await p.page.getAttribute('#rank-uses', 'data-index')).toBe('ink');
+      await p.page.selectOption('#rank-index', 'inkQualified');
+      await p.page.waitForFunction(() => document.querySelector('#rank-uses')?.getAttribute('data-index') === 'inkQualified', undefined, {
+        timeout: 20_000,
+      });
+      const query = new URLSearchParams((await p.page.evaluate(() => document.location.hash as string)).split('?')[1]);
+      expect([query.get('index'), query.get('from'), query.get('to')]).toEqual(['inkQualified', from, to]);
+      const api = (await adminCall(s, 'GET', `/rankings?level=employee&index=inkQualified&change=true&from=${from}&to=${to}`)).body;
+      expect(api.items.length).toBeGreaterThan(0);
+      expect(await p.page.textContent('#rank-uses')).toContain('ИНК Персонал, qualified');
+      const rows = await p.page.$$eval('#ranking tbody tr[data-id]', (trs: Json[]) =>
+        trs
+          .filter((tr) => tr.querySelector('[data-pending]'))
+          .map((tr) => ({
+            id: tr.dataset.id,
+            value: Number(tr.querySelector('[data-value]').dataset.value),
+            pending: Number(tr.querySelector('[data-pending]').dataset.pending),
+          })),
+      );
+      expect(rows).toEqual(api.items.map((i: Json) => ({ id: i.id, value: i.value, pending: i.pending })));
+      await screenshot(p.page, 'rankings-ink-qualified');
+      p.expectClean();
+      await p.close();
+    } finally {
+      await adminCall(s, 'PUT', '/settings', settings);
+    }
+  });
+
   it('a manager reads the queue but cannot classify', async () => {
     const p = await open(s);
     await signIn(p.page, s.base, s.manager.key);

@@ -22,6 +22,11 @@ export interface RawCounts {
   revNeutral?: number;
   extBad?: number;
   extNeutral?: number;
+  /** Of those not caused by staff: classified `office`, and `product` (the rest are `customer`). */
+  offBad?: number;
+  offNeutral?: number;
+  prodBad?: number;
+  prodNeutral?: number;
 }
 /** One rollup group: `unattributed` = staff presses with no employee assigned at the press time. */
 export interface CountRow extends RawCounts {

@@ -182,6 +182,7 @@ const PeriodScore = Type.Object({
 });
 const Change = Type.Object({
   ink: Nullable(Type.Number()),
+  inkQualified: Nullable(Type.Number()),
   iel: Nullable(Type.Number()),
   csat: Nullable(Type.Number()),
   coverage: Nullable(Type.Number()),
@@ -236,6 +237,12 @@ export const RankingQuery = Type.Object({
   ),
   from: Type.String({ maxLength: 40, description: 'Local date YYYY-MM-DD, inclusive' }),
   to: Type.String({ maxLength: 40, description: 'Local date YYYY-MM-DD, exclusive' }),
+  change: Type.Optional(
+    Type.Boolean({
+      description:
+        'true: each item also has `change`, value − its value over the previous period (as the scores’ previous: whole months, else days, just before; same basis), null when not ranked then',
+    }),
+  ),
 });
 export const Ranking = Type.Object({
   level: Type.String(),
@@ -246,6 +253,9 @@ export const Ranking = Type.Object({
   }),
   from: Type.String(),
   to: Type.String(),
+  previous: Type.Optional(
+    Type.Object({ from: Type.String(), to: Type.String() }, { description: 'change=true: the previous period the change is against' }),
+  ),
   items: Type.Array(
     Type.Object({
       rank: Type.Integer(),
@@ -263,6 +273,11 @@ export const Ranking = Type.Object({
       coverage: Type.Union([EstimateSchema, Type.Null()], { description: 'P / V when visitors are known, whatever the basis' }),
       pending: Type.Optional(
         Type.Integer({ description: 'index=inkQualified: dissatisfied presses still pending review, counted in the value' }),
+      ),
+      change: Type.Optional(
+        Type.Union([Type.Number(), Type.Null()], {
+          description: 'change=true: value − the value over the previous period; null when the subject was not ranked then',
+        }),
       ),
     }),
   ),

@@ -36,6 +36,11 @@ export interface RollupDelta {
   revNeutral: number;
   extBad: number;
   extNeutral: number;
+  /** Of those: classified `office`, and `product` (where they move: ИНК Офис's side, the product figure). */
+  offBad: number;
+  offNeutral: number;
+  prodBad: number;
+  prodNeutral: number;
 }
 export interface HourDelta extends RollupDelta {
   hour: HourKey;
@@ -46,8 +51,9 @@ export interface DayDelta extends RollupDelta {
 
 /** Past any press time, with room to add a quiet gap: the store then reads the panel's presses in one go. */
 const WHOLE = Number.MAX_SAFE_INTEGER / 2;
-const isZero = (d: RollupDelta) => !d.good && !d.neutral && !d.bad && !d.excl && !d.revBad && !d.revNeutral && !d.extBad && !d.extNeutral;
-const REVIEW_FIELDS = ['revBad', 'revNeutral', 'extBad', 'extNeutral'] as const;
+/** The review fields of a rollup row (columns rev_bad … prod_neutral, in this order). */
+export const REVIEW_FIELDS = ['revBad', 'revNeutral', 'extBad', 'extNeutral', 'offBad', 'offNeutral', 'prodBad', 'prodNeutral'] as const;
+const isZero = (d: RollupDelta) => !d.good && !d.neutral && !d.bad && !d.excl && REVIEW_FIELDS.every((f) => !d[f]);
 /** Rollup rows are written in key order, so two gateways updating the same rows cannot deadlock. */
 const sortedByKey = <D>(m: Map<string, D>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
 
@@ -175,6 +181,10 @@ export class Pass {
           revNeutral: d.revNeutral,
           extBad: d.extBad,
           extNeutral: d.extNeutral,
+          offBad: d.offBad,
+          offNeutral: d.offNeutral,
+          prodBad: d.prodBad,
+          prodNeutral: d.prodNeutral,
         });
       } else {
         acc.good += d.good;
@@ -227,6 +237,10 @@ export class Pass {
           revNeutral: 0,
           extBad: 0,
           extNeutral: 0,
+          offBad: 0,
+          offNeutral: 0,
+          prodBad: 0,
+          prodNeutral: 0,
         };
         this.hours.set(key, acc);
       }
@@ -242,9 +256,13 @@ export class Pass {
     if (button === 'bad') {
       acc.revBad += sign;
       if (NOT_STAFF.has(cause)) acc.extBad += sign;
+      if (cause === 'office') acc.offBad += sign;
+      else if (cause === 'product') acc.prodBad += sign;
     } else {
       acc.revNeutral += sign;
       if (NOT_STAFF.has(cause)) acc.extNeutral += sign;
+      if (cause === 'office') acc.offNeutral += sign;
+      else if (cause === 'product') acc.prodNeutral += sign;
     }
   }
 }

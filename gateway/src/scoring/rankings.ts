@@ -8,6 +8,7 @@
  */
 import {
   coverageEstimate,
+  NO_REVIEW,
   scoreCounts,
   type Counts,
   type Estimate,
@@ -57,6 +58,8 @@ export interface RankedItem {
   coverage: Estimate | null;
   /** inkQualified rankings: the dissatisfied presses still pending review (in the value, as staff-caused). */
   pending?: number;
+  /** With `change`: value − the same index's value in the previous period (same basis); null when not ranked then. */
+  change?: number | null;
 }
 
 export interface LeftOut {
@@ -143,6 +146,7 @@ export interface RankingQuery {
   basis?: Basis;
   from: string;
   to: string;
+  change?: boolean;
 }
 /** A ranking query made whole: local days [from, to), its panel kind and basis decided. */
 export interface RankingRequest {
@@ -152,6 +156,8 @@ export interface RankingRequest {
   basis: Basis;
   from: number;
   to: number;
+  /** Each item also gets its change against the previous period (calendar.ts previousDates, as the scores' `change`). */
+  change: boolean;
 }
 
 /** The query's defaults filled in and its mistakes refused (ScoreInputError naming the field). */
@@ -174,7 +180,16 @@ export function rankingRequest(q: RankingQuery): RankingRequest {
   const basis: Basis = q.basis ?? (isInk && !staffLevel ? 'visitors' : 'presses');
   if (basis === 'visitors' && !isInk)
     throw new ScoreInputError('basis: ИЭЛ and CSAT are shares of presses; basis=visitors applies to ИНК only');
-  return { level, index, kind, basis, from, to };
+  return { level, index, kind, basis, from, to, change: q.change === true };
+}
+
+/**
+ * Each ranked item's change against `previous` (the same request over the previous period): value − its
+ * value then, null when it was not ranked then (left out, or no presses). As the scores' `change`.
+ */
+export function withChange(current: Ranking, previous: Ranking): Ranking {
+  const before = new Map(previous.items.map((i) => [i.id, i.value]));
+  return { ...current, items: current.items.map((i) => ({ ...i, change: before.has(i.id) ? i.value - before.get(i.id)! : null })) };
 }
 
 /** What a caller may see: undefined = everything (see plugins/app/auth.ts). */
@@ -196,7 +211,7 @@ export interface RankCandidate extends Omit<RankSubject, 'visitors' | 'visitorsM
 }
 
 const reviewOf = (r: RankRow): ReviewCounts => {
-  const review = { reviewedBad: 0, reviewedNeutral: 0, notStaffBad: 0, notStaffNeutral: 0 };
+  const review = { ...NO_REVIEW };
   addReview(review, r);
   return review;
 };

@@ -7,7 +7,15 @@
  *   widened to whole local hours (the rollup resolution).
  */
 import type { ReasonCounts } from './reasons.js';
-import { PANEL_KINDS, scoreCounts, type Counts, type PanelKind, type ReviewCounts, type Score } from '../../../shared/src/index.js';
+import {
+  NO_REVIEW,
+  PANEL_KINDS,
+  scoreCounts,
+  type Counts,
+  type PanelKind,
+  type ReviewCounts,
+  type Score,
+} from '../../../shared/src/index.js';
 import type { CompanySettings, Office } from '../domain/organisation.js';
 import type { CountRow, DayRow, HourRow, PeriodCount, RawCounts, Subject } from '../domain/score.js';
 import {
@@ -96,7 +104,9 @@ export interface SubjectScores {
   total: PeriodScore;
   previous: PeriodScore;
   /** Current minus previous index values, per kind; null where either is missing. */
-  change: Partial<Record<PanelKind, { ink: number | null; iel: number | null; csat: number | null; coverage: number | null }>>;
+  change: Partial<
+    Record<PanelKind, { ink: number | null; inkQualified: number | null; iel: number | null; csat: number | null; coverage: number | null }>
+  >;
   buckets: PeriodScore[];
   byHourOfDay: Array<{ hour: number; scores: Partial<Record<PanelKind, Score>> }>;
   byWeekday: Array<{ weekday: number; scores: Partial<Record<PanelKind, Score>> }>;
@@ -109,7 +119,7 @@ export interface SubjectScores {
 
 type Acc = { kinds: Map<PanelKind, Counts>; reviews: Map<PanelKind, ReviewCounts>; unattributed: Counts };
 const zero = (): Counts => ({ good: 0, neutral: 0, bad: 0, total: 0, excluded: 0 });
-const noReview = (): ReviewCounts => ({ reviewedBad: 0, reviewedNeutral: 0, notStaffBad: 0, notStaffNeutral: 0 });
+const noReview = (): ReviewCounts => ({ ...NO_REVIEW });
 const newAcc = (): Acc => ({ kinds: new Map(), reviews: new Map(), unattributed: zero() });
 
 /** Adds a rollup row's review counts (issue 13) to `r`. */
@@ -118,6 +128,10 @@ export function addReview(r: ReviewCounts, row: RawCounts): void {
   r.reviewedNeutral += Number(row.revNeutral ?? 0);
   r.notStaffBad += Number(row.extBad ?? 0);
   r.notStaffNeutral += Number(row.extNeutral ?? 0);
+  r.officeBad += Number(row.offBad ?? 0);
+  r.officeNeutral += Number(row.offNeutral ?? 0);
+  r.productBad += Number(row.prodBad ?? 0);
+  r.productNeutral += Number(row.prodNeutral ?? 0);
 }
 
 function addTo(c: Counts, r: { good: number; neutral: number; bad: number; excluded: number }): void {
@@ -336,6 +350,7 @@ function change(now: Score, before: Score) {
   const diff = (a: { value: number } | null, b: { value: number } | null) => (a && b ? a.value - b.value : null);
   return {
     ink: diff(now.ink, before.ink),
+    inkQualified: diff(now.inkQualified, before.inkQualified),
     iel: diff(now.iel, before.iel),
     csat: diff(now.csat, before.csat),
     coverage: diff(now.coverage, before.coverage),

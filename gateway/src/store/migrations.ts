@@ -386,4 +386,42 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX case_follow_ups_event ON case_follow_ups (event_id, id);
   `,
+  /* 18 (issue 13, where qualified-out negatives go): the rollups also count, among the counted bad and neutral
+     presses classified as not caused by staff (ext_*), those classified `office` (off_*) and `product` (prod_*), for
+     the office- and product-caused figures (docs/scores.md, `causedBy`) read from the same rollup rows. Existing
+     classifications are counted in: each hour row from its presses (events_cases; a local hour is one hour long),
+     each day row from its hours */ `
+  ALTER TABLE rollup_hour ADD COLUMN off_bad INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_hour ADD COLUMN off_neutral INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_hour ADD COLUMN prod_bad INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_hour ADD COLUMN prod_neutral INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_day ADD COLUMN off_bad INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_day ADD COLUMN off_neutral INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_day ADD COLUMN prod_bad INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_day ADD COLUMN prod_neutral INTEGER NOT NULL DEFAULT 0;
+  UPDATE rollup_hour SET
+    off_bad = (SELECT count(*) FROM events e WHERE e.office_id = rollup_hour.office_id AND e.t >= rollup_hour.hour_start
+      AND e.t < rollup_hour.hour_start + 3600000 AND e.cause = 'office' AND e.button = 'bad' AND e.excl = 0
+      AND e.kind = rollup_hour.kind AND coalesce(e.desk_id, '') = rollup_hour.desk_id AND coalesce(e.employee_id, '') = rollup_hour.employee_id),
+    off_neutral = (SELECT count(*) FROM events e WHERE e.office_id = rollup_hour.office_id AND e.t >= rollup_hour.hour_start
+      AND e.t < rollup_hour.hour_start + 3600000 AND e.cause = 'office' AND e.button = 'neutral' AND e.excl = 0
+      AND e.kind = rollup_hour.kind AND coalesce(e.desk_id, '') = rollup_hour.desk_id AND coalesce(e.employee_id, '') = rollup_hour.employee_id),
+    prod_bad = (SELECT count(*) FROM events e WHERE e.office_id = rollup_hour.office_id AND e.t >= rollup_hour.hour_start
+      AND e.t < rollup_hour.hour_start + 3600000 AND e.cause = 'product' AND e.button = 'bad' AND e.excl = 0
+      AND e.kind = rollup_hour.kind AND coalesce(e.desk_id, '') = rollup_hour.desk_id AND coalesce(e.employee_id, '') = rollup_hour.employee_id),
+    prod_neutral = (SELECT count(*) FROM events e WHERE e.office_id = rollup_hour.office_id AND e.t >= rollup_hour.hour_start
+      AND e.t < rollup_hour.hour_start + 3600000 AND e.cause = 'product' AND e.button = 'neutral' AND e.excl = 0
+      AND e.kind = rollup_hour.kind AND coalesce(e.desk_id, '') = rollup_hour.desk_id AND coalesce(e.employee_id, '') = rollup_hour.employee_id)
+  WHERE ext_bad + ext_neutral > 0;
+  UPDATE rollup_day SET
+    off_bad = (SELECT coalesce(sum(h.off_bad), 0) FROM rollup_hour h WHERE h.office_id = rollup_day.office_id AND h.day = rollup_day.day
+      AND h.kind = rollup_day.kind AND h.desk_id = rollup_day.desk_id AND h.employee_id = rollup_day.employee_id),
+    off_neutral = (SELECT coalesce(sum(h.off_neutral), 0) FROM rollup_hour h WHERE h.office_id = rollup_day.office_id AND h.day = rollup_day.day
+      AND h.kind = rollup_day.kind AND h.desk_id = rollup_day.desk_id AND h.employee_id = rollup_day.employee_id),
+    prod_bad = (SELECT coalesce(sum(h.prod_bad), 0) FROM rollup_hour h WHERE h.office_id = rollup_day.office_id AND h.day = rollup_day.day
+      AND h.kind = rollup_day.kind AND h.desk_id = rollup_day.desk_id AND h.employee_id = rollup_day.employee_id),
+    prod_neutral = (SELECT coalesce(sum(h.prod_neutral), 0) FROM rollup_hour h WHERE h.office_id = rollup_day.office_id AND h.day = rollup_day.day
+      AND h.kind = rollup_day.kind AND h.desk_id = rollup_day.desk_id AND h.employee_id = rollup_day.employee_id)
+  WHERE ext_bad + ext_neutral > 0;
+  `,
 ];

@@ -261,4 +261,38 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX case_follow_ups_event ON case_follow_ups (event_id, id);
   `,
+  /* 16: SQLite's migration 18, office- and product-caused negatives in the rollups */ `
+  ALTER TABLE rollup_hour ADD COLUMN off_bad INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_hour ADD COLUMN off_neutral INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_hour ADD COLUMN prod_bad INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_hour ADD COLUMN prod_neutral INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_day ADD COLUMN off_bad INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_day ADD COLUMN off_neutral INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_day ADD COLUMN prod_bad INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollup_day ADD COLUMN prod_neutral INTEGER NOT NULL DEFAULT 0;
+  UPDATE rollup_hour SET
+    off_bad = (SELECT count(*) FROM events e WHERE e.office_id = rollup_hour.office_id AND e.t >= rollup_hour.hour_start
+      AND e.t < rollup_hour.hour_start + 3600000 AND e.cause = 'office' AND e.button = 'bad' AND e.excl = 0
+      AND e.kind = rollup_hour.kind AND coalesce(e.desk_id, '') = rollup_hour.desk_id AND coalesce(e.employee_id, '') = rollup_hour.employee_id),
+    off_neutral = (SELECT count(*) FROM events e WHERE e.office_id = rollup_hour.office_id AND e.t >= rollup_hour.hour_start
+      AND e.t < rollup_hour.hour_start + 3600000 AND e.cause = 'office' AND e.button = 'neutral' AND e.excl = 0
+      AND e.kind = rollup_hour.kind AND coalesce(e.desk_id, '') = rollup_hour.desk_id AND coalesce(e.employee_id, '') = rollup_hour.employee_id),
+    prod_bad = (SELECT count(*) FROM events e WHERE e.office_id = rollup_hour.office_id AND e.t >= rollup_hour.hour_start
+      AND e.t < rollup_hour.hour_start + 3600000 AND e.cause = 'product' AND e.button = 'bad' AND e.excl = 0
+      AND e.kind = rollup_hour.kind AND coalesce(e.desk_id, '') = rollup_hour.desk_id AND coalesce(e.employee_id, '') = rollup_hour.employee_id),
+    prod_neutral = (SELECT count(*) FROM events e WHERE e.office_id = rollup_hour.office_id AND e.t >= rollup_hour.hour_start
+      AND e.t < rollup_hour.hour_start + 3600000 AND e.cause = 'product' AND e.button = 'neutral' AND e.excl = 0
+      AND e.kind = rollup_hour.kind AND coalesce(e.desk_id, '') = rollup_hour.desk_id AND coalesce(e.employee_id, '') = rollup_hour.employee_id)
+  WHERE ext_bad + ext_neutral > 0;
+  UPDATE rollup_day SET
+    off_bad = (SELECT coalesce(sum(h.off_bad), 0) FROM rollup_hour h WHERE h.office_id = rollup_day.office_id AND h.day = rollup_day.day
+      AND h.kind = rollup_day.kind AND h.desk_id = rollup_day.desk_id AND h.employee_id = rollup_day.employee_id),
+    off_neutral = (SELECT coalesce(sum(h.off_neutral), 0) FROM rollup_hour h WHERE h.office_id = rollup_day.office_id AND h.day = rollup_day.day
+      AND h.kind = rollup_day.kind AND h.desk_id = rollup_day.desk_id AND h.employee_id = rollup_day.employee_id),
+    prod_bad = (SELECT coalesce(sum(h.prod_bad), 0) FROM rollup_hour h WHERE h.office_id = rollup_day.office_id AND h.day = rollup_day.day
+      AND h.kind = rollup_day.kind AND h.desk_id = rollup_day.desk_id AND h.employee_id = rollup_day.employee_id),
+    prod_neutral = (SELECT coalesce(sum(h.prod_neutral), 0) FROM rollup_hour h WHERE h.office_id = rollup_day.office_id AND h.day = rollup_day.day
+      AND h.kind = rollup_day.kind AND h.desk_id = rollup_day.desk_id AND h.employee_id = rollup_day.employee_id)
+  WHERE ext_bad + ext_neutral > 0;
+  `,
 ];

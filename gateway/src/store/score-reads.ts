@@ -11,7 +11,8 @@ import type { CountUploads } from './count-uploads.js';
 import { all, inList, value, type Row, type SqlDriver } from './sql.js';
 
 const SUMS = `sum(good) AS good, sum(neutral) AS neutral, sum(bad) AS bad, sum(excl) AS excluded,
-  sum(rev_bad) AS "revBad", sum(rev_neutral) AS "revNeutral", sum(ext_bad) AS "extBad", sum(ext_neutral) AS "extNeutral"`;
+  sum(rev_bad) AS "revBad", sum(rev_neutral) AS "revNeutral", sum(ext_bad) AS "extBad", sum(ext_neutral) AS "extNeutral",
+  sum(off_bad) AS "offBad", sum(off_neutral) AS "offNeutral", sum(prod_bad) AS "prodBad", sum(prod_neutral) AS "prodNeutral"`;
 const UNATTRIBUTED = `(kind = 'staff' AND employee_id = '') AS unattributed`;
 // Rollup rows whose presses all moved elsewhere (re-attribution, clock correction) remain at zero: not a group.
 const NON_EMPTY = 'HAVING sum(good) + sum(neutral) + sum(bad) + sum(excl) > 0';
@@ -205,7 +206,7 @@ export abstract class SqlScoreReads {
          WHERE kind = ? AND day >= ? AND day < ? AND desk_id <> '' GROUP BY desk_id ${NON_EMPTY}`
         : level === 'employee'
           ? `SELECT r.id, coalesce(e.office_id, r."anyOffice") AS "officeId", r.good, r.neutral, r.bad, r.excluded,
-         r."revBad", r."revNeutral", r."extBad", r."extNeutral"
+         r."revBad", r."revNeutral", r."extBad", r."extNeutral", r."offBad", r."offNeutral", r."prodBad", r."prodNeutral"
          FROM (SELECT employee_id AS id, min(office_id) AS "anyOffice", ${SUMS} FROM rollup_day
          WHERE kind = ? AND day >= ? AND day < ? AND employee_id <> '' GROUP BY employee_id ${NON_EMPTY}) r LEFT JOIN employees e ON e.id = r.id`
           : `SELECT office_id AS id, office_id AS "officeId", ${SUMS} FROM rollup_day WHERE kind = ? AND day >= ? AND day < ? GROUP BY office_id ${NON_EMPTY}`;

@@ -14,7 +14,9 @@ import {
   type RankingRequest,
   type RankScope,
   type VisitorsOf,
+  withChange,
 } from '../scoring/rankings.js';
+import { previousDates } from '../scoring/calendar.js';
 import {
   planScores,
   scoreSubject,
@@ -92,8 +94,21 @@ async function queueVisitors(store: OrgStore, info: SubjectInfo, fromDay: number
   );
 }
 
-/** The ranking a (validated) request asks for, of the subjects within `scope`. */
+/**
+ * The ranking a (validated) request asks for, of the subjects within `scope`; with `change`, each item's
+ * change against the same ranking of the previous period (read the same way: twice the cost).
+ */
 export async function ranking(store: OrgStore, r: RankingRequest, scope: RankScope): Promise<Ranking> {
+  if (!r.change) return rankingOnce(store, r, scope);
+  const previous = previousDates(r.from, r.to);
+  const [now, before] = await Promise.all([
+    rankingOnce(store, r, scope),
+    rankingOnce(store, { ...r, from: previous.start, to: previous.end }, scope),
+  ]);
+  return withChange(now, before);
+}
+
+async function rankingOnce(store: OrgStore, r: RankingRequest, scope: RankScope): Promise<Ranking> {
   const settings = await store.getSettings();
   const offices = await store.listOrg('office', undefined, 1_000_000);
   const rows = await store.rankCounts(r.level === 'region' ? 'office' : r.level, r.kind, r.from, r.to);

@@ -15,7 +15,7 @@ import type { CompanySettings, DeskAssignment, PanelBinding } from '../domain/or
 import type { Cause } from '../domain/case.js';
 import type { BootAnchor, ScoredPress } from '../domain/press.js';
 import { historyFromStored, PanelReplay, quietGapMs } from '../scoring/misuse.js';
-import { Pass, type PanelStretch } from '../scoring/pass.js';
+import { Pass, REVIEW_FIELDS, type PanelStretch } from '../scoring/pass.js';
 import { MISS, Scorer, type NewScoring, type PanelState } from '../scoring/scorer.js';
 import { all, get, inList, run, type Q, type Row, type SqlDriver } from './sql.js';
 
@@ -41,8 +41,9 @@ const PRESS_FIELDS: Array<[column: string, field: string]> = [
 ];
 const pressColumns = (prefix = '') => PRESS_FIELDS.map(([c, f]) => `${prefix}${c} AS "${f}"`).join(', ');
 const PRESS = pressColumns();
-const reviewSums = (t: string) =>
-  ['rev_bad', 'rev_neutral', 'ext_bad', 'ext_neutral'].map((c) => `${c} = ${t}.${c} + excluded.${c}`).join(', ');
+/** The rollups' review columns: scoring/pass.ts REVIEW_FIELDS, in the same order. */
+const REVIEW_COLUMNS = ['rev_bad', 'rev_neutral', 'ext_bad', 'ext_neutral', 'off_bad', 'off_neutral', 'prod_bad', 'prod_neutral'];
+const reviewSums = (t: string) => REVIEW_COLUMNS.map((c) => `${c} = ${t}.${c} + excluded.${c}`).join(', ');
 
 const SQL = {
   binding: 'SELECT kind, office_id, desk_id FROM panel_bindings WHERE kiosk_id = ? AND panel = ?',
@@ -65,12 +66,12 @@ const SQL = {
   setExcl: 'UPDATE events SET excl = ? WHERE rid = ?',
   setEmployee: 'UPDATE events SET employee_id = ? WHERE rid = ?',
   hour: `INSERT INTO rollup_hour (office_id, hour_start, kind, desk_id, employee_id, day, local_hour, weekday, good, neutral, bad, excl,
-    rev_bad, rev_neutral, ext_bad, ext_neutral)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (office_id, hour_start, kind, desk_id, employee_id) DO UPDATE SET
+    ${REVIEW_COLUMNS.join(', ')})
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (office_id, hour_start, kind, desk_id, employee_id) DO UPDATE SET
     good = rollup_hour.good + excluded.good, neutral = rollup_hour.neutral + excluded.neutral,
     bad = rollup_hour.bad + excluded.bad, excl = rollup_hour.excl + excluded.excl, ${reviewSums('rollup_hour')}`,
-  day: `INSERT INTO rollup_day (office_id, day, kind, desk_id, employee_id, good, neutral, bad, excl, rev_bad, rev_neutral, ext_bad, ext_neutral)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (office_id, day, kind, desk_id, employee_id) DO UPDATE SET
+  day: `INSERT INTO rollup_day (office_id, day, kind, desk_id, employee_id, good, neutral, bad, excl, ${REVIEW_COLUMNS.join(', ')})
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (office_id, day, kind, desk_id, employee_id) DO UPDATE SET
     good = rollup_day.good + excluded.good, neutral = rollup_day.neutral + excluded.neutral,
     bad = rollup_day.bad + excluded.bad, excl = rollup_day.excl + excluded.excl, ${reviewSums('rollup_day')}`,
   setCause: 'UPDATE events SET cause = ? WHERE rid = ?',
@@ -276,17 +277,14 @@ export class ScoringStore {
         d.neutral,
         d.bad,
         d.excl,
-        d.revBad,
-        d.revNeutral,
-        d.extBad,
-        d.extNeutral,
+        ...REVIEW_FIELDS.map((f) => d[f]),
       );
     }
     for (const d of days) {
       yield* run(
         SQL.day,
         ...[d.office, d.day, d.kind, d.desk, d.employee, d.good, d.neutral, d.bad, d.excl],
-        ...[d.revBad, d.revNeutral, d.extBad, d.extNeutral],
+        ...REVIEW_FIELDS.map((f) => d[f]),
       );
     }
     return pass.changed;

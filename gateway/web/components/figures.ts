@@ -2,7 +2,9 @@
  * The methodology's figures as the console shows them, in one place so every page (and the browser
  * tests, which compare the page with the API) reads them the same way:
  * ИНК Офис = office panels' ИНК, ИНК Персонал = staff panels' ИНК, ИЭЛ = loyalty panels' ИЭЛ, and охват
- * and CSAT from the staff panels when the subject has any, else from the office panels.
+ * and CSAT from the staff panels when the subject has any, else from the office panels. The office- and
+ * product-caused figures are the staff panels' negatives a reviewer put down to the office or the product
+ * (`causedBy`, docs/scores.md): out of ИНК Персонал, qualified, shown beside ИНК Офис.
  */
 import type { Estimate } from '../../../shared/src/indices.js';
 import { fmtChange, fmtNumber, fmtPercent, t } from '../i18n.js';
@@ -10,8 +12,12 @@ import type { Change, Kind, Scores } from '../types.js';
 import { insufficientBadge } from './badge.js';
 import { h } from './dom.js';
 
-export type FigureId = 'inkOffice' | 'inkStaff' | 'inkQualified' | 'iel' | 'coverage' | 'csat';
-export const FIGURES: FigureId[] = ['inkOffice', 'inkStaff', 'inkQualified', 'iel', 'coverage', 'csat'];
+export type FigureId = 'inkOffice' | 'officeCaused' | 'inkStaff' | 'inkQualified' | 'productCaused' | 'iel' | 'coverage' | 'csat';
+export const FIGURES: FigureId[] = ['inkOffice', 'officeCaused', 'inkStaff', 'inkQualified', 'productCaused', 'iel', 'coverage', 'csat'];
+/** Figures with a column (and a Δ column) in the overview's tables: the caused-by ones are on the cards. */
+export const TABLE_FIGURES: FigureId[] = ['inkOffice', 'inkStaff', 'inkQualified', 'iel', 'coverage', 'csat'];
+/** Figures with a trend chart (the caused-by ones are read off their cards: counts, mostly small). */
+export const TREND_FIGURES: FigureId[] = ['inkOffice', 'inkStaff', 'inkQualified', 'iel', 'csat'];
 
 interface Picked {
   estimate: Estimate | null;
@@ -33,6 +39,14 @@ export function pick(scores: Scores, figure: FigureId): Picked | undefined {
       return from('staff', 'ink');
     case 'inkQualified':
       return from('staff', 'inkQualified');
+    case 'officeCaused':
+    case 'productCaused': {
+      const s = scores.staff;
+      const by = s?.causedBy;
+      // No figure without a classified negative of that cause: no card of zeros on every office.
+      const e = by ? (figure === 'officeCaused' ? by.office : by.product) : null;
+      return s && e && e.count > 0 ? { estimate: e, kind: 'staff', sufficient: s.sufficient, n: s.counts.total } : undefined;
+    }
     case 'iel':
       return from('loyalty', 'iel');
     case 'coverage':
@@ -45,7 +59,9 @@ export function pick(scores: Scores, figure: FigureId): Picked | undefined {
 const changeKey: Record<FigureId, keyof Change | null> = {
   inkOffice: 'ink',
   inkStaff: 'ink',
-  inkQualified: null, // the scores' `change` has no qualified index yet
+  inkQualified: 'inkQualified',
+  officeCaused: null,
+  productCaused: null,
   iel: 'iel',
   coverage: 'coverage',
   csat: 'csat',
@@ -99,7 +115,10 @@ export function figureCard(scores: Scores, change: Partial<Record<Kind, Change>>
     figure === 'inkQualified' && e && 'pending' in e
       ? h('div', { class: 'pending', 'data-pending': e.pending as number }, `${t('index.pending')}: ${fmtNumber(e.pending as number)}`)
       : null,
-    h('div', { class: 'change' }, `${t('col.change')}: ${fmtFigureChange(figure, delta)}`),
+    e && 'count' in e
+      ? h('div', { class: 'count', 'data-count': e.count as number }, t('index.caused', { n: fmtNumber(e.count as number) }))
+      : null,
+    changeKey[figure] ? h('div', { class: 'change' }, `${t('col.change')}: ${fmtFigureChange(figure, delta)}`) : null,
     p.sufficient ? null : insufficientBadge(),
   );
 }

@@ -29,16 +29,30 @@ export function dayX(buckets: PeriodScore[], date: string): number {
   return Date.parse(b?.localStart ?? `${date}T00:00:00Z`) / 1000;
 }
 
-export function markersFor(items: Intervention[], buckets: PeriodScore[]): Array<{ x: number; label: string }> {
+/** The markers of the interventions within the buckets' days, labelled by kind (or by `label`). */
+export function markersFor(
+  items: Intervention[],
+  buckets: PeriodScore[],
+  label: (i: Intervention) => string = (i) => t(`loop.kind.${i.kind}`),
+): Array<{ x: number; label: string }> {
   const first = buckets[0]?.start;
   const last = buckets[buckets.length - 1]?.start;
   return items
     .filter((i) => !first || !last || (i.date >= first && i.date <= last))
-    .map((i) => ({ x: dayX(buckets, i.date), label: t(`loop.kind.${i.kind}`) }));
+    .map((i) => ({ x: dayX(buckets, i.date), label: label(i) }));
 }
 
 export async function interventionsOf(level: string, id: string): Promise<Intervention[]> {
   return (await api.get<{ items: Intervention[] }>('/interventions', { level, id, limit: 1000 })).items;
+}
+
+/** An office's own interventions and those on its desks (the office page's trends mark both). */
+export async function officeInterventions(officeId: string): Promise<Intervention[]> {
+  const [own, desks] = await Promise.all([
+    interventionsOf('office', officeId),
+    api.get<{ items: Intervention[] }>('/interventions', { level: 'desk', limit: 1000 }),
+  ]);
+  return [...own, ...desks.items.filter((i) => i.officeId === officeId)];
 }
 
 /** The list and the form; after recording, the viewer goes to the new intervention's view. */

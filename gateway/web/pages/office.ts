@@ -1,6 +1,7 @@
 /**
- * An office: its figures with 95 % intervals and the change against the previous period, trends with
- * their interval bands, an hour-of-day × weekday heat map, its desks and employees — all in the office's
+ * An office: its figures with 95 % intervals and the change against the previous period (beside ИНК Офис
+ * and ИНК Персонал, the staff panels' negatives a reviewer put down to the office or the product), trends
+ * with their interval bands and a marker at each intervention on the office or one of its desks, an hour-of-day × weekday heat map, its desks and employees — all in the office's
  * own time zone — and live presses (GET /api/v1/live, server-sent events) that refresh the figures
  * without a reload.
  */
@@ -9,7 +10,8 @@ import { api } from '../api.js';
 import { insufficientBadge } from '../components/badge.js';
 import { bandChart, type SeriesPoint } from '../components/chart.js';
 import { h, link } from '../components/dom.js';
-import { FIGURES, figureCard, figureName, fmtFigure, pick, type FigureId } from '../components/figures.js';
+import { FIGURES, figureCard, figureName, fmtFigure, pick, TREND_FIGURES, type FigureId } from '../components/figures.js';
+import { type Intervention, markersFor, officeInterventions } from '../components/interventions.js';
 import { heatmap, type HeatCell } from '../components/heatmap.js';
 import { type Column, table } from '../components/table.js';
 import type { PageContext } from '../context.js';
@@ -100,17 +102,22 @@ export async function render(ctx: PageContext): Promise<void> {
   const id = ctx.params.id!;
   const path = `/offices/${encodeURIComponent(id)}`;
   // One round trip for everything that does not depend on the office's time zone.
-  const [office, settings, allDesks, allEmployees] = await Promise.all([
+  const [office, settings, allDesks, allEmployees, interventions] = await Promise.all([
     api.get<Office>(path),
     api.get<Settings>('/settings'),
     api.all<Desk>('/desks'),
     api.all<Employee>('/employees'),
+    officeInterventions(id),
   ]);
   ctx.title(office.name);
   const period = periodFrom(ctx.query, office.timeZone);
   const oneDay = period.to === addDays(period.from, 1);
   const query = { from: period.from, to: period.to };
   const desks = allDesks.filter((d) => d.officeId === id);
+  const markerLabel = (i: Intervention) => {
+    const kind = t(`loop.kind.${i.kind}`);
+    return i.subject.level === 'desk' ? `${desks.find((d) => d.id === i.subject.id)?.name ?? i.subject.id}: ${kind}` : kind;
+  };
   const employees = allEmployees.filter((e) => e.officeId === id);
 
   const strip = h(
@@ -154,13 +161,16 @@ export async function render(ctx: PageContext): Promise<void> {
       t('office.previous', { from: fmtDay(scores.previous.start.slice(0, 10)), to: fmtDay(addDays(scores.previous.end.slice(0, 10), -1)) }),
     );
     const trends = h('div', { class: 'trends' });
-    for (const f of FIGURES.filter((f) => f !== 'coverage' && pick(total, f))) {
+    // Interventions on a desk are labelled with the desk: the office's trends mark them too.
+    const markers = oneDay ? [] : markersFor(interventions, scores.buckets, markerLabel);
+    for (const f of TREND_FIGURES.filter((f) => pick(total, f))) {
       const chart = bandChart(trendPoints(scores.buckets, f), {
         title: figureName(f),
         label: figureName(f, true),
         format: (v) => fmtFigure(f, v),
         timeZone: office.timeZone,
         step: oneDay ? 'hour' : 'day',
+        markers,
       });
       charts.push(chart);
       trends.append(chart.el);

@@ -5,7 +5,17 @@
  */
 import { api } from '../api.js';
 import { h, link } from '../components/dom.js';
-import { FIGURES, figureCard, figureCell, figureName, fmtFigureChange, pick, pickChange, type FigureId } from '../components/figures.js';
+import {
+  FIGURES,
+  TABLE_FIGURES,
+  figureCard,
+  figureCell,
+  figureName,
+  fmtFigureChange,
+  pick,
+  pickChange,
+  type FigureId,
+} from '../components/figures.js';
 import { type Column, table } from '../components/table.js';
 import type { PageContext } from '../context.js';
 import { fmtDay, fmtNumber, t } from '../i18n.js';
@@ -37,7 +47,7 @@ export function scoreColumns(query: URLSearchParams): Column<Row>[] {
   const presses = (s: Scores) => (s.staff?.counts.total ?? 0) + (s.office?.counts.total ?? 0) + (s.loyalty?.counts.total ?? 0);
   return [
     { label: t('col.name'), cell: (r) => (r.href ? link(r.href, r.name, query) : r.name) },
-    ...FIGURES.flatMap((f: FigureId): Column<Row>[] => [
+    ...TABLE_FIGURES.flatMap((f: FigureId): Column<Row>[] => [
       { label: figureName(f, true), numeric: true, cell: (r) => figureCell(r.scores.total.scores, f) },
       {
         label: `Δ ${figureName(f, true)}`,

@@ -1,19 +1,21 @@
 /**
- * Rankings of offices, regions, desks or employees by ИНК, ИЭЛ or CSAT (GET /api/v1/rankings): subjects
- * below the minimum sample get "insufficient data" instead of a rank, and those whose visitors are
- * unknown say so.
+ * Rankings of offices, regions, desks or employees by ИНК, ИНК Персонал qualified, ИЭЛ or CSAT
+ * (GET /api/v1/rankings): the page says which index (and panel kind, and basis) the ranking uses, each
+ * item its change against the previous period and, for the qualified index, its cases pending review;
+ * subjects below the minimum sample get "insufficient data" instead of a rank, and those whose visitors
+ * are unknown say so.
  */
 import { api } from '../api.js';
 import { insufficientBadge } from '../components/badge.js';
 import { h, link } from '../components/dom.js';
 import { type Column, table } from '../components/table.js';
 import type { PageContext } from '../context.js';
-import { fmtDay, fmtNumber, fmtPercent, t } from '../i18n.js';
+import { fmtChange, fmtDay, fmtNumber, fmtPercent, t } from '../i18n.js';
 import { addDays, periodFrom, periodPicker } from '../period.js';
 import type { Ranking } from '../types.js';
 
 const LEVELS = ['office', 'region', 'desk', 'employee'] as const;
-const INDICES = ['ink', 'iel', 'csat'] as const;
+const INDICES = ['ink', 'inkQualified', 'iel', 'csat'] as const;
 const PLURAL: Record<(typeof LEVELS)[number], string> = { office: 'offices', region: 'regions', desk: 'desks', employee: 'employees' };
 
 interface Row {
@@ -23,6 +25,8 @@ interface Row {
   value: number | null;
   ci95: [number, number] | null;
   n: number | null;
+  pending?: number;
+  change?: number | null;
   reason?: 'insufficientSample' | 'visitorsUnknown';
 }
 
@@ -42,13 +46,22 @@ export async function render(ctx: PageContext): Promise<void> {
     : 'ink';
   const period = periodFrom(ctx.query);
   const [ranking, names] = await Promise.all([
-    api.get<Ranking>('/rankings', { level, index, from: period.from, to: period.to }),
+    api.get<Ranking>('/rankings', { level, index, from: period.from, to: period.to, change: true }),
     api.all<{ id: string; name: string }>(`/${PLURAL[level]}`),
   ]);
   if (ctx.left) return;
   const nameOf = (id: string) => names.find((n) => n.id === id)?.name ?? id;
   const rows: Row[] = [
-    ...ranking.items.map((i) => ({ id: i.id, name: nameOf(i.id), rank: i.rank, value: i.value, ci95: i.ci95, n: i.n })),
+    ...ranking.items.map((i) => ({
+      id: i.id,
+      name: nameOf(i.id),
+      rank: i.rank,
+      value: i.value,
+      ci95: i.ci95,
+      n: i.n,
+      pending: i.pending,
+      change: i.change,
+    })),
     ...ranking.leftOutSubjects.map((l) => ({
       id: l.id,
       name: nameOf(l.id),
@@ -61,7 +74,18 @@ export async function render(ctx: PageContext): Promise<void> {
   ];
   const fmt = (v: number) => (index === 'iel' ? fmtNumber(v, 1) : fmtPercent(v, 1));
   const indexLabel = (i: string) =>
-    t(i === 'ink' ? (ranking.kind === 'office' ? 'index.inkOffice' : 'index.inkStaff') : i === 'iel' ? 'index.iel' : 'index.csat');
+    t(
+      i === 'ink'
+        ? ranking.kind === 'office'
+          ? 'index.inkOffice'
+          : 'index.inkStaff'
+        : i === 'inkQualified'
+          ? 'index.inkQualified.short'
+          : i === 'iel'
+            ? 'index.iel'
+            : 'index.csat',
+    );
+  const fmtDelta = (v: number) => (index === 'iel' ? fmtChange(v, 1) : fmtChange(v, 1, true));
   const href = (r: Row) =>
     level === 'office'
       ? `/offices/${encodeURIComponent(r.id)}`
@@ -79,7 +103,20 @@ export async function render(ctx: PageContext): Promise<void> {
     { label: indexLabel(index), numeric: true, cell: (r) => (r.value === null ? '—' : h('span', { 'data-value': r.value }, fmt(r.value))) },
     { label: t('col.ci'), numeric: true, cell: (r) => (r.ci95 ? `${fmt(r.ci95[0])} – ${fmt(r.ci95[1])}` : '—') },
     { label: t('col.n'), numeric: true, cell: (r) => (r.n === null ? '—' : fmtNumber(r.n)) },
+    {
+      label: t('col.change'),
+      numeric: true,
+      cell: (r) => (r.change === undefined || r.change === null ? '—' : h('span', { 'data-change': r.change }, fmtDelta(r.change))),
+    },
   ];
+  // The qualified index counts pending cases as staff-caused: each item shows its backlog.
+  if (ranking.index === 'inkQualified') {
+    columns.push({
+      label: t('col.pending'),
+      numeric: true,
+      cell: (r) => (r.pending === undefined ? '—' : h('span', { 'data-pending': r.pending }, fmtNumber(r.pending))),
+    });
+  }
   ctx.root.append(
     periodPicker(period, (p) => ctx.navigate(p)),
     h(
@@ -107,8 +144,16 @@ export async function render(ctx: PageContext): Promise<void> {
     ),
     h(
       'p',
+      { id: 'rank-uses', 'data-index': ranking.index, 'data-kind': ranking.kind },
+      t('rankings.uses', { index: indexLabel(ranking.index), kind: t(`rankings.kind.${ranking.kind}`) }),
+    ),
+    h(
+      'p',
       { class: 'muted' },
       `${fmtDay(period.from)} – ${fmtDay(addDays(period.to, -1))} · ${t('rankings.basis', { basis: t(`rankings.basis.${ranking.basis}`) })}`,
+      ranking.previous
+        ? ` · ${t('rankings.previous', { from: fmtDay(ranking.previous.from), to: fmtDay(addDays(ranking.previous.to, -1)) })}`
+        : '',
     ),
     table(columns, rows, { csvName: `ranking-${level}-${index}-${period.from}`, id: 'ranking', rowId: (r) => r.id }),
   );

@@ -9,7 +9,7 @@ import { dayNumber } from '../../../gateway/src/scoring/calendar.js';
 import type { Store } from '../../../gateway/src/store/store.js';
 
 /** Rank rows carry the review columns (issue 13); none of these presses was classified. */
-const NOT_REVIEWED = { revBad: 0, revNeutral: 0, extBad: 0, extNeutral: 0 };
+const NOT_REVIEWED = { revBad: 0, revNeutral: 0, extBad: 0, extNeutral: 0, offBad: 0, offNeutral: 0, prodBad: 0, prodNeutral: 0 };
 
 const ZONE = 'Asia/Vladivostok'; // UTC+10, no DST: local day = UTC day + 10 h
 const at = (iso: string) => Date.parse(iso);

@@ -71,7 +71,7 @@ async function recheck(store: SqlStore): Promise<void> {
   for (const f of flags) {
     expect(f.e.excl, `rid ${f.e.rid}`).toBe(f.misuseFlags.length ? 1 : 0);
     const key = [bucketStart(f.at, ZONE, 'hour'), f.e.kind, f.e.desk_id ?? '', f.e.employee_id ?? ''].join('|');
-    const c = recount.get(key) ?? [0, 0, 0, 0, 0, 0, 0, 0];
+    const c = recount.get(key) ?? [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
     c[f.misuseFlags.length ? 3 : ['good', 'neutral', 'bad'].indexOf(f.e.button as string)]! += 1;
     // Review columns: a counted bad (neutral) press with a cause is reviewed; office/product/customer is not staff's.
     const cause = f.e.cause as string | null;
@@ -79,12 +79,16 @@ async function recheck(store: SqlStore): Promise<void> {
       const bad = f.e.button === 'bad';
       c[bad ? 4 : 5]! += 1;
       if (['office', 'product', 'customer'].includes(cause)) c[bad ? 6 : 7]! += 1;
+      if (cause === 'office') c[bad ? 8 : 9]! += 1;
+      if (cause === 'product') c[bad ? 10 : 11]! += 1;
     }
     recount.set(key, c);
   }
   const rollup = new Map<string, number[]>();
   for (const r of await q('SELECT * FROM rollup_hour')) {
-    const c = [r.good, r.neutral, r.bad, r.excl, r.rev_bad, r.rev_neutral, r.ext_bad, r.ext_neutral] as number[];
+    const c = [r.good, r.neutral, r.bad, r.excl, r.rev_bad, r.rev_neutral, r.ext_bad, r.ext_neutral]
+      .concat([r.off_bad, r.off_neutral, r.prod_bad, r.prod_neutral])
+      .map(Number);
     if (c.some((n) => n !== 0)) rollup.set([r.hour_start, r.kind, r.desk_id, r.employee_id].join('|'), c);
   }
   expect(rollup).toEqual(recount);

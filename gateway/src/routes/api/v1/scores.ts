@@ -6,7 +6,7 @@ import { httpError } from '../../../plugins/app/errors.js';
 import { compareWithReference } from '../../../scoring/loop.js';
 import { errorReplies } from '../../schemas.js';
 import { EntityId, Ranking, RankingQuery, ScoreQuery, SubjectScores } from '../../schemas-org.js';
-import { formatDay } from '../../../scoring/calendar.js';
+import { formatDay, previousDates } from '../../../scoring/calendar.js';
 import { rankingRequest } from '../../../scoring/rankings.js';
 import { companySubject, ScoreInputError, type SubjectInfo, type SubjectScores as Scores } from '../../../scoring/scores.js';
 import { ranking, subjectScores } from '../../../store/scores.js';
@@ -119,7 +119,17 @@ export const scoreRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
         offices: await visibleOffices(store, req.principal),
         regions: visibleRegions(req.principal),
       });
-      return { level: r.level, index: r.index, kind: r.kind, basis: r.basis, from: formatDay(r.from), to: formatDay(r.to), ...result };
+      const previous = r.change ? previousDates(r.from, r.to) : undefined;
+      return {
+        level: r.level,
+        index: r.index,
+        kind: r.kind,
+        basis: r.basis,
+        from: formatDay(r.from),
+        to: formatDay(r.to),
+        ...(previous ? { previous: { from: formatDay(previous.start), to: formatDay(previous.end) } } : {}),
+        ...result,
+      };
     },
   );
 };
