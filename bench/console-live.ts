@@ -94,7 +94,8 @@ async function run(presses: number, big: boolean): Promise<BenchResult> {
     const db = await cachedPressDb(dir, { kiosks: 2000, pressesPerKiosk: 5000, lastDay });
     dbNote = `a copy of the ${fmt(db.events / 1e6, 1)} M-press database (office o7)`;
   }
-  const gw = await startGateway({ dataDir: dir, env: { LB_LOG_LEVEL: 'warn' } });
+  // On 10 M presses the PATCH /settings below judges every stored press again: minutes, past the default request timeout.
+  const gw = await startGateway({ dataDir: dir, env: { LB_LOG_LEVEL: 'warn', ...(big ? { LB_HTTP_REQUEST_TIMEOUT_MS: '600000' } : {}) } });
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
   const { office, kioskId, password } = await seedOffice(gw, big ? 'o7' : null);
   const agent = startAgent({ kioskId, password, mqttUrl: `mqtt://127.0.0.1:${gw.mqttPort}`, nodeArgs: KIOSK_NODE_ARGS });

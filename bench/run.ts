@@ -8,6 +8,7 @@ import { benchAlerts } from './alerts.js';
 import { benchAttacks } from './attacks.js';
 import { benchConsole } from './console.js';
 import { benchConsoleLive } from './console-live.js';
+import { benchQualified } from './qualified.js';
 import { benchFlash } from './flash.js';
 import { benchFleetHealth } from './fleet-health.js';
 import { benchIngest } from './ingest.js';
@@ -28,7 +29,7 @@ const program = new Command()
   .name('bench')
   .option(
     '--only <names>',
-    'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads,served-upload,flash,lb-fleet,fleet-health,live,alerts,webhook,press-webhook,console,console-live',
+    'comma-separated subset: press,backlog,visible,ingest,rss,agent-memory,replug,scores,load,scaleout,attacks,uploads,served-upload,flash,lb-fleet,fleet-health,live,alerts,webhook,press-webhook,console,console-live,qualified',
   )
   .option('--quick', 'smaller workloads (for a smoke run)')
   .option('--load-kiosks <n>', 'kiosks for the load bench (default 10000, 1000 with --quick)')
@@ -94,6 +95,15 @@ const benches: [string, () => Promise<BenchResult | BenchResult[]>][] = [
   // Press on the real agent's board → the office page in Chromium shows it (live strip, then the count);
   // at full size also on the 10 M-press database.
   ['console-live', () => benchConsoleLive(opts.quick ? { presses: 50, big: false } : { presses: 200, big: true })],
+  // ИНК Персонал, qualified (issue 13): the score targets on the 10 M-press database (cached seed) with
+  // 1 M cases classified in bulk, against the same queries with every case pending.
+  [
+    'qualified',
+    () =>
+      benchQualified(
+        opts.quick ? { kiosks: 200, pressesPerKiosk: 2500, queries: 50 } : { kiosks: 2000, pressesPerKiosk: 5000, queries: 200 },
+      ),
+  ],
   [
     'scaleout',
     () =>

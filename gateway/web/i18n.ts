@@ -70,6 +70,9 @@ const en = {
   'office.heatmap': 'Hour of day × weekday: {index}, share of dissatisfied presses, {from} – {to}',
   'office.desks': 'Desks',
   'office.employees': 'Employees',
+  'office.rank': 'Place in office',
+  'office.rankNote':
+    'Places are within this office by ИНК Персонал (least dissatisfied first); an employee’s figure counts all their presses in the period.',
   'office.live': 'Latest presses',
   'office.liveWaiting': 'Presses appear here as they happen',
   'office.timeZone': 'Times in the office’s zone: {zone}',
@@ -178,6 +181,8 @@ const ru: Dictionary = {
   'office.heatmap': 'Час × день недели: {index}, доля недовольных нажатий, {from} – {to}',
   'office.desks': 'Стойки',
   'office.employees': 'Сотрудники',
+  'office.rank': 'Место в офисе',
+  'office.rankNote': 'Места — внутри этого офиса по ИНК Персонал (от наименее недовольных); у сотрудника учтены все его нажатия за период.',
   'office.live': 'Последние нажатия',
   'office.liveWaiting': 'Нажатия появятся здесь по мере поступления',
   'office.timeZone': 'Время в поясе офиса: {zone}',

@@ -140,12 +140,16 @@ describe('the console in Chromium', { timeout: 180_000 }, () => {
       expect(await p.page.locator('.trends .uplot').count()).toBeGreaterThan(0);
       expect(await p.page.locator('table.heatmap td[title*="n = "]').count()).toBeGreaterThan(0);
       const desks = ((await apiGet('/desks?limit=1000')).items as Json[]).filter((d) => d.officeId === office.id);
-      const ranking = await apiGet(`/rankings?level=desk&index=ink&from=${from}&to=${to}`);
+      // Places within the office (the page says so), from the office's own ranking.
+      const ranking = await apiGet(`/rankings?level=desk&index=ink&from=${from}&to=${to}&office=${office.id}`);
       expect(await p.page.locator('#desks tbody tr[data-id]').count()).toBe(desks.length);
+      expect(await p.page.locator('#rank-note').isVisible()).toBe(true);
       for (const d of desks) {
         const item = ranking.items.find((i: Json) => i.id === d.id);
-        if (item)
-          expect(Number(await p.page.locator(`#desks tr[data-id="${d.id}"] [data-value]`).getAttribute('data-value'))).toBe(item.value);
+        if (!item) continue;
+        const row = p.page.locator(`#desks tr[data-id="${d.id}"]`);
+        expect(Number(await row.locator('[data-value]').getAttribute('data-value'))).toBe(item.value);
+        expect((await row.locator('td').last().textContent())?.trim()).toBe(String(item.rank));
       }
       await screenshot(p.page, 'office');
       p.expectClean([...SESSION_401, /\/api\/v1\/live/]);
@@ -260,7 +264,8 @@ describe('the console in Chromium', { timeout: 180_000 }, () => {
     const other = s.plan.offices.find((o) => o.id !== s.manager.officeId)!;
     await visit(p.page, s.base, `/offices/${other.id}?${qs()}`);
     expect(await p.page.textContent('main .error')).toMatch(/404/);
-    p.expectClean([...SESSION_401, /\/company\/scores/, new RegExp(`/offices/${other.id}`), /status of 404/]);
+    // The page's reads of that office (itself, its desks and employees: ?office=) are refused alike.
+    p.expectClean([...SESSION_401, /\/company\/scores/, new RegExp(`/offices/${other.id}|office=${other.id}`), /status of 404/]);
     await p.close();
   });
 

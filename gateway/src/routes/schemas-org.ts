@@ -3,12 +3,16 @@ import Type from 'typebox';
 import { EstimateSchema, MisuseRulesSchema, PanelId, PanelKind, ReasonsSchema, ScoreSchema } from '../../../shared/src/index.js';
 import { BusinessType, MysteryShopper, ReferenceComparison } from './schemas-loop.js';
 
-export const EntityId = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$', description: 'Chosen by the caller; letters, digits, _ . : -' });
+const ENTITY_ID = '^[A-Za-z0-9_.:-]{1,64}$';
+export const EntityId = Type.String({ pattern: ENTITY_ID, description: 'Chosen by the caller; letters, digits, _ . : -' });
 export const IdParams = Type.Object({ id: EntityId });
 export const OfficeParams = Type.Object({ officeId: EntityId });
 export const OrgPage = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
   after: Type.Optional(EntityId),
+  office: Type.Optional(
+    Type.String({ pattern: ENTITY_ID, description: 'Desks and employees: only those of this office (400 for regions and offices)' }),
+  ),
 });
 const page = <T extends Type.TSchema>(item: T) => Type.Object({ items: Type.Array(item), next: Type.Union([Type.String(), Type.Null()]) });
 
@@ -241,6 +245,14 @@ export const RankingQuery = Type.Object({
     Type.Boolean({
       description:
         'true: each item also has `change`, value − its value over the previous period (as the scores’ previous: whole months, else days, just before; same basis), null when not ranked then',
+    }),
+  ),
+  office: Type.Optional(
+    Type.String({
+      pattern: ENTITY_ID,
+      description:
+        'Rank only within this office (its desks, its employees — each with all their presses —, or the office alone); ' +
+        'ranks are places within it. Not for regions (400)',
     }),
   ),
 });

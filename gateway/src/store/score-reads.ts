@@ -97,11 +97,18 @@ export abstract class SqlScoreReads {
     );
   }
 
-  async employeePressDays(fromDay: number, toDay: number): Promise<Array<{ employeeId: string; day: number }>> {
+  async employeePressDays(
+    fromDay: number,
+    toDay: number,
+    employeeIds?: readonly string[],
+  ): Promise<Array<{ employeeId: string; day: number }>> {
+    // employee_id <> '' either way: it lets SQLite use the partial index rollup_day_employee for a list of ids.
+    const ids = employeeIds ? inList('employee_id', employeeIds) : { sql: '1 = 1', args: [] };
     return this.driver.query(() =>
       all<{ employeeId: string; day: number }>(
         `SELECT DISTINCT employee_id AS "employeeId", day FROM rollup_day
-      WHERE employee_id <> '' AND day >= ? AND day < ? AND ${NON_EMPTY_ROW}`,
+      WHERE employee_id <> '' AND ${ids.sql} AND day >= ? AND day < ? AND ${NON_EMPTY_ROW}`,
+        ...ids.args,
         fromDay,
         toDay,
       ),
@@ -199,18 +206,48 @@ export abstract class SqlScoreReads {
     return rows.map((r) => toCounts<HourRow>(r));
   }
 
-  async rankCounts(level: 'employee' | 'office' | 'desk', kind: PanelKind, fromDay: number, toDay: number): Promise<RankRow[]> {
-    const sql =
+  async rankCounts(
+    level: 'employee' | 'office' | 'desk',
+    kind: PanelKind,
+    fromDay: number,
+    toDay: number,
+    officeIds?: readonly string[],
+  ): Promise<RankRow[]> {
+    // Offices given: only their rows of the day rollups (the primary key's prefix) — except an employee's,
+    // which count wherever they pressed: those who belong to the offices or pressed there, with all their rows.
+    // `kind || ''` keeps SQLite's planner off rollup_day_by_day (the whole period's rows, ~3 s for a year at
+    // 10 M presses) and on the primary key or rollup_day_employee (a few ms).
+    const offices = officeIds ? inList('office_id', officeIds) : { sql: '1 = 1', args: [] };
+    const kindIs = officeIds ? `kind || '' = ?` : 'kind = ?';
+    const employees = officeIds
+      ? {
+          sql: `employee_id IN (SELECT id FROM employees WHERE ${offices.sql}
+           UNION SELECT employee_id FROM rollup_day WHERE ${offices.sql} AND day >= ? AND day < ? AND employee_id <> '')`,
+          args: [...offices.args, ...offices.args, fromDay, toDay],
+        }
+      : { sql: '1 = 1', args: [] };
+    const [sql, args] =
       level === 'desk'
-        ? `SELECT desk_id AS id, min(office_id) AS "officeId", ${SUMS} FROM rollup_day
-         WHERE kind = ? AND day >= ? AND day < ? AND desk_id <> '' GROUP BY desk_id ${NON_EMPTY}`
+        ? [
+            `SELECT desk_id AS id, min(office_id) AS "officeId", ${SUMS} FROM rollup_day
+         WHERE ${kindIs} AND day >= ? AND day < ? AND desk_id <> '' AND ${offices.sql} GROUP BY desk_id ${NON_EMPTY}`,
+            offices.args,
+          ]
         : level === 'employee'
-          ? `SELECT r.id, coalesce(e.office_id, r."anyOffice") AS "officeId", r.good, r.neutral, r.bad, r.excluded,
+          ? [
+              `SELECT r.id, coalesce(e.office_id, r."anyOffice") AS "officeId", r.good, r.neutral, r.bad, r.excluded,
          r."revBad", r."revNeutral", r."extBad", r."extNeutral", r."offBad", r."offNeutral", r."prodBad", r."prodNeutral"
          FROM (SELECT employee_id AS id, min(office_id) AS "anyOffice", ${SUMS} FROM rollup_day
-         WHERE kind = ? AND day >= ? AND day < ? AND employee_id <> '' GROUP BY employee_id ${NON_EMPTY}) r LEFT JOIN employees e ON e.id = r.id`
-          : `SELECT office_id AS id, office_id AS "officeId", ${SUMS} FROM rollup_day WHERE kind = ? AND day >= ? AND day < ? GROUP BY office_id ${NON_EMPTY}`;
-    return this.driver.query(() => all<RankRow>(sql, kind, fromDay, toDay));
+         WHERE ${kindIs} AND day >= ? AND day < ? AND employee_id <> '' AND ${employees.sql} GROUP BY employee_id ${NON_EMPTY}) r
+         LEFT JOIN employees e ON e.id = r.id`,
+              employees.args,
+            ]
+          : [
+              `SELECT office_id AS id, office_id AS "officeId", ${SUMS} FROM rollup_day
+         WHERE ${kindIs} AND day >= ? AND day < ? AND ${offices.sql} GROUP BY office_id ${NON_EMPTY}`,
+              offices.args,
+            ];
+    return this.driver.query(() => all<RankRow>(sql, kind, fromDay, toDay, ...args));
   }
 
   /** Counted bad presses with a reason and t in [from, to) of the subject (events_reason), with their office's zone. */

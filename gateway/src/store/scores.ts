@@ -111,12 +111,16 @@ export async function ranking(store: OrgStore, r: RankingRequest, scope: RankSco
 async function rankingOnce(store: OrgStore, r: RankingRequest, scope: RankScope): Promise<Ranking> {
   const settings = await store.getSettings();
   const offices = await store.listOrg('office', undefined, 1_000_000);
-  const rows = await store.rankCounts(r.level === 'region' ? 'office' : r.level, r.kind, r.from, r.to);
+  // A scope of offices is read as such (a region's offices are found from the office rows: read them all).
+  const only = r.level === 'region' ? undefined : scope.offices;
+  const rows = await store.rankCounts(r.level === 'region' ? 'office' : r.level, r.kind, r.from, r.to, only);
   const candidates = rankCandidates(r.level, rows, offices, settings.k, scope);
   const asks = candidates.flatMap((c) => (c.visitorsOf ? [c.visitorsOf] : []));
   const zones = new Map(offices.map((o) => [o.id, o.timeZone]));
   const visitors =
-    r.level === 'employee' ? await readEmployeeVisitors(store, asks, r.from, r.to) : await readVisitors(store, asks, zones, r.from, r.to);
+    r.level === 'employee'
+      ? await readEmployeeVisitors(store, asks, r.from, r.to, only !== undefined)
+      : await readVisitors(store, asks, zones, r.from, r.to, only !== undefined);
   return rankingOf(r, settings, candidates, visitors);
 }
 
@@ -130,15 +134,17 @@ async function readVisitors(
   zones: ReadonlyMap<string, string>,
   from: number,
   to: number,
+  scoped: boolean,
 ): Promise<PeriodVisitors[]> {
   if (subjects.length === 0) return [];
   const officeIds = [...new Set(subjects.flatMap((s) => s.officeIds))];
   const desks = subjects.some((s) => s.deskId !== null);
+  const deskIds = scoped ? subjects.flatMap((s) => (s.deskId === null ? [] : [s.deskId])) : null;
   const [days, uploaded, fed, served] = await Promise.all([
     store.pressDays(officeIds, from, to),
     desks ? store.listDeskCounts('visitors', officeIds, from, to) : store.listCounts('visitors', officeIds, null, from, to),
     desks ? store.queueFedDays(officeIds, from, to) : [],
-    desks ? store.queueServed('desk', null, from, to) : [],
+    desks ? store.queueServed('desk', deskIds, from, to) : [],
   ]);
   let entries = uploaded;
   if (desks) {
@@ -162,13 +168,21 @@ async function readVisitors(
 }
 
 /** What employeeVisitors decides from: their days with presses, the days the queue fed their offices, their tickets. */
-async function readEmployeeVisitors(store: OrgStore, subjects: VisitorsOf[], from: number, to: number): Promise<PeriodVisitors[]> {
+async function readEmployeeVisitors(
+  store: OrgStore,
+  subjects: VisitorsOf[],
+  from: number,
+  to: number,
+  scoped: boolean,
+): Promise<PeriodVisitors[]> {
   if (subjects.length === 0) return [];
   const officeIds = [...new Set(subjects.flatMap((s) => s.officeIds))];
+  // Scoped to some offices: read only their employees' rows (the company's otherwise, in one scan).
+  const ids = scoped ? subjects.map((s) => s.employeeId!) : undefined;
   const [pressDays, fed, served] = await Promise.all([
-    store.employeePressDays(from, to),
+    store.employeePressDays(from, to, ids),
     store.queueFedDays(officeIds, from, to),
-    store.queueServed('employee', null, from, to),
+    store.queueServed('employee', ids ?? null, from, to),
   ]);
   return employeeVisitors(subjects, pressDays, fed, served, from, to);
 }

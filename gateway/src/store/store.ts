@@ -206,8 +206,11 @@ export interface OrgStore {
    * flagged as misuse): the days that needed a visitor count. From the day rollups, not the presses.
    */
   pressDays(officeIds: readonly string[], fromDay: number, toDay: number): Promise<Array<{ officeId: string; day: number }>>;
-  /** The local days in [fromDay, toDay) on which each employee had presses (counted or flagged): from the day rollups. */
-  employeePressDays(fromDay: number, toDay: number): Promise<Array<{ employeeId: string; day: number }>>;
+  /**
+   * The local days in [fromDay, toDay) on which each employee (these, or all) had presses (counted or flagged):
+   * from the day rollups.
+   */
+  employeePressDays(fromDay: number, toDay: number, employeeIds?: readonly string[]): Promise<Array<{ employeeId: string; day: number }>>;
   /** The same per local hour, hour starts in [from, to): from the hour rollups. */
   pressHours(officeIds: readonly string[], from: number, to: number): Promise<Array<{ officeId: string; hourStart: number }>>;
 
@@ -230,8 +233,18 @@ export interface OrgStore {
   countsByHour(subject: Subject, from: number, to: number): Promise<HourRow[]>;
   /** Rollups by local hour of day and weekday, over local days [fromDay, toDay) or hour starts in [from, to). */
   breakdown(subject: Subject, range: { fromDay: number; toDay: number } | { from: number; to: number }): Promise<HourRow[]>;
-  /** Counted presses per employee, desk or office over local days [fromDay, toDay) for one panel kind. */
-  rankCounts(level: 'employee' | 'office' | 'desk', kind: PanelKind, fromDay: number, toDay: number): Promise<RankRow[]>;
+  /**
+   * Counted presses per employee, desk or office over local days [fromDay, toDay) for one panel kind; with
+   * `officeIds`, only the desks and offices among them and the employees who belong to them or pressed there
+   * (each with all their presses, as without the filter).
+   */
+  rankCounts(
+    level: 'employee' | 'office' | 'desk',
+    kind: PanelKind,
+    fromDay: number,
+    toDay: number,
+    officeIds?: readonly string[],
+  ): Promise<RankRow[]>;
   /** Presses of these offices whose time could not be corrected (no synced event of their boot yet). */
   timeUncertain(officeIds: readonly string[]): Promise<number>;
   /** Counted bad presses with a reason, t in [from, to), of the subject, with their office's time zone. */

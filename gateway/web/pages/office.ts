@@ -61,7 +61,7 @@ interface Member {
   insufficient: boolean;
 }
 
-/** Desks or employees with their place in the company's ИНК Персонал ranking (or why they have none). */
+/** Desks or employees with their place in the office's ИНК Персонал ranking (or why they have none). */
 function members<T extends { id: string; name: string }>(list: T[], ranking: Ranking, href?: (x: T) => string): Member[] {
   return list.map((x) => {
     const item = ranking.items.find((i) => i.id === x.id);
@@ -91,7 +91,7 @@ function memberColumns(query: URLSearchParams): Column<Member>[] {
     { label: t('col.ci'), numeric: true, cell: (m) => (m.ci95 ? `${fmtPercent(m.ci95[0], 1)} – ${fmtPercent(m.ci95[1], 1)}` : '—') },
     { label: t('col.n'), numeric: true, cell: (m) => (m.n === undefined ? '—' : fmtNumber(m.n)) },
     {
-      label: t('col.rank'),
+      label: t('office.rank'),
       numeric: true,
       cell: (m) => (m.insufficient ? insufficientBadge() : m.rank === undefined ? '—' : String(m.rank)),
     },
@@ -101,24 +101,23 @@ function memberColumns(query: URLSearchParams): Column<Member>[] {
 export async function render(ctx: PageContext): Promise<void> {
   const id = ctx.params.id!;
   const path = `/offices/${encodeURIComponent(id)}`;
-  // One round trip for everything that does not depend on the office's time zone.
-  const [office, settings, allDesks, allEmployees, interventions] = await Promise.all([
+  // One round trip for everything that does not depend on the office's time zone; the office's own desks
+  // and employees only (one page each, not the company's lists).
+  const [office, settings, desks, employees, interventions] = await Promise.all([
     api.get<Office>(path),
     api.get<Settings>('/settings'),
-    api.all<Desk>('/desks'),
-    api.all<Employee>('/employees'),
+    api.all<Desk>('/desks', { office: id }),
+    api.all<Employee>('/employees', { office: id }),
     officeInterventions(id),
   ]);
   ctx.title(office.name);
   const period = periodFrom(ctx.query, office.timeZone);
   const oneDay = period.to === addDays(period.from, 1);
   const query = { from: period.from, to: period.to };
-  const desks = allDesks.filter((d) => d.officeId === id);
   const markerLabel = (i: Intervention) => {
     const kind = t(`loop.kind.${i.kind}`);
     return i.subject.level === 'desk' ? `${desks.find((d) => d.id === i.subject.id)?.name ?? i.subject.id}: ${kind}` : kind;
   };
-  const employees = allEmployees.filter((e) => e.officeId === id);
 
   const strip = h(
     'div',
@@ -145,10 +144,11 @@ export async function render(ctx: PageContext): Promise<void> {
 
   const draw = async () => {
     // The heat map comes with the trend (byWeekdayHour over the whole period): no request per hour bucket.
+    // Places within the office: its rankings read only its rows, not the company's.
     const [scores, deskRanking, employeeRanking] = await Promise.all([
       api.get<SubjectScores>(`${path}/scores`, { ...query, bucket: oneDay ? 'hour' : 'day' }),
-      api.get<Ranking>('/rankings', { level: 'desk', index: 'ink', ...query }),
-      api.get<Ranking>('/rankings', { level: 'employee', index: 'ink', ...query }),
+      api.get<Ranking>('/rankings', { level: 'desk', index: 'ink', office: id, ...query }),
+      api.get<Ranking>('/rankings', { level: 'employee', index: 'ink', office: id, ...query }),
     ]);
     if (ctx.left) return;
     for (const c of charts) c.destroy();
@@ -196,6 +196,7 @@ export async function render(ctx: PageContext): Promise<void> {
       h('h2', {}, t('office.trends')),
       trends,
       heat,
+      h('p', { class: 'muted', id: 'rank-note' }, t('office.rankNote')),
       h('h2', {}, t('office.desks')),
       table(columns, members(desks, deskRanking), { csvName: `desks-${id}-${period.from}`, id: 'desks', rowId: (r) => r.id }),
       h('h2', {}, t('office.employees')),

@@ -133,6 +133,15 @@ export function describeOrgStore(name: string, open: () => Promise<Store>): void
       expect(await store.rankCounts('office', 'staff', day, day + 1)).toEqual([
         { id: 'b-office', officeId: 'b-office', good: 2, neutral: 0, bad: 1, excluded: 1, ...NOT_REVIEWED },
       ]);
+      // Within offices (the office page): the same rows for its own, none for another.
+      for (const level of ['employee', 'desk', 'office'] as const) {
+        expect(await store.rankCounts(level, 'staff', day, day + 1, ['b-office'])).toEqual(
+          await store.rankCounts(level, 'staff', day, day + 1),
+        );
+        expect(await store.rankCounts(level, 'staff', day, day + 1, ['a-office'])).toEqual([]);
+      }
+      expect(await store.employeePressDays(day, day + 1, ['elena'])).toEqual([{ employeeId: 'elena', day }]);
+      expect(await store.employeePressDays(day, day + 1, ['ivan'])).toEqual([]);
       expect(await store.timeUncertain(['b-office'])).toBe(1);
       expect(await store.timeUncertain([])).toBe(0);
       await store.close();

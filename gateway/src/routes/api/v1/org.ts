@@ -98,7 +98,14 @@ export const orgRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { store
       },
       async (req) => {
         // Scoped in the query, so a page is never cut short by filtering after the limit.
-        const scope = kind === 'region' ? visibleRegions(req.principal) : await visibleOffices(store, req.principal);
+        let scope = kind === 'region' ? visibleRegions(req.principal) : await visibleOffices(store, req.principal);
+        const { office } = req.query;
+        if (office !== undefined) {
+          if (kind !== 'desk' && kind !== 'employee') throw httpError(400, `office: filters desks and employees, not ${plural}`);
+          if (!(await store.getOrg('office', office)) || (scope && !scope.includes(office)))
+            throw httpError(404, `office "${office}" not found`);
+          scope = [office];
+        }
         const items = await store.listOrg(kind, req.query.after, req.query.limit, scope);
         return { items, next: items.length === req.query.limit ? items[items.length - 1]!.id : null };
       },

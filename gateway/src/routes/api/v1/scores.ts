@@ -115,8 +115,17 @@ export const scoreRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, { sto
     },
     async (req) => {
       const r = await fromQuery(() => rankingRequest(req.query));
+      const visible = await visibleOffices(store, req.principal);
+      const { office } = req.query;
+      if (office !== undefined) {
+        if (r.level === 'region') throw httpError(400, 'office: ranks offices, desks or employees within an office, not regions');
+        // Out of scope reads as missing, as for GET /offices/:id.
+        if (!(await store.getOrg('office', office)) || (visible && !visible.includes(office))) {
+          throw httpError(404, `office "${office}" not found`);
+        }
+      }
       const result = await ranking(store, r, {
-        offices: await visibleOffices(store, req.principal),
+        offices: office === undefined ? visible : [office],
         regions: visibleRegions(req.principal),
       });
       const previous = r.change ? previousDates(r.from, r.to) : undefined;

@@ -1,0 +1,156 @@
+/**
+ * ИНК Персонал, qualified, at size (issue 13): the score targets (office and employee scores for a year by
+ * month p95 ≤ 20 ms, rankings p95 ≤ 100 ms) on the 10 M-press database (bench/bulk-seed.ts, cached) with
+ * 1 M of its dissatisfied presses classified. The same queries are timed on the same copy before the
+ * classification (every case pending: the same-run baseline), then after it.
+ *
+ * Classifying in bulk, straight into the file (as the seed writes presses): 80 % of the counted bad presses
+ * on staff and office panels (≈ 1.0 M of 1.25 M), chosen by a hash of the row id so every office, desk and
+ * month has classified cases and a pending rest; causes staff 40 %, office 20 %, product 15 %, customer 15 %,
+ * unknown 10 %. Then the rollups' rev_* / ext_* columns, as the scoring pass keeps them: per hour row from
+ * the classified presses (the seed's zones all have whole-hour offsets, so a press's local hour starts at
+ * its UTC hour), per day row from the hour rows; the totals are checked against the presses. Left out:
+ * case_notes and case_audit rows (no score query reads them), and reviewers classifying while managers read.
+ */
+import { join } from 'node:path';
+import { buildApp } from '../gateway/src/app.js';
+import { testConfig } from '../gateway/src/lib/config.js';
+import { SqliteStore } from '../gateway/src/store/sqlite.js';
+import { Prng } from '../scripts/fleet/prng.js';
+import { tempDir } from '../scripts/lib/temp-dirs.js';
+import { cachedPressDb } from './bulk-seed.js';
+import { fmt, percentile, type BenchResult } from './stats.js';
+
+const ADMIN = 'bench-admin-token';
+const DAY = 86_400_000;
+const utcDay = (t: number) => new Date(t).toISOString().slice(0, 10);
+const NOT_STAFF = `('office', 'product', 'customer')`;
+
+/** Classifies the cases in the file and brings the rollups along; returns how many were classified. */
+function classify(db: SqliteStore['db']): number {
+  return db.transaction(() => {
+    const { changes } = db
+      .prepare(
+        `UPDATE events SET cause = CASE
+           WHEN (rid * 40503) % 100 < 40 THEN 'staff' WHEN (rid * 40503) % 100 < 60 THEN 'office'
+           WHEN (rid * 40503) % 100 < 75 THEN 'product' WHEN (rid * 40503) % 100 < 90 THEN 'customer' ELSE 'unknown' END
+         WHERE excl = 0 AND button = 'bad' AND kind IN ('staff', 'office') AND (rid * 2654435761) % 1000 < 800`,
+      )
+      .run();
+    db.exec(`CREATE TEMP TABLE classified AS
+      SELECT office_id, (t / 3600000) * 3600000 AS hour_start, kind, coalesce(desk_id, '') AS desk_id, coalesce(employee_id, '') AS employee_id,
+        sum(button = 'bad') AS rb, sum(button = 'neutral') AS rn,
+        sum(button = 'bad' AND cause IN ${NOT_STAFF}) AS xb, sum(button = 'neutral' AND cause IN ${NOT_STAFF}) AS xn
+      FROM events WHERE cause IS NOT NULL AND excl = 0 GROUP BY 1, 2, 3, 4, 5`);
+    db.exec(`UPDATE rollup_hour AS h SET rev_bad = c.rb, rev_neutral = c.rn, ext_bad = c.xb, ext_neutral = c.xn FROM classified c
+      WHERE h.office_id = c.office_id AND h.hour_start = c.hour_start AND h.kind = c.kind AND h.desk_id = c.desk_id AND h.employee_id = c.employee_id`);
+    db.exec(`UPDATE rollup_day AS d SET rev_bad = x.rb, rev_neutral = x.rn, ext_bad = x.xb, ext_neutral = x.xn FROM
+      (SELECT office_id, day, kind, desk_id, employee_id, sum(rev_bad) AS rb, sum(rev_neutral) AS rn, sum(ext_bad) AS xb, sum(ext_neutral) AS xn
+       FROM rollup_hour WHERE rev_bad + rev_neutral > 0 GROUP BY 1, 2, 3, 4, 5) x
+      WHERE d.office_id = x.office_id AND d.day = x.day AND d.kind = x.kind AND d.desk_id = x.desk_id AND d.employee_id = x.employee_id`);
+    db.exec('DROP TABLE classified');
+    const sum = (table: string) =>
+      db.prepare(`SELECT sum(rev_bad) AS rev, sum(ext_bad) AS ext FROM ${table}`).get() as { rev: number; ext: number };
+    const want = db
+      .prepare(`SELECT count(*) AS rev, sum(cause IN ${NOT_STAFF}) AS ext FROM events WHERE cause IS NOT NULL AND excl = 0`)
+      .get() as { rev: number; ext: number };
+    for (const table of ['rollup_hour', 'rollup_day']) {
+      const got = sum(table);
+      if (got.rev !== want.rev || got.ext !== want.ext) {
+        throw new Error(`${table}: ${got.rev} classified / ${got.ext} not staff, the presses say ${want.rev} / ${want.ext}`);
+      }
+    }
+    return changes;
+  })();
+}
+
+async function timeQueries(app: Awaited<ReturnType<typeof buildApp>>, urls: string[]): Promise<number[]> {
+  const times: number[] = [];
+  for (const url of urls) {
+    const t0 = performance.now();
+    const res = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${ADMIN}` } });
+    times.push(performance.now() - t0);
+    if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode} ${res.body.slice(0, 300)}`);
+  }
+  return times.sort((a, b) => a - b);
+}
+
+export async function benchQualified(opts: { kiosks: number; pressesPerKiosk: number; queries: number }): Promise<BenchResult> {
+  const dir = tempDir('qualified-bench');
+  const lastDay = utcDay(Date.now() - DAY);
+  const seeded = await cachedPressDb(dir, { kiosks: opts.kiosks, pressesPerKiosk: opts.pressesPerKiosk, lastDay });
+  const offices = seeded.offices;
+  const end = Date.parse(`${lastDay}T00:00:00Z`) + DAY;
+  const year = `from=${utcDay(end - 365 * DAY)}&to=${utcDay(end)}&bucket=month`;
+  const prng = new Prng(13);
+  const pick = (n: number) => Math.floor(prng.next() * n);
+  const officeUrls = Array.from({ length: opts.queries }, () => `/api/v1/offices/o${pick(offices)}/scores?${year}`);
+  const employeeUrls = Array.from(
+    { length: opts.queries },
+    () => `/api/v1/employees/o${pick(offices)}-d${pick(3)}-e${pick(2)}/scores?${year}`,
+  );
+  const months = Array.from({ length: 40 }, () => {
+    const m = new Date(end);
+    m.setUTCMonth(m.getUTCMonth() - 1 - pick(12));
+    const to = new Date(m);
+    to.setUTCMonth(to.getUTCMonth() + 1);
+    return `from=${utcDay(m.getTime())}&to=${utcDay(to.getTime())}`;
+  });
+  const rankingUrls = (index: string) => months.map((m) => `/api/v1/rankings?level=employee&index=${index}&${m}`);
+
+  const store = new SqliteStore(join(dir, 'gateway.db'));
+  await store.migrate();
+  const app = await buildApp(testConfig({ adminToken: ADMIN, dataDir: dir }), { store });
+  await app.ready();
+  const time = async () => {
+    await timeQueries(app, officeUrls.slice(0, 10)); // warm-up: statement cache, page cache
+    return {
+      office: await timeQueries(app, officeUrls),
+      employee: await timeQueries(app, employeeUrls),
+      rankingInk: await timeQueries(app, rankingUrls('ink')),
+      rankingQualified: await timeQueries(app, rankingUrls('inkQualified')),
+    };
+  };
+  let before: Awaited<ReturnType<typeof time>>;
+  let after: typeof before;
+  let cases: number;
+  let classifySeconds: number;
+  let sample: { value: number; removed: number } | undefined;
+  try {
+    before = await time();
+    const t0 = performance.now();
+    cases = classify(store.db);
+    classifySeconds = (performance.now() - t0) / 1000;
+    store.db.pragma('optimize');
+    after = await time();
+    // The answers carry the classification: a sample office's qualified ИНК Персонал has cases removed.
+    const res = await app.inject({ method: 'GET', url: officeUrls[0]!, headers: { authorization: `Bearer ${ADMIN}` } });
+    sample = res.json().total.scores.staff?.inkQualified;
+    if (!sample || !(sample.removed > 0))
+      throw new Error(`${officeUrls[0]}: no cases removed after classifying (${JSON.stringify(sample)})`);
+  } finally {
+    await app.close();
+  }
+
+  const p95 = (xs: number[]) => percentile(xs, 95);
+  const pair = (b: number[], a: number[]) => `${fmt(p95(b))} → ${fmt(p95(a))}`;
+  return {
+    name: 'ИНК Персонал, qualified, at size',
+    figures: {
+      presses: seeded.events,
+      'classified cases (staff and office panels, bad)': cases,
+      'classification and rollups written in, s': fmt(classifySeconds, 1),
+      'a sample office, the year: qualified ИНК Персонал, cases removed': `${fmt(sample.value, 3)}, ${sample.removed}`,
+      [`office year by month p95 ms, pending → classified (${opts.queries} random offices)`]: pair(before.office, after.office),
+      [`employee year by month p95 ms, pending → classified (${opts.queries} random employees)`]: pair(before.employee, after.employee),
+      'employee rankings index=ink, one month, p95 ms, pending → classified (40 months)': pair(before.rankingInk, after.rankingInk),
+      'employee rankings index=inkQualified, one month, p95 ms, pending → classified': pair(
+        before.rankingQualified,
+        after.rankingQualified,
+      ),
+    },
+    target:
+      'with 1 M classified cases: office and employee scores (carrying inkQualified) p95 ≤ 20 ms; rankings by inkQualified p95 ≤ 100 ms',
+    pass: p95(after.office) <= 20 && p95(after.employee) <= 20 && p95(after.rankingQualified) <= 100,
+  };
+}
