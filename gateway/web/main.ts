@@ -132,7 +132,10 @@ async function render(): Promise<void> {
       const qs = q.toString();
       location.hash = `#${path}${qs ? `?${qs}` : ''}`;
     },
-    onLeave: (fn) => cleanups.push(fn),
+    // A page left while it was still loading registers its cleanups afterwards: run them at once, or its
+    // EventSource stays open for the tab's life (each holds one of the browser's 6 connections per host
+    // and one of the key's live streams: a few quick period changes froze the tab, more got 429s).
+    onLeave: (fn) => (left ? fn() : void cleanups.push(fn)),
     get left() {
       return left;
     },
