@@ -209,6 +209,9 @@ describe('the console in Chromium', { timeout: 180_000 }, () => {
     // The trend charts' legend names the time axis in the page's language (uPlot's default is "Time").
     const timeLabel = () => p.page.locator('.trends .u-legend .u-series:first-child .u-label').first().textContent();
     expect(await timeLabel()).toBe('Time');
+    // …and the interval's bounds too.
+    const legend = () => p.page.locator('.trends .chart').first().locator('.u-legend .u-series .u-label').allTextContents();
+    expect((await legend()).slice(2)).toEqual(['lower 95 % bound', 'upper 95 % bound']);
     await p.page.click('#lang');
     await p.page.waitForFunction(() => document.documentElement.lang === 'ru');
     await p.page.waitForSelector('#figures');
@@ -217,6 +220,7 @@ describe('the console in Chromium', { timeout: 180_000 }, () => {
     expect(await p.page.textContent('#figures')).toContain('Изменение');
     await p.page.waitForSelector('.trends .u-legend');
     expect(await timeLabel()).toBe('Время');
+    expect((await legend()).slice(2)).toEqual(['нижняя граница 95 %', 'верхняя граница 95 %']);
     const ruValue = await p.page.locator('#figures .card .value').first().textContent();
     // The same figure: a decimal point in English, a decimal comma in Russian.
     expect(enValue).toMatch(/^\d+\.\d %$|^\d+\.\d%$|^-?\d+\.\d$/);
