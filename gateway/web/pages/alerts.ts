@@ -20,7 +20,7 @@ type Tab = (typeof TABS)[number];
 
 export const alertTitle = (a: Alert) => a.title[lang()] || a.title.en;
 export const scopeText = (a: Pick<Alert, 'scope'>) =>
-  a.scope.level === 'company' ? t('alerts.company') : `${a.scope.level} ${a.scope.id ?? ''}`;
+  a.scope.level === 'company' ? t('alerts.company') : `${t(`alerts.level.${a.scope.level}`)} ${a.scope.id ?? ''}`;
 export function stateBadge(state: Alert['state']): HTMLElement {
   return h('span', { class: `badge state-${state}`, 'data-state': state }, t(`alerts.state.${state}`));
 }
