@@ -134,8 +134,8 @@ async function render(): Promise<void> {
       location.hash = `#${path}${qs ? `?${qs}` : ''}`;
     },
     // A page left while it was still loading registers its cleanups afterwards: run them at once, or its
-    // EventSource stays open for the tab's life (each holds one of the browser's 6 connections per host
-    // and one of the key's live streams: a few quick period changes froze the tab, more got 429s).
+    // EventSource stays open for the tab's life: each holds one of the browser's 6 connections per host
+    // (six quick period changes froze the tab) and one of the key's 8 live streams (then 429s elsewhere).
     onLeave: (fn) => (left ? fn() : void cleanups.push(fn)),
     get left() {
       return left;

@@ -299,7 +299,7 @@ describe('the console in Chromium', { timeout: 180_000 }, () => {
     await visit(p.page, s.base, `/offices/${office.id}?${qs()}`);
     // Twelve period changes, each before the last one has drawn. A page left half-drawn used to open its
     // EventSource anyway and never close it: with six open, Chromium's six connections per host were all
-    // streams and the tab froze (every fetch queued); past the key's 8, new streams got 429s.
+    // streams and the tab froze (every fetch queued); and each counted against the key's 8 live streams (429).
     const hashes = Array.from(
       { length: 12 },
       (_, i) => `#/offices/${office.id}?from=${day(Date.now() - (8 + i) * 86_400_000)}&to=${period().to}`,
