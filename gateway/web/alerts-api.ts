@@ -87,19 +87,6 @@ export interface AlertRule {
 }
 export type RuleBody = Omit<AlertRule, 'id'>;
 
-export interface Delivery {
-  id: string;
-  channel: 'webhook' | 'email';
-  target: string;
-  alertId: string | null;
-  eventId: number | null;
-  state: 'pending' | 'delivered' | 'failed';
-  attempts: number;
-  lastError: string | null;
-  nextAttemptAt: string | null;
-  deliveredAt: string | null;
-  createdAt: string;
-}
 export interface AlertEvent {
   id: number;
   alertId: string;
@@ -211,6 +198,4 @@ export const alertsApi = {
     const page = await api.get<{ items: Array<Omit<AlertEvent, 'alert'> & { payload: { alert: Alert } }> }>('/alert-events', { after });
     return { items: page.items.map(({ payload, ...e }) => ({ ...e, alert: payload.alert })) };
   },
-  deliveries: () => api.all<Delivery>('/deliveries'),
-  retry: (id: string) => api.post<Delivery>(`/deliveries/${enc(id)}/retry`, {}),
 };

@@ -43,7 +43,7 @@ let notifications: ReturnType<typeof bell> | undefined;
 function layout(): { main: HTMLElement; heading: HTMLElement } {
   const session = currentSession();
   const current = (location.hash.replace(/^#/, '') || '/').split('?')[0];
-  const nav = h('nav', { class: 'nav', 'aria-label': 'main' });
+  const nav = h('nav', { class: 'nav', 'aria-label': t('nav.label') });
   if (session) {
     for (const r of routes.filter((r) => r.nav && (!r.roles || r.roles.includes(session.role)))) {
       const a = h('a', { href: `#${r.path}` }, t(r.nav!));
@@ -55,7 +55,7 @@ function layout(): { main: HTMLElement; heading: HTMLElement } {
     'div',
     { class: 'tools' },
     h('button', { type: 'button', id: 'lang', onclick: () => (setLang(lang() === 'en' ? 'ru' : 'en'), void render()) }, t('lang.switch')),
-    session && h('span', { class: 'who' }, `${session.name} · ${session.role}`),
+    session && h('span', { class: 'who' }, `${session.name} · ${t(`role.${session.role}`)}`),
     session &&
       h(
         'button',
@@ -73,6 +73,7 @@ function layout(): { main: HTMLElement; heading: HTMLElement } {
   // One bell for the whole visit (it polls): re-attached to each layout, stopped when no one may see alerts.
   if (session && (session.role === 'admin' || session.role === 'manager')) {
     notifications ??= bell();
+    notifications.relabel();
     tools.prepend(notifications.el);
   } else {
     notifications?.stop();
@@ -132,7 +133,10 @@ async function render(): Promise<void> {
       const qs = q.toString();
       location.hash = `#${path}${qs ? `?${qs}` : ''}`;
     },
-    onLeave: (fn) => cleanups.push(fn),
+    // A page left while it was still loading registers its cleanups afterwards: run them at once, or its
+    // EventSource stays open for the tab's life: each holds one of the browser's 6 connections per host
+    // (six quick period changes froze the tab) and one of the key's 8 live streams (then 429s elsewhere).
+    onLeave: (fn) => (left ? fn() : void cleanups.push(fn)),
     get left() {
       return left;
     },

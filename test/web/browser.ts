@@ -67,9 +67,11 @@ export async function adminCall(s: Seeded, method: string, path: string, body?: 
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
-/** A gateway with the simulator's organisation and `days` of presses, and a browser. */
-export async function seedConsole(opts: { kiosks?: number; days?: number; rate?: number; seed?: number } = {}): Promise<Seeded> {
-  const gw = await startGateway();
+/** A gateway (`env`: LB_* variables) with the simulator's organisation and `days` of presses, and a browser. */
+export async function seedConsole(
+  opts: { kiosks?: number; days?: number; rate?: number; seed?: number; env?: Record<string, string> } = {},
+): Promise<Seeded> {
+  const gw = await startGateway({ env: opts.env });
   const base = `http://127.0.0.1:${gw.httpPort}`;
   const mqttUrl = `mqtt://127.0.0.1:${gw.mqttPort}`;
   const api = new GatewayApi(base, ADMIN_TOKEN);

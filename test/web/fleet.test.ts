@@ -1,7 +1,7 @@
 /**
  * The kiosk fleet page in Chromium against a real gateway with the simulator's kiosks: every kiosk the
  * API lists, with the API's online state and problems; the problem/online/office filters show what the API
- * (or the office) selects; technicians and admins see it, a manager's navigation does not offer it.
+ * selects (?problem= ?online= ?office=), the office's kiosks being those registered or bound there; technicians and admins see it, a manager's navigation does not offer it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN } from '../../scripts/lib/processes.js';
@@ -70,11 +70,17 @@ describe('the fleet page', () => {
     const refused = (await apiGet('/kiosks?problem=config-refused&limit=1000')).items as Json[];
     expect(await p.page.locator('#kiosks tbody tr[data-id]').count()).toBe(refused.length);
     if (refused.length === 0) expect(await p.page.textContent('#kiosks tbody')).toBe('Nothing to show');
-    // Office: the kiosks bound to it.
+    // Office: the kiosks bound to it, as the API selects them (?office=), not filtered in the browser.
+    const asked: string[] = [];
+    p.page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/api/v1/kiosks') asked.push(new URL(r.url()).searchParams.get('office') ?? '');
+    });
     await p.page.selectOption('#f-problem', '');
     const office = s.plan.offices[0]!;
     await p.page.selectOption('#f-office', office.id);
     await hashIs(p.page, [`office=${office.id}`], ['problem=']);
+    expect(asked.at(-1)).toBe(office.id);
+    const selected = ((await apiGet(`/kiosks?office=${office.id}&limit=1000`)).items as Json[]).map((k) => k.id).sort();
     const all = (await apiGet('/kiosks?limit=1000')).items as Json[];
     const inOffice: string[] = [];
     for (const k of all) {
@@ -85,6 +91,7 @@ describe('the fleet page', () => {
     expect(inOffice.length).toBeGreaterThan(0);
     const shown = await p.page.locator('#kiosks tbody tr[data-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
     expect(shown.sort()).toEqual(inOffice);
+    expect(selected).toEqual(inOffice);
     p.expectClean(expected());
     await p.close();
   });

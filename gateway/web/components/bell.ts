@@ -13,7 +13,7 @@ const SEEN_KEY = 'lb.alerts.seen';
 const POLL_MS = 30_000;
 const KEEP = 20;
 
-export function bell(): { el: HTMLElement; stop(): void } {
+export function bell(): { el: HTMLElement; relabel(): void; stop(): void } {
   let seen = Number(localStorage.getItem(SEEN_KEY) ?? 0);
   let after = seen;
   const events: AlertEvent[] = [];
@@ -70,6 +70,11 @@ export function bell(): { el: HTMLElement; stop(): void } {
   void poll();
   return {
     el,
+    /** Its texts in the current language (the bell outlives a language switch). */
+    relabel() {
+      button.setAttribute('aria-label', t('bell.label'));
+      draw();
+    },
     stop() {
       stopped = true;
       clearTimeout(timer);

@@ -66,11 +66,11 @@ export function bandChart(
       height: 220,
       tzDate: opts.timeZone ? (ts) => uPlot.tzDate(new Date(ts * 1000), opts.timeZone!) : undefined,
       series: [
-        // The x series' legend label: uPlot's own default is an English "Time".
+        // Every legend label in the viewer's language (uPlot's own default for x is an English "Time").
         { label: t('chart.time') },
         { label: opts.label, stroke: '#1f5fa8', width: 2, value: (_u, v) => (v === null ? '—' : opts.format(v)) },
-        { label: '95 % lo', stroke: 'rgba(31,95,168,0.3)', value: (_u, v) => (v === null ? '—' : opts.format(v)) },
-        { label: '95 % hi', stroke: 'rgba(31,95,168,0.3)', value: (_u, v) => (v === null ? '—' : opts.format(v)) },
+        { label: t('chart.lo'), stroke: 'rgba(31,95,168,0.3)', value: (_u, v) => (v === null ? '—' : opts.format(v)) },
+        { label: t('chart.hi'), stroke: 'rgba(31,95,168,0.3)', value: (_u, v) => (v === null ? '—' : opts.format(v)) },
       ],
       bands: [{ series: [3, 2], fill: 'rgba(31,95,168,0.12)' }],
       hooks: { draw: [(u) => drawMarkers(u, markers)] },

@@ -9,6 +9,7 @@ import { actionButton, field, input, onSubmit, select, showErrors } from '../com
 import { table } from '../components/table.js';
 import type { PageContext } from '../context.js';
 import { t } from '../i18n.js';
+import '../i18n/fleet.js';
 
 export async function renderRules(ctx: PageContext, section: HTMLElement): Promise<void> {
   const rules = await alertsApi.rules();
@@ -92,7 +93,7 @@ function ruleForm(ctx: PageContext, rule: AlertRule | undefined): HTMLElement {
   );
   const healthRule = select(
     'healthRule',
-    HEALTH_RULES.map((r) => ({ value: r, label: r })),
+    HEALTH_RULES.map((r) => ({ value: r, label: t(`fleet.problem.${r}`) })),
     rule?.healthRule ?? 'offline',
   );
   const durationMinutes = num('durationMinutes', rule?.durationMinutes ?? 15, { min: 0 });

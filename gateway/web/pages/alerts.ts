@@ -1,24 +1,26 @@
 /**
  * Alerts: the list (open / acknowledged / closed, by office and rule), the rules (list, create, edit,
  * delete — every kind and the statistical mode) and the delivery log (webhooks and emails, attempts, last
- * error, retry). One tab each (`?tab=`). Paths and field names come from alerts-api.ts.
+ * error, retry: pages/delivery-log.ts, also on the subscriptions page). One tab each (`?tab=`). Paths and
+ * field names come from alerts-api.ts.
  */
 import { api } from '../api.js';
 import { ALERT_STATES, type Alert, alertsApi } from '../alerts-api.js';
 import { h } from '../components/dom.js';
-import { actionButton, select, showErrors } from '../components/form.js';
+import { select } from '../components/form.js';
 import { table } from '../components/table.js';
 import type { PageContext } from '../context.js';
 import { fmtDateTime, lang, t } from '../i18n.js';
 import '../i18n/alerts.js';
 import { renderRules } from './alerts-rules.js';
+import { renderDeliveryLog } from './delivery-log.js';
 
 const TABS = ['list', 'rules', 'deliveries'] as const;
 type Tab = (typeof TABS)[number];
 
 export const alertTitle = (a: Alert) => a.title[lang()] || a.title.en;
 export const scopeText = (a: Pick<Alert, 'scope'>) =>
-  a.scope.level === 'company' ? t('alerts.company') : `${a.scope.level} ${a.scope.id ?? ''}`;
+  a.scope.level === 'company' ? t('alerts.company') : `${t(`alerts.level.${a.scope.level}`)} ${a.scope.id ?? ''}`;
 export function stateBadge(state: Alert['state']): HTMLElement {
   return h('span', { class: `badge state-${state}`, 'data-state': state }, t(`alerts.state.${state}`));
 }
@@ -36,7 +38,7 @@ export async function render(ctx: PageContext): Promise<void> {
   const section = h('section', { id: `alerts-${tab}` });
   ctx.root.append(section);
   if (tab === 'rules') return renderRules(ctx, section);
-  if (tab === 'deliveries') return renderDeliveries(ctx, section);
+  if (tab === 'deliveries') return renderDeliveryLog(ctx, section);
   return renderList(ctx, section);
 }
 
@@ -79,48 +81,6 @@ async function renderList(ctx: PageContext, section: HTMLElement): Promise<void>
       ],
       alerts,
       { csvName: 'alerts', id: 'alerts', rowId: (a) => a.id },
-    ),
-  );
-}
-
-async function renderDeliveries(ctx: PageContext, section: HTMLElement): Promise<void> {
-  const items = await alertsApi.deliveries();
-  if (ctx.left) return;
-  section.append(
-    table(
-      [
-        { label: t('deliveries.channel'), cell: (d) => d.channel },
-        { label: t('deliveries.target'), cell: (d) => d.target },
-        {
-          label: t('alerts.col.alert'),
-          cell: (d) => (d.alertId ? h('a', { href: `#/alerts/${encodeURIComponent(d.alertId)}` }, d.alertId) : '—'),
-        },
-        { label: t('deliveries.state'), cell: (d) => h('span', { 'data-state': d.state }, t(`deliveries.state.${d.state}`)) },
-        { label: t('deliveries.attempts'), numeric: true, cell: (d) => String(d.attempts) },
-        { label: t('deliveries.lastError'), cell: (d) => d.lastError ?? '—' },
-        { label: t('deliveries.next'), cell: (d) => (d.nextAttemptAt ? fmtDateTime(d.nextAttemptAt) : '—') },
-        {
-          label: '',
-          cell: (d) => {
-            if (d.state === 'delivered') return '';
-            const wrap = h('span', { class: 'row-actions' });
-            wrap.append(
-              actionButton(
-                t('deliveries.retry'),
-                async () => {
-                  await alertsApi.retry(d.id);
-                  ctx.navigate({ r: String(Date.now()) });
-                },
-                (err) => showErrors(wrap, err),
-                { class: 'retry' },
-              ),
-            );
-            return wrap;
-          },
-        },
-      ],
-      items,
-      { csvName: 'deliveries', id: 'deliveries', rowId: (d) => d.id },
     ),
   );
 }

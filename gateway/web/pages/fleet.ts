@@ -1,7 +1,7 @@
 /**
  * Kiosk fleet health (admins and technicians, as GET /api/v1/kiosks allows): every kiosk the session may
  * see with its health judged by the gateway (online since, board, backlog, clock, version, last press,
- * problems), filtered by problem and online state (the API's ?problem= ?online=) and by office. While the
+ * problems), filtered by problem, online state and office (the API's ?problem= ?online= ?office=). While the
  * page is open, the live feed's `kiosk` events update a row's state without a reload.
  */
 import { HEALTH_RULES } from '../../../shared/src/health.js';
@@ -68,7 +68,8 @@ export async function render(ctx: PageContext): Promise<void> {
   const online = ctx.query.get('online') ?? '';
   const officeId = ctx.query.get('office') ?? '';
   const [kiosks, offices] = await Promise.all([
-    api.all<KioskRow>('/kiosks', { problem: problem || undefined, online: online || undefined }),
+    // Every filter is the API's (?problem= ?online= ?office=): the page shows its answer as it is.
+    api.all<KioskRow>('/kiosks', { problem: problem || undefined, online: online || undefined, office: officeId || undefined }),
     // Technicians may not list offices (an admin/manager resource): their filter offers the kiosks' office ids.
     ctx.session?.role === 'technician' ? ([] as Office[]) : api.all<Office>('/offices'),
   ]);
@@ -78,7 +79,6 @@ export async function render(ctx: PageContext): Promise<void> {
   const zone = new Map(offices.map((o) => [o.id, o.timeZone]));
   const officeName = (id: string | null) => (id ? (offices.find((o) => o.id === id)?.name ?? id) : '—');
   const officeIds = [...new Set([...offices.map((o) => o.id), ...[...officesOf.values()].flat()])].sort();
-  const shown = officeId ? kiosks.filter((k) => officesOf.get(k.id)?.includes(officeId)) : kiosks;
 
   const any = { value: '', label: t('fleet.filter.any') };
   const problemSel = select('problem', [any, ...HEALTH_RULES.map((r) => ({ value: r, label: t(`fleet.problem.${r}`) }))], problem);
@@ -103,9 +103,9 @@ export async function render(ctx: PageContext): Promise<void> {
   const summary = h('p', { id: 'fleet-summary' });
   const drawSummary = () => {
     summary.textContent = t('fleet.summary', {
-      n: shown.length,
-      online: shown.filter((k) => k.health.online).length,
-      problems: shown.filter((k) => k.health.problems.length > 0).length,
+      n: kiosks.length,
+      online: kiosks.filter((k) => k.health.online).length,
+      problems: kiosks.filter((k) => k.health.problems.length > 0).length,
     });
   };
   drawSummary();
@@ -141,11 +141,11 @@ export async function render(ctx: PageContext): Promise<void> {
       { label: t('fleet.col.lastPress'), cell: (k) => h('span', { 'data-figure': 'lastPress' }, when(k.lastPressAt, k)) },
       { label: t('fleet.col.problems'), cell: (k) => problemsCell(k.health.problems) },
     ],
-    shown,
+    kiosks,
     { csvName: 'kiosks', id: 'kiosks', rowId: (k) => k.id },
   );
   ctx.root.append(filters, summary, tableEl);
-  liveStatus(ctx, shown, tableEl, drawSummary);
+  liveStatus(ctx, kiosks, tableEl, drawSummary);
 }
 
 /**

@@ -13,5 +13,6 @@ export const routes: Route[] = [
   { path: '/data', load: () => import('./data.js'), nav: 'nav.data', roles: ['admin', 'manager'] },
   { path: '/alerts', load: () => import('./alerts.js'), nav: 'nav.alerts', roles: ['admin', 'manager'] },
   { path: '/alerts/:id', load: () => import('./alerts-detail.js') },
+  { path: '/subscriptions', load: () => import('./subscriptions.js'), nav: 'nav.subscriptions', roles: ['admin', 'manager'] },
   { path: '/review', load: () => import('./review.js'), nav: 'nav.review', roles: ['admin', 'manager', 'reviewer'] },
 ];

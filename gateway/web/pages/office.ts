@@ -246,5 +246,12 @@ export async function render(ctx: PageContext): Promise<void> {
     while (strip.children.length > LIVE_STRIP_MAX) strip.lastElementChild?.remove();
     refresh();
   });
+  // Nothing is replayed after a reconnect (gateway restart, network) or a relay gap: fetch the figures again.
+  let opened = false;
+  events.addEventListener('open', () => {
+    if (opened) refresh();
+    opened = true;
+  });
+  events.addEventListener('resync', refresh);
   ctx.onLeave(() => events.close());
 }

@@ -106,7 +106,10 @@ export async function render(ctx: PageContext): Promise<void> {
       { label: t('review.col.desk'), cell: (c) => c.deskId ?? '—' },
       { label: t('review.col.employee'), cell: (c) => c.employeeId ?? '—' },
       { label: t('review.col.question'), cell: (c) => c.question ?? '—' },
-      { label: t('review.col.button'), cell: (c) => h('span', { class: `answer-${c.button}` }, c.button) },
+      {
+        label: t('review.col.button'),
+        cell: (c) => h('span', { class: `answer-${c.button}`, 'data-value': c.button }, t(`button.${c.button}`)),
+      },
       { label: t('review.col.reason'), cell: (c) => c.reason ?? '—' },
       { label: t('review.col.ticket'), cell: (c) => c.ticket ?? '—' },
       { label: t('review.col.crm'), cell: (c) => crmCell(c) },
