@@ -14,4 +14,6 @@ export const routes: Route[] = [
   { path: '/alerts', load: () => import('./alerts.js'), nav: 'nav.alerts', roles: ['admin', 'manager'] },
   { path: '/alerts/:id', load: () => import('./alerts-detail.js') },
   { path: '/review', load: () => import('./review.js'), nav: 'nav.review', roles: ['admin', 'manager', 'reviewer'] },
+  { path: '/interventions', load: () => import('./interventions.js'), nav: 'nav.interventions', roles: ['admin', 'manager'] },
+  { path: '/references', load: () => import('./references.js'), nav: 'nav.references', roles: ['admin', 'manager'] },
 ];
