@@ -127,11 +127,11 @@ export async function render(ctx: PageContext): Promise<void> {
           );
         },
       },
+      { label: t('loop.col.summary'), cell: (r) => summary(r.effect) },
       { label: t('col.office'), cell: (r) => officeName(r.i.officeId) },
       { label: t('loop.kind'), cell: (r) => t(`loop.kind.${r.i.kind}`) },
       { label: t('loop.description'), cell: (r) => r.i.description },
       { label: t('loop.col.who'), cell: (r) => r.i.who },
-      { label: t('loop.col.summary'), cell: (r) => summary(r.effect) },
     ],
     rows,
     { csvName: 'interventions', id: 'intervention-list', rowId: (r) => r.i.id },
