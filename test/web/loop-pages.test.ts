@@ -171,6 +171,13 @@ describe('the closed loop’s pages in Chromium', { timeout: 300_000 }, () => {
     ]);
     expect(await ids(p.page, '#visits')).toEqual(api.map((v: Json) => v.id));
     expect(Number(await p.page.getAttribute('#ms-mean', 'data-mean'))).toBe(77.5);
+    // In Russian.
+    await p.page.click('#lang');
+    await drawn(p.page);
+    expect(await p.page.textContent('#mystery-shopper h2')).toBe('Тайный покупатель');
+    expect(await p.page.textContent('#ms-mean')).toMatch(/^Средний балл по чек-листу 77,5 /);
+    await p.page.click('#lang');
+    await drawn(p.page);
     p.expectClean([...SESSION_401, /\/mystery-shopper$/]);
     await p.close();
 
@@ -286,6 +293,14 @@ describe('the closed loop’s pages in Chromium', { timeout: 300_000 }, () => {
       await p.page.click(`#intervention-list tr[data-id="${id}"] a[href^="#/interventions/"]`);
       await hashIs(p.page, [`/interventions/${id}`, 'days=7']);
       expect(await p.page.$$('#effect tbody tr[data-id]')).not.toHaveLength(0);
+      // The list in Russian.
+      await go(p.page, s.base, '/interventions?days=7');
+      await p.page.click('#lang');
+      await drawn(p.page);
+      expect(await p.page.textContent('h1')).toBe('Мероприятия');
+      expect(await p.page.textContent('#intervention-list thead')).toContain('До / после');
+      await p.page.click('#lang');
+      await drawn(p.page);
 
       for (const viewport of VIEWPORTS) {
         const v = await open(s, viewport);
