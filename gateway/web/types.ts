@@ -38,6 +38,20 @@ export interface SubjectScores {
   byWeekdayHour: { weekday: number; hour: number; counts: Partial<Record<Kind, Counts>> }[];
   byWeekday: { weekday: number; scores: Scores }[];
   timeUncertain: number;
+  /** Employees: the mystery-shopper visits dated within the period and their mean score. */
+  mysteryShopper?: { visits: Visit[]; meanScore: number | null };
+}
+
+/** A mystery-shopper visit (GET /employees/:id/mystery-shopper). */
+export interface Visit {
+  id: string;
+  employeeId: string;
+  officeId: string | null;
+  date: string;
+  score: number;
+  notes: string;
+  who: string;
+  createdAt: string;
 }
 
 export interface Office {

@@ -40,6 +40,7 @@ export const Intervention = Type.Object({
 export const InterventionQuery = Type.Object({
   level: Type.Optional(Type.Union([Type.Literal('employee'), Type.Literal('desk'), Type.Literal('office')])),
   id: Type.Optional(EntityId),
+  officeId: Type.Optional(EntityId),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
 });
 export const EffectQuery = Type.Object({

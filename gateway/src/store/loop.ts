@@ -43,12 +43,17 @@ export class LoopStore {
   }
 
   /** Newest date first; `scope`: only these offices' (undefined: all). */
-  async listInterventions(filter: { level?: string; id?: string }, scope: Scope, limit: number): Promise<Intervention[]> {
+  async listInterventions(
+    filter: { level?: string; id?: string; officeId?: string },
+    scope: Scope,
+    limit: number,
+  ): Promise<Intervention[]> {
     const s = scoped(scope);
     const where = [s.sql];
     const args = [...s.args];
     if (filter.level !== undefined) where.push('subject_level = ?'), args.push(filter.level);
     if (filter.id !== undefined) where.push('subject_id = ?'), args.push(filter.id);
+    if (filter.officeId !== undefined) where.push('office_id = ?'), args.push(filter.officeId);
     const rows = await this.driver.query(() =>
       all<InterventionRow>(
         `SELECT ${INTERVENTION} FROM interventions WHERE ${where.join(' AND ')} ORDER BY day DESC, id DESC LIMIT ?`,

@@ -1,12 +1,14 @@
 /**
- * An employee: ИНК Персонал and CSAT over the period with the trend, breakdowns by hour of day and by
- * weekday, and the desk/shift history (GET /assignments), all in the office's time zone.
+ * An employee: ИНК Персонал and CSAT over the period with the trend, the period's mystery-shopper visits
+ * beside them, breakdowns by hour of day and by weekday, and the desk/shift history (GET /assignments),
+ * all in the office's time zone.
  */
 import { api } from '../api.js';
 import { bandChart } from '../components/chart.js';
 import { h, link } from '../components/dom.js';
 import { figureCard, figureCell, figureName, fmtFigure, type FigureId } from '../components/figures.js';
 import { interventionsOf, interventionsSection, markersFor } from '../components/interventions.js';
+import { mysteryShopperSection } from '../components/mystery-shopper.js';
 import { type Column, table } from '../components/table.js';
 import type { PageContext } from '../context.js';
 import { fmtDateTime, fmtDay, fmtNumber, t, weekdayName } from '../i18n.js';
@@ -47,6 +49,7 @@ export async function render(ctx: PageContext): Promise<void> {
       zone ? ` · ${t('office.timeZone', { zone })}` : '',
     ),
     h('div', { class: 'cards', id: 'figures' }, ...EMPLOYEE_FIGURES.map((f) => figureCard(scores.total.scores, scores.change, f))),
+    mysteryShopperSection(id, period, scores.mysteryShopper?.visits ?? []),
   );
   const trends = h('div', { class: 'trends' });
   for (const f of EMPLOYEE_FIGURES) {

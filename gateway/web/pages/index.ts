@@ -15,4 +15,6 @@ export const routes: Route[] = [
   { path: '/alerts/:id', load: () => import('./alerts-detail.js') },
   { path: '/subscriptions', load: () => import('./subscriptions.js'), nav: 'nav.subscriptions', roles: ['admin', 'manager'] },
   { path: '/review', load: () => import('./review.js'), nav: 'nav.review', roles: ['admin', 'manager', 'reviewer'] },
+  { path: '/interventions', load: () => import('./interventions.js'), nav: 'nav.interventions', roles: ['admin', 'manager'] },
+  { path: '/references', load: () => import('./references.js'), nav: 'nav.references', roles: ['admin', 'manager'] },
 ];

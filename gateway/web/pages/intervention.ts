@@ -19,25 +19,25 @@ import type { Kind, Office, SubjectScores } from '../types.js';
 import { trendPoints } from './office.js';
 
 type Estimate = { value: number; ci95: [number, number]; n: number };
-interface IndexEffect {
+export interface IndexEffect {
   before: Estimate | null;
   after: Estimate | null;
   difference?: { value: number; ci95: [number, number]; test: { p: number }; verdict: string };
 }
-interface KindEffect {
+export interface KindEffect {
   status: 'ok' | 'notEnoughData';
   presses: { before: number; after: number };
   minSample: number;
   indices: Partial<Record<'ink' | 'iel' | 'csat' | 'coverage', IndexEffect>>;
 }
-interface Effect {
+export interface Effect {
   intervention: Intervention;
   days: number;
   windows: { before: { from: string; to: string }; after: { from: string; to: string } };
   kinds: Partial<Record<Kind, KindEffect>>;
 }
 
-const FIGURE: Record<Kind, Partial<Record<string, FigureId>>> = {
+export const FIGURE: Record<Kind, Partial<Record<string, FigureId>>> = {
   staff: { ink: 'inkStaff', csat: 'csat', coverage: 'coverage' },
   office: { ink: 'inkOffice', csat: 'csat', coverage: 'coverage' },
   loyalty: { iel: 'iel' },

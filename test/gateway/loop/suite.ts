@@ -95,6 +95,11 @@ export function loopSuite(database: 'sqlite' | 'postgres'): void {
       expect((await call(app, 'GET', `/interventions/${res.body.id}/effect`, undefined, keys.spb)).status).toBe(404);
       const mine = (await call(app, 'GET', '/interventions?level=employee&id=elena', undefined, keys.msk)).body.items;
       expect(mine.map((i: { id: string }) => i.id)).toEqual([res.body.id]);
+      // Filtered by office: the office's own, its desks' and its employees' interventions, none of another's.
+      const inMsk = (await call(app, 'GET', '/interventions?officeId=msk')).body.items;
+      expect(inMsk.map((i: { id: string }) => i.id)).toEqual([res.body.id]);
+      expect((await call(app, 'GET', '/interventions?officeId=spb')).body.items).toEqual([]);
+      expect((await call(app, 'GET', '/interventions?officeId=msk', undefined, keys.spb)).body.items).toEqual([]);
     });
 
     it('employee before/after over 7-day windows: ИНК B/P and CSAT, by hand', async () => {

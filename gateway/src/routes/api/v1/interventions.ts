@@ -68,15 +68,16 @@ export const interventionRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app
       onRequest: allowed,
       schema: {
         tags,
-        summary: 'Interventions, newest date first; filter by subject. Admin, manager (its scope)',
+        summary:
+          "Interventions, newest date first; filter by subject (level, id) and by office (`officeId`: its own, its desks' and its employees'). Admin, manager (its scope)",
         querystring: InterventionQuery,
         response: { 200: Type.Object({ items: Type.Array(Intervention) }), ...errorReplies },
       },
     },
     async (req) => {
-      const { level, id, limit } = req.query;
+      const { level, id, officeId, limit } = req.query;
       const items = await store.loop.listInterventions(
-        { ...(level ? { level } : {}), ...(id ? { id } : {}) },
+        { ...(level ? { level } : {}), ...(id ? { id } : {}), ...(officeId ? { officeId } : {}) },
         await visibleOffices(store, req.principal),
         limit,
       );
