@@ -58,3 +58,21 @@ export const loyaltyPanel = (id = 'loyalty') => ({ id, kind: 'loyalty', pins: { 
 export function spaced(kioskId: string, panel: string, buttons: Event['button'][], start: string): Event[] {
   return buttons.map((b, i) => press(kioskId, panel, b, new Date(Date.parse(start) + i * 60_000).toISOString()));
 }
+
+/** n presses of each button, in that order: good, neutral, bad. */
+export const mix = (good: number, neutral: number, bad: number): Event['button'][] => [
+  ...Array<Event['button']>(good).fill('good'),
+  ...Array<Event['button']>(neutral).fill('neutral'),
+  ...Array<Event['button']>(bad).fill('bad'),
+];
+
+/** Two offices in Moscow's zone, msk and spb, and a desk with its employee on duty since 2026-03-01 for each [desk, office, employee]. */
+export async function twoOffices(app: FastifyInstance, staff: ReadonlyArray<readonly [string, 'msk' | 'spb', string]>): Promise<void> {
+  await ok(app, 'POST', '/offices', { id: 'msk', name: 'Moscow', timeZone: 'Europe/Moscow' });
+  await ok(app, 'POST', '/offices', { id: 'spb', name: 'Saint Petersburg', timeZone: 'Europe/Moscow' });
+  for (const [desk, office, employee] of staff) {
+    await ok(app, 'POST', '/desks', { id: desk, officeId: office, name: desk });
+    await ok(app, 'POST', '/employees', { id: employee, name: employee, officeId: office });
+    await ok(app, 'POST', '/assignments', { deskId: desk, employeeId: employee, from: '2026-03-01T00:00:00Z' });
+  }
+}

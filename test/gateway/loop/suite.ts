@@ -7,27 +7,13 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Event } from '../../../shared/src/index.js';
 import { ENV_ADMIN_KEY_NAME } from '../../../gateway/src/bootstrap.js';
 import { startPostgres, type Postgres } from '../../../scripts/lib/postgres.js';
 import { startGateway } from '../helpers.js';
-import { call, ingest, loyaltyPanel, ok, spaced, staffPanel } from '../org-helpers.js';
-
-/** n presses of each button, in that order: good, neutral, bad. */
-const mix = (good: number, neutral: number, bad: number): Event['button'][] => [
-  ...Array<Event['button']>(good).fill('good'),
-  ...Array<Event['button']>(neutral).fill('neutral'),
-  ...Array<Event['button']>(bad).fill('bad'),
-];
+import { wilsonByHand, Z } from '../by-hand.js';
+import { call, ingest, loyaltyPanel, mix, ok, spaced, staffPanel } from '../org-helpers.js';
 
 // ---- independent arithmetic (not shared/src) ----
-const Z = 1.959964;
-function wilsonByHand(x: number, n: number): [number, number] {
-  const p = x / n;
-  const c = (p + (Z * Z) / (2 * n)) / (1 + (Z * Z) / n);
-  const h = (Z / (1 + (Z * Z) / n)) * Math.sqrt((p * (1 - p)) / n + (Z * Z) / (4 * n * n));
-  return [c - h, c + h];
-}
 /** Two-sided normal p-value by Simpson's rule on the density from |z| to 12. */
 function pByHand(z: number): number {
   const a = Math.abs(z);

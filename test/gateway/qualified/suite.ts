@@ -13,26 +13,12 @@ import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Event } from '../../../shared/src/index.js';
 import { startPostgres, type Postgres } from '../../../scripts/lib/postgres.js';
 import { admin, startGateway } from '../helpers.js';
-import { call, ingest, ok, officePanel, spaced, staffPanel } from '../org-helpers.js';
-
-/** n presses of each button, in that order: good, neutral, bad. */
-const mix = (good: number, neutral: number, bad: number): Event['button'][] => [
-  ...Array<Event['button']>(good).fill('good'),
-  ...Array<Event['button']>(neutral).fill('neutral'),
-  ...Array<Event['button']>(bad).fill('bad'),
-];
+import { wilsonByHand } from '../by-hand.js';
+import { call, ingest, mix, officePanel, ok, spaced, staffPanel, twoOffices } from '../org-helpers.js';
 
 // ---- independent arithmetic (not shared/src) ----
-const Z = 1.959964;
-function wilsonByHand(x: number, n: number): [number, number] {
-  const p = x / n;
-  const c = (p + (Z * Z) / (2 * n)) / (1 + (Z * Z) / n);
-  const h = (Z / (1 + (Z * Z) / n)) * Math.sqrt((p * (1 - p)) / n + (Z * Z) / (4 * n * n));
-  return [c - h, c + h];
-}
 /** A share x / n with its interval, as the scores must show it (to 12 places). */
 function expectShare(e: { value: number; ci95: [number, number]; n: number } | null, x: number, n: number): void {
   expect(e).not.toBeNull();
@@ -73,16 +59,10 @@ export function qualifiedSuite(database: 'sqlite' | 'postgres'): void {
       databaseUrl = await server.newDatabase('lb_qualified');
     } else dir = mkdtempSync(path.join(tmpdir(), 'lb-qualified-'));
     ({ app } = await startGateway(config()));
-    await ok(app, 'POST', '/offices', { id: 'msk', name: 'Moscow', timeZone: 'Europe/Moscow' });
-    await ok(app, 'POST', '/offices', { id: 'spb', name: 'Saint Petersburg', timeZone: 'Europe/Moscow' });
-    for (const [desk, office, employee] of [
+    await twoOffices(app, [
       ['msk-1', 'msk', 'elena'],
       ['spb-1', 'spb', 'olga'],
-    ] as const) {
-      await ok(app, 'POST', '/desks', { id: desk, officeId: office, name: desk });
-      await ok(app, 'POST', '/employees', { id: employee, name: employee, officeId: office });
-      await ok(app, 'POST', '/assignments', { deskId: desk, employeeId: employee, from: '2026-03-01T00:00:00Z' });
-    }
+    ]);
     await ok(app, 'POST', '/kiosks', { id: 'k1', officeId: 'msk', panels: [{ ...staffPanel('d1'), deskId: 'msk-1' }, officePanel('o')] });
     await ok(app, 'POST', '/kiosks', { id: 'k3', officeId: 'spb', panels: [{ ...staffPanel('d3'), deskId: 'spb-1' }] });
     const before = spaced('k1', 'd1', mix(6, 0, 4), '2026-03-09T07:00:00Z');

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wilson } from '../../../shared/src/index.js';
 import { startGateway } from '../helpers.js';
-import { call, ingest, ok, officePanel, spaced, staffPanel } from '../org-helpers.js';
+import { call, ingest, officePanel, ok, spaced, staffPanel, twoOffices } from '../org-helpers.js';
 
 let app: FastifyInstance;
 const keys: Record<'reviewerMsk' | 'reviewerSpb' | 'managerMsk', Record<string, string>> = {
@@ -35,17 +35,11 @@ async function newKey(name: string, role: string, offices: string[]) {
  */
 beforeAll(async () => {
   ({ app } = await startGateway());
-  await ok(app, 'POST', '/offices', { id: 'msk', name: 'Moscow', timeZone: 'Europe/Moscow' });
-  await ok(app, 'POST', '/offices', { id: 'spb', name: 'Saint Petersburg', timeZone: 'Europe/Moscow' });
-  for (const [desk, office, employee] of [
+  await twoOffices(app, [
     ['msk-1', 'msk', 'elena'],
     ['msk-2', 'msk', 'ivan'],
     ['spb-1', 'spb', 'olga'],
-  ] as const) {
-    await ok(app, 'POST', '/desks', { id: desk, officeId: office, name: desk });
-    await ok(app, 'POST', '/employees', { id: employee, name: employee, officeId: office });
-    await ok(app, 'POST', '/assignments', { deskId: desk, employeeId: employee, from: '2026-03-01T00:00:00Z' });
-  }
+  ]);
   await ok(app, 'POST', '/kiosks', {
     id: 'k1',
     officeId: 'msk',

@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway } from '../helpers.js';
-import { call, ingest, ok, press, spaced, staffPanel } from '../org-helpers.js';
+import { call, ingest, ok, press, spaced, staffPanel, twoOffices } from '../org-helpers.js';
 
 let app: FastifyInstance;
 type Who = 'crmMsk' | 'crmSpb' | 'reviewerMsk' | 'managerMsk';
@@ -26,16 +26,10 @@ const olga = spaced('k3', 'd3', ['bad'], '2026-03-10T07:30:00Z');
 
 beforeAll(async () => {
   ({ app } = await startGateway());
-  await ok(app, 'POST', '/offices', { id: 'msk', name: 'Moscow', timeZone: 'Europe/Moscow' });
-  await ok(app, 'POST', '/offices', { id: 'spb', name: 'Saint Petersburg', timeZone: 'Europe/Moscow' });
-  for (const [desk, office, employee] of [
+  await twoOffices(app, [
     ['msk-1', 'msk', 'elena'],
     ['spb-1', 'spb', 'olga'],
-  ] as const) {
-    await ok(app, 'POST', '/desks', { id: desk, officeId: office, name: desk });
-    await ok(app, 'POST', '/employees', { id: employee, name: employee, officeId: office });
-    await ok(app, 'POST', '/assignments', { deskId: desk, employeeId: employee, from: '2026-03-01T00:00:00Z' });
-  }
+  ]);
   await ok(app, 'POST', '/kiosks', { id: 'k1', officeId: 'msk', panels: [{ ...staffPanel('d1'), deskId: 'msk-1' }] });
   await ok(app, 'POST', '/kiosks', { id: 'k3', officeId: 'spb', panels: [{ ...staffPanel('d3'), deskId: 'spb-1' }] });
   for (const [who, name, role, offices] of [
