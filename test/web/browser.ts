@@ -193,3 +193,17 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** Console errors a sign-in page shows by design: the session check's 401 before signing in. */
+export const SESSION_401 = [/\/api\/v1\/session$/, /status of 401/];
+
+/** Until `check` returns a value (the gateway evaluates rules and deliveries on its own schedule), at most `ms`. */
+export async function pollApi<T>(check: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kiosk, event, batch } from '../../scripts/lib/mqtt-kiosk.js';
 import { ADMIN_TOKEN } from '../../scripts/lib/processes.js';
-import { open, screenshot, seedConsole, signIn, visit, VIEWPORTS, type Seeded } from './browser.js';
+import { open, screenshot, seedConsole, type Seeded, SESSION_401, signIn, VIEWPORTS, visit } from './browser.js';
 
 /** What functions run in the page use (passed as functions: the console's CSP forbids eval; Node's types have no DOM). */
 declare const document: {
@@ -31,7 +31,6 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const period = () => ({ from: day(Date.now() - 7 * 86_400_000), to: day(Date.now() + 86_400_000) });
 const qs = () => `from=${period().from}&to=${period().to}`;
 /** Before sign-in the console asks for its session: that 401 is expected, and so is a refused sign-in. */
-const SESSION_401 = [/\/api\/v1\/session$/, /status of 401/];
 
 // biome-ignore lint/suspicious/noExplicitAny: API answers read field by field
 type Json = any;

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN } from '../../scripts/lib/processes.js';
-import { adminCall, type Json, open, screenshot, seedConsole, signIn, VIEWPORTS, type Seeded } from './browser.js';
+import { adminCall, type Json, open, screenshot, seedConsole, type Seeded, SESSION_401, signIn, VIEWPORTS } from './browser.js';
 import { drawn, go, none } from './pages-b.js';
 
 let s: Seeded;
@@ -18,7 +18,6 @@ afterAll(async () => {
 });
 
 const call = (method: string, path: string, body?: unknown) => adminCall(s, method, path, body);
-const SESSION_401 = [/\/api\/v1\/session$/, /status of 401/];
 const localDate = (timeZone: string, ms = Date.now()) =>
   new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
 const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);

@@ -11,7 +11,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN } from '../../scripts/lib/processes.js';
-import { adminCall, type Json, open, screenshot, seedConsole, signIn, VIEWPORTS, type Seeded } from './browser.js';
+import { adminCall, type Json, open, screenshot, seedConsole, type Seeded, SESSION_401, signIn, VIEWPORTS } from './browser.js';
 import { drawn, go, hashIs } from './pages-b.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: browser globals inside page.evaluate
@@ -35,7 +35,6 @@ async function managerCall(path: string): Promise<Json> {
   expect(res.status).toBe(200);
   return res.json();
 }
-const SESSION_401 = [/\/api\/v1\/session$/, /status of 401/];
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const ids = (page: Page, selector: string): Promise<string[]> =>
   page.$$eval(`${selector} tbody tr[data-id]`, (trs: Json[]) => trs.map((tr) => tr.dataset.id));

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN } from '../../scripts/lib/processes.js';
-import { adminCall, type Json, open, screenshot, seedConsole, signIn, VIEWPORTS, type Seeded } from './browser.js';
+import { adminCall, type Json, open, screenshot, seedConsole, type Seeded, SESSION_401, signIn, VIEWPORTS } from './browser.js';
 import { drawn, go } from './pages-b.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: browser globals inside page.evaluate
@@ -21,7 +21,6 @@ afterAll(async () => {
 });
 
 const call = (method: string, path: string, body?: unknown) => adminCall(s, method, path, body);
-const SESSION_401 = [/\/api\/v1\/session$/, /status of 401/];
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 describe('the intervention view in Chromium', { timeout: 240_000 }, () => {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN } from '../../scripts/lib/processes.js';
-import { open, screenshot, seedConsole, signIn, VIEWPORTS, type Seeded } from './browser.js';
+import { open, screenshot, seedConsole, type Seeded, SESSION_401, signIn, VIEWPORTS } from './browser.js';
 import { go } from './pages-b.js';
 
 let s: Seeded;
@@ -20,7 +20,6 @@ afterAll(async () => {
 type Json = any;
 const settings = async (): Promise<Json> =>
   (await fetch(`${s.base}/api/v1/settings`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json();
-const SESSION_401 = [/\/api\/v1\/session$/, /status of 401/];
 
 describe('the settings page', () => {
   it('shows the API’s settings and saves an admin’s change, visible through the API', async () => {
