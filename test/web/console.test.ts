@@ -279,6 +279,8 @@ describe('the console in Chromium', { timeout: 180_000 }, () => {
     await signIn(p.page, s.base, ADMIN_TOKEN);
     await visit(p.page, s.base, `/offices/${office.id}?${qs()}`);
     const before = Number(await p.page.getAttribute('#office-body', 'data-drawn'));
+    // Presses are not replayed: publish only once the page's live stream is open.
+    await p.page.waitForSelector('#live[data-stream="open"]', { timeout: 10_000 });
     const reg = await s.api.request<{ mqtt: { password: string } }>('POST', '/kiosks', {
       id: 'web-live-kiosk',
       panels: [{ id: 'desk', kind: 'staff', pins: { good: 2, neutral: 3, bad: 4 } }],
@@ -316,6 +318,8 @@ describe('the console in Chromium', { timeout: 180_000 }, () => {
     }, hashes);
     const last = hashes.at(-1)!;
     await p.page.waitForFunction((h) => document.querySelector('main#page')?.dataset.ready === h, last, { timeout: 30_000 });
+    // Presses are not replayed: publish only once the page's live stream is open.
+    await p.page.waitForSelector('#live[data-stream="open"]', { timeout: 10_000 });
     const reg = await s.api.request<{ mqtt: { password: string } }>('POST', '/kiosks', {
       id: 'web-live-kiosk-2',
       panels: [{ id: 'desk', kind: 'staff', pins: { good: 2, neutral: 3, bad: 4 } }],

@@ -251,6 +251,10 @@ export async function render(ctx: PageContext): Promise<void> {
   events.addEventListener('open', () => {
     if (opened) refresh();
     opened = true;
+    strip.dataset.stream = 'open'; // the gateway has this page's subscription from here on (tests wait for it)
+  });
+  events.addEventListener('error', () => {
+    strip.dataset.stream = 'reconnecting';
   });
   events.addEventListener('resync', refresh);
   ctx.onLeave(() => events.close());
