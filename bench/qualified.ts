@@ -19,9 +19,9 @@ import { SqliteStore } from '../gateway/src/store/sqlite.js';
 import { Prng } from '../scripts/fleet/prng.js';
 import { tempDir } from '../scripts/lib/temp-dirs.js';
 import { cachedPressDb } from './bulk-seed.js';
+import { ADMIN, timeQueries } from './scores.js';
 import { fmt, percentile, type BenchResult } from './stats.js';
 
-const ADMIN = 'bench-admin-token';
 const DAY = 86_400_000;
 const utcDay = (t: number) => new Date(t).toISOString().slice(0, 10);
 const NOT_STAFF = `('office', 'product', 'customer')`;
@@ -62,17 +62,6 @@ function classify(db: SqliteStore['db']): number {
     }
     return changes;
   })();
-}
-
-async function timeQueries(app: Awaited<ReturnType<typeof buildApp>>, urls: string[]): Promise<number[]> {
-  const times: number[] = [];
-  for (const url of urls) {
-    const t0 = performance.now();
-    const res = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${ADMIN}` } });
-    times.push(performance.now() - t0);
-    if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode} ${res.body.slice(0, 300)}`);
-  }
-  return times.sort((a, b) => a - b);
 }
 
 export async function benchQualified(opts: { kiosks: number; pressesPerKiosk: number; queries: number }): Promise<BenchResult> {

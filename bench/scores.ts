@@ -25,7 +25,7 @@ import { fmt, median, percentile, type BenchResult } from './stats.js';
 const ZONES = ['Europe/Moscow', 'Europe/Berlin', 'Asia/Yekaterinburg', 'America/New_York', 'Asia/Vladivostok', 'Europe/London'];
 const YEAR_START = Date.parse('2025-01-01T00:00:00Z');
 const DAY = 86_400_000;
-const ADMIN = 'bench-admin-token';
+export const ADMIN = 'bench-admin-token';
 
 export interface Kiosk {
   id: string;
@@ -225,7 +225,8 @@ async function endToEndRatio(
   return { rate, perCpu: { scored: median(perCpu.get(true)!), plain: median(perCpu.get(false)!) } };
 }
 
-async function timeQueries(app: Awaited<ReturnType<typeof buildApp>>, urls: string[]): Promise<number[]> {
+/** Each URL's answer time through the REST API, in turn (sorted, ms); any answer but 200 fails the bench. */
+export async function timeQueries(app: Awaited<ReturnType<typeof buildApp>>, urls: string[]): Promise<number[]> {
   const times: number[] = [];
   for (const url of urls) {
     const t0 = performance.now();

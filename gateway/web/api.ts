@@ -115,3 +115,17 @@ export async function signOut(): Promise<void> {
     session = null;
   }
 }
+
+/** At most `limit` requests at once: a company of hundreds of offices should not queue hundreds of sockets. */
+export async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

@@ -3,6 +3,7 @@
  * admin only) and the delivery log (/deliveries, admin and manager), typed as the gateway answers
  * (gateway/src/routes/api/v1/webhooks.ts, deliveries.ts).
  */
+import type { Delivery, DeliveryState } from '../../shared/src/delivery-schema.js';
 import { api } from './api.js';
 
 export type EventKind = 'opened' | 'acknowledged' | 'commented' | 'closed' | 'negative-press';
@@ -37,23 +38,8 @@ export interface EmailSubscription {
 }
 export type EmailBody = Omit<EmailSubscription, 'id' | 'createdAt'>;
 
-export type DeliveryState = 'pending' | 'delivered' | 'failed';
+export type { Delivery, DeliveryState };
 export const DELIVERY_STATES: DeliveryState[] = ['pending', 'delivered', 'failed'];
-export interface Delivery {
-  id: number;
-  /** `<alert event id>:<subscription id>`, `<press id>:<subscription id>` or `report:<subscription>:<frequency>:<date>`. */
-  idemKey: string;
-  subscriptionId: string;
-  channel: 'webhook' | 'email';
-  target: string;
-  officeIds: string[];
-  state: DeliveryState;
-  attempts: number;
-  nextAttemptAt: string | null;
-  lastError: string | null;
-  createdAt: string;
-  doneAt: string | null;
-}
 
 const enc = encodeURIComponent;
 const items = async <T>(path: string) => (await api.get<{ items: T[] }>(path)).items;

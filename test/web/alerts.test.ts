@@ -5,9 +5,20 @@
  * what the API lists. Nothing here mocks the API.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batch, event, kiosk } from '../../scripts/lib/mqtt-kiosk.js';
 import { ADMIN_TOKEN } from '../../scripts/lib/processes.js';
-import { adminCall, type Json, open, pollApi, screenshot, seedConsole, type Seeded, SESSION_401, signIn, VIEWPORTS } from './browser.js';
+import {
+  adminCall,
+  type Json,
+  open,
+  openAlert,
+  pollApi,
+  screenshot,
+  seedConsole,
+  type Seeded,
+  SESSION_401,
+  signIn,
+  VIEWPORTS,
+} from './browser.js';
 import { drawn, go } from './pages-b.js';
 
 let s: Seeded;
@@ -20,56 +31,9 @@ afterAll(async () => {
 
 const call = (method: string, path: string, body?: unknown) => adminCall(s, method, path, body);
 
-/** A bad-share rule on the first office and 20 bad presses on a kiosk of its own there: one open alert. */
-async function openAlert(): Promise<Json> {
-  const office = s.plan.offices[0]!;
-  const rule = await call('POST', '/alert-rules', {
-    name: 'Web test: bad share',
-    kind: 'share',
-    scope: { level: 'office', id: office.id },
-    direction: 'negative',
-    mode: 'threshold',
-    // The office panel only (this kiosk's): the seeded staff and loyalty presses of the last hour would
-    // otherwise dilute the share below 0.5 during the simulated business hours (the test failed by time of day).
-    panelKind: 'office',
-    windowMinutes: 60,
-    threshold: 0.5,
-    minSample: 10,
-    autoCloseAfterMinutes: 600,
-  });
-  expect(rule.status).toBe(201);
-  const reg = await call('POST', '/kiosks', {
-    id: 'web-alert-kiosk',
-    panels: [{ id: 'office', kind: 'office', pins: { good: 2, neutral: 3, bad: 4 } }],
-  });
-  await call('PUT', '/kiosks/web-alert-kiosk/panels/office/binding', { kind: 'office', officeId: office.id });
-  const k = await kiosk(s.mqttUrl, 'web-alert-kiosk', reg.body.mqtt.password);
-  const now = Date.now();
-  await k.publishEvents(
-    batch(
-      'web-alert-kiosk',
-      Array.from({ length: 20 }, (_, i) =>
-        // A minute apart: closer presses on one panel would be judged misuse (lockout, burst) and not counted.
-        event(i + 1, {
-          panel: 'office',
-          button: 'bad',
-          at: new Date(now - (20 - i) * 60_000).toISOString(),
-          uptimeMs: 2_000_000 + i * 60_000,
-        }),
-      ),
-    ),
-  );
-  await k.nextAck();
-  await k.close();
-  return pollApi(async () => {
-    const open = (await call('GET', `/alerts?state=open&rule=${rule.body.id}`)).body?.items as Json[] | undefined;
-    return open?.[0];
-  }, 'an open alert');
-}
-
 describe('the alerts pages', () => {
   it('list, evidence, acknowledge, comment and close, as the API then answers', async () => {
-    const alert = await openAlert();
+    const alert = await openAlert(s, s.plan.offices[0]!.id, 'web-alert-kiosk');
     const p = await open(s);
     await signIn(p.page, s.base, ADMIN_TOKEN);
     await go(p.page, s.base, '/alerts?state=open');

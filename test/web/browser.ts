@@ -15,6 +15,7 @@ import { GatewayApi } from '../../scripts/fleet/api.js';
 import { ProtocolFleet } from '../../scripts/fleet/fleet.js';
 import { bindKiosk, seedOrganisation } from '../../scripts/fleet/org.js';
 import { planFleet, type FleetPlan } from '../../scripts/fleet/patterns.js';
+import { batch, event, kiosk } from '../../scripts/lib/mqtt-kiosk.js';
 import { ADMIN_TOKEN, ROOT, startGateway, type Gateway } from '../../scripts/lib/processes.js';
 
 /** What functions run in the page use (passed as functions: the console's CSP forbids eval; Node's types have no DOM). */
@@ -206,4 +207,45 @@ export async function pollApi<T>(check: () => Promise<T | undefined>, what: stri
     if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/**
+ * A bad-share rule on an office and 20 bad presses from a kiosk of its own there: the alert it opens.
+ * The rule counts that kiosk's office panel only: the seeded staff and loyalty presses of the last hour
+ * would otherwise dilute the share below 0.5 during the simulated business hours (tests failed by time of day).
+ */
+export async function openAlert(s: Seeded, officeId: string, kioskId: string): Promise<Json> {
+  const call = (method: string, path: string, body?: unknown) => adminCall(s, method, path, body);
+  const rule = await call('POST', '/alert-rules', {
+    name: `Web test: bad share (${kioskId})`,
+    kind: 'share',
+    scope: { level: 'office', id: officeId },
+    direction: 'negative',
+    mode: 'threshold',
+    panelKind: 'office',
+    windowMinutes: 60,
+    threshold: 0.5,
+    minSample: 10,
+    autoCloseAfterMinutes: 600,
+  });
+  expect(rule.status).toBe(201);
+  const reg = await call('POST', '/kiosks', {
+    id: kioskId,
+    panels: [{ id: 'office', kind: 'office', pins: { good: 2, neutral: 3, bad: 4 } }],
+  });
+  expect(reg.status).toBe(201);
+  await call('PUT', `/kiosks/${kioskId}/panels/office/binding`, { kind: 'office', officeId });
+  const k = await kiosk(s.mqttUrl, kioskId, reg.body.mqtt.password);
+  const now = Date.now();
+  // A minute apart: closer presses on one panel would be judged misuse (lockout, burst) and not counted.
+  const presses = Array.from({ length: 20 }, (_, i) =>
+    event(i + 1, { panel: 'office', button: 'bad', at: new Date(now - (20 - i) * 60_000).toISOString(), uptimeMs: 2_000_000 + i * 60_000 }),
+  );
+  await k.publishEvents(batch(kioskId, presses));
+  await k.nextAck();
+  await k.close();
+  return pollApi(async () => {
+    const open = (await call('GET', `/alerts?state=open&rule=${rule.body.id}`)).body?.items as Json[] | undefined;
+    return open?.[0];
+  }, 'an open alert');
 }

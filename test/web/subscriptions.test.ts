@@ -6,10 +6,21 @@
  * subscription is created, edited and deleted at both viewports; a manager is offered the log only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batch, event, kiosk } from '../../scripts/lib/mqtt-kiosk.js';
 import { ADMIN_TOKEN } from '../../scripts/lib/processes.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../scripts/lib/webhook-receiver.js';
-import { adminCall, type Json, open, pollApi, screenshot, seedConsole, type Seeded, SESSION_401, signIn, VIEWPORTS } from './browser.js';
+import {
+  adminCall,
+  type Json,
+  open,
+  openAlert,
+  pollApi,
+  screenshot,
+  seedConsole,
+  type Seeded,
+  SESSION_401,
+  signIn,
+  VIEWPORTS,
+} from './browser.js';
 import { drawn, go, none } from './pages-b.js';
 
 let s: Seeded;
@@ -25,39 +36,6 @@ afterAll(async () => {
 });
 
 const call = (method: string, path: string, body?: unknown) => adminCall(s, method, path, body);
-
-/** A bad-share rule on the office and 20 bad presses from a kiosk of its own there: an alert opens. */
-async function openAlert(officeId: string): Promise<void> {
-  const rule = await call('POST', '/alert-rules', {
-    name: 'Web subscriptions: bad share',
-    kind: 'share',
-    scope: { level: 'office', id: officeId },
-    direction: 'negative',
-    mode: 'threshold',
-    // The office panel only (this kiosk's): the seeded staff and loyalty presses of the last hour would
-    // otherwise dilute the share below 0.5 during the simulated business hours (the test failed by time of day).
-    panelKind: 'office',
-    windowMinutes: 60,
-    threshold: 0.5,
-    minSample: 10,
-    autoCloseAfterMinutes: 600,
-  });
-  expect(rule.status).toBe(201);
-  const reg = await call('POST', '/kiosks', {
-    id: 'web-subs-kiosk',
-    panels: [{ id: 'office', kind: 'office', pins: { good: 2, neutral: 3, bad: 4 } }],
-  });
-  await call('PUT', '/kiosks/web-subs-kiosk/panels/office/binding', { kind: 'office', officeId });
-  const k = await kiosk(s.mqttUrl, 'web-subs-kiosk', reg.body.mqtt.password);
-  const now = Date.now();
-  // A minute apart: closer presses on one panel would be judged misuse and not counted.
-  const presses = Array.from({ length: 20 }, (_, i) =>
-    event(i + 1, { panel: 'office', button: 'bad', at: new Date(now - (20 - i) * 60_000).toISOString(), uptimeMs: 2_000_000 + i * 60_000 }),
-  );
-  await k.publishEvents(batch('web-subs-kiosk', presses));
-  await k.nextAck();
-  await k.close();
-}
 
 describe('the subscriptions page', () => {
   it('creates a webhook whose secret signs a real alert delivery, shown in the delivery log; edits and deletes it', async () => {
@@ -85,7 +63,7 @@ describe('the subscriptions page', () => {
     // The receiver checks every POST with the secret the page showed; it refuses the first with a 500.
     receiver.secret = secret;
     receiver.answer = (_key, n) => (n === 0 ? 500 : 200);
-    await openAlert(office.id);
+    await openAlert(s, office.id, 'web-subs-kiosk');
     const accepted = await receiver.waitFor((r) => r.answer === 200 && r.body.type === 'alert.opened', 'the alert, accepted');
     expect(accepted.signatureValid).toBe(true);
     const delivery = await pollApi(async () => {

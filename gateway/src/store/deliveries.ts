@@ -5,12 +5,14 @@
  * lease under `FOR UPDATE SKIP LOCKED` (PostgreSQL; SQLite has one writer and one gateway).
  */
 import { ulid } from 'ulid';
+import type { Delivery, DeliveryState } from '../../../shared/src/delivery-schema.js';
+
 import { all, get, inList, run, value, type Q, type Row, type SqlDriver } from './sql.js';
 
-export type Channel = 'webhook' | 'email';
+export type { Delivery, DeliveryState };
+export type Channel = Delivery['channel'];
 export type ScopeLevel = 'company' | 'region' | 'office';
 export type ReportFrequency = 'daily' | 'weekly' | 'monthly';
-export type DeliveryState = 'pending' | 'delivered' | 'failed';
 
 export interface Subscription {
   id: string;
@@ -28,20 +30,6 @@ export interface Subscription {
 }
 export type NewSubscription = Omit<Subscription, 'id' | 'createdAt'> & { secret?: string };
 
-export interface Delivery {
-  id: number;
-  idemKey: string;
-  subscriptionId: string;
-  channel: Channel;
-  target: string;
-  officeIds: string[];
-  state: DeliveryState;
-  attempts: number;
-  nextAttemptAt: string | null;
-  lastError: string | null;
-  createdAt: string;
-  doneAt: string | null;
-}
 /** A claimed delivery, with what the sender needs. */
 export interface ClaimedDelivery extends Delivery {
   payload: string;

@@ -5,7 +5,7 @@
  * on any employee, desk or office the viewer may see (POST /interventions); the viewer then goes to its view.
  */
 import '../i18n/loop.js';
-import { api } from '../api.js';
+import { api, mapLimited } from '../api.js';
 import { h, link } from '../components/dom.js';
 import { figureName } from '../components/figures.js';
 import { field, input, onSubmit, select } from '../components/form.js';
@@ -21,19 +21,6 @@ type Level = (typeof LEVELS)[number];
 const DAYS = [7, 14, 28, 56, 91];
 /** Effects computed at once: each reads two windows of scores. */
 const PARALLEL = 4;
-
-async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 export async function render(ctx: PageContext): Promise<void> {
   ctx.title(t('loop.listTitle'));

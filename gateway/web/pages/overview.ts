@@ -3,7 +3,7 @@
  * ИНК Персонал, ИЭЛ, охват and CSAT over the chosen period, their intervals (on hover and in the CSV)
  * and the change against the previous period.
  */
-import { api } from '../api.js';
+import { api, mapLimited } from '../api.js';
 import { h, link } from '../components/dom.js';
 import {
   FIGURES,
@@ -27,20 +27,6 @@ interface Row {
   name: string;
   href?: string;
   scores: SubjectScores;
-}
-
-/** At most `limit` requests at once: a company of hundreds of offices should not queue hundreds of sockets. */
-export async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 export function scoreColumns(query: URLSearchParams): Column<Row>[] {

@@ -6,26 +6,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { visibleOffices } from '../../../plugins/app/auth.js';
 import { httpError } from '../../../plugins/app/errors.js';
-import type { Delivery } from '../../../store/deliveries.js';
+import { type Delivery, DeliverySchema, DeliveryStateSchema } from '../../../../../shared/src/delivery-schema.js';
 import { errorReplies } from '../../schemas.js';
 import type { ApiDeps } from './deps.js';
 
 const tags = ['delivery'];
-const State = Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]);
-const DeliverySchema = Type.Object({
-  id: Type.Integer(),
-  idemKey: Type.String({ description: 'Sent as x-lb-idempotency-key: `<alert event id>:<subscription id>`, or `report:…`' }),
-  subscriptionId: Type.String(),
-  channel: Type.String(),
-  target: Type.String(),
-  officeIds: Type.Array(Type.String()),
-  state: State,
-  attempts: Type.Integer(),
-  nextAttemptAt: Type.Union([Type.String(), Type.Null()]),
-  lastError: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Type.String(),
-  doneAt: Type.Union([Type.String(), Type.Null()]),
-});
+const State = DeliveryStateSchema;
 const Query = Type.Object({
   state: Type.Optional(State),
   subscription: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
