@@ -41,6 +41,11 @@ export interface HourRow extends CountRow {
   localHour: number;
   weekday: number;
 }
+/** An employee's local days with presses in a range, ascending. */
+export interface EmployeeDays {
+  employeeId: string;
+  days: number[];
+}
 export interface RankRow extends RawCounts {
   id: string;
   officeId: string;

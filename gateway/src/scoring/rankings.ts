@@ -17,7 +17,7 @@ import {
   type ReviewCounts,
 } from '../../../shared/src/index.js';
 import type { CompanySettings, Office } from '../domain/organisation.js';
-import type { PeriodCount, RankRow } from '../domain/score.js';
+import type { EmployeeDays, PeriodCount, RankRow } from '../domain/score.js';
 import { daysBetween, parseDate } from './calendar.js';
 import { addReview, ScoreInputError } from './scores.js';
 import { servedByDay, type ServedDay } from './queue-visitors.js';
@@ -332,20 +332,20 @@ export function periodVisitors(
  */
 export function employeeVisitors(
   subjects: readonly VisitorsOf[],
-  pressDays: ReadonlyArray<{ employeeId: string; day: number }>,
+  pressDays: readonly EmployeeDays[],
   fed: ReadonlyArray<{ officeId: string; day: number }>,
   served: ReadonlyArray<ServedDay & { id: string }>,
   from: number,
   to: number,
 ): PeriodVisitors[] {
-  const unitsOf = groupBy(pressDays, (d) => d.employeeId);
+  const daysOf = new Map(pressDays.map((d) => [d.employeeId, d.days]));
   const fedOf = groupBy(fed, (f) => f.officeId);
   const servedOf = groupBy(served, (s) => s.id);
   const period = [{ start: from, end: to }];
   return subjects.map((s) => {
     const id = s.employeeId!;
     const officeId = s.officeIds[0]!;
-    const units = (unitsOf.get(id) ?? []).map((d) => ({ officeId, at: d.day }));
+    const units = (daysOf.get(id) ?? []).map((day) => ({ officeId, at: day }));
     const fedDays = (fedOf.get(officeId) ?? []).map((f) => f.day);
     const entries = servedByDay(fedDays, servedOf.get(id) ?? []).map(
       ([day, count]): CountEntry => ({ officeId, start: day, end: day + 1, count }),

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
-import { insertRowSql, type InsertMany, type Op, type Q, type SqlDriver } from './sql.js';
+import { insertRowSql, type InsertMany, type Op, type Q, type Row, type SqlDriver } from './sql.js';
 
 /**
  * The database holds key hashes and every press: the gateway's user only. A folder we create is 0700;
@@ -23,6 +23,8 @@ export function openDatabase(file: string): Database.Database {
   // An acked press must survive a power cut: fsync on every commit (group commit keeps this cheap).
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
+  // 32 MB of page cache instead of SQLite's 2 MB: a month's ranking reads ~5 MB of one index (−15 % at 10 M presses).
+  db.pragma('cache_size = -32768');
   return db;
 }
 
@@ -46,6 +48,7 @@ export class SqliteDriver implements SqlDriver {
   readonly maxRowsPerTransaction = 250;
   readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly many = new Map<string, { statement: Database.Statement; names: string[] }>();
   private readonly inTransaction: <T>(work: () => Q<T>) => T;
 
   constructor(file: string) {
@@ -109,6 +112,7 @@ export class SqliteDriver implements SqlDriver {
 
   private exec(o: Op): unknown {
     if (o.op === 'insertMany') return this.insertMany(o);
+    if (o.op === 'all') return this.all(o.sql, o.args);
     const key = o.op === 'value' ? `v${o.sql}` : o.sql;
     let s = this.statements.get(key);
     if (!s) {
@@ -116,15 +120,29 @@ export class SqliteDriver implements SqlDriver {
       if (o.op === 'value') s.pluck();
       this.statements.set(key, s);
     }
-    switch (o.op) {
-      // An array binds its items as the anonymous parameters (cheaper than spreading 18 arguments).
-      case 'get':
-      case 'value':
-        return s.get(o.args);
-      case 'all':
-        return s.all(o.args);
-      case 'run':
-        return s.run(o.args).changes;
+    // An array binds its items as the anonymous parameters (cheaper than spreading 18 arguments).
+    return o.op === 'run' ? s.run(o.args).changes : s.get(o.args);
+  }
+
+  /**
+   * Rows as objects, built here from better-sqlite3's raw arrays: its own row objects cost about twice as
+   * much (≈ 0.6 µs a value), which was half of a year's office scores at 10 M presses.
+   */
+  private all(sql: string, args: readonly unknown[]): Row[] {
+    let q = this.many.get(sql);
+    if (!q) {
+      const statement = this.db.prepare(sql).raw(true);
+      this.many.set(sql, (q = { statement, names: statement.columns().map((c) => c.name) }));
     }
+    const { statement, names } = q;
+    const rows = statement.all(args) as unknown[][];
+    const out: Row[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      const o: Row = {};
+      for (let j = 0; j < names.length; j++) o[names[j]!] = r[j];
+      out[i] = o;
+    }
+    return out;
   }
 }

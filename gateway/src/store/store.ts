@@ -8,7 +8,7 @@ import type { HealthTrack } from '../domain/kiosk-health.js';
 import type { Assignment, CompanySettings, OrgEntity, OrgKind, PanelBinding, QueueEvent } from '../domain/organisation.js';
 import type { AlertStore } from './alerts.js';
 import type { CaseStore } from './cases.js';
-import type { DayCounts, DayRow, HourRow, PeriodCount, RankRow, Subject } from '../domain/score.js';
+import type { DayCounts, DayRow, EmployeeDays, HourRow, PeriodCount, RankRow, Subject } from '../domain/score.js';
 import type { LiveReads } from './live-reads.js';
 import type { SessionStore } from './sessions.js';
 import type { ArmedPanel, DutySnapshot } from './duty.js';
@@ -207,10 +207,10 @@ export interface OrgStore {
    */
   pressDays(officeIds: readonly string[], fromDay: number, toDay: number): Promise<Array<{ officeId: string; day: number }>>;
   /**
-   * The local days in [fromDay, toDay) on which each employee (these, or all) had presses (counted or flagged):
-   * from the day rollups.
+   * The local days in [fromDay, toDay) on which each employee (these, or all) had presses (counted or flagged),
+   * ascending, one item per employee with any: from the day rollups.
    */
-  employeePressDays(fromDay: number, toDay: number, employeeIds?: readonly string[]): Promise<Array<{ employeeId: string; day: number }>>;
+  employeePressDays(fromDay: number, toDay: number, employeeIds?: readonly string[]): Promise<EmployeeDays[]>;
   /** The same per local hour, hour starts in [from, to): from the hour rollups. */
   pressHours(officeIds: readonly string[], from: number, to: number): Promise<Array<{ officeId: string; hourStart: number }>>;
 
@@ -231,7 +231,10 @@ export interface OrgStore {
   countsByDay(subject: Subject, fromDay: number, toDay: number): Promise<DayRow[]>;
   /** Rollups by local hour, hour starts in [from, to). */
   countsByHour(subject: Subject, from: number, to: number): Promise<HourRow[]>;
-  /** Rollups by local hour of day and weekday, over local days [fromDay, toDay) or hour starts in [from, to). */
+  /**
+   * Rollups by local hour of day, weekday and kind, over local days [fromDay, toDay) or hour starts in
+   * [from, to); `unattributed` is always false (the breakdown does not split it).
+   */
   breakdown(subject: Subject, range: { fromDay: number; toDay: number } | { from: number; to: number }): Promise<HourRow[]>;
   /**
    * Counted presses per employee, desk or office over local days [fromDay, toDay) for one panel kind; with

@@ -140,7 +140,7 @@ export function describeOrgStore(name: string, open: () => Promise<Store>): void
         );
         expect(await store.rankCounts(level, 'staff', day, day + 1, ['a-office'])).toEqual([]);
       }
-      expect(await store.employeePressDays(day, day + 1, ['elena'])).toEqual([{ employeeId: 'elena', day }]);
+      expect(await store.employeePressDays(day, day + 1, ['elena'])).toEqual([{ employeeId: 'elena', days: [day] }]);
       expect(await store.employeePressDays(day, day + 1, ['ivan'])).toEqual([]);
       expect(await store.timeUncertain(['b-office'])).toBe(1);
       expect(await store.timeUncertain([])).toBe(0);
