@@ -85,7 +85,7 @@ export async function benchQualified(opts: { kiosks: number; pressesPerKiosk: nu
     to.setUTCMonth(to.getUTCMonth() + 1);
     return `from=${utcDay(m.getTime())}&to=${utcDay(to.getTime())}`;
   });
-  const rankingUrls = (index: string) => months.map((m) => `/api/v1/rankings?level=employee&index=${index}&${m}`);
+  const rankingUrls = (index: string, basis = '') => months.map((m) => `/api/v1/rankings?level=employee&index=${index}${basis}&${m}`);
 
   const store = new SqliteStore(join(dir, 'gateway.db'));
   await store.migrate();
@@ -98,6 +98,9 @@ export async function benchQualified(opts: { kiosks: number; pressesPerKiosk: nu
       employee: await timeQueries(app, employeeUrls),
       rankingInk: await timeQueries(app, rankingUrls('ink')),
       rankingQualified: await timeQueries(app, rankingUrls('inkQualified')),
+      // The seed has no queue data: no employee's visitors can be known, so the default ranking reads no
+      // employee days; basis=visitors reads them all and names every day lacking a count (the worst case).
+      rankingVisitors: await timeQueries(app, rankingUrls('inkQualified', '&basis=visitors')),
     };
   };
   let before: Awaited<ReturnType<typeof time>>;
@@ -136,6 +139,10 @@ export async function benchQualified(opts: { kiosks: number; pressesPerKiosk: nu
       'employee rankings index=inkQualified, one month, p95 ms, pending → classified': pair(
         before.rankingQualified,
         after.rankingQualified,
+      ),
+      'employee rankings index=inkQualified basis=visitors (every employee left out, every day named), p95 ms, pending → classified': pair(
+        before.rankingVisitors,
+        after.rankingVisitors,
       ),
     },
     target:

@@ -21,7 +21,7 @@ import type { EmployeeDays, PeriodCount, RankRow } from '../domain/score.js';
 import { daysBetween, parseDate } from './calendar.js';
 import { addReview, ScoreInputError } from './scores.js';
 import { servedByDay, type ServedDay } from './queue-visitors.js';
-import { countsBySpan, nameMissing, type CountEntry, type MissingCounts } from './visitors.js';
+import { countsBySpan, nameMissing, type CountEntry, type MissingCounts, type SpanCount } from './visitors.js';
 
 export type Basis = 'visitors' | 'presses';
 /** `inkQualified`: ИНК Персонал, qualified (docs/scores.md), staff panels only; ranked like ИНК. */
@@ -283,10 +283,13 @@ export function rankCandidates(
     }));
 }
 
-/** A subject's visitors of the period, or why they are unknown. */
+/**
+ * A subject's visitors of the period, or why they are unknown: the units that lack a count, named for people
+ * only where an answer shows them (`rankingOf`; a company's month is ~47 000 employee days).
+ */
 export interface PeriodVisitors {
   visitors: number | null;
-  visitorsMissing?: MissingCounts[];
+  missing?: SpanCount['missing'];
 }
 
 /**
@@ -321,7 +324,7 @@ export function periodVisitors(
     const units = s.officeIds.flatMap((o) => unitsOf.get(o) ?? []);
     const counts = s.officeIds.flatMap((o) => entriesOf.get(s.deskId !== null ? `${o}/${s.deskId}` : o) ?? []);
     const [span] = countsBySpan(period, units, counts);
-    return { visitors: span!.total, ...(span!.total === null ? { visitorsMissing: nameMissing(span!.missing, 'day') } : {}) };
+    return { visitors: span!.total, ...(span!.total === null ? { missing: span!.missing } : {}) };
   });
 }
 
@@ -345,13 +348,20 @@ export function employeeVisitors(
   return subjects.map((s) => {
     const id = s.employeeId!;
     const officeId = s.officeIds[0]!;
-    const units = (daysOf.get(id) ?? []).map((day) => ({ officeId, at: day }));
+    const days = daysOf.get(id) ?? [];
     const fedDays = (fedOf.get(officeId) ?? []).map((f) => f.day);
     const entries = servedByDay(fedDays, servedOf.get(id) ?? []).map(
       ([day, count]): CountEntry => ({ officeId, start: day, end: day + 1, count }),
     );
-    const [span] = countsBySpan(period, units, entries);
-    return { visitors: span!.total, ...(span!.total === null ? { visitorsMissing: nameMissing(span!.missing, 'day') } : {}) };
+    // No count at all (no queue data for them): unknown, every day with presses lacks one — as the rule says,
+    // without its general walk (most employees of a company without a queue system).
+    if (entries.length === 0) return { visitors: null, missing: days.length > 0 ? [{ officeId, units: days }] : [] };
+    const [span] = countsBySpan(
+      period,
+      days.map((day) => ({ officeId, at: day })),
+      entries,
+    );
+    return { visitors: span!.total, ...(span!.total === null ? { missing: span!.missing } : {}) };
   });
 }
 
@@ -367,7 +377,8 @@ export function rankingOf(
   const subjects = candidates.map((c): RankSubject => {
     const v = c.visitorsOf ? visitors[next++]! : undefined;
     const s: RankSubject = { id: c.id, officeId: c.officeId, counts: c.counts, review: c.review, k: c.k, visitors: v ? v.visitors : null };
-    if (v?.visitorsMissing) s.visitorsMissing = v.visitorsMissing;
+    // Named only where the answer shows them: subjects left out for unknown visitors (basis=visitors).
+    if (v?.missing && r.basis === 'visitors') s.visitorsMissing = nameMissing(v.missing, 'day');
     return s;
   });
   return rankSubjects(subjects, {
