@@ -7,7 +7,7 @@
  * Classifying in bulk, straight into the file (as the seed writes presses): 80 % of the counted bad presses
  * on staff and office panels (≈ 1.0 M of 1.25 M), chosen by a hash of the row id so every office, desk and
  * month has classified cases and a pending rest; causes staff 40 %, office 20 %, product 15 %, customer 15 %,
- * unknown 10 %. Then the rollups' rev_* / ext_* columns, as the scoring pass keeps them: per hour row from
+ * unknown 10 %. Then the rollups' rev_* / ext_* / off_* / prod_* columns, as the scoring pass keeps them: per hour row from
  * the classified presses (the seed's zones all have whole-hour offsets, so a press's local hour starts at
  * its UTC hour), per day row from the hour rows; the totals are checked against the presses. Left out:
  * case_notes and case_audit rows (no score query reads them), and reviewers classifying while managers read.
@@ -40,24 +40,37 @@ function classify(db: SqliteStore['db']): number {
     db.exec(`CREATE TEMP TABLE classified AS
       SELECT office_id, (t / 3600000) * 3600000 AS hour_start, kind, coalesce(desk_id, '') AS desk_id, coalesce(employee_id, '') AS employee_id,
         sum(button = 'bad') AS rb, sum(button = 'neutral') AS rn,
-        sum(button = 'bad' AND cause IN ${NOT_STAFF}) AS xb, sum(button = 'neutral' AND cause IN ${NOT_STAFF}) AS xn
+        sum(button = 'bad' AND cause IN ${NOT_STAFF}) AS xb, sum(button = 'neutral' AND cause IN ${NOT_STAFF}) AS xn,
+        sum(button = 'bad' AND cause = 'office') AS ob, sum(button = 'neutral' AND cause = 'office') AS obn,
+        sum(button = 'bad' AND cause = 'product') AS pb, sum(button = 'neutral' AND cause = 'product') AS pbn
       FROM events WHERE cause IS NOT NULL AND excl = 0 GROUP BY 1, 2, 3, 4, 5`);
-    db.exec(`UPDATE rollup_hour AS h SET rev_bad = c.rb, rev_neutral = c.rn, ext_bad = c.xb, ext_neutral = c.xn FROM classified c
+    db.exec(`UPDATE rollup_hour AS h SET rev_bad = c.rb, rev_neutral = c.rn, ext_bad = c.xb, ext_neutral = c.xn,
+      off_bad = c.ob, off_neutral = c.obn, prod_bad = c.pb, prod_neutral = c.pbn FROM classified c
       WHERE h.office_id = c.office_id AND h.hour_start = c.hour_start AND h.kind = c.kind AND h.desk_id = c.desk_id AND h.employee_id = c.employee_id`);
-    db.exec(`UPDATE rollup_day AS d SET rev_bad = x.rb, rev_neutral = x.rn, ext_bad = x.xb, ext_neutral = x.xn FROM
-      (SELECT office_id, day, kind, desk_id, employee_id, sum(rev_bad) AS rb, sum(rev_neutral) AS rn, sum(ext_bad) AS xb, sum(ext_neutral) AS xn
+    db.exec(`UPDATE rollup_day AS d SET rev_bad = x.rb, rev_neutral = x.rn, ext_bad = x.xb, ext_neutral = x.xn,
+      off_bad = x.ob, off_neutral = x.obn, prod_bad = x.pb, prod_neutral = x.pbn FROM
+      (SELECT office_id, day, kind, desk_id, employee_id, sum(rev_bad) AS rb, sum(rev_neutral) AS rn, sum(ext_bad) AS xb, sum(ext_neutral) AS xn,
+        sum(off_bad) AS ob, sum(off_neutral) AS obn, sum(prod_bad) AS pb, sum(prod_neutral) AS pbn
        FROM rollup_hour WHERE rev_bad + rev_neutral > 0 GROUP BY 1, 2, 3, 4, 5) x
       WHERE d.office_id = x.office_id AND d.day = x.day AND d.kind = x.kind AND d.desk_id = x.desk_id AND d.employee_id = x.employee_id`);
     db.exec('DROP TABLE classified');
+    type Totals = { rev: number; ext: number; off: number; prod: number };
     const sum = (table: string) =>
-      db.prepare(`SELECT sum(rev_bad) AS rev, sum(ext_bad) AS ext FROM ${table}`).get() as { rev: number; ext: number };
+      db
+        .prepare(`SELECT sum(rev_bad) AS rev, sum(ext_bad) AS ext, sum(off_bad) AS off, sum(prod_bad) AS prod FROM ${table}`)
+        .get() as Totals;
     const want = db
-      .prepare(`SELECT count(*) AS rev, sum(cause IN ${NOT_STAFF}) AS ext FROM events WHERE cause IS NOT NULL AND excl = 0`)
-      .get() as { rev: number; ext: number };
+      .prepare(
+        `SELECT count(*) AS rev, sum(cause IN ${NOT_STAFF}) AS ext, sum(cause = 'office') AS off, sum(cause = 'product') AS prod
+         FROM events WHERE cause IS NOT NULL AND excl = 0`,
+      )
+      .get() as Totals;
     for (const table of ['rollup_hour', 'rollup_day']) {
       const got = sum(table);
-      if (got.rev !== want.rev || got.ext !== want.ext) {
-        throw new Error(`${table}: ${got.rev} classified / ${got.ext} not staff, the presses say ${want.rev} / ${want.ext}`);
+      if (JSON.stringify(got) !== JSON.stringify(want)) {
+        throw new Error(
+          `${table}: classified / not staff / office / product ${JSON.stringify(got)}, the presses say ${JSON.stringify(want)}`,
+        );
       }
     }
     return changes;
@@ -108,6 +121,7 @@ export async function benchQualified(opts: { kiosks: number; pressesPerKiosk: nu
   let cases: number;
   let classifySeconds: number;
   let sample: { value: number; removed: number } | undefined;
+  let caused: Record<'office' | 'product' | 'customer', { value: number; count: number }> | undefined;
   try {
     before = await time();
     const t0 = performance.now();
@@ -118,8 +132,9 @@ export async function benchQualified(opts: { kiosks: number; pressesPerKiosk: nu
     // The answers carry the classification: a sample office's qualified ИНК Персонал has cases removed.
     const res = await app.inject({ method: 'GET', url: officeUrls[0]!, headers: { authorization: `Bearer ${ADMIN}` } });
     sample = res.json().total.scores.staff?.inkQualified;
-    if (!sample || !(sample.removed > 0))
-      throw new Error(`${officeUrls[0]}: no cases removed after classifying (${JSON.stringify(sample)})`);
+    caused = res.json().total.scores.staff?.causedBy;
+    if (!sample || !(sample.removed > 0) || !caused || !(caused.office.count > 0 && caused.product.count > 0))
+      throw new Error(`${officeUrls[0]}: no cases removed after classifying (${JSON.stringify({ sample, caused })})`);
   } finally {
     await app.close();
   }
@@ -133,6 +148,9 @@ export async function benchQualified(opts: { kiosks: number; pressesPerKiosk: nu
       'classified cases (staff and office panels, bad)': cases,
       'classification and rollups written in, s': fmt(classifySeconds, 1),
       'a sample office, the year: qualified ИНК Персонал, cases removed': `${fmt(sample.value, 3)}, ${sample.removed}`,
+      'the same office: office-, product-, customer-caused (count)': (['office', 'product', 'customer'] as const)
+        .map((c) => `${fmt(caused![c].value, 3)} (${caused![c].count})`)
+        .join(', '),
       [`office year by month p95 ms, pending → classified (${opts.queries} random offices)`]: pair(before.office, after.office),
       [`employee year by month p95 ms, pending → classified (${opts.queries} random employees)`]: pair(before.employee, after.employee),
       'employee rankings index=ink, one month, p95 ms, pending → classified (40 months)': pair(before.rankingInk, after.rankingInk),

@@ -5,10 +5,19 @@
  */
 const FAULT = process.env.LB_TEST_ONLY_FAULT;
 
-/** The places a test may crash the gateway at. */
-export type FaultPoint = 'kill-after-ingest-commit';
+/**
+ * The places a test may crash the gateway at, or hold it up: `slow-commit-after-crm-feed` keeps ingest's
+ * PostgreSQL transaction open a while after it wrote its crm_feed rows (test/e2e/crm-export-scale-out.test.ts:
+ * the window in which another gateway's later rows could become visible first, were the seqs not ordered).
+ */
+export type FaultPoint = 'kill-after-ingest-commit' | 'slow-commit-after-crm-feed';
 
 /** SIGKILLs this process at `point` when LB_TEST_ONLY_FAULT names it: as abrupt as a power cut, no handler runs. */
 export function testOnlyFault(point: FaultPoint): void {
   if (FAULT === point) process.kill(process.pid, 'SIGKILL');
+}
+
+/** Whether LB_TEST_ONLY_FAULT names `point` (for faults that are not a kill). */
+export function testOnlyFaultAt(point: FaultPoint): boolean {
+  return FAULT === point;
 }

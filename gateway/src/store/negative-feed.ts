@@ -11,6 +11,7 @@
  * Both commit with the press or not at all: a gateway killed after ingest's commit loses no webhook.
  */
 import { TIME_SOURCE } from '../domain/press.js';
+import { testOnlyFaultAt } from '../lib/test-fault.js';
 import { all, inList, run, value, type Q, type SqlDriver } from './sql.js';
 
 /** What a CRM needs of a negative press to match it to the customer served (the webhook's `data`). */
@@ -64,6 +65,8 @@ export function* feedNegatives(driver: SqlDriver, ids: readonly string[], neutra
       ...chunk.flatMap((r) => [r.id, r.office_id]),
     );
   }
+  if (driver.dialect === 'postgres' && testOnlyFaultAt('slow-commit-after-crm-feed'))
+    yield* value(`SELECT 1 FROM (SELECT pg_sleep(${(Math.random() * 0.05).toFixed(3)})) AS held`);
   const presses: NegativePress[] = rows
     .filter((r) => r.kind === 'staff' || r.kind === 'office')
     .map((r) => ({
