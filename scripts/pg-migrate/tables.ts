@@ -50,6 +50,7 @@ export const TABLES: readonly TableSpec[] = [
   { name: 'boot_anchors', order: 'kiosk_id, boot_id' },
   { name: 'rollup_hour', order: 'office_id, hour_start, kind, desk_id, employee_id' },
   { name: 'rollup_day', order: 'office_id, day, kind, desk_id, employee_id' },
+  { name: 'rollup_cell', order: 'office_id, month, weekday, local_hour, kind' },
   { name: 'alert_events', order: 'id', identity: 'id' },
   { name: 'alert_rules', order: 'id' },
   { name: 'alerts', order: 'id' },
@@ -66,42 +67,26 @@ export const TABLES: readonly TableSpec[] = [
  */
 export const IN_FLIGHT: readonly string[] = ['count_uploads', 'staged_counts'];
 
+const ROLLUP_COUNTS = [
+  'good',
+  'neutral',
+  'bad',
+  'excl',
+  'rev_bad',
+  'rev_neutral',
+  'ext_bad',
+  'ext_neutral',
+  'off_bad',
+  'off_neutral',
+  'prod_bad',
+  'prod_neutral',
+];
+
 /** Sums compared after the copy, besides every table's row count. */
 export const SUMS: ReadonlyArray<{ table: string; columns: readonly string[] }> = [
-  {
-    table: 'rollup_day',
-    columns: [
-      'good',
-      'neutral',
-      'bad',
-      'excl',
-      'rev_bad',
-      'rev_neutral',
-      'ext_bad',
-      'ext_neutral',
-      'off_bad',
-      'off_neutral',
-      'prod_bad',
-      'prod_neutral',
-    ],
-  },
-  {
-    table: 'rollup_hour',
-    columns: [
-      'good',
-      'neutral',
-      'bad',
-      'excl',
-      'rev_bad',
-      'rev_neutral',
-      'ext_bad',
-      'ext_neutral',
-      'off_bad',
-      'off_neutral',
-      'prod_bad',
-      'prod_neutral',
-    ],
-  },
+  { table: 'rollup_day', columns: ROLLUP_COUNTS },
+  { table: 'rollup_hour', columns: ROLLUP_COUNTS },
+  { table: 'rollup_cell', columns: ROLLUP_COUNTS },
   { table: 'kiosks', columns: ['received', 'duplicates', 'rejected'] },
 ];
 

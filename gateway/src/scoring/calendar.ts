@@ -70,6 +70,18 @@ function computeStartOfDay(day: number, zone: string): number {
   return start;
 }
 
+/**
+ * The whole local months (yyyymm, [fromMonth, toMonth)) inside local days [from, to), with the days they
+ * span ([fromDay, toDay)); null when no month lies wholly inside.
+ */
+export function wholeMonths(from: number, to: number): { fromMonth: number; toMonth: number; fromDay: number; toDay: number } | null {
+  const monthOf = (day: number) => Math.floor(day / 100);
+  const next = (m: number) => (m % 100 === 12 ? (Math.floor(m / 100) + 1) * 100 + 1 : m + 1);
+  const fromMonth = from % 100 === 1 ? monthOf(from) : next(monthOf(from));
+  const toMonth = monthOf(to);
+  return fromMonth < toMonth ? { fromMonth, toMonth, fromDay: fromMonth * 100 + 1, toDay: toMonth * 100 + 1 } : null;
+}
+
 export type CalendarBucket = 'none' | 'day' | 'week' | 'month';
 
 /** Calendar buckets [start, end) of local dates covering [from, to), clipped to it. */

@@ -21,12 +21,8 @@ export interface PanelStretch {
   max: number;
 }
 
-/** What to add to one rollup row; desk and employee '' when none (as stored). */
-export interface RollupDelta {
-  office: string;
-  kind: string;
-  desk: string;
-  employee: string;
+/** The counts of a rollup row. */
+export interface RollupCounts {
   good: number;
   neutral: number;
   bad: number;
@@ -42,18 +38,54 @@ export interface RollupDelta {
   prodBad: number;
   prodNeutral: number;
 }
+/** What to add to one rollup row; desk and employee '' when none (as stored). */
+export interface RollupDelta extends RollupCounts {
+  office: string;
+  kind: string;
+  desk: string;
+  employee: string;
+}
 export interface HourDelta extends RollupDelta {
   hour: HourKey;
 }
 export interface DayDelta extends RollupDelta {
   day: number;
 }
+/** What to add to one rollup_cell row: an office's local (weekday, hour) over a local month (yyyymm). */
+export interface CellDelta extends RollupCounts {
+  office: string;
+  kind: string;
+  month: number;
+  weekday: number;
+  localHour: number;
+}
 
 /** Past any press time, with room to add a quiet gap: the store then reads the panel's presses in one go. */
 const WHOLE = Number.MAX_SAFE_INTEGER / 2;
 /** The review fields of a rollup row (columns rev_bad … prod_neutral, in this order). */
 export const REVIEW_FIELDS = ['revBad', 'revNeutral', 'extBad', 'extNeutral', 'offBad', 'offNeutral', 'prodBad', 'prodNeutral'] as const;
-const isZero = (d: RollupDelta) => !d.good && !d.neutral && !d.bad && !d.excl && REVIEW_FIELDS.every((f) => !d[f]);
+const COUNT_FIELDS = ['good', 'neutral', 'bad', 'excl', ...REVIEW_FIELDS] as const;
+const isZero = (d: RollupCounts) => COUNT_FIELDS.every((f) => !d[f]);
+const noCounts = (): RollupCounts => ({
+  good: 0,
+  neutral: 0,
+  bad: 0,
+  excl: 0,
+  revBad: 0,
+  revNeutral: 0,
+  extBad: 0,
+  extNeutral: 0,
+  offBad: 0,
+  offNeutral: 0,
+  prodBad: 0,
+  prodNeutral: 0,
+});
+/** Adds `d`'s counts into the row of `key` (made by `make` when new). */
+function addCounts<D extends RollupCounts>(rows: Map<string, D>, key: string, make: () => D, d: RollupCounts): void {
+  let acc = rows.get(key);
+  if (!acc) rows.set(key, (acc = make()));
+  for (const f of COUNT_FIELDS) acc[f] += d[f];
+}
 /** Rollup rows are written in key order, so two gateways updating the same rows cannot deadlock. */
 const sortedByKey = <D>(m: Map<string, D>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
 
@@ -157,44 +189,31 @@ export class Pass {
    * The end of the pass: the tracked presses' current contribution counts. The rollup rows to change, by
    * how much, in key order, those that do not change left out: hours first, then days (sums of the hours).
    */
-  rollupDeltas(): { hours: HourDelta[]; days: DayDelta[] } {
+  rollupDeltas(): { hours: HourDelta[]; days: DayDelta[]; cells: CellDelta[] } {
     for (const press of this.presses.values()) this.add(press, 1);
     const hours: HourDelta[] = [];
     const days = new Map<string, DayDelta>();
+    const cells = new Map<string, CellDelta>();
     for (const d of sortedByKey(this.hours)) {
       if (isZero(d)) continue;
       hours.push(d);
-      const key = `${d.office}\u0000${d.hour.day}\u0000${d.kind}\u0000${d.desk}\u0000${d.employee}`;
-      const acc = days.get(key);
-      if (!acc) {
-        days.set(key, {
-          office: d.office,
-          day: d.hour.day,
-          kind: d.kind,
-          desk: d.desk,
-          employee: d.employee,
-          good: d.good,
-          neutral: d.neutral,
-          bad: d.bad,
-          excl: d.excl,
-          revBad: d.revBad,
-          revNeutral: d.revNeutral,
-          extBad: d.extBad,
-          extNeutral: d.extNeutral,
-          offBad: d.offBad,
-          offNeutral: d.offNeutral,
-          prodBad: d.prodBad,
-          prodNeutral: d.prodNeutral,
-        });
-      } else {
-        acc.good += d.good;
-        acc.neutral += d.neutral;
-        acc.bad += d.bad;
-        acc.excl += d.excl;
-        for (const f of REVIEW_FIELDS) acc[f] += d[f];
-      }
+      const { office, kind, desk, employee } = d;
+      const { day, weekday, localHour } = d.hour;
+      addCounts(
+        days,
+        `${office}\u0000${day}\u0000${kind}\u0000${desk}\u0000${employee}`,
+        () => ({ office, day, kind, desk, employee, ...noCounts() }),
+        d,
+      );
+      const month = Math.floor(day / 100);
+      addCounts(
+        cells,
+        `${office}\u0000${month}\u0000${weekday}\u0000${localHour}\u0000${kind}`,
+        () => ({ office, month, weekday, localHour, kind, ...noCounts() }),
+        d,
+      );
     }
-    return { hours, days: sortedByKey(days).filter((d) => !isZero(d)) };
+    return { hours, days: sortedByKey(days).filter((d) => !isZero(d)), cells: sortedByKey(cells).filter((d) => !isZero(d)) };
   }
 
   /** Adds (sign 1) or takes back (-1) one press's contribution to the rollups. */
@@ -223,25 +242,7 @@ export class Pass {
       const key = `${office}\u0000${hour.hourStart}\u0000${kind}\u0000${desk}\u0000${employee}`;
       acc = this.hours.get(key);
       if (!acc) {
-        acc = {
-          office,
-          hour,
-          kind,
-          desk,
-          employee,
-          good: 0,
-          neutral: 0,
-          bad: 0,
-          excl: 0,
-          revBad: 0,
-          revNeutral: 0,
-          extBad: 0,
-          extNeutral: 0,
-          offBad: 0,
-          offNeutral: 0,
-          prodBad: 0,
-          prodNeutral: 0,
-        };
+        acc = { office, hour, kind, desk, employee, ...noCounts() };
         this.hours.set(key, acc);
       }
       this.last = acc;

@@ -5,7 +5,7 @@
 import type { PanelKind } from '../../../shared/src/index.js';
 import type { CountRow, DayRow, EmployeeDays, HourRow, PeriodCount, RankRow, Subject } from '../domain/score.js';
 import { TIME_SOURCE } from '../domain/press.js';
-import { dayToUtc } from '../scoring/calendar.js';
+import { dayToUtc, wholeMonths } from '../scoring/calendar.js';
 import type { ReasonPress } from '../scoring/reasons.js';
 import type { CountUploads } from './count-uploads.js';
 import { all, inList, value, type Row, type SqlDriver } from './sql.js';
@@ -195,11 +195,39 @@ export abstract class SqlScoreReads {
   }
 
   async breakdown(subject: Subject, range: { fromDay: number; toDay: number } | { from: number; to: number }): Promise<HourRow[]> {
+    // An office's (region's, the company's) whole local months from rollup_cell; the days around them, and
+    // desks, employees and instant ranges, from the hour rows.
+    const days = 'fromDay' in range && subject.level !== 'desk' && subject.level !== 'employee' ? range : null;
+    const whole = days ? wholeMonths(days.fromDay, days.toDay) : null;
+    if (!days || !whole) return this.hourBreakdown(subject, range);
+    const w = subjectWhere(subject);
+    const cells = await this.driver.query(() =>
+      all(
+        `SELECT 0 AS "hourStart", local_hour AS "localHour", weekday, kind, FALSE AS unattributed, ${SUMS}
+      FROM rollup_cell WHERE ${w.sql} AND month >= ? AND month < ? GROUP BY local_hour, weekday, kind ${NON_EMPTY}`,
+        ...w.args,
+        whole.fromMonth,
+        whole.toMonth,
+      ),
+    );
+    const rows = cells.map((r) => toCounts<HourRow>(r));
+    for (const [fromDay, toDay] of [
+      [days.fromDay, whole.fromDay],
+      [whole.toDay, days.toDay],
+    ] as const) {
+      if (fromDay < toDay) rows.push(...(await this.hourBreakdown(subject, { fromDay, toDay })));
+    }
+    return rows;
+  }
+
+  private async hourBreakdown(
+    subject: Subject,
+    range: { fromDay: number; toDay: number } | { from: number; to: number },
+  ): Promise<HourRow[]> {
     const w = subjectWhere(subject);
     // Local days: hour_start bounds a day either side narrow the key range scanned (office, hour_start, …),
     // as in listCounts. No unattributed split: the breakdown's cells are scored per kind only, and each
-    // extra group key made SQLite sort a year's hour rows once more (the breakdown was a third of a year's
-    // office scores at 10 M presses).
+    // extra group key made SQLite sort a year's hour rows once more.
     const [cond, args] =
       'fromDay' in range
         ? [

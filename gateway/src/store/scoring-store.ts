@@ -74,6 +74,12 @@ const SQL = {
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (office_id, day, kind, desk_id, employee_id) DO UPDATE SET
     good = rollup_day.good + excluded.good, neutral = rollup_day.neutral + excluded.neutral,
     bad = rollup_day.bad + excluded.bad, excl = rollup_day.excl + excluded.excl, ${reviewSums('rollup_day')}`,
+  // An office's local (weekday, hour) per local month, all desks and employees together: the breakdown's
+  // rows for whole months (a twelfth to a fifth of the hour rows an office's year has).
+  cell: `INSERT INTO rollup_cell (office_id, month, weekday, local_hour, kind, good, neutral, bad, excl, ${REVIEW_COLUMNS.join(', ')})
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (office_id, month, weekday, local_hour, kind) DO UPDATE SET
+    good = rollup_cell.good + excluded.good, neutral = rollup_cell.neutral + excluded.neutral,
+    bad = rollup_cell.bad + excluded.bad, excl = rollup_cell.excl + excluded.excl, ${reviewSums('rollup_cell')}`,
   setCause: 'UPDATE events SET cause = ? WHERE rid = ?',
   caseByRid: `SELECT ${PRESS} FROM events WHERE rid = ?`,
   bumpOrg: 'UPDATE settings SET org_rev = org_rev + 1 WHERE id = 1',
@@ -261,7 +267,7 @@ export class ScoringStore {
       yield* this.reflag(pass, p, new PanelReplay(before, p.min, p.max, rules));
       this.scorer.forgetPanel(p.kioskId, p.panel);
     }
-    const { hours, days } = pass.rollupDeltas();
+    const { hours, days, cells } = pass.rollupDeltas();
     for (const d of hours) {
       yield* run(
         SQL.hour,
@@ -284,6 +290,13 @@ export class ScoringStore {
       yield* run(
         SQL.day,
         ...[d.office, d.day, d.kind, d.desk, d.employee, d.good, d.neutral, d.bad, d.excl],
+        ...REVIEW_FIELDS.map((f) => d[f]),
+      );
+    }
+    for (const d of cells) {
+      yield* run(
+        SQL.cell,
+        ...[d.office, d.month, d.weekday, d.localHour, d.kind, d.good, d.neutral, d.bad, d.excl],
         ...REVIEW_FIELDS.map((f) => d[f]),
       );
     }

@@ -12,6 +12,7 @@ import {
   previousPeriod,
   type Bucket,
 } from '../../../gateway/src/scoring/periods.js';
+import { addDays, wholeMonths } from '../../../gateway/src/scoring/calendar.js';
 
 const at = (iso: string) => Date.parse(iso);
 const H = 3_600_000;
@@ -274,6 +275,42 @@ describe('localIso', () => {
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe('wholeMonths (the breakdown reads whole local months from the month cells)', () => {
+  it('finds the months wholly inside a range of local days, and the days they span', () => {
+    expect(wholeMonths(20251201, 20261201)).toEqual({ fromMonth: 202512, toMonth: 202612, fromDay: 20251201, toDay: 20261201 });
+    expect(wholeMonths(20260115, 20260410)).toEqual({ fromMonth: 202602, toMonth: 202604, fromDay: 20260201, toDay: 20260401 });
+    expect(wholeMonths(20251215, 20260201)).toEqual({ fromMonth: 202601, toMonth: 202602, fromDay: 20260101, toDay: 20260201 });
+    expect(wholeMonths(20260101, 20260131)).toBeNull(); // January minus its last day
+    expect(wholeMonths(20260105, 20260220)).toBeNull();
+  });
+
+  it('counts exactly the months whose first and last days are in the range', () => {
+    const nextMonth = (m: number) => (m % 100 === 12 ? (Math.floor(m / 100) + 1) * 100 + 1 : m + 1);
+    const lastDay = (m: number) => addDays(nextMonth(m) * 100 + 1, -1);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 900 }), fc.integer({ min: 1, max: 500 }), (start, len) => {
+        const from = addDays(20240101, start);
+        const to = addDays(from, len);
+        const days: number[] = [];
+        for (let d = from; d < to; d = addDays(d, 1)) days.push(d);
+        const whole = [...new Set(days.map((d) => Math.floor(d / 100)))].filter(
+          (m) => days.includes(m * 100 + 1) && days.includes(lastDay(m)),
+        );
+        expect(wholeMonths(from, to)).toEqual(
+          whole.length === 0
+            ? null
+            : {
+                fromMonth: whole[0],
+                toMonth: nextMonth(whole.at(-1)!),
+                fromDay: whole[0]! * 100 + 1,
+                toDay: addDays(lastDay(whole.at(-1)!), 1),
+              },
+        );
+      }),
     );
   });
 });

@@ -94,6 +94,25 @@ async function recheck(store: SqlStore): Promise<void> {
   expect(rollup).toEqual(recount);
   const [days] = await q<{ n: number | null }>('SELECT sum(good) + sum(neutral) + sum(bad) + sum(excl) AS n FROM rollup_day');
   expect(days!.n ?? 0).toBe(timed.length);
+  // The month cells (office, local month, weekday, local hour, kind) equal the hour rows summed the same way.
+  const COUNTS = 'good, neutral, bad, excl, rev_bad, rev_neutral, ext_bad, ext_neutral, off_bad, off_neutral, prod_bad, prod_neutral';
+  const cellsOf = (rows: Row[]) =>
+    new Map(
+      rows
+        .map(
+          (r) => [[r.office_id, r.month, r.weekday, r.local_hour, r.kind].join('|'), COUNTS.split(', ').map((c) => Number(r[c]))] as const,
+        )
+        .filter(([, c]) => c.some((n) => n !== 0)),
+    );
+  const sums = COUNTS.split(', ')
+    .map((c) => `sum(${c}) AS ${c}`)
+    .join(', ');
+  expect(cellsOf(await q(`SELECT office_id, month, weekday, local_hour, kind, ${COUNTS} FROM rollup_cell`))).toEqual(
+    cellsOf(
+      await q(`SELECT office_id, day / 100 AS month, weekday, local_hour, kind, ${sums} FROM rollup_hour
+        GROUP BY office_id, day / 100, weekday, local_hour, kind`),
+    ),
+  );
 }
 
 /** Scoring behaviour every SQL store must have; `open` gives a fresh, migrated store. */
