@@ -34,8 +34,11 @@ export interface CountRow extends RawCounts {
   unattributed: boolean;
 }
 export interface DayRow extends CountRow {
+  /** The local day; summed rows (grain month or period): the first day of theirs with presses. */
   day: number;
 }
+/** How day rollups are summed when read: per day, per local month, or over the whole range. */
+export type DayGrain = 'day' | 'month' | 'period';
 export interface HourRow extends CountRow {
   hourStart: number;
   localHour: number;

@@ -17,7 +17,7 @@ import {
   type Score,
 } from '../../../shared/src/index.js';
 import type { CompanySettings, Office } from '../domain/organisation.js';
-import type { CountRow, DayRow, HourRow, PeriodCount, RawCounts, Subject } from '../domain/score.js';
+import type { CountRow, DayGrain, DayRow, HourRow, PeriodCount, RawCounts, Subject } from '../domain/score.js';
 import {
   addDays,
   calendarSpans,
@@ -226,7 +226,7 @@ function parseRange(q: ScoreQuery, zone: string | null): Range | InstantRange {
 
 /** A period to read and score: its spans (buckets), the counts it needs and whether its days (hours) with presses are read. */
 export type PeriodPlan = (
-  | { kind: 'calendar'; fromDay: number; toDay: number; spans: Span[] }
+  | { kind: 'calendar'; fromDay: number; toDay: number; spans: Span[]; grain: DayGrain }
   | { kind: 'instant'; from: number; to: number; zone: string; spans: Span[] }
 ) & {
   /** Visitor and sales counts of local days [fromDay, toDay) to read; null when they do not apply. */
@@ -269,11 +269,17 @@ export function planScores(info: SubjectInfo, q: ScoreQuery): ScorePlan {
     // An office's (an employee's) own rollup rows are its days (hours) with presses: no need to read them apart.
     const readPressed = info.subject.level !== 'office' && info.subject.level !== 'employee';
     if (r.kind === 'calendar') {
+      // The day rows summed by SQL into what the buckets need (a month's, the whole period's): a year by month
+      // is ~70 rows, not ~1 100. Per day for day and week buckets, and for an employee, whose rows are also
+      // their days with presses (an office's days are then read apart).
+      const perDay = bucket === 'day' || bucket === 'week' || info.subject.level === 'employee';
+      const grain: DayGrain = perDay ? 'day' : bucket === 'month' ? 'month' : 'period';
       return {
         ...r,
         spans: calendarSpans(r.fromDay, r.toDay, bucket as CalendarBucket),
+        grain,
         counts: counts ? { fromDay: r.fromDay, toDay: r.toDay } : null,
-        readPressed,
+        readPressed: readPressed || grain !== 'day',
       };
     }
     const spans = bucketsBetween(r.from, r.to, r.zone, bucket);

@@ -3,15 +3,16 @@
  * days and hours with presses, visitor and sales counts (scoring/ turns them into scores and rankings).
  */
 import type { PanelKind } from '../../../shared/src/index.js';
-import type { CountRow, DayRow, EmployeeDays, HourRow, PeriodCount, RankRow, Subject } from '../domain/score.js';
+import type { CountRow, DayGrain, DayRow, EmployeeDays, HourRow, PeriodCount, RankRow, Subject } from '../domain/score.js';
 import { TIME_SOURCE } from '../domain/press.js';
 import { dayToUtc, wholeMonths } from '../scoring/calendar.js';
 import type { ReasonPress } from '../scoring/reasons.js';
 import type { CountUploads } from './count-uploads.js';
 import { all, inList, value, type Row, type SqlDriver } from './sql.js';
 
-const SUMS = `sum(good) AS good, sum(neutral) AS neutral, sum(bad) AS bad, sum(excl) AS excluded,
-  sum(rev_bad) AS "revBad", sum(rev_neutral) AS "revNeutral", sum(ext_bad) AS "extBad", sum(ext_neutral) AS "extNeutral",
+const COUNT_SUMS = 'sum(good) AS good, sum(neutral) AS neutral, sum(bad) AS bad, sum(excl) AS excluded';
+const REVIEW_SUMS = `sum(rev_bad) AS "revBad", sum(rev_neutral) AS "revNeutral", sum(ext_bad) AS "extBad", sum(ext_neutral) AS "extNeutral"`;
+const SUMS = `${COUNT_SUMS}, ${REVIEW_SUMS},
   sum(off_bad) AS "offBad", sum(off_neutral) AS "offNeutral", sum(prod_bad) AS "prodBad", sum(prod_neutral) AS "prodNeutral"`;
 const UNATTRIBUTED = `(kind = 'staff' AND employee_id = '') AS unattributed`;
 // Rollup rows whose presses all moved elsewhere (re-attribution, clock correction) remain at zero: not a group.
@@ -165,12 +166,18 @@ export abstract class SqlScoreReads {
     );
   }
 
-  async countsByDay(subject: Subject, fromDay: number, toDay: number): Promise<DayRow[]> {
+  async countsByDay(subject: Subject, fromDay: number, toDay: number, grain: DayGrain = 'day'): Promise<DayRow[]> {
     const w = subjectWhere(subject);
+    // Summed rows carry their first day: it lies in the month (the range) they sum.
+    const [day, group] = {
+      day: ['day', 'day'],
+      month: ['min(rollup_day.day)', 'rollup_day.day / 100'],
+      period: ['min(rollup_day.day)', null],
+    }[grain];
     const rows = await this.driver.query(() =>
       all(
-        `SELECT day, kind, ${UNATTRIBUTED}, ${SUMS} FROM rollup_day WHERE ${w.sql} AND day >= ? AND day < ?
-      GROUP BY day, kind, unattributed ${NON_EMPTY}`,
+        `SELECT ${day} AS day, kind, ${UNATTRIBUTED}, ${SUMS} FROM rollup_day WHERE ${w.sql} AND day >= ? AND day < ?
+      GROUP BY ${group ? `${group}, ` : ''}kind, unattributed ${NON_EMPTY}`,
         ...w.args,
         fromDay,
         toDay,
@@ -252,7 +259,14 @@ export abstract class SqlScoreReads {
     fromDay: number,
     toDay: number,
     officeIds?: readonly string[],
+    review = true,
   ): Promise<RankRow[]> {
+    // Only the sums the index needs: summing is most of a ranking's cost (a month of 3 000 employees is
+    // ~47 000 day rows), and a ranking shows no cause figures.
+    const sums = review ? `${COUNT_SUMS}, ${REVIEW_SUMS}` : COUNT_SUMS;
+    const outer = review
+      ? 'r.good, r.neutral, r.bad, r.excluded, r."revBad", r."revNeutral", r."extBad", r."extNeutral"'
+      : 'r.good, r.neutral, r.bad, r.excluded';
     // Offices given: only their rows of the day rollups (the primary key's prefix) — except an employee's,
     // which count wherever they pressed: those who belong to the offices or pressed there, with all their rows.
     // `kind || ''` keeps SQLite's planner off rollup_day_by_day (the whole period's rows, ~3 s for a year at
@@ -269,21 +283,20 @@ export abstract class SqlScoreReads {
     const [sql, args] =
       level === 'desk'
         ? [
-            `SELECT desk_id AS id, min(office_id) AS "officeId", ${SUMS} FROM rollup_day
+            `SELECT desk_id AS id, min(office_id) AS "officeId", ${sums} FROM rollup_day
          WHERE ${kindIs} AND day >= ? AND day < ? AND desk_id <> '' AND ${offices.sql} GROUP BY desk_id ${NON_EMPTY}`,
             offices.args,
           ]
         : level === 'employee'
           ? [
-              `SELECT r.id, coalesce(e.office_id, r."anyOffice") AS "officeId", r.good, r.neutral, r.bad, r.excluded,
-         r."revBad", r."revNeutral", r."extBad", r."extNeutral", r."offBad", r."offNeutral", r."prodBad", r."prodNeutral"
-         FROM (SELECT employee_id AS id, min(office_id) AS "anyOffice", ${SUMS} FROM rollup_day
+              `SELECT r.id, coalesce(e.office_id, r."anyOffice") AS "officeId", ${outer}
+         FROM (SELECT employee_id AS id, min(office_id) AS "anyOffice", ${sums} FROM rollup_day
          WHERE ${kindIs} AND day >= ? AND day < ? AND employee_id <> '' AND ${employees.sql} GROUP BY employee_id ${NON_EMPTY}) r
          LEFT JOIN employees e ON e.id = r.id`,
               employees.args,
             ]
           : [
-              `SELECT office_id AS id, office_id AS "officeId", ${SUMS} FROM rollup_day
+              `SELECT office_id AS id, office_id AS "officeId", ${sums} FROM rollup_day
          WHERE ${kindIs} AND day >= ? AND day < ? AND ${offices.sql} GROUP BY office_id ${NON_EMPTY}`,
               offices.args,
             ];

@@ -52,7 +52,7 @@ export async function subjectScores(store: OrgStore, info: SubjectInfo, query: S
 async function readPeriod(store: OrgStore, info: SubjectInfo, p: PeriodPlan): Promise<PeriodData> {
   const rows =
     p.kind === 'calendar'
-      ? await store.countsByDay(info.subject, p.fromDay, p.toDay)
+      ? await store.countsByDay(info.subject, p.fromDay, p.toDay, p.grain)
       : await store.countsByHour(info.subject, p.from, p.to);
   if (!p.counts) return { rows };
   const pressed = async (): Promise<ActiveUnit[] | undefined> => {
@@ -113,7 +113,7 @@ async function rankingOnce(store: OrgStore, r: RankingRequest, scope: RankScope)
   const offices = await store.listOrg('office', undefined, 1_000_000);
   // A scope of offices is read as such (a region's offices are found from the office rows: read them all).
   const only = r.level === 'region' ? undefined : scope.offices;
-  const rows = await store.rankCounts(r.level === 'region' ? 'office' : r.level, r.kind, r.from, r.to, only);
+  const rows = await store.rankCounts(r.level === 'region' ? 'office' : r.level, r.kind, r.from, r.to, only, r.index === 'inkQualified');
   const candidates = rankCandidates(r.level, rows, offices, settings.k, scope);
   const asks = candidates.flatMap((c) => (c.visitorsOf ? [c.visitorsOf] : []));
   const zones = new Map(offices.map((o) => [o.id, o.timeZone]));

@@ -8,7 +8,7 @@ import type { HealthTrack } from '../domain/kiosk-health.js';
 import type { Assignment, CompanySettings, OrgEntity, OrgKind, PanelBinding, QueueEvent } from '../domain/organisation.js';
 import type { AlertStore } from './alerts.js';
 import type { CaseStore } from './cases.js';
-import type { DayCounts, DayRow, EmployeeDays, HourRow, PeriodCount, RankRow, Subject } from '../domain/score.js';
+import type { DayCounts, DayGrain, DayRow, EmployeeDays, HourRow, PeriodCount, RankRow, Subject } from '../domain/score.js';
 import type { LiveReads } from './live-reads.js';
 import type { SessionStore } from './sessions.js';
 import type { ArmedPanel, DutySnapshot } from './duty.js';
@@ -227,8 +227,8 @@ export interface OrgStore {
     toDay: number,
   ): Promise<Array<{ id: string; officeId: string; day: number; served: number }>>;
 
-  /** Rollups by local day, days in [fromDay, toDay). */
-  countsByDay(subject: Subject, fromDay: number, toDay: number): Promise<DayRow[]>;
+  /** Rollups by local day (or summed per local month, or over the range: `grain`), days in [fromDay, toDay). */
+  countsByDay(subject: Subject, fromDay: number, toDay: number, grain?: DayGrain): Promise<DayRow[]>;
   /** Rollups by local hour, hour starts in [from, to). */
   countsByHour(subject: Subject, from: number, to: number): Promise<HourRow[]>;
   /**
@@ -239,7 +239,8 @@ export interface OrgStore {
   /**
    * Counted presses per employee, desk or office over local days [fromDay, toDay) for one panel kind; with
    * `officeIds`, only the desks and offices among them and the employees who belong to them or pressed there
-   * (each with all their presses, as without the filter).
+   * (each with all their presses, as without the filter). `review` false: without the review counts (an
+   * index other than inkQualified); the cause counts (office, product) are never read.
    */
   rankCounts(
     level: 'employee' | 'office' | 'desk',
@@ -247,6 +248,7 @@ export interface OrgStore {
     fromDay: number,
     toDay: number,
     officeIds?: readonly string[],
+    review?: boolean,
   ): Promise<RankRow[]>;
   /** Presses of these offices whose time could not be corrected (no synced event of their boot yet). */
   timeUncertain(officeIds: readonly string[]): Promise<number>;

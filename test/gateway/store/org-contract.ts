@@ -9,7 +9,8 @@ import { dayNumber } from '../../../gateway/src/scoring/calendar.js';
 import type { Store } from '../../../gateway/src/store/store.js';
 
 /** Rank rows carry the review columns (issue 13); none of these presses was classified. */
-const NOT_REVIEWED = { revBad: 0, revNeutral: 0, extBad: 0, extNeutral: 0, offBad: 0, offNeutral: 0, prodBad: 0, prodNeutral: 0 };
+/** A ranking's review counts (rankCounts reads no cause counts: a ranking shows none). */
+const NOT_REVIEWED = { revBad: 0, revNeutral: 0, extBad: 0, extNeutral: 0 };
 
 const ZONE = 'Asia/Vladivostok'; // UTC+10, no DST: local day = UTC day + 10 h
 const at = (iso: string) => Date.parse(iso);
@@ -132,6 +133,10 @@ export function describeOrgStore(name: string, open: () => Promise<Store>): void
       ]);
       expect(await store.rankCounts('office', 'staff', day, day + 1)).toEqual([
         { id: 'b-office', officeId: 'b-office', good: 2, neutral: 0, bad: 1, excluded: 1, ...NOT_REVIEWED },
+      ]);
+      // Without the review counts (a ranking by another index than inkQualified).
+      expect(await store.rankCounts('employee', 'staff', day, day + 1, undefined, false)).toEqual([
+        { id: 'elena', officeId: 'b-office', good: 2, neutral: 0, bad: 1, excluded: 1 },
       ]);
       // Within offices (the office page): the same rows for its own, none for another.
       for (const level of ['employee', 'desk', 'office'] as const) {
