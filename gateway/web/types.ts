@@ -60,6 +60,8 @@ export interface Office {
   timeZone: string;
   regionId: string | null;
   k: number | null;
+  /** Whose reference values its scores are compared with (bank, retail, clinic, …); null: the company's. */
+  businessType?: string | null;
 }
 export interface Region {
   id: string;

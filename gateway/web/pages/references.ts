@@ -12,6 +12,7 @@ import { field, input, notice, onSubmit, select } from '../components/form.js';
 import { table } from '../components/table.js';
 import type { PageContext } from '../context.js';
 import { fmtDateTime, t } from '../i18n.js';
+import type { Office } from '../types.js';
 
 type RefKind = 'staff' | 'office' | 'loyalty';
 type RefIndex = 'ink' | 'iel' | 'csat' | 'coverage';
@@ -24,14 +25,6 @@ interface ReferenceVersion {
   note: string | null;
   createdBy: string;
   createdAt: string;
-}
-interface Office {
-  id: string;
-  name: string;
-  timeZone: string;
-  regionId: string | null;
-  k: number | null;
-  businessType?: string | null;
 }
 
 /** The indices a reference may hold, per panel kind, and how the console names and formats each. */
