@@ -18,7 +18,7 @@ import { DEFAULT_MISUSE_RULES, emptyHistory, flagPress, type PanelHistory } from
 import { Prng } from '../scripts/fleet/prng.js';
 import { ROOT } from '../scripts/lib/processes.js';
 import { seedOrg, week, type Kiosk } from './scores.js';
-import { ROLLUP_CELL_FILL } from '../gateway/src/store/migrations.js';
+import { ROLLUP_CELL_FILL, ROLLUP_MONTH_FILL } from '../gateway/src/store/migrations.js';
 
 const DAY = 86_400_000;
 const KIND: Record<string, string> = { desk: 'staff', office: 'office', loyalty: 'loyalty' };
@@ -181,7 +181,8 @@ export async function seedPressDb(file: string, o: SeedOptions): Promise<Seeded>
        SELECT kiosk_id, boot_id, uptime_ms, at FROM events WHERE kiosk_id = ? ORDER BY uptime_ms LIMIT 1`,
     );
     for (const k of fleet) anchor.run(k.id);
-    // The month cells, from the hour rows, as ingest keeps them.
+    // The month rows and cells, from the day and hour rows, as ingest keeps them.
+    db.exec(ROLLUP_MONTH_FILL);
     db.exec(ROLLUP_CELL_FILL);
   })();
   db.pragma('synchronous = FULL');

@@ -75,7 +75,7 @@ function summary(r: CopyResult, seconds: number): string[] {
         `  ${t.table.padEnd(width)} ${String(t.rows).padStart(10)}` +
         (t.nulReplaced ? `  (${t.nulReplaced} values held NUL characters, which PostgreSQL text cannot: replaced by U+FFFD)` : ''),
     ),
-    `verified: ${r.checks.length} checks equal (row counts of ${r.tables.length} tables; sums of rollup_day, rollup_hour, rollup_cell and kiosk counters)`,
+    `verified: ${r.checks.length} checks equal (row counts of ${r.tables.length} tables; sums of rollup_day, rollup_hour, rollup_month, rollup_cell and kiosk counters)`,
     `identity sequences continue at ${r.sequences.map((s) => `${s.column} ${s.next}`).join(', ')}`,
     `copied ${rows} rows in ${seconds.toFixed(2)} s (${Math.round(rows / Math.max(seconds, 0.001))} rows/s)`,
   ];

@@ -50,6 +50,7 @@ export const TABLES: readonly TableSpec[] = [
   { name: 'boot_anchors', order: 'kiosk_id, boot_id' },
   { name: 'rollup_hour', order: 'office_id, hour_start, kind, desk_id, employee_id' },
   { name: 'rollup_day', order: 'office_id, day, kind, desk_id, employee_id' },
+  { name: 'rollup_month', order: 'office_id, month, kind, desk_id, employee_id' },
   { name: 'rollup_cell', order: 'office_id, month, weekday, local_hour, kind' },
   { name: 'alert_events', order: 'id', identity: 'id' },
   { name: 'alert_rules', order: 'id' },
@@ -86,6 +87,7 @@ const ROLLUP_COUNTS = [
 export const SUMS: ReadonlyArray<{ table: string; columns: readonly string[] }> = [
   { table: 'rollup_day', columns: ROLLUP_COUNTS },
   { table: 'rollup_hour', columns: ROLLUP_COUNTS },
+  { table: 'rollup_month', columns: ROLLUP_COUNTS },
   { table: 'rollup_cell', columns: ROLLUP_COUNTS },
   { table: 'kiosks', columns: ['received', 'duplicates', 'rejected'] },
 ];

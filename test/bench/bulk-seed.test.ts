@@ -18,6 +18,7 @@ const PER_KIOSK = 4000;
 const TABLES = {
   rollup_hour: 'SELECT * FROM rollup_hour ORDER BY office_id, hour_start, kind, desk_id, employee_id',
   rollup_day: 'SELECT * FROM rollup_day ORDER BY office_id, day, kind, desk_id, employee_id',
+  rollup_month: 'SELECT * FROM rollup_month ORDER BY office_id, month, kind, desk_id, employee_id',
   rollup_cell: 'SELECT * FROM rollup_cell ORDER BY office_id, month, weekday, local_hour, kind',
   events:
     'SELECT id, kiosk_id, seq, panel, button, at, office_id, desk_id, employee_id, kind, t, time_source, excl FROM events ORDER BY id',

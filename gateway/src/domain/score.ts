@@ -34,7 +34,7 @@ export interface CountRow extends RawCounts {
   unattributed: boolean;
 }
 export interface DayRow extends CountRow {
-  /** The local day; summed rows (grain month or period): the first day of theirs with presses. */
+  /** The local day; summed rows (grain month or period): a day of the month (the range) they sum. */
   day: number;
 }
 /** How day rollups are summed when read: per day, per local month, or over the whole range. */

@@ -70,16 +70,54 @@ function computeStartOfDay(day: number, zone: string): number {
   return start;
 }
 
+/** The month after a yyyymm month. */
+const nextMonth = (m: number): number => (m % 100 === 12 ? (Math.floor(m / 100) + 1) * 100 + 1 : m + 1);
+
 /**
  * The whole local months (yyyymm, [fromMonth, toMonth)) inside local days [from, to), with the days they
  * span ([fromDay, toDay)); null when no month lies wholly inside.
  */
 export function wholeMonths(from: number, to: number): { fromMonth: number; toMonth: number; fromDay: number; toDay: number } | null {
   const monthOf = (day: number) => Math.floor(day / 100);
-  const next = (m: number) => (m % 100 === 12 ? (Math.floor(m / 100) + 1) * 100 + 1 : m + 1);
-  const fromMonth = from % 100 === 1 ? monthOf(from) : next(monthOf(from));
+  const fromMonth = from % 100 === 1 ? monthOf(from) : nextMonth(monthOf(from));
   const toMonth = monthOf(to);
   return fromMonth < toMonth ? { fromMonth, toMonth, fromDay: fromMonth * 100 + 1, toDay: toMonth * 100 + 1 } : null;
+}
+
+/** One part of a range read from the rollups: local months (yyyymm) or local days, added (1) or taken away (-1). */
+export interface MonthPart {
+  grain: 'month' | 'day';
+  from: number;
+  to: number;
+  sign: 1 | -1;
+}
+
+/**
+ * Local days [from, to) as months and days whose signed sum is exactly those days, with the fewest days:
+ * whole months as months; a month more than half inside as that month less the days of it outside
+ * ("this month" up to today is its month less the days still to come, which have no presses).
+ */
+export function monthParts(from: number, to: number): MonthPart[] {
+  const parts: MonthPart[] = [];
+  const add = (part: MonthPart) => {
+    // Months (days) in a row are one part: a year is one read of the month rows, not twelve.
+    const before = parts.find((p) => p.grain === part.grain && p.sign === part.sign && p.to === part.from);
+    if (before) before.to = part.to;
+    else parts.push(part);
+  };
+  for (let a = from; a < to; ) {
+    const month = Math.floor(a / 100);
+    const [start, next] = [month * 100 + 1, nextMonth(month) * 100 + 1];
+    const b = Math.min(to, next);
+    const inside = daysBetween(a, b);
+    if (daysBetween(start, next) - inside < inside) {
+      add({ grain: 'month', from: month, to: nextMonth(month), sign: 1 });
+      if (start < a) parts.push({ grain: 'day', from: start, to: a, sign: -1 });
+      if (b < next) parts.push({ grain: 'day', from: b, to: next, sign: -1 });
+    } else add({ grain: 'day', from: a, to: b, sign: 1 });
+    a = b;
+  }
+  return parts;
 }
 
 export type CalendarBucket = 'none' | 'day' | 'week' | 'month';

@@ -8,7 +8,7 @@
  */
 import type { Event, PanelKind } from '../../../shared/src/index.js';
 import { NOT_STAFF, type Cause } from '../domain/case.js';
-import { TIME_SOURCE, type BootAnchor, type ScoredPress } from '../domain/press.js';
+import { isCounted, TIME_SOURCE, type BootAnchor, type ScoredPress } from '../domain/press.js';
 import { correctedAt } from './clock-correction.js';
 import type { HourKey } from './hour-buckets.js';
 import type { NewScoring, Scorer } from './scorer.js';
@@ -51,6 +51,10 @@ export interface HourDelta extends RollupDelta {
 export interface DayDelta extends RollupDelta {
   day: number;
 }
+export interface MonthDelta extends RollupDelta {
+  /** The local month, yyyymm. */
+  month: number;
+}
 /** What to add to one rollup_cell row: an office's local (weekday, hour) over a local month (yyyymm). */
 export interface CellDelta extends RollupCounts {
   office: string;
@@ -92,6 +96,8 @@ const sortedByKey = <D>(m: Map<string, D>) => [...m.entries()].sort(([a], [b]) =
 export class Pass {
   /** Touched stored presses, their current state (their stored contribution was taken back when first touched). */
   private readonly presses = new Map<number, ScoredPress>();
+  /** Of those, the ones that counted when first touched (the others may start counting: late cases). */
+  private readonly countedBefore = new Set<number>();
   /** Rollup changes per (office, hour, kind, desk, employee). */
   private readonly hours = new Map<string, HourDelta>();
   private last: HourDelta | undefined;
@@ -129,7 +135,16 @@ export class Pass {
     if (known) return known;
     this.add(press, -1);
     this.presses.set(press.rid, press);
+    if (isCounted(press)) this.countedBefore.add(press.rid);
     return press;
+  }
+
+  /**
+   * Stored presses this pass made count (a clock correction gave them a time, a re-flag lifted their misuse
+   * flag): those of them that are cases became cases after their ingest (store/negative-feed.ts feeds them).
+   */
+  startedCounting(): number[] {
+    return [...this.presses.values()].filter((p) => !this.countedBefore.has(p.rid) && isCounted(p)).map((p) => p.rid);
   }
 
   /** The panel of `press` must be re-flagged from `t` on. */
@@ -189,10 +204,11 @@ export class Pass {
    * The end of the pass: the tracked presses' current contribution counts. The rollup rows to change, by
    * how much, in key order, those that do not change left out: hours first, then days (sums of the hours).
    */
-  rollupDeltas(): { hours: HourDelta[]; days: DayDelta[]; cells: CellDelta[] } {
+  rollupDeltas(): { hours: HourDelta[]; days: DayDelta[]; months: MonthDelta[]; cells: CellDelta[] } {
     for (const press of this.presses.values()) this.add(press, 1);
     const hours: HourDelta[] = [];
     const days = new Map<string, DayDelta>();
+    const months = new Map<string, MonthDelta>();
     const cells = new Map<string, CellDelta>();
     for (const d of sortedByKey(this.hours)) {
       if (isZero(d)) continue;
@@ -207,13 +223,20 @@ export class Pass {
       );
       const month = Math.floor(day / 100);
       addCounts(
+        months,
+        `${office}\u0000${month}\u0000${kind}\u0000${desk}\u0000${employee}`,
+        () => ({ office, month, kind, desk, employee, ...noCounts() }),
+        d,
+      );
+      addCounts(
         cells,
         `${office}\u0000${month}\u0000${weekday}\u0000${localHour}\u0000${kind}`,
         () => ({ office, month, weekday, localHour, kind, ...noCounts() }),
         d,
       );
     }
-    return { hours, days: sortedByKey(days).filter((d) => !isZero(d)), cells: sortedByKey(cells).filter((d) => !isZero(d)) };
+    const nonZero = <D extends RollupCounts>(m: Map<string, D>) => sortedByKey(m).filter((d) => !isZero(d));
+    return { hours, days: nonZero(days), months: nonZero(months), cells: nonZero(cells) };
   }
 
   /** Adds (sign 1) or takes back (-1) one press's contribution to the rollups. */

@@ -4,7 +4,7 @@
  * files (test/gateway/store/schema-parity.test.ts compares the two migrated schemas).
  * Ids are `COLLATE "C"` so pagination (`id > ?`) orders as on SQLite, whatever the database's locale.
  */
-import { ROLLUP_CELL_FILL, SETTINGS_DEFAULTS as D } from './migrations.js';
+import { ROLLUP_CELL_FILL, ROLLUP_MONTH_FILL, rollupMonth, SETTINGS_DEFAULTS as D } from './migrations.js';
 
 export const PG_MIGRATIONS: readonly string[] = [
   /* 1: the SQLite schema as of its migration 3 */ `
@@ -327,5 +327,16 @@ export const PG_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (office_id, month, weekday, local_hour, kind)
   );
   ${ROLLUP_CELL_FILL}
+  `,
+  /* 19 (issue 13, rankings at 10 M presses): rollup_month, the day rows summed per local month — see SQLite's 21 */ `
+  ${rollupMonth('')}
+  CREATE INDEX rollup_month_by_month ON rollup_month (kind, month, employee_id, office_id, desk_id) INCLUDE (good, neutral, bad, excl, rev_bad, rev_neutral, ext_bad, ext_neutral, off_bad, off_neutral, prod_bad, prod_neutral);
+  ${ROLLUP_MONTH_FILL}
+  ANALYZE rollup_month;
+  `,
+  /* 20 (issue 13, cases that become cases later): where feeding the CRM the neutral presses that became
+     cases when neutralCountsAsDissatisfied was switched on has got to (the last rid fed; NULL: nothing to
+     feed), so a gateway stopped half-way carries on at its next start (store/negative-feed.ts) */ `
+  ALTER TABLE settings ADD COLUMN crm_neutral_after BIGINT;
   `,
 ];

@@ -5,7 +5,7 @@
 import type { PanelKind } from '../../../shared/src/index.js';
 import type { CountRow, DayGrain, DayRow, EmployeeDays, HourRow, PeriodCount, RankRow, Subject } from '../domain/score.js';
 import { TIME_SOURCE } from '../domain/press.js';
-import { dayToUtc, wholeMonths } from '../scoring/calendar.js';
+import { dayToUtc, monthParts, wholeMonths } from '../scoring/calendar.js';
 import type { ReasonPress } from '../scoring/reasons.js';
 import type { CountUploads } from './count-uploads.js';
 import { all, inList, value, type Row, type SqlDriver } from './sql.js';
@@ -20,6 +20,17 @@ const NON_EMPTY = 'HAVING sum(good) + sum(neutral) + sum(bad) + sum(excl) > 0';
 const NON_EMPTY_ROW = 'good + neutral + bad + excl > 0';
 const DAY_MS = 86_400_000;
 const countsTable = (table: 'visitors' | 'sales') => (table === 'sales' ? 'sales' : 'visitors');
+
+/** A rollup table's rows over [from, to) of its time column: local days (yyyymmdd) or local months (yyyymm). */
+interface RollupRange {
+  table: 'rollup_day' | 'rollup_month';
+  at: 'day' | 'month';
+  from: number;
+  to: number;
+}
+
+/** A rank row's sums: the counts, then the review counts (inkQualified only). */
+const RANK_SUMS = ['good', 'neutral', 'bad', 'excluded', 'revBad', 'revNeutral', 'extBad', 'extNeutral'] as const;
 
 function subjectWhere(s: Subject): { sql: string; args: unknown[] } {
   switch (s.level) {
@@ -38,6 +49,57 @@ function subjectWhere(s: Subject): { sql: string; args: unknown[] } {
 
 // SQLite gives the unattributed flag as 0/1, PostgreSQL as a boolean.
 const toCounts = <R extends CountRow>(r: Row): R => ({ ...r, unattributed: Boolean(r.unattributed) }) as unknown as R;
+
+/** A ranking's sums over one part of its period (rollup_day's days or rollup_month's months). */
+function rankPartSql(
+  level: 'employee' | 'office' | 'desk',
+  kind: PanelKind,
+  { table, at, from, to }: RollupRange,
+  officeIds: readonly string[] | undefined,
+  review: boolean,
+): { sql: string; args: unknown[] } {
+  // Only the sums the index needs: summing is most of a ranking's cost, and a ranking shows no cause figures.
+  const sums = review ? `${COUNT_SUMS}, ${REVIEW_SUMS}` : COUNT_SUMS;
+  const outer = review
+    ? 'r.good, r.neutral, r.bad, r.excluded, r."revBad", r."revNeutral", r."extBad", r."extNeutral"'
+    : 'r.good, r.neutral, r.bad, r.excluded';
+  // Offices given: only their rows (the primary key's prefix) — except an employee's, which count wherever
+  // they pressed: those who belong to the offices or pressed there, with all their rows. `kind || ''`
+  // keeps SQLite's planner off the by-day (by-month) index (the whole period's rows, ~3 s for a year of
+  // day rows at 10 M presses) and on the primary key or rollup_day_employee (a few ms). A month's rows of
+  // every employee are few enough to scan in rollup_month_by_month.
+  const offices = officeIds ? inList('office_id', officeIds) : { sql: '1 = 1', args: [] };
+  const kindIs = officeIds && (level !== 'employee' || table === 'rollup_day') ? `kind || '' = ?` : 'kind = ?';
+  const employees = officeIds
+    ? {
+        sql: `employee_id IN (SELECT id FROM employees WHERE ${offices.sql}
+         UNION SELECT employee_id FROM ${table} WHERE ${offices.sql} AND ${at} >= ? AND ${at} < ? AND employee_id <> '')`,
+        args: [...offices.args, ...offices.args, from, to],
+      }
+    : { sql: '1 = 1', args: [] };
+  const range = `${kindIs} AND ${at} >= ? AND ${at} < ?`;
+  const [sql, args] =
+    level === 'desk'
+      ? [
+          `SELECT desk_id AS id, min(office_id) AS "officeId", ${sums} FROM ${table}
+       WHERE ${range} AND desk_id <> '' AND ${offices.sql} GROUP BY desk_id ${NON_EMPTY}`,
+          offices.args,
+        ]
+      : level === 'employee'
+        ? [
+            `SELECT r.id, coalesce(e.office_id, r."anyOffice") AS "officeId", ${outer}
+       FROM (SELECT employee_id AS id, min(office_id) AS "anyOffice", ${sums} FROM ${table}
+       WHERE ${range} AND employee_id <> '' AND ${employees.sql} GROUP BY employee_id ${NON_EMPTY}) r
+       LEFT JOIN employees e ON e.id = r.id`,
+            employees.args,
+          ]
+        : [
+            `SELECT office_id AS id, office_id AS "officeId", ${sums} FROM ${table}
+       WHERE ${range} AND ${offices.sql} GROUP BY office_id ${NON_EMPTY}`,
+            offices.args,
+          ];
+  return { sql, args: [kind, from, to, ...args] };
+}
 
 export abstract class SqlScoreReads {
   abstract readonly driver: SqlDriver;
@@ -167,20 +229,36 @@ export abstract class SqlScoreReads {
   }
 
   async countsByDay(subject: Subject, fromDay: number, toDay: number, grain: DayGrain = 'day'): Promise<DayRow[]> {
+    // Summed for an office (a region, the company): whole local months from rollup_month (~200 rows for an
+    // office's year instead of ~4 000 day rows), the days around them from rollup_day.
+    const summed = grain !== 'day' && subject.level !== 'desk' && subject.level !== 'employee';
+    const whole = summed ? wholeMonths(fromDay, toDay) : null;
+    if (!whole) return this.dayCounts(subject, { table: 'rollup_day', at: 'day', from: fromDay, to: toDay }, grain);
+    const parts: RollupRange[] = [
+      { table: 'rollup_day', at: 'day', from: fromDay, to: whole.fromDay },
+      { table: 'rollup_month', at: 'month', from: whole.fromMonth, to: whole.toMonth },
+      { table: 'rollup_day', at: 'day', from: whole.toDay, to: toDay },
+    ];
+    const rows = await Promise.all(parts.filter((p) => p.from < p.to).map((p) => this.dayCounts(subject, p, grain)));
+    return rows.flat();
+  }
+
+  private async dayCounts(subject: Subject, { table, at, from, to }: RollupRange, grain: DayGrain): Promise<DayRow[]> {
     const w = subjectWhere(subject);
-    // Summed rows carry their first day: it lies in the month (the range) they sum.
+    // Summed rows carry a day of the month (the range) they sum: their first with presses, or a month's first.
+    const first = table === 'rollup_month' ? 'min(month) * 100 + 1' : 'min(day)';
     const [day, group] = {
       day: ['day', 'day'],
-      month: ['min(rollup_day.day)', 'rollup_day.day / 100'],
-      period: ['min(rollup_day.day)', null],
+      month: [first, table === 'rollup_month' ? 'month' : 'day / 100'],
+      period: [first, null],
     }[grain];
     const rows = await this.driver.query(() =>
       all(
-        `SELECT ${day} AS day, kind, ${UNATTRIBUTED}, ${SUMS} FROM rollup_day WHERE ${w.sql} AND day >= ? AND day < ?
+        `SELECT ${day} AS day, kind, ${UNATTRIBUTED}, ${SUMS} FROM ${table} WHERE ${w.sql} AND ${at} >= ? AND ${at} < ?
       GROUP BY ${group ? `${group}, ` : ''}kind, unattributed ${NON_EMPTY}`,
         ...w.args,
-        fromDay,
-        toDay,
+        from,
+        to,
       ),
     );
     return rows.map((r) => toCounts<DayRow>(r));
@@ -261,46 +339,31 @@ export abstract class SqlScoreReads {
     officeIds?: readonly string[],
     review = true,
   ): Promise<RankRow[]> {
-    // Only the sums the index needs: summing is most of a ranking's cost (a month of 3 000 employees is
-    // ~47 000 day rows), and a ranking shows no cause figures.
-    const sums = review ? `${COUNT_SUMS}, ${REVIEW_SUMS}` : COUNT_SUMS;
-    const outer = review
-      ? 'r.good, r.neutral, r.bad, r.excluded, r."revBad", r."revNeutral", r."extBad", r."extNeutral"'
-      : 'r.good, r.neutral, r.bad, r.excluded';
-    // Offices given: only their rows of the day rollups (the primary key's prefix) — except an employee's,
-    // which count wherever they pressed: those who belong to the offices or pressed there, with all their rows.
-    // `kind || ''` keeps SQLite's planner off rollup_day_by_day (the whole period's rows, ~3 s for a year at
-    // 10 M presses) and on the primary key or rollup_day_employee (a few ms).
-    const offices = officeIds ? inList('office_id', officeIds) : { sql: '1 = 1', args: [] };
-    const kindIs = officeIds ? `kind || '' = ?` : 'kind = ?';
-    const employees = officeIds
-      ? {
-          sql: `employee_id IN (SELECT id FROM employees WHERE ${offices.sql}
-           UNION SELECT employee_id FROM rollup_day WHERE ${offices.sql} AND day >= ? AND day < ? AND employee_id <> '')`,
-          args: [...offices.args, ...offices.args, fromDay, toDay],
-        }
-      : { sql: '1 = 1', args: [] };
-    const [sql, args] =
-      level === 'desk'
-        ? [
-            `SELECT desk_id AS id, min(office_id) AS "officeId", ${sums} FROM rollup_day
-         WHERE ${kindIs} AND day >= ? AND day < ? AND desk_id <> '' AND ${offices.sql} GROUP BY desk_id ${NON_EMPTY}`,
-            offices.args,
-          ]
-        : level === 'employee'
-          ? [
-              `SELECT r.id, coalesce(e.office_id, r."anyOffice") AS "officeId", ${outer}
-         FROM (SELECT employee_id AS id, min(office_id) AS "anyOffice", ${sums} FROM rollup_day
-         WHERE ${kindIs} AND day >= ? AND day < ? AND employee_id <> '' AND ${employees.sql} GROUP BY employee_id ${NON_EMPTY}) r
-         LEFT JOIN employees e ON e.id = r.id`,
-              employees.args,
-            ]
-          : [
-              `SELECT office_id AS id, office_id AS "officeId", ${sums} FROM rollup_day
-         WHERE ${kindIs} AND day >= ? AND day < ? AND ${offices.sql} GROUP BY office_id ${NON_EMPTY}`,
-              offices.args,
-            ];
-    return this.driver.query(() => all<RankRow>(sql, kind, fromDay, toDay, ...args));
+    // Months from rollup_month (a month of 3 000 employees: ~2 700 rows instead of ~45 000 day rows), days
+    // from rollup_day; a month mostly inside is its month less its days outside (calendar.ts monthParts).
+    const parts = monthParts(fromDay, toDay).map((p): RollupRange & { sign: 1 | -1 } =>
+      p.grain === 'month'
+        ? { table: 'rollup_month', at: 'month', from: p.from, to: p.to, sign: p.sign }
+        : { table: 'rollup_day', at: 'day', from: p.from, to: p.to, sign: p.sign },
+    );
+    const sums = parts.map((p) => rankPartSql(level, kind, p, officeIds, review));
+    if (sums.length === 1) return this.driver.query(() => all<RankRow>(sums[0]!.sql, ...sums[0]!.args));
+    // One statement, so one snapshot: the months and the days taken from them are read at the same moment.
+    const fields = review ? RANK_SUMS : RANK_SUMS.slice(0, 4);
+    // A part taken away only subtracts: its subjects are in the month it is taken from.
+    const signed = parts.map(
+      (p, i) =>
+        `SELECT id, ${p.sign === 1 ? '"officeId"' : 'CAST(NULL AS TEXT) AS "officeId"'},
+        ${fields.map((f) => `${p.sign === 1 ? '' : '-'}"${f}" AS "${f}"`).join(', ')} FROM (${sums[i]!.sql}) p${i}`,
+    );
+    return this.driver.query(() =>
+      all<RankRow>(
+        `SELECT id, min("officeId") AS "officeId", ${fields.map((f) => `sum("${f}") AS "${f}"`).join(', ')}
+        FROM (${signed.join(' UNION ALL ')}) parts GROUP BY id
+        HAVING sum(good) + sum(neutral) + sum(bad) + sum(excluded) > 0`,
+        ...sums.flatMap((x) => x.args),
+      ),
+    );
   }
 
   /** Counted bad presses with a reason and t in [from, to) of the subject (events_reason), with their office's zone. */

@@ -12,7 +12,7 @@ import {
   previousPeriod,
   type Bucket,
 } from '../../../gateway/src/scoring/periods.js';
-import { addDays, wholeMonths } from '../../../gateway/src/scoring/calendar.js';
+import { addDays, monthParts, wholeMonths } from '../../../gateway/src/scoring/calendar.js';
 
 const at = (iso: string) => Date.parse(iso);
 const H = 3_600_000;
@@ -310,6 +310,48 @@ describe('wholeMonths (the breakdown reads whole local months from the month cel
                 toDay: addDays(lastDay(whole.at(-1)!), 1),
               },
         );
+      }),
+    );
+  });
+});
+
+describe('monthParts (rankings read months from the month rows, days from the day rows)', () => {
+  it('reads whole months as months, a month mostly inside as the month less its other days, the rest as days', () => {
+    expect(monthParts(20251201, 20261201)).toEqual([{ grain: 'month', from: 202512, to: 202612, sign: 1 }]);
+    // Jan 15 – Apr 10: January is 17 of its 31 days (its month less 14), April 9 of 30 (days).
+    expect(monthParts(20260115, 20260410)).toEqual([
+      { grain: 'month', from: 202601, to: 202604, sign: 1 },
+      { grain: 'day', from: 20260101, to: 20260115, sign: -1 },
+      { grain: 'day', from: 20260401, to: 20260410, sign: 1 },
+    ]);
+    // This month up to the 20th: the month less the days to come.
+    expect(monthParts(20261201, 20261221)).toEqual([
+      { grain: 'month', from: 202612, to: 202701, sign: 1 },
+      { grain: 'day', from: 20261221, to: 20270101, sign: -1 },
+    ]);
+    // 30 days across two months, half of each: days.
+    expect(monthParts(20260517, 20260616)).toEqual([{ grain: 'day', from: 20260517, to: 20260616, sign: 1 }]);
+  });
+
+  it('sums (with signs) to exactly the days of the range, reading no more days than the range has', () => {
+    const nextMonth = (m: number) => (m % 100 === 12 ? (Math.floor(m / 100) + 1) * 100 + 1 : m + 1);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 900 }), fc.integer({ min: 1, max: 500 }), (start, len) => {
+        const from = addDays(20240101, start);
+        const to = addDays(from, len);
+        const count = new Map<number, number>();
+        let dayRows = 0;
+        for (const p of monthParts(from, to)) {
+          const [a, b] = p.grain === 'day' ? [p.from, p.to] : [p.from * 100 + 1, nextMonth(p.to - 1) * 100 + 1];
+          for (let d = a; d < b; d = addDays(d, 1)) {
+            count.set(d, (count.get(d) ?? 0) + p.sign);
+            if (p.grain === 'day') dayRows++;
+          }
+        }
+        const want = new Map<number, number>();
+        for (let d = from; d < to; d = addDays(d, 1)) want.set(d, 1);
+        expect(new Map([...count].filter(([, n]) => n !== 0))).toEqual(want);
+        expect(dayRows).toBeLessThanOrEqual(len);
       }),
     );
   });

@@ -152,6 +152,69 @@ export function describeOrgStore(name: string, open: () => Promise<Store>): void
       await store.close();
     });
 
+    it('sums whole months from the month rows and the days around them from the day rows', async () => {
+      const store = await open();
+      await seed(store);
+      await store.putAssignment({ id: 's1', deskId: 'd1', employeeId: 'elena', from: 0, to: null });
+      // Local noon (UTC+10) on 04-30, 05-01, 05-31, 06-01, 06-02; a door press mid-May.
+      await ingest(store, [
+        press(1, 'desk', 'good', '2026-04-30T02:00:00Z'),
+        press(2, 'desk', 'bad', '2026-05-01T02:00:00Z'),
+        press(3, 'door', 'good', '2026-05-15T02:00:00Z'),
+        press(4, 'desk', 'good', '2026-05-31T02:00:00Z'),
+        press(5, 'desk', 'neutral', '2026-06-01T02:00:00Z'),
+        press(6, 'desk', 'good', '2026-06-02T02:00:00Z'),
+      ]);
+      const [apr30, may1, jun1, jun2] = [dayNumber(2026, 4, 30), dayNumber(2026, 5, 1), dayNumber(2026, 6, 1), dayNumber(2026, 6, 2)];
+      const counts = (good: number, neutral: number, bad: number) => ({ good, neutral, bad, excluded: 0, ...NOT_REVIEWED });
+      // Ranges with a whole month (May) and a day either side, with only the days around, with none; May
+      // less its first day (read as the month less that day), and less its first and last (nobody left).
+      const [may2, may31] = [dayNumber(2026, 5, 2), dayNumber(2026, 5, 31)];
+      const ranges: Array<[number, number, ReturnType<typeof counts> | null]> = [
+        [apr30, jun2, counts(2, 1, 1)],
+        [may1, jun1, counts(1, 0, 1)],
+        [apr30, jun1, counts(2, 0, 1)],
+        [may1, jun2, counts(1, 1, 1)],
+        [apr30, may1, counts(1, 0, 0)],
+        [may2, jun1, counts(1, 0, 0)],
+        [may2, may31, null],
+      ];
+      for (const [from, to, want] of ranges) {
+        const one = (id: string) => (want ? [{ id, officeId: 'b-office', ...want }] : []);
+        expect(await store.rankCounts('employee', 'staff', from, to), `${from}–${to}`).toEqual(one('elena'));
+        expect(await store.rankCounts('desk', 'staff', from, to, ['b-office'])).toEqual(one('d1'));
+        expect(await store.rankCounts('office', 'staff', from, to)).toEqual(one('b-office'));
+        expect(await store.rankCounts('employee', 'staff', from, to, ['b-office'])).toEqual(one('elena'));
+        expect(await store.rankCounts('employee', 'staff', from, to, ['a-office'])).toEqual([]);
+      }
+      // An office's counts by month: a summed row per month and kind, carrying a day of its month.
+      const office = { level: 'office', id: 'b-office' } as const;
+      const rows = (r: Awaited<ReturnType<Store['countsByDay']>>) =>
+        r
+          .map((x) => [Math.floor(x.day / 100), x.kind, x.good, x.neutral, x.bad])
+          .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+      expect(rows(await store.countsByDay(office, apr30, jun2, 'month'))).toEqual([
+        [202604, 'staff', 1, 0, 0],
+        [202605, 'office', 1, 0, 0],
+        [202605, 'staff', 1, 0, 1],
+        [202606, 'staff', 0, 1, 0],
+      ]);
+      // Over the whole range: the parts' rows add up to the period's counts, each dated within it.
+      const period = await store.countsByDay(office, apr30, jun2, 'period');
+      expect(period.every((r) => r.day >= apr30 && r.day < jun2)).toBe(true);
+      const staff = period.filter((r) => r.kind === 'staff');
+      expect([
+        staff.reduce((n, r) => n + r.good, 0),
+        staff.reduce((n, r) => n + r.neutral, 0),
+        staff.reduce((n, r) => n + r.bad, 0),
+      ]).toEqual([2, 1, 1]);
+      expect(rows(await store.countsByDay({ level: 'region', id: 'east' }, may1, jun1, 'period'))).toEqual([
+        [202605, 'office', 1, 0, 0],
+        [202605, 'staff', 1, 0, 1],
+      ]);
+      await store.close();
+    });
+
     it('registers a kiosk and its panel bindings in one transaction: a binding that fails leaves no kiosk', async () => {
       const store = await open();
       await seed(store);

@@ -113,6 +113,21 @@ async function recheck(store: SqlStore): Promise<void> {
         GROUP BY office_id, day / 100, weekday, local_hour, kind`),
     ),
   );
+  // The month rows (office, local month, kind, desk, employee) equal the day rows summed by month.
+  const monthsOf = (rows: Row[]) =>
+    new Map(
+      rows
+        .map(
+          (r) => [[r.office_id, r.month, r.kind, r.desk_id, r.employee_id].join('|'), COUNTS.split(', ').map((c) => Number(r[c]))] as const,
+        )
+        .filter(([, c]) => c.some((n) => n !== 0)),
+    );
+  expect(monthsOf(await q(`SELECT office_id, month, kind, desk_id, employee_id, ${COUNTS} FROM rollup_month`))).toEqual(
+    monthsOf(
+      await q(`SELECT office_id, day / 100 AS month, kind, desk_id, employee_id, ${sums} FROM rollup_day
+        GROUP BY office_id, day / 100, kind, desk_id, employee_id`),
+    ),
+  );
 }
 
 /** Scoring behaviour every SQL store must have; `open` gives a fresh, migrated store. */
