@@ -97,6 +97,8 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     : undefined;
   try {
     await store.migrate();
+    // A gateway stopped while feeding the CRM the neutral presses that became cases carries on.
+    await store.feedNeutralCases();
     const generated = await bootstrapAdminKey(store, config.adminToken);
     if (generated) printAdminKeyOnce(generated);
     // On PostgreSQL other gateways may ingest some kiosks' statuses: reread the fleet every minute.

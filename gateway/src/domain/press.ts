@@ -44,3 +44,11 @@ export interface ScoredPress {
   /** A reviewer's classification of the press as a case (domain/case.ts); null or absent while pending. */
   cause?: Cause | null;
 }
+
+/**
+ * A stored press that counts: scored at an office, with a time that is not uncertain, not excluded. Such a
+ * press is a case when its button is (domain/case.ts isCaseButton); store/negative-feed.ts asks the same in SQL.
+ */
+export function isCounted(p: Pick<ScoredPress, 'officeId' | 't' | 'timeSource' | 'excl'>): boolean {
+  return p.officeId !== null && p.t !== null && (p.timeSource ?? 0) < TIME_SOURCE.uncertain && p.excl === 0;
+}

@@ -8,9 +8,11 @@ const FAULT = process.env.LB_TEST_ONLY_FAULT;
 /**
  * The places a test may crash the gateway at, or hold it up: `slow-commit-after-crm-feed` keeps ingest's
  * PostgreSQL transaction open a while after it wrote its crm_feed rows (test/e2e/crm-export-scale-out.test.ts:
- * the window in which another gateway's later rows could become visible first, were the seqs not ordered).
+ * the window in which another gateway's later rows could become visible first, were the seqs not ordered);
+ * `kill-while-feeding-neutrals` dies after the first chunk of neutral presses fed to the CRM has committed
+ * (test/e2e/neutral-cases-crash.test.ts).
  */
-export type FaultPoint = 'kill-after-ingest-commit' | 'slow-commit-after-crm-feed';
+export type FaultPoint = 'kill-after-ingest-commit' | 'slow-commit-after-crm-feed' | 'kill-while-feeding-neutrals';
 
 /** SIGKILLs this process at `point` when LB_TEST_ONLY_FAULT names it: as abrupt as a power cut, no handler runs. */
 export function testOnlyFault(point: FaultPoint): void {

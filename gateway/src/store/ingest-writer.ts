@@ -8,7 +8,7 @@ import { track, type HealthTrack } from '../domain/kiosk-health.js';
 import { testOnlyFault } from '../lib/test-fault.js';
 import type { Pass } from '../scoring/pass.js';
 import { MISS, type NewScoring } from '../scoring/scorer.js';
-import { feedNegatives } from './negative-feed.js';
+import { feedLateCases, feedNegatives } from './negative-feed.js';
 import type { ScoringStore } from './scoring-store.js';
 import { all, get, inList, insertMany, insertRowSql, run, type Q, type SqlDriver } from './sql.js';
 import type { ReasonEvent } from '../../../shared/src/index.js';
@@ -327,12 +327,15 @@ export function ingestWriter(driver: SqlDriver, scoring: ScoringStore): (work: I
     // The CRM's feed and press.negative webhooks commit with the presses (store/negative-feed.ts): after the
     // pass, so misuse and clock judgements of the whole flush are final; last, as PostgreSQL holds its lock to the commit.
     const negatives = work.batches.flatMap((b, i) => outcomes[i]!.stored.map((j) => b.events[j]!).filter((e) => e.button !== 'good'));
+    const neutral = scorer.settings().neutralCountsAsDissatisfied;
     if (negatives.length > 0)
       yield* feedNegatives(
         driver,
         negatives.map((e) => e.id),
-        scorer.settings().neutralCountsAsDissatisfied,
+        neutral,
       );
+    // Stored presses the pass made count (a boot's clock anchored, a misuse flag lifted by a late press).
+    yield* feedLateCases(driver, pass.startedCounting(), neutral);
     return { outcomes, kiosks };
   }
   return async (work) => {

@@ -10,6 +10,8 @@ import type { Assignment, CompanySettings, DeskAssignment, OrgEntity, OrgKind, P
 import { ulid } from 'ulid';
 import type { DayCounts } from '../domain/score.js';
 import { nextTurn } from '../lib/event-loop.js';
+import { testOnlyFault } from '../lib/test-fault.js';
+import { feedLateCases, feedNeutralCases } from './negative-feed.js';
 import type { CountUploads } from './count-uploads.js';
 import { SqlScoreReads } from './score-reads.js';
 import type { ScoringStore } from './scoring-store.js';
@@ -88,11 +90,15 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
   }
 
   async putSettings(s: CompanySettings): Promise<{ reflagged: number }> {
-    const before = (await this.getSettings()).misuse;
+    const old = await this.getSettings();
+    const before = old.misuse;
+    // Neutral presses counting from now: the CRM's feed takes the stored ones from the start (a cursor in
+    // settings, cleared when they stop counting).
+    const neutralFeed = s.neutralCountsAsDissatisfied ? (old.neutralCountsAsDissatisfied ? 'crm_neutral_after' : '0') : 'NULL';
     await this.orgChange(() =>
       run(
         `UPDATE settings SET k = ?, neutral_dissatisfied = ?, min_sample = ?, lockout_ms = ?, burst_count = ?,
-      burst_window_ms = ? WHERE id = 1`,
+      burst_window_ms = ?, crm_neutral_after = ${neutralFeed} WHERE id = 1`,
         s.k,
         s.neutralCountsAsDissatisfied ? 1 : 0,
         s.minSample,
@@ -105,7 +111,34 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
       before.lockoutMs === s.misuse.lockoutMs &&
       before.burstCount === s.misuse.burstCount &&
       before.burstWindowMs === s.misuse.burstWindowMs;
-    return { reflagged: same ? 0 : await this.reflagAll() };
+    const reflagged = same ? 0 : await this.reflagAll();
+    await this.feedNeutralCases();
+    return { reflagged };
+  }
+
+  /**
+   * Feeds the CRM the stored neutral presses that became cases (neutralCountsAsDissatisfied switched on),
+   * from the cursor in settings: a chunk per transaction, each moving the cursor with the rows it feeds, a
+   * turn of the event loop between chunks (ingest gets its turns). Run after a settings change, and at start
+   * (a gateway stopped half-way carries on). Returns how many presses it fed.
+   */
+  async feedNeutralCases(chunk = 2000): Promise<number> {
+    const driver = this.driver;
+    let fed = 0;
+    for (;;) {
+      const step = await driver.transaction(function* () {
+        const at = yield* get<{ after: number | null }>(`SELECT crm_neutral_after AS after FROM settings WHERE id = 1${driver.forUpdate}`);
+        if (at?.after === null || at?.after === undefined) return null;
+        const r = yield* feedNeutralCases(driver, Number(at.after), chunk);
+        yield* run('UPDATE settings SET crm_neutral_after = ? WHERE id = 1', r.next);
+        return r;
+      });
+      if (!step) return fed;
+      fed += step.fed;
+      if (step.next === null) return fed;
+      testOnlyFault('kill-while-feeding-neutrals');
+      await nextTurn();
+    }
   }
 
   /**
@@ -117,6 +150,7 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
    */
   private async reflagAll(): Promise<number> {
     const scoring = this.scoring;
+    const driver = this.driver;
     const kiosks = await this.driver.query(() => all<{ id: string }>('SELECT id FROM kiosks ORDER BY id'));
     let changed = 0;
     for (const k of kiosks) {
@@ -130,6 +164,8 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
           const pass = scoring.newPass();
           pass.reflagWhole(k.id, p.panel);
           yield* scoring.finish(pass);
+          // Presses whose misuse flag the new rules lifted may be cases now: the CRM's feed takes them.
+          yield* feedLateCases(driver, pass.startedCounting(), scoring.scorer.settings().neutralCountsAsDissatisfied);
           return pass.reflagged;
         });
       }

@@ -74,6 +74,11 @@ const SQL = {
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (office_id, day, kind, desk_id, employee_id) DO UPDATE SET
     good = rollup_day.good + excluded.good, neutral = rollup_day.neutral + excluded.neutral,
     bad = rollup_day.bad + excluded.bad, excl = rollup_day.excl + excluded.excl, ${reviewSums('rollup_day')}`,
+  // The day rows per local month: what rankings and office scores by month sum for whole months.
+  month: `INSERT INTO rollup_month (office_id, month, kind, desk_id, employee_id, good, neutral, bad, excl, ${REVIEW_COLUMNS.join(', ')})
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (office_id, month, kind, desk_id, employee_id) DO UPDATE SET
+    good = rollup_month.good + excluded.good, neutral = rollup_month.neutral + excluded.neutral,
+    bad = rollup_month.bad + excluded.bad, excl = rollup_month.excl + excluded.excl, ${reviewSums('rollup_month')}`,
   // An office's local (weekday, hour) per local month, all desks and employees together: the breakdown's
   // rows for whole months (a twelfth to a fifth of the hour rows an office's year has).
   cell: `INSERT INTO rollup_cell (office_id, month, weekday, local_hour, kind, good, neutral, bad, excl, ${REVIEW_COLUMNS.join(', ')})
@@ -267,7 +272,7 @@ export class ScoringStore {
       yield* this.reflag(pass, p, new PanelReplay(before, p.min, p.max, rules));
       this.scorer.forgetPanel(p.kioskId, p.panel);
     }
-    const { hours, days, cells } = pass.rollupDeltas();
+    const { hours, days, months, cells } = pass.rollupDeltas();
     for (const d of hours) {
       yield* run(
         SQL.hour,
@@ -290,6 +295,13 @@ export class ScoringStore {
       yield* run(
         SQL.day,
         ...[d.office, d.day, d.kind, d.desk, d.employee, d.good, d.neutral, d.bad, d.excl],
+        ...REVIEW_FIELDS.map((f) => d[f]),
+      );
+    }
+    for (const d of months) {
+      yield* run(
+        SQL.month,
+        ...[d.office, d.month, d.kind, d.desk, d.employee, d.good, d.neutral, d.bad, d.excl],
         ...REVIEW_FIELDS.map((f) => d[f]),
       );
     }

@@ -151,6 +151,8 @@ export interface OrgStore {
   getSettings(): Promise<CompanySettings>;
   /** New misuse rules re-judge every stored press; returns how many changed flag. */
   putSettings(s: CompanySettings): Promise<{ reflagged: number }>;
+  /** Feeds the CRM the stored neutral presses that became cases when neutral started to count, from where it got to. */
+  feedNeutralCases(): Promise<number>;
 
   /** `visible`: the ids the caller may see — offices (desks and employees by their office), or regions for regions. */
   listOrg<K extends OrgKind>(kind: K, after: string | undefined, limit: number, visible?: readonly string[]): Promise<OrgEntity<K>[]>;
