@@ -190,6 +190,12 @@ const Change = Type.Object({
   iel: Nullable(Type.Number()),
   csat: Nullable(Type.Number()),
   coverage: Nullable(Type.Number()),
+  causedBy: Nullable(
+    Type.Object(
+      { office: Type.Number(), product: Type.Number(), customer: Type.Number() },
+      { description: 'Staff panels: each cause’s share now minus before (null where either period has none)' },
+    ),
+  ),
 });
 export const SubjectScores = Type.Object({
   subject: Type.Object({ level: Type.String(), id: Nullable(Type.String()) }),

@@ -11,6 +11,7 @@ import {
   NO_REVIEW,
   PANEL_KINDS,
   scoreCounts,
+  type CausedBy,
   type Counts,
   type PanelKind,
   type ReviewCounts,
@@ -105,7 +106,17 @@ export interface SubjectScores {
   previous: PeriodScore;
   /** Current minus previous index values, per kind; null where either is missing. */
   change: Partial<
-    Record<PanelKind, { ink: number | null; inkQualified: number | null; iel: number | null; csat: number | null; coverage: number | null }>
+    Record<
+      PanelKind,
+      {
+        ink: number | null;
+        inkQualified: number | null;
+        iel: number | null;
+        csat: number | null;
+        coverage: number | null;
+        causedBy: Record<keyof CausedBy, number> | null;
+      }
+    >
   >;
   buckets: PeriodScore[];
   byHourOfDay: Array<{ hour: number; scores: Partial<Record<PanelKind, Score>> }>;
@@ -360,6 +371,14 @@ function change(now: Score, before: Score) {
     iel: diff(now.iel, before.iel),
     csat: diff(now.csat, before.csat),
     coverage: diff(now.coverage, before.coverage),
+    causedBy:
+      now.causedBy && before.causedBy
+        ? {
+            office: now.causedBy.office.value - before.causedBy.office.value,
+            product: now.causedBy.product.value - before.causedBy.product.value,
+            customer: now.causedBy.customer.value - before.causedBy.customer.value,
+          }
+        : null,
   };
 }
 

@@ -32,10 +32,10 @@ function expectShare(e: { value: number; ci95: [number, number]; n: number } | n
 /** The rollup columns migration 18 (PostgreSQL 16) added. */
 const NEW_COLUMNS = ['off_bad', 'off_neutral', 'prod_bad', 'prod_neutral'];
 /**
- * Undoes the three migrations after it, which name those columns: the month rows (21 / PG 19), the month
- * cells (20 / PG 18) and the covering indexes (19 / PG 17).
+ * Undoes the four migrations after it: the CRM's neutral cursor (22 / PG 20); and those that name those
+ * columns: the month rows (21 / PG 19), the month cells (20 / PG 18) and the covering indexes (19 / PG 17).
  */
-const DROP_LATER = 'DROP TABLE rollup_month; DROP TABLE rollup_cell; DROP INDEX rollup_day_by_day; DROP INDEX rollup_day_employee;';
+const DROP_LATER = 'ALTER TABLE settings DROP COLUMN crm_neutral_after; DROP TABLE rollup_month; DROP TABLE rollup_cell; DROP INDEX rollup_day_by_day; DROP INDEX rollup_day_employee;';
 
 /*
  * The ledger (Europe/Moscow, UTC+3; a minute between presses, so no misuse):
@@ -125,6 +125,10 @@ export function qualifiedSuite(database: 'sqlite' | 'postgres'): void {
     expectShare(elena.previous.scores.staff.inkQualified, 3, 10);
     expect(elena.change.staff.ink).toBeCloseTo(0, 12);
     expect(elena.change.staff.inkQualified).toBeCloseTo(2 / 20 - 3 / 10, 12);
+    // Each cause's share, now minus before: office 3/20 − 1/10, product 2/20 − 0, customer 1/20 − 0.
+    expect(elena.change.staff.causedBy.office).toBeCloseTo(3 / 20 - 1 / 10, 12);
+    expect(elena.change.staff.causedBy.product).toBeCloseTo(2 / 20, 12);
+    expect(elena.change.staff.causedBy.customer).toBeCloseTo(1 / 20, 12);
 
     // msk, staff panels, visitors known: V 50, P 20, S 30 → ИНК (8 + 30)/50, qualified (2 + 30)/50, each cause over V.
     const msk = await ok(app, 'GET', `/offices/msk/scores?${day}`);
@@ -137,10 +141,15 @@ export function qualifiedSuite(database: 'sqlite' | 'postgres'): void {
     // Previous day: V 20, P 10, S 10 → qualified (3 + 10)/20; change (32/50 − 13/20), ИНК's (38/50 − 14/20).
     expect(msk.change.staff.inkQualified).toBeCloseTo(32 / 50 - 13 / 20, 12);
     expect(msk.change.staff.ink).toBeCloseTo(38 / 50 - 14 / 20, 12);
+    // The causes over V: office 3/50 − 1/20, product 2/50 − 0, customer 1/50 − 0.
+    expect(msk.change.staff.causedBy.office).toBeCloseTo(3 / 50 - 1 / 20, 12);
+    expect(msk.change.staff.causedBy.product).toBeCloseTo(2 / 50, 12);
+    expect(msk.change.staff.causedBy.customer).toBeCloseTo(1 / 50, 12);
     // ИНК Офис (the office panel's own question) is unchanged beside it: V 50, P 5, B 2, S 45 → 47/50.
     expectShare(msk.total.scores.office.ink, 47, 50);
     expect(msk.total.scores.office.causedBy).toBeNull();
     expect(msk.change.office.inkQualified).toBeNull();
+    expect(msk.change.office.causedBy).toBeNull();
 
     // The company: spb has presses and no visitor counts, so over P: P 25, B 10; X 6 + Olga's product 1.
     const company = (await ok(app, 'GET', `/company/scores?${day}`)).total.scores.staff;
@@ -220,7 +229,7 @@ export function qualifiedSuite(database: 'sqlite' | 'postgres'): void {
     it('a database from before the office/product columns counts the classifications already made', async () => {
       await app.close();
       // Back to the schema and data before the office/product columns: the later migrations undone (the
-      // covering indexes as they were before), then the columns gone; the version four lower.
+      // covering indexes as they were before), then the columns gone; the version five lower.
       if (databaseUrl) {
         const client = new pg.Client({ connectionString: databaseUrl });
         await client.connect();
@@ -230,7 +239,7 @@ export function qualifiedSuite(database: 'sqlite' | 'postgres'): void {
         for (const table of ['rollup_hour', 'rollup_day']) {
           await client.query(`ALTER TABLE ${table} ${NEW_COLUMNS.map((c) => `DROP COLUMN ${c}`).join(', ')}`);
         }
-        await client.query('DELETE FROM schema_migrations WHERE version > (SELECT max(version) - 4 FROM schema_migrations)');
+        await client.query('DELETE FROM schema_migrations WHERE version > (SELECT max(version) - 5 FROM schema_migrations)');
         await client.end();
       } else {
         const db = new Database(path.join(dir!, 'gateway.db'));
@@ -240,7 +249,7 @@ export function qualifiedSuite(database: 'sqlite' | 'postgres'): void {
         for (const table of ['rollup_hour', 'rollup_day']) {
           for (const c of NEW_COLUMNS) db.exec(`ALTER TABLE ${table} DROP COLUMN ${c}`);
         }
-        db.pragma(`user_version = ${(db.pragma('user_version', { simple: true }) as number) - 4}`);
+        db.pragma(`user_version = ${(db.pragma('user_version', { simple: true }) as number) - 5}`);
         db.close();
       }
       ({ app } = await startGateway(config()));
