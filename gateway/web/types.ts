@@ -1,7 +1,8 @@
 /** The shapes of the API answers the pages read (see the OpenAPI document at /docs for all fields). */
 import type { Counts, Score } from '../../shared/src/indices.js';
+import type { Visit } from '../../shared/src/visit-schema.js';
 
-export type { Counts, Score };
+export type { Counts, Score, Visit };
 export type Kind = 'staff' | 'office' | 'loyalty';
 export type Scores = Partial<Record<Kind, Score>>;
 
@@ -40,18 +41,6 @@ export interface SubjectScores {
   timeUncertain: number;
   /** Employees: the mystery-shopper visits dated within the period and their mean score. */
   mysteryShopper?: { visits: Visit[]; meanScore: number | null };
-}
-
-/** A mystery-shopper visit (GET /employees/:id/mystery-shopper). */
-export interface Visit {
-  id: string;
-  employeeId: string;
-  officeId: string | null;
-  date: string;
-  score: number;
-  notes: string;
-  who: string;
-  createdAt: string;
 }
 
 export interface Office {

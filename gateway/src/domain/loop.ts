@@ -3,6 +3,7 @@
  * business type, and mystery-shopper visits. Dates are local calendar dates YYYY-MM-DD.
  */
 import type { PanelKind } from '../../../shared/src/index.js';
+import type { Visit } from '../../../shared/src/visit-schema.js';
 
 export const INTERVENTION_KINDS = ['training', 'process-change', 'product-change', 'premises'] as const;
 export type InterventionKind = (typeof INTERVENTION_KINDS)[number];
@@ -36,14 +37,5 @@ export interface ReferenceVersion {
   createdAt: string;
 }
 
-export interface MysteryShop {
-  id: string;
-  employeeId: string;
-  officeId: string | null;
-  date: string;
-  /** The checklist score, 0–100. */
-  score: number;
-  notes: string;
-  who: string;
-  createdAt: string;
-}
+/** A mystery-shopper visit: its shape is the API's (shared/src/visit-schema.ts). */
+export type MysteryShop = Visit;

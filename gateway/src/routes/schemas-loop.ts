@@ -1,6 +1,7 @@
 /** REST schemas of the closed loop: interventions and their effect, reference values, mystery-shopper visits. */
 import Type from 'typebox';
 import { EstimateSchema } from '../../../shared/src/index.js';
+import { VisitSchema } from '../../../shared/src/visit-schema.js';
 
 /** schemas-org.ts's EntityId (that module imports this one, so this one cannot import it). */
 const EntityId = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' });
@@ -129,16 +130,8 @@ export const VisitBody = Type.Object(
   },
   { additionalProperties: false },
 );
-export const Visit = Type.Object({
-  id: Type.String(),
-  employeeId: Type.String(),
-  officeId: Nullable(Type.String()),
-  date: Type.String(),
-  score: Type.Number(),
-  notes: Type.String(),
-  who: Type.String(),
-  createdAt: Type.String({ format: 'date-time' }),
-});
+/** A visit as stored and shown (shared/src/visit-schema.ts). */
+export const Visit = VisitSchema;
 export const MysteryShopper = Type.Object(
   {
     visits: Type.Array(Visit),
