@@ -330,7 +330,7 @@ export const PG_MIGRATIONS: readonly string[] = [
   `,
   /* 19 (issue 13, rankings at 10 M presses): rollup_month, the day rows summed per local month — see SQLite's 21 */ `
   ${rollupMonth('')}
-  CREATE INDEX rollup_month_by_month ON rollup_month (kind, month, employee_id, office_id, desk_id) INCLUDE (good, neutral, bad, excl, rev_bad, rev_neutral, ext_bad, ext_neutral, off_bad, off_neutral, prod_bad, prod_neutral);
+  CREATE INDEX rollup_month_by_month ON rollup_month (kind, month, employee_id);
   ${ROLLUP_MONTH_FILL}
   ANALYZE rollup_month;
   `,

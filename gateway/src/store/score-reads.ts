@@ -47,8 +47,12 @@ function subjectWhere(s: Subject): { sql: string; args: unknown[] } {
   }
 }
 
-// SQLite gives the unattributed flag as 0/1, PostgreSQL as a boolean.
-const toCounts = <R extends CountRow>(r: Row): R => ({ ...r, unattributed: Boolean(r.unattributed) }) as unknown as R;
+// SQLite gives the unattributed flag as 0/1, PostgreSQL as a boolean. Set in place: the row is the driver's
+// own, and a copy of each of an office's year of rows cost ~1 ms of a 15 ms request.
+const toCounts = <R extends CountRow>(r: Row): R => {
+  r.unattributed = Boolean(r.unattributed);
+  return r as unknown as R;
+};
 
 /** A ranking's sums over one part of its period (rollup_day's days or rollup_month's months). */
 function rankPartSql(
