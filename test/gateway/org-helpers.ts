@@ -76,3 +76,18 @@ export async function twoOffices(app: FastifyInstance, staff: ReadonlyArray<read
     await ok(app, 'POST', '/assignments', { deskId: desk, employeeId: employee, from: '2026-03-01T00:00:00Z' });
   }
 }
+
+/**
+ * Office msk (Moscow) with desk msk-1, Elena on duty from 2026-01-01, kiosk k-msk with staff panel `desk` at
+ * msk-1, and a webhook subscription of the CRM to msk's negative presses (its secret set on `crm`).
+ */
+export async function mskDeskWithCrmHook(app: FastifyInstance, crm: { url: string; secret?: string }): Promise<void> {
+  await ok(app, 'POST', '/offices', { id: 'msk', name: 'Moscow', timeZone: 'Europe/Moscow' });
+  await ok(app, 'POST', '/desks', { id: 'msk-1', officeId: 'msk', name: 'Window 1' });
+  await ok(app, 'POST', '/employees', { id: 'elena', name: 'Elena Ivanova', officeId: 'msk' });
+  await ok(app, 'POST', '/assignments', { deskId: 'msk-1', employeeId: 'elena', from: '2026-01-01T00:00:00Z' });
+  await ok(app, 'POST', '/kiosks', { id: 'k-msk', officeId: 'msk', panels: [{ ...staffPanel(), deskId: 'msk-1' }] });
+  crm.secret = (
+    await ok(app, 'POST', '/webhooks', { url: crm.url, scope: { level: 'office', id: 'msk' }, kinds: ['negative-press'] })
+  ).secret;
+}

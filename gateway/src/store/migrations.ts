@@ -27,6 +27,20 @@ export const SETTINGS_DEFAULTS = {
 } as const;
 const D = SETTINGS_DEFAULTS;
 
+/** The count columns of rollup_cell and rollup_month (the other rollups gained theirs by ALTER TABLE). */
+export const ROLLUP_COUNTS_DDL = `good INTEGER NOT NULL DEFAULT 0,
+    neutral INTEGER NOT NULL DEFAULT 0,
+    bad INTEGER NOT NULL DEFAULT 0,
+    excl INTEGER NOT NULL DEFAULT 0,
+    rev_bad INTEGER NOT NULL DEFAULT 0,
+    rev_neutral INTEGER NOT NULL DEFAULT 0,
+    ext_bad INTEGER NOT NULL DEFAULT 0,
+    ext_neutral INTEGER NOT NULL DEFAULT 0,
+    off_bad INTEGER NOT NULL DEFAULT 0,
+    off_neutral INTEGER NOT NULL DEFAULT 0,
+    prod_bad INTEGER NOT NULL DEFAULT 0,
+    prod_neutral INTEGER NOT NULL DEFAULT 0,`;
+
 /** Fills rollup_cell from the hour rows (migration 20, PostgreSQL 18; the bench's bulk seed). */
 export const ROLLUP_CELL_FILL = `INSERT INTO rollup_cell (office_id, month, weekday, local_hour, kind, good, neutral, bad, excl, rev_bad, rev_neutral, ext_bad, ext_neutral, off_bad, off_neutral, prod_bad, prod_neutral)
     SELECT office_id, day / 100, weekday, local_hour, kind, sum(good), sum(neutral), sum(bad), sum(excl), sum(rev_bad), sum(rev_neutral), sum(ext_bad), sum(ext_neutral), sum(off_bad), sum(off_neutral), sum(prod_bad), sum(prod_neutral) FROM rollup_hour
@@ -40,18 +54,7 @@ export const ROLLUP_MONTH_FILL = `INSERT INTO rollup_month (office_id, month, ki
 /** The rollup_month table (migration 21, WITHOUT ROWID; PostgreSQL 19, which has no such clause). */
 export const rollupMonth = (withoutRowid: string) => `CREATE TABLE rollup_month (
     office_id TEXT NOT NULL, month INTEGER NOT NULL, kind TEXT NOT NULL, desk_id TEXT NOT NULL, employee_id TEXT NOT NULL,
-    good INTEGER NOT NULL DEFAULT 0,
-    neutral INTEGER NOT NULL DEFAULT 0,
-    bad INTEGER NOT NULL DEFAULT 0,
-    excl INTEGER NOT NULL DEFAULT 0,
-    rev_bad INTEGER NOT NULL DEFAULT 0,
-    rev_neutral INTEGER NOT NULL DEFAULT 0,
-    ext_bad INTEGER NOT NULL DEFAULT 0,
-    ext_neutral INTEGER NOT NULL DEFAULT 0,
-    off_bad INTEGER NOT NULL DEFAULT 0,
-    off_neutral INTEGER NOT NULL DEFAULT 0,
-    prod_bad INTEGER NOT NULL DEFAULT 0,
-    prod_neutral INTEGER NOT NULL DEFAULT 0,
+${ROLLUP_COUNTS_DDL}
     PRIMARY KEY (office_id, month, kind, desk_id, employee_id)
   )${withoutRowid};`;
 
@@ -469,18 +472,7 @@ export const MIGRATIONS: readonly string[] = [
      hour rows */ `
   CREATE TABLE rollup_cell (
     office_id TEXT NOT NULL, month INTEGER NOT NULL, weekday INTEGER NOT NULL, local_hour INTEGER NOT NULL, kind TEXT NOT NULL,
-    good INTEGER NOT NULL DEFAULT 0,
-    neutral INTEGER NOT NULL DEFAULT 0,
-    bad INTEGER NOT NULL DEFAULT 0,
-    excl INTEGER NOT NULL DEFAULT 0,
-    rev_bad INTEGER NOT NULL DEFAULT 0,
-    rev_neutral INTEGER NOT NULL DEFAULT 0,
-    ext_bad INTEGER NOT NULL DEFAULT 0,
-    ext_neutral INTEGER NOT NULL DEFAULT 0,
-    off_bad INTEGER NOT NULL DEFAULT 0,
-    off_neutral INTEGER NOT NULL DEFAULT 0,
-    prod_bad INTEGER NOT NULL DEFAULT 0,
-    prod_neutral INTEGER NOT NULL DEFAULT 0,
+${ROLLUP_COUNTS_DDL}
     PRIMARY KEY (office_id, month, weekday, local_hour, kind)
   ) WITHOUT ROWID;
   ${ROLLUP_CELL_FILL}

@@ -4,7 +4,7 @@
  * files (test/gateway/store/schema-parity.test.ts compares the two migrated schemas).
  * Ids are `COLLATE "C"` so pagination (`id > ?`) orders as on SQLite, whatever the database's locale.
  */
-import { ROLLUP_CELL_FILL, ROLLUP_MONTH_FILL, rollupMonth, SETTINGS_DEFAULTS as D } from './migrations.js';
+import { ROLLUP_CELL_FILL, ROLLUP_COUNTS_DDL, ROLLUP_MONTH_FILL, rollupMonth, SETTINGS_DEFAULTS as D } from './migrations.js';
 
 export const PG_MIGRATIONS: readonly string[] = [
   /* 1: the SQLite schema as of its migration 3 */ `
@@ -312,18 +312,7 @@ export const PG_MIGRATIONS: readonly string[] = [
      hour rows */ `
   CREATE TABLE rollup_cell (
     office_id TEXT NOT NULL, month INTEGER NOT NULL, weekday INTEGER NOT NULL, local_hour INTEGER NOT NULL, kind TEXT NOT NULL,
-    good INTEGER NOT NULL DEFAULT 0,
-    neutral INTEGER NOT NULL DEFAULT 0,
-    bad INTEGER NOT NULL DEFAULT 0,
-    excl INTEGER NOT NULL DEFAULT 0,
-    rev_bad INTEGER NOT NULL DEFAULT 0,
-    rev_neutral INTEGER NOT NULL DEFAULT 0,
-    ext_bad INTEGER NOT NULL DEFAULT 0,
-    ext_neutral INTEGER NOT NULL DEFAULT 0,
-    off_bad INTEGER NOT NULL DEFAULT 0,
-    off_neutral INTEGER NOT NULL DEFAULT 0,
-    prod_bad INTEGER NOT NULL DEFAULT 0,
-    prod_neutral INTEGER NOT NULL DEFAULT 0,
+${ROLLUP_COUNTS_DDL}
     PRIMARY KEY (office_id, month, weekday, local_hour, kind)
   );
   ${ROLLUP_CELL_FILL}

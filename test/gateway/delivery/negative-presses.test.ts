@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../../gateway/src/lib/config.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../../scripts/lib/webhook-receiver.js';
 import { startGateway, until } from '../helpers.js';
-import { ingest, ok, press, staffPanel } from '../org-helpers.js';
+import { ingest, mskDeskWithCrmHook, ok, press } from '../org-helpers.js';
 
 let app: FastifyInstance;
 let crm: WebhookReceiver;
@@ -18,15 +18,8 @@ const base = testConfig().delivery;
 
 beforeAll(async () => {
   ({ app } = await startGateway({ delivery: { ...base, pollMs: 20, retryBaseMs: 40, timeoutMs: 1500, maxAttempts: 4 } }));
-  await ok(app, 'POST', '/offices', { id: 'msk', name: 'Moscow', timeZone: 'Europe/Moscow' });
-  await ok(app, 'POST', '/desks', { id: 'msk-1', officeId: 'msk', name: 'Window 1' });
-  await ok(app, 'POST', '/employees', { id: 'elena', name: 'Elena Ivanova', officeId: 'msk' });
-  await ok(app, 'POST', '/assignments', { deskId: 'msk-1', employeeId: 'elena', from: '2026-01-01T00:00:00Z' });
-  await ok(app, 'POST', '/kiosks', { id: 'k-msk', officeId: 'msk', panels: [{ ...staffPanel(), deskId: 'msk-1' }] });
   crm = await startWebhookReceiver();
-  crm.secret = (
-    await ok(app, 'POST', '/webhooks', { url: crm.url, scope: { level: 'office', id: 'msk' }, kinds: ['negative-press'] })
-  ).secret;
+  await mskDeskWithCrmHook(app, crm);
   other = await startWebhookReceiver();
   other.secret = (await ok(app, 'POST', '/webhooks', { url: other.url, scope: { level: 'company' }, kinds: ['opened'] })).secret;
 });

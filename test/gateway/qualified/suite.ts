@@ -35,7 +35,8 @@ const NEW_COLUMNS = ['off_bad', 'off_neutral', 'prod_bad', 'prod_neutral'];
  * Undoes the four migrations after it: the CRM's neutral cursor (22 / PG 20); and those that name those
  * columns: the month rows (21 / PG 19), the month cells (20 / PG 18) and the covering indexes (19 / PG 17).
  */
-const DROP_LATER = 'ALTER TABLE settings DROP COLUMN crm_neutral_after; DROP TABLE rollup_month; DROP TABLE rollup_cell; DROP INDEX rollup_day_by_day; DROP INDEX rollup_day_employee;';
+const DROP_LATER =
+  'ALTER TABLE settings DROP COLUMN crm_neutral_after; DROP TABLE rollup_month; DROP TABLE rollup_cell; DROP INDEX rollup_day_by_day; DROP INDEX rollup_day_employee;';
 
 /*
  * The ledger (Europe/Moscow, UTC+3; a minute between presses, so no misuse):

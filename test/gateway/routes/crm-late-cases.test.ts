@@ -11,7 +11,7 @@ import { testConfig } from '../../../gateway/src/lib/config.js';
 import type { SqliteStore } from '../../../gateway/src/store/sqlite.js';
 import { startWebhookReceiver, type Received, type WebhookReceiver } from '../../../scripts/lib/webhook-receiver.js';
 import { startGateway } from '../helpers.js';
-import { call, ingest, ok, press, staffPanel } from '../org-helpers.js';
+import { call, ingest, mskDeskWithCrmHook, ok, press } from '../org-helpers.js';
 
 let app: FastifyInstance;
 let crm: WebhookReceiver;
@@ -35,15 +35,8 @@ const queued = (id: string) =>
 
 beforeAll(async () => {
   ({ app } = await startGateway({ delivery: { ...base, pollMs: 20, retryBaseMs: 40, timeoutMs: 1500, maxAttempts: 4 } }));
-  await ok(app, 'POST', '/offices', { id: 'msk', name: 'Moscow', timeZone: 'Europe/Moscow' });
-  await ok(app, 'POST', '/desks', { id: 'msk-1', officeId: 'msk', name: 'Window 1' });
-  await ok(app, 'POST', '/employees', { id: 'elena', name: 'Elena Ivanova', officeId: 'msk' });
-  await ok(app, 'POST', '/assignments', { deskId: 'msk-1', employeeId: 'elena', from: '2026-01-01T00:00:00Z' });
-  await ok(app, 'POST', '/kiosks', { id: 'k-msk', officeId: 'msk', panels: [{ ...staffPanel(), deskId: 'msk-1' }] });
   crm = await startWebhookReceiver();
-  crm.secret = (
-    await ok(app, 'POST', '/webhooks', { url: crm.url, scope: { level: 'office', id: 'msk' }, kinds: ['negative-press'] })
-  ).secret;
+  await mskDeskWithCrmHook(app, crm);
   crmKey = { authorization: `Bearer ${(await ok(app, 'POST', '/api-keys', { name: 'CRM', role: 'crm', offices: ['msk'] })).key}` };
 });
 afterAll(async () => {

@@ -94,40 +94,35 @@ async function recheck(store: SqlStore): Promise<void> {
   expect(rollup).toEqual(recount);
   const [days] = await q<{ n: number | null }>('SELECT sum(good) + sum(neutral) + sum(bad) + sum(excl) AS n FROM rollup_day');
   expect(days!.n ?? 0).toBe(timed.length);
-  // The month cells (office, local month, weekday, local hour, kind) equal the hour rows summed the same way.
+  // The month cells and month rows equal the hour and day rows summed by local month.
   const COUNTS = 'good, neutral, bad, excl, rev_bad, rev_neutral, ext_bad, ext_neutral, off_bad, off_neutral, prod_bad, prod_neutral';
-  const cellsOf = (rows: Row[]) =>
-    new Map(
-      rows
-        .map(
-          (r) => [[r.office_id, r.month, r.weekday, r.local_hour, r.kind].join('|'), COUNTS.split(', ').map((c) => Number(r[c]))] as const,
-        )
-        .filter(([, c]) => c.some((n) => n !== 0)),
-    );
   const sums = COUNTS.split(', ')
     .map((c) => `sum(${c}) AS ${c}`)
     .join(', ');
-  expect(cellsOf(await q(`SELECT office_id, month, weekday, local_hour, kind, ${COUNTS} FROM rollup_cell`))).toEqual(
-    cellsOf(
-      await q(`SELECT office_id, day / 100 AS month, weekday, local_hour, kind, ${sums} FROM rollup_hour
-        GROUP BY office_id, day / 100, weekday, local_hour, kind`),
-    ),
-  );
-  // The month rows (office, local month, kind, desk, employee) equal the day rows summed by month.
-  const monthsOf = (rows: Row[]) =>
-    new Map(
-      rows
-        .map(
-          (r) => [[r.office_id, r.month, r.kind, r.desk_id, r.employee_id].join('|'), COUNTS.split(', ').map((c) => Number(r[c]))] as const,
-        )
-        .filter(([, c]) => c.some((n) => n !== 0)),
+  /** A month table against its source summed by month: the non-zero rows by key, the same. */
+  const byMonth = async (table: string, source: string, keys: string) => {
+    const keyed = (rows: Row[]) =>
+      new Map(
+        rows
+          .map(
+            (r) =>
+              [
+                keys
+                  .split(', ')
+                  .map((k) => r[k])
+                  .join('|'),
+                COUNTS.split(', ').map((c) => Number(r[c])),
+              ] as const,
+          )
+          .filter(([, c]) => c.some((n) => n !== 0)),
+      );
+    const [mine, summed] = [keys, keys.replace('month', 'day / 100 AS month')];
+    expect(keyed(await q(`SELECT ${mine}, ${COUNTS} FROM ${table}`)), table).toEqual(
+      keyed(await q(`SELECT ${summed}, ${sums} FROM ${source} GROUP BY ${keys.replace('month', 'day / 100')}`)),
     );
-  expect(monthsOf(await q(`SELECT office_id, month, kind, desk_id, employee_id, ${COUNTS} FROM rollup_month`))).toEqual(
-    monthsOf(
-      await q(`SELECT office_id, day / 100 AS month, kind, desk_id, employee_id, ${sums} FROM rollup_day
-        GROUP BY office_id, day / 100, kind, desk_id, employee_id`),
-    ),
-  );
+  };
+  await byMonth('rollup_cell', 'rollup_hour', 'office_id, month, weekday, local_hour, kind');
+  await byMonth('rollup_month', 'rollup_day', 'office_id, month, kind, desk_id, employee_id');
 }
 
 /** Scoring behaviour every SQL store must have; `open` gives a fresh, migrated store. */
