@@ -97,7 +97,9 @@ export async function buildApp(config: GatewayConfig, opts: BuildOptions = {}): 
     : undefined;
   try {
     await store.migrate();
-    // A gateway stopped while feeding the CRM the neutral presses that became cases carries on.
+    // A gateway stopped half-way through a settings change (presses judged again under new misuse rules,
+    // the CRM fed the neutral presses that became cases) carries on.
+    await store.rejudge();
     await store.feedNeutralCases();
     const generated = await bootstrapAdminKey(store, config.adminToken);
     if (generated) printAdminKeyOnce(generated);

@@ -10,9 +10,10 @@ const FAULT = process.env.LB_TEST_ONLY_FAULT;
  * PostgreSQL transaction open a while after it wrote its crm_feed rows (test/e2e/crm-export-scale-out.test.ts:
  * the window in which another gateway's later rows could become visible first, were the seqs not ordered);
  * `kill-while-feeding-neutrals` dies after the first chunk of neutral presses fed to the CRM has committed
- * (test/e2e/neutral-cases-crash.test.ts).
+ * (test/e2e/neutral-cases-crash.test.ts); `kill-while-rejudging` dies once the first kiosk's presses are judged
+ * again under new misuse rules (test/e2e/rejudge-crash.test.ts).
  */
-export type FaultPoint = 'kill-after-ingest-commit' | 'slow-commit-after-crm-feed' | 'kill-while-feeding-neutrals';
+export type FaultPoint = 'kill-after-ingest-commit' | 'slow-commit-after-crm-feed' | 'kill-while-feeding-neutrals' | 'kill-while-rejudging';
 
 /** SIGKILLs this process at `point` when LB_TEST_ONLY_FAULT names it: as abrupt as a power cut, no handler runs. */
 export function testOnlyFault(point: FaultPoint): void {

@@ -15,7 +15,7 @@ import { feedLateCases, feedNeutralCases } from './negative-feed.js';
 import type { CountUploads } from './count-uploads.js';
 import { SqlScoreReads } from './score-reads.js';
 import type { ScoringStore } from './scoring-store.js';
-import { all, get, inList, run, type Q, type Row, type SqlDriver } from './sql.js';
+import { all, get, inList, run, value, type Q, type Row, type SqlDriver } from './sql.js';
 import type { AssignmentResult, ImportResult, OrgStore, QueueResult } from './store.js';
 
 const TABLES: Record<OrgKind, { table: string; columns: Record<string, string>; scope: string | null; refs: Array<[string, string]> }> = {
@@ -95,10 +95,15 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
     // Neutral presses counting from now: the CRM's feed takes the stored ones from the start (a cursor in
     // settings, cleared when they stop counting).
     const neutralFeed = s.neutralCountsAsDissatisfied ? (old.neutralCountsAsDissatisfied ? 'crm_neutral_after' : '0') : 'NULL';
+    const same =
+      before.lockoutMs === s.misuse.lockoutMs &&
+      before.burstCount === s.misuse.burstCount &&
+      before.burstWindowMs === s.misuse.burstWindowMs;
+    // New misuse rules: every stored press is judged again, from the first kiosk (a cursor in settings).
     await this.orgChange(() =>
       run(
         `UPDATE settings SET k = ?, neutral_dissatisfied = ?, min_sample = ?, lockout_ms = ?, burst_count = ?,
-      burst_window_ms = ?, crm_neutral_after = ${neutralFeed} WHERE id = 1`,
+      burst_window_ms = ?, crm_neutral_after = ${neutralFeed}, rejudge_after = ${same ? 'rejudge_after' : "''"} WHERE id = 1`,
         s.k,
         s.neutralCountsAsDissatisfied ? 1 : 0,
         s.minSample,
@@ -107,11 +112,7 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
         s.misuse.burstWindowMs,
       ),
     );
-    const same =
-      before.lockoutMs === s.misuse.lockoutMs &&
-      before.burstCount === s.misuse.burstCount &&
-      before.burstWindowMs === s.misuse.burstWindowMs;
-    const reflagged = same ? 0 : await this.reflagAll();
+    const reflagged = await this.rejudge();
     await this.feedNeutralCases();
     return { reflagged };
   }
@@ -145,17 +146,33 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
    * New misuse rules judge every stored press again, so no score mixes two rule sets. One panel per
    * transaction (each an organisation change, so other gateways drop their cached panel states), with a
    * turn of the event loop between panels: on SQLite each transaction runs on the loop, and ingest must
-   * get its turns. (A single panel is still one transaction: about 5 ms per 1 000 of its presses.)
+   * get its turns. (A single panel is still one transaction: about 5 ms per 1 000 of its presses.) Kiosks in
+   * id order from the cursor in settings, moved past each kiosk once its panels are done: run after a
+   * settings change, and at start (a gateway stopped half-way carries on; a kiosk judged again is harmless).
    * Returns the presses whose flag changed.
    */
-  private async reflagAll(): Promise<number> {
+  async rejudge(): Promise<number> {
     const scoring = this.scoring;
     const driver = this.driver;
-    const kiosks = await this.driver.query(() => all<{ id: string }>('SELECT id FROM kiosks ORDER BY id'));
+    const cursor = await driver.query(() => value<string | null>('SELECT rejudge_after FROM settings WHERE id = 1'));
+    if (cursor === null || cursor === undefined) return 0;
+    // The cursor moves only while these are still the rules: a newer change restarts it and carries on itself.
+    const m = (await this.getSettings()).misuse;
+    const move = (to: string | null) =>
+      driver.transaction(() =>
+        run(
+          'UPDATE settings SET rejudge_after = ? WHERE id = 1 AND lockout_ms = ? AND burst_count = ? AND burst_window_ms = ?',
+          to,
+          m.lockoutMs,
+          m.burstCount,
+          m.burstWindowMs,
+        ),
+      );
+    const kiosks = await driver.query(() => all<{ id: string }>('SELECT id FROM kiosks WHERE id > ? ORDER BY id', cursor));
     let changed = 0;
     for (const k of kiosks) {
       await nextTurn();
-      const panels = await this.driver.query(() =>
+      const panels = await driver.query(() =>
         all<{ panel: string }>('SELECT DISTINCT panel FROM events WHERE kiosk_id = ? AND t IS NOT NULL', k.id),
       );
       for (const p of panels) {
@@ -169,7 +186,10 @@ export abstract class SqlOrgStore extends SqlScoreReads implements OrgStore {
           return pass.reflagged;
         });
       }
+      if ((await move(k.id)) === 0) return changed;
+      testOnlyFault('kill-while-rejudging');
     }
+    await move(null);
     return changed;
   }
 

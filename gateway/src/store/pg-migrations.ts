@@ -328,4 +328,9 @@ ${ROLLUP_COUNTS_DDL}
      feed), so a gateway stopped half-way carries on at its next start (store/negative-feed.ts) */ `
   ALTER TABLE settings ADD COLUMN crm_neutral_after BIGINT;
   `,
+  /* 21 (issue 13, a settings change carried through a restart): where re-judging every stored press under new
+     misuse rules has got to (the last kiosk whose panels are done; '' none yet; NULL nothing to re-judge), so a
+     gateway stopped half-way carries on at its next start (store/organisation.ts rejudge) */ `
+  ALTER TABLE settings ADD COLUMN rejudge_after TEXT;
+  `,
 ];

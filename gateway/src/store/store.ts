@@ -153,6 +153,8 @@ export interface OrgStore {
   putSettings(s: CompanySettings): Promise<{ reflagged: number }>;
   /** Feeds the CRM the stored neutral presses that became cases when neutral started to count, from where it got to. */
   feedNeutralCases(): Promise<number>;
+  /** Judges every stored press again under the current misuse rules, from where a settings change got to. */
+  rejudge(): Promise<number>;
 
   /** `visible`: the ids the caller may see — offices (desks and employees by their office), or regions for regions. */
   listOrg<K extends OrgKind>(kind: K, after: string | undefined, limit: number, visible?: readonly string[]): Promise<OrgEntity<K>[]>;

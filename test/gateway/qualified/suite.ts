@@ -32,11 +32,11 @@ function expectShare(e: { value: number; ci95: [number, number]; n: number } | n
 /** The rollup columns migration 18 (PostgreSQL 16) added. */
 const NEW_COLUMNS = ['off_bad', 'off_neutral', 'prod_bad', 'prod_neutral'];
 /**
- * Undoes the four migrations after it: the CRM's neutral cursor (22 / PG 20); and those that name those
- * columns: the month rows (21 / PG 19), the month cells (20 / PG 18) and the covering indexes (19 / PG 17).
+ * Undoes the five migrations after it: the settings-change cursors (23, 22 / PG 21, 20); and those that name
+ * those columns: the month rows (21 / PG 19), the month cells (20 / PG 18) and the covering indexes (19 / PG 17).
  */
 const DROP_LATER =
-  'ALTER TABLE settings DROP COLUMN crm_neutral_after; DROP TABLE rollup_month; DROP TABLE rollup_cell; DROP INDEX rollup_day_by_day; DROP INDEX rollup_day_employee;';
+  'ALTER TABLE settings DROP COLUMN rejudge_after; ALTER TABLE settings DROP COLUMN crm_neutral_after; DROP TABLE rollup_month; DROP TABLE rollup_cell; DROP INDEX rollup_day_by_day; DROP INDEX rollup_day_employee;';
 
 /*
  * The ledger (Europe/Moscow, UTC+3; a minute between presses, so no misuse):
@@ -230,7 +230,7 @@ export function qualifiedSuite(database: 'sqlite' | 'postgres'): void {
     it('a database from before the office/product columns counts the classifications already made', async () => {
       await app.close();
       // Back to the schema and data before the office/product columns: the later migrations undone (the
-      // covering indexes as they were before), then the columns gone; the version five lower.
+      // covering indexes as they were before), then the columns gone; the version six lower.
       if (databaseUrl) {
         const client = new pg.Client({ connectionString: databaseUrl });
         await client.connect();
@@ -240,7 +240,7 @@ export function qualifiedSuite(database: 'sqlite' | 'postgres'): void {
         for (const table of ['rollup_hour', 'rollup_day']) {
           await client.query(`ALTER TABLE ${table} ${NEW_COLUMNS.map((c) => `DROP COLUMN ${c}`).join(', ')}`);
         }
-        await client.query('DELETE FROM schema_migrations WHERE version > (SELECT max(version) - 5 FROM schema_migrations)');
+        await client.query('DELETE FROM schema_migrations WHERE version > (SELECT max(version) - 6 FROM schema_migrations)');
         await client.end();
       } else {
         const db = new Database(path.join(dir!, 'gateway.db'));
@@ -250,7 +250,7 @@ export function qualifiedSuite(database: 'sqlite' | 'postgres'): void {
         for (const table of ['rollup_hour', 'rollup_day']) {
           for (const c of NEW_COLUMNS) db.exec(`ALTER TABLE ${table} DROP COLUMN ${c}`);
         }
-        db.pragma(`user_version = ${(db.pragma('user_version', { simple: true }) as number) - 5}`);
+        db.pragma(`user_version = ${(db.pragma('user_version', { simple: true }) as number) - 6}`);
         db.close();
       }
       ({ app } = await startGateway(config()));
