@@ -11,7 +11,7 @@
  * Both commit with the press or not at all: a gateway killed after ingest's commit loses no webhook.
  * A press that becomes a case later is fed then, in the transaction that made it one: a scoring pass that
  * gave it a time or lifted its misuse flag (with its webhook), or neutral presses when neutral starts to
- * count (without: organisation.ts feeds those in the background, from a cursor kept in settings).
+ * count (without webhooks: organisation.ts feeds those a chunk per transaction, from a cursor in settings).
  */
 import { TIME_SOURCE } from '../domain/press.js';
 import { testOnlyFaultAt } from '../lib/test-fault.js';

@@ -29,8 +29,9 @@ interface RollupRange {
   to: number;
 }
 
-/** A rank row's sums: the counts, then the review counts (inkQualified only). */
+/** A rank row's sums: the counts, then (inkQualified only) the review counts. */
 const RANK_SUMS = ['good', 'neutral', 'bad', 'excluded', 'revBad', 'revNeutral', 'extBad', 'extNeutral'] as const;
+const rankFields = (review: boolean) => (review ? RANK_SUMS : RANK_SUMS.slice(0, 4));
 
 function subjectWhere(s: Subject): { sql: string; args: unknown[] } {
   switch (s.level) {
@@ -64,9 +65,9 @@ function rankPartSql(
 ): { sql: string; args: unknown[] } {
   // Only the sums the index needs: summing is most of a ranking's cost, and a ranking shows no cause figures.
   const sums = review ? `${COUNT_SUMS}, ${REVIEW_SUMS}` : COUNT_SUMS;
-  const outer = review
-    ? 'r.good, r.neutral, r.bad, r.excluded, r."revBad", r."revNeutral", r."extBad", r."extNeutral"'
-    : 'r.good, r.neutral, r.bad, r.excluded';
+  const outer = rankFields(review)
+    .map((f) => `r."${f}"`)
+    .join(', ');
   // Offices given: only their rows (the primary key's prefix) — except an employee's, which count wherever
   // they pressed: those who belong to the offices or pressed there, with all their rows. `kind || ''`
   // keeps SQLite's planner off the by-day (by-month) index (the whole period's rows, ~3 s for a year of
@@ -353,7 +354,7 @@ export abstract class SqlScoreReads {
     const sums = parts.map((p) => rankPartSql(level, kind, p, officeIds, review));
     if (sums.length === 1) return this.driver.query(() => all<RankRow>(sums[0]!.sql, ...sums[0]!.args));
     // One statement, so one snapshot: the months and the days taken from them are read at the same moment.
-    const fields = review ? RANK_SUMS : RANK_SUMS.slice(0, 4);
+    const fields = rankFields(review);
     // A part taken away only subtracts: its subjects are in the month it is taken from.
     const signed = parts.map(
       (p, i) =>
