@@ -1,6 +1,6 @@
-/** Set-up shared by the CRM e2e tests: an office with a desk, an employee on duty and a kiosk, over the real HTTP API. */
+/** Set-up shared by the CRM e2e tests: an office with a desk, an employee on duty and a kiosk, over the real HTTP API; a settings change killed half-way. */
 import { expect } from 'vitest';
-import { type Gateway, registerKiosk } from '../../scripts/lib/processes.js';
+import { type Gateway, registerKiosk, startGateway } from '../../scripts/lib/processes.js';
 
 /** Office msk (Moscow) with desk msk-1, Elena on duty from 2026-01-01, kiosk k-msk with staff panel `desk` bound to it. */
 export async function crmOffice(gw: Gateway): Promise<{ password: string }> {
@@ -43,4 +43,30 @@ export async function callAs(
   });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/**
+ * A settings change that dies half-way: `setup` is stopped; a gateway on its data, armed with the test-only
+ * fault `fault`, is sent the PATCH and must be SIGKILLed by it before answering; then one is started on the
+ * same data without the fault (it carries the change on before it serves) and returned. Every gateway
+ * started is pushed to `gateways`, for the caller's clean-up.
+ */
+export async function settingsChangeKilledAt(
+  setup: Gateway,
+  fault: string,
+  patch: Record<string, unknown>,
+  gateways: Gateway[],
+  databaseUrl?: string,
+): Promise<Gateway> {
+  await setup.proc.kill('SIGTERM');
+  gateways.splice(gateways.indexOf(setup), 1);
+  const db = databaseUrl ? { databaseUrl } : {};
+  const doomed = await startGateway({ dataDir: setup.dataDir, ...db, env: { LB_TEST_ONLY_FAULT: fault }, readyTimeoutMs: 60_000 });
+  gateways.push(doomed);
+  await expect(doomed.api('PATCH', '/api/v1/settings', patch)).rejects.toThrow();
+  await doomed.proc.exited;
+  expect(doomed.proc.child.signalCode).toBe('SIGKILL');
+  const again = await startGateway({ dataDir: setup.dataDir, ...db, readyTimeoutMs: 60_000 });
+  gateways.push(again);
+  return again;
 }

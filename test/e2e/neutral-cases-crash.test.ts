@@ -11,7 +11,7 @@ import type { Event } from '../../shared/src/index.js';
 import { startPostgres, type Postgres } from '../../scripts/lib/postgres.js';
 import { type Gateway, startGateway } from '../../scripts/lib/processes.js';
 import { ProtocolKiosk } from '../../scripts/protocol-kiosk.js';
-import { callAs, crmOffice, mskKey } from './crm-setup.js';
+import { callAs, crmOffice, mskKey, settingsChangeKilledAt } from './crm-setup.js';
 
 const NEUTRAL = 2500;
 const gateways: Gateway[] = [];
@@ -51,24 +51,15 @@ for (const db of ['sqlite', 'postgres'] as const) {
     await kiosk.deliver(presses);
     expect((await callAs(setup, crm, 'GET', '/api/v1/cases/export')).body.items).toEqual([]);
     await Promise.all(kiosks.splice(0).map((k) => k.close()));
-    await setup.proc.kill('SIGTERM');
-    gateways.splice(0);
-
-    // Armed: it dies once the first chunk of the feed has committed, before answering the settings change.
-    const doomed = await startGateway({
-      dataDir: setup.dataDir,
-      ...(databaseUrl ? { databaseUrl } : {}),
-      env: { LB_TEST_ONLY_FAULT: 'kill-while-feeding-neutrals' },
-      readyTimeoutMs: 60_000,
-    });
-    gateways.push(doomed);
-    await expect(doomed.api('PATCH', '/api/v1/settings', { neutralCountsAsDissatisfied: true })).rejects.toThrow();
-    await doomed.proc.exited;
-    expect(doomed.proc.child.signalCode).toBe('SIGKILL');
-
-    // Restarted: the setting had committed, and the feed carries on from its cursor before the API serves.
-    const again = await startGateway({ dataDir: setup.dataDir, ...(databaseUrl ? { databaseUrl } : {}), readyTimeoutMs: 60_000 });
-    gateways.push(again);
+    // Armed, it dies once the first chunk of the feed has committed, before answering the settings change.
+    // Restarted, the setting had committed, and the feed carries on from its cursor before the API serves.
+    const again = await settingsChangeKilledAt(
+      setup,
+      'kill-while-feeding-neutrals',
+      { neutralCountsAsDissatisfied: true },
+      gateways,
+      databaseUrl,
+    );
     expect((await again.api('GET', '/api/v1/settings')).body.neutralCountsAsDissatisfied).toBe(true);
     const seen: string[] = [];
     let since = '0';

@@ -11,7 +11,7 @@ import type { Event } from '../../shared/src/index.js';
 import { startPostgres, type Postgres } from '../../scripts/lib/postgres.js';
 import { type Gateway, registerKiosk, startGateway } from '../../scripts/lib/processes.js';
 import { ProtocolKiosk } from '../../scripts/protocol-kiosk.js';
-import { crmOffice } from './crm-setup.js';
+import { crmOffice, settingsChangeKilledAt } from './crm-setup.js';
 
 const gateways: Gateway[] = [];
 const kiosks: ProtocolKiosk[] = [];
@@ -64,24 +64,9 @@ for (const db of ['sqlite', 'postgres'] as const) {
     };
     expect(await counts(setup)).toMatchObject({ staff: { bad: 1, excluded: 1 }, office: { bad: 1, excluded: 1 } });
     await Promise.all(kiosks.splice(0).map((k) => k.close()));
-    await setup.proc.kill('SIGTERM');
-    gateways.splice(0);
-
-    // Armed: a 1 s lock-out is committed, k-door's presses are judged again, and it dies before k-msk's.
-    const doomed = await startGateway({
-      dataDir: setup.dataDir,
-      ...(databaseUrl ? { databaseUrl } : {}),
-      env: { LB_TEST_ONLY_FAULT: 'kill-while-rejudging' },
-      readyTimeoutMs: 60_000,
-    });
-    gateways.push(doomed);
-    await expect(doomed.api('PATCH', '/api/v1/settings', { misuse: { lockoutMs: 1000 } })).rejects.toThrow();
-    await doomed.proc.exited;
-    expect(doomed.proc.child.signalCode).toBe('SIGKILL');
-
-    // Restarted: k-msk's presses are judged under the new rules before the API serves; both repeats count.
-    const again = await startGateway({ dataDir: setup.dataDir, ...(databaseUrl ? { databaseUrl } : {}), readyTimeoutMs: 60_000 });
-    gateways.push(again);
+    // Armed, it commits a 1 s lock-out, judges k-door's presses again and dies before k-msk's. Restarted,
+    // it judges k-msk's under the new rules before the API serves: both repeats count.
+    const again = await settingsChangeKilledAt(setup, 'kill-while-rejudging', { misuse: { lockoutMs: 1000 } }, gateways, databaseUrl);
     expect((await again.api('GET', '/api/v1/settings')).body.misuse.lockoutMs).toBe(1000);
     expect(await counts(again)).toMatchObject({ staff: { bad: 2, excluded: 0 }, office: { bad: 2, excluded: 0 } });
   }, 180_000);
